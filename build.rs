@@ -1,0 +1,26 @@
+//! Embeds every rule document under rules/ so `locksmith rule ID` works from any directory.
+use std::fmt::Write;
+
+fn main() {
+    println!("cargo:rerun-if-changed=rules");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut docs: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    docs.sort();
+    let mut out = String::from("pub static RULE_DOCS: &[(&str, &str)] = &[\n");
+    for path in docs {
+        let id = path.file_stem().unwrap().to_string_lossy().to_string();
+        writeln!(out, "    ({id:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    out.push_str("];\n");
+    let target = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rule_docs.rs");
+    std::fs::write(target, out).unwrap();
+}

@@ -1,0 +1,300 @@
+//! `lint.yaml`: discovered in the current directory or its parents, or given with
+//! `--config`. Unknown keys, unknown rule ids and bad values are errors naming the file
+//! and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::facts::lock_model::{MAX_VERSION, MIN_VERSION};
+use crate::rules::{self, Rule};
+
+pub const FILE_NAME: &str = "lint.yaml";
+
+/// A rule's configured level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub postgres_version: u32,
+    pub assume_in_transaction: bool,
+    pub fail_on: Severity,
+    pub rules: BTreeMap<String, Level>,
+    pub exclude: Vec<String>,
+    pub(crate) exclude_set: GlobSet,
+    /// The file this came from, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            postgres_version: 15,
+            assume_in_transaction: false,
+            fail_on: Severity::Error,
+            rules: BTreeMap::new(),
+            exclude: Vec::new(),
+            exclude_set: GlobSet::empty(),
+            path: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// The file as written. Each field validates itself so that errors carry a line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    postgres_version: Option<PostgresVersion>,
+    assume_in_transaction: Option<bool>,
+    fail_on: Option<FailOn>,
+    rules: Option<BTreeMap<RuleId, Level>>,
+    exclude: Option<Vec<String>>,
+}
+
+struct PostgresVersion(u32);
+
+impl<'de> Deserialize<'de> for PostgresVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let version = u32::deserialize(d)?;
+        check_version(version).map(PostgresVersion).map_err(serde::de::Error::custom)
+    }
+}
+
+pub fn check_version(version: u32) -> Result<u32, String> {
+    if (MIN_VERSION..=MAX_VERSION).contains(&version) {
+        Ok(version)
+    } else {
+        Err(format!(
+            "postgres_version {version} is not supported; use a major version from {MIN_VERSION} to {MAX_VERSION}"
+        ))
+    }
+}
+
+struct FailOn(Severity);
+
+impl<'de> Deserialize<'de> for FailOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Severity::parse(&text)
+            .map(FailOn)
+            .ok_or_else(|| serde::de::Error::custom(format!("fail_on must be info, warning or error, not `{text}`")))
+    }
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct RuleId(String);
+
+impl<'de> Deserialize<'de> for RuleId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        match rules::find(&id) {
+            Some(_) => Ok(RuleId(id)),
+            None => Err(serde::de::Error::custom(unknown_rule_message(&id))),
+        }
+    }
+}
+
+pub fn unknown_rule_message(id: &str) -> String {
+    let suggestion = rules::ALL
+        .iter()
+        .map(|r| r.id)
+        .min_by_key(|known| edit_distance(known, id))
+        .filter(|known| edit_distance(known, id) <= 3)
+        .map(|known| format!("; did you mean `{known}`?"))
+        .unwrap_or_else(|| "; `locksmith rules` lists them".into());
+    format!("unknown rule id `{id}`{suggestion}")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+impl Config {
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let error = |line, message| ConfigError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        // An empty file (or one with only comments) is a valid, empty config.
+        let parsed: Option<ConfigFile> = serde_norway::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line());
+            // The YAML library appends "at line N column M"; the line is shown separately.
+            let message = e.to_string();
+            let message = match message.find(" at line ") {
+                Some(i) => message[..i].to_string(),
+                None => message,
+            };
+            error(line, message)
+        })?;
+        let mut config = Config::default();
+        let Some(parsed) = parsed else { return Ok(config) };
+        if let Some(PostgresVersion(v)) = parsed.postgres_version {
+            config.postgres_version = v;
+        }
+        if let Some(b) = parsed.assume_in_transaction {
+            config.assume_in_transaction = b;
+        }
+        if let Some(FailOn(s)) = parsed.fail_on {
+            config.fail_on = s;
+        }
+        config.rules = parsed.rules.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v)).collect();
+        config.set_exclude(parsed.exclude.unwrap_or_default()).map_err(|m| {
+            let line = text.lines().position(|l| l.trim_start().starts_with("exclude")).map(|i| i + 1);
+            error(line, m)
+        })?;
+        config.path = Some(PathBuf::from(file));
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
+            file: name.clone(),
+            line: None,
+            message: format!("cannot read config: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError {
+            file: name.clone(),
+            line: None,
+            message: "config is not valid UTF-8".into(),
+        })?;
+        Config::parse(&text, &name)
+    }
+
+    /// `lint.yaml` in `start` or the nearest parent that has one.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|dir| dir.join(FILE_NAME))
+            .find(|candidate| candidate.is_file())
+    }
+
+    pub fn set_exclude(&mut self, patterns: Vec<String>) -> Result<(), String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &patterns {
+            let glob = Glob::new(pattern).map_err(|e| format!("bad exclude pattern `{pattern}`: {e}"))?;
+            builder.add(glob);
+        }
+        self.exclude_set = builder.build().map_err(|e| e.to_string())?;
+        self.exclude = patterns;
+        Ok(())
+    }
+
+    /// Whether a discovered file is excluded. Patterns match the path as given (without a
+    /// leading `./`) or relative to the config file's directory.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let as_given = path.strip_prefix("./").unwrap_or(path);
+        if self.exclude_set.is_match(as_given) {
+            return true;
+        }
+        let base = self.path.as_deref().and_then(Path::parent).and_then(|p| p.canonicalize().ok());
+        match (base, path.canonicalize()) {
+            (Some(base), Ok(full)) => full.strip_prefix(&base).is_ok_and(|rel| self.exclude_set.is_match(rel)),
+            _ => false,
+        }
+    }
+
+    /// The severity a rule reports at, or `None` when it is turned off.
+    pub fn severity_of(&self, rule: &Rule) -> Option<Severity> {
+        match self.rules.get(rule.id) {
+            Some(level) => level.severity(),
+            None => Some(rule.severity),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_config_parses() {
+        let config = Config::parse(
+            "postgres_version: 12\nassume_in_transaction: true\nfail_on: warning\nrules:\n  dropping-column: off\n  renaming-table: error\nexclude:\n  - legacy/**\n",
+            "lint.yaml",
+        )
+        .unwrap();
+        assert_eq!(config.postgres_version, 12);
+        assert!(config.assume_in_transaction);
+        assert_eq!(config.fail_on, Severity::Warning);
+        assert_eq!(config.severity_of(rules::find("dropping-column").unwrap()), None);
+        assert_eq!(config.severity_of(rules::find("renaming-table").unwrap()), Some(Severity::Error));
+        assert!(config.is_excluded(Path::new("legacy/001.sql")));
+        assert!(!config.is_excluded(Path::new("migrations/001.sql")));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            ("postgres_version: 15\nassume_in_transation: true\n", 2, "unknown field `assume_in_transation`"),
+            ("rules:\n  dropping-colum: off\n", 2, "did you mean `dropping-column`"),
+            ("rules:\n  dropping-column: loud\n", 2, "unknown variant `loud`"),
+            ("postgres_version: 9\n", 1, "not supported"),
+            ("fail_on: never\n", 1, "fail_on must be"),
+            ("postgres_version: 15\nrules: x: y\n", 2, "invalid type"),
+            ("postgres_version: 15\nfail_on: 'error\n", 3, "end of stream"),
+        ];
+        for (text, line, needle) in cases {
+            let err = Config::parse(text, "lint.yaml").unwrap_err();
+            assert_eq!(err.line, Some(line), "{text:?}: {err}");
+            assert!(err.message.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn empty_file_is_default() {
+        assert_eq!(Config::parse("# nothing\n", "lint.yaml").unwrap().postgres_version, 15);
+    }
+}

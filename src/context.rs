@@ -1,0 +1,201 @@
+//! What earlier statements of the same file established, threaded through the file in
+//! order: transaction state, `lock_timeout`, objects created so far, column types and
+//! validated NOT NULL checks.
+
+use std::collections::{HashMap, HashSet};
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
+
+use crate::facts::types::ColumnType;
+use crate::facts::{Facts, Form, LockMode, Relation};
+
+type Key = (String, String);
+
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Target PostgreSQL major version.
+    pub version: u32,
+    pub in_transaction: bool,
+    /// A non-zero `lock_timeout` is in force.
+    pub lock_timeout_set: bool,
+    lock_timeout_is_local: bool,
+    /// Statements so far that requested a write-blocking lock on an existing table
+    /// with no lock_timeout in force.
+    pub unguarded_blocking_statements: usize,
+    created_relations: HashSet<Key>,
+    column_types: HashMap<(Key, String), ColumnType>,
+    not_null_checks: HashMap<Key, HashSet<String>>,
+    /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
+    pending_not_null_checks: HashMap<(Key, String), String>,
+}
+
+impl Context {
+    pub fn new(version: u32, assume_in_transaction: bool) -> Context {
+        Context {
+            version,
+            in_transaction: assume_in_transaction,
+            lock_timeout_set: false,
+            lock_timeout_is_local: false,
+            unguarded_blocking_statements: 0,
+            created_relations: HashSet::new(),
+            column_types: HashMap::new(),
+            not_null_checks: HashMap::new(),
+            pending_not_null_checks: HashMap::new(),
+        }
+    }
+
+    /// True when the table (or index) was created earlier in this migration.
+    pub fn is_new(&self, relation: &Relation) -> bool {
+        self.created_relations.contains(&relation.key())
+    }
+
+    pub fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
+        self.column_types.get(&(table.key(), column.to_string())).cloned()
+    }
+
+    pub fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
+        self.not_null_checks
+            .get(&table.key())
+            .is_some_and(|cols| cols.contains(column))
+    }
+
+    /// The strongest lock that blocks writes which the statement requests on a table
+    /// that existed before this migration.
+    pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<(Relation, LockMode)> {
+        let created: Vec<_> = facts
+            .actions
+            .iter()
+            .filter(|a| a.form.creates_target())
+            .filter_map(|a| a.relation.as_ref().map(Relation::key))
+            .collect();
+        facts
+            .locks()
+            .into_iter()
+            .filter(|l| l.mode.blocks_writes() && !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
+            .max_by_key(|l| l.mode)
+            .map(|l| (l.relation, l.mode))
+    }
+
+    /// Advances past a statement.
+    pub fn record(&mut self, node: &NodeEnum, facts: &Facts) {
+        if !self.lock_timeout_set && self.blocking_lock_on_existing(facts).is_some() {
+            self.unguarded_blocking_statements += 1;
+        }
+        match node {
+            NodeEnum::TransactionStmt(stmt) => match TransactionStmtKind::try_from(stmt.kind) {
+                Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) => {
+                    self.in_transaction = true
+                }
+                Ok(
+                    TransactionStmtKind::TransStmtCommit
+                    | TransactionStmtKind::TransStmtRollback
+                    | TransactionStmtKind::TransStmtPrepare,
+                ) => {
+                    self.in_transaction = false;
+                    if self.lock_timeout_is_local {
+                        self.lock_timeout_set = false;
+                        self.lock_timeout_is_local = false;
+                    }
+                }
+                _ => {}
+            },
+            NodeEnum::VariableSetStmt(stmt) if stmt.name == "lock_timeout" || stmt.kind == VariableSetKind::VarResetAll as i32 => {
+                let set = stmt.kind == VariableSetKind::VarSetValue as i32 && !is_zero(&stmt.args);
+                self.lock_timeout_set = set;
+                // SET LOCAL lasts until the end of the transaction; outside one it does nothing.
+                self.lock_timeout_is_local = set && stmt.is_local;
+                if set && stmt.is_local && !self.in_transaction {
+                    self.lock_timeout_set = false;
+                }
+            }
+            NodeEnum::CreateStmt(stmt) => {
+                if let Some(rv) = &stmt.relation {
+                    let table = Relation::new(Some(&rv.schemaname), &rv.relname);
+                    for element in &stmt.table_elts {
+                        if let Some(NodeEnum::ColumnDef(col)) = &element.node {
+                            if let Some(t) = &col.type_name {
+                                self.column_types
+                                    .insert((table.key(), col.colname.clone()), ColumnType::from_type_name(t));
+                            }
+                        }
+                    }
+                }
+            }
+            NodeEnum::IndexStmt(stmt) if !stmt.idxname.is_empty() => {
+                let schema = stmt.relation.as_ref().map(|r| r.schemaname.as_str());
+                self.created_relations
+                    .insert(Relation::new(schema, &stmt.idxname).key());
+            }
+            _ => {}
+        }
+        for action in &facts.actions {
+            self.record_action(action);
+        }
+    }
+
+    fn record_action(&mut self, action: &crate::facts::Action) {
+        let Some(table) = &action.relation else { return };
+        let key = table.key();
+        match action.form {
+            form if form.creates_target() => {
+                self.created_relations.insert(key);
+            }
+            Form::RenameTable if self.created_relations.contains(&key) => {
+                if let Some(new_name) = action.detail.as_deref().and_then(|d| d.strip_prefix("new name ")) {
+                    self.created_relations.insert((key.0, new_name.to_string()));
+                }
+            }
+            Form::AddColumn
+            | Form::AddColumnDefault
+            | Form::AddColumnVolatileDefault
+            | Form::AddColumnNotNull
+            | Form::AddColumnGenerated
+            | Form::AddColumnIdentity
+            | Form::AlterColumnType
+            | Form::AlterColumnTypeCoercible => {
+                if let (Some(column), Some(ty)) = (&action.column, &action.column_type) {
+                    self.column_types.insert((key, column.clone()), ty.clone());
+                }
+            }
+            Form::AddCheck => {
+                if let Some(column) = &action.proves_not_null {
+                    self.not_null_checks.entry(key).or_default().insert(column.clone());
+                }
+            }
+            Form::AddCheckNotValid => {
+                if let (Some(column), Some(name)) = (&action.proves_not_null, &action.constraint) {
+                    self.pending_not_null_checks.insert((key, name.clone()), column.clone());
+                }
+            }
+            Form::ValidateConstraint => {
+                if let Some(name) = &action.constraint {
+                    if let Some(column) = self.pending_not_null_checks.remove(&(key.clone(), name.clone())) {
+                        self.not_null_checks.entry(key).or_default().insert(column);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `SET lock_timeout = 0` (or '0', '0s') disables the timeout.
+fn is_zero(args: &[pg_query::Node]) -> bool {
+    use pg_query::protobuf::a_const::Val;
+    args.iter().all(|arg| match &arg.node {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(Val::Ival(i)) => i.ival == 0,
+            Some(Val::Sval(s)) => s
+                .sval
+                .trim()
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|n| n == 0.0),
+            Some(Val::Fval(f)) => f.fval.parse::<f64>().is_ok_and(|n| n == 0.0),
+            _ => false,
+        },
+        _ => false,
+    })
+}

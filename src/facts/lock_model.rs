@@ -1,0 +1,600 @@
+//! The lock model: one table, one row per statement form, saying which lock the form
+//! takes on which relation, whether it rewrites or scans the table, and whether it may
+//! run inside a transaction block, by PostgreSQL major version.
+//!
+//! Every row cites the PostgreSQL documentation it comes from. Rows are checked by the
+//! unit tests below (shape and citations) and against a real server by the lock-model
+//! verification suite (see README, "How the lock model is verified").
+
+use serde::Serialize;
+
+/// PostgreSQL's table-level lock modes, weakest first
+/// (<https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum LockMode {
+    AccessShareLock = 1,
+    RowShareLock = 2,
+    RowExclusiveLock = 3,
+    ShareUpdateExclusiveLock = 4,
+    ShareLock = 5,
+    ShareRowExclusiveLock = 6,
+    ExclusiveLock = 7,
+    AccessExclusiveLock = 8,
+}
+
+impl LockMode {
+    /// The name PostgreSQL shows in `pg_locks.mode`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LockMode::AccessShareLock => "AccessShareLock",
+            LockMode::RowShareLock => "RowShareLock",
+            LockMode::RowExclusiveLock => "RowExclusiveLock",
+            LockMode::ShareUpdateExclusiveLock => "ShareUpdateExclusiveLock",
+            LockMode::ShareLock => "ShareLock",
+            LockMode::ShareRowExclusiveLock => "ShareRowExclusiveLock",
+            LockMode::ExclusiveLock => "ExclusiveLock",
+            LockMode::AccessExclusiveLock => "AccessExclusiveLock",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LockMode> {
+        ALL_LOCK_MODES.into_iter().find(|m| m.name() == name)
+    }
+
+    /// From the `mode` number of a parsed `LOCK TABLE` statement (PostgreSQL's lockdefs.h).
+    pub fn from_number(n: i32) -> Option<LockMode> {
+        ALL_LOCK_MODES.into_iter().find(|m| *m as i32 == n)
+    }
+
+    /// Table 13.2 "Conflicting Lock Modes".
+    pub fn conflicts_with(self, other: LockMode) -> bool {
+        use LockMode::*;
+        let conflicts: &[LockMode] = match self {
+            AccessShareLock => &[AccessExclusiveLock],
+            RowShareLock => &[ExclusiveLock, AccessExclusiveLock],
+            RowExclusiveLock => &[ShareLock, ShareRowExclusiveLock, ExclusiveLock, AccessExclusiveLock],
+            ShareUpdateExclusiveLock => &[
+                ShareUpdateExclusiveLock,
+                ShareLock,
+                ShareRowExclusiveLock,
+                ExclusiveLock,
+                AccessExclusiveLock,
+            ],
+            ShareLock => &[
+                RowExclusiveLock,
+                ShareUpdateExclusiveLock,
+                ShareRowExclusiveLock,
+                ExclusiveLock,
+                AccessExclusiveLock,
+            ],
+            ShareRowExclusiveLock => &[
+                RowExclusiveLock,
+                ShareUpdateExclusiveLock,
+                ShareLock,
+                ShareRowExclusiveLock,
+                ExclusiveLock,
+                AccessExclusiveLock,
+            ],
+            ExclusiveLock => &[
+                RowShareLock,
+                RowExclusiveLock,
+                ShareUpdateExclusiveLock,
+                ShareLock,
+                ShareRowExclusiveLock,
+                ExclusiveLock,
+                AccessExclusiveLock,
+            ],
+            AccessExclusiveLock => &ALL_LOCK_MODES,
+        };
+        conflicts.contains(&other)
+    }
+
+    /// Plain `SELECT` takes AccessShareLock; a lock that conflicts with it blocks reads.
+    pub fn blocks_reads(self) -> bool {
+        self.conflicts_with(LockMode::AccessShareLock)
+    }
+
+    /// INSERT/UPDATE/DELETE take RowExclusiveLock; a lock that conflicts with it blocks writes.
+    pub fn blocks_writes(self) -> bool {
+        self.conflicts_with(LockMode::RowExclusiveLock)
+    }
+
+    /// "blocks reads and writes", "blocks writes", ... for messages.
+    pub fn blocks_description(self) -> &'static str {
+        match (self.blocks_reads(), self.blocks_writes()) {
+            (true, _) => "blocks reads and writes",
+            (false, true) => "blocks writes",
+            (false, false) if self.conflicts_with(self) => "blocks schema changes and VACUUM",
+            (false, false) => "blocks only stronger locks",
+        }
+    }
+}
+
+pub const ALL_LOCK_MODES: [LockMode; 8] = [
+    LockMode::AccessShareLock,
+    LockMode::RowShareLock,
+    LockMode::RowExclusiveLock,
+    LockMode::ShareUpdateExclusiveLock,
+    LockMode::ShareLock,
+    LockMode::ShareRowExclusiveLock,
+    LockMode::ExclusiveLock,
+    LockMode::AccessExclusiveLock,
+];
+
+/// The oldest and newest PostgreSQL majors the model describes. 10 is kept so that the
+/// pre-11 "any DEFAULT rewrites" behaviour can be checked.
+pub const MIN_VERSION: u32 = 10;
+pub const MAX_VERSION: u32 = 18;
+
+/// A fact that holds in some PostgreSQL majors only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Never,
+    Always,
+    /// True in majors older than this one.
+    Before(u32),
+    /// True from this major on.
+    Since(u32),
+}
+
+impl When {
+    pub fn at(self, version: u32) -> bool {
+        match self {
+            When::Never => false,
+            When::Always => true,
+            When::Before(v) => version < v,
+            When::Since(v) => version >= v,
+        }
+    }
+}
+
+/// Every statement form the model knows. The analyzer maps parse trees to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    AddColumn,
+    AddColumnDefault,
+    AddColumnVolatileDefault,
+    AddColumnNotNull,
+    AddColumnGenerated,
+    AddColumnIdentity,
+    AddColumnReferences,
+    DropColumn,
+    AlterColumnDefault,
+    SetNotNull,
+    SetNotNullWithValidatedCheck,
+    DropNotNull,
+    AlterColumnType,
+    AlterColumnTypeCoercible,
+    AlterColumnStatistics,
+    AlterColumnStorage,
+    AlterColumnIdentity,
+    AddForeignKey,
+    AddForeignKeyNotValid,
+    AddCheck,
+    AddCheckNotValid,
+    AddUnique,
+    AddPrimaryKey,
+    AddExclude,
+    AddConstraintUsingIndex,
+    ValidateConstraint,
+    DropConstraint,
+    AlterConstraint,
+    RenameColumn,
+    RenameTable,
+    RenameIndex,
+    RenameConstraint,
+    SetTablespace,
+    SetLogged,
+    SetUnlogged,
+    SetAccessMethod,
+    SetStorageParameters,
+    ClusterOn,
+    EnableDisableTrigger,
+    ChangeOwner,
+    ReplicaIdentity,
+    RowSecurity,
+    AttachPartition,
+    DetachPartition,
+    DetachPartitionConcurrently,
+    OtherAlterTable,
+    CreateTable,
+    CreateTableReferences,
+    CreateTablePartitionOf,
+    CreateTableAs,
+    DropTable,
+    Truncate,
+    CreateIndex,
+    CreateIndexConcurrently,
+    DropIndex,
+    DropIndexConcurrently,
+    ReindexTable,
+    ReindexIndex,
+    ReindexConcurrently,
+    ReindexSchemaOrDatabase,
+    CreateView,
+    DropView,
+    CreateMaterializedView,
+    RefreshMaterializedView,
+    RefreshMaterializedViewConcurrently,
+    AlterEnumAddValue,
+    CreateTrigger,
+    DropTrigger,
+    Vacuum,
+    VacuumFull,
+    Analyze,
+    Cluster,
+    Comment,
+    Grant,
+    CreateSequence,
+    AlterSequence,
+    Insert,
+    UpdateOrDelete,
+    Select,
+    SelectForUpdate,
+    LockTable,
+    NoRelationLock,
+    Unmodelled,
+}
+
+impl Form {
+    /// Forms that create the relation they name: its lock cannot block anyone else.
+    pub fn creates_target(self) -> bool {
+        matches!(
+            self,
+            Form::CreateTable
+                | Form::CreateTableReferences
+                | Form::CreateTablePartitionOf
+                | Form::CreateTableAs
+                | Form::CreateMaterializedView
+                | Form::CreateSequence
+        )
+    }
+}
+
+/// One row of the model.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub form: Form,
+    /// The statement shape, as a reader would write it.
+    pub syntax: &'static str,
+    /// Lock on the relation the statement names (`None`: no relation lock).
+    pub lock: Option<LockMode>,
+    /// Older majors took a different lock on that relation: (first major with `lock`, older lock).
+    pub lock_before: Option<(u32, LockMode)>,
+    /// Lock on a second relation: the referenced table of a foreign key, the partition
+    /// being attached or detached, the sources of a view.
+    pub other_lock: Option<LockMode>,
+    pub rewrite: When,
+    pub scan: When,
+    /// Whether the statement may run inside a transaction block.
+    pub in_transaction: When,
+    /// First major where the syntax exists.
+    pub since: u32,
+    /// Where the PostgreSQL documentation says so.
+    pub docs: &'static str,
+    /// What the docs or the server say beyond the columns above.
+    pub note: &'static str,
+}
+
+const ALTER_TABLE: &str = "https://www.postgresql.org/docs/current/sql-altertable.html";
+const CREATE_INDEX: &str = "https://www.postgresql.org/docs/current/sql-createindex.html";
+const LOCKING: &str = "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES";
+
+const fn row(form: Form, syntax: &'static str, lock: Option<LockMode>, docs: &'static str) -> Entry {
+    Entry {
+        form,
+        syntax,
+        lock,
+        lock_before: None,
+        other_lock: None,
+        rewrite: When::Never,
+        scan: When::Never,
+        in_transaction: When::Always,
+        since: MIN_VERSION,
+        docs,
+        note: "",
+    }
+}
+
+impl Entry {
+    const fn rewrites(mut self, when: When) -> Self {
+        self.rewrite = when;
+        self
+    }
+    const fn scans(mut self, when: When) -> Self {
+        self.scan = when;
+        self
+    }
+    const fn other(mut self, lock: LockMode) -> Self {
+        self.other_lock = Some(lock);
+        self
+    }
+    const fn no_transaction(mut self) -> Self {
+        self.in_transaction = When::Never;
+        self
+    }
+    const fn transaction(mut self, when: When) -> Self {
+        self.in_transaction = when;
+        self
+    }
+    const fn since(mut self, version: u32) -> Self {
+        self.since = version;
+        self
+    }
+    const fn before(mut self, version: u32, lock: LockMode) -> Self {
+        self.lock_before = Some((version, lock));
+        self
+    }
+    const fn note(mut self, note: &'static str) -> Self {
+        self.note = note;
+        self
+    }
+
+    /// The lock on the named relation in the given major.
+    pub fn lock_at(&self, version: u32) -> Option<LockMode> {
+        match self.lock_before {
+            Some((since, older)) if version < since => Some(older),
+            _ => self.lock,
+        }
+    }
+}
+
+use LockMode::*;
+use When::*;
+
+const AEL: Option<LockMode> = Some(AccessExclusiveLock);
+
+/// The model. Order follows [`Form`]; a unit test checks that every form has exactly one row.
+pub static MODEL: &[Entry] = &[
+    row(Form::AddColumn, "ALTER TABLE t ADD COLUMN c type (nullable, no default)", AEL, ALTER_TABLE)
+        .note("catalog-only change"),
+    row(Form::AddColumnDefault, "ALTER TABLE t ADD COLUMN c type DEFAULT <non-volatile expression>", AEL, ALTER_TABLE)
+        .rewrites(Before(11))
+        .note("since PostgreSQL 11 a non-volatile default is stored in the catalog and the table is not rewritten"),
+    row(Form::AddColumnVolatileDefault, "ALTER TABLE t ADD COLUMN c type DEFAULT <volatile expression> (incl. serial)", AEL, ALTER_TABLE)
+        .rewrites(Always)
+        .note("a volatile default (random(), gen_random_uuid(), clock_timestamp(), nextval() of serial) is computed for every row"),
+    row(Form::AddColumnNotNull, "ALTER TABLE t ADD COLUMN c type NOT NULL (no default)", AEL, ALTER_TABLE)
+        .scans(Always)
+        .note("fails with 'contains null values' as soon as the table has a row"),
+    row(Form::AddColumnGenerated, "ALTER TABLE t ADD COLUMN c type GENERATED ALWAYS AS (expr) STORED", AEL, ALTER_TABLE)
+        .rewrites(Always),
+    row(Form::AddColumnIdentity, "ALTER TABLE t ADD COLUMN c type GENERATED ... AS IDENTITY", AEL, ALTER_TABLE)
+        .rewrites(Always)
+        .note("every existing row gets a value from the new sequence"),
+    row(Form::AddColumnReferences, "ALTER TABLE t ADD COLUMN c type REFERENCES r", AEL, ALTER_TABLE)
+        .other(ShareRowExclusiveLock)
+        .note("the referenced table is locked in ShareRowExclusiveLock to add the FK triggers"),
+    row(Form::DropColumn, "ALTER TABLE t DROP COLUMN c", AEL, ALTER_TABLE)
+        .note("catalog-only: the column is hidden, its space reclaimed by later writes"),
+    row(Form::AlterColumnDefault, "ALTER TABLE t ALTER COLUMN c SET DEFAULT / DROP DEFAULT", AEL, ALTER_TABLE)
+        .note("affects future INSERTs only"),
+    row(Form::SetNotNull, "ALTER TABLE t ALTER COLUMN c SET NOT NULL", AEL, ALTER_TABLE)
+        .scans(Always)
+        .note("the whole table is scanned to check for NULLs while the lock is held"),
+    row(Form::SetNotNullWithValidatedCheck, "ALTER TABLE t ALTER COLUMN c SET NOT NULL (a validated CHECK (c IS NOT NULL) exists)", AEL, ALTER_TABLE)
+        .scans(Before(12))
+        .note("since PostgreSQL 12 a valid CHECK constraint that proves NOT NULL lets the scan be skipped"),
+    row(Form::DropNotNull, "ALTER TABLE t ALTER COLUMN c DROP NOT NULL", AEL, ALTER_TABLE),
+    row(Form::AlterColumnType, "ALTER TABLE t ALTER COLUMN c TYPE newtype (not binary-coercible)", AEL, ALTER_TABLE)
+        .rewrites(Always)
+        .note("the table and all its indexes are rewritten; also assumed when the current type is not known"),
+    row(Form::AlterColumnTypeCoercible, "ALTER TABLE t ALTER COLUMN c TYPE newtype (binary-coercible, e.g. varchar(n) -> varchar(m>n) or text)", AEL, ALTER_TABLE)
+        .note("no rewrite and no index rebuild when the old type is binary-coercible to the new one and no narrowing typmod"),
+    row(Form::AlterColumnStatistics, "ALTER TABLE t ALTER COLUMN c SET STATISTICS n / SET (attribute_option)", Some(ShareUpdateExclusiveLock), ALTER_TABLE),
+    row(Form::AlterColumnStorage, "ALTER TABLE t ALTER COLUMN c SET STORAGE / SET COMPRESSION", AEL, ALTER_TABLE)
+        .note("affects future writes only"),
+    row(Form::AlterColumnIdentity, "ALTER TABLE t ALTER COLUMN c ADD/SET/DROP IDENTITY, SET/DROP EXPRESSION", AEL, ALTER_TABLE),
+    row(Form::AddForeignKey, "ALTER TABLE t ADD [CONSTRAINT n] FOREIGN KEY (c) REFERENCES r", Some(ShareRowExclusiveLock), ALTER_TABLE)
+        .other(ShareRowExclusiveLock)
+        .scans(Always)
+        .note("both tables are locked while every existing row is validated"),
+    row(Form::AddForeignKeyNotValid, "ALTER TABLE t ADD CONSTRAINT n FOREIGN KEY (c) REFERENCES r NOT VALID", Some(ShareRowExclusiveLock), ALTER_TABLE)
+        .other(ShareRowExclusiveLock)
+        .note("existing rows are not checked; the lock is brief"),
+    row(Form::AddCheck, "ALTER TABLE t ADD [CONSTRAINT n] CHECK (expr)", AEL, ALTER_TABLE)
+        .scans(Always),
+    row(Form::AddCheckNotValid, "ALTER TABLE t ADD CONSTRAINT n CHECK (expr) NOT VALID", AEL, ALTER_TABLE),
+    row(Form::AddUnique, "ALTER TABLE t ADD [CONSTRAINT n] UNIQUE (c)", AEL, ALTER_TABLE)
+        .scans(Always)
+        .note("builds a unique index while holding AccessExclusiveLock"),
+    row(Form::AddPrimaryKey, "ALTER TABLE t ADD [CONSTRAINT n] PRIMARY KEY (c)", AEL, ALTER_TABLE)
+        .scans(Always)
+        .note("builds a unique index, and scans for NULLs in columns not yet NOT NULL"),
+    row(Form::AddExclude, "ALTER TABLE t ADD [CONSTRAINT n] EXCLUDE USING ...", AEL, ALTER_TABLE)
+        .scans(Always),
+    row(Form::AddConstraintUsingIndex, "ALTER TABLE t ADD CONSTRAINT n UNIQUE/PRIMARY KEY USING INDEX i", AEL, ALTER_TABLE)
+        .note("reuses an existing index; brief (a PRIMARY KEY on nullable columns still scans for NULLs)"),
+    row(Form::ValidateConstraint, "ALTER TABLE t VALIDATE CONSTRAINT n", Some(ShareUpdateExclusiveLock), ALTER_TABLE)
+        .scans(Always)
+        .other(RowShareLock)
+        .note("reads and writes continue during the scan; a foreign key also takes RowShareLock on the referenced table"),
+    row(Form::DropConstraint, "ALTER TABLE t DROP CONSTRAINT n", AEL, ALTER_TABLE),
+    row(Form::AlterConstraint, "ALTER TABLE t ALTER CONSTRAINT n [NOT] DEFERRABLE", AEL, ALTER_TABLE),
+    row(Form::RenameColumn, "ALTER TABLE t RENAME COLUMN a TO b", AEL, ALTER_TABLE),
+    row(Form::RenameTable, "ALTER TABLE t RENAME TO u", AEL, ALTER_TABLE),
+    row(Form::RenameIndex, "ALTER INDEX i RENAME TO j", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-alterindex.html")
+        .before(12, AccessExclusiveLock),
+    row(Form::RenameConstraint, "ALTER TABLE t RENAME CONSTRAINT a TO b", AEL, ALTER_TABLE),
+    row(Form::SetTablespace, "ALTER TABLE t SET TABLESPACE ts", AEL, ALTER_TABLE)
+        .rewrites(Always)
+        .note("the data files are copied to the new tablespace"),
+    row(Form::SetLogged, "ALTER TABLE t SET LOGGED", AEL, ALTER_TABLE).rewrites(Always),
+    row(Form::SetUnlogged, "ALTER TABLE t SET UNLOGGED", AEL, ALTER_TABLE).rewrites(Always),
+    row(Form::SetAccessMethod, "ALTER TABLE t SET ACCESS METHOD am", AEL, ALTER_TABLE)
+        .rewrites(Always)
+        .since(15),
+    row(Form::SetStorageParameters, "ALTER TABLE t SET/RESET (storage_parameter ...)", Some(ShareUpdateExclusiveLock), ALTER_TABLE)
+        .note("fillfactor, toast, autovacuum and planner parameters take ShareUpdateExclusiveLock; other parameters AccessExclusiveLock"),
+    row(Form::ClusterOn, "ALTER TABLE t CLUSTER ON i / SET WITHOUT CLUSTER", Some(ShareUpdateExclusiveLock), ALTER_TABLE),
+    row(Form::EnableDisableTrigger, "ALTER TABLE t ENABLE/DISABLE TRIGGER ...", Some(ShareRowExclusiveLock), ALTER_TABLE),
+    row(Form::ChangeOwner, "ALTER TABLE t OWNER TO r", AEL, ALTER_TABLE),
+    row(Form::ReplicaIdentity, "ALTER TABLE t REPLICA IDENTITY ...", AEL, ALTER_TABLE),
+    row(Form::RowSecurity, "ALTER TABLE t ENABLE/DISABLE/FORCE ROW LEVEL SECURITY", AEL, ALTER_TABLE),
+    row(Form::AttachPartition, "ALTER TABLE parent ATTACH PARTITION p FOR VALUES ...", Some(ShareUpdateExclusiveLock), ALTER_TABLE)
+        .before(12, AccessExclusiveLock)
+        .other(AccessExclusiveLock)
+        .scans(Always)
+        .note("the partition is scanned to check the bound unless a valid CHECK constraint implies it"),
+    row(Form::DetachPartition, "ALTER TABLE parent DETACH PARTITION p", AEL, ALTER_TABLE)
+        .other(AccessExclusiveLock),
+    row(Form::DetachPartitionConcurrently, "ALTER TABLE parent DETACH PARTITION p CONCURRENTLY", Some(ShareUpdateExclusiveLock), ALTER_TABLE)
+        .other(ShareUpdateExclusiveLock)
+        .no_transaction()
+        .since(14),
+    row(Form::OtherAlterTable, "ALTER TABLE t <any other action>", AEL, ALTER_TABLE)
+        .note("the docs: an ACCESS EXCLUSIVE lock is acquired unless explicitly noted"),
+    row(Form::CreateTable, "CREATE TABLE t (...)", AEL, "https://www.postgresql.org/docs/current/sql-createtable.html")
+        .note("the new table is invisible to other sessions until commit"),
+    row(Form::CreateTableReferences, "CREATE TABLE t (... REFERENCES r ...)", AEL, "https://www.postgresql.org/docs/current/sql-createtable.html")
+        .other(ShareRowExclusiveLock)
+        .note("the referenced table is locked in ShareRowExclusiveLock to add the FK triggers"),
+    row(Form::CreateTablePartitionOf, "CREATE TABLE p PARTITION OF parent FOR VALUES ...", AEL, "https://www.postgresql.org/docs/current/sql-createtable.html")
+        .other(AccessExclusiveLock)
+        .note("the parent is locked in AccessExclusiveLock; ATTACH PARTITION takes a weaker lock on it"),
+    row(Form::CreateTableAs, "CREATE TABLE t AS SELECT ... / CREATE MATERIALIZED VIEW", AEL, "https://www.postgresql.org/docs/current/sql-createtableas.html")
+        .other(AccessShareLock)
+        .scans(Always),
+    row(Form::DropTable, "DROP TABLE t", AEL, "https://www.postgresql.org/docs/current/sql-droptable.html")
+        .note("tables referencing t by foreign key are locked too"),
+    row(Form::Truncate, "TRUNCATE t", AEL, "https://www.postgresql.org/docs/current/sql-truncate.html")
+        .rewrites(Always)
+        .note("a new empty file replaces the table and its indexes"),
+    row(Form::CreateIndex, "CREATE [UNIQUE] INDEX i ON t (...)", Some(ShareLock), CREATE_INDEX)
+        .scans(Always)
+        .note("writes are blocked for the whole index build; reads continue"),
+    row(Form::CreateIndexConcurrently, "CREATE [UNIQUE] INDEX CONCURRENTLY i ON t (...)", Some(ShareUpdateExclusiveLock), CREATE_INDEX)
+        .scans(Always)
+        .no_transaction()
+        .note("two table scans; waits for transactions that could use the index to finish"),
+    row(Form::DropIndex, "DROP INDEX i", AEL, "https://www.postgresql.org/docs/current/sql-dropindex.html")
+        .note("AccessExclusiveLock is taken on the index's table as well"),
+    row(Form::DropIndexConcurrently, "DROP INDEX CONCURRENTLY i", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-dropindex.html")
+        .no_transaction(),
+    row(Form::ReindexTable, "REINDEX TABLE t", Some(ShareLock), "https://www.postgresql.org/docs/current/sql-reindex.html")
+        .rewrites(Always)
+        .note("the table's indexes are rebuilt, each under AccessExclusiveLock: writes to the table and reads through those indexes block"),
+    row(Form::ReindexIndex, "REINDEX INDEX i", AEL, "https://www.postgresql.org/docs/current/sql-reindex.html")
+        .rewrites(Always)
+        .note("the index's table is locked in ShareLock (writes blocked)"),
+    row(Form::ReindexConcurrently, "REINDEX (TABLE|INDEX) CONCURRENTLY x", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-reindex.html")
+        .rewrites(Always)
+        .no_transaction()
+        .since(12),
+    row(Form::ReindexSchemaOrDatabase, "REINDEX SCHEMA/DATABASE/SYSTEM x", None, "https://www.postgresql.org/docs/current/sql-reindex.html")
+        .rewrites(Always)
+        .no_transaction()
+        .note("every table in scope is locked in turn"),
+    row(Form::CreateView, "CREATE [OR REPLACE] VIEW v AS ...", AEL, "https://www.postgresql.org/docs/current/sql-createview.html")
+        .other(AccessShareLock),
+    row(Form::DropView, "DROP VIEW v / DROP MATERIALIZED VIEW v", AEL, "https://www.postgresql.org/docs/current/sql-dropview.html"),
+    row(Form::CreateMaterializedView, "CREATE MATERIALIZED VIEW m AS ...", AEL, "https://www.postgresql.org/docs/current/sql-creatematerializedview.html")
+        .other(AccessShareLock)
+        .scans(Always),
+    row(Form::RefreshMaterializedView, "REFRESH MATERIALIZED VIEW m", AEL, "https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html")
+        .rewrites(Always),
+    row(Form::RefreshMaterializedViewConcurrently, "REFRESH MATERIALIZED VIEW CONCURRENTLY m", Some(ExclusiveLock), "https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html")
+        .scans(Always)
+        .note("reads continue; needs a unique index on the view"),
+    row(Form::AlterEnumAddValue, "ALTER TYPE e ADD VALUE 'v'", None, "https://www.postgresql.org/docs/current/sql-altertype.html")
+        .transaction(Since(12))
+        .note("before PostgreSQL 12 it cannot run inside a transaction block; since 12 the new value cannot be used until the transaction commits"),
+    row(Form::CreateTrigger, "CREATE TRIGGER tr ... ON t", Some(ShareRowExclusiveLock), "https://www.postgresql.org/docs/current/sql-createtrigger.html"),
+    row(Form::DropTrigger, "DROP TRIGGER tr ON t", AEL, "https://www.postgresql.org/docs/current/sql-droptrigger.html"),
+    row(Form::Vacuum, "VACUUM [ANALYZE] t", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-vacuum.html")
+        .scans(Always)
+        .no_transaction(),
+    row(Form::VacuumFull, "VACUUM FULL t", AEL, "https://www.postgresql.org/docs/current/sql-vacuum.html")
+        .rewrites(Always)
+        .no_transaction(),
+    row(Form::Analyze, "ANALYZE t", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-analyze.html")
+        .scans(Always)
+        .note("reads a sample of the table"),
+    row(Form::Cluster, "CLUSTER t [USING i]", AEL, "https://www.postgresql.org/docs/current/sql-cluster.html")
+        .rewrites(Always)
+        .note("CLUSTER without a table name cannot run inside a transaction block"),
+    row(Form::Comment, "COMMENT ON TABLE/COLUMN ...", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-comment.html"),
+    row(Form::Grant, "GRANT / REVOKE ... ON t", None, "https://www.postgresql.org/docs/current/sql-grant.html")
+        .note("updates the catalog row of t; no table lock"),
+    row(Form::CreateSequence, "CREATE SEQUENCE s", AEL, "https://www.postgresql.org/docs/current/sql-createsequence.html")
+        .note("the new sequence is invisible to other sessions until commit"),
+    row(Form::AlterSequence, "ALTER SEQUENCE s ...", Some(ShareRowExclusiveLock), "https://www.postgresql.org/docs/current/sql-altersequence.html")
+        .note("blocks nextval() of concurrent inserts (they take RowExclusiveLock on the sequence)"),
+    row(Form::Insert, "INSERT INTO t ...", Some(RowExclusiveLock), LOCKING),
+    row(Form::UpdateOrDelete, "UPDATE t ... / DELETE FROM t ...", Some(RowExclusiveLock), LOCKING)
+        .scans(Always)
+        .note("row locks on every row changed: concurrent writers of those rows wait until commit"),
+    row(Form::Select, "SELECT ... FROM t", Some(AccessShareLock), LOCKING),
+    row(Form::SelectForUpdate, "SELECT ... FOR UPDATE/SHARE", Some(RowShareLock), LOCKING),
+    row(Form::LockTable, "LOCK TABLE t IN <mode> MODE", AEL, "https://www.postgresql.org/docs/current/sql-lock.html")
+        .note("takes the mode named in the statement (AccessExclusiveLock when none is named)"),
+    row(Form::NoRelationLock, "SET, BEGIN/COMMIT, CREATE FUNCTION/SCHEMA/EXTENSION/TYPE, ...", None, LOCKING)
+        .note("takes no lock on an existing table"),
+    row(Form::Unmodelled, "any statement the model does not describe", None, LOCKING)
+        .note("locks unknown: check the docs"),
+];
+
+/// The row for a form.
+pub fn entry(form: Form) -> &'static Entry {
+    MODEL
+        .iter()
+        .find(|e| e.form == form)
+        .expect("every form has a row in the lock model (checked by a unit test)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_form_has_exactly_one_row_with_a_citation() {
+        let mut seen = HashSet::new();
+        for e in MODEL {
+            assert!(seen.insert(e.form), "{:?} has two rows", e.form);
+            assert!(e.docs.starts_with("https://www.postgresql.org/docs/"), "{:?}", e.form);
+            assert!(e.since >= MIN_VERSION && e.since <= MAX_VERSION, "{:?}", e.form);
+            // A form that never takes a relation lock cannot claim to rewrite a relation it names.
+            if e.lock.is_none() && e.form != Form::ReindexSchemaOrDatabase {
+                assert_eq!(e.rewrite, When::Never, "{:?}", e.form);
+            }
+        }
+        // The last variant of `Form`; if a form is added after it, this count changes too.
+        assert_eq!(seen.len(), Form::Unmodelled as usize + 1);
+    }
+
+    #[test]
+    fn conflict_table_is_symmetric() {
+        for a in ALL_LOCK_MODES {
+            for b in ALL_LOCK_MODES {
+                assert_eq!(a.conflicts_with(b), b.conflicts_with(a), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_and_writes_blocking() {
+        assert!(AccessExclusiveLock.blocks_reads());
+        assert!(!ExclusiveLock.blocks_reads() && ExclusiveLock.blocks_writes());
+        assert!(ShareLock.blocks_writes() && !ShareLock.blocks_reads());
+        assert!(ShareRowExclusiveLock.blocks_writes());
+        assert!(!ShareUpdateExclusiveLock.blocks_writes());
+        assert_eq!(LockMode::from_name("ShareLock"), Some(ShareLock));
+        assert_eq!(LockMode::from_number(8), Some(AccessExclusiveLock));
+    }
+
+    #[test]
+    fn version_dependent_rows() {
+        assert!(entry(Form::AddColumnDefault).rewrite.at(10));
+        assert!(!entry(Form::AddColumnDefault).rewrite.at(11));
+        assert!(entry(Form::SetNotNullWithValidatedCheck).scan.at(11));
+        assert!(!entry(Form::SetNotNullWithValidatedCheck).scan.at(12));
+        assert_eq!(entry(Form::RenameIndex).lock_at(11), Some(AccessExclusiveLock));
+        assert_eq!(entry(Form::RenameIndex).lock_at(12), Some(ShareUpdateExclusiveLock));
+        assert_eq!(entry(Form::AttachPartition).lock_at(11), Some(AccessExclusiveLock));
+        assert!(!entry(Form::AlterEnumAddValue).in_transaction.at(11));
+        assert!(entry(Form::AlterEnumAddValue).in_transaction.at(12));
+        assert_eq!(entry(Form::DetachPartitionConcurrently).since, 14);
+    }
+}

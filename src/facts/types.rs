@@ -1,0 +1,158 @@
+//! Which `ALTER COLUMN ... TYPE` changes PostgreSQL performs without rewriting the table:
+//! the old type must be binary-coercible to the new one (pg_cast.castmethod = 'b') and
+//! the new type modifier must not narrow it.
+//! <https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES>
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::TypeName;
+
+/// A column type as written: base name (schema stripped, lowercased) and integer modifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnType {
+    pub name: String,
+    pub modifiers: Vec<i64>,
+    pub array: bool,
+}
+
+impl ColumnType {
+    pub fn from_type_name(type_name: &TypeName) -> ColumnType {
+        let name = type_name
+            .names
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.to_ascii_lowercase()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap_or_default();
+        let modifiers = type_name
+            .typmods
+            .iter()
+            .filter_map(|m| match &m.node {
+                Some(NodeEnum::AConst(c)) => match &c.val {
+                    Some(pg_query::protobuf::a_const::Val::Ival(i)) => Some(i64::from(i.ival)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        ColumnType {
+            name: canonical(&name).to_string(),
+            modifiers,
+            array: !type_name.array_bounds.is_empty(),
+        }
+    }
+
+    pub fn is_serial(&self) -> bool {
+        matches!(
+            self.name.as_str(),
+            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+        )
+    }
+}
+
+impl std::fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)?;
+        if !self.modifiers.is_empty() {
+            let mods: Vec<String> = self.modifiers.iter().map(i64::to_string).collect();
+            write!(f, "({})", mods.join(","))?;
+        }
+        if self.array {
+            write!(f, "[]")?;
+        }
+        Ok(())
+    }
+}
+
+fn canonical(name: &str) -> &str {
+    match name {
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "int" | "integer" => "int4",
+        "bigint" => "int8",
+        "smallint" => "int2",
+        "decimal" => "numeric",
+        "timestamp with time zone" => "timestamptz",
+        "bit varying" => "varbit",
+        other => other,
+    }
+}
+
+/// Whether changing a column from `old` to `new` needs no rewrite.
+pub fn is_binary_coercible(old: &ColumnType, new: &ColumnType) -> bool {
+    if old.array != new.array {
+        return false;
+    }
+    if old == new {
+        return true;
+    }
+    let widens = |old_mods: &[i64], new_mods: &[i64]| match (old_mods, new_mods) {
+        (_, []) => true,
+        ([], [_, ..]) => false,
+        ([o, ..], [n, ..]) => n >= o,
+    };
+    match (old.name.as_str(), new.name.as_str()) {
+        ("varchar", "varchar") | ("varbit", "varbit") => widens(&old.modifiers, &new.modifiers),
+        ("varchar", "text") | ("text", "text") | ("xml", "text") | ("cidr", "inet") => true,
+        ("text", "varchar") => new.modifiers.is_empty(),
+        ("numeric", "numeric") => match (old.modifiers.as_slice(), new.modifiers.as_slice()) {
+            (_, []) => true,
+            ([], _) => false,
+            (o, n) => n[0] >= o[0] && o.get(1).unwrap_or(&0) == n.get(1).unwrap_or(&0),
+        },
+        // Raising fractional-second precision is a catalog change.
+        (a, b) if a == b && matches!(a, "timestamp" | "timestamptz" | "time" | "timetz" | "interval") => {
+            widens(&old.modifiers, &new.modifiers)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(sql_type: &str) -> ColumnType {
+        let sql = format!("CREATE TABLE t (c {sql_type})");
+        let parsed = pg_query::parse(&sql, pg_query::ParserOptions::DEFAULT).unwrap();
+        let Some(NodeEnum::CreateStmt(create)) = parsed.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone() else {
+            panic!()
+        };
+        let Some(NodeEnum::ColumnDef(col)) = create.table_elts[0].node.clone() else { panic!() };
+        ColumnType::from_type_name(col.type_name.as_ref().unwrap())
+    }
+
+    #[test]
+    fn coercible_changes() {
+        let cases = [
+            ("varchar(10)", "varchar(20)", true),
+            ("varchar(10)", "varchar", true),
+            ("varchar(10)", "text", true),
+            ("character varying(10)", "text", true),
+            ("text", "varchar", true),
+            ("numeric(5,2)", "numeric(10,2)", true),
+            ("numeric(5,2)", "numeric", true),
+            ("cidr", "inet", true),
+            ("timestamp(3)", "timestamp(6)", true),
+            ("varchar(20)", "varchar(10)", false),
+            ("text", "varchar(10)", false),
+            ("numeric(5,2)", "numeric(10,3)", false),
+            ("int", "bigint", false),
+            ("integer", "int8", false),
+            ("timestamp", "timestamptz", false),
+            ("char(5)", "text", false),
+            ("int[]", "int", false),
+        ];
+        for (old, new, expected) in cases {
+            assert_eq!(is_binary_coercible(&ty(old), &ty(new)), expected, "{old} -> {new}");
+        }
+    }
+
+    #[test]
+    fn serial_types() {
+        assert!(ty("bigserial").is_serial());
+        assert!(!ty("bigint").is_serial());
+        assert_eq!(ty("character varying(12)").to_string(), "varchar(12)");
+    }
+}

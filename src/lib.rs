@@ -1,0 +1,18 @@
+//! locksmith: a migration-safety linter and SQL previewer for PostgreSQL.
+//!
+//! Pipeline, one module per stage: [`discover`] → [`source`] (read) → [`parse`] (split and
+//! parse with libpg_query) → [`facts`] (the lock model) with [`context`] threaded through
+//! the file → [`rules`] → [`suppress`] → [`report`].
+
+pub mod config;
+pub mod context;
+pub mod diagnostic;
+pub mod discover;
+pub mod facts;
+pub mod lint;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod source;
+pub mod suppress;

@@ -1,0 +1,249 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use locksmith::config::{self, Config};
+use locksmith::diagnostic::Severity;
+use locksmith::discover::Input;
+use locksmith::lint::lint_source;
+use locksmith::report;
+use locksmith::rules;
+use locksmith::run;
+use locksmith::source::SourceFile;
+
+/// Migration-safety linter and SQL previewer for PostgreSQL.
+///
+/// Exit codes: 0 no findings at or above the failure threshold, 1 findings at or above
+/// it, 2 usage, configuration or I/O error.
+#[derive(Parser)]
+#[command(name = "locksmith", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint .sql migrations (files, directories walked recursively, or - for stdin).
+    Lint {
+        /// Files or directories; `-` reads SQL from standard input.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Exit 1 when a finding at or above this severity is reported [default: error, or lint.yaml's fail_on].
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// Show the locks each statement takes, what they block, rewrite/scan and transaction rules.
+    Explain {
+        /// SQL text, a file, or - for standard input.
+        sql: String,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// List all rules with their default severity.
+    Rules {
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Print a rule's documentation.
+    Rule {
+        /// A rule id, as listed by `locksmith rules`.
+        id: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Configuration file [default: lint.yaml in the current directory or a parent].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Target PostgreSQL major version (10 to 18) [default: 15, or lint.yaml's postgres_version].
+    #[arg(long)]
+    postgres_version: Option<u32>,
+    /// Treat each file as running inside one transaction (as many migration runners do).
+    #[arg(long)]
+    assume_in_transaction: bool,
+    /// When to use colors in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Lint { paths, common, format, fail_on } => lint(&paths, &common, format, fail_on),
+        Command::Explain { sql, common, format } => explain(&sql, &common, format),
+        Command::Rules { format } => list_rules(format),
+        Command::Rule { id } => show_rule(&id),
+    };
+    ExitCode::from(code)
+}
+
+fn load_config(common: &Common) -> Result<Config, String> {
+    let path = match &common.config {
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir().ok().and_then(|dir| Config::discover(&dir)),
+    };
+    let mut config = match path {
+        Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    if let Some(version) = common.postgres_version {
+        config.postgres_version = config::check_version(version)?;
+    }
+    if common.assume_in_transaction {
+        config.assume_in_transaction = true;
+    }
+    Ok(config)
+}
+
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+    }
+}
+
+fn print(text: &str) {
+    // A closed pipe (`locksmith ... | head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn lint(paths: &[String], common: &Common, format: Format, fail_on: Option<FailOn>) -> u8 {
+    let mut config = match load_config(common) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    if let Some(fail_on) = fail_on {
+        config.fail_on = match fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        };
+    }
+    let result = run::lint_paths(paths, &config);
+    match format {
+        Format::Human => {
+            let style = report::human::Style {
+                color: use_color(common.color),
+                width: terminal_width(),
+            };
+            print(&report::human::render(&result, &style));
+        }
+        Format::Json => print(&report::json::render(&result)),
+    }
+    result.exit_code(config.fail_on) as u8
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+fn explain(sql: &str, common: &Common, format: Format) -> u8 {
+    let config = match load_config(common) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    let source = if sql == "-" {
+        run::read_input(&Input::Stdin)
+    } else if std::path::Path::new(sql).is_file() {
+        run::read_input(&Input::File(PathBuf::from(sql)))
+    } else {
+        Ok(SourceFile::new("<sql>", sql))
+    };
+    let source = match source {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.file, e.message);
+            return 2;
+        }
+    };
+    let file = lint_source(source, &config);
+    match format {
+        Format::Human => print(&report::explain::render_human(&file)),
+        Format::Json => print(&report::explain::render_json(&file, config.postgres_version)),
+    }
+    let has_syntax_error = file.findings.iter().any(|f| f.rule == rules::SYNTAX_ERROR.id);
+    if has_syntax_error { 1 } else { 0 }
+}
+
+fn list_rules(format: Format) -> u8 {
+    match format {
+        Format::Human => print(&rules_table()),
+        Format::Json => {
+            let list: Vec<_> = rules::ALL
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "severity": r.severity,
+                        "category": r.category,
+                        "summary": r.summary,
+                        "doc": format!("rules/{}.md", r.id),
+                    })
+                })
+                .collect();
+            print(&format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default()));
+        }
+    }
+    0
+}
+
+fn rules_table() -> String {
+    let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    rules::ALL
+        .iter()
+        .map(|r| format!("{:width$}  {:7}  {}\n", r.id, r.severity.name(), r.summary))
+        .collect()
+}
+
+fn show_rule(id: &str) -> u8 {
+    match rules::doc(id) {
+        Some(doc) => {
+            print(doc);
+            0
+        }
+        None => {
+            eprintln!("error: {}", config::unknown_rule_message(id));
+            2
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Findings for people, rendered with miette: the statement underlined at file:line:col,
+//! the lock it takes, a help with the safe alternative and the rule's doc.
+
+use std::fmt;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::FileReport;
+use crate::run::RunResult;
+
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+struct Rendered<'a> {
+    finding: &'a Finding,
+    source: NamedSource<String>,
+    label: String,
+    url: String,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.finding.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Info => miette::Severity::Advice,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.url))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.finding.span.clone();
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            span.start..span.end.max(span.start),
+        ))))
+    }
+}
+
+pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    for finding in &file.findings {
+        let label = match finding.statement.map(|i| &file.statements[i].facts) {
+            Some(facts) => super::facts_summary(facts),
+            None => "here".into(),
+        };
+        let rendered = Rendered {
+            finding,
+            source: NamedSource::new(&file.source.name, file.source.text.clone()),
+            label,
+            url: format!("rules/{}.md", finding.rule),
+        };
+        let _ = handler.render_report(out, &rendered);
+        out.push('\n');
+    }
+}
+
+pub fn render(result: &RunResult, style: &Style) -> String {
+    let mut out = String::new();
+    for error in &result.errors {
+        match error.line {
+            Some(line) => out.push_str(&format!("error: {}:{line}: {}\n", error.file, error.message)),
+            None => out.push_str(&format!("error: {}: {}\n", error.file, error.message)),
+        }
+    }
+    for file in &result.files {
+        render_file(file, style, &mut out);
+    }
+    out.push_str(&summary(result));
+    out
+}
+
+pub fn summary(result: &RunResult) -> String {
+    let statements: usize = result.files.iter().map(|f| f.statements.len()).sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let counts = [
+        plural(result.count(Severity::Error), "error"),
+        plural(result.count(Severity::Warning), "warning"),
+        plural(result.count(Severity::Info), "info"),
+    ];
+    let mut line = format!(
+        "{} in {} ({} checked)",
+        counts.join(", "),
+        plural(result.files.len(), "file"),
+        plural(statements, "statement")
+    );
+    if !result.errors.is_empty() {
+        line.push_str(&format!("; {} could not be read", plural(result.errors.len(), "input")));
+    }
+    line.push('\n');
+    line
+}

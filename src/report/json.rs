@@ -1,0 +1,85 @@
+//! Stable JSON (schema version 1, documented in the README). Keys are never renamed or
+//! removed within a schema version; new keys may be added.
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Severity;
+use crate::facts::{Facts, entry};
+use crate::lint::FileReport;
+use crate::run::RunResult;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The facts of one statement as data: per relation the lock by its PostgreSQL name,
+/// plus rewrite/scan/transaction flags and the model rows that matched.
+pub fn facts_json(facts: &Facts) -> Value {
+    json!({
+        "locks": facts.locks().iter().map(|l| json!({
+            "relation": l.relation.to_string(),
+            "mode": l.mode.name(),
+            "blocks_reads": l.mode.blocks_reads(),
+            "blocks_writes": l.mode.blocks_writes(),
+        })).collect::<Vec<_>>(),
+        "rewrites_table": facts.rewrites(),
+        "scans_table": facts.scans(),
+        "transaction_allowed": facts.in_transaction_allowed(),
+        "modelled": facts.modelled(),
+        "actions": facts.actions.iter().map(|a| json!({
+            "form": a.form,
+            "syntax": entry(a.form).syntax,
+            "relation": a.relation.as_ref().map(ToString::to_string),
+            "lock": a.lock.map(|l| l.name()),
+            "other_relation": a.other.as_ref().map(ToString::to_string),
+            "other_lock": a.other_lock.map(|l| l.name()),
+            "column": a.column,
+            "constraint": a.constraint,
+            "detail": a.detail,
+            "rewrites_table": a.rewrites,
+            "scans_table": a.scans,
+            "transaction_allowed": a.in_transaction,
+            "docs": entry(a.form).docs,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
+    file.findings.iter().map(move |f| {
+        let (start, end) = file.source.range_positions(&f.span);
+        let statement = f.statement.map(|i| &file.statements[i]);
+        json!({
+            "file": file.source.name,
+            "line": start.line,
+            "column": start.column,
+            "end_line": end.line,
+            "end_column": end.column,
+            "rule": f.rule,
+            "severity": f.severity,
+            "message": f.message,
+            "help": f.help,
+            "statement": statement.map(|s| &file.source.text[s.span.clone()]),
+            "facts": statement.map(|s| facts_json(&s.facts)),
+            "doc": format!("rules/{}.md", f.rule),
+        })
+    })
+}
+
+pub fn render(result: &RunResult) -> String {
+    let findings: Vec<Value> = result.files.iter().flat_map(file_findings).collect();
+    let value = json!({
+        "schema_version": SCHEMA_VERSION,
+        "findings": findings,
+        "errors": result.errors,
+        "summary": {
+            "files": result.files.len(),
+            "statements": result.files.iter().map(|f| f.statements.len()).sum::<usize>(),
+            "findings": findings.len(),
+            "errors": result.count(Severity::Error),
+            "warnings": result.count(Severity::Warning),
+            "infos": result.count(Severity::Info),
+            "unreadable_inputs": result.errors.len(),
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

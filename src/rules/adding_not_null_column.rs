@@ -1,0 +1,59 @@
+use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
+use crate::diagnostic::Severity;
+use crate::facts::Form;
+
+pub static RULE: Rule = Rule {
+    id: "adding-not-null-column",
+    severity: Severity::Error,
+    category: Category::Locking,
+    summary: "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table",
+    check: Some(check),
+};
+
+fn check(input: &Input) -> Vec<Violation> {
+    input
+        .existing(&[Form::AddColumnNotNull])
+        .map(|action| {
+            let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            let column = or_placeholder(&action.column, "column");
+            let ty = action.column_type.as_ref().map_or("type".into(), ToString::to_string);
+            Violation::new(
+                format!(
+                    "adding NOT NULL column {column} without a DEFAULT fails as soon as {table} has a row; \
+                     it takes {}",
+                    lock_phrase(action)
+                ),
+                format!(
+                    "give the column a constant default (PostgreSQL 11+ stores it without a rewrite):\n  \
+                     ALTER TABLE {table} ADD COLUMN {column} {ty} NOT NULL DEFAULT <value>;\n\
+                     or add it nullable, backfill it in batches, then see `locksmith rule setting-not-null`\n\
+                     Alembic: op.add_column(\"{}\", sa.Column(\"{}\", ..., nullable=False, server_default=\"<value>\"))",
+                    action.relation.as_ref().map_or("", |r| r.name.as_str()),
+                    action.column.as_deref().unwrap_or("column"),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            "adding-not-null-column",
+            &[
+                "ALTER TABLE users ADD COLUMN age int",
+                "ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0",
+                "CREATE TABLE users (id int); ALTER TABLE users ADD COLUMN age int NOT NULL",
+                "ALTER TABLE users ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY NOT NULL",
+            ],
+            &[
+                "ALTER TABLE users ADD COLUMN age int NOT NULL",
+                "ALTER TABLE app.users ADD COLUMN note text, ADD COLUMN age int NOT NULL",
+            ],
+        );
+    }
+}

@@ -1,0 +1,61 @@
+use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
+use crate::diagnostic::Severity;
+use crate::facts::Form;
+
+pub static RULE: Rule = Rule {
+    id: "changing-column-type",
+    severity: Severity::Error,
+    category: Category::Rewrite,
+    summary: "ALTER COLUMN ... TYPE that rewrites the table and its indexes",
+    check: Some(check),
+};
+
+fn check(input: &Input) -> Vec<Violation> {
+    input
+        .existing(&[Form::AlterColumnType, Form::AlterColumnTypeCoercible])
+        .filter(|action| action.rewrites)
+        .map(|action| {
+            let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            let column = or_placeholder(&action.column, "column");
+            let new_type = action.column_type.as_ref().map_or("newtype".into(), ToString::to_string);
+            let why = action.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
+            Violation::new(
+                format!(
+                    "changing the type of {column} rewrites {table} and rebuilds its indexes while holding {}{why}",
+                    lock_phrase(action)
+                ),
+                format!(
+                    "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
+                     ALTER TABLE {table} ADD COLUMN {}_new {new_type};\n  \
+                     -- write to both columns from the application (or a trigger), backfill old rows in batches,\n  \
+                     -- then rename in a short transaction and drop the old column later\n\
+                     binary-coercible changes (varchar(n) to varchar(m > n) or text, numeric(p,s) to numeric(q > p,s)) need no rewrite; \
+                     see `locksmith rule changing-column-type`",
+                    action.column.as_deref().unwrap_or("column"),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            "changing-column-type",
+            &[
+                "CREATE TABLE t (name varchar(10)); ALTER TABLE t ALTER COLUMN name TYPE text",
+                "CREATE TABLE t (name varchar(10)); COMMIT; ALTER TABLE t ALTER COLUMN name TYPE varchar(20)",
+                "CREATE TABLE t (p numeric(5,2)); ALTER TABLE t ALTER COLUMN p TYPE numeric(12,2)",
+            ],
+            &[
+                "ALTER TABLE users ALTER COLUMN id TYPE bigint",
+                "ALTER TABLE users ALTER COLUMN name TYPE varchar(20)",
+                "ALTER TABLE users ALTER COLUMN n TYPE int USING n::int",
+            ],
+        );
+    }
+}

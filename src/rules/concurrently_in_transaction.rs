@@ -1,0 +1,72 @@
+use super::{Category, Input, Rule, Violation};
+use crate::diagnostic::Severity;
+use crate::facts::entry;
+
+pub static RULE: Rule = Rule {
+    id: "concurrently-in-transaction",
+    severity: Severity::Error,
+    category: Category::Transaction,
+    summary: "CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY (or another statement not allowed in a transaction block) inside one",
+    check: Some(check),
+};
+
+fn check(input: &Input) -> Vec<Violation> {
+    if !input.ctx.in_transaction {
+        return Vec::new();
+    }
+    input
+        .facts
+        .actions
+        .iter()
+        .filter(|action| !action.in_transaction)
+        .take(1)
+        .map(|action| {
+            Violation::new(
+                format!(
+                    "{} cannot run inside a transaction block; it fails at run time and aborts the migration",
+                    entry(action.form).syntax
+                ),
+                "run it outside the transaction: COMMIT before it (and BEGIN again after), or give it a \
+                 migration of its own that is not wrapped in a transaction\n\
+                 Alembic: with op.get_context().autocommit_block(): ...",
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::rules::cases::{assert_cases, fired_with};
+
+    const ID: &str = "concurrently-in-transaction";
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            ID,
+            &[
+                "CREATE INDEX CONCURRENTLY i ON t (c)",
+                "BEGIN; ALTER TABLE t ADD COLUMN c int; COMMIT; CREATE INDEX CONCURRENTLY i ON t (c)",
+                "BEGIN; REFRESH MATERIALIZED VIEW CONCURRENTLY m; COMMIT",
+            ],
+            &[
+                "BEGIN; CREATE INDEX CONCURRENTLY i ON t (c); COMMIT",
+                "BEGIN; DROP INDEX CONCURRENTLY i; COMMIT",
+                "START TRANSACTION; REINDEX INDEX CONCURRENTLY i",
+                "BEGIN; ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+                "BEGIN; VACUUM t",
+            ],
+        );
+    }
+
+    #[test]
+    fn assume_in_transaction_and_enum_values_by_version() {
+        let wrapped = Config { assume_in_transaction: true, ..Config::default() };
+        assert!(fired_with("CREATE INDEX CONCURRENTLY i ON t (c)", &wrapped).contains(&ID));
+        let enum_value = "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT";
+        let at = |version| Config { postgres_version: version, ..Config::default() };
+        assert!(fired_with(enum_value, &at(11)).contains(&ID));
+        assert!(!fired_with(enum_value, &at(12)).contains(&ID));
+    }
+}

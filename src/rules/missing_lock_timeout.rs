@@ -1,0 +1,67 @@
+use super::{Category, Input, Rule, Violation};
+use crate::diagnostic::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "missing-lock-timeout",
+    severity: Severity::Warning,
+    category: Category::Locking,
+    summary: "a statement that takes a lock blocking writes on an existing table, with no SET lock_timeout before it",
+    check: Some(check),
+};
+
+/// Reported once per migration, at the first statement that needs the timeout: one
+/// `SET lock_timeout` at the top fixes them all.
+fn check(input: &Input) -> Vec<Violation> {
+    if input.ctx.lock_timeout_set || input.ctx.unguarded_blocking_statements > 0 {
+        return Vec::new();
+    }
+    let Some((relation, lock)) = input.ctx.blocking_lock_on_existing(input.facts) else {
+        return Vec::new();
+    };
+    vec![Violation::new(
+        format!(
+            "{} on {relation} ({}) is requested with no lock_timeout: while it waits behind a long \
+             query, every query on {relation} queues behind it",
+            lock.name(),
+            lock.blocks_description()
+        ),
+        "set a lock timeout at the start of the migration and retry on timeout:\n  \
+         SET lock_timeout = '2s';\n\
+         Alembic: op.execute(\"SET lock_timeout = '2s'\") at the start of upgrade(), or in env.py",
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            "missing-lock-timeout",
+            &[
+                "SET lock_timeout = '2s'; ALTER TABLE users ADD COLUMN age int",
+                "BEGIN; SET LOCAL lock_timeout = '1s'; ALTER TABLE users DROP COLUMN x; COMMIT",
+                "CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN x int",
+                "CREATE INDEX CONCURRENTLY i ON users (email)",
+                "SELECT 1 FROM users",
+            ],
+            &[
+                "ALTER TABLE users ADD COLUMN age int",
+                "SET lock_timeout = 0; ALTER TABLE users ADD COLUMN age int",
+                "BEGIN; SET LOCAL lock_timeout = '1s'; COMMIT; ALTER TABLE users ADD COLUMN age int",
+                "CREATE INDEX i ON users (email)",
+                "CREATE TABLE orders (user_id int REFERENCES users (id))",
+            ],
+        );
+    }
+
+    #[test]
+    fn reported_once_per_file() {
+        let sql = "ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;";
+        let source = crate::source::SourceFile::new("m.sql", sql);
+        let report = crate::lint::lint_source(source, &crate::config::Config::default());
+        let count = report.findings.iter().filter(|f| f.rule == "missing-lock-timeout").count();
+        assert_eq!(count, 1);
+    }
+}

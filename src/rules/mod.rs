@@ -1,0 +1,219 @@
+//! The rules. Each lives in its own file with its metadata next to its check, and is
+//! registered by one line in [`ALL`]. Its documentation is `rules/<id>.md`; tests run
+//! every Bad and Good example found there.
+
+use std::ops::Range;
+
+use pg_query::NodeEnum;
+
+use crate::context::Context;
+use crate::diagnostic::Severity;
+use crate::facts::{Action, Facts};
+
+mod adding_check_constraint_without_not_valid;
+mod adding_column_with_volatile_default;
+mod adding_foreign_key_without_not_valid;
+mod adding_not_null_column;
+mod adding_unique_constraint;
+mod changing_column_type;
+mod concurrently_in_transaction;
+mod creating_index_non_concurrently;
+mod dropping_column;
+mod dropping_index_non_concurrently;
+mod dropping_table;
+mod missing_lock_timeout;
+mod renaming_column;
+mod renaming_table;
+mod setting_not_null;
+
+/// What a rule is about; shown by `locksmith rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Locking,
+    Rewrite,
+    Transaction,
+    Compatibility,
+    Syntax,
+    Meta,
+}
+
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    pub summary: &'static str,
+    /// `None` for rules the engine reports itself (syntax errors, unused suppressions).
+    pub check: Option<fn(&Input) -> Vec<Violation>>,
+}
+
+/// Everything a rule may look at for one statement.
+pub struct Input<'a> {
+    /// The statement's SQL text.
+    pub sql: &'a str,
+    pub node: &'a NodeEnum,
+    pub facts: &'a Facts,
+    /// State before this statement runs.
+    pub ctx: &'a Context,
+}
+
+impl Input<'_> {
+    /// Actions on tables that existed before this migration (rules about "an existing
+    /// table" skip tables created earlier in the same file).
+    pub fn existing<'s>(&'s self, forms: &'s [crate::facts::Form]) -> impl Iterator<Item = &'s Action> + 's {
+        self.facts.actions.iter().filter(move |a| {
+            forms.contains(&a.form) && a.relation.as_ref().is_some_and(|r| !self.ctx.is_new(r))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub message: String,
+    pub help: Option<String>,
+    /// Narrower span relative to the statement start; `None` underlines the statement.
+    pub span: Option<Range<usize>>,
+}
+
+impl Violation {
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> Violation {
+        Violation {
+            message: message.into(),
+            help: Some(help.into()),
+            span: None,
+        }
+    }
+}
+
+pub static SYNTAX_ERROR: Rule = Rule {
+    id: "syntax-error",
+    severity: Severity::Error,
+    category: Category::Syntax,
+    summary: "a statement PostgreSQL's parser rejects",
+    check: None,
+};
+
+pub static UNUSED_SUPPRESSION: Rule = Rule {
+    id: "unused-suppression",
+    severity: Severity::Warning,
+    category: Category::Meta,
+    summary: "a locksmith:ignore comment that suppresses nothing",
+    check: None,
+};
+
+/// Every rule, in the order `locksmith rules` lists them.
+pub static ALL: &[&Rule] = &[
+    &adding_not_null_column::RULE,
+    &adding_column_with_volatile_default::RULE,
+    &changing_column_type::RULE,
+    &creating_index_non_concurrently::RULE,
+    &dropping_index_non_concurrently::RULE,
+    &setting_not_null::RULE,
+    &adding_foreign_key_without_not_valid::RULE,
+    &adding_check_constraint_without_not_valid::RULE,
+    &adding_unique_constraint::RULE,
+    &renaming_column::RULE,
+    &renaming_table::RULE,
+    &dropping_column::RULE,
+    &dropping_table::RULE,
+    &concurrently_in_transaction::RULE,
+    &missing_lock_timeout::RULE,
+    &SYNTAX_ERROR,
+    &UNUSED_SUPPRESSION,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// Lock, what it blocks and on which relation, as messages say it:
+/// "AccessExclusiveLock on users (blocks reads and writes)".
+pub fn lock_phrase(action: &Action) -> String {
+    match (&action.lock, &action.relation) {
+        (Some(lock), Some(rel)) => format!("{} on {rel} ({})", lock.name(), lock.blocks_description()),
+        (Some(lock), None) => format!("{} ({})", lock.name(), lock.blocks_description()),
+        _ => "no table lock".into(),
+    }
+}
+
+/// The statement re-printed by PostgreSQL's deparser after `edit`, for help texts.
+pub fn deparse_with(node: &NodeEnum, edit: impl FnOnce(&mut NodeEnum)) -> Option<String> {
+    let mut node = node.clone();
+    edit(&mut node);
+    node.deparse(Default::default()).ok()
+}
+
+/// A column name or a placeholder for help texts.
+pub fn or_placeholder(name: &Option<String>, placeholder: &str) -> String {
+    name.as_deref().map(crate::facts::quote_ident).unwrap_or_else(|| placeholder.to_string())
+}
+
+#[cfg(test)]
+pub mod cases {
+    //! Pass/fail case tables for rules: each case is linted with the default config.
+    use crate::config::Config;
+
+    /// Rule ids (sorted, deduplicated) reported for `sql`.
+    pub fn fired(sql: &str) -> Vec<&'static str> {
+        fired_with(sql, &Config::default())
+    }
+
+    pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {
+        let source = crate::source::SourceFile::new("case.sql", sql);
+        let report = crate::lint::lint_source(source, config);
+        let mut ids: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    pub fn assert_cases(rule: &str, pass: &[&str], fail: &[&str]) {
+        for sql in pass {
+            assert!(!fired(sql).contains(&rule), "{rule} fired on a passing case:\n{sql}\n{:?}", fired(sql));
+        }
+        for sql in fail {
+            assert!(fired(sql).contains(&rule), "{rule} did not fire on a failing case:\n{sql}\n{:?}", fired(sql));
+        }
+    }
+}
+
+/// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID
+/// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL
+/// and the quoted name.
+pub fn not_valid_variant(input: &Input, action: &Action, suffix: &str) -> (String, String) {
+    let name = action.constraint.clone().unwrap_or_else(|| {
+        format!(
+            "{}_{}_{suffix}",
+            action.relation.as_ref().map_or("t", |r| r.name.as_str()),
+            action.column.as_deref().unwrap_or("col")
+        )
+    });
+    let sql = deparse_with(input.node, |node| {
+        let NodeEnum::AlterTableStmt(stmt) = node else { return };
+        let Some(cmd) = action.subcommand.and_then(|i| stmt.cmds.get(i)).cloned() else { return };
+        stmt.cmds = vec![cmd];
+        if let Some(NodeEnum::AlterTableCmd(cmd)) = stmt.cmds[0].node.as_mut() {
+            if let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref_mut().and_then(|d| d.node.as_mut()) {
+                c.skip_validation = true;
+                c.initially_valid = false;
+                c.conname = name.clone();
+            }
+        }
+    })
+    .unwrap_or_else(|| "ALTER TABLE ... NOT VALID".into());
+    (sql, crate::facts::quote_ident(&name))
+}
+
+mod docs {
+    include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
+}
+
+/// The rule's documentation (`rules/<id>.md`, embedded at build time).
+pub fn doc(id: &str) -> Option<&'static str> {
+    docs::RULE_DOCS.iter().find(|(doc_id, _)| *doc_id == id).map(|(_, text)| *text)
+}
+
+/// Ids of all embedded docs, for the test that every doc has a rule.
+pub fn documented_ids() -> impl Iterator<Item = &'static str> {
+    docs::RULE_DOCS.iter().map(|(id, _)| *id)
+}

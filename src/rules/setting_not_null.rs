@@ -1,0 +1,84 @@
+use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
+use crate::diagnostic::Severity;
+use crate::facts::Form;
+
+pub static RULE: Rule = Rule {
+    id: "setting-not-null",
+    severity: Severity::Error,
+    category: Category::Locking,
+    summary: "ALTER COLUMN ... SET NOT NULL scans the whole table under AccessExclusiveLock",
+    check: Some(check),
+};
+
+fn check(input: &Input) -> Vec<Violation> {
+    input
+        .existing(&[Form::SetNotNull, Form::SetNotNullWithValidatedCheck])
+        .filter(|action| action.scans)
+        .map(|action| {
+            let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            let column = or_placeholder(&action.column, "column");
+            let bare = action.column.as_deref().unwrap_or("column");
+            let check_name = crate::facts::quote_ident(&format!(
+                "{}_{bare}_not_null",
+                action.relation.as_ref().map_or("t", |r| r.name.as_str())
+            ));
+            let pre12 = if input.ctx.version < 12 {
+                " (before PostgreSQL 12 even a validated CHECK does not avoid the scan)"
+            } else {
+                ""
+            };
+            Violation::new(
+                format!(
+                    "setting {column} NOT NULL scans all of {table} while holding {}{pre12}",
+                    lock_phrase(action)
+                ),
+                format!(
+                    "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
+                     ALTER TABLE {table} ADD CONSTRAINT {check_name} CHECK ({column} IS NOT NULL) NOT VALID;\n  \
+                     ALTER TABLE {table} VALIDATE CONSTRAINT {check_name};  -- separate transaction; reads and writes continue\n  \
+                     ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n  \
+                     ALTER TABLE {table} DROP CONSTRAINT {check_name};\n\
+                     Alembic: op.create_check_constraint(..., postgresql_not_valid=True), op.execute(\"ALTER TABLE ... VALIDATE CONSTRAINT ...\"), op.alter_column(..., nullable=False)"
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::rules::cases::{assert_cases, fired_with};
+
+    const ID: &str = "setting-not-null";
+    const THREE_STEPS: &str = "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;\n\
+        ALTER TABLE users VALIDATE CONSTRAINT c;\n\
+        ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            ID,
+            &[
+                THREE_STEPS,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL); ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                "CREATE TABLE users (email text); ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                "ALTER TABLE users ALTER COLUMN email DROP NOT NULL",
+            ],
+            &[
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                // NOT VALID and never validated: the check proves nothing yet.
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                // A check on another column does not help.
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (name IS NOT NULL); ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+            ],
+        );
+    }
+
+    #[test]
+    fn validated_check_helps_from_12_only() {
+        let at = |version| Config { postgres_version: version, ..Config::default() };
+        assert!(fired_with(THREE_STEPS, &at(11)).contains(&ID));
+        assert!(!fired_with(THREE_STEPS, &at(12)).contains(&ID));
+    }
+}

@@ -1,0 +1,136 @@
+//! Source files as the user wrote them, and the one place where byte offsets become
+//! line/column positions.
+
+use std::ops::Range;
+use std::path::Path;
+
+/// A file (or stdin) read into memory, with the offsets of its line starts.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown to the user: the path as given on the command line, or `<stdin>`.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based line and column (column counted in characters, as editors do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, Clone)]
+pub struct ReadError {
+    pub name: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Reads a file, rejecting content that is not UTF-8 (naming the first bad line).
+    pub fn read(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
+        let bytes = std::fs::read(path).map_err(|e| ReadError {
+            name: name.to_string(),
+            line: None,
+            message: format!("cannot read file: {e}"),
+        })?;
+        Self::from_bytes(name, bytes)
+    }
+
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(name, text)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+                Err(ReadError {
+                    name: name.to_string(),
+                    line: Some(line),
+                    message: format!(
+                        "file is not valid UTF-8 (first invalid byte at offset {valid}); \
+                         re-encode it as UTF-8"
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Line and column of a byte offset (clamped to the text).
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let column = self.text[line_start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        Position {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// Start and end positions of a span; the end is inclusive of the last character.
+    pub fn range_positions(&self, span: &Range<usize>) -> (Position, Position) {
+        let start = self.position(span.start);
+        let end = if span.end > span.start {
+            self.position(span.end - 1)
+        } else {
+            start
+        };
+        (start, end)
+    }
+
+    /// Byte range of the 1-based line `line`, without its newline.
+    pub fn line_span(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line.clamp(1, self.line_starts.len()) - 1];
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        start..end
+    }
+}
+
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let file = SourceFile::new("a.sql", "select 1;\n-- é\nselect 2;");
+        assert_eq!(file.position(0), Position { line: 1, column: 1 });
+        assert_eq!(file.position(10), Position { line: 2, column: 1 });
+        // "é" is two bytes; the column after it is 5, not 6.
+        let after = file.text.find("\nselect 2").unwrap();
+        assert_eq!(file.position(after), Position { line: 2, column: 5 });
+        assert_eq!(file.position(1000).line, 3);
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let err = SourceFile::from_bytes("x.sql", b"select 1;\nselect '\xff';".to_vec()).unwrap_err();
+        assert_eq!(err.line, Some(2));
+    }
+}

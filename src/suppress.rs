@@ -1,0 +1,150 @@
+//! `-- locksmith:ignore rule-id[, rule-id]: reason` comments. On its own line the comment
+//! covers the next statement; at the end of a statement's last line, that statement.
+//! `-- locksmith:ignore-file rule-id` covers the whole file. An ignore that suppresses
+//! nothing is reported as `unused-suppression`.
+
+use std::ops::Range;
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rules;
+use crate::source::SourceFile;
+
+const MARKER: &str = "locksmith:ignore";
+
+#[derive(Debug, Clone)]
+struct Suppression {
+    file_wide: bool,
+    /// The statement it covers (for line suppressions).
+    statement: Option<usize>,
+    /// Rule ids with their spans in the source; empty means every rule.
+    rules: Vec<(String, Range<usize>)>,
+    comment: Range<usize>,
+}
+
+/// Removes suppressed findings and appends `unused-suppression` findings.
+pub fn apply(source: &SourceFile, statements: &[Range<usize>], findings: &mut Vec<Finding>, unused_severity: Option<Severity>) {
+    if !source.text.contains(MARKER) {
+        return;
+    }
+    let suppressions: Vec<Suppression> = comments(&source.text)
+        .into_iter()
+        .filter_map(|comment| parse(source, statements, comment))
+        .collect();
+    let mut used = vec![Vec::new(); suppressions.len()];
+    findings.retain(|finding| {
+        let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
+            let applies = s.file_wide || (s.statement.is_some() && s.statement == finding.statement);
+            let rule = s.rules.iter().position(|(id, _)| id == finding.rule);
+            match (applies, rule) {
+                (true, Some(r)) => Some((i, Some(r))),
+                (true, None) if s.rules.is_empty() => Some((i, None)),
+                _ => None,
+            }
+        });
+        match covering {
+            Some((i, r)) => {
+                used[i].push(r);
+                false
+            }
+            None => true,
+        }
+    });
+    let Some(severity) = unused_severity else { return };
+    for (s, used) in suppressions.iter().zip(&used) {
+        if s.rules.is_empty() && used.is_empty() {
+            findings.push(unused(severity, s.comment.clone(), "this locksmith:ignore suppresses nothing".into(), s.statement));
+        }
+        for (r, (id, span)) in s.rules.iter().enumerate() {
+            if used.contains(&Some(r)) {
+                continue;
+            }
+            let message = if rules::find(id).is_none() {
+                crate::config::unknown_rule_message(id)
+            } else {
+                format!("`{id}` is ignored here but reports nothing")
+            };
+            findings.push(unused(severity, span.clone(), message, s.statement));
+        }
+    }
+}
+
+fn unused(severity: Severity, span: Range<usize>, message: String, statement: Option<usize>) -> Finding {
+    Finding {
+        rule: rules::UNUSED_SUPPRESSION.id,
+        severity,
+        message,
+        help: Some("remove the ignore comment (or the rule ids that no longer report)".into()),
+        span,
+        statement,
+    }
+}
+
+/// Spans of `--` comments, found with PostgreSQL's scanner so that text inside string
+/// literals is never mistaken for a comment. If the scanner fails (unterminated string),
+/// fall back to line comments outside of quotes on each line.
+fn comments(text: &str) -> Vec<Range<usize>> {
+    match pg_query::scan(text) {
+        Ok(scan) => scan
+            .tokens
+            .iter()
+            .filter(|t| t.token == pg_query::protobuf::Token::SqlComment as i32)
+            .map(|t| t.start as usize..t.end as usize)
+            .filter(|span| text[span.clone()].contains(MARKER))
+            .collect(),
+        Err(_) => {
+            let mut out = Vec::new();
+            let mut offset = 0;
+            for line in text.split_inclusive('\n') {
+                if let Some(i) = line.find("--") {
+                    if line[..i].matches('\'').count() % 2 == 0 && line[i..].contains(MARKER) {
+                        out.push(offset + i..offset + line.trim_end().len());
+                    }
+                }
+                offset += line.len();
+            }
+            out
+        }
+    }
+}
+
+fn parse(source: &SourceFile, statements: &[Range<usize>], comment: Range<usize>) -> Option<Suppression> {
+    let text = &source.text[comment.clone()];
+    let body = text.trim_start_matches('-').trim_start();
+    let rest = body.strip_prefix(MARKER)?;
+    let (file_wide, rest) = match rest.strip_prefix("-file") {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    if !(rest.is_empty() || rest.starts_with([' ', '\t', ':'])) {
+        return None;
+    }
+    // Rule ids run up to the first ':' (the reason follows it).
+    let ids_end = rest.find(':').unwrap_or(rest.len());
+    let ids_offset = comment.start + (text.len() - rest.len());
+    let mut rules = Vec::new();
+    let mut cursor = 0;
+    for part in rest[..ids_end].split(',') {
+        let trimmed = part.trim();
+        if !trimmed.is_empty() {
+            let start = ids_offset + cursor + part.find(trimmed).unwrap_or(0);
+            rules.push((trimmed.to_string(), start..start + trimmed.len()));
+        }
+        cursor += part.len() + 1;
+    }
+    let statement = if file_wide { None } else { covered_statement(source, statements, &comment) };
+    Some(Suppression { file_wide, statement, rules, comment })
+}
+
+fn covered_statement(source: &SourceFile, statements: &[Range<usize>], comment: &Range<usize>) -> Option<usize> {
+    let line = source.position(comment.start).line;
+    let line_start = source.line_span(line).start;
+    let own_line = source.text[line_start..comment.start].trim().is_empty();
+    if own_line {
+        statements.iter().position(|s| s.start >= comment.end)
+    } else {
+        // Trailing: the statement that ends on this line, before the comment.
+        statements
+            .iter()
+            .rposition(|s| s.end <= comment.start && source.position(s.end.saturating_sub(1)).line == line)
+    }
+}
