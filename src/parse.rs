@@ -42,7 +42,7 @@ pub fn parse_sql(sql: &str) -> Parsed {
     }
     let mut parsed = Parsed::default();
     match pg_query::parse(sql, pg_query::ParserOptions::DEFAULT) {
-        Ok(result) => collect_statements(sql, 0, result, &mut parsed),
+        Ok(result) => collect_statements(sql, 0..sql.len(), result, &mut parsed),
         Err(_) => parse_piecewise(sql, &mut parsed),
     }
     parsed
@@ -64,7 +64,7 @@ fn parse_piecewise(sql: &str, parsed: &mut Parsed) {
         let start = piece.as_ptr() as usize - sql.as_ptr() as usize;
         let piece_span = start..start + piece.len();
         match pg_query::parse(piece, pg_query::ParserOptions::DEFAULT) {
-            Ok(result) => collect_statements(sql, start, result, parsed),
+            Ok(result) => collect_statements(sql, piece_span.clone(), result, parsed),
             Err(_) => parsed.errors.push(error_at(sql, piece_span)),
         }
     }
@@ -73,13 +73,15 @@ fn parse_piecewise(sql: &str, parsed: &mut Parsed) {
     }
 }
 
-fn collect_statements(sql: &str, base: usize, result: pg_query::ParseResult, parsed: &mut Parsed) {
+/// `within` is the part of `sql` that was parsed; statement locations are relative to it.
+fn collect_statements(sql: &str, within: Range<usize>, result: pg_query::ParseResult, parsed: &mut Parsed) {
     for raw in result.protobuf.stmts {
-        let start = base + raw.stmt_location.max(0) as usize;
+        let start = (within.start + raw.stmt_location.max(0) as usize).min(within.end);
+        // A length of 0 means "to the end of the parsed text".
         let end = if raw.stmt_len == 0 {
-            sql.len()
+            within.end
         } else {
-            (start + raw.stmt_len as usize).min(sql.len())
+            (start + raw.stmt_len as usize).min(within.end)
         };
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
@@ -234,6 +236,8 @@ mod tests {
         let sql = "SELECT 1;\nALTER TABLEE t ADD COLUMN x int;\nSELECT 2;";
         let parsed = parse_sql(sql);
         assert_eq!(parsed.statements.len(), 2);
+        assert_eq!(&sql[parsed.statements[0].span.clone()], "SELECT 1");
+        assert_eq!(&sql[parsed.statements[1].span.clone()], "SELECT 2");
         assert_eq!(parsed.errors.len(), 1);
         let err = &parsed.errors[0];
         assert_eq!(&sql[err.offset..err.offset + 7], "TABLEE ");

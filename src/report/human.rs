@@ -72,7 +72,9 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        // Help texts hold SQL meant to be copied: never break it across lines.
+        .with_wrap_lines(false);
     for finding in &file.findings {
         let label = match finding.statement.map(|i| &file.statements[i].facts) {
             Some(facts) => super::facts_summary(facts),

@@ -217,3 +217,21 @@ pub fn doc(id: &str) -> Option<&'static str> {
 pub fn documented_ids() -> impl Iterator<Item = &'static str> {
     docs::RULE_DOCS.iter().map(|(id, _)| *id)
 }
+
+/// The README's rules table, generated from the rules' metadata.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Rule | Default | Category | What it flags |\n|---|---|---|---|\n");
+    for rule in ALL {
+        let category = serde_json::to_value(rule.category)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| [`{id}`](rules/{id}.md) | {} | {category} | {} |\n",
+            rule.severity.name(),
+            rule.summary.replace('|', "\\|"),
+            id = rule.id
+        ));
+    }
+    out
+}
