@@ -136,7 +136,7 @@ pub fn unknown_rule_message(id: &str) -> String {
         .iter()
         .map(|r| r.id)
         .min_by_key(|known| edit_distance(known, id))
-        .filter(|known| edit_distance(known, id) <= 3)
+        .filter(|known| edit_distance(known, id) <= 3.max(id.len() / 4))
         .map(|known| format!("; did you mean `{known}`?"))
         .unwrap_or_else(|| "; `locksmith rules` lists them".into());
     format!("unknown rule id `{id}`{suggestion}")

@@ -154,6 +154,7 @@ fn lint(paths: &[String], common: &Common, format: Format, fail_on: Option<FailO
         };
     }
     let result = run::lint_paths(paths, &config);
+    eprint!("{}", report::human::render_errors(&result));
     match format {
         Format::Human => {
             let style = report::human::Style {

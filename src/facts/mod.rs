@@ -675,9 +675,12 @@ fn alter_column_type(column: &str, col: &ColumnDef, relation: Option<&Relation>,
             (Form::AlterColumnTypeCoercible, format!("{old} to {new} is binary-coercible"))
         }
         (Some(old), Some(new)) => (Form::AlterColumnType, format!("{old} to {new} is not binary-coercible")),
-        (None, Some(new)) => (
+        (None, Some(new)) if types::has_coercible_sources(new) => (
             Form::AlterColumnType,
-            format!("the current type of the column is not known here; only a binary-coercible change to {new} (such as widening a varchar) avoids the rewrite"),
+            format!(
+                "the column's current type is not known from this migration; if it is binary-coercible to {new} \
+                 (e.g. a shorter varchar), there is no rewrite and this finding can be ignored"
+            ),
         ),
         _ => (Form::AlterColumnType, String::new()),
     };

@@ -53,7 +53,18 @@ impl ColumnType {
 
 impl std::fmt::Display for ColumnType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.name)?;
+        // The spelling people write, not the catalog's internal name.
+        let name = match self.name.as_str() {
+            "int8" => "bigint",
+            "int4" => "integer",
+            "int2" => "smallint",
+            "bpchar" => "char",
+            "bool" => "boolean",
+            "float8" => "double precision",
+            "float4" => "real",
+            other => other,
+        };
+        write!(f, "{name}")?;
         if !self.modifiers.is_empty() {
             let mods: Vec<String> = self.modifiers.iter().map(i64::to_string).collect();
             write!(f, "({})", mods.join(","))?;
@@ -77,6 +88,16 @@ fn canonical(name: &str) -> &str {
         "bit varying" => "varbit",
         other => other,
     }
+}
+
+/// Whether some other type can be changed to `new` without a rewrite, so that a change to
+/// it is only certain to rewrite when the current type is known.
+pub fn has_coercible_sources(new: &ColumnType) -> bool {
+    !new.array
+        && matches!(
+            new.name.as_str(),
+            "varchar" | "text" | "numeric" | "varbit" | "inet" | "timestamp" | "timestamptz" | "time" | "timetz" | "interval"
+        )
 }
 
 /// Whether changing a column from `old` to `new` needs no rewrite.
@@ -154,5 +175,8 @@ mod tests {
         assert!(ty("bigserial").is_serial());
         assert!(!ty("bigint").is_serial());
         assert_eq!(ty("character varying(12)").to_string(), "varchar(12)");
+        assert_eq!(ty("int8").to_string(), "bigint");
+        assert!(has_coercible_sources(&ty("varchar(20)")));
+        assert!(!has_coercible_sources(&ty("bigint")));
     }
 }

@@ -20,7 +20,7 @@ pub fn render_human(file: &FileReport) -> String {
             out.push_str(&format!("  locks:       {none}\n"));
         }
         for (n, lock) in locks.iter().enumerate() {
-            let head = if n == 0 { "  locks:      " } else { "             " };
+            let head = if n == 0 { "  locks:      " } else { "              " };
             out.push_str(&format!(
                 "{head} {} on {} ({})\n",
                 lock.mode.name(),

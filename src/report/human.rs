@@ -91,7 +91,8 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
     }
 }
 
-pub fn render(result: &RunResult, style: &Style) -> String {
+/// Inputs that could not be read, one `error: file:line: message` line each (for stderr).
+pub fn render_errors(result: &RunResult) -> String {
     let mut out = String::new();
     for error in &result.errors {
         match error.line {
@@ -99,6 +100,12 @@ pub fn render(result: &RunResult, style: &Style) -> String {
             None => out.push_str(&format!("error: {}: {}\n", error.file, error.message)),
         }
     }
+    out
+}
+
+/// Findings of every file, then the summary line.
+pub fn render(result: &RunResult, style: &Style) -> String {
+    let mut out = String::new();
     for file in &result.files {
         render_file(file, style, &mut out);
     }

@@ -17,7 +17,7 @@ fn check(input: &Input) -> Vec<Violation> {
             let column = or_placeholder(&action.column, "column");
             Violation::new(
                 format!(
-                    "dropping column {column} breaks running application code that still reads or writes it ({})",
+                    "dropping column {column} breaks running application code that still reads or writes it; it takes {}",
                     lock_phrase(action)
                 ),
                 "first deploy code that no longer uses the column (for ORMs, also remove it from the \

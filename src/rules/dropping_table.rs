@@ -17,7 +17,7 @@ fn check(input: &Input) -> Vec<Violation> {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             Violation::new(
                 format!(
-                    "dropping {table} breaks running application code that still uses it, and its data is gone ({})",
+                    "dropping {table} breaks running application code that still uses it, and its data is gone; it takes {}",
                     lock_phrase(action)
                 ),
                 "first deploy code that no longer uses the table, then drop it in a later migration \

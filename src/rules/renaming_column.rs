@@ -17,7 +17,7 @@ fn check(input: &Input) -> Vec<Violation> {
             let column = or_placeholder(&action.column, "column");
             Violation::new(
                 format!(
-                    "renaming column {column} breaks running application code that still uses the old name ({})",
+                    "renaming column {column} breaks running application code that still uses the old name; it takes {}",
                     lock_phrase(action)
                 ),
                 "expand and contract: add the new column, write to both, backfill, move readers, \

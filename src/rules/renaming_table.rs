@@ -17,7 +17,7 @@ fn check(input: &Input) -> Vec<Violation> {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             Violation::new(
                 format!(
-                    "renaming {table} breaks running application code that still uses the old name ({})",
+                    "renaming {table} breaks running application code that still uses the old name; it takes {}",
                     lock_phrase(action)
                 ),
                 "rename in two releases: rename the table and create a view with the old name \

@@ -1,0 +1,178 @@
+//! The command line as users run it: output of every command snapshotted under
+//! snapshots/cli, exit codes asserted, and errors that name the file and line.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("locksmith runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    run_in(env!("CARGO_MANIFEST_DIR"), args, None)
+}
+
+fn snapshot(name: &str, out: &Output) {
+    let text = format!("exit code: {}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr);
+    insta::with_settings!({ snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn lint_example_project_human() {
+    let out = run(&["lint", "examples/shop"]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains('\x1b'), "NO_COLOR output has escape codes");
+    snapshot("lint-example-human", &out);
+}
+
+#[test]
+fn lint_example_project_json() {
+    let out = run(&["lint", "--format", "json", "examples/shop"]);
+    assert_eq!(out.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["summary"]["files"], 4);
+    snapshot("lint-example-json", &out);
+}
+
+#[test]
+fn fail_on_threshold_and_clean_exit() {
+    let warnings_only = "tests/fixtures/rules/dropping-column.sql";
+    assert_eq!(run(&["lint", warnings_only]).code, 0);
+    assert_eq!(run(&["lint", "--fail-on", "warning", warnings_only]).code, 1);
+    let clean = run(&["lint", "examples/shop/migrations/V001__create_users.sql"]);
+    assert_eq!(clean.code, 0);
+    snapshot("lint-clean", &clean);
+}
+
+#[test]
+fn lint_stdin() {
+    let out = run_in(env!("CARGO_MANIFEST_DIR"), &["lint", "-"], Some(b"ALTER TABLE users DROP COLUMN email;\n"));
+    assert_eq!(out.code, 0);
+    snapshot("lint-stdin", &out);
+}
+
+#[test]
+fn missing_file_is_exit_2_and_the_rest_is_still_linted() {
+    let out = run(&["lint", "no/such/file.sql", "tests/fixtures/rules/dropping-table.sql"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.contains("dropping-table"));
+    snapshot("lint-missing-file", &out);
+}
+
+#[test]
+fn non_utf8_file_names_the_line() {
+    let dir = std::env::temp_dir().join(format!("locksmith-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("latin1.sql"), b"SELECT 1;\nSELECT 'caf\xe9';\n").unwrap();
+    std::fs::write(dir.join("ok.sql"), b"ALTER TABLE users DROP COLUMN a;\n").unwrap();
+    let out = run_in(dir.to_str().unwrap(), &["lint", "--config", "/dev/null", "."], None);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("latin1.sql:2: file is not valid UTF-8"), "{}", out.stderr);
+    assert!(out.stdout.contains("dropping-column"), "the other file is still linted");
+}
+
+#[test]
+fn config_errors_name_file_and_line() {
+    for (name, config) in [
+        ("config-unknown-key", "postgres_version: 15\nassume_in_transation: true\n"),
+        ("config-unknown-rule", "rules:\n  creating-index-concurrently: off\n"),
+        ("config-bad-yaml", "rules:\n  - [\n"),
+        ("config-bad-version", "postgres_version: 9\n"),
+    ] {
+        let dir = std::env::temp_dir().join(format!("locksmith-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("lint.yaml"), config).unwrap();
+        std::fs::write(dir.join("m.sql"), "SELECT 1;\n").unwrap();
+        let out = run_in(dir.to_str().unwrap(), &["lint", "m.sql"], None);
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(out.code, 2, "{name}");
+        let stderr = out.stderr.replace(dir.to_str().unwrap(), "<dir>");
+        snapshot(name, &Output { stderr, ..out });
+    }
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    assert_eq!(run(&["lint", "--postgres-version", "8", "examples/shop"]).code, 2);
+    assert_eq!(run(&["lint", "--format", "xml", "examples/shop"]).code, 2);
+    assert_eq!(run(&["lint"]).code, 2);
+}
+
+#[test]
+fn explain_human_and_json() {
+    let sql = "SET lock_timeout = '2s';\n\
+               ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid(), ALTER COLUMN name SET NOT NULL;\n\
+               ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n\
+               CREATE INDEX CONCURRENTLY users_email_idx ON users (email);";
+    let human = run(&["explain", sql]);
+    assert_eq!(human.code, 0);
+    snapshot("explain-human", &human);
+    let json = run(&["explain", "--format", "json", sql]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    assert_eq!(value["statements"][1]["locks"][0]["mode"], "AccessExclusiveLock");
+    assert_eq!(value["statements"][3]["transaction_allowed"], false);
+    snapshot("explain-json", &json);
+}
+
+#[test]
+fn explain_a_file_and_versions() {
+    let out = run(&["explain", "--postgres-version", "11", "ALTER INDEX users_email_idx RENAME TO users_email_key"]);
+    assert!(out.stdout.contains("AccessExclusiveLock"), "{}", out.stdout);
+    let out = run(&["explain", "--postgres-version", "12", "ALTER INDEX users_email_idx RENAME TO users_email_key"]);
+    assert!(out.stdout.contains("ShareUpdateExclusiveLock"), "{}", out.stdout);
+    let out = run(&["explain", "examples/shop/migrations/V003__add_user_email.sql"]);
+    assert_eq!(out.code, 0);
+    snapshot("explain-file", &out);
+}
+
+#[test]
+fn rules_and_rule_docs() {
+    let list = run(&["rules"]);
+    assert_eq!(list.code, 0);
+    snapshot("rules", &list);
+    let json = run(&["rules", "--format", "json"]);
+    snapshot("rules-json", &json);
+    let doc = run(&["rule", "creating-index-non-concurrently"]);
+    assert_eq!(doc.code, 0);
+    assert!(doc.stdout.starts_with("# creating-index-non-concurrently"));
+    let unknown = run(&["rule", "creating-index-concurently"]);
+    assert_eq!(unknown.code, 2);
+    snapshot("rule-unknown", &unknown);
+}
+
+#[test]
+fn color_is_opt_in_when_piped() {
+    let always = run(&["lint", "--color", "always", "tests/fixtures/rules/dropping-table.sql"]);
+    assert!(always.stdout.contains('\x1b'));
+    let never = run(&["lint", "--color", "never", "tests/fixtures/rules/dropping-table.sql"]);
+    assert!(!never.stdout.contains('\x1b'));
+}

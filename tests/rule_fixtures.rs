@@ -1,0 +1,31 @@
+//! Every rule has a fixture under tests/fixtures/rules/<id>.sql in which it fires; the
+//! rendered human and JSON output of each fixture is snapshotted under snapshots/.
+
+use locksmith::config::Config;
+use locksmith::report::{human, json};
+use locksmith::rules;
+use locksmith::run::lint_paths;
+
+fn fixture(id: &str) -> String {
+    format!("tests/fixtures/rules/{id}.sql")
+}
+
+#[test]
+fn every_rule_fires_in_its_fixture_and_output_matches_snapshots() {
+    let config = Config::default();
+    for rule in rules::ALL {
+        let path = fixture(rule.id);
+        let result = lint_paths(std::slice::from_ref(&path), &config);
+        assert!(result.errors.is_empty(), "{path}: {:?}", result.errors);
+        assert!(
+            result.files[0].findings.iter().any(|f| f.rule == rule.id),
+            "{} does not fire in {path}",
+            rule.id
+        );
+        let style = human::Style { color: false, width: 100 };
+        insta::with_settings!({ snapshot_path => "../snapshots/rules", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("{}-human", rule.id), human::render(&result, &style));
+            insta::assert_snapshot!(format!("{}-json", rule.id), json::render(&result));
+        });
+    }
+}
