@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+
 use pg_query::NodeEnum;
 use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
@@ -25,7 +26,8 @@ pub struct Context {
     pub unguarded_blocking_statements: usize,
     created_relations: HashSet<Key>,
     column_types: HashMap<(Key, String), ColumnType>,
-    not_null_checks: HashMap<Key, HashSet<String>>,
+    /// Validated checks that prove a column NOT NULL: table → (constraint name, column).
+    not_null_checks: HashMap<Key, Vec<(Option<String>, String)>>,
     /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
     pending_not_null_checks: HashMap<(Key, String), String>,
 }
@@ -57,7 +59,7 @@ impl Context {
     pub fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
         self.not_null_checks
             .get(&table.key())
-            .is_some_and(|cols| cols.contains(column))
+            .is_some_and(|checks| checks.iter().any(|(_, c)| c == column))
     }
 
     /// The strongest lock that blocks writes which the statement requests on a table
@@ -73,7 +75,8 @@ impl Context {
             .locks()
             .into_iter()
             .filter(|l| l.mode.blocks_writes() && !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
-            .max_by_key(|l| l.mode)
+            // The first relation among equally strong locks: the table the statement names.
+            .min_by_key(|l| std::cmp::Reverse(l.mode))
             .map(|l| (l.relation, l.mode))
     }
 
@@ -160,7 +163,15 @@ impl Context {
             }
             Form::AddCheck => {
                 if let Some(column) = &action.proves_not_null {
-                    self.not_null_checks.entry(key).or_default().insert(column.clone());
+                    self.not_null_checks
+                        .entry(key)
+                        .or_default()
+                        .push((action.constraint.clone(), column.clone()));
+                }
+            }
+            Form::DropConstraint => {
+                if let (Some(checks), Some(name)) = (self.not_null_checks.get_mut(&key), &action.constraint) {
+                    checks.retain(|(check, _)| check.as_ref() != Some(name));
                 }
             }
             Form::AddCheckNotValid => {
@@ -171,7 +182,7 @@ impl Context {
             Form::ValidateConstraint => {
                 if let Some(name) = &action.constraint {
                     if let Some(column) = self.pending_not_null_checks.remove(&(key.clone(), name.clone())) {
-                        self.not_null_checks.entry(key).or_default().insert(column);
+                        self.not_null_checks.entry(key).or_default().push((Some(name.clone()), column));
                     }
                 }
             }

@@ -89,7 +89,8 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
     }
 
     let spans: Vec<Range<usize>> = statements.iter().map(|s| s.span.clone()).collect();
-    suppress::apply(&source, &spans, &mut findings, config.severity_of(&rules::UNUSED_SUPPRESSION));
+    let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
+    suppress::apply(&source, &spans, &mut findings, config.severity_of(&rules::UNUSED_SUPPRESSION), enabled);
     findings.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
     FileReport {
         source,

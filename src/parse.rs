@@ -54,9 +54,19 @@ fn parse_piecewise(sql: &str, parsed: &mut Parsed) {
     let pieces = match pg_query::split_with_scanner(sql) {
         Ok(pieces) => pieces,
         Err(_) => {
-            // The scanner itself failed (e.g. an unterminated string): nothing after the
-            // error can be split reliably.
-            parsed.errors.push(error_at(sql, 0..sql.len()));
+            // The scanner itself failed (an unterminated string, quoted identifier, dollar
+            // quote or comment): nothing after that token can be split. Keep the statements
+            // before the one it starts in, and report the error at the token.
+            let error = error_at(sql, 0..sql.len());
+            let prefix = &sql[..error.offset];
+            if let Ok(mut before) = pg_query::split_with_scanner(prefix) {
+                before.pop(); // the statement the bad token is in
+                if let Some(last) = before.last() {
+                    let end = last.as_ptr() as usize - sql.as_ptr() as usize + last.len();
+                    parse_piecewise(&sql[..end], parsed);
+                }
+            }
+            parsed.errors.push(error);
             return;
         }
     };
@@ -254,7 +264,9 @@ mod tests {
     #[test]
     fn nul_bytes_and_unterminated_strings_are_errors_not_panics() {
         assert_eq!(parse_sql("SELECT 1;\0SELECT 2").errors.len(), 1);
-        let parsed = parse_sql("SELECT 1; SELECT 'open");
-        assert!(!parsed.errors.is_empty());
+        let parsed = parse_sql("SELECT 1; SELECT 2; SELECT 'open");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.statements.len(), 2, "statements before the unterminated string are kept");
+        assert_eq!(parsed.errors[0].offset, 27);
     }
 }

@@ -22,7 +22,14 @@ struct Suppression {
 }
 
 /// Removes suppressed findings and appends `unused-suppression` findings.
-pub fn apply(source: &SourceFile, statements: &[Range<usize>], findings: &mut Vec<Finding>, unused_severity: Option<Severity>) {
+/// `enabled` says whether a rule is on: ignoring a rule that is turned off is not "unused".
+pub fn apply(
+    source: &SourceFile,
+    statements: &[Range<usize>],
+    findings: &mut Vec<Finding>,
+    unused_severity: Option<Severity>,
+    enabled: impl Fn(&str) -> bool,
+) {
     if !source.text.contains(MARKER) {
         return;
     }
@@ -55,10 +62,11 @@ pub fn apply(source: &SourceFile, statements: &[Range<usize>], findings: &mut Ve
             findings.push(unused(severity, s.comment.clone(), "this locksmith:ignore suppresses nothing".into(), s.statement));
         }
         for (r, (id, span)) in s.rules.iter().enumerate() {
-            if used.contains(&Some(r)) {
+            let known = rules::find(id).is_some();
+            if used.contains(&Some(r)) || (known && !enabled(id)) {
                 continue;
             }
-            let message = if rules::find(id).is_none() {
+            let message = if !known {
                 crate::config::unknown_rule_message(id)
             } else {
                 format!("`{id}` is ignored here but reports nothing")

@@ -576,7 +576,9 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     let default = has(ConstrType::ConstrDefault)
         .and_then(|c| c.raw_expr.as_deref())
         .and_then(|e| e.node.as_ref())
-        .or(col.raw_default.as_deref().and_then(|e| e.node.as_ref()));
+        .or(col.raw_default.as_deref().and_then(|e| e.node.as_ref()))
+        // `DEFAULT NULL` is no default at all.
+        .filter(|e| !matches!(e, NodeEnum::AConst(c) if c.isnull));
     let serial = column_type.as_ref().is_some_and(ColumnType::is_serial);
 
     let (form, detail) = if has(ConstrType::ConstrIdentity).is_some() || !col.identity.is_empty() {

@@ -102,11 +102,12 @@ pub fn has_coercible_sources(new: &ColumnType) -> bool {
 
 /// Whether changing a column from `old` to `new` needs no rewrite.
 pub fn is_binary_coercible(old: &ColumnType, new: &ColumnType) -> bool {
-    if old.array != new.array {
-        return false;
-    }
     if old == new {
         return true;
+    }
+    // Array element coercions are not relabelings: PostgreSQL rewrites.
+    if old.array || new.array {
+        return false;
     }
     let widens = |old_mods: &[i64], new_mods: &[i64]| match (old_mods, new_mods) {
         (_, []) => true,
@@ -164,6 +165,8 @@ mod tests {
             ("timestamp", "timestamptz", false),
             ("char(5)", "text", false),
             ("int[]", "int", false),
+            ("varchar(10)[]", "varchar(20)[]", false),
+            ("text[]", "text[]", true),
         ];
         for (old, new, expected) in cases {
             assert_eq!(is_binary_coercible(&ty(old), &ty(new)), expected, "{old} -> {new}");

@@ -21,8 +21,6 @@ const VOLATILE: &[&str] = &[
     "setval",
     "currval",
     "lastval",
-    "txid_current",
-    "pg_current_xact_id",
     "gen_random_bytes",
 ];
 
@@ -67,6 +65,8 @@ const NON_VOLATILE: &[&str] = &[
     "current_setting",
     "current_schema",
     "inet_client_addr",
+    "txid_current",
+    "pg_current_xact_id",
 ];
 
 /// The volatility of a DEFAULT expression, with the function that decided it.

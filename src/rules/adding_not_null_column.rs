@@ -53,6 +53,7 @@ mod tests {
             &[
                 "ALTER TABLE users ADD COLUMN age int NOT NULL",
                 "ALTER TABLE app.users ADD COLUMN note text, ADD COLUMN age int NOT NULL",
+                "ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT NULL",
             ],
         );
     }

@@ -69,6 +69,8 @@ mod tests {
                 "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
                 // NOT VALID and never validated: the check proves nothing yet.
                 "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                // A check that was dropped again proves nothing.
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL); ALTER TABLE users DROP CONSTRAINT c; ALTER TABLE users ALTER COLUMN email SET NOT NULL",
                 // A check on another column does not help.
                 "ALTER TABLE users ADD CONSTRAINT c CHECK (name IS NOT NULL); ALTER TABLE users ALTER COLUMN email SET NOT NULL",
             ],

@@ -1,0 +1,79 @@
+//! Throughput benchmark: `cargo bench --bench lint`. Generates a migrations directory
+//! (2,000 files, 12 statements each, a mix of risky and safe DDL) in a temp dir, then
+//! times `run::lint_paths` over it (parallel, rayon) and over a single file, as a
+//! pre-commit hook would call it. Prints the median of several runs.
+
+use std::time::{Duration, Instant};
+
+use locksmith::config::Config;
+use locksmith::run::lint_paths;
+
+const FILES: usize = 2_000;
+const RUNS: usize = 7;
+
+fn migration(i: usize) -> String {
+    format!(
+        "-- migration {i}\n\
+         SET lock_timeout = '2s';\n\
+         CREATE TABLE t{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name varchar(50), created_at timestamptz DEFAULT now());\n\
+         CREATE INDEX t{i}_name_idx ON t{i} (name);\n\
+         ALTER TABLE users ADD COLUMN c{i} text;\n\
+         ALTER TABLE users ADD COLUMN d{i} uuid DEFAULT gen_random_uuid();\n\
+         ALTER TABLE users ALTER COLUMN c{i} TYPE varchar(200);\n\
+         CREATE INDEX CONCURRENTLY users_c{i}_idx ON users (c{i});\n\
+         ALTER TABLE orders ADD CONSTRAINT orders_fk{i} FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n\
+         ALTER TABLE orders VALIDATE CONSTRAINT orders_fk{i};\n\
+         -- locksmith:ignore dropping-column: unused\n\
+         ALTER TABLE users DROP COLUMN old{i};\n\
+         UPDATE users SET c{i} = 'x' WHERE id < 1000;\n\
+         CREATE FUNCTION f{i}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.c{i} := 'a;b'; RETURN NEW; END $$;\n"
+    )
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("locksmith-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = 0;
+    for i in 0..FILES {
+        let text = migration(i);
+        bytes += text.len();
+        std::fs::write(dir.join(format!("V{i:05}__m.sql")), text).unwrap();
+    }
+    let config = Config::default();
+    let paths = vec![dir.display().to_string()];
+
+    let mut samples = Vec::new();
+    let mut statements = 0;
+    let mut findings = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let result = lint_paths(&paths, &config);
+        samples.push(start.elapsed());
+        statements = result.files.iter().map(|f| f.statements.len()).sum();
+        findings = result.files.iter().map(|f| f.findings.len()).sum();
+        assert_eq!(result.files.len(), FILES);
+    }
+    let whole = median(samples);
+    let single_path = vec![dir.join("V00000__m.sql").display().to_string()];
+    let single = median(
+        (0..50)
+            .map(|_| {
+                let start = Instant::now();
+                lint_paths(&single_path, &config);
+                start.elapsed()
+            })
+            .collect(),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+
+    let secs = whole.as_secs_f64();
+    println!("threads:            {}", rayon::current_num_threads());
+    println!("corpus:             {FILES} files, {statements} statements, {:.1} MiB, {findings} findings", bytes as f64 / 1048576.0);
+    println!("directory (median of {RUNS}): {:.1} ms  ({:.0} files/s, {:.0} statements/s)", secs * 1e3, FILES as f64 / secs, statements as f64 / secs);
+    println!("one file (median of 50):    {:.3} ms", single.as_secs_f64() * 1e3);
+}
