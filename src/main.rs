@@ -34,7 +34,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: LintFormat,
         /// Exit 1 when a finding at or above this severity is reported [default: error, or lint.yaml's fail_on].
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
@@ -80,6 +80,19 @@ struct Common {
 enum Format {
     Human,
     Json,
+}
+
+/// Output formats of `lint`.
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    /// miette diagnostics for people (colors on a terminal unless NO_COLOR is set)
+    Human,
+    /// stable JSON, schema_version 1 (see README)
+    Json,
+    /// GitHub Actions workflow commands: annotations on the pull request
+    Github,
+    /// SARIF 2.1.0 for code scanning
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -138,7 +151,7 @@ fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-fn lint(paths: &[String], common: &Common, format: Format, fail_on: Option<FailOn>) -> u8 {
+fn lint(paths: &[String], common: &Common, format: LintFormat, fail_on: Option<FailOn>) -> u8 {
     let mut config = match load_config(common) {
         Ok(config) => config,
         Err(message) => {
@@ -156,14 +169,16 @@ fn lint(paths: &[String], common: &Common, format: Format, fail_on: Option<FailO
     let result = run::lint_paths(paths, &config);
     eprint!("{}", report::human::render_errors(&result));
     match format {
-        Format::Human => {
+        LintFormat::Human => {
             let style = report::human::Style {
                 color: use_color(common.color),
                 width: terminal_width(),
             };
             print(&report::human::render(&result, &style));
         }
-        Format::Json => print(&report::json::render(&result)),
+        LintFormat::Json => print(&report::json::render(&result)),
+        LintFormat::Github => print(&report::github::render(&result)),
+        LintFormat::Sarif => print(&report::sarif::render(&result)),
     }
     result.exit_code(config.fail_on) as u8
 }

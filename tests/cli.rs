@@ -63,6 +63,19 @@ fn lint_example_project_json() {
 }
 
 #[test]
+fn lint_example_project_github_and_sarif() {
+    let github = run(&["lint", "--format", "github", "examples/shop"]);
+    assert_eq!(github.code, 1);
+    assert!(github.stdout.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")));
+    snapshot("lint-example-github", &github);
+    let sarif = run(&["lint", "--format", "sarif", "examples/shop"]);
+    let value: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("valid JSON");
+    assert_eq!(value["version"], "2.1.0");
+    assert!(value["runs"][0]["results"].as_array().is_some_and(|r| !r.is_empty()));
+    snapshot("lint-example-sarif", &sarif);
+}
+
+#[test]
 fn fail_on_threshold_and_clean_exit() {
     let warnings_only = "tests/fixtures/rules/dropping-column.sql";
     assert_eq!(run(&["lint", warnings_only]).code, 0);

@@ -1,8 +1,10 @@
 //! Reporters: findings and facts as text for people (miette) or data for machines.
 
 pub mod explain;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::facts::{Action, Facts, entry};
 

@@ -1,0 +1,52 @@
+//! GitHub Actions workflow commands: one `::error file=...,line=...::message` line per
+//! finding, which GitHub shows as an annotation on the pull request's diff.
+//! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
+
+use crate::diagnostic::Severity;
+use crate::run::RunResult;
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(result: &RunResult) -> String {
+    let mut out = String::new();
+    for error in &result.errors {
+        let line = error.line.map(|l| format!(",line={l}")).unwrap_or_default();
+        out.push_str(&format!(
+            "::error file={}{line},title=locksmith::{}\n",
+            escape_property(&error.file),
+            escape_data(&error.message)
+        ));
+    }
+    for file in &result.files {
+        for f in &file.findings {
+            let (start, end) = file.source.range_positions(&f.span);
+            let command = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let mut message = f.message.clone();
+            if let Some(help) = &f.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            out.push_str(&format!(
+                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                escape_property(&file.source.name),
+                start.line,
+                start.column,
+                end.line,
+                end.column,
+                escape_property(&format!("locksmith {}", f.rule)),
+                escape_data(&message)
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+//! <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Severity;
+use crate::rules;
+use crate::run::RunResult;
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+pub fn render(result: &RunResult) -> String {
+    let driver_rules: Vec<Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.summary },
+                // The rule's documentation, shown by code-scanning UIs.
+                "help": { "text": format!("rules/{}.md", r.id), "markdown": rules::doc(r.id).unwrap_or_default() },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": { "category": r.category },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for file in &result.files {
+        for f in &file.findings {
+            let (start, end) = file.source.range_positions(&f.span);
+            let rule_index = rules::ALL.iter().position(|r| r.id == f.rule);
+            let mut text = f.message.clone();
+            if let Some(help) = &f.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            results.push(json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": file.source.name.trim_start_matches("./") },
+                        "region": {
+                            "startLine": start.line,
+                            "startColumn": start.column,
+                            "endLine": end.line,
+                            "endColumn": end.column + 1,
+                        },
+                    },
+                }],
+            }));
+        }
+    }
+    let notifications: Vec<Value> = result
+        .errors
+        .iter()
+        .map(|e| json!({ "level": "error", "message": { "text": format!("{}: {}", e.file, e.message) } }))
+        .collect();
+    let value = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "locksmith",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": driver_rules,
+            }},
+            "results": results,
+            "invocations": [{
+                "executionSuccessful": result.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
