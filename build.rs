@@ -17,7 +17,12 @@ fn main() {
     let mut out = String::from("pub static RULE_DOCS: &[(&str, &str)] = &[\n");
     for path in docs {
         let id = path.file_stem().unwrap().to_string_lossy().to_string();
-        writeln!(out, "    ({id:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({id:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
         println!("cargo:rerun-if-changed={}", path.display());
     }
     out.push_str("];\n");

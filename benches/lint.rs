@@ -73,7 +73,18 @@ fn main() {
 
     let secs = whole.as_secs_f64();
     println!("threads:            {}", rayon::current_num_threads());
-    println!("corpus:             {FILES} files, {statements} statements, {:.1} MiB, {findings} findings", bytes as f64 / 1048576.0);
-    println!("directory (median of {RUNS}): {:.1} ms  ({:.0} files/s, {:.0} statements/s)", secs * 1e3, FILES as f64 / secs, statements as f64 / secs);
-    println!("one file (median of 50):    {:.3} ms", single.as_secs_f64() * 1e3);
+    println!(
+        "corpus:             {FILES} files, {statements} statements, {:.1} MiB, {findings} findings",
+        bytes as f64 / 1048576.0
+    );
+    println!(
+        "directory (median of {RUNS}): {:.1} ms  ({:.0} files/s, {:.0} statements/s)",
+        secs * 1e3,
+        FILES as f64 / secs,
+        statements as f64 / secs
+    );
+    println!(
+        "one file (median of 50):    {:.3} ms",
+        single.as_secs_f64() * 1e3
+    );
 }

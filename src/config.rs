@@ -93,7 +93,9 @@ struct PostgresVersion(u32);
 impl<'de> Deserialize<'de> for PostgresVersion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let version = u32::deserialize(d)?;
-        check_version(version).map(PostgresVersion).map_err(serde::de::Error::custom)
+        check_version(version)
+            .map(PostgresVersion)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -112,9 +114,11 @@ struct FailOn(Severity);
 impl<'de> Deserialize<'de> for FailOn {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Severity::parse(&text)
-            .map(FailOn)
-            .ok_or_else(|| serde::de::Error::custom(format!("fail_on must be info, warning or error, not `{text}`")))
+        Severity::parse(&text).map(FailOn).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "fail_on must be info, warning or error, not `{text}`"
+            ))
+        })
     }
 }
 
@@ -176,7 +180,9 @@ impl Config {
             error(line, message)
         })?;
         let mut config = Config::default();
-        let Some(parsed) = parsed else { return Ok(config) };
+        let Some(parsed) = parsed else {
+            return Ok(config);
+        };
         if let Some(PostgresVersion(v)) = parsed.postgres_version {
             config.postgres_version = v;
         }
@@ -186,11 +192,21 @@ impl Config {
         if let Some(FailOn(s)) = parsed.fail_on {
             config.fail_on = s;
         }
-        config.rules = parsed.rules.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v)).collect();
-        config.set_exclude(parsed.exclude.unwrap_or_default()).map_err(|m| {
-            let line = text.lines().position(|l| l.trim_start().starts_with("exclude")).map(|i| i + 1);
-            error(line, m)
-        })?;
+        config.rules = parsed
+            .rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.0, v))
+            .collect();
+        config
+            .set_exclude(parsed.exclude.unwrap_or_default())
+            .map_err(|m| {
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("exclude"))
+                    .map(|i| i + 1);
+                error(line, m)
+            })?;
         config.path = Some(PathBuf::from(file));
         Ok(config)
     }
@@ -221,7 +237,8 @@ impl Config {
     pub fn set_exclude(&mut self, patterns: Vec<String>) -> Result<(), String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in &patterns {
-            let glob = Glob::new(pattern).map_err(|e| format!("bad exclude pattern `{pattern}`: {e}"))?;
+            let glob =
+                Glob::new(pattern).map_err(|e| format!("bad exclude pattern `{pattern}`: {e}"))?;
             builder.add(glob);
         }
         self.exclude_set = builder.build().map_err(|e| e.to_string())?;
@@ -239,9 +256,15 @@ impl Config {
         if self.exclude_set.is_match(as_given) {
             return true;
         }
-        let base = self.path.as_deref().and_then(Path::parent).and_then(|p| p.canonicalize().ok());
+        let base = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .and_then(|p| p.canonicalize().ok());
         match (base, path.canonicalize()) {
-            (Some(base), Ok(full)) => full.strip_prefix(&base).is_ok_and(|rel| self.exclude_set.is_match(rel)),
+            (Some(base), Ok(full)) => full
+                .strip_prefix(&base)
+                .is_ok_and(|rel| self.exclude_set.is_match(rel)),
             _ => false,
         }
     }
@@ -269,8 +292,14 @@ mod tests {
         assert_eq!(config.postgres_version, 12);
         assert!(config.assume_in_transaction);
         assert_eq!(config.fail_on, Severity::Warning);
-        assert_eq!(config.severity_of(rules::find("dropping-column").unwrap()), None);
-        assert_eq!(config.severity_of(rules::find("renaming-table").unwrap()), Some(Severity::Error));
+        assert_eq!(
+            config.severity_of(rules::find("dropping-column").unwrap()),
+            None
+        );
+        assert_eq!(
+            config.severity_of(rules::find("renaming-table").unwrap()),
+            Some(Severity::Error)
+        );
         assert!(config.is_excluded(Path::new("legacy/001.sql")));
         assert!(!config.is_excluded(Path::new("migrations/001.sql")));
     }
@@ -278,13 +307,29 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let cases = [
-            ("postgres_version: 15\nassume_in_transation: true\n", 2, "unknown field `assume_in_transation`"),
-            ("rules:\n  dropping-colum: off\n", 2, "did you mean `dropping-column`"),
-            ("rules:\n  dropping-column: loud\n", 2, "unknown variant `loud`"),
+            (
+                "postgres_version: 15\nassume_in_transation: true\n",
+                2,
+                "unknown field `assume_in_transation`",
+            ),
+            (
+                "rules:\n  dropping-colum: off\n",
+                2,
+                "did you mean `dropping-column`",
+            ),
+            (
+                "rules:\n  dropping-column: loud\n",
+                2,
+                "unknown variant `loud`",
+            ),
             ("postgres_version: 9\n", 1, "not supported"),
             ("fail_on: never\n", 1, "fail_on must be"),
             ("postgres_version: 15\nrules: x: y\n", 2, "invalid type"),
-            ("postgres_version: 15\nfail_on: 'error\n", 3, "end of stream"),
+            (
+                "postgres_version: 15\nfail_on: 'error\n",
+                3,
+                "end of stream",
+            ),
         ];
         for (text, line, needle) in cases {
             let err = Config::parse(text, "lint.yaml").unwrap_err();
@@ -295,6 +340,11 @@ mod tests {
 
     #[test]
     fn empty_file_is_default() {
-        assert_eq!(Config::parse("# nothing\n", "lint.yaml").unwrap().postgres_version, 15);
+        assert_eq!(
+            Config::parse("# nothing\n", "lint.yaml")
+                .unwrap()
+                .postgres_version,
+            15
+        );
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-
 use pg_query::NodeEnum;
 use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
@@ -53,7 +52,9 @@ impl Context {
     }
 
     pub fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
-        self.column_types.get(&(table.key(), column.to_string())).cloned()
+        self.column_types
+            .get(&(table.key(), column.to_string()))
+            .cloned()
     }
 
     pub fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
@@ -74,7 +75,11 @@ impl Context {
         facts
             .locks()
             .into_iter()
-            .filter(|l| l.mode.blocks_writes() && !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
+            .filter(|l| {
+                l.mode.blocks_writes()
+                    && !self.is_new(&l.relation)
+                    && !created.contains(&l.relation.key())
+            })
             // The first relation among equally strong locks: the table the statement names.
             .min_by_key(|l| std::cmp::Reverse(l.mode))
             .map(|l| (l.relation, l.mode))
@@ -103,7 +108,10 @@ impl Context {
                 }
                 _ => {}
             },
-            NodeEnum::VariableSetStmt(stmt) if stmt.name == "lock_timeout" || stmt.kind == VariableSetKind::VarResetAll as i32 => {
+            NodeEnum::VariableSetStmt(stmt)
+                if stmt.name == "lock_timeout"
+                    || stmt.kind == VariableSetKind::VarResetAll as i32 =>
+            {
                 let set = stmt.kind == VariableSetKind::VarSetValue as i32 && !is_zero(&stmt.args);
                 self.lock_timeout_set = set;
                 // SET LOCAL lasts until the end of the transaction; outside one it does nothing.
@@ -118,8 +126,10 @@ impl Context {
                     for element in &stmt.table_elts {
                         if let Some(NodeEnum::ColumnDef(col)) = &element.node {
                             if let Some(t) = &col.type_name {
-                                self.column_types
-                                    .insert((table.key(), col.colname.clone()), ColumnType::from_type_name(t));
+                                self.column_types.insert(
+                                    (table.key(), col.colname.clone()),
+                                    ColumnType::from_type_name(t),
+                                );
                             }
                         }
                     }
@@ -138,14 +148,20 @@ impl Context {
     }
 
     fn record_action(&mut self, action: &crate::facts::Action) {
-        let Some(table) = &action.relation else { return };
+        let Some(table) = &action.relation else {
+            return;
+        };
         let key = table.key();
         match action.form {
             form if form.creates_target() => {
                 self.created_relations.insert(key);
             }
             Form::RenameTable if self.created_relations.contains(&key) => {
-                if let Some(new_name) = action.detail.as_deref().and_then(|d| d.strip_prefix("new name ")) {
+                if let Some(new_name) = action
+                    .detail
+                    .as_deref()
+                    .and_then(|d| d.strip_prefix("new name "))
+                {
                     self.created_relations.insert((key.0, new_name.to_string()));
                 }
             }
@@ -170,19 +186,28 @@ impl Context {
                 }
             }
             Form::DropConstraint => {
-                if let (Some(checks), Some(name)) = (self.not_null_checks.get_mut(&key), &action.constraint) {
+                if let (Some(checks), Some(name)) =
+                    (self.not_null_checks.get_mut(&key), &action.constraint)
+                {
                     checks.retain(|(check, _)| check.as_ref() != Some(name));
                 }
             }
             Form::AddCheckNotValid => {
                 if let (Some(column), Some(name)) = (&action.proves_not_null, &action.constraint) {
-                    self.pending_not_null_checks.insert((key, name.clone()), column.clone());
+                    self.pending_not_null_checks
+                        .insert((key, name.clone()), column.clone());
                 }
             }
             Form::ValidateConstraint => {
                 if let Some(name) = &action.constraint {
-                    if let Some(column) = self.pending_not_null_checks.remove(&(key.clone(), name.clone())) {
-                        self.not_null_checks.entry(key).or_default().push((Some(name.clone()), column));
+                    if let Some(column) = self
+                        .pending_not_null_checks
+                        .remove(&(key.clone(), name.clone()))
+                    {
+                        self.not_null_checks
+                            .entry(key)
+                            .or_default()
+                            .push((Some(name.clone()), column));
                     }
                 }
             }

@@ -63,13 +63,17 @@ fn walk(root: &Path, config: &Config, inputs: &mut Vec<Input>, errors: &mut Vec<
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let is_sql = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+                let is_sql = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
                 if entry.file_type().is_file() && is_sql && !config.is_excluded(path) {
                     inputs.push(Input::File(path.to_path_buf()));
                 }
             }
             Err(e) => errors.push(DiscoverError {
-                path: e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
+                path: e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
                 message: e.to_string(),
             }),
         }

@@ -90,7 +90,13 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
 
     let spans: Vec<Range<usize>> = statements.iter().map(|s| s.span.clone()).collect();
     let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
-    suppress::apply(&source, &spans, &mut findings, config.severity_of(&rules::UNUSED_SUPPRESSION), enabled);
+    suppress::apply(
+        &source,
+        &spans,
+        &mut findings,
+        config.severity_of(&rules::UNUSED_SUPPRESSION),
+        enabled,
+    );
     findings.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
     FileReport {
         source,
@@ -127,7 +133,13 @@ mod tests {
         let sql = "-- locksmith:ignore renaming-table, no-such-rule: why\nALTER TABLE users ADD COLUMN a int NULL;\n";
         let found = ids(sql);
         assert!(found.contains(&("unused-suppression", 1)), "{found:?}");
-        assert_eq!(found.iter().filter(|(r, _)| *r == "unused-suppression").count(), 2);
+        assert_eq!(
+            found
+                .iter()
+                .filter(|(r, _)| *r == "unused-suppression")
+                .count(),
+            2
+        );
     }
 
     #[test]

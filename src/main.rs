@@ -112,8 +112,17 @@ enum Color {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Lint { paths, common, format, fail_on } => lint(&paths, &common, format, fail_on),
-        Command::Explain { sql, common, format } => explain(&sql, &common, format),
+        Command::Lint {
+            paths,
+            common,
+            format,
+            fail_on,
+        } => lint(&paths, &common, format, fail_on),
+        Command::Explain {
+            sql,
+            common,
+            format,
+        } => explain(&sql, &common, format),
         Command::Rules { format } => list_rules(format),
         Command::Rule { id } => show_rule(&id),
     };
@@ -123,7 +132,9 @@ fn main() -> ExitCode {
 fn load_config(common: &Common) -> Result<Config, String> {
     let path = match &common.config {
         Some(path) => Some(path.clone()),
-        None => std::env::current_dir().ok().and_then(|dir| Config::discover(&dir)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| Config::discover(&dir)),
     };
     let mut config = match path {
         Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
@@ -142,7 +153,10 @@ fn use_color(choice: Color) -> bool {
     match choice {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
     }
 }
 
@@ -215,9 +229,15 @@ fn explain(sql: &str, common: &Common, format: Format) -> u8 {
     let file = lint_source(source, &config);
     match format {
         Format::Human => print(&report::explain::render_human(&file)),
-        Format::Json => print(&report::explain::render_json(&file, config.postgres_version)),
+        Format::Json => print(&report::explain::render_json(
+            &file,
+            config.postgres_version,
+        )),
     }
-    let has_syntax_error = file.findings.iter().any(|f| f.rule == rules::SYNTAX_ERROR.id);
+    let has_syntax_error = file
+        .findings
+        .iter()
+        .any(|f| f.rule == rules::SYNTAX_ERROR.id);
     if has_syntax_error { 1 } else { 0 }
 }
 
@@ -237,7 +257,10 @@ fn list_rules(format: Format) -> u8 {
                     })
                 })
                 .collect();
-            print(&format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default()));
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            ));
         }
     }
     0

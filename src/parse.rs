@@ -84,7 +84,12 @@ fn parse_piecewise(sql: &str, parsed: &mut Parsed) {
 }
 
 /// `within` is the part of `sql` that was parsed; statement locations are relative to it.
-fn collect_statements(sql: &str, within: Range<usize>, result: pg_query::ParseResult, parsed: &mut Parsed) {
+fn collect_statements(
+    sql: &str,
+    within: Range<usize>,
+    result: pg_query::ParseResult,
+    parsed: &mut Parsed,
+) {
     for raw in result.protobuf.stmts {
         let start = (within.start + raw.stmt_location.max(0) as usize).min(within.end);
         // A length of 0 means "to the end of the parsed text".
@@ -140,7 +145,9 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
         }
     }
     let mut trimmed_end = end;
-    while trimmed_end > start && (bytes[trimmed_end - 1].is_ascii_whitespace() || bytes[trimmed_end - 1] == b';') {
+    while trimmed_end > start
+        && (bytes[trimmed_end - 1].is_ascii_whitespace() || bytes[trimmed_end - 1] == b';')
+    {
         trimmed_end -= 1;
     }
     start..trimmed_end.max(start)
@@ -224,7 +231,11 @@ mod tests {
     use super::*;
 
     fn texts(sql: &str) -> Vec<&str> {
-        parse_sql(sql).statements.iter().map(|s| &sql[s.span.clone()]).collect()
+        parse_sql(sql)
+            .statements
+            .iter()
+            .map(|s| &sql[s.span.clone()])
+            .collect()
     }
 
     #[test]
@@ -266,7 +277,11 @@ mod tests {
         assert_eq!(parse_sql("SELECT 1;\0SELECT 2").errors.len(), 1);
         let parsed = parse_sql("SELECT 1; SELECT 2; SELECT 'open");
         assert_eq!(parsed.errors.len(), 1);
-        assert_eq!(parsed.statements.len(), 2, "statements before the unterminated string are kept");
+        assert_eq!(
+            parsed.statements.len(),
+            2,
+            "statements before the unterminated string are kept"
+        );
         assert_eq!(parsed.errors[0].offset, 27);
     }
 }

@@ -39,7 +39,12 @@ impl RunResult {
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if self.files.iter().flat_map(|f| &f.findings).any(|f| f.severity >= fail_on) {
+        } else if self
+            .files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .any(|f| f.severity >= fail_on)
+        {
             1
         } else {
             0

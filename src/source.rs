@@ -56,7 +56,11 @@ impl SourceFile {
             Ok(text) => Ok(SourceFile::new(name, text)),
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
-                let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+                let line = e.as_bytes()[..valid]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
                 Err(ReadError {
                     name: name.to_string(),
                     line: Some(line),
@@ -130,7 +134,8 @@ mod tests {
 
     #[test]
     fn non_utf8_names_the_line() {
-        let err = SourceFile::from_bytes("x.sql", b"select 1;\nselect '\xff';".to_vec()).unwrap_err();
+        let err =
+            SourceFile::from_bytes("x.sql", b"select 1;\nselect '\xff';".to_vec()).unwrap_err();
         assert_eq!(err.line, Some(2));
     }
 }

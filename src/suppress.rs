@@ -40,7 +40,8 @@ pub fn apply(
     let mut used = vec![Vec::new(); suppressions.len()];
     findings.retain(|finding| {
         let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
-            let applies = s.file_wide || (s.statement.is_some() && s.statement == finding.statement);
+            let applies =
+                s.file_wide || (s.statement.is_some() && s.statement == finding.statement);
             let rule = s.rules.iter().position(|(id, _)| id == finding.rule);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),
@@ -56,10 +57,17 @@ pub fn apply(
             None => true,
         }
     });
-    let Some(severity) = unused_severity else { return };
+    let Some(severity) = unused_severity else {
+        return;
+    };
     for (s, used) in suppressions.iter().zip(&used) {
         if s.rules.is_empty() && used.is_empty() {
-            findings.push(unused(severity, s.comment.clone(), "this locksmith:ignore suppresses nothing".into(), s.statement));
+            findings.push(unused(
+                severity,
+                s.comment.clone(),
+                "this locksmith:ignore suppresses nothing".into(),
+                s.statement,
+            ));
         }
         for (r, (id, span)) in s.rules.iter().enumerate() {
             let known = rules::find(id).is_some();
@@ -76,7 +84,12 @@ pub fn apply(
     }
 }
 
-fn unused(severity: Severity, span: Range<usize>, message: String, statement: Option<usize>) -> Finding {
+fn unused(
+    severity: Severity,
+    span: Range<usize>,
+    message: String,
+    statement: Option<usize>,
+) -> Finding {
     Finding {
         rule: rules::UNUSED_SUPPRESSION.id,
         severity,
@@ -115,7 +128,11 @@ fn comments(text: &str) -> Vec<Range<usize>> {
     }
 }
 
-fn parse(source: &SourceFile, statements: &[Range<usize>], comment: Range<usize>) -> Option<Suppression> {
+fn parse(
+    source: &SourceFile,
+    statements: &[Range<usize>],
+    comment: Range<usize>,
+) -> Option<Suppression> {
     let text = &source.text[comment.clone()];
     let body = text.trim_start_matches('-').trim_start();
     let rest = body.strip_prefix(MARKER)?;
@@ -139,11 +156,24 @@ fn parse(source: &SourceFile, statements: &[Range<usize>], comment: Range<usize>
         }
         cursor += part.len() + 1;
     }
-    let statement = if file_wide { None } else { covered_statement(source, statements, &comment) };
-    Some(Suppression { file_wide, statement, rules, comment })
+    let statement = if file_wide {
+        None
+    } else {
+        covered_statement(source, statements, &comment)
+    };
+    Some(Suppression {
+        file_wide,
+        statement,
+        rules,
+        comment,
+    })
 }
 
-fn covered_statement(source: &SourceFile, statements: &[Range<usize>], comment: &Range<usize>) -> Option<usize> {
+fn covered_statement(
+    source: &SourceFile,
+    statements: &[Range<usize>],
+    comment: &Range<usize>,
+) -> Option<usize> {
     let line = source.position(comment.start).line;
     let line_start = source.line_span(line).start;
     let own_line = source.text[line_start..comment.start].trim().is_empty();
@@ -151,8 +181,8 @@ fn covered_statement(source: &SourceFile, statements: &[Range<usize>], comment: 
         statements.iter().position(|s| s.start >= comment.end)
     } else {
         // Trailing: the statement that ends on this line, before the comment.
-        statements
-            .iter()
-            .rposition(|s| s.end <= comment.start && source.position(s.end.saturating_sub(1)).line == line)
+        statements.iter().rposition(|s| {
+            s.end <= comment.start && source.position(s.end.saturating_sub(1)).line == line
+        })
     }
 }

@@ -38,7 +38,10 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn snapshot(name: &str, out: &Output) {
-    let text = format!("exit code: {}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr);
+    let text = format!(
+        "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+        out.code, out.stdout, out.stderr
+    );
     insta::with_settings!({ snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, text);
     });
@@ -48,7 +51,10 @@ fn snapshot(name: &str, out: &Output) {
 fn lint_example_project_human() {
     let out = run(&["lint", "examples/shop"]);
     assert_eq!(out.code, 1);
-    assert!(!out.stdout.contains('\x1b'), "NO_COLOR output has escape codes");
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "NO_COLOR output has escape codes"
+    );
     snapshot("lint-example-human", &out);
 }
 
@@ -66,12 +72,18 @@ fn lint_example_project_json() {
 fn lint_example_project_github_and_sarif() {
     let github = run(&["lint", "--format", "github", "examples/shop"]);
     assert_eq!(github.code, 1);
-    assert!(github.stdout.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")));
+    assert!(github.stdout.lines().all(|l| l.starts_with("::error ")
+        || l.starts_with("::warning ")
+        || l.starts_with("::notice ")));
     snapshot("lint-example-github", &github);
     let sarif = run(&["lint", "--format", "sarif", "examples/shop"]);
     let value: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("valid JSON");
     assert_eq!(value["version"], "2.1.0");
-    assert!(value["runs"][0]["results"].as_array().is_some_and(|r| !r.is_empty()));
+    assert!(
+        value["runs"][0]["results"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    );
     snapshot("lint-example-sarif", &sarif);
 }
 
@@ -79,7 +91,10 @@ fn lint_example_project_github_and_sarif() {
 fn fail_on_threshold_and_clean_exit() {
     let warnings_only = "tests/fixtures/rules/dropping-column.sql";
     assert_eq!(run(&["lint", warnings_only]).code, 0);
-    assert_eq!(run(&["lint", "--fail-on", "warning", warnings_only]).code, 1);
+    assert_eq!(
+        run(&["lint", "--fail-on", "warning", warnings_only]).code,
+        1
+    );
     let clean = run(&["lint", "examples/shop/migrations/V001__create_users.sql"]);
     assert_eq!(clean.code, 0);
     snapshot("lint-clean", &clean);
@@ -87,14 +102,22 @@ fn fail_on_threshold_and_clean_exit() {
 
 #[test]
 fn lint_stdin() {
-    let out = run_in(env!("CARGO_MANIFEST_DIR"), &["lint", "-"], Some(b"ALTER TABLE users DROP COLUMN email;\n"));
+    let out = run_in(
+        env!("CARGO_MANIFEST_DIR"),
+        &["lint", "-"],
+        Some(b"ALTER TABLE users DROP COLUMN email;\n"),
+    );
     assert_eq!(out.code, 0);
     snapshot("lint-stdin", &out);
 }
 
 #[test]
 fn missing_file_is_exit_2_and_the_rest_is_still_linted() {
-    let out = run(&["lint", "no/such/file.sql", "tests/fixtures/rules/dropping-table.sql"]);
+    let out = run(&[
+        "lint",
+        "no/such/file.sql",
+        "tests/fixtures/rules/dropping-table.sql",
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stdout.contains("dropping-table"));
     snapshot("lint-missing-file", &out);
@@ -106,18 +129,35 @@ fn non_utf8_file_names_the_line() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("latin1.sql"), b"SELECT 1;\nSELECT 'caf\xe9';\n").unwrap();
     std::fs::write(dir.join("ok.sql"), b"ALTER TABLE users DROP COLUMN a;\n").unwrap();
-    let out = run_in(dir.to_str().unwrap(), &["lint", "--config", "/dev/null", "."], None);
+    let out = run_in(
+        dir.to_str().unwrap(),
+        &["lint", "--config", "/dev/null", "."],
+        None,
+    );
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("latin1.sql:2: file is not valid UTF-8"), "{}", out.stderr);
-    assert!(out.stdout.contains("dropping-column"), "the other file is still linted");
+    assert!(
+        out.stderr.contains("latin1.sql:2: file is not valid UTF-8"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("dropping-column"),
+        "the other file is still linted"
+    );
 }
 
 #[test]
 fn config_errors_name_file_and_line() {
     for (name, config) in [
-        ("config-unknown-key", "postgres_version: 15\nassume_in_transation: true\n"),
-        ("config-unknown-rule", "rules:\n  creating-index-concurrently: off\n"),
+        (
+            "config-unknown-key",
+            "postgres_version: 15\nassume_in_transation: true\n",
+        ),
+        (
+            "config-unknown-rule",
+            "rules:\n  creating-index-concurrently: off\n",
+        ),
         ("config-bad-yaml", "rules:\n  - [\n"),
         ("config-bad-version", "postgres_version: 9\n"),
     ] {
@@ -135,7 +175,10 @@ fn config_errors_name_file_and_line() {
 
 #[test]
 fn bad_flag_values_are_usage_errors() {
-    assert_eq!(run(&["lint", "--postgres-version", "8", "examples/shop"]).code, 2);
+    assert_eq!(
+        run(&["lint", "--postgres-version", "8", "examples/shop"]).code,
+        2
+    );
     assert_eq!(run(&["lint", "--format", "xml", "examples/shop"]).code, 2);
     assert_eq!(run(&["lint"]).code, 2);
 }
@@ -151,18 +194,38 @@ fn explain_human_and_json() {
     snapshot("explain-human", &human);
     let json = run(&["explain", "--format", "json", sql]);
     let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
-    assert_eq!(value["statements"][1]["locks"][0]["mode"], "AccessExclusiveLock");
+    assert_eq!(
+        value["statements"][1]["locks"][0]["mode"],
+        "AccessExclusiveLock"
+    );
     assert_eq!(value["statements"][3]["transaction_allowed"], false);
     snapshot("explain-json", &json);
 }
 
 #[test]
 fn explain_a_file_and_versions() {
-    let out = run(&["explain", "--postgres-version", "11", "ALTER INDEX users_email_idx RENAME TO users_email_key"]);
+    let out = run(&[
+        "explain",
+        "--postgres-version",
+        "11",
+        "ALTER INDEX users_email_idx RENAME TO users_email_key",
+    ]);
     assert!(out.stdout.contains("AccessExclusiveLock"), "{}", out.stdout);
-    let out = run(&["explain", "--postgres-version", "12", "ALTER INDEX users_email_idx RENAME TO users_email_key"]);
-    assert!(out.stdout.contains("ShareUpdateExclusiveLock"), "{}", out.stdout);
-    let out = run(&["explain", "examples/shop/migrations/V003__add_user_email.sql"]);
+    let out = run(&[
+        "explain",
+        "--postgres-version",
+        "12",
+        "ALTER INDEX users_email_idx RENAME TO users_email_key",
+    ]);
+    assert!(
+        out.stdout.contains("ShareUpdateExclusiveLock"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&[
+        "explain",
+        "examples/shop/migrations/V003__add_user_email.sql",
+    ]);
     assert_eq!(out.code, 0);
     snapshot("explain-file", &out);
 }
@@ -184,8 +247,18 @@ fn rules_and_rule_docs() {
 
 #[test]
 fn color_is_opt_in_when_piped() {
-    let always = run(&["lint", "--color", "always", "tests/fixtures/rules/dropping-table.sql"]);
+    let always = run(&[
+        "lint",
+        "--color",
+        "always",
+        "tests/fixtures/rules/dropping-table.sql",
+    ]);
     assert!(always.stdout.contains('\x1b'));
-    let never = run(&["lint", "--color", "never", "tests/fixtures/rules/dropping-table.sql"]);
+    let never = run(&[
+        "lint",
+        "--color",
+        "never",
+        "tests/fixtures/rules/dropping-table.sql",
+    ]);
     assert!(!never.stdout.contains('\x1b'));
 }

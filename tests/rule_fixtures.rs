@@ -22,7 +22,10 @@ fn every_rule_fires_in_its_fixture_and_output_matches_snapshots() {
             "{} does not fire in {path}",
             rule.id
         );
-        let style = human::Style { color: false, width: 100 };
+        let style = human::Style {
+            color: false,
+            width: 100,
+        };
         insta::with_settings!({ snapshot_path => "../snapshots/rules", prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!(format!("{}-human", rule.id), human::render(&result, &style));
             insta::assert_snapshot!(format!("{}-json", rule.id), json::render(&result));

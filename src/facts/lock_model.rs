@@ -52,7 +52,12 @@ impl LockMode {
         let conflicts: &[LockMode] = match self {
             AccessShareLock => &[AccessExclusiveLock],
             RowShareLock => &[ExclusiveLock, AccessExclusiveLock],
-            RowExclusiveLock => &[ShareLock, ShareRowExclusiveLock, ExclusiveLock, AccessExclusiveLock],
+            RowExclusiveLock => &[
+                ShareLock,
+                ShareRowExclusiveLock,
+                ExclusiveLock,
+                AccessExclusiveLock,
+            ],
             ShareUpdateExclusiveLock => &[
                 ShareUpdateExclusiveLock,
                 ShareLock,
@@ -279,9 +284,15 @@ pub struct Entry {
 
 const ALTER_TABLE: &str = "https://www.postgresql.org/docs/current/sql-altertable.html";
 const CREATE_INDEX: &str = "https://www.postgresql.org/docs/current/sql-createindex.html";
-const LOCKING: &str = "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES";
+const LOCKING: &str =
+    "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES";
 
-const fn row(form: Form, syntax: &'static str, lock: Option<LockMode>, docs: &'static str) -> Entry {
+const fn row(
+    form: Form,
+    syntax: &'static str,
+    lock: Option<LockMode>,
+    docs: &'static str,
+) -> Entry {
     Entry {
         form,
         syntax,
@@ -359,7 +370,8 @@ pub static MODEL: &[Entry] = &[
         .scans(Always)
         .note("fails with 'contains null values' as soon as the table has a row"),
     row(Form::AddColumnGenerated, "ALTER TABLE t ADD COLUMN c type GENERATED ALWAYS AS (expr) STORED", AEL, ALTER_TABLE)
-        .rewrites(Always),
+        .rewrites(Always)
+        .since(12),
     row(Form::AddColumnIdentity, "ALTER TABLE t ADD COLUMN c type GENERATED ... AS IDENTITY", AEL, ALTER_TABLE)
         .rewrites(Always)
         .note("every existing row gets a value from the new sequence"),
@@ -440,7 +452,8 @@ pub static MODEL: &[Entry] = &[
     row(Form::DetachPartition, "ALTER TABLE parent DETACH PARTITION p", AEL, ALTER_TABLE)
         .other(AccessExclusiveLock),
     row(Form::DetachPartitionConcurrently, "ALTER TABLE parent DETACH PARTITION p CONCURRENTLY", Some(ShareUpdateExclusiveLock), ALTER_TABLE)
-        .other(ShareUpdateExclusiveLock)
+        .other(AccessExclusiveLock)
+        .note("the parent stays readable and writable; the partition itself is locked in AccessExclusiveLock (observed on a real server while it waits behind a reader)")
         .no_transaction()
         .since(14),
     row(Form::OtherAlterTable, "ALTER TABLE t <any other action>", AEL, ALTER_TABLE)
@@ -520,7 +533,8 @@ pub static MODEL: &[Entry] = &[
     row(Form::CreateSequence, "CREATE SEQUENCE s", AEL, "https://www.postgresql.org/docs/current/sql-createsequence.html")
         .note("the new sequence is invisible to other sessions until commit"),
     row(Form::AlterSequence, "ALTER SEQUENCE s ...", Some(ShareRowExclusiveLock), "https://www.postgresql.org/docs/current/sql-altersequence.html")
-        .note("blocks nextval() of concurrent inserts (they take RowExclusiveLock on the sequence)"),
+        .rewrites(Always)
+        .note("blocks nextval() of concurrent inserts (they take RowExclusiveLock on the sequence); the sequence gets a new one-page file, which is instant"),
     row(Form::Insert, "INSERT INTO t ...", Some(RowExclusiveLock), LOCKING),
     row(Form::UpdateOrDelete, "UPDATE t ... / DELETE FROM t ...", Some(RowExclusiveLock), LOCKING)
         .scans(Always)
@@ -553,8 +567,16 @@ mod tests {
         let mut seen = HashSet::new();
         for e in MODEL {
             assert!(seen.insert(e.form), "{:?} has two rows", e.form);
-            assert!(e.docs.starts_with("https://www.postgresql.org/docs/"), "{:?}", e.form);
-            assert!(e.since >= MIN_VERSION && e.since <= MAX_VERSION, "{:?}", e.form);
+            assert!(
+                e.docs.starts_with("https://www.postgresql.org/docs/"),
+                "{:?}",
+                e.form
+            );
+            assert!(
+                e.since >= MIN_VERSION && e.since <= MAX_VERSION,
+                "{:?}",
+                e.form
+            );
             // A form that never takes a relation lock cannot claim to rewrite a relation it names.
             if e.lock.is_none() && e.form != Form::ReindexSchemaOrDatabase {
                 assert_eq!(e.rewrite, When::Never, "{:?}", e.form);
@@ -590,9 +612,18 @@ mod tests {
         assert!(!entry(Form::AddColumnDefault).rewrite.at(11));
         assert!(entry(Form::SetNotNullWithValidatedCheck).scan.at(11));
         assert!(!entry(Form::SetNotNullWithValidatedCheck).scan.at(12));
-        assert_eq!(entry(Form::RenameIndex).lock_at(11), Some(AccessExclusiveLock));
-        assert_eq!(entry(Form::RenameIndex).lock_at(12), Some(ShareUpdateExclusiveLock));
-        assert_eq!(entry(Form::AttachPartition).lock_at(11), Some(AccessExclusiveLock));
+        assert_eq!(
+            entry(Form::RenameIndex).lock_at(11),
+            Some(AccessExclusiveLock)
+        );
+        assert_eq!(
+            entry(Form::RenameIndex).lock_at(12),
+            Some(ShareUpdateExclusiveLock)
+        );
+        assert_eq!(
+            entry(Form::AttachPartition).lock_at(11),
+            Some(AccessExclusiveLock)
+        );
         assert!(!entry(Form::AlterEnumAddValue).in_transaction.at(11));
         assert!(entry(Form::AlterEnumAddValue).in_transaction.at(12));
         assert_eq!(entry(Form::DetachPartitionConcurrently).since, 14);

@@ -9,7 +9,8 @@ pub mod volatility;
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{
-    AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, ObjectType, RangeVar, ReindexObjectType,
+    AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, ObjectType, RangeVar,
+    ReindexObjectType,
 };
 use serde::Serialize;
 
@@ -57,7 +58,10 @@ impl Relation {
 
     /// Identity for "is this the same table": unqualified names resolve to `public`.
     pub fn key(&self) -> (String, String) {
-        (self.schema.clone().unwrap_or_else(|| "public".into()), self.name.clone())
+        (
+            self.schema.clone().unwrap_or_else(|| "public".into()),
+            self.name.clone(),
+        )
     }
 }
 
@@ -72,10 +76,9 @@ impl std::fmt::Display for Relation {
 
 /// Quotes an identifier the way PostgreSQL would need it.
 pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .enumerate()
-        .all(|(i, c)| c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$')));
+    let plain = name.chars().enumerate().all(|(i, c)| {
+        c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$'))
+    });
     if plain && !name.is_empty() {
         name.to_string()
     } else {
@@ -174,11 +177,19 @@ impl Facts {
     pub fn locks(&self) -> Vec<RelationLock> {
         let mut locks: Vec<RelationLock> = Vec::new();
         let pairs = self.actions.iter().flat_map(|a| {
-            [(a.relation.as_ref(), a.lock), (a.other.as_ref(), a.other_lock)]
+            [
+                (a.relation.as_ref(), a.lock),
+                (a.other.as_ref(), a.other_lock),
+            ]
         });
         for (relation, mode) in pairs {
-            let (Some(relation), Some(mode)) = (relation, mode) else { continue };
-            match locks.iter_mut().find(|l| l.relation.key() == relation.key()) {
+            let (Some(relation), Some(mode)) = (relation, mode) else {
+                continue;
+            };
+            match locks
+                .iter_mut()
+                .find(|l| l.relation.key() == relation.key())
+            {
                 Some(existing) => existing.mode = existing.mode.max(mode),
                 None => locks.push(RelationLock {
                     relation: relation.clone(),
@@ -190,7 +201,11 @@ impl Facts {
     }
 
     pub fn strongest_lock(&self) -> Option<LockMode> {
-        self.actions.iter().flat_map(|a| [a.lock, a.other_lock]).flatten().max()
+        self.actions
+            .iter()
+            .flat_map(|a| [a.lock, a.other_lock])
+            .flatten()
+            .max()
     }
 
     pub fn rewrites(&self) -> bool {
@@ -243,8 +258,13 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
                 ) => Form::RenameTable,
                 _ => Form::NoRelationLock,
             };
-            let relation = if form == Form::NoRelationLock { None } else { relation };
-            let mut action = Action::new(form, relation, v).with_detail(format!("new name {}", stmt.newname));
+            let relation = if form == Form::NoRelationLock {
+                None
+            } else {
+                relation
+            };
+            let mut action =
+                Action::new(form, relation, v).with_detail(format!("new name {}", stmt.newname));
             match form {
                 Form::RenameColumn => action = action.with_column(&stmt.subname),
                 Form::RenameConstraint => action = action.with_constraint(&stmt.subname),
@@ -259,19 +279,28 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
                     Some(NodeEnum::RangeVar(rv)) => Some(Relation::from_range_var(rv)),
                     _ => None,
                 });
-                actions.push(Action::new(Form::CreateTablePartitionOf, relation, v).with_other(parent));
+                actions.push(
+                    Action::new(Form::CreateTablePartitionOf, relation, v).with_other(parent),
+                );
             } else {
                 let referenced = referenced_tables(stmt);
                 if referenced.is_empty() {
                     actions.push(Action::new(Form::CreateTable, relation.clone(), v));
                 }
                 for other in referenced {
-                    actions.push(Action::new(Form::CreateTableReferences, relation.clone(), v).with_other(Some(other)));
+                    actions.push(
+                        Action::new(Form::CreateTableReferences, relation.clone(), v)
+                            .with_other(Some(other)),
+                    );
                 }
             }
         }
         NodeEnum::CreateTableAsStmt(stmt) => {
-            let relation = stmt.into.as_ref().and_then(|i| i.rel.as_ref()).map(Relation::from_range_var);
+            let relation = stmt
+                .into
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .map(Relation::from_range_var);
             let form = if stmt.objtype == ObjectType::ObjectMatview as i32 {
                 Form::CreateMaterializedView
             } else {
@@ -295,7 +324,13 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
                 };
                 let action = if form == Form::DropTrigger {
                     // [schema.]table.trigger: the lock is on the table.
-                    Action::new(form, names.split_last().and_then(|(_, t)| Relation::from_names(t)), v)
+                    Action::new(
+                        form,
+                        names
+                            .split_last()
+                            .and_then(|(_, t)| Relation::from_names(t)),
+                        v,
+                    )
                 } else if form == Form::NoRelationLock {
                     Action::new(form, None, v)
                 } else {
@@ -307,7 +342,11 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
         NodeEnum::TruncateStmt(stmt) => {
             for rel in &stmt.relations {
                 if let Some(NodeEnum::RangeVar(rv)) = &rel.node {
-                    actions.push(Action::new(Form::Truncate, Some(Relation::from_range_var(rv)), v));
+                    actions.push(Action::new(
+                        Form::Truncate,
+                        Some(Relation::from_range_var(rv)),
+                        v,
+                    ));
                 }
             }
         }
@@ -317,19 +356,25 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             } else {
                 Form::CreateIndex
             };
-            let mut action = Action::new(form, stmt.relation.as_ref().map(Relation::from_range_var), v);
+            let mut action = Action::new(
+                form,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            );
             if !stmt.idxname.is_empty() {
                 action = action.with_detail(format!("index {}", stmt.idxname));
             }
             actions.push(action);
         }
         NodeEnum::ReindexStmt(stmt) => {
-            let concurrently = stmt.params.iter().any(|p| matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"));
+            let concurrently = stmt.params.iter().any(
+                |p| matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
+            );
             let kind = ReindexObjectType::try_from(stmt.kind);
             let form = match kind {
-                Ok(ReindexObjectType::ReindexObjectIndex | ReindexObjectType::ReindexObjectTable) if concurrently => {
-                    Form::ReindexConcurrently
-                }
+                Ok(
+                    ReindexObjectType::ReindexObjectIndex | ReindexObjectType::ReindexObjectTable,
+                ) if concurrently => Form::ReindexConcurrently,
                 Ok(ReindexObjectType::ReindexObjectIndex) => Form::ReindexIndex,
                 Ok(ReindexObjectType::ReindexObjectTable) => Form::ReindexTable,
                 _ => Form::ReindexSchemaOrDatabase,
@@ -341,7 +386,11 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             actions.push(Action::new(form, relation, v));
         }
         NodeEnum::ViewStmt(stmt) => {
-            actions.push(Action::new(Form::CreateView, stmt.view.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::CreateView,
+                stmt.view.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::RefreshMatViewStmt(stmt) => {
             let form = if stmt.concurrent {
@@ -349,7 +398,11 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             } else {
                 Form::RefreshMaterializedView
             };
-            actions.push(Action::new(form, stmt.relation.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                form,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::AlterEnumStmt(stmt) => {
             let form = if stmt.old_val.is_empty() {
@@ -360,10 +413,17 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             actions.push(Action::new(form, None, v));
         }
         NodeEnum::CreateTrigStmt(stmt) => {
-            actions.push(Action::new(Form::CreateTrigger, stmt.relation.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::CreateTrigger,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::VacuumStmt(stmt) => {
-            let full = stmt.options.iter().any(|o| matches!(&o.node, Some(NodeEnum::DefElem(d)) if d.defname == "full"));
+            let full = stmt
+                .options
+                .iter()
+                .any(|o| matches!(&o.node, Some(NodeEnum::DefElem(d)) if d.defname == "full"));
             let form = match (stmt.is_vacuumcmd, full) {
                 (false, _) => Form::Analyze,
                 (true, true) => Form::VacuumFull,
@@ -373,7 +433,9 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
                 .rels
                 .iter()
                 .filter_map(|r| match &r.node {
-                    Some(NodeEnum::VacuumRelation(vr)) => vr.relation.as_ref().map(Relation::from_range_var),
+                    Some(NodeEnum::VacuumRelation(vr)) => {
+                        vr.relation.as_ref().map(Relation::from_range_var)
+                    }
                     _ => None,
                 })
                 .collect();
@@ -383,7 +445,11 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             actions.extend(relations.into_iter().map(|r| Action::new(form, Some(r), v)));
         }
         NodeEnum::ClusterStmt(stmt) => {
-            let mut action = Action::new(Form::Cluster, stmt.relation.as_ref().map(Relation::from_range_var), v);
+            let mut action = Action::new(
+                Form::Cluster,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            );
             // Row note: CLUSTER without a table name cannot run inside a transaction block.
             action.in_transaction = action.relation.is_some();
             actions.push(action);
@@ -394,16 +460,17 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
                 _ => Vec::new(),
             };
             let action = match ObjectType::try_from(stmt.objtype) {
-                Ok(ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview) => {
-                    Action::new(Form::Comment, Relation::from_names(&names), v)
-                }
+                Ok(
+                    ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview,
+                ) => Action::new(Form::Comment, Relation::from_names(&names), v),
                 Ok(ObjectType::ObjectColumn) => match names.split_last() {
                     Some((column, table)) => {
                         let column = match &column.node {
                             Some(NodeEnum::String(s)) => s.sval.clone(),
                             _ => String::new(),
                         };
-                        Action::new(Form::Comment, Relation::from_names(table), v).with_column(&column)
+                        Action::new(Form::Comment, Relation::from_names(table), v)
+                            .with_column(&column)
                     }
                     None => Action::new(Form::Comment, None, v),
                 },
@@ -411,21 +478,43 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             };
             actions.push(action);
         }
-        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => actions.push(Action::new(Form::Grant, None, v)),
+        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => {
+            actions.push(Action::new(Form::Grant, None, v))
+        }
         NodeEnum::CreateSeqStmt(stmt) => {
-            actions.push(Action::new(Form::CreateSequence, stmt.sequence.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::CreateSequence,
+                stmt.sequence.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::AlterSeqStmt(stmt) => {
-            actions.push(Action::new(Form::AlterSequence, stmt.sequence.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::AlterSequence,
+                stmt.sequence.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::InsertStmt(stmt) => {
-            actions.push(Action::new(Form::Insert, stmt.relation.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::Insert,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::UpdateStmt(stmt) => {
-            actions.push(Action::new(Form::UpdateOrDelete, stmt.relation.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::UpdateOrDelete,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::DeleteStmt(stmt) => {
-            actions.push(Action::new(Form::UpdateOrDelete, stmt.relation.as_ref().map(Relation::from_range_var), v));
+            actions.push(Action::new(
+                Form::UpdateOrDelete,
+                stmt.relation.as_ref().map(Relation::from_range_var),
+                v,
+            ));
         }
         NodeEnum::SelectStmt(stmt) => {
             let form = if stmt.locking_clause.is_empty() {
@@ -450,7 +539,8 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
             let mode = LockMode::from_number(stmt.mode).unwrap_or(LockMode::AccessExclusiveLock);
             for rel in &stmt.relations {
                 if let Some(NodeEnum::RangeVar(rv)) = &rel.node {
-                    let mut action = Action::new(Form::LockTable, Some(Relation::from_range_var(rv)), v);
+                    let mut action =
+                        Action::new(Form::LockTable, Some(Relation::from_range_var(rv)), v);
                     action.lock = Some(mode);
                     actions.push(action);
                 }
@@ -475,13 +565,20 @@ pub fn analyze(node: &NodeEnum, ctx: &Context) -> Facts {
         | NodeEnum::CheckPointStmt(_)
         | NodeEnum::NotifyStmt(_)
         | NodeEnum::ListenStmt(_)
-        | NodeEnum::AlterObjectSchemaStmt(_) => actions.push(Action::new(Form::NoRelationLock, None, v)),
+        | NodeEnum::AlterObjectSchemaStmt(_) => {
+            actions.push(Action::new(Form::NoRelationLock, None, v))
+        }
         _ => actions.push(Action::new(Form::Unmodelled, None, v)),
     }
     Facts { actions }
 }
 
-fn alter_table_cmd(cmd: &AlterTableCmd, relation: Option<&Relation>, ctx: &Context, out: &mut Vec<Action>) {
+fn alter_table_cmd(
+    cmd: &AlterTableCmd,
+    relation: Option<&Relation>,
+    ctx: &Context,
+    out: &mut Vec<Action>,
+) {
     use AlterTableType as T;
     let v = ctx.version;
     let rel = || relation.cloned();
@@ -505,11 +602,15 @@ fn alter_table_cmd(cmd: &AlterTableCmd, relation: Option<&Relation>, ctx: &Conte
             };
             out.push(simple(form));
         }
-        T::AtSetStatistics | T::AtSetOptions | T::AtResetOptions => out.push(simple(Form::AlterColumnStatistics)),
-        T::AtSetStorage | T::AtSetCompression => out.push(simple(Form::AlterColumnStorage)),
-        T::AtAddIdentity | T::AtSetIdentity | T::AtDropIdentity | T::AtSetExpression | T::AtDropExpression => {
-            out.push(simple(Form::AlterColumnIdentity))
+        T::AtSetStatistics | T::AtSetOptions | T::AtResetOptions => {
+            out.push(simple(Form::AlterColumnStatistics))
         }
+        T::AtSetStorage | T::AtSetCompression => out.push(simple(Form::AlterColumnStorage)),
+        T::AtAddIdentity
+        | T::AtSetIdentity
+        | T::AtDropIdentity
+        | T::AtSetExpression
+        | T::AtDropExpression => out.push(simple(Form::AlterColumnIdentity)),
         T::AtDropColumn => out.push(simple(Form::DropColumn)),
         T::AtAddConstraint => {
             if let Some(NodeEnum::Constraint(constraint)) = def {
@@ -519,8 +620,12 @@ fn alter_table_cmd(cmd: &AlterTableCmd, relation: Option<&Relation>, ctx: &Conte
         T::AtValidateConstraint => {
             out.push(Action::new(Form::ValidateConstraint, rel(), v).with_constraint(&cmd.name))
         }
-        T::AtDropConstraint => out.push(Action::new(Form::DropConstraint, rel(), v).with_constraint(&cmd.name)),
-        T::AtAlterConstraint => out.push(Action::new(Form::AlterConstraint, rel(), v).with_constraint(&cmd.name)),
+        T::AtDropConstraint => {
+            out.push(Action::new(Form::DropConstraint, rel(), v).with_constraint(&cmd.name))
+        }
+        T::AtAlterConstraint => {
+            out.push(Action::new(Form::AlterConstraint, rel(), v).with_constraint(&cmd.name))
+        }
         T::AtAlterColumnType => {
             if let Some(NodeEnum::ColumnDef(col)) = def {
                 out.push(alter_column_type(&cmd.name, col, relation, ctx));
@@ -544,14 +649,19 @@ fn alter_table_cmd(cmd: &AlterTableCmd, relation: Option<&Relation>, ctx: &Conte
         | T::AtEnableTrigUser
         | T::AtDisableTrigUser => out.push(simple(Form::EnableDisableTrigger)),
         T::AtReplicaIdentity => out.push(simple(Form::ReplicaIdentity)),
-        T::AtEnableRowSecurity | T::AtDisableRowSecurity | T::AtForceRowSecurity | T::AtNoForceRowSecurity => {
-            out.push(simple(Form::RowSecurity))
-        }
+        T::AtEnableRowSecurity
+        | T::AtDisableRowSecurity
+        | T::AtForceRowSecurity
+        | T::AtNoForceRowSecurity => out.push(simple(Form::RowSecurity)),
         T::AtAttachPartition | T::AtDetachPartition | T::AtDetachPartitionFinalize => {
-            let Some(NodeEnum::PartitionCmd(part)) = def else { return };
+            let Some(NodeEnum::PartitionCmd(part)) = def else {
+                return;
+            };
             let form = match subtype {
                 T::AtAttachPartition => Form::AttachPartition,
-                _ if part.concurrent || subtype == T::AtDetachPartitionFinalize => Form::DetachPartitionConcurrently,
+                _ if part.concurrent || subtype == T::AtDetachPartitionFinalize => {
+                    Form::DetachPartitionConcurrently
+                }
                 _ => Form::DetachPartition,
             };
             let partition = part.name.as_ref().map(Relation::from_range_var);
@@ -586,15 +696,26 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     } else if has(ConstrType::ConstrGenerated).is_some() || !col.generated.is_empty() {
         (Form::AddColumnGenerated, None)
     } else if serial {
-        let ty = column_type.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        (Form::AddColumnVolatileDefault, Some(format!("{ty} fills every row from nextval()")))
+        let ty = column_type
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        (
+            Form::AddColumnVolatileDefault,
+            Some(format!("{ty} fills every row from nextval()")),
+        )
     } else if let Some(default) = default {
         match volatility::default_volatility(default) {
             Volatility::NonVolatile => (Form::AddColumnDefault, None),
-            Volatility::Volatile(f) => (Form::AddColumnVolatileDefault, Some(format!("{f} is volatile"))),
+            Volatility::Volatile(f) => (
+                Form::AddColumnVolatileDefault,
+                Some(format!("{f} is volatile")),
+            ),
             Volatility::Unknown(f) => (
                 Form::AddColumnVolatileDefault,
-                Some(format!("{f} is not known to be stable, so it is assumed volatile (the default for CREATE FUNCTION)")),
+                Some(format!(
+                    "{f} is not known to be stable, so it is assumed volatile (the default for CREATE FUNCTION)"
+                )),
             ),
         }
     } else if not_null {
@@ -613,7 +734,13 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     }
 }
 
-fn add_constraint(c: &Constraint, relation: Option<&Relation>, column: Option<&str>, v: u32, out: &mut Vec<Action>) {
+fn add_constraint(
+    c: &Constraint,
+    relation: Option<&Relation>,
+    column: Option<&str>,
+    v: u32,
+    out: &mut Vec<Action>,
+) {
     let not_valid = c.skip_validation;
     let form = match ConstrType::try_from(c.contype) {
         Ok(ConstrType::ConstrForeign) if column.is_some() => Form::AddColumnReferences,
@@ -643,16 +770,21 @@ fn add_constraint(c: &Constraint, relation: Option<&Relation>, column: Option<&s
 }
 
 fn first_key(c: &Constraint) -> Option<String> {
-    c.keys.iter().chain(&c.fk_attrs).find_map(|k| match &k.node {
-        Some(NodeEnum::String(s)) => Some(s.sval.clone()),
-        _ => None,
-    })
+    c.keys
+        .iter()
+        .chain(&c.fk_attrs)
+        .find_map(|k| match &k.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
 }
 
 /// `c IS NOT NULL` (possibly one arm of an AND) → `c`.
 fn not_null_test_column(expr: &pg_query::Node) -> Option<String> {
     match expr.node.as_ref()? {
-        NodeEnum::NullTest(test) if test.nulltesttype == pg_query::protobuf::NullTestType::IsNotNull as i32 => {
+        NodeEnum::NullTest(test)
+            if test.nulltesttype == pg_query::protobuf::NullTestType::IsNotNull as i32 =>
+        {
             match test.arg.as_deref()?.node.as_ref()? {
                 NodeEnum::ColumnRef(col) => col.fields.iter().rev().find_map(|f| match &f.node {
                     Some(NodeEnum::String(s)) => Some(s.sval.clone()),
@@ -668,15 +800,24 @@ fn not_null_test_column(expr: &pg_query::Node) -> Option<String> {
     }
 }
 
-fn alter_column_type(column: &str, col: &ColumnDef, relation: Option<&Relation>, ctx: &Context) -> Action {
+fn alter_column_type(
+    column: &str,
+    col: &ColumnDef,
+    relation: Option<&Relation>,
+    ctx: &Context,
+) -> Action {
     let new_type = col.type_name.as_ref().map(ColumnType::from_type_name);
     let old_type = relation.and_then(|r| ctx.column_type(r, column));
     let using = col.raw_default.is_some();
     let (form, detail) = match (&old_type, &new_type) {
-        (Some(old), Some(new)) if !using && types::is_binary_coercible(old, new) => {
-            (Form::AlterColumnTypeCoercible, format!("{old} to {new} is binary-coercible"))
-        }
-        (Some(old), Some(new)) => (Form::AlterColumnType, format!("{old} to {new} is not binary-coercible")),
+        (Some(old), Some(new)) if !using && types::is_binary_coercible(old, new) => (
+            Form::AlterColumnTypeCoercible,
+            format!("{old} to {new} is binary-coercible"),
+        ),
+        (Some(old), Some(new)) => (
+            Form::AlterColumnType,
+            format!("{old} to {new} is not binary-coercible"),
+        ),
         (None, Some(new)) if types::has_coercible_sources(new) => (
             Form::AlterColumnType,
             format!(

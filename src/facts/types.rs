@@ -96,7 +96,16 @@ pub fn has_coercible_sources(new: &ColumnType) -> bool {
     !new.array
         && matches!(
             new.name.as_str(),
-            "varchar" | "text" | "numeric" | "varbit" | "inet" | "timestamp" | "timestamptz" | "time" | "timetz" | "interval"
+            "varchar"
+                | "text"
+                | "numeric"
+                | "varbit"
+                | "inet"
+                | "timestamp"
+                | "timestamptz"
+                | "time"
+                | "timetz"
+                | "interval"
         )
 }
 
@@ -124,7 +133,13 @@ pub fn is_binary_coercible(old: &ColumnType, new: &ColumnType) -> bool {
             (o, n) => n[0] >= o[0] && o.get(1).unwrap_or(&0) == n.get(1).unwrap_or(&0),
         },
         // Raising fractional-second precision is a catalog change.
-        (a, b) if a == b && matches!(a, "timestamp" | "timestamptz" | "time" | "timetz" | "interval") => {
+        (a, b)
+            if a == b
+                && matches!(
+                    a,
+                    "timestamp" | "timestamptz" | "time" | "timetz" | "interval"
+                ) =>
+        {
             widens(&old.modifiers, &new.modifiers)
         }
         _ => false,
@@ -138,10 +153,14 @@ mod tests {
     fn ty(sql_type: &str) -> ColumnType {
         let sql = format!("CREATE TABLE t (c {sql_type})");
         let parsed = pg_query::parse(&sql, pg_query::ParserOptions::DEFAULT).unwrap();
-        let Some(NodeEnum::CreateStmt(create)) = parsed.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone() else {
+        let Some(NodeEnum::CreateStmt(create)) =
+            parsed.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone()
+        else {
             panic!()
         };
-        let Some(NodeEnum::ColumnDef(col)) = create.table_elts[0].node.clone() else { panic!() };
+        let Some(NodeEnum::ColumnDef(col)) = create.table_elts[0].node.clone() else {
+            panic!()
+        };
         ColumnType::from_type_name(col.type_name.as_ref().unwrap())
     }
 
@@ -169,7 +188,11 @@ mod tests {
             ("text[]", "text[]", true),
         ];
         for (old, new, expected) in cases {
-            assert_eq!(is_binary_coercible(&ty(old), &ty(new)), expected, "{old} -> {new}");
+            assert_eq!(
+                is_binary_coercible(&ty(old), &ty(new)),
+                expected,
+                "{old} -> {new}"
+            );
         }
     }
 

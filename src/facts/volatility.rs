@@ -115,10 +115,14 @@ mod tests {
     fn volatility(default: &str) -> Volatility {
         let sql = format!("SELECT {default}");
         let parsed = pg_query::parse(&sql, pg_query::ParserOptions::DEFAULT).unwrap();
-        let Some(NodeEnum::SelectStmt(select)) = parsed.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone() else {
+        let Some(NodeEnum::SelectStmt(select)) =
+            parsed.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone()
+        else {
             panic!()
         };
-        let Some(NodeEnum::ResTarget(target)) = select.target_list[0].node.clone() else { panic!() };
+        let Some(NodeEnum::ResTarget(target)) = select.target_list[0].node.clone() else {
+            panic!()
+        };
         default_volatility(target.val.unwrap().node.as_ref().unwrap())
     }
 
@@ -129,9 +133,21 @@ mod tests {
         assert_eq!(volatility("now()"), Volatility::NonVolatile);
         assert_eq!(volatility("CURRENT_TIMESTAMP"), Volatility::NonVolatile);
         assert_eq!(volatility("lower('A')"), Volatility::NonVolatile);
-        assert_eq!(volatility("gen_random_uuid()"), Volatility::Volatile("gen_random_uuid()".into()));
-        assert_eq!(volatility("(random() * 10)::int"), Volatility::Volatile("random()".into()));
-        assert_eq!(volatility("clock_timestamp()"), Volatility::Volatile("clock_timestamp()".into()));
-        assert_eq!(volatility("public.make_id()"), Volatility::Unknown("make_id()".into()));
+        assert_eq!(
+            volatility("gen_random_uuid()"),
+            Volatility::Volatile("gen_random_uuid()".into())
+        );
+        assert_eq!(
+            volatility("(random() * 10)::int"),
+            Volatility::Volatile("random()".into())
+        );
+        assert_eq!(
+            volatility("clock_timestamp()"),
+            Volatility::Volatile("clock_timestamp()".into())
+        );
+        assert_eq!(
+            volatility("public.make_id()"),
+            Volatility::Unknown("make_id()".into())
+        );
     }
 }

@@ -10,17 +10,31 @@ pub fn render_human(file: &FileReport) -> String {
     for (i, stmt) in file.statements.iter().enumerate() {
         let pos = file.source.position(stmt.span.start);
         let text = &file.source.text[stmt.span.clone()];
-        out.push_str(&format!("[{}] {}:{}:{}\n", i + 1, file.source.name, pos.line, pos.column));
+        out.push_str(&format!(
+            "[{}] {}:{}:{}\n",
+            i + 1,
+            file.source.name,
+            pos.line,
+            pos.column
+        ));
         for line in text.lines() {
             out.push_str(&format!("    {line}\n"));
         }
         let locks = stmt.facts.locks();
         if locks.is_empty() {
-            let none = if stmt.facts.modelled() { "no table lock" } else { "not modelled: check the PostgreSQL docs" };
+            let none = if stmt.facts.modelled() {
+                "no table lock"
+            } else {
+                "not modelled: check the PostgreSQL docs"
+            };
             out.push_str(&format!("  locks:       {none}\n"));
         }
         for (n, lock) in locks.iter().enumerate() {
-            let head = if n == 0 { "  locks:      " } else { "              " };
+            let head = if n == 0 {
+                "  locks:      "
+            } else {
+                "              "
+            };
             out.push_str(&format!(
                 "{head} {} on {} ({})\n",
                 lock.mode.name(),
@@ -33,7 +47,11 @@ pub fn render_human(file: &FileReport) -> String {
             "  rewrites:    {}\n  scans:       {}\n  in a transaction block: {}\n",
             yes_no(stmt.facts.rewrites()),
             yes_no(stmt.facts.scans()),
-            if stmt.facts.in_transaction_allowed() { "allowed" } else { "not allowed" },
+            if stmt.facts.in_transaction_allowed() {
+                "allowed"
+            } else {
+                "not allowed"
+            },
         ));
         for action in &stmt.facts.actions {
             out.push_str(&format!("  - {}\n", super::describe_action(action)));
@@ -44,7 +62,11 @@ pub fn render_human(file: &FileReport) -> String {
         }
         out.push('\n');
     }
-    for finding in file.findings.iter().filter(|f| f.rule == crate::rules::SYNTAX_ERROR.id) {
+    for finding in file
+        .findings
+        .iter()
+        .filter(|f| f.rule == crate::rules::SYNTAX_ERROR.id)
+    {
         let pos = file.source.position(finding.span.start);
         out.push_str(&format!(
             "syntax error at {}:{}:{}: {}\n",

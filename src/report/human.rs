@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::FileReport;
@@ -47,7 +49,10 @@ impl Diagnostic for Rendered<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(&self.url))
@@ -57,10 +62,12 @@ impl Diagnostic for Rendered<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.finding.span.clone();
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.label.clone()),
-            span.start..span.end.max(span.start),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.clone()),
+                span.start..span.end.max(span.start),
+            ),
+        )))
     }
 }
 
@@ -96,7 +103,10 @@ pub fn render_errors(result: &RunResult) -> String {
     let mut out = String::new();
     for error in &result.errors {
         match error.line {
-            Some(line) => out.push_str(&format!("error: {}:{line}: {}\n", error.file, error.message)),
+            Some(line) => out.push_str(&format!(
+                "error: {}:{line}: {}\n",
+                error.file, error.message
+            )),
             None => out.push_str(&format!("error: {}: {}\n", error.file, error.message)),
         }
     }
@@ -128,7 +138,10 @@ pub fn summary(result: &RunResult) -> String {
         plural(statements, "statement")
     );
     if !result.errors.is_empty() {
-        line.push_str(&format!("; {} could not be read", plural(result.errors.len(), "input")));
+        line.push_str(&format!(
+            "; {} could not be read",
+            plural(result.errors.len(), "input")
+        ));
     }
     line.push('\n');
     line

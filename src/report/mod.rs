@@ -26,10 +26,21 @@ pub fn facts_summary(facts: &Facts) -> String {
     let mut parts: Vec<String> = facts
         .locks()
         .iter()
-        .map(|l| format!("{} on {} ({})", l.mode.name(), l.relation, l.mode.blocks_description()))
+        .map(|l| {
+            format!(
+                "{} on {} ({})",
+                l.mode.name(),
+                l.relation,
+                l.mode.blocks_description()
+            )
+        })
         .collect();
     if parts.is_empty() {
-        parts.push(if facts.modelled() { "no table lock".into() } else { "locks not modelled".into() });
+        parts.push(if facts.modelled() {
+            "no table lock".into()
+        } else {
+            "locks not modelled".into()
+        });
     }
     if facts.rewrites() {
         parts.push("rewrites table".into());

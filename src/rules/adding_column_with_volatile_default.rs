@@ -82,7 +82,10 @@ mod tests {
     #[test]
     fn any_default_rewrites_before_11_and_not_at_11() {
         let sql = "ALTER TABLE users ADD COLUMN n int DEFAULT 0";
-        let at = |version| Config { postgres_version: version, ..Config::default() };
+        let at = |version| Config {
+            postgres_version: version,
+            ..Config::default()
+        };
         assert!(fired_with(sql, &at(10)).contains(&ID));
         assert!(!fired_with(sql, &at(11)).contains(&ID));
     }

@@ -62,10 +62,16 @@ mod tests {
 
     #[test]
     fn assume_in_transaction_and_enum_values_by_version() {
-        let wrapped = Config { assume_in_transaction: true, ..Config::default() };
+        let wrapped = Config {
+            assume_in_transaction: true,
+            ..Config::default()
+        };
         assert!(fired_with("CREATE INDEX CONCURRENTLY i ON t (c)", &wrapped).contains(&ID));
         let enum_value = "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT";
-        let at = |version| Config { postgres_version: version, ..Config::default() };
+        let at = |version| Config {
+            postgres_version: version,
+            ..Config::default()
+        };
         assert!(fired_with(enum_value, &at(11)).contains(&ID));
         assert!(!fired_with(enum_value, &at(12)).contains(&ID));
     }

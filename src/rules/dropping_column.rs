@@ -36,7 +36,10 @@ mod tests {
         assert_cases(
             "dropping-column",
             &["CREATE TABLE users (id int, legacy text); ALTER TABLE users DROP COLUMN legacy"],
-            &["ALTER TABLE users DROP COLUMN legacy", "ALTER TABLE users DROP COLUMN IF EXISTS legacy CASCADE"],
+            &[
+                "ALTER TABLE users DROP COLUMN legacy",
+                "ALTER TABLE users DROP COLUMN IF EXISTS legacy CASCADE",
+            ],
         );
     }
 }

@@ -48,7 +48,10 @@ mod tests {
                 "DROP INDEX CONCURRENTLY users_email",
                 "CREATE INDEX users_email ON users (email); DROP INDEX users_email",
             ],
-            &["DROP INDEX users_email", "DROP INDEX IF EXISTS app.users_email, app.users_name"],
+            &[
+                "DROP INDEX users_email",
+                "DROP INDEX IF EXISTS app.users_email, app.users_name",
+            ],
         );
     }
 }

@@ -35,8 +35,14 @@ mod tests {
     fn cases() {
         assert_cases(
             "dropping-table",
-            &["CREATE TABLE tmp (id int); DROP TABLE tmp", "DROP VIEW user_emails"],
-            &["DROP TABLE users", "DROP TABLE IF EXISTS app.users, app.sessions CASCADE"],
+            &[
+                "CREATE TABLE tmp (id int); DROP TABLE tmp",
+                "DROP VIEW user_emails",
+            ],
+            &[
+                "DROP TABLE users",
+                "DROP TABLE IF EXISTS app.users, app.sessions CASCADE",
+            ],
         );
     }
 }

@@ -61,7 +61,11 @@ mod tests {
         let sql = "ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;";
         let source = crate::source::SourceFile::new("m.sql", sql);
         let report = crate::lint::lint_source(source, &crate::config::Config::default());
-        let count = report.findings.iter().filter(|f| f.rule == "missing-lock-timeout").count();
+        let count = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "missing-lock-timeout")
+            .count();
         assert_eq!(count, 1);
     }
 }

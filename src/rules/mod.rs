@@ -60,7 +60,10 @@ pub struct Input<'a> {
 impl Input<'_> {
     /// Actions on tables that existed before this migration (rules about "an existing
     /// table" skip tables created earlier in the same file).
-    pub fn existing<'s>(&'s self, forms: &'s [crate::facts::Form]) -> impl Iterator<Item = &'s Action> + 's {
+    pub fn existing<'s>(
+        &'s self,
+        forms: &'s [crate::facts::Form],
+    ) -> impl Iterator<Item = &'s Action> + 's {
         self.facts.actions.iter().filter(move |a| {
             forms.contains(&a.form) && a.relation.as_ref().is_some_and(|r| !self.ctx.is_new(r))
         })
@@ -130,7 +133,9 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// "AccessExclusiveLock on users (blocks reads and writes)".
 pub fn lock_phrase(action: &Action) -> String {
     match (&action.lock, &action.relation) {
-        (Some(lock), Some(rel)) => format!("{} on {rel} ({})", lock.name(), lock.blocks_description()),
+        (Some(lock), Some(rel)) => {
+            format!("{} on {rel} ({})", lock.name(), lock.blocks_description())
+        }
         (Some(lock), None) => format!("{} ({})", lock.name(), lock.blocks_description()),
         _ => "no table lock".into(),
     }
@@ -145,7 +150,9 @@ pub fn deparse_with(node: &NodeEnum, edit: impl FnOnce(&mut NodeEnum)) -> Option
 
 /// A column name or a placeholder for help texts.
 pub fn or_placeholder(name: &Option<String>, placeholder: &str) -> String {
-    name.as_deref().map(crate::facts::quote_ident).unwrap_or_else(|| placeholder.to_string())
+    name.as_deref()
+        .map(crate::facts::quote_ident)
+        .unwrap_or_else(|| placeholder.to_string())
 }
 
 #[cfg(test)]
@@ -169,10 +176,18 @@ pub mod cases {
 
     pub fn assert_cases(rule: &str, pass: &[&str], fail: &[&str]) {
         for sql in pass {
-            assert!(!fired(sql).contains(&rule), "{rule} fired on a passing case:\n{sql}\n{:?}", fired(sql));
+            assert!(
+                !fired(sql).contains(&rule),
+                "{rule} fired on a passing case:\n{sql}\n{:?}",
+                fired(sql)
+            );
         }
         for sql in fail {
-            assert!(fired(sql).contains(&rule), "{rule} did not fire on a failing case:\n{sql}\n{:?}", fired(sql));
+            assert!(
+                fired(sql).contains(&rule),
+                "{rule} did not fire on a failing case:\n{sql}\n{:?}",
+                fired(sql)
+            );
         }
     }
 }
@@ -189,11 +204,17 @@ pub fn not_valid_variant(input: &Input, action: &Action, suffix: &str) -> (Strin
         )
     });
     let sql = deparse_with(input.node, |node| {
-        let NodeEnum::AlterTableStmt(stmt) = node else { return };
-        let Some(cmd) = action.subcommand.and_then(|i| stmt.cmds.get(i)).cloned() else { return };
+        let NodeEnum::AlterTableStmt(stmt) = node else {
+            return;
+        };
+        let Some(cmd) = action.subcommand.and_then(|i| stmt.cmds.get(i)).cloned() else {
+            return;
+        };
         stmt.cmds = vec![cmd];
         if let Some(NodeEnum::AlterTableCmd(cmd)) = stmt.cmds[0].node.as_mut() {
-            if let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref_mut().and_then(|d| d.node.as_mut()) {
+            if let Some(NodeEnum::Constraint(c)) =
+                cmd.def.as_deref_mut().and_then(|d| d.node.as_mut())
+            {
                 c.skip_validation = true;
                 c.initially_valid = false;
                 c.conname = name.clone();
@@ -210,7 +231,10 @@ mod docs {
 
 /// The rule's documentation (`rules/<id>.md`, embedded at build time).
 pub fn doc(id: &str) -> Option<&'static str> {
-    docs::RULE_DOCS.iter().find(|(doc_id, _)| *doc_id == id).map(|(_, text)| *text)
+    docs::RULE_DOCS
+        .iter()
+        .find(|(doc_id, _)| *doc_id == id)
+        .map(|(_, text)| *text)
 }
 
 /// Ids of all embedded docs, for the test that every doc has a rule.
@@ -220,7 +244,8 @@ pub fn documented_ids() -> impl Iterator<Item = &'static str> {
 
 /// The README's rules table, generated from the rules' metadata.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| Rule | Default | Category | What it flags |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("| Rule | Default | Category | What it flags |\n|---|---|---|---|\n");
     for rule in ALL {
         let category = serde_json::to_value(rule.category)
             .ok()

@@ -36,7 +36,10 @@ mod tests {
         assert_cases(
             "renaming-column",
             &["CREATE TABLE users (name text); ALTER TABLE users RENAME COLUMN name TO full_name"],
-            &["ALTER TABLE users RENAME COLUMN name TO full_name", "ALTER TABLE app.users RENAME name TO full_name"],
+            &[
+                "ALTER TABLE users RENAME COLUMN name TO full_name",
+                "ALTER TABLE app.users RENAME name TO full_name",
+            ],
         );
     }
 }

@@ -36,7 +36,10 @@ mod tests {
     fn cases() {
         assert_cases(
             "renaming-table",
-            &["CREATE TABLE users (id int); ALTER TABLE users RENAME TO accounts", "ALTER INDEX users_email RENAME TO users_email_idx"],
+            &[
+                "CREATE TABLE users (id int); ALTER TABLE users RENAME TO accounts",
+                "ALTER INDEX users_email RENAME TO users_email_idx",
+            ],
             &["ALTER TABLE users RENAME TO accounts"],
         );
     }

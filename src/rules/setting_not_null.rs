@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn validated_check_helps_from_12_only() {
-        let at = |version| Config { postgres_version: version, ..Config::default() };
+        let at = |version| Config {
+            postgres_version: version,
+            ..Config::default()
+        };
         assert!(fired_with(THREE_STEPS, &at(11)).contains(&ID));
         assert!(!fired_with(THREE_STEPS, &at(12)).contains(&ID));
     }
