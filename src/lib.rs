@@ -2,7 +2,8 @@
 //!
 //! Pipeline, one module per stage: [`discover`] → [`source`] (read) → [`parse`] (split and
 //! parse with libpg_query) → [`facts`] (the lock model) with [`context`] threaded through
-//! the file → [`rules`] → [`suppress`] → [`report`].
+//! the file → [`rules`] → [`suppress`] → [`report`]. [`preview`] orders migrations for
+//! `locksmith sql`.
 
 pub mod config;
 pub mod context;
@@ -11,6 +12,7 @@ pub mod discover;
 pub mod facts;
 pub mod lint;
 pub mod parse;
+pub mod preview;
 pub mod report;
 pub mod rules;
 pub mod run;

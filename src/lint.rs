@@ -6,7 +6,7 @@ use std::ops::Range;
 use crate::config::Config;
 use crate::context::Context;
 use crate::diagnostic::Finding;
-use crate::facts::{self, Facts};
+use crate::facts::{self, Facts, LockMode, Relation};
 use crate::parse;
 use crate::rules::{self, Input};
 use crate::source::SourceFile;
@@ -19,6 +19,9 @@ pub struct StatementReport {
     pub facts: Facts,
     /// Whether it ran inside a transaction block (explicit or assumed).
     pub in_transaction: bool,
+    /// The strongest write-blocking lock it takes on a table that existed before the
+    /// migration (tables created earlier in the file do not count).
+    pub existing_lock: Option<(Relation, LockMode)>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,11 +67,13 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
             }
         }
         let in_transaction = ctx.in_transaction;
+        let existing_lock = ctx.blocking_lock_on_existing(&facts);
         ctx.record(&stmt.node, &facts);
         statements.push(StatementReport {
             span: stmt.span.clone(),
             facts,
             in_transaction,
+            existing_lock,
         });
     }
 

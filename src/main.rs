@@ -48,6 +48,25 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Preview the SQL a deploy will run, in migration order, optionally annotated with locks.
+    ///
+    /// A directory of .sql migrations is read in its tool's order (Flyway V/U/R files,
+    /// golang-migrate .up/.down.sql, dbmate -- migrate:up/down sections, timestamps),
+    /// each file headed by a comment with its name.
+    Sql {
+        /// Migration directories or files [default: the current directory].
+        paths: Vec<String>,
+        /// Preview the downgrade (down files and sections, newest first).
+        #[arg(long)]
+        downgrade: bool,
+        /// Put a comment with the lock facts and findings above every statement.
+        #[arg(long)]
+        annotate: bool,
+        #[arg(long, value_enum, default_value = "sql")]
+        format: SqlFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List all rules with their default severity.
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -95,6 +114,15 @@ enum LintFormat {
     Sarif,
 }
 
+/// Output formats of `sql`.
+#[derive(Clone, Copy, ValueEnum)]
+enum SqlFormat {
+    /// the SQL itself (syntax-highlighted on a terminal)
+    Sql,
+    /// a summary for a pull-request comment: per migration, a table of statements and locks
+    Markdown,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FailOn {
     Error,
@@ -123,6 +151,13 @@ fn main() -> ExitCode {
             common,
             format,
         } => explain(&sql, &common, format),
+        Command::Sql {
+            paths,
+            downgrade,
+            annotate,
+            format,
+            common,
+        } => preview_sql(&paths, downgrade, annotate, format, &common),
         Command::Rules { format } => list_rules(format),
         Command::Rule { id } => show_rule(&id),
     };
@@ -239,6 +274,45 @@ fn explain(sql: &str, common: &Common, format: Format) -> u8 {
         .iter()
         .any(|f| f.rule == rules::SYNTAX_ERROR.id);
     if has_syntax_error { 1 } else { 0 }
+}
+
+fn preview_sql(
+    paths: &[String],
+    downgrade: bool,
+    annotate: bool,
+    format: SqlFormat,
+    common: &Common,
+) -> u8 {
+    let config = match load_config(common) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    let paths = if paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        paths.to_vec()
+    };
+    let preview = locksmith::preview::sql_preview(&paths, downgrade, &config);
+    for error in &preview.errors {
+        match error.line {
+            Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
+            None => eprintln!("error: {}: {}", error.file, error.message),
+        }
+    }
+    match format {
+        SqlFormat::Sql => {
+            let style = report::preview::PreviewStyle {
+                annotate,
+                color: use_color(common.color),
+            };
+            print(&report::preview::render(&preview.units, style));
+        }
+        SqlFormat::Markdown => print(&report::markdown::render(&preview.units)),
+    }
+    if preview.errors.is_empty() { 0 } else { 2 }
 }
 
 fn list_rules(format: Format) -> u8 {

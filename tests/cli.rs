@@ -262,3 +262,52 @@ fn color_is_opt_in_when_piped() {
     ]);
     assert!(!never.stdout.contains('\x1b'));
 }
+
+#[test]
+fn sql_preview_of_the_example_plain_annotated_and_markdown() {
+    let plain = run(&["sql", "examples/shop"]);
+    assert_eq!(plain.code, 0);
+    assert!(
+        !plain.stdout.contains("-- ok:"),
+        "plain output is not annotated"
+    );
+    snapshot("sql-example-plain", &plain);
+    let annotated = run(&["sql", "--annotate", "examples/shop"]);
+    assert!(annotated.stdout.contains("[changing-column-type]"));
+    snapshot("sql-example-annotated", &annotated);
+    snapshot(
+        "sql-example-markdown",
+        &run(&["sql", "--format", "markdown", "examples/shop"]),
+    );
+}
+
+#[test]
+fn sql_preview_follows_each_tools_order() {
+    let dirs = "tests/fixtures/sql_dirs";
+    for (tool, args) in [
+        ("flyway", vec!["--annotate"]),
+        ("flyway-down", vec!["--downgrade"]),
+        ("golang-migrate", vec![]),
+        ("golang-migrate-down", vec!["--downgrade"]),
+        ("dbmate", vec!["--annotate"]),
+        ("dbmate-down", vec!["--downgrade"]),
+    ] {
+        let dir = format!(
+            "{dirs}/{}",
+            tool.trim_end_matches("-down").replace('-', "_")
+        );
+        let mut all = vec!["sql"];
+        all.extend(args);
+        all.push(&dir);
+        let out = run(&all);
+        assert_eq!(out.code, 0, "{tool}: {}", out.stderr);
+        snapshot(&format!("sql-{tool}"), &out);
+    }
+}
+
+#[test]
+fn sql_preview_of_a_missing_path_is_exit_2() {
+    let out = run(&["sql", "no/such/dir"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no/such/dir"), "{}", out.stderr);
+}

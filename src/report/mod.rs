@@ -4,6 +4,8 @@ pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod preview;
 pub mod sarif;
 
 use crate::facts::{Action, Facts, entry};

@@ -1,0 +1,158 @@
+//! `locksmith sql`: the migrations under a path as the ordered units of SQL a deploy runs,
+//! each linted by the core pipeline so reporters can annotate every statement.
+
+pub mod order;
+
+use std::ops::Range;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::discover::{self, Input};
+use crate::lint::{FileReport, lint_source};
+use crate::run::{RunError, read_input};
+use crate::source::SourceFile;
+
+use order::{Kind, classify, section, upgrade_order};
+
+/// One migration's SQL with its lint report.
+#[derive(Debug)]
+pub struct Unit {
+    /// The comment line that heads the unit's SQL (the file name, or Alembic's
+    /// `Running upgrade A -> B`).
+    pub heading: String,
+    /// The file it comes from, as shown to the user.
+    pub file: String,
+    /// The migration's description (Alembic's message), when it has one.
+    pub message: Option<String>,
+    /// The report's source is the unit's SQL; other parts of the file (a dbmate file's
+    /// other section) are blanked so that line numbers stay those of the file.
+    pub report: FileReport,
+    /// The part of `report.source.text` to print.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Preview {
+    pub units: Vec<Unit>,
+    pub errors: Vec<RunError>,
+}
+
+/// The `.sql` migrations under `paths` in their tool's order (reversed, down files only,
+/// for a downgrade). A path naming a file is always included as given.
+pub fn sql_preview(paths: &[String], downgrade: bool, config: &Config) -> Preview {
+    let mut preview = Preview::default();
+    let mut inputs = Vec::new();
+    for path in paths {
+        let (mut found, errors) = discover::discover(std::slice::from_ref(path), config);
+        preview.errors.extend(errors.into_iter().map(|e| RunError {
+            file: e.path,
+            line: None,
+            message: e.message,
+        }));
+        if Path::new(path).is_dir() {
+            found = in_tool_order(found, downgrade);
+        }
+        inputs.extend(found);
+    }
+    let outcomes: Vec<Result<Option<Unit>, RunError>> = inputs
+        .par_iter()
+        .map(|input| unit_of(input, downgrade, config))
+        .collect();
+    for outcome in outcomes {
+        match outcome {
+            Ok(Some(unit)) => preview.units.push(unit),
+            Ok(None) => {}
+            Err(error) => preview.errors.push(error),
+        }
+    }
+    preview
+}
+
+fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
+    let mut named: Vec<_> = inputs
+        .into_iter()
+        .map(|input| {
+            let file_name = match &input {
+                Input::File(path) => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                Input::Stdin => String::new(),
+            };
+            (classify(&file_name), input)
+        })
+        .collect();
+    named.sort_by(|(a, _), (b, _)| upgrade_order(a, b));
+    // Upgrades run up files (dbmate files hold both); downgrades run down files and
+    // dbmate down sections, newest first. Which dbmate files have a section is decided
+    // when the file is read.
+    let keep = |m: &order::MigrationName| match m.kind {
+        Kind::Up | Kind::Repeatable => !downgrade || m.kind == Kind::Up,
+        Kind::Down => downgrade,
+    };
+    let mut kept: Vec<Input> = named
+        .into_iter()
+        .filter(|(m, _)| keep(m))
+        .map(|(_, input)| input)
+        .collect();
+    if downgrade {
+        kept.reverse();
+    }
+    kept
+}
+
+fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, RunError> {
+    let source = read_input(input)?;
+    let file_name = match input {
+        Input::File(path) => path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        Input::Stdin => None,
+    }
+    .unwrap_or_default();
+    let is_down_file = classify(&file_name).kind == Kind::Down;
+    let range = if let Some(range) = section(&source.text, downgrade) {
+        range
+    } else if section(&source.text, !downgrade).is_some() || (downgrade && !is_down_file) {
+        // A dbmate file without this direction's section, or an up file on a downgrade.
+        return Ok(None);
+    } else {
+        0..source.text.len()
+    };
+    let text = blank_outside(&source.text, &range);
+    let name = source.name.clone();
+    let report = lint_source(SourceFile::new(name.clone(), text), config);
+    Ok(Some(Unit {
+        heading: name.clone(),
+        file: name,
+        message: None,
+        report,
+        range,
+    }))
+}
+
+/// Replaces every character outside `keep` with a space (newlines stay), so that a
+/// section is linted with the line numbers of its file.
+fn blank_outside(text: &str, keep: &Range<usize>) -> String {
+    if *keep == (0..text.len()) {
+        return text.to_string();
+    }
+    // As many spaces as the character has bytes: spans stay valid.
+    let blank = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c == '\n' {
+                    "\n".to_string()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
+            .collect::<String>()
+    };
+    format!(
+        "{}{}{}",
+        blank(&text[..keep.start]),
+        &text[keep.clone()],
+        blank(&text[keep.end..])
+    )
+}

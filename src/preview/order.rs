@@ -1,0 +1,206 @@
+//! The order migration tools run `.sql` files in, from their names:
+//!
+//! - Flyway: `V1__init.sql`, `V1.1__x.sql`, `V2_1__x.sql` (versions compared part by part,
+//!   numerically), `U2__x.sql` undoes V2, `R__views.sql` (repeatable) run after all versioned
+//!   ones, by description;
+//! - golang-migrate: `000001_init.up.sql` / `000001_init.down.sql`;
+//! - dbmate and timestamped files: `20240101120000_init.sql` (dbmate keeps `-- migrate:up` and
+//!   `-- migrate:down` sections in one file, see [`section`]);
+//! - anything else: natural order of the name (`2_x.sql` before `10_x.sql`).
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+/// Which way a migration file goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Applied on upgrade (and, for dbmate files, also holds the downgrade section).
+    Up,
+    /// `*.down.sql`, Flyway `U` files.
+    Down,
+    /// Flyway `R__` files: run after every versioned migration, on each change.
+    Repeatable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationName {
+    pub kind: Kind,
+    /// Numeric version parts; None when the name carries no version.
+    pub version: Option<Vec<u64>>,
+    pub name: String,
+}
+
+pub fn classify(file_name: &str) -> MigrationName {
+    let lower = file_name.to_ascii_lowercase();
+    let stem = lower.strip_suffix(".sql").unwrap_or(&lower);
+    let (kind, stem) = if let Some(s) = stem.strip_suffix(".down") {
+        (Kind::Down, s)
+    } else if let Some(s) = stem.strip_suffix(".up") {
+        (Kind::Up, s)
+    } else {
+        (Kind::Up, stem)
+    };
+    let flyway = |prefix: char| {
+        stem.strip_prefix(prefix)
+            .and_then(|rest| rest.split_once("__"))
+            .and_then(|(version, _)| parse_version(version))
+    };
+    let (kind, version) = if let Some(version) = flyway('v') {
+        (kind, Some(version))
+    } else if let Some(version) = flyway('u') {
+        (Kind::Down, Some(version))
+    } else if stem.starts_with("r__") {
+        (Kind::Repeatable, None)
+    } else {
+        let digits: String = stem.chars().take_while(char::is_ascii_digit).collect();
+        (kind, digits.parse().ok().map(|v| vec![v]))
+    };
+    MigrationName {
+        kind,
+        version,
+        name: file_name.to_string(),
+    }
+}
+
+fn parse_version(text: &str) -> Option<Vec<u64>> {
+    text.split(['.', '_'])
+        .map(|part| part.parse().ok())
+        .collect::<Option<Vec<u64>>>()
+        .filter(|parts| !parts.is_empty())
+}
+
+/// Upgrade order: versioned files by version, then unversioned by natural name, then
+/// repeatable ones by name.
+pub fn upgrade_order(a: &MigrationName, b: &MigrationName) -> Ordering {
+    let rank = |m: &MigrationName| match (m.kind, &m.version) {
+        (Kind::Repeatable, _) => 2,
+        (_, Some(_)) => 0,
+        (_, None) => 1,
+    };
+    rank(a)
+        .cmp(&rank(b))
+        .then_with(|| a.version.cmp(&b.version))
+        .then_with(|| natural_cmp(&a.name, &b.name))
+}
+
+/// Compares names with digit runs as numbers: `2_x` < `10_x`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, _) => return Ordering::Less,
+            (_, None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let take = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (take(a), take(b));
+                let (da, db) = (trim_zeros(&a[..na]), trim_zeros(&b[..nb]));
+                let by_value = da.len().cmp(&db.len()).then_with(|| da.cmp(db));
+                if by_value != Ordering::Equal {
+                    return by_value;
+                }
+                (a, b) = (&a[na..], &b[nb..]);
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                (a, b) = (&a[1..], &b[1..]);
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|c| **c == b'0').count();
+    &digits[zeros..]
+}
+
+/// dbmate files hold both directions: `-- migrate:up` ... `-- migrate:down` .... Returns the
+/// byte range of the requested section, or None when the file has no such markers.
+pub fn section(text: &str, down: bool) -> Option<Range<usize>> {
+    let mut up_start = None;
+    let mut down_start = None;
+    let mut marker_lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with("-- migrate:up") {
+            up_start.get_or_insert(offset + line.len());
+            marker_lines.push(offset);
+        } else if trimmed.starts_with("-- migrate:down") {
+            down_start.get_or_insert(offset + line.len());
+            marker_lines.push(offset);
+        }
+        offset += line.len();
+    }
+    let start = if down { down_start? } else { up_start? };
+    // The section ends at the next marker line after it.
+    let end = marker_lines
+        .iter()
+        .copied()
+        .find(|&m| m >= start)
+        .unwrap_or(text.len());
+    Some(start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut list: Vec<MigrationName> = names.iter().map(|n| classify(n)).collect();
+        list.sort_by(upgrade_order);
+        list.into_iter().map(|m| m.name).collect()
+    }
+
+    #[test]
+    fn flyway_versions_compare_numerically_and_repeatables_come_last() {
+        assert_eq!(
+            sorted(&[
+                "R__views.sql",
+                "V10__c.sql",
+                "V2__b.sql",
+                "V1.1__a2.sql",
+                "V1__a.sql"
+            ]),
+            [
+                "V1__a.sql",
+                "V1.1__a2.sql",
+                "V2__b.sql",
+                "V10__c.sql",
+                "R__views.sql"
+            ]
+        );
+        assert_eq!(classify("U2__b.sql").kind, Kind::Down);
+        assert_eq!(classify("V2_1__x.sql").version, Some(vec![2, 1]));
+    }
+
+    #[test]
+    fn golang_migrate_and_timestamps() {
+        assert_eq!(classify("000002_add.down.sql").kind, Kind::Down);
+        assert_eq!(classify("000002_add.up.sql").version, Some(vec![2]));
+        assert_eq!(
+            sorted(&["20240301_b.sql", "20231201_a.sql", "notes.sql"]),
+            ["20231201_a.sql", "20240301_b.sql", "notes.sql"]
+        );
+    }
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("2_x", "10_x"), Ordering::Less);
+        assert_eq!(natural_cmp("a02", "a2b"), Ordering::Less);
+        assert_eq!(natural_cmp("abc", "abd"), Ordering::Less);
+    }
+
+    #[test]
+    fn dbmate_sections() {
+        let text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n";
+        assert_eq!(
+            &text[section(text, false).unwrap()],
+            "CREATE TABLE t (id int);\n\n"
+        );
+        assert_eq!(&text[section(text, true).unwrap()], "DROP TABLE t;\n");
+        assert_eq!(section("SELECT 1;", false), None);
+    }
+}

@@ -1,0 +1,184 @@
+//! `locksmith sql --format markdown`: a summary for a pull-request comment, one section
+//! per migration with a table of its statements, locks and findings.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::facts::LockMode;
+use crate::lint::StatementReport;
+use crate::preview::Unit;
+
+pub fn render(units: &[Unit]) -> String {
+    let mut out = String::from("## locksmith: migration preview\n\n");
+    out.push_str(&headline(units));
+    out.push_str("\n\n");
+    for unit in units {
+        out.push_str(&section(unit));
+    }
+    out
+}
+
+fn headline(units: &[Unit]) -> String {
+    let statements: Vec<&StatementReport> =
+        units.iter().flat_map(|u| &u.report.statements).collect();
+    let findings: Vec<&Finding> = units.iter().flat_map(|u| &u.report.findings).collect();
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    let exclusive = statements
+        .iter()
+        .filter(|s| matches!(s.existing_lock, Some((_, LockMode::AccessExclusiveLock))))
+        .count();
+    let rewrites = statements.iter().filter(|s| s.facts.rewrites()).count();
+    let mut parts = vec![format!(
+        "**{}** in {} migration{}",
+        plural(statements.len(), "statement"),
+        units.len(),
+        if units.len() == 1 { "" } else { "s" }
+    )];
+    if exclusive > 0 {
+        parts.push(format!(
+            "**{} AccessExclusiveLock on existing tables** (blocks reads and writes)",
+            if exclusive == 1 {
+                "1 statement takes".to_string()
+            } else {
+                format!("{exclusive} statements take")
+            }
+        ));
+    }
+    if rewrites > 0 {
+        parts.push(format!(
+            "{} the table",
+            plural_verb(rewrites, "rewrites", "rewrite")
+        ));
+    }
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    if errors + warnings + infos == 0 {
+        parts.push("no findings".into());
+    } else {
+        parts.push(format!(
+            "{}, {}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(infos, "info")
+        ));
+    }
+    parts.join("; ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn plural_verb(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 statement {singular}")
+    } else {
+        format!("{n} statements {plural}")
+    }
+}
+
+fn section(unit: &Unit) -> String {
+    let mut out = format!("### `{}`", unit.file);
+    if let Some(message) = &unit.message {
+        out.push_str(&format!(": {}", cell(message)));
+    }
+    out.push_str("\n\n");
+    let source = &unit.report.source;
+    if unit.report.statements.is_empty() {
+        out.push_str("No statements.\n\n");
+    } else {
+        out.push_str("| # | Line | Statement | Lock | Blocks | Rewrite / scan | Findings |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
+        for (index, statement) in unit.report.statements.iter().enumerate() {
+            let findings: Vec<&Finding> = unit
+                .report
+                .findings
+                .iter()
+                .filter(|f| f.statement == Some(index))
+                .collect();
+            let locks = statement.facts.locks();
+            let lock = if locks.is_empty() {
+                if statement.facts.modelled() {
+                    "none".to_string()
+                } else {
+                    "not modelled".to_string()
+                }
+            } else {
+                locks
+                    .iter()
+                    .map(|l| format!("{} on `{}`", l.mode.name(), l.relation))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            };
+            let blocks = match statement.facts.strongest_lock() {
+                Some(mode) if mode.conflicts_with(mode) || mode.blocks_writes() => {
+                    mode.blocks_description().trim_start_matches("blocks ")
+                }
+                _ => "—",
+            };
+            let work = match (statement.facts.rewrites(), statement.facts.scans()) {
+                (true, _) => "rewrite",
+                (false, true) => "scan",
+                _ => "—",
+            };
+            let line = source.position(statement.span.start).line;
+            out.push_str(&format!(
+                "| {} | {line} | `{}` | {lock} | {blocks} | {work} | {} |\n",
+                index + 1,
+                cell(&first_line(&source.text[statement.span.clone()])),
+                finding_cells(&findings),
+            ));
+        }
+        out.push('\n');
+    }
+    let loose: Vec<&Finding> = unit
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.statement.is_none())
+        .collect();
+    for finding in &loose {
+        out.push_str(&format!(
+            "- line {}: **{}** `{}`: {}\n",
+            source.position(finding.span.start).line,
+            finding.severity.name(),
+            finding.rule,
+            cell(finding.message.lines().next().unwrap_or_default())
+        ));
+    }
+    if !loose.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+fn finding_cells(findings: &[&Finding]) -> String {
+    if findings.is_empty() {
+        return "—".into();
+    }
+    findings
+        .iter()
+        .map(|f| format!("**{}** `{}`", f.severity.name(), f.rule))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+/// The statement's first line, shortened for a table cell.
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or_default().trim();
+    let more = sql.trim().contains('\n') || line.chars().count() > 80;
+    let short: String = line.chars().take(80).collect();
+    if more { format!("{short} …") } else { short }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('`', "'")
+        .replace('\n', " ")
+}

@@ -1,0 +1,110 @@
+//! The output of `locksmith sql` is valid SQL: each preview is piped into `psql -v
+//! ON_ERROR_STOP=1` on a throwaway PostgreSQL cluster and must run to the end, annotated
+//! or not, upgrade then downgrade.
+//!
+//! Without PostgreSQL server binaries the test is skipped loudly, unless `CI` is set, in
+//! which case it fails.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use std::process::Command;
+use std::time::Duration;
+
+use pg::{Cluster, StartError};
+
+fn preview(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .arg("sql")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("locksmith runs");
+    assert!(
+        out.status.success(),
+        "locksmith sql {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn previews_run_in_psql() {
+    let cluster = match Cluster::start() {
+        Ok(cluster) => cluster,
+        Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
+            panic!("no PostgreSQL server binaries found, and CI is set: install PostgreSQL")
+        }
+        Err(StartError::NoBinaries) => {
+            eprintln!(
+                "\n!!!!! SKIPPED: no PostgreSQL server binaries; previews were NOT run in psql !!!!!\n"
+            );
+            return;
+        }
+        Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
+    };
+    // (database, previews to run in order, a query that proves they ran)
+    let cases: &[(&str, &[&[&str]], &str)] = &[
+        (
+            "shop",
+            &[&["examples/shop"]],
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_nickname_idx'",
+        ),
+        (
+            "shop_annotated",
+            &[&["--annotate", "examples/shop"]],
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_nickname_idx'",
+        ),
+        (
+            "flyway",
+            &[&["--annotate", "tests/fixtures/sql_dirs/flyway"]],
+            "SELECT count(*) FROM pg_views WHERE viewname = 'active_accounts'",
+        ),
+        (
+            "golang",
+            &[
+                &["tests/fixtures/sql_dirs/golang_migrate"],
+                &["--downgrade", "tests/fixtures/sql_dirs/golang_migrate"],
+            ],
+            "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'events'",
+        ),
+        (
+            "dbmate",
+            &[
+                &["--annotate", "tests/fixtures/sql_dirs/dbmate"],
+                &["--downgrade", "tests/fixtures/sql_dirs/dbmate"],
+            ],
+            "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'notes'",
+        ),
+    ];
+    let mut statements = 0;
+    for (db, runs, proof) in cases {
+        cluster
+            .query("postgres", &format!("CREATE DATABASE {db}"))
+            .expect("create database");
+        for args in *runs {
+            let sql = preview(args);
+            statements += sql.matches(";\n").count();
+            let out = cluster.psql(db, "locksmith_preview", "", &sql, Duration::from_secs(60));
+            assert!(
+                out.success,
+                "psql rejected `locksmith sql {}`: {}\n--- the preview:\n{sql}",
+                args.join(" "),
+                out.stderr
+            );
+        }
+        let proved = cluster.query(db, proof).expect("proof query");
+        assert_eq!(proved.trim(), "1", "{db}: `{proof}` after the previews");
+    }
+    let summary = format!(
+        "{} previews ({statements} statements) ran in psql on PostgreSQL {}",
+        cases.iter().map(|(_, runs, _)| runs.len()).sum::<usize>(),
+        cluster.version
+    );
+    eprintln!("{summary}");
+    let proof =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sql-preview-psql.txt");
+    std::fs::create_dir_all(proof.parent().unwrap()).expect("create target/");
+    std::fs::write(&proof, format!("{summary}\n")).expect("write the proof");
+}
