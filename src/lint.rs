@@ -22,6 +22,18 @@ pub struct StatementReport {
     /// The strongest write-blocking lock it takes on a table that existed before the
     /// migration (tables created earlier in the file do not count).
     pub existing_lock: Option<(Relation, LockMode)>,
+    /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
+    /// points at the Python call that produced it.
+    pub sql: Option<String>,
+}
+
+impl StatementReport {
+    /// The statement's SQL: its text in the source, or the SQL rendered from it.
+    pub fn text<'a>(&'a self, source: &'a SourceFile) -> &'a str {
+        self.sql
+            .as_deref()
+            .unwrap_or_else(|| source.text.get(self.span.clone()).unwrap_or_default())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +86,7 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
             facts,
             in_transaction,
             existing_lock,
+            sql: None,
         });
     }
 

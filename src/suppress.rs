@@ -1,7 +1,7 @@
-//! `-- locksmith:ignore rule-id[, rule-id]: reason` comments. On its own line the comment
-//! covers the next statement; at the end of a statement's last line, that statement.
-//! `-- locksmith:ignore-file rule-id` covers the whole file. An ignore that suppresses
-//! nothing is reported as `unused-suppression`.
+//! `-- locksmith:ignore rule-id[, rule-id]: reason` comments (`# locksmith:ignore ...` in
+//! Alembic revisions). On its own line the comment covers the next statement; at the end of
+//! a statement's last line, that statement. `-- locksmith:ignore-file rule-id` covers the
+//! whole file. An ignore that suppresses nothing is reported as `unused-suppression`.
 
 use std::ops::Range;
 
@@ -16,6 +16,9 @@ struct Suppression {
     file_wide: bool,
     /// The statement it covers (for line suppressions).
     statement: Option<usize>,
+    /// That statement's span: in an Alembic revision several rendered statements share
+    /// the span of the `op` call that produced them, and the comment covers them all.
+    covered: Option<Range<usize>>,
     /// Rule ids with their spans in the source; empty means every rule.
     rules: Vec<(String, Range<usize>)>,
     comment: Range<usize>,
@@ -33,15 +36,32 @@ pub fn apply(
     if !source.text.contains(MARKER) {
         return;
     }
-    let suppressions: Vec<Suppression> = comments(&source.text)
-        .into_iter()
+    let comments = comments(&source.text);
+    apply_with_comments(source, statements, &comments, findings, unused_severity, enabled);
+}
+
+/// [`apply`] with the comments already found (the Python front-end finds `#` comments
+/// with the Python lexer).
+pub fn apply_with_comments(
+    source: &SourceFile,
+    statements: &[Range<usize>],
+    comments: &[Range<usize>],
+    findings: &mut Vec<Finding>,
+    unused_severity: Option<Severity>,
+    enabled: impl Fn(&str) -> bool,
+) {
+    let suppressions: Vec<Suppression> = comments
+        .iter()
+        .filter(|span| source.text[(*span).clone()].contains(MARKER))
+        .cloned()
         .filter_map(|comment| parse(source, statements, comment))
         .collect();
     let mut used = vec![Vec::new(); suppressions.len()];
     findings.retain(|finding| {
         let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
-            let applies =
-                s.file_wide || (s.statement.is_some() && s.statement == finding.statement);
+            let statement_span = finding.statement.and_then(|i| statements.get(i));
+            let applies = s.file_wide
+                || (s.covered.is_some() && s.covered.as_ref() == statement_span);
             let rule = s.rules.iter().position(|(id, _)| id == finding.rule);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),
@@ -134,7 +154,7 @@ fn parse(
     comment: Range<usize>,
 ) -> Option<Suppression> {
     let text = &source.text[comment.clone()];
-    let body = text.trim_start_matches('-').trim_start();
+    let body = text.trim_start_matches(['-', '#']).trim_start();
     let rest = body.strip_prefix(MARKER)?;
     let (file_wide, rest) = match rest.strip_prefix("-file") {
         Some(rest) => (true, rest),
@@ -164,6 +184,7 @@ fn parse(
     Some(Suppression {
         file_wide,
         statement,
+        covered: statement.and_then(|i| statements.get(i).cloned()),
         rules,
         comment,
     })

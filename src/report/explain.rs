@@ -9,7 +9,7 @@ pub fn render_human(file: &FileReport) -> String {
     let mut out = String::new();
     for (i, stmt) in file.statements.iter().enumerate() {
         let pos = file.source.position(stmt.span.start);
-        let text = &file.source.text[stmt.span.clone()];
+        let text = stmt.text(&file.source);
         out.push_str(&format!(
             "[{}] {}:{}:{}\n",
             i + 1,
@@ -83,7 +83,7 @@ pub fn render_json(file: &FileReport, version: u32) -> String {
         .map(|stmt| {
             let (start, end) = file.source.range_positions(&stmt.span);
             let mut value = json!({
-                "text": &file.source.text[stmt.span.clone()],
+                "text": stmt.text(&file.source),
                 "span": { "start": stmt.span.start, "end": stmt.span.end },
                 "line": start.line,
                 "column": start.column,

@@ -20,6 +20,8 @@ struct Rendered<'a> {
     finding: &'a Finding,
     source: NamedSource<String>,
     label: String,
+    /// The rendered SQL of the statement, when the source is Python.
+    sql: Option<String>,
     url: String,
 }
 
@@ -49,10 +51,14 @@ impl Diagnostic for Rendered<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        // For a rendered source (Alembic), the SQL the Python call produces.
+        let rendered = self.sql.as_ref().map(|sql| format!("rendered SQL: {sql}"));
+        match (&self.finding.help, rendered) {
+            (Some(help), Some(sql)) => Some(Box::new(format!("{help}\n{sql}"))),
+            (Some(help), None) => Some(Box::new(help)),
+            (None, Some(sql)) => Some(Box::new(sql)),
+            (None, None) => None,
+        }
     }
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(&self.url))
@@ -83,14 +89,16 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
         // Help texts hold SQL meant to be copied: never break it across lines.
         .with_wrap_lines(false);
     for finding in &file.findings {
-        let label = match finding.statement.map(|i| &file.statements[i].facts) {
-            Some(facts) => super::facts_summary(facts),
+        let statement = finding.statement.and_then(|i| file.statements.get(i));
+        let label = match statement {
+            Some(statement) => super::facts_summary(&statement.facts),
             None => "here".into(),
         };
         let rendered = Rendered {
             finding,
             source: NamedSource::new(&file.source.name, file.source.text.clone()),
             label,
+            sql: statement.and_then(|s| s.sql.clone()),
             url: format!("rules/{}.md", finding.rule),
         };
         let _ = handler.render_report(out, &rendered);

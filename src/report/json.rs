@@ -45,7 +45,7 @@ pub fn facts_json(facts: &Facts) -> Value {
 fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
     file.findings.iter().map(move |f| {
         let (start, end) = file.source.range_positions(&f.span);
-        let statement = f.statement.map(|i| &file.statements[i]);
+        let statement = f.statement.and_then(|i| file.statements.get(i));
         json!({
             "file": file.source.name,
             "line": start.line,
@@ -56,7 +56,7 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
             "severity": f.severity,
             "message": f.message,
             "help": f.help,
-            "statement": statement.map(|s| &file.source.text[s.span.clone()]),
+            "statement": statement.map(|s| s.text(&file.source)),
             "facts": statement.map(|s| facts_json(&s.facts)),
             "doc": format!("rules/{}.md", f.rule),
         })
