@@ -58,6 +58,7 @@ enum Command {
         /// A rule id, as listed by `locksmith rules`.
         id: String,
     },
+    Trace(locksmith::trace::cli::TraceArgs),
 }
 
 #[derive(clap::Args)]
@@ -125,6 +126,7 @@ fn main() -> ExitCode {
         } => explain(&sql, &common, format),
         Command::Rules { format } => list_rules(format),
         Command::Rule { id } => show_rule(&id),
+        Command::Trace(args) => locksmith::trace::cli::run(&args),
     };
     ExitCode::from(code)
 }
