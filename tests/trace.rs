@@ -261,6 +261,14 @@ fn trace_against_a_real_server() {
     let out = locksmith(&["trace", "--database-url", &url, &fixture("agrees.sql")]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(!out.stdout.contains("MISMATCH"), "{}", out.stdout);
+    assert_eq!(
+        out.stdout
+            .matches("not traced: transaction control")
+            .count(),
+        2,
+        "BEGIN and COMMIT are not executed\n{}",
+        out.stdout
+    );
 
     // mismatch.sql: the model predicts a rewrite the server does not do, exit 1.
     let out = locksmith(&["trace", "--database-url", &url, &fixture("mismatch.sql")]);
