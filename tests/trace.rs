@@ -17,7 +17,6 @@ use std::process::Command;
 use serde_json::Value;
 
 const DB: &str = "trace";
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/trace");
 
 struct Output {
     code: i32,
@@ -85,7 +84,7 @@ fn redacted_human(stdout: &str) -> String {
         .join("\n")
 }
 
-fn statement<'a>(json: &'a Value, file: usize, index: usize) -> &'a Value {
+fn statement(json: &Value, file: usize, index: usize) -> &Value {
     &json["files"][file]["statements"][index - 1]
 }
 
@@ -275,6 +274,40 @@ fn trace_against_a_real_server() {
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("MISMATCH  rewrite"), "{}", out.stdout);
     snapshot("mismatch-human", &redacted_human(&out.stdout));
+
+    // A directory, in URL form: every .sql file, sorted, each in its own transaction.
+    let params: std::collections::HashMap<&str, &str> =
+        url.split(' ').filter_map(|kv| kv.split_once('=')).collect();
+    let as_url = format!(
+        "postgresql://postgres@{}:{}/{DB}",
+        params["host"].replace('/', "%2F"),
+        params["port"]
+    );
+    let out = locksmith(&[
+        "trace",
+        "--format",
+        "json",
+        "--database-url",
+        &as_url,
+        "tests/fixtures/trace",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "tests/fixtures/trace/agrees.sql",
+            "tests/fixtures/trace/basic.sql",
+            "tests/fixtures/trace/mismatch.sql"
+        ]
+    );
+    assert_eq!(json["summary"]["mismatches"], 1);
 
     // A lock held by another session: with a short lock_timeout the statement fails with
     // the server's lock_timeout error instead of waiting.

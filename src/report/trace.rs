@@ -146,20 +146,20 @@ fn checks_human(out: &mut String, observed: &Observed) {
             )),
         }
     }
-    if let Some((model, seen)) = observed.rewrite_check {
-        if model != seen {
-            let server = if seen {
-                format!("server rewrote {}", names(&observed.rewritten))
-            } else {
-                "server did not".to_string()
-            };
-            let model = if model {
-                "model says it rewrites"
-            } else {
-                "model says no rewrite"
-            };
-            lines.push(format!("MISMATCH  rewrite: {model}, {server}"));
-        }
+    if let Some((model, seen)) = observed.rewrite_check
+        && model != seen
+    {
+        let server = if seen {
+            format!("server rewrote {}", names(&observed.rewritten))
+        } else {
+            "server did not".to_string()
+        };
+        let model = if model {
+            "model says it rewrites"
+        } else {
+            "model says no rewrite"
+        };
+        lines.push(format!("MISMATCH  rewrite: {model}, {server}"));
     }
     if lines.is_empty() {
         let verdict = if observed.lock_checks.is_empty() && observed.rewrite_check.is_none() {
