@@ -77,6 +77,7 @@ enum Command {
         /// A rule id, as listed by `locksmith rules`.
         id: String,
     },
+    Trace(locksmith::trace::cli::TraceArgs),
 }
 
 #[derive(clap::Args)]
@@ -160,6 +161,7 @@ fn main() -> ExitCode {
         } => preview_sql(&paths, downgrade, annotate, format, &common),
         Command::Rules { format } => list_rules(format),
         Command::Rule { id } => show_rule(&id),
+        Command::Trace(args) => locksmith::trace::cli::run(&args),
     };
     ExitCode::from(code)
 }

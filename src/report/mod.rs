@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod preview;
 pub mod sarif;
+pub mod trace;
 
 use crate::facts::{Action, Facts, entry};
 

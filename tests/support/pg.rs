@@ -503,6 +503,17 @@ impl Cluster {
         Background::spawn(self.psql_command(db, application_name, options), Some(sql))
     }
 
+    /// A libpq-style connection string for database `db` on this cluster (unix socket in
+    /// the cluster's directory, its port, the `postgres` superuser, trust authentication),
+    /// for clients other than psql.
+    pub fn connection_string(&self, db: &str) -> String {
+        format!(
+            "host={} port={} user=postgres dbname={db}",
+            self.dir.display(),
+            self.port
+        )
+    }
+
     /// A short query; its output or the error.
     pub fn query(&self, db: &str, sql: &str) -> Result<String, String> {
         self.psql(db, "locksmith_test", "", sql, Duration::from_secs(30))
