@@ -1,11 +1,16 @@
 //! Every rule's documentation is its source of truth: each rule has `rules/<id>.md` with
 //! the required sections, every ```sql block under "Bad" makes the rule fire and every
-//! ```sql block under "Good" does not. The README's rules table is generated from the
+//! ```sql block under "Good" does not. Alembic rules use ```python blocks instead: each is
+//! linted as a set of revision files (split at `# file: NAME` lines). Other rules' python
+//! blocks are Alembic versions of their SQL, shown for reading. The README's rules table is generated from the
 //! same metadata (run with UPDATE_README=1 to regenerate it).
 
+use std::path::PathBuf;
+
+use locksmith::alembic::lint::{Direction, lint_revisions};
 use locksmith::config::Config;
 use locksmith::lint::lint_source;
-use locksmith::rules;
+use locksmith::rules::{self, Category, Rule};
 use locksmith::source::SourceFile;
 
 const SECTIONS: [&str; 5] = [
@@ -36,6 +41,34 @@ fn fired(sql: &str) -> Vec<&'static str> {
     report.findings.iter().map(|f| f.rule).collect()
 }
 
+fn fired_python(block: &str) -> Vec<&'static str> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in block.split_inclusive('\n') {
+        match line.trim().strip_prefix("# file: ") {
+            Some(name) => files.push((name.to_string(), String::new())),
+            None if files.is_empty() => files.push(("revision.py".into(), line.to_string())),
+            None => files.last_mut().unwrap().1.push_str(line),
+        }
+    }
+    let sources = files
+        .into_iter()
+        .map(|(name, text)| (PathBuf::from(&name), SourceFile::new(name, text)))
+        .collect();
+    lint_revisions(sources, &Config::default(), Direction::Upgrade)
+        .iter()
+        .flat_map(|r| r.report.findings.iter().map(|f| f.rule))
+        .collect()
+}
+
+/// The examples of a rule's doc section with the function that lints them.
+fn examples<'a>(rule: &Rule, doc: &'a str, heading: &str) -> Vec<(&'a str, fn(&str) -> Vec<&'static str>)> {
+    if rule.category == Category::Alembic {
+        blocks(doc, heading, "python").into_iter().map(|b| (b, fired_python as fn(&str) -> _)).collect()
+    } else {
+        blocks(doc, heading, "sql").into_iter().map(|b| (b, fired as fn(&str) -> _)).collect()
+    }
+}
+
 #[test]
 fn every_rule_has_a_complete_doc() {
     for rule in rules::ALL {
@@ -53,16 +86,13 @@ fn every_rule_has_a_complete_doc() {
                 rule.id
             );
         }
-        assert!(
-            !blocks(doc, "## Bad", "sql").is_empty(),
-            "rules/{}.md has no ```sql block under Bad",
-            rule.id
-        );
-        assert!(
-            !blocks(doc, "## Good", "sql").is_empty(),
-            "rules/{}.md has no ```sql block under Good",
-            rule.id
-        );
+        for section in ["## Bad", "## Good"] {
+            assert!(
+                !examples(rule, doc, section).is_empty(),
+                "rules/{}.md has no example block under {section}",
+                rule.id
+            );
+        }
     }
     for id in rules::documented_ids() {
         assert!(rules::find(id).is_some(), "rules/{id}.md documents no rule");
@@ -73,18 +103,18 @@ fn every_rule_has_a_complete_doc() {
 fn bad_examples_fire_and_good_examples_do_not() {
     for rule in rules::ALL {
         let doc = rules::doc(rule.id).unwrap_or_default();
-        for sql in blocks(doc, "## Bad", "sql") {
+        for (example, lint) in examples(rule, doc, "## Bad") {
             assert!(
-                fired(sql).contains(&rule.id),
-                "Bad example in rules/{}.md does not fire:\n{sql}\nfired: {:?}",
+                lint(example).contains(&rule.id),
+                "Bad example in rules/{}.md does not fire:\n{example}\nfired: {:?}",
                 rule.id,
-                fired(sql)
+                lint(example)
             );
         }
-        for sql in blocks(doc, "## Good", "sql") {
+        for (example, lint) in examples(rule, doc, "## Good") {
             assert!(
-                !fired(sql).contains(&rule.id),
-                "Good example in rules/{}.md fires:\n{sql}",
+                !lint(example).contains(&rule.id),
+                "Good example in rules/{}.md fires:\n{example}",
                 rule.id
             );
         }

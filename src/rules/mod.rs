@@ -15,6 +15,9 @@ mod adding_column_with_volatile_default;
 mod adding_foreign_key_without_not_valid;
 mod adding_not_null_column;
 mod adding_unique_constraint;
+mod alembic_broken_revision;
+mod alembic_empty_downgrade;
+mod alembic_multiple_heads;
 mod changing_column_type;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
@@ -25,6 +28,7 @@ mod missing_lock_timeout;
 mod renaming_column;
 mod renaming_table;
 mod setting_not_null;
+mod unrenderable_operation;
 
 /// What a rule is about; shown by `locksmith rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -36,6 +40,8 @@ pub enum Category {
     Compatibility,
     Syntax,
     Meta,
+    /// Alembic revision files and their graph.
+    Alembic,
 }
 
 pub struct Rule {
@@ -123,7 +129,16 @@ pub static ALL: &[&Rule] = &[
     &missing_lock_timeout::RULE,
     &SYNTAX_ERROR,
     &UNUSED_SUPPRESSION,
+    &unrenderable_operation::RULE,
+    &alembic_multiple_heads::RULE,
+    &alembic_broken_revision::RULE,
+    &alembic_empty_downgrade::RULE,
 ];
+
+pub use alembic_broken_revision::RULE as ALEMBIC_BROKEN_REVISION;
+pub use alembic_empty_downgrade::RULE as ALEMBIC_EMPTY_DOWNGRADE;
+pub use alembic_multiple_heads::RULE as ALEMBIC_MULTIPLE_HEADS;
+pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
