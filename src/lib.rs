@@ -4,6 +4,7 @@
 //! parse with libpg_query) → [`facts`] (the lock model) with [`context`] threaded through
 //! the file → [`rules`] → [`suppress`] → [`report`].
 
+pub mod alembic;
 pub mod config;
 pub mod context;
 pub mod diagnostic;
