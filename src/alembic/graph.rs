@@ -691,18 +691,17 @@ impl RevisionGraph {
             let mut same_b = targets.clone();
             same_a.sort_unstable();
             same_b.sort_unstable();
-            if same_a != same_b {
-                if let Some(&behind) = targets.iter().find(|&&t| applied[t]) {
-                    return Err(self.error(
-                        to,
-                        format!(
-                            "{} is already below {}; it is not an upgrade target (use a downgrade)",
-                            self.nodes[behind].describe(),
-                            from.unwrap_or("")
-                        ),
-                        Vec::new(),
-                    ));
-                }
+            // A target entirely at or below the start is a downgrade, as Alembic says.
+            if same_a != same_b && targets.iter().all(|&t| applied[t]) {
+                return Err(self.error(
+                    to,
+                    format!(
+                        "{} is already below {}; it is not an upgrade target (use a downgrade)",
+                        self.list(targets),
+                        from.unwrap_or("")
+                    ),
+                    Vec::new(),
+                ));
             }
         }
         let wanted = self.closure(targets, &self.up);
@@ -918,15 +917,15 @@ impl RevisionGraph {
     /// An exact revision id (on the branch, when one is named) or, without a branch, a
     /// branch label.
     fn exact(&self, name: &str, label: Option<usize>) -> Option<Position> {
-        if let Some(&i) = self.by_id.get(name) {
-            if self.on_branch(i, label) {
-                return Some(Position::At(vec![i]));
-            }
+        if let Some(&i) = self.by_id.get(name)
+            && self.on_branch(i, label)
+        {
+            return Some(Position::At(vec![i]));
         }
-        if label.is_none() {
-            if let Some(&l) = self.label_ids.get(name) {
-                return Some(Position::At(vec![self.labels[l].declared_by]));
-            }
+        if label.is_none()
+            && let Some(&l) = self.label_ids.get(name)
+        {
+            return Some(Position::At(vec![self.labels[l].declared_by]));
         }
         None
     }
@@ -1384,6 +1383,12 @@ mod tests {
             ids(&g.downgrade_path("heads", Some("aa")).unwrap()),
             ["cc2", "cc1", "bb2", "bb1"]
         );
+        // From one head to all of them: the other branch.
+        assert_eq!(
+            ids(&g.upgrade_path(Some("bb2"), "heads").unwrap()),
+            ["cc1", "cc2"]
+        );
+        assert!(g.upgrade_path(Some("heads"), "bb2").is_err());
     }
 
     fn labelled_branches() -> RevisionGraph {
