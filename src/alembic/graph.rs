@@ -29,7 +29,7 @@
 //!   `heads`, a full revision id, a branch label (the revision that declares it), a unique
 //!   prefix of at least one character (ambiguous → error listing the candidates), and
 //!   `label@X` where X is `head`, `heads`, `base`, an id or a prefix restricted to that
-//!   branch. Relative forms `X+N`, `X-N`, `label@+N`, `+N`, `-N`: N steps along
+//!   branch; `rev@head` / `rev@heads` is the head(s) descending from a revision. Relative forms `X+N`, `X-N`, `label@+N`, `+N`, `-N`: N steps along
 //!   `down_revision` edges; a step with several choices is an error naming them, except
 //!   `-1` from a merge point, which gives all its parents. A bare `+N` counts from the
 //!   range's start (base when there is none) and a bare `-N` from the range's start (the
@@ -42,8 +42,8 @@
 //! - **Ranges.** An upgrade applies every ancestor of the target (dependencies included)
 //!   that is not an ancestor of the start, in topological order, a merge once. A downgrade
 //!   removes the descendants of the target that are ancestors of the start, heads first;
-//!   revisions on other branches stay. A target behind the start (upgrade) or not below
-//!   it (downgrade) is an error, as in Alembic.
+//!   revisions on other branches stay. A target entirely at or below the start (upgrade)
+//!   or not below it (downgrade) is an error, as in Alembic.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -871,6 +871,12 @@ impl RevisionGraph {
         let (label, rest) = match text.split_once('@') {
             Some((name, rest)) => match self.label_ids.get(name) {
                 Some(&l) => (Some(l), rest),
+                // `ae10@head`: the head of the line a revision is on.
+                None if matches!(rest, "head" | "heads")
+                    && self.by_id.keys().any(|id| id.starts_with(name)) =>
+                {
+                    return self.heads_above(spec, name, rest == "head");
+                }
                 None => {
                     let candidates =
                         close_candidates(name, self.labels.iter().map(|l| l.name.as_str()));
@@ -912,6 +918,28 @@ impl RevisionGraph {
             return self.walk(spec, start, sign, steps, label);
         }
         self.named(spec, rest, label)
+    }
+
+    /// The heads descending from revision `name` (an id or prefix); exactly one if `one`.
+    fn heads_above(&self, spec: &str, name: &str, one: bool) -> Result<Position, ResolveError> {
+        let Position::At(start) = self.named(spec, name, None)? else {
+            return Ok(Position::Base);
+        };
+        let above = self.closure(&start, &self.down_children);
+        let heads: Vec<usize> = self.heads.iter().copied().filter(|&h| above[h]).collect();
+        if one && heads.len() > 1 {
+            return Err(self.error(
+                spec,
+                format!(
+                    "{spec} is ambiguous: {} has {} heads above it: {}; name one of them",
+                    self.nodes[start[0]].describe(),
+                    heads.len(),
+                    self.list(&heads)
+                ),
+                self.ids(&heads),
+            ));
+        }
+        Ok(Position::At(heads))
     }
 
     /// An exact revision id (on the branch, when one is named) or, without a branch, a
@@ -1340,6 +1368,7 @@ mod tests {
         );
         assert_eq!(fork.candidates, ["bb1", "cc1"]);
         assert_eq!(g.resolve("bb2+1").unwrap(), revs(&["mm"]));
+        assert_eq!(g.resolve("cc1@head").unwrap(), revs(&["mm"]));
     }
 
     #[test]
@@ -1389,6 +1418,12 @@ mod tests {
             ["cc1", "cc2"]
         );
         assert!(g.upgrade_path(Some("heads"), "bb2").is_err());
+        // A revision names the line it is on: `X@head`.
+        assert_eq!(g.resolve("bb1@head").unwrap(), revs(&["bb2"]));
+        assert_eq!(g.resolve("cc1@heads").unwrap(), revs(&["cc2"]));
+        let from_fork = g.resolve("aa@head").unwrap_err();
+        assert_eq!(from_fork.candidates, ["bb2", "cc2"]);
+        assert_eq!(g.resolve("aa@heads").unwrap(), revs(&["bb2", "cc2"]));
     }
 
     fn labelled_branches() -> RevisionGraph {
