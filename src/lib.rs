@@ -5,6 +5,7 @@
 //! the file → [`rules`] → [`suppress`] → [`report`]. [`preview`] orders migrations for
 //! `locksmith sql`.
 
+pub mod alembic;
 pub mod config;
 pub mod context;
 pub mod diagnostic;

@@ -1,0 +1,6 @@
+//! Alembic projects: where the revision files are ([`project`]) and how the revisions
+//! relate ([`graph`]). Rendering a revision's Python to SQL is elsewhere; these modules
+//! never execute Python.
+
+pub mod graph;
+pub mod project;
