@@ -58,6 +58,11 @@ import re
 import sys
 import traceback
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Like `prepend_sys_path` in a project's alembic.ini: lets fixtures import
+# "application" helpers (see helpers/acme_migration_utils.py).
+HELPERS = os.path.join(HERE, "helpers")
+
 # Same URL as tests/alembic/example/alembic.ini; only its dialect part is
 # used (no driver is imported and no connection is made in offline mode).
 URL = "postgresql://localhost/example"
@@ -164,6 +169,7 @@ def render_file(path: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    sys.path.insert(0, HELPERS)
     if not argv or argv[0] in ("-h", "--help"):
         sys.stderr.write(__doc__)
         return 0 if argv else 2
