@@ -58,6 +58,8 @@ import re
 import sys
 import traceback
 
+sys.dont_write_bytecode = True  # leave no __pycache__ next to the fixtures
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Like `prepend_sys_path` in a project's alembic.ini: lets fixtures import
 # "application" helpers (see helpers/acme_migration_utils.py).
