@@ -11,6 +11,7 @@ pub mod discover;
 pub mod facts;
 pub mod lint;
 pub mod parse;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -1,0 +1,1 @@
+//! Table-driven tests: Python snippet → SQL, no Python needed.
