@@ -48,11 +48,30 @@ fn normalise(sql: &str) -> Vec<String> {
 }
 
 fn rendered_statements(function: &RenderedFunction) -> Vec<String> {
-    function
-        .offline_sql()
-        .iter()
-        .flat_map(|(sql, _)| normalise(sql))
-        .collect()
+    sort_index_runs(
+        function
+            .offline_sql()
+            .iter()
+            .flat_map(|(sql, _)| normalise(sql))
+            .collect(),
+    )
+}
+
+/// Alembic's `create_table` iterates `Table.indexes`, a Python set, so the order of several
+/// CREATE INDEX statements in a row follows object addresses; such runs are compared sorted.
+fn sort_index_runs(mut statements: Vec<String>) -> Vec<String> {
+    let is_index =
+        |s: &String| s.starts_with("CREATE INDEX") || s.starts_with("CREATE UNIQUE INDEX");
+    let mut start = 0;
+    while start < statements.len() {
+        let mut end = start;
+        while end < statements.len() && is_index(&statements[end]) {
+            end += 1;
+        }
+        statements[start..end].sort();
+        start = end + 1;
+    }
+    statements
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
@@ -118,7 +137,7 @@ fn compare_function(
     their_error: Option<&str>,
     problems: &mut Vec<String>,
 ) -> usize {
-    let theirs = normalise(theirs_sql);
+    let theirs = sort_index_runs(normalise(theirs_sql));
     let mine = rendered_statements(ours);
     let reference_raised = their_error.is_some_and(|e| e.contains(&format!("{which}()")));
     if ours.unrenderable.is_empty() {

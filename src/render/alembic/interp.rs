@@ -77,6 +77,8 @@ impl<'a> Interp<'a> {
             return Err("operation outside upgrade()/downgrade()".into());
         }
         let origin = self.call_site.clone().unwrap_or(span);
+        // Alembic's offline `_exec` expands tabs and strips the compiled statement.
+        let sql = sql.replace('\t', "    ");
         let sql = sql.trim().trim_end_matches(';').trim_end().to_string();
         self.statements.push(RenderedStatement {
             sql,
@@ -566,7 +568,7 @@ impl Env for Interp<'_> {
                 }
             }
             Value::Object(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
-            Value::Runtime(origin) => Ok(Value::Runtime(origin.clone())),
+            Value::Runtime(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
             other => Err(EvalError::new(
                 span,
                 format!("attribute `{attr}` of a {}", other.type_name()),
@@ -630,6 +632,9 @@ impl Interp<'_> {
         kwargs: Vec<(String, Value)>,
         span: Range<usize>,
     ) -> EvalResult {
+        if let Value::Runtime(origin) = &receiver {
+            return Err(EvalError::new(span, format!("{origin}: `.{method}()`")));
+        }
         let Value::Object(object_ref) = &receiver else {
             return Err(EvalError::new(
                 span,
@@ -646,7 +651,7 @@ impl Interp<'_> {
                     span,
                 )?;
                 return Ok(Value::Runtime(
-                    "the result of `execute()` on op.get_bind()".into(),
+                    "op.get_bind() followed by Python logic on the result of `execute()`".into(),
                 ));
             }
             ("alembic.bind", other) => {

@@ -937,9 +937,16 @@ impl Table {
             .filter_map(|n| self.columns.iter().find(|c| &c.name == n))
             .collect();
         if let [only] = pk_columns.as_slice() {
+            // A table-level ForeignKeyConstraint on the column counts like a column ForeignKey.
+            let in_table_fk = self.constraints.iter().any(|c| {
+                matches!(&c.kind, ConstraintKind::ForeignKey { columns, .. } if columns.contains(&only.name))
+            });
+            let fk_blocks = in_table_fk && only.autoincrement == Autoincrement::Auto;
             return match only.autoincrement {
                 Autoincrement::True => Some(only.name.clone()),
-                Autoincrement::Auto | Autoincrement::IgnoreFk if only.can_autoincrement(false) => {
+                Autoincrement::Auto | Autoincrement::IgnoreFk
+                    if only.can_autoincrement(false) && !fk_blocks =>
+                {
                     Some(only.name.clone())
                 }
                 _ => None,
