@@ -1,0 +1,727 @@
+//! Executes the statements of `upgrade()`/`downgrade()` (and helpers of the same file)
+//! statically, recording the SQL each `op.*` call emits.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::rc::Rc;
+
+use rustpython_parser::ast::{self, Expr, Stmt};
+
+use crate::render::python::{
+    self, Env, EvalError, EvalResult, Object, Value, bind_target, iterate, span_of,
+};
+use crate::render::{AutocommitBlock, RenderedStatement, Unrenderable};
+
+use super::names::{is_foreign, op_name, sa_name};
+use super::ops;
+
+/// Helpers may call helpers; this bounds recursion.
+const MAX_CALL_DEPTH: usize = 16;
+
+/// What a statement did to control flow.
+enum Flow {
+    Next,
+    Return(Value),
+}
+
+pub struct Interp<'a> {
+    /// Module-level names: imports, constants, functions.
+    pub globals: HashMap<String, Value>,
+    functions: HashMap<String, &'a ast::StmtFunctionDef>,
+    /// Local scopes: the rendered function's, then one per helper call or comprehension.
+    scopes: Vec<HashMap<String, Value>>,
+    pub statements: Vec<RenderedStatement>,
+    pub unrenderable: Vec<Unrenderable>,
+    pub autocommit_blocks: Vec<AutocommitBlock>,
+    autocommit_depth: usize,
+    /// Span of the helper call in the rendered function while a helper runs: the origin of
+    /// whatever the helper emits.
+    call_site: Option<Range<usize>>,
+    depth: usize,
+    /// Op calls are refused while module-level constants are evaluated.
+    pub emitting: bool,
+}
+
+impl<'a> Interp<'a> {
+    pub fn new() -> Self {
+        Interp {
+            globals: HashMap::new(),
+            functions: HashMap::new(),
+            scopes: Vec::new(),
+            statements: Vec::new(),
+            unrenderable: Vec::new(),
+            autocommit_blocks: Vec::new(),
+            autocommit_depth: 0,
+            call_site: None,
+            depth: 0,
+            emitting: false,
+        }
+    }
+
+    pub fn define_function(&mut self, def: &'a ast::StmtFunctionDef) {
+        self.functions.insert(def.name.to_string(), def);
+        self.set(def.name.as_str(), Value::Function(def.name.to_string()));
+    }
+
+    /// Bind in the innermost scope (module globals when no function runs).
+    fn set(&mut self, name: &str, value: Value) {
+        match self.scopes.last_mut() {
+            Some(scope) => scope.insert(name.to_string(), value),
+            None => self.globals.insert(name.to_string(), value),
+        };
+    }
+
+    /// Record a statement emitted by an op call at `span`.
+    pub fn emit(&mut self, sql: String, span: Range<usize>) -> Result<(), String> {
+        if !self.emitting {
+            return Err("operation outside upgrade()/downgrade()".into());
+        }
+        let origin = self.call_site.clone().unwrap_or(span);
+        // Alembic's offline `_exec` expands tabs and strips the compiled statement.
+        let sql = sql.replace('\t', "    ");
+        let sql = sql.trim().trim_end_matches(';').trim_end().to_string();
+        self.statements.push(RenderedStatement {
+            sql,
+            origin,
+            autocommit: self.autocommit_depth > 0,
+        });
+        Ok(())
+    }
+
+    /// Render the body of `upgrade()`/`downgrade()`: each statement on its own, an
+    /// unrenderable one recorded and skipped.
+    pub fn run_function(&mut self, body: &'a [Stmt]) {
+        self.emitting = true;
+        self.scopes.push(HashMap::new());
+        self.run_top_block(body);
+        self.scopes.pop();
+        self.emitting = false;
+    }
+
+    /// Statements lexically inside the rendered function. Returns false after `return`.
+    fn run_top_block(&mut self, body: &'a [Stmt]) -> bool {
+        for stmt in body {
+            let emitted = self.statements.len();
+            let blocks = self.autocommit_blocks.len();
+            match self.run_top_stmt(stmt) {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(error) => {
+                    // An unrenderable statement contributes no SQL at all.
+                    self.statements.truncate(emitted);
+                    self.autocommit_blocks.truncate(blocks);
+                    self.unrenderable.push(Unrenderable {
+                        span: statement_head(stmt, &error),
+                        message: error.message,
+                    });
+                }
+            }
+        }
+        true
+    }
+
+    /// Like [`Self::run_stmt`], but compound statements recurse into [`Self::run_top_block`]
+    /// so one bad statement in a `with`/`if`/`for` body does not hide the others.
+    fn run_top_stmt(&mut self, stmt: &'a Stmt) -> EvalResult<bool> {
+        match stmt {
+            Stmt::With(with) => {
+                let mut result = Ok(true);
+                self.with_items(&with.items, span_of(stmt), &mut |this| {
+                    result = Ok(this.run_top_block(&with.body));
+                    Ok(())
+                })?;
+                result
+            }
+            Stmt::If(if_) => {
+                let branch = self.decide(&if_.test)?;
+                Ok(self.run_top_block(if branch { &if_.body } else { &if_.orelse }))
+            }
+            Stmt::For(for_) => {
+                let items = self.loop_items(&for_.iter)?;
+                for item in items {
+                    bind_target(self, &for_.target, item)?;
+                    if !self.run_top_block(&for_.body) {
+                        return Ok(false);
+                    }
+                }
+                Ok(self.run_top_block(&for_.orelse))
+            }
+            Stmt::Return(_) => Ok(false),
+            _ => match self.run_stmt(stmt)? {
+                Flow::Next => Ok(true),
+                Flow::Return(_) => Ok(false),
+            },
+        }
+    }
+
+    fn decide(&mut self, test: &Expr) -> EvalResult<bool> {
+        let value = python::eval(self, test)?;
+        value.truthy().ok_or_else(|| {
+            let origin = match &value {
+                Value::Runtime(origin) => origin.clone(),
+                _ => "runtime data".into(),
+            };
+            EvalError::new(span_of(test), format!("`if` over {origin}"))
+        })
+    }
+
+    fn loop_items(&mut self, iter: &Expr) -> EvalResult<Vec<Value>> {
+        let value = python::eval(self, iter)?;
+        iterate(&value).map_err(|m| EvalError::new(span_of(iter), m))
+    }
+
+    fn run_block(&mut self, body: &'a [Stmt]) -> EvalResult<Flow> {
+        for stmt in body {
+            if let Flow::Return(value) = self.run_stmt(stmt)? {
+                return Ok(Flow::Return(value));
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    /// One statement; any failure aborts the enclosing top-level statement.
+    fn run_stmt(&mut self, stmt: &'a Stmt) -> EvalResult<Flow> {
+        let span = span_of(stmt);
+        match stmt {
+            Stmt::Expr(expr) => {
+                python::eval(self, &expr.value)?;
+            }
+            Stmt::Pass(_) => {}
+            Stmt::Assign(assign) => {
+                let value = self.assigned_value(&assign.value, &assign.targets)?;
+                for target in &assign.targets {
+                    bind_target(self, target, value.clone())?;
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = &assign.value {
+                    let value = self.assigned_value(value, std::slice::from_ref(&assign.target))?;
+                    bind_target(self, &assign.target, value)?;
+                }
+            }
+            Stmt::AugAssign(aug) => {
+                let Expr::Name(name) = &*aug.target else {
+                    return Err(EvalError::new(
+                        span,
+                        "augmented assignment to an attribute or subscript",
+                    ));
+                };
+                let current = self.lookup(name.id.as_str(), span_of(&*aug.target))?;
+                let operand = python::eval(self, &aug.value)?;
+                let combined = match (aug.op, current, operand) {
+                    (ast::Operator::Add, Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
+                    (ast::Operator::Add, Value::List(a), Value::List(b)) => {
+                        Value::List(a.into_iter().chain(b).collect())
+                    }
+                    (ast::Operator::Add, Value::Int(a), Value::Int(b)) => {
+                        Value::Int(a.saturating_add(b))
+                    }
+                    (op, a, b) => {
+                        return Err(EvalError::new(
+                            span,
+                            format!("`{op:?}=` on a {} and a {}", a.type_name(), b.type_name()),
+                        ));
+                    }
+                };
+                self.set(name.id.as_str(), combined);
+            }
+            Stmt::If(if_) => {
+                let branch = self.decide(&if_.test)?;
+                return self.run_block(if branch { &if_.body } else { &if_.orelse });
+            }
+            Stmt::For(for_) => {
+                for item in self.loop_items(&for_.iter)? {
+                    bind_target(self, &for_.target, item)?;
+                    if let Flow::Return(value) = self.run_block(&for_.body)? {
+                        return Ok(Flow::Return(value));
+                    }
+                }
+                return self.run_block(&for_.orelse);
+            }
+            Stmt::With(with) => {
+                let mut flow = Ok(Flow::Next);
+                self.with_items(&with.items, span, &mut |this| {
+                    flow = this.run_block(&with.body);
+                    Ok(())
+                })?;
+                return flow;
+            }
+            Stmt::Return(ret) => {
+                let value = match &ret.value {
+                    Some(value) => python::eval(self, value)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(value));
+            }
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let (name, value) = super::import_binding(None, alias);
+                    self.set(&name, value);
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let module = import.module.as_ref().map(|m| m.to_string());
+                for alias in &import.names {
+                    let (name, value) = super::import_binding(module.as_deref(), alias);
+                    self.set(&name, value);
+                }
+            }
+            Stmt::FunctionDef(def) => self.define_function(def),
+            Stmt::While(_) => return Err(EvalError::new(span, "`while` loop")),
+            Stmt::Try(_) | Stmt::TryStar(_) => return Err(EvalError::new(span, "`try` statement")),
+            Stmt::Raise(_) => return Err(EvalError::new(span, "`raise` statement")),
+            Stmt::Assert(_) => return Err(EvalError::new(span, "`assert` statement")),
+            Stmt::Global(_) | Stmt::Nonlocal(_) => {
+                return Err(EvalError::new(span, "`global`/`nonlocal` statement"));
+            }
+            Stmt::Delete(_) => return Err(EvalError::new(span, "`del` statement")),
+            Stmt::ClassDef(_) => return Err(EvalError::new(span, "class definition")),
+            _ => return Err(EvalError::new(span, "unsupported statement")),
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The value of an assignment; a runtime result (`rows = conn.execute(...).fetchall()`)
+    /// is an error here, and the names are bound to a runtime value so later uses say why.
+    fn assigned_value(&mut self, value: &Expr, targets: &[Expr]) -> EvalResult {
+        match python::eval(self, value) {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                let origin = format!("assigned from `{}`", short_source(value));
+                for target in targets {
+                    let _ = bind_target(self, target, Value::Runtime(origin.clone()));
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Enter the context managers of a `with` statement and run `body` inside them.
+    fn with_items(
+        &mut self,
+        items: &'a [ast::WithItem],
+        span: Range<usize>,
+        body: &mut dyn FnMut(&mut Self) -> EvalResult<()>,
+    ) -> EvalResult<()> {
+        let Some((item, rest)) = items.split_first() else {
+            return body(self);
+        };
+        let manager = python::eval(self, &item.context_expr)?;
+        match manager.as_object().map(|o| o.path.as_str()) {
+            Some("alembic.batch_op") => {
+                if let Some(target) = &item.optional_vars {
+                    bind_target(self, target, manager.clone())?;
+                }
+                self.with_items(rest, span, body)
+            }
+            Some("alembic.autocommit_block") => {
+                let outermost = self.autocommit_depth == 0;
+                let start = self.statements.len();
+                self.autocommit_depth += 1;
+                let result = self.with_items(rest, span.clone(), body);
+                self.autocommit_depth -= 1;
+                if outermost {
+                    let end = self.statements.len();
+                    self.autocommit_blocks.push(AutocommitBlock {
+                        span: span.clone(),
+                        statements: start..end,
+                    });
+                }
+                result
+            }
+            _ => Err(EvalError::new(
+                span_of(&item.context_expr),
+                format!("`with` over a {}", describe(&manager)),
+            )),
+        }
+    }
+
+    fn call_function(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        let Some(def) = self.functions.get(name).copied() else {
+            return Err(EvalError::new(
+                span,
+                format!("call of unknown function `{name}`"),
+            ));
+        };
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(EvalError::new(
+                span,
+                format!("helper `{name}` recurses too deeply"),
+            ));
+        }
+        let scope = bind_parameters(self, def, args, kwargs)
+            .map_err(|m| EvalError::new(span.clone(), format!("call of helper `{name}`: {m}")))?;
+        let outer_site = self.call_site.clone();
+        if outer_site.is_none() {
+            self.call_site = Some(span.clone());
+        }
+        self.depth += 1;
+        self.scopes.push(scope);
+        let result = self.run_block(&def.body);
+        self.scopes.pop();
+        self.depth -= 1;
+        self.call_site = outer_site;
+        match result {
+            Ok(Flow::Return(value)) => Ok(value),
+            Ok(Flow::Next) => Ok(Value::None),
+            Err(error) => Err(EvalError::new(
+                span,
+                format!("in helper `{name}`: {}", error.message),
+            )),
+        }
+    }
+}
+
+/// Bind a helper's parameters: positional, keyword, defaults (evaluated now, statically).
+fn bind_parameters(
+    interp: &mut Interp,
+    def: &ast::StmtFunctionDef,
+    args: Vec<Value>,
+    mut kwargs: Vec<(String, Value)>,
+) -> Result<HashMap<String, Value>, String> {
+    let mut scope = HashMap::new();
+    let parameters: Vec<&ast::ArgWithDefault> =
+        def.args.posonlyargs.iter().chain(&def.args.args).collect();
+    let mut args = args.into_iter();
+    for parameter in &parameters {
+        let name = parameter.def.arg.as_str();
+        let value = if let Some(value) = args.next() {
+            value
+        } else if let Some(position) = kwargs.iter().position(|(k, _)| k == name) {
+            kwargs.remove(position).1
+        } else if let Some(default) = &parameter.default {
+            python::eval(interp, default).map_err(|e| e.message)?
+        } else {
+            return Err(format!("missing argument `{name}`"));
+        };
+        scope.insert(name.to_string(), value);
+    }
+    let rest: Vec<Value> = args.collect();
+    match &def.args.vararg {
+        Some(vararg) => {
+            scope.insert(vararg.arg.to_string(), Value::Tuple(rest));
+        }
+        None if !rest.is_empty() => return Err("too many positional arguments".into()),
+        None => {}
+    }
+    for parameter in &def.args.kwonlyargs {
+        let name = parameter.def.arg.as_str();
+        let value = if let Some(position) = kwargs.iter().position(|(k, _)| k == name) {
+            kwargs.remove(position).1
+        } else if let Some(default) = &parameter.default {
+            python::eval(interp, default).map_err(|e| e.message)?
+        } else {
+            return Err(format!("missing keyword argument `{name}`"));
+        };
+        scope.insert(name.to_string(), value);
+    }
+    match &def.args.kwarg {
+        Some(kwarg) => {
+            let pairs = kwargs
+                .into_iter()
+                .map(|(k, v)| (Value::Str(k), v))
+                .collect();
+            scope.insert(kwarg.arg.to_string(), Value::Dict(pairs));
+        }
+        None if !kwargs.is_empty() => {
+            return Err(format!("unexpected keyword argument `{}`", kwargs[0].0));
+        }
+        None => {}
+    }
+    Ok(scope)
+}
+
+/// Span of an unrenderable statement: the statement itself for simple ones, its header for
+/// compound ones (so the diagnostic underlines `for x in rows:`, not the whole loop).
+fn statement_head(stmt: &Stmt, error: &EvalError) -> Range<usize> {
+    let span = span_of(stmt);
+    let header_end = match stmt {
+        Stmt::If(s) => Some(span_of(&*s.test).end),
+        Stmt::For(s) => Some(span_of(&*s.iter).end),
+        Stmt::While(s) => Some(span_of(&*s.test).end),
+        Stmt::With(s) => s.items.last().map(|i| span_of(&i.context_expr).end),
+        _ => None,
+    };
+    match header_end {
+        Some(end) if error.span.start >= span.start && error.span.end <= end => span.start..end,
+        Some(end) => {
+            // The failure is inside the body: point at the body statement's span.
+            if error.span.start > end && error.span.end <= span.end {
+                error.span.clone()
+            } else {
+                span.start..end
+            }
+        }
+        None => span,
+    }
+}
+
+fn short_source(expr: &Expr) -> String {
+    match expr {
+        Expr::Call(call) => format!("{}(...)", short_source(&call.func)),
+        Expr::Attribute(attribute) => {
+            format!("{}.{}", short_source(&attribute.value), attribute.attr)
+        }
+        Expr::Name(name) => name.id.to_string(),
+        _ => "an expression".into(),
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Object(o) => format!("`{}(...)`", o.path),
+        Value::Path(p) => format!("`{p}`"),
+        Value::Runtime(origin) => format!("runtime value ({origin})"),
+        other => other.type_name().to_string(),
+    }
+}
+
+impl Env for Interp<'_> {
+    fn lookup(&mut self, name: &str, span: Range<usize>) -> EvalResult {
+        for scope in self.scopes.iter().rev() {
+            if let Some(value) = scope.get(name) {
+                return Ok(value.clone());
+            }
+        }
+        if let Some(value) = self.globals.get(name) {
+            return Ok(value.clone());
+        }
+        const BUILTINS: &[&str] = &[
+            "str",
+            "repr",
+            "int",
+            "float",
+            "bool",
+            "len",
+            "list",
+            "tuple",
+            "sorted",
+            "reversed",
+            "enumerate",
+            "range",
+            "print",
+        ];
+        if BUILTINS.contains(&name) {
+            return Ok(Value::Path(format!("builtins.{name}")));
+        }
+        Err(EvalError::new(
+            span,
+            format!("name `{name}` is not defined statically"),
+        ))
+    }
+
+    fn assign(&mut self, name: &str, value: Value) {
+        self.set(name, value);
+    }
+
+    fn push_scope(&mut self) {
+        // Comprehension scopes see the enclosing locals.
+        let inherited = self.scopes.last().cloned().unwrap_or_default();
+        self.scopes.push(inherited);
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    fn call(
+        &mut self,
+        callee: Value,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        match callee {
+            Value::Function(name) => self.call_function(&name, args, kwargs, span),
+            Value::Path(path) => self.call_path(&path, args, kwargs, span),
+            Value::Method(receiver, method) => {
+                self.call_method(*receiver, &method, args, kwargs, span)
+            }
+            Value::Runtime(origin) => Err(EvalError::new(
+                span,
+                format!("call of a runtime value ({origin})"),
+            )),
+            other => Err(EvalError::new(
+                span,
+                format!("call of a {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult {
+        match &value {
+            Value::Object(object)
+                if matches!(object.path.as_str(), "alembic.bind" | "alembic.context") =>
+            {
+                if attr == "dialect" {
+                    // Deliberately not decided: a dialect conditional is Python logic the
+                    // migration author chose to make; it is reported, not guessed.
+                    Ok(Value::Runtime("the migration's dialect".into()))
+                } else {
+                    Ok(Value::Method(Box::new(value.clone()), attr.to_string()))
+                }
+            }
+            Value::Object(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
+            Value::Runtime(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
+            other => Err(EvalError::new(
+                span,
+                format!("attribute `{attr}` of a {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn sql_comparison(
+        &mut self,
+        op: &str,
+        left: Value,
+        right: Value,
+        span: Range<usize>,
+    ) -> EvalResult {
+        Ok(object(
+            "sqlalchemy.__binary__",
+            vec![left, Value::Str(op.to_string()), right],
+            vec![],
+            span,
+        ))
+    }
+}
+
+impl Interp<'_> {
+    fn call_path(
+        &mut self,
+        path: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        if let Some(name) = op_name(path) {
+            return ops::call(self, name, args, kwargs, span);
+        }
+        match path {
+            "alembic.context.get_context" => {
+                return Ok(object("alembic.context", vec![], vec![], span));
+            }
+            "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
+            "alembic.context.execute" => return ops::call(self, "execute", args, kwargs, span),
+            _ => {}
+        }
+        if is_foreign(path) {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            return Err(EvalError::new(
+                span,
+                format!("call of imported helper `{name}` (from `{path}`)"),
+            ));
+        }
+        if sa_name(path).is_some() {
+            return Ok(object(path, args, kwargs, span));
+        }
+        Err(EvalError::new(span, format!("call of `{path}`")))
+    }
+
+    fn call_method(
+        &mut self,
+        receiver: Value,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        if let Value::Runtime(origin) = &receiver {
+            return Err(EvalError::new(span, format!("{origin}: `.{method}()`")));
+        }
+        let Value::Object(object_ref) = &receiver else {
+            return Err(EvalError::new(
+                span,
+                format!("method `{method}` of a {}", receiver.type_name()),
+            ));
+        };
+        match (object_ref.path.as_str(), method) {
+            ("alembic.bind", "execute") => {
+                ops::call(
+                    self,
+                    "execute",
+                    args.into_iter().take(1).collect(),
+                    vec![],
+                    span,
+                )?;
+                return Ok(Value::Runtime(
+                    "op.get_bind() followed by Python logic on the result of `execute()`".into(),
+                ));
+            }
+            ("alembic.bind", other) => {
+                return Err(EvalError::new(
+                    span,
+                    format!("op.get_bind() followed by Python logic (`.{other}()`)"),
+                ));
+            }
+            ("alembic.context", "autocommit_block") => {
+                return Ok(object("alembic.autocommit_block", vec![], vec![], span));
+            }
+            ("alembic.context", "execute") => {
+                return ops::call(self, "execute", args, kwargs, span);
+            }
+            ("alembic.context", other) => {
+                return Err(EvalError::new(
+                    span,
+                    format!("migration context method `{other}`"),
+                ));
+            }
+            ("alembic.batch_op", "f") => {
+                return args
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| EvalError::new(span, "f() needs a name"));
+            }
+            ("alembic.batch_op", name) => {
+                return ops::batch_call(self, object_ref, name, args, kwargs, span);
+            }
+            _ => {}
+        }
+        match (sa_name(&object_ref.path), method) {
+            (Some("Enum" | "ENUM"), "create" | "drop") => {
+                ops::enum_ddl(self, object_ref, method, &args, span)
+            }
+            (Some("text"), "bindparams") => {
+                let mut bound = (**object_ref).clone();
+                for (name, value) in kwargs {
+                    bound.kwargs.push((format!(":{name}"), value));
+                }
+                if !args.is_empty() {
+                    return Err(EvalError::new(span, "bindparams() with bindparam objects"));
+                }
+                Ok(Value::Object(Rc::new(bound)))
+            }
+            (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
+                &format!("sqlalchemy.{method}"),
+                vec![receiver.clone()],
+                vec![],
+                span,
+            )),
+            (_, "execution_options") => Ok(receiver.clone()),
+            _ => Err(EvalError::new(
+                span,
+                format!("method `{method}` of `{}`", object_ref.path),
+            )),
+        }
+    }
+}
+
+pub fn object(
+    path: &str,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+    span: Range<usize>,
+) -> Value {
+    Value::Object(Rc::new(Object {
+        path: path.to_string(),
+        args,
+        kwargs,
+        span,
+    }))
+}

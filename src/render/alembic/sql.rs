@@ -1,0 +1,360 @@
+//! SQL text the way SQLAlchemy's PostgreSQL dialect writes it: identifier quoting, literals
+//! (`literal_binds`), and the SQL expression constructs migrations use (`sa.text`,
+//! `sa.func.*`, `sa.column`, `sa.true()`, ...).
+
+use crate::render::python::{Object, Value, float_repr};
+
+use super::names::sa_name;
+
+/// `sqlalchemy.dialects.postgresql.base.RESERVED_WORDS`.
+const RESERVED_WORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "new",
+    "not",
+    "null",
+    "of",
+    "off",
+    "offset",
+    "old",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
+    "authorization",
+    "between",
+    "binary",
+    "cross",
+    "current_schema",
+    "freeze",
+    "full",
+    "ilike",
+    "inner",
+    "is",
+    "isnull",
+    "join",
+    "left",
+    "like",
+    "natural",
+    "notnull",
+    "outer",
+    "over",
+    "overlaps",
+    "right",
+    "similar",
+    "verbose",
+];
+
+/// `IdentifierPreparer._requires_quotes`: reserved words, an initial digit or `$`, characters
+/// outside `[A-Za-z0-9_$]`, or anything not all lower case.
+pub fn quote(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let needs_quotes = name.is_empty()
+        || RESERVED_WORDS.contains(&lower.as_str())
+        || name.starts_with(|c: char| c.is_ascii_digit() || c == '$')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        || lower != name;
+    if needs_quotes {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// `schema.name` with each part quoted as needed.
+pub fn qualified(schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{}.{}", quote(schema), quote(name)),
+        None => quote(name),
+    }
+}
+
+/// A string literal: single quotes doubled, backslashes kept (standard_conforming_strings).
+pub fn string_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A Python value rendered as a SQL literal, as `literal_binds` does for untyped values.
+pub fn literal(value: &Value) -> Result<String, String> {
+    Ok(match value {
+        Value::None => "NULL".into(),
+        Value::Bool(true) => "true".into(),
+        Value::Bool(false) => "false".into(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => float_repr(*f),
+        Value::Str(s) => string_literal(s),
+        Value::List(items) | Value::Tuple(items) => {
+            let parts: Result<Vec<String>, String> = items.iter().map(literal).collect();
+            format!("ARRAY[{}]", parts?.join(", "))
+        }
+        Value::Object(_) => expression(value, StrAs::Literal)?,
+        other => return Err(format!("no SQL literal for a {}", other.type_name())),
+    })
+}
+
+/// How a bare Python string is understood where a SQL expression is expected.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StrAs {
+    /// A bound value: `'text'` (function arguments, `server_default`).
+    Literal,
+    /// A column name (index elements, `sa.Index("ix", "col")`).
+    Column,
+    /// Raw SQL text (`CheckConstraint("a > 0")`, `postgresql_where="..."`).
+    Text,
+}
+
+/// Render a SQL expression value.
+pub fn expression(value: &Value, strings: StrAs) -> Result<String, String> {
+    match value {
+        Value::Str(s) => Ok(match strings {
+            StrAs::Literal => string_literal(s),
+            StrAs::Column => quote(s),
+            StrAs::Text => s.clone(),
+        }),
+        Value::Object(object) => object_expression(object),
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => literal(value),
+        other => Err(format!(
+            "a {} where a SQL expression is expected",
+            other.type_name()
+        )),
+    }
+}
+
+fn object_expression(object: &Object) -> Result<String, String> {
+    let Some(name) = sa_name(&object.path) else {
+        return Err(format!(
+            "`{}` where a SQL expression is expected",
+            object.path
+        ));
+    };
+    if let Some(function) = name.strip_prefix("func.") {
+        return function_call(function, &object.args);
+    }
+    let first = object.args.first();
+    match name {
+        "text" => text_clause(object),
+        "literal_column" => match first {
+            Some(Value::Str(s)) => Ok(s.clone()),
+            _ => Err("literal_column() needs a string".into()),
+        },
+        "__binary__" => {
+            let [left, Value::Str(op), right] = object.args.as_slice() else {
+                return Err("malformed SQL comparison".into());
+            };
+            let left = expression(left, StrAs::Literal)?;
+            Ok(match (op.as_str(), right) {
+                ("=", Value::None) => format!("{left} IS NULL"),
+                ("!=", Value::None) => format!("{left} IS NOT NULL"),
+                (op, right) => format!("{left} {op} {}", expression(right, StrAs::Literal)?),
+            })
+        }
+        "true" => Ok("true".into()),
+        "false" => Ok("false".into()),
+        "null" => Ok("NULL".into()),
+        "literal" => literal(first.unwrap_or(&Value::None)),
+        "column" => match first {
+            Some(Value::Str(s)) => Ok(quote(s)),
+            _ => Err("column() needs a name".into()),
+        },
+        "desc" | "asc" => {
+            let inner = expression(first.unwrap_or(&Value::None), StrAs::Column)?;
+            Ok(format!("{inner} {}", name.to_uppercase()))
+        }
+        "nulls_first" | "nulls_last" | "nullsfirst" | "nullslast" => {
+            let inner = expression(first.unwrap_or(&Value::None), StrAs::Column)?;
+            let last = name.ends_with("last");
+            Ok(format!(
+                "{inner} NULLS {}",
+                if last { "LAST" } else { "FIRST" }
+            ))
+        }
+        "cast" => {
+            let inner = expression(first.unwrap_or(&Value::None), StrAs::Literal)?;
+            let type_ = object.param(1, "type_").ok_or("cast() needs a type")?;
+            let type_ = super::types::SqlType::from_value(type_)?;
+            Ok(format!("CAST({inner} AS {})", type_.ddl(None)))
+        }
+        // Methods recorded on column objects: sa.column("x").desc().
+        _ => Err(format!("SQL expression `{name}`")),
+    }
+}
+
+/// SQLAlchemy's ANSI functions render without parentheses when called without arguments.
+const ANSI_FUNCTIONS: &[&str] = &[
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "localtime",
+    "localtimestamp",
+    "session_user",
+    "user",
+];
+
+fn function_call(name: &str, args: &[Value]) -> Result<String, String> {
+    let lower = name.to_lowercase();
+    if args.is_empty() && ANSI_FUNCTIONS.contains(&lower.as_str()) {
+        return Ok(lower.to_uppercase());
+    }
+    if args.is_empty() && lower == "count" {
+        return Ok(format!("{name}(*)"));
+    }
+    let parts: Result<Vec<String>, String> =
+        args.iter().map(|a| expression(a, StrAs::Literal)).collect();
+    let path: Vec<&str> = name.split('.').collect();
+    Ok(format!("{}({})", path.join("."), parts?.join(", ")))
+}
+
+/// `sa.text(...)`: `\:` unescapes to `:`; `:name` bind parameters take the values given by
+/// `.bindparams(...)` (recorded as `:name` keyword arguments), else render as `NULL` as
+/// `literal_binds` does for a parameter without a value.
+pub fn text_clause(object: &Object) -> Result<String, String> {
+    let Some(Value::Str(text)) = object.args.first() else {
+        return Err("text() needs a string".into());
+    };
+    let binds: Vec<(&str, &Value)> = object
+        .kwargs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(':').map(|k| (k, v)))
+        .collect();
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && chars.get(i + 1) == Some(&':') {
+            out.push(':');
+            i += 2;
+            continue;
+        }
+        // A bind is `:word` not preceded by `:`, a word character or `\`, not followed by `:`.
+        let preceded = i > 0
+            && (chars[i - 1] == ':'
+                || chars[i - 1].is_alphanumeric()
+                || chars[i - 1] == '_'
+                || chars[i - 1] == '\\');
+        if c == ':' && !preceded {
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+                j += 1;
+            }
+            if j > i + 1 && chars.get(j) != Some(&':') {
+                let name: String = chars[i + 1..j].iter().collect();
+                match binds.iter().find(|(k, _)| *k == name) {
+                    Some((_, value)) => out.push_str(&literal(value)?),
+                    None => out.push_str("NULL"),
+                }
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_sqlalchemy() {
+        for (name, expected) in [
+            ("users", "users"),
+            ("user", "\"user\""),
+            ("Other", "\"Other\""),
+            ("select", "\"select\""),
+            ("1abc", "\"1abc\""),
+            ("a b", "\"a b\""),
+            ("col$1", "col$1"),
+            ("with\"quote", "\"with\"\"quote\""),
+            ("café", "\"café\""),
+        ] {
+            assert_eq!(quote(name), expected);
+        }
+    }
+
+    #[test]
+    fn text_binds() {
+        let object = Object {
+            path: "sqlalchemy.text".into(),
+            args: vec![Value::Str("select :a, :b, a::int, '\\:x'".into())],
+            kwargs: vec![(":a".into(), Value::Int(5))],
+            span: 0..0,
+        };
+        assert_eq!(
+            text_clause(&object).unwrap(),
+            "select 5, NULL, a::int, ':x'"
+        );
+    }
+}

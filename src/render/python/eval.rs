@@ -1,0 +1,784 @@
+//! Static evaluation of Python expressions.
+//!
+//! Only what migrations need is evaluated: literals, containers, names, attribute access,
+//! calls, string formatting and concatenation, comparisons and boolean logic over known
+//! values. Everything else is an [`EvalError`] naming the construct, never a guess.
+
+use std::ops::Range;
+
+use rustpython_parser::ast::{self, Constant, Expr, Ranged};
+
+use super::format::{apply_spec, percent_format, str_format};
+use super::value::Value;
+
+/// Why an expression or statement cannot be evaluated statically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl EvalError {
+    pub fn new(span: Range<usize>, message: impl Into<String>) -> Self {
+        EvalError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+pub type EvalResult<T = Value> = Result<T, EvalError>;
+
+pub fn span_of(node: &impl Ranged) -> Range<usize> {
+    let range = node.range();
+    range.start().to_usize()..range.end().to_usize()
+}
+
+/// What the evaluator asks of its surroundings: names, library objects and calls.
+pub trait Env {
+    /// The value bound to `name`.
+    fn lookup(&mut self, name: &str, span: Range<usize>) -> EvalResult;
+    /// Bind a name in the innermost scope (comprehension targets).
+    fn assign(&mut self, name: &str, value: Value);
+    fn push_scope(&mut self);
+    fn pop_scope(&mut self);
+    /// Call a library path, a method on a library object, or a function of the file.
+    fn call(
+        &mut self,
+        callee: Value,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult;
+    /// `value.attr` where `value` is a library object or runtime value.
+    fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult;
+    /// A comparison with a library object on one side builds a SQL expression
+    /// (`sa.column("seats") > 0`); `op` is the SQL operator.
+    fn sql_comparison(
+        &mut self,
+        op: &str,
+        left: Value,
+        right: Value,
+        span: Range<usize>,
+    ) -> EvalResult {
+        let _ = (left, right);
+        Err(EvalError::new(span, format!("SQL operator `{op}`")))
+    }
+}
+
+pub fn eval<E: Env>(env: &mut E, expr: &Expr) -> EvalResult {
+    let span = span_of(expr);
+    match expr {
+        Expr::Constant(c) => constant(&c.value, span),
+        Expr::JoinedStr(joined) => {
+            let mut out = String::new();
+            for part in &joined.values {
+                out.push_str(&eval_str_part(env, part)?);
+            }
+            Ok(Value::Str(out))
+        }
+        Expr::FormattedValue(_) => Ok(Value::Str(eval_str_part(env, expr)?)),
+        Expr::Name(name) => env.lookup(name.id.as_str(), span),
+        Expr::List(list) => Ok(Value::List(eval_elements(env, &list.elts)?)),
+        Expr::Tuple(tuple) => Ok(Value::Tuple(eval_elements(env, &tuple.elts)?)),
+        Expr::Set(set) => Ok(Value::List(eval_elements(env, &set.elts)?)),
+        Expr::Dict(dict) => {
+            let mut pairs = Vec::with_capacity(dict.values.len());
+            for (key, value) in dict.keys.iter().zip(&dict.values) {
+                let value = eval(env, value)?;
+                match key {
+                    Some(key) => {
+                        let key = eval(env, key)?;
+                        dict_insert(&mut pairs, key, value);
+                    }
+                    // `**other` inside a dict display.
+                    None => match value {
+                        Value::Dict(other) => other
+                            .into_iter()
+                            .for_each(|(k, v)| dict_insert(&mut pairs, k, v)),
+                        other => {
+                            return Err(EvalError::new(
+                                span,
+                                format!("`**` of a {}", other.type_name()),
+                            ));
+                        }
+                    },
+                }
+            }
+            Ok(Value::Dict(pairs))
+        }
+        Expr::Attribute(attribute) => {
+            let value = eval(env, &attribute.value)?;
+            get_attribute(env, value, attribute.attr.as_str(), span)
+        }
+        Expr::Call(call) => {
+            let callee = eval(env, &call.func)?;
+            let mut args = Vec::with_capacity(call.args.len());
+            for arg in &call.args {
+                match arg {
+                    Expr::Starred(starred) => match eval(env, &starred.value)? {
+                        Value::List(items) | Value::Tuple(items) => args.extend(items),
+                        other => {
+                            return Err(EvalError::new(
+                                span_of(arg),
+                                format!("`*` of a {}", other.type_name()),
+                            ));
+                        }
+                    },
+                    arg => args.push(eval(env, arg)?),
+                }
+            }
+            let mut kwargs = Vec::with_capacity(call.keywords.len());
+            for keyword in &call.keywords {
+                let value = eval(env, &keyword.value)?;
+                match &keyword.arg {
+                    Some(name) => kwargs.push((name.to_string(), value)),
+                    None => match value {
+                        Value::Dict(pairs) => {
+                            for (k, v) in pairs {
+                                let Value::Str(k) = k else {
+                                    return Err(EvalError::new(
+                                        span_of(keyword),
+                                        "`**` with non-string keys",
+                                    ));
+                                };
+                                kwargs.push((k, v));
+                            }
+                        }
+                        other => {
+                            return Err(EvalError::new(
+                                span_of(keyword),
+                                format!("`**` of a {}", other.type_name()),
+                            ));
+                        }
+                    },
+                }
+            }
+            call_value(env, callee, args, kwargs, span)
+        }
+        Expr::BinOp(binop) => {
+            let left = eval(env, &binop.left)?;
+            let right = eval(env, &binop.right)?;
+            binary(binop.op, left, right).map_err(|m| EvalError::new(span, m))
+        }
+        Expr::UnaryOp(unary) => {
+            let operand = eval(env, &unary.operand)?;
+            match (unary.op, operand) {
+                (ast::UnaryOp::Not, v) => v
+                    .truthy()
+                    .map(|b| Value::Bool(!b))
+                    .ok_or_else(|| EvalError::new(span, "`not` of a runtime value")),
+                (ast::UnaryOp::USub, Value::Int(i)) => {
+                    Ok(Value::Int(i.checked_neg().ok_or_else(|| overflow(&span))?))
+                }
+                (ast::UnaryOp::USub, Value::Float(f)) => Ok(Value::Float(-f)),
+                (ast::UnaryOp::UAdd, v @ (Value::Int(_) | Value::Float(_))) => Ok(v),
+                (op, v) => Err(EvalError::new(
+                    span,
+                    format!("unary {op:?} of a {}", v.type_name()),
+                )),
+            }
+        }
+        Expr::BoolOp(boolop) => {
+            let mut last = Value::None;
+            for value in &boolop.values {
+                last = eval(env, value)?;
+                let truth = last.truthy().ok_or_else(|| {
+                    EvalError::new(span.clone(), "boolean logic over a runtime value")
+                })?;
+                match boolop.op {
+                    ast::BoolOp::And if !truth => return Ok(last),
+                    ast::BoolOp::Or if truth => return Ok(last),
+                    _ => {}
+                }
+            }
+            Ok(last)
+        }
+        Expr::Compare(compare) => {
+            let mut left = eval(env, &compare.left)?;
+            if let ([op], [right]) = (compare.ops.as_slice(), compare.comparators.as_slice())
+                && let Some(sql_op) = sql_operator(*op)
+            {
+                let right = eval(env, right)?;
+                if matches!(left, Value::Object(_)) || matches!(right, Value::Object(_)) {
+                    return env.sql_comparison(sql_op, left, right, span);
+                }
+                return comparison(*op, &left, &right)
+                    .map(Value::Bool)
+                    .map_err(|m| EvalError::new(span, m));
+            }
+            for (op, right) in compare.ops.iter().zip(&compare.comparators) {
+                let right = eval(env, right)?;
+                if !comparison(*op, &left, &right).map_err(|m| EvalError::new(span.clone(), m))? {
+                    return Ok(Value::Bool(false));
+                }
+                left = right;
+            }
+            Ok(Value::Bool(true))
+        }
+        Expr::IfExp(ifexp) => {
+            let test = eval(env, &ifexp.test)?;
+            match test.truthy() {
+                Some(true) => eval(env, &ifexp.body),
+                Some(false) => eval(env, &ifexp.orelse),
+                None => Err(EvalError::new(
+                    span,
+                    "conditional expression over a runtime value",
+                )),
+            }
+        }
+        Expr::Subscript(subscript) => {
+            let value = eval(env, &subscript.value)?;
+            let index = eval(env, &subscript.slice)?;
+            subscript_value(&value, &index).map_err(|m| EvalError::new(span, m))
+        }
+        Expr::ListComp(comp) => {
+            let items =
+                comprehension(env, &comp.generators, &mut |env| eval(env, &comp.elt), span)?;
+            Ok(Value::List(items))
+        }
+        Expr::GeneratorExp(comp) => {
+            let items =
+                comprehension(env, &comp.generators, &mut |env| eval(env, &comp.elt), span)?;
+            Ok(Value::List(items))
+        }
+        Expr::Lambda(_) => Err(EvalError::new(span, "lambda expression")),
+        Expr::Await(_) | Expr::Yield(_) | Expr::YieldFrom(_) => {
+            Err(EvalError::new(span, "generator/async expression"))
+        }
+        Expr::NamedExpr(_) => Err(EvalError::new(span, "assignment expression (`:=`)")),
+        Expr::Starred(_) => Err(EvalError::new(span, "starred expression")),
+        Expr::Slice(_) => Err(EvalError::new(span, "slice")),
+        Expr::SetComp(_) | Expr::DictComp(_) => Err(EvalError::new(span, "set/dict comprehension")),
+    }
+}
+
+fn sql_operator(op: ast::CmpOp) -> Option<&'static str> {
+    use ast::CmpOp::*;
+    Some(match op {
+        Eq => "=",
+        NotEq => "!=",
+        Lt => "<",
+        LtE => "<=",
+        Gt => ">",
+        GtE => ">=",
+        _ => return None,
+    })
+}
+
+fn overflow(span: &Range<usize>) -> EvalError {
+    EvalError::new(span.clone(), "integer overflow")
+}
+
+fn eval_elements<E: Env>(env: &mut E, elements: &[Expr]) -> EvalResult<Vec<Value>> {
+    let mut out = Vec::with_capacity(elements.len());
+    for element in elements {
+        match element {
+            Expr::Starred(starred) => match eval(env, &starred.value)? {
+                Value::List(items) | Value::Tuple(items) => out.extend(items),
+                other => {
+                    return Err(EvalError::new(
+                        span_of(element),
+                        format!("`*` of a {}", other.type_name()),
+                    ));
+                }
+            },
+            element => out.push(eval(env, element)?),
+        }
+    }
+    Ok(out)
+}
+
+fn dict_insert(pairs: &mut Vec<(Value, Value)>, key: Value, value: Value) {
+    match pairs.iter_mut().find(|(k, _)| *k == key) {
+        Some(pair) => pair.1 = value,
+        None => pairs.push((key, value)),
+    }
+}
+
+fn comprehension<E: Env>(
+    env: &mut E,
+    generators: &[ast::Comprehension],
+    element: &mut dyn FnMut(&mut E) -> EvalResult,
+    span: Range<usize>,
+) -> EvalResult<Vec<Value>> {
+    let Some((first, rest)) = generators.split_first() else {
+        return Ok(vec![element(env)?]);
+    };
+    if first.is_async {
+        return Err(EvalError::new(span, "async comprehension"));
+    }
+    let iterable = eval(env, &first.iter)?;
+    let items = iterate(&iterable).map_err(|m| EvalError::new(span_of(&first.iter), m))?;
+    let mut out = Vec::new();
+    env.push_scope();
+    let result = (|| {
+        'items: for item in items {
+            bind_target(env, &first.target, item)?;
+            for condition in &first.ifs {
+                match eval(env, condition)?.truthy() {
+                    Some(true) => {}
+                    Some(false) => continue 'items,
+                    None => {
+                        return Err(EvalError::new(
+                            span_of(condition),
+                            "comprehension filter over a runtime value",
+                        ));
+                    }
+                }
+            }
+            out.extend(comprehension(env, rest, element, span.clone())?);
+        }
+        Ok(())
+    })();
+    env.pop_scope();
+    result.map(|()| out)
+}
+
+/// The items a `for` loop visits, when statically known.
+pub fn iterate(value: &Value) -> Result<Vec<Value>, String> {
+    match value {
+        Value::List(items) | Value::Tuple(items) => Ok(items.clone()),
+        Value::Dict(pairs) => Ok(pairs.iter().map(|(k, _)| k.clone()).collect()),
+        Value::Str(s) => Ok(s.chars().map(|c| Value::Str(c.to_string())).collect()),
+        Value::Runtime(origin) => Err(format!("loop over runtime data ({origin})")),
+        other => Err(format!("loop over a {}", other.type_name())),
+    }
+}
+
+/// Assign `value` to a `for`/assignment target: a name or a (nested) tuple of names.
+pub fn bind_target<E: Env>(env: &mut E, target: &Expr, value: Value) -> EvalResult<()> {
+    match target {
+        Expr::Name(name) => {
+            env.assign(name.id.as_str(), value);
+            Ok(())
+        }
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            let items = match value {
+                Value::List(items) | Value::Tuple(items) if items.len() == elts.len() => items,
+                Value::Runtime(origin) => {
+                    for element in elts {
+                        bind_target(env, element, Value::Runtime(origin.clone()))?;
+                    }
+                    return Ok(());
+                }
+                other => {
+                    return Err(EvalError::new(
+                        span_of(target),
+                        format!(
+                            "cannot unpack a {} into {} names",
+                            other.type_name(),
+                            elts.len()
+                        ),
+                    ));
+                }
+            };
+            for (element, item) in elts.iter().zip(items) {
+                bind_target(env, element, item)?;
+            }
+            Ok(())
+        }
+        _ => Err(EvalError::new(
+            span_of(target),
+            "assignment to an attribute or subscript",
+        )),
+    }
+}
+
+fn constant(value: &Constant, span: Range<usize>) -> EvalResult {
+    Ok(match value {
+        Constant::None => Value::None,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Str(s) => Value::Str(s.clone()),
+        Constant::Int(i) => Value::Int(
+            i.to_string()
+                .parse()
+                .map_err(|_| EvalError::new(span, "integer literal out of range"))?,
+        ),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Tuple(items) => {
+            let items: EvalResult<Vec<Value>> =
+                items.iter().map(|c| constant(c, span.clone())).collect();
+            Value::Tuple(items?)
+        }
+        Constant::Bytes(_) => return Err(EvalError::new(span, "bytes literal")),
+        Constant::Complex { .. } => return Err(EvalError::new(span, "complex literal")),
+        Constant::Ellipsis => return Err(EvalError::new(span, "`...` used as a value")),
+    })
+}
+
+/// One part of an f-string: literal text or `{expr!conv:spec}`.
+fn eval_str_part<E: Env>(env: &mut E, part: &Expr) -> EvalResult<String> {
+    match part {
+        Expr::FormattedValue(formatted) => {
+            let span = span_of(part);
+            let value = eval(env, &formatted.value)?;
+            let value = match formatted.conversion {
+                ast::ConversionFlag::Repr | ast::ConversionFlag::Ascii => {
+                    Value::Str(value.py_repr().ok_or_else(|| {
+                        EvalError::new(span.clone(), format!("repr of a {}", value.type_name()))
+                    })?)
+                }
+                _ => value,
+            };
+            let spec = match &formatted.format_spec {
+                Some(spec) => match eval(env, spec)? {
+                    Value::Str(s) => s,
+                    _ => return Err(EvalError::new(span, "non-string format spec")),
+                },
+                None => String::new(),
+            };
+            if let Value::Runtime(origin) = &value {
+                return Err(EvalError::new(
+                    span,
+                    format!("f-string of a runtime value ({origin})"),
+                ));
+            }
+            apply_spec(&value, &spec).map_err(|m| EvalError::new(span, m))
+        }
+        other => match eval(env, other)? {
+            Value::Str(s) => Ok(s),
+            v => Err(EvalError::new(
+                span_of(other),
+                format!("f-string part is a {}", v.type_name()),
+            )),
+        },
+    }
+}
+
+/// `value.attr`: methods of builtin values here, library objects through the [`Env`].
+pub fn get_attribute<E: Env>(
+    env: &mut E,
+    value: Value,
+    attr: &str,
+    span: Range<usize>,
+) -> EvalResult {
+    match value {
+        Value::Path(path) => Ok(Value::Path(format!("{path}.{attr}"))),
+        Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
+            Ok(Value::Method(Box::new(value), attr.to_string()))
+        }
+        Value::Object(_) | Value::Runtime(_) | Value::Method(..) => {
+            env.attribute(value, attr, span)
+        }
+        other => Err(EvalError::new(
+            span,
+            format!("attribute `{attr}` of a {}", other.type_name()),
+        )),
+    }
+}
+
+fn call_value<E: Env>(
+    env: &mut E,
+    callee: Value,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+    span: Range<usize>,
+) -> EvalResult {
+    if let Value::Method(receiver, name) = &callee
+        && matches!(
+            **receiver,
+            Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_)
+        )
+    {
+        return builtin_method(receiver, name, &args, &kwargs).map_err(|m| EvalError::new(span, m));
+    }
+    if let Value::Path(path) = &callee
+        && let Some(name) = path.strip_prefix("builtins.")
+    {
+        return builtin_function(name, &args).map_err(|m| EvalError::new(span, m));
+    }
+    env.call(callee, args, kwargs, span)
+}
+
+/// Python builtins that make sense on static data.
+fn builtin_function(name: &str, args: &[Value]) -> Result<Value, String> {
+    let arg = args.first();
+    Ok(match (name, arg) {
+        ("str", Some(v)) => Value::Str(v.py_str().ok_or("str() of a library object")?),
+        ("str", None) => Value::Str(String::new()),
+        ("repr", Some(v)) => Value::Str(v.py_repr().ok_or("repr() of a library object")?),
+        ("int", Some(Value::Int(i))) => Value::Int(*i),
+        ("int", Some(Value::Bool(b))) => Value::Int(*b as i64),
+        ("int", Some(Value::Float(f))) => Value::Int(f.trunc() as i64),
+        ("int", Some(Value::Str(s))) => Value::Int(
+            s.trim()
+                .parse()
+                .map_err(|_| "int() of a non-numeric string")?,
+        ),
+        ("float", Some(Value::Int(i))) => Value::Float(*i as f64),
+        ("float", Some(Value::Float(f))) => Value::Float(*f),
+        ("bool", Some(v)) => Value::Bool(v.truthy().ok_or("bool() of a runtime value")?),
+        ("len", Some(Value::Str(s))) => Value::Int(s.chars().count() as i64),
+        ("len", Some(Value::List(v) | Value::Tuple(v))) => Value::Int(v.len() as i64),
+        ("len", Some(Value::Dict(v))) => Value::Int(v.len() as i64),
+        ("list", Some(v)) => Value::List(iterate(v)?),
+        ("tuple", Some(v)) => Value::Tuple(iterate(v)?),
+        ("sorted", Some(v)) => {
+            let mut items = iterate(v)?;
+            if items.iter().all(|i| matches!(i, Value::Str(_))) {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            } else if items.iter().all(|i| matches!(i, Value::Int(_))) {
+                items.sort_by_key(|i| if let Value::Int(i) = i { *i } else { 0 });
+            } else {
+                return Err("sorted() of mixed values".into());
+            }
+            Value::List(items)
+        }
+        ("reversed", Some(v)) => Value::List(iterate(v)?.into_iter().rev().collect()),
+        ("enumerate", Some(v)) => Value::List(
+            iterate(v)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| Value::Tuple(vec![Value::Int(i as i64), item]))
+                .collect(),
+        ),
+        ("range", _) => {
+            let ints: Option<Vec<i64>> = args
+                .iter()
+                .map(|a| {
+                    if let Value::Int(i) = a {
+                        Some(*i)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let (start, stop) = match ints.as_deref() {
+                Some([stop]) => (0, *stop),
+                Some([start, stop]) => (*start, *stop),
+                _ => return Err("range() with unsupported arguments".into()),
+            };
+            if stop - start > 100_000 {
+                return Err("range() too large to unroll".into());
+            }
+            Value::List((start..stop).map(Value::Int).collect())
+        }
+        ("print", _) => Value::None,
+        _ => return Err(format!("call of builtin `{name}`")),
+    })
+}
+
+fn builtin_method(
+    receiver: &Value,
+    name: &str,
+    args: &[Value],
+    kwargs: &[(String, Value)],
+) -> Result<Value, String> {
+    let arg_str = |i: usize| args.get(i).and_then(Value::as_str);
+    match receiver {
+        Value::Str(s) => Ok(match name {
+            "join" => {
+                let items = iterate(args.first().ok_or("join() needs an argument")?)?;
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::Str(part) => parts.push(part),
+                        other => return Err(format!("join() of a {}", other.type_name())),
+                    }
+                }
+                Value::Str(parts.join(s))
+            }
+            "format" => Value::Str(str_format(s, args, kwargs)?),
+            "upper" => Value::Str(s.to_uppercase()),
+            "lower" => Value::Str(s.to_lowercase()),
+            "strip" if args.is_empty() => Value::Str(s.trim().to_string()),
+            "lstrip" if args.is_empty() => Value::Str(s.trim_start().to_string()),
+            "rstrip" if args.is_empty() => Value::Str(s.trim_end().to_string()),
+            "replace" => match (arg_str(0), arg_str(1)) {
+                (Some(from), Some(to)) => Value::Str(s.replace(from, to)),
+                _ => return Err("replace() needs two strings".into()),
+            },
+            "startswith" => {
+                Value::Bool(s.starts_with(arg_str(0).ok_or("startswith() needs a string")?))
+            }
+            "endswith" => Value::Bool(s.ends_with(arg_str(0).ok_or("endswith() needs a string")?)),
+            "split" => {
+                let parts: Vec<Value> = match arg_str(0) {
+                    Some(sep) => s.split(sep).map(|p| Value::Str(p.to_string())).collect(),
+                    None => s
+                        .split_whitespace()
+                        .map(|p| Value::Str(p.to_string()))
+                        .collect(),
+                };
+                Value::List(parts)
+            }
+            _ => return Err(format!("str method `{name}`")),
+        }),
+        Value::Dict(pairs) => Ok(match name {
+            "items" => Value::List(
+                pairs
+                    .iter()
+                    .map(|(k, v)| Value::Tuple(vec![k.clone(), v.clone()]))
+                    .collect(),
+            ),
+            "keys" => Value::List(pairs.iter().map(|(k, _)| k.clone()).collect()),
+            "values" => Value::List(pairs.iter().map(|(_, v)| v.clone()).collect()),
+            "get" => {
+                let key = args.first().ok_or("get() needs a key")?;
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| args.get(1).cloned().unwrap_or(Value::None))
+            }
+            _ => return Err(format!("dict method `{name}`")),
+        }),
+        _ => Err(format!("{} method `{name}`", receiver.type_name())),
+    }
+}
+
+fn binary(op: ast::Operator, left: Value, right: Value) -> Result<Value, String> {
+    use ast::Operator::*;
+    Ok(match (op, left, right) {
+        (Add, Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
+        (Add, Value::List(a), Value::List(b)) => Value::List(a.into_iter().chain(b).collect()),
+        (Add, Value::Tuple(a), Value::Tuple(b)) => Value::Tuple(a.into_iter().chain(b).collect()),
+        (Mod, Value::Str(template), args) => Value::Str(percent_format(&template, &args)?),
+        (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
+            Value::Str(s.repeat(usize::try_from(n).unwrap_or(0).min(100_000)))
+        }
+        (op, Value::Int(a), Value::Int(b)) => match op {
+            Add => Value::Int(a.checked_add(b).ok_or("integer overflow")?),
+            Sub => Value::Int(a.checked_sub(b).ok_or("integer overflow")?),
+            Mult => Value::Int(a.checked_mul(b).ok_or("integer overflow")?),
+            Div if b != 0 => Value::Float(a as f64 / b as f64),
+            FloorDiv if b != 0 => Value::Int(a.div_euclid(b)),
+            Mod if b != 0 => Value::Int(a.rem_euclid(b)),
+            Pow if (0..64).contains(&b) => {
+                Value::Int(a.checked_pow(b as u32).ok_or("integer overflow")?)
+            }
+            _ => return Err(format!("integer operation {op:?}")),
+        },
+        (op, a @ (Value::Int(_) | Value::Float(_)), b @ (Value::Int(_) | Value::Float(_))) => {
+            let (a, b) = (as_float(&a), as_float(&b));
+            Value::Float(match op {
+                Add => a + b,
+                Sub => a - b,
+                Mult => a * b,
+                Div if b != 0.0 => a / b,
+                _ => return Err(format!("float operation {op:?}")),
+            })
+        }
+        (op, a, b) => {
+            return Err(format!(
+                "operator {op:?} between a {} and a {}",
+                a.type_name(),
+                b.type_name()
+            ));
+        }
+    })
+}
+
+fn as_float(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+fn comparison(op: ast::CmpOp, left: &Value, right: &Value) -> Result<bool, String> {
+    use ast::CmpOp::*;
+    if matches!(left, Value::Runtime(_)) || matches!(right, Value::Runtime(_)) {
+        return Err("comparison with a runtime value".into());
+    }
+    Ok(match op {
+        Eq => values_equal(left, right),
+        NotEq => !values_equal(left, right),
+        Is => matches!(
+            (left, right),
+            (Value::None, Value::None)
+                | (Value::Bool(true), Value::Bool(true))
+                | (Value::Bool(false), Value::Bool(false))
+        ),
+        IsNot => !matches!(
+            (left, right),
+            (Value::None, Value::None)
+                | (Value::Bool(true), Value::Bool(true))
+                | (Value::Bool(false), Value::Bool(false))
+        ),
+        In | NotIn => {
+            let found = match right {
+                Value::Str(haystack) => match left {
+                    Value::Str(needle) => haystack.contains(needle.as_str()),
+                    _ => return Err("`in <str>` needs a string".into()),
+                },
+                Value::List(items) | Value::Tuple(items) => {
+                    items.iter().any(|i| values_equal(i, left))
+                }
+                Value::Dict(pairs) => pairs.iter().any(|(k, _)| values_equal(k, left)),
+                other => return Err(format!("`in` a {}", other.type_name())),
+            };
+            found == matches!(op, In)
+        }
+        Lt | LtE | Gt | GtE => {
+            let ordering = match (left, right) {
+                (Value::Str(a), Value::Str(b)) => a.cmp(b),
+                (a @ (Value::Int(_) | Value::Float(_)), b @ (Value::Int(_) | Value::Float(_))) => {
+                    as_float(a)
+                        .partial_cmp(&as_float(b))
+                        .ok_or("comparison with NaN")?
+                }
+                (a, b) => {
+                    return Err(format!(
+                        "ordering a {} and a {}",
+                        a.type_name(),
+                        b.type_name()
+                    ));
+                }
+            };
+            match op {
+                Lt => ordering.is_lt(),
+                LtE => ordering.is_le(),
+                Gt => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            }
+        }
+    })
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => *x as f64 == *y,
+        (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => *x as i64 == *y,
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+fn subscript_value(value: &Value, index: &Value) -> Result<Value, String> {
+    match (value, index) {
+        (Value::List(items) | Value::Tuple(items), Value::Int(i)) => {
+            let len = items.len() as i64;
+            let i = if *i < 0 { len + i } else { *i };
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .ok_or_else(|| "index out of range".into())
+        }
+        (Value::Str(s), Value::Int(i)) => {
+            let chars: Vec<char> = s.chars().collect();
+            let i = if *i < 0 { chars.len() as i64 + i } else { *i };
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| chars.get(i))
+                .map(|c| Value::Str(c.to_string()))
+                .ok_or_else(|| "index out of range".into())
+        }
+        (Value::Dict(pairs), key) => pairs
+            .iter()
+            .find(|(k, _)| values_equal(k, key))
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| "key not in dict".into()),
+        (Value::Runtime(origin), _) => Err(format!("subscript of a runtime value ({origin})")),
+        (v, i) => Err(format!(
+            "subscript of a {} by a {}",
+            v.type_name(),
+            i.type_name()
+        )),
+    }
+}

@@ -1,0 +1,13 @@
+//! The static evaluator of the Python subset Alembic migrations are written in.
+//!
+//! Parsing is rustpython-parser's (a real Python grammar with byte ranges); this module
+//! evaluates expressions over [`Value`]s and leaves names, library objects and calls to an
+//! [`Env`] supplied by the caller (the Alembic renderer).
+
+mod eval;
+mod format;
+mod value;
+
+pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, iterate, span_of};
+pub use format::{percent_format, str_format};
+pub use value::{Object, Value, float_repr};

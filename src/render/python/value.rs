@@ -1,0 +1,246 @@
+//! Values of the static Python subset.
+
+use std::ops::Range;
+use std::rc::Rc;
+
+/// A statically known Python value, or a stand-in for a library object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Dict(Vec<(Value, Value)>),
+    /// A name reached through an import, canonicalised: `sa.Integer` → `sqlalchemy.Integer`,
+    /// `op.create_table` → `alembic.op.create_table`.
+    Path(String),
+    /// The result of calling a library [`Value::Path`]: a recorded call, interpreted later by
+    /// whoever consumes it (a SQLAlchemy type, column, constraint, SQL expression, ...).
+    Object(Rc<Object>),
+    /// A function defined in the file being rendered, by name.
+    Function(String),
+    /// `value.name`, not yet called (`"\n".join`, `sa.Enum(...).create`).
+    Method(Box<Value>, String),
+    /// A value only known when the migration runs; the text says where it came from.
+    Runtime(String),
+}
+
+/// A recorded call of a library callable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub path: String,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(String, Value)>,
+    /// Span of the call expression.
+    pub span: Range<usize>,
+}
+
+impl Object {
+    /// Last segment of the path: `sqlalchemy.dialects.postgresql.JSONB` → `JSONB`.
+    pub fn class(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+
+    pub fn kwarg(&self, name: &str) -> Option<&Value> {
+        self.kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// A parameter given by keyword or at a position.
+    pub fn param(&self, position: usize, name: &str) -> Option<&Value> {
+        self.kwarg(name).or_else(|| self.args.get(position))
+    }
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "None",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Path(_) => "library name",
+            Value::Object(_) => "library object",
+            Value::Function(_) => "function",
+            Value::Method(..) => "method",
+            Value::Runtime(_) => "runtime value",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list or tuple.
+    pub fn as_sequence(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) | Value::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    /// Python truthiness, when statically known.
+    pub fn truthy(&self) -> Option<bool> {
+        Some(match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(v) | Value::Tuple(v) => !v.is_empty(),
+            Value::Dict(v) => !v.is_empty(),
+            Value::Runtime(_) => return None,
+            _ => true,
+        })
+    }
+
+    /// `str(value)`.
+    pub fn py_str(&self) -> Option<String> {
+        match self {
+            Value::Str(s) => Some(s.clone()),
+            _ => self.py_repr(),
+        }
+    }
+
+    /// `repr(value)`.
+    pub fn py_repr(&self) -> Option<String> {
+        Some(match self {
+            Value::None => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => float_repr(*f),
+            Value::Str(s) => str_repr(s),
+            Value::List(items) => format!("[{}]", repr_items(items)?),
+            Value::Tuple(items) if items.len() == 1 => format!("({},)", repr_items(items)?),
+            Value::Tuple(items) => format!("({})", repr_items(items)?),
+            Value::Dict(pairs) => {
+                let mut parts = Vec::new();
+                for (k, v) in pairs {
+                    parts.push(format!("{}: {}", k.py_repr()?, v.py_repr()?));
+                }
+                format!("{{{}}}", parts.join(", "))
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn repr_items(items: &[Value]) -> Option<String> {
+    let parts: Option<Vec<String>> = items.iter().map(Value::py_repr).collect();
+    Some(parts?.join(", "))
+}
+
+fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent form outside 1e-4..1e16.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, e.g. "1.5e20", "-3e-5".
+    let sci = format!("{f:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if negative { "-" } else { "" };
+    if (-4..16).contains(&exponent) {
+        let point = exponent + 1; // digits before the decimal point
+        let body = if point <= 0 {
+            format!("0.{}{}", "0".repeat((-point) as usize), digits)
+        } else if point as usize >= digits.len() {
+            format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
+        } else {
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
+        };
+        format!("{sign}{body}")
+    } else {
+        let mantissa = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits
+        };
+        let esign = if exponent < 0 { '-' } else { '+' };
+        format!("{sign}{mantissa}e{esign}{:02}", exponent.abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_repr_matches_python() {
+        for (f, expected) in [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e20, "1e+20"),
+            (1.5e-7, "1.5e-07"),
+            (499.5, "499.5"),
+            (-3.25, "-3.25"),
+            (1e16, "1e+16"),
+            (123456789012345.0, "123456789012345.0"),
+            (0.0001, "0.0001"),
+        ] {
+            assert_eq!(float_repr(f), expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn repr_of_containers() {
+        let v = Value::Tuple(vec![Value::Str("it's".into()), Value::Int(1)]);
+        assert_eq!(v.py_repr().unwrap(), "(\"it's\", 1)");
+        assert_eq!(Value::List(vec![]).py_repr().unwrap(), "[]");
+    }
+}

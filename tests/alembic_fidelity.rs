@@ -1,0 +1,285 @@
+//! Fidelity of the static Alembic renderer against the real Alembic offline mode.
+//!
+//! Every `tests/alembic/fixtures/*.py` is rendered by `render_revision` (upgrade and
+//! downgrade, through `offline_sql()`) and by `tests/alembic/reference.py` (real Alembic
+//! 1.20.1 / SQLAlchemy 2.1.9, run once for all fixtures). Both sides are split into
+//! statements and normalised with pg_query (parse, then deparse) and compared one by one.
+//!
+//! A line holding `# locksmith: expect-unrenderable` marks the statement starting on it as
+//! one the renderer must report as unrenderable; the renderer must report exactly the marked
+//! statements. In a function with unrenderable statements, locksmith's statements must be a
+//! subsequence of Alembic's (what the unrenderable parts emit is missing); when the real
+//! Alembic raised part-way (e.g. `fetchall()` in offline mode), only the statements rendered
+//! before the first unrenderable one are compared, with Alembic's first statements.
+//!
+//! Python: `$LOCKSMITH_PYTHON`, else `python3`. Without an importable Alembic the test is
+//! skipped loudly, or fails when `CI` is set.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use locksmith::render::RenderedFunction;
+use locksmith::render::alembic::render_revision;
+
+const MARKER: &str = "# locksmith: expect-unrenderable";
+
+fn normalise(sql: &str) -> Vec<String> {
+    let pieces: Vec<&str> = match pg_query::split_with_parser(sql) {
+        Ok(pieces) => pieces,
+        Err(_) => pg_query::split_with_scanner(sql).unwrap_or_else(|_| vec![sql]),
+    };
+    pieces
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(
+            |piece| match pg_query::parse(piece, pg_query::ParserOptions::DEFAULT) {
+                Ok(tree) => tree
+                    .deparse(pg_query::DeparseOptions::default())
+                    .unwrap_or_else(|_| piece.to_string()),
+                Err(error) => format!(
+                    "<unparsable: {error}> {}",
+                    piece.split_whitespace().collect::<Vec<_>>().join(" ")
+                ),
+            },
+        )
+        .collect()
+}
+
+fn rendered_statements(function: &RenderedFunction) -> Vec<String> {
+    sort_index_runs(
+        function
+            .offline_sql()
+            .iter()
+            .flat_map(|(sql, _)| normalise(sql))
+            .collect(),
+    )
+}
+
+/// Alembic's `create_table` iterates `Table.indexes`, a Python set, so the order of several
+/// CREATE INDEX statements in a row follows object addresses; such runs are compared sorted.
+fn sort_index_runs(mut statements: Vec<String>) -> Vec<String> {
+    let is_index =
+        |s: &String| s.starts_with("CREATE INDEX") || s.starts_with("CREATE UNIQUE INDEX");
+    let mut start = 0;
+    while start < statements.len() {
+        let mut end = start;
+        while end < statements.len() && is_index(&statements[end]) {
+            end += 1;
+        }
+        statements[start..end].sort();
+        start = end + 1;
+    }
+    statements
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+fn is_subsequence(needle: &[String], haystack: &[String]) -> bool {
+    let mut rest = haystack.iter();
+    needle.iter().all(|n| rest.any(|h| h == n))
+}
+
+struct Reference {
+    alembic: String,
+    sqlalchemy: String,
+    fixtures: serde_json::Value,
+}
+
+fn run_reference(root: &Path, files: &[PathBuf]) -> Option<Reference> {
+    let python = std::env::var("LOCKSMITH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let output = Command::new(&python)
+        .arg(root.join("tests/alembic/reference.py"))
+        .args(files)
+        .output();
+    let unavailable = |why: String| {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "alembic fidelity test cannot run in CI: {why}; install tests/alembic/requirements.txt"
+            );
+        }
+        eprintln!("\n==== SKIPPED alembic fidelity test: {why} ====\n");
+        None
+    };
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => return unavailable(format!("cannot run `{python}`: {error}")),
+    };
+    if output.status.code() == Some(3) {
+        return unavailable(format!(
+            "alembic is not importable by `{python}`: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    assert!(
+        output.status.success(),
+        "reference.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("reference.py prints JSON");
+    Some(Reference {
+        alembic: json["alembic"].as_str().unwrap_or("?").to_string(),
+        sqlalchemy: json["sqlalchemy"].as_str().unwrap_or("?").to_string(),
+        fixtures: json["fixtures"].clone(),
+    })
+}
+
+/// Compares one function; returns the number of statements compared.
+fn compare_function(
+    fixture: &str,
+    which: &str,
+    ours: &RenderedFunction,
+    theirs_sql: &str,
+    their_error: Option<&str>,
+    problems: &mut Vec<String>,
+) -> usize {
+    let theirs = sort_index_runs(normalise(theirs_sql));
+    let mine = rendered_statements(ours);
+    let reference_raised = their_error.is_some_and(|e| e.contains(&format!("{which}()")));
+    if ours.unrenderable.is_empty() {
+        if reference_raised {
+            problems.push(format!(
+                "{fixture} {which}(): real Alembic raised ({}) but locksmith rendered it all",
+                their_error.unwrap_or("")
+            ));
+            return 0;
+        }
+        for (index, pair) in mine.iter().zip(&theirs).enumerate() {
+            if pair.0 != pair.1 {
+                problems.push(format!(
+                    "{fixture} {which}() statement {}:\n    locksmith: {}\n    alembic:   {}",
+                    index + 1,
+                    pair.0,
+                    pair.1
+                ));
+            }
+        }
+        if mine.len() != theirs.len() {
+            problems.push(format!(
+                "{fixture} {which}(): locksmith rendered {} statements, alembic {}\n    locksmith: {:#?}\n    alembic:   {:#?}",
+                mine.len(),
+                theirs.len(),
+                mine,
+                theirs
+            ));
+        }
+        return mine.len().min(theirs.len());
+    }
+    if reference_raised {
+        let first_unrenderable = ours
+            .unrenderable
+            .iter()
+            .map(|u| u.span.start)
+            .min()
+            .unwrap_or(usize::MAX);
+        let before: Vec<String> = ours
+            .offline_sql()
+            .iter()
+            .filter(|(_, origin)| origin.start < first_unrenderable)
+            .flat_map(|(sql, _)| normalise(sql))
+            .collect();
+        if theirs.get(..before.len()) != Some(&before[..]) {
+            problems.push(format!("{fixture} {which}(): statements before the unrenderable part differ\n    locksmith: {before:#?}\n    alembic:   {theirs:#?}"));
+        }
+        return before.len();
+    }
+    if !is_subsequence(&mine, &theirs) {
+        problems.push(format!("{fixture} {which}(): locksmith's statements are not a subsequence of alembic's\n    locksmith: {mine:#?}\n    alembic:   {theirs:#?}"));
+    }
+    mine.len()
+}
+
+#[test]
+fn static_rendering_matches_real_alembic() {
+    let started = std::time::Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/alembic/fixtures"))
+        .expect("tests/alembic/fixtures exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures");
+    let Some(reference) = run_reference(root, &files) else {
+        return;
+    };
+
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for file in &files {
+        let fixture = file.file_name().unwrap().to_string_lossy().to_string();
+        let source = std::fs::read_to_string(file).unwrap();
+        let theirs = &reference.fixtures[&fixture];
+        let their_error = theirs["error"].as_str();
+        let revision = match render_revision(&source) {
+            Ok(revision) => revision,
+            Err(error) => {
+                problems.push(format!(
+                    "{fixture}: python error at {}: {}",
+                    error.offset, error.message
+                ));
+                continue;
+            }
+        };
+        let expected: BTreeSet<usize> = source
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| line.contains(MARKER))
+            .map(|(i, _)| i + 1)
+            .collect();
+        let mut reported = BTreeSet::new();
+        for (which, function) in [
+            ("upgrade", &revision.upgrade),
+            ("downgrade", &revision.downgrade),
+        ] {
+            let Some(function) = function else {
+                problems.push(format!("{fixture}: no {which}()"));
+                continue;
+            };
+            for unrenderable in &function.unrenderable {
+                let line = line_of(&source, unrenderable.span.start);
+                if !expected.contains(&line) {
+                    problems.push(format!(
+                        "{fixture}:{line}: unexpectedly unrenderable: {}",
+                        unrenderable.message
+                    ));
+                }
+                reported.insert(line);
+            }
+            let sql = theirs[which].as_str().unwrap_or("");
+            compared +=
+                compare_function(&fixture, which, function, sql, their_error, &mut problems);
+        }
+        for line in expected.difference(&reported) {
+            problems.push(format!(
+                "{fixture}:{line}: marked expect-unrenderable but locksmith rendered it"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} fidelity problems:\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+    let summary = format!(
+        "{} fixtures, {} statements compared, alembic {}, sqlalchemy {}\n",
+        files.len(),
+        compared,
+        reference.alembic,
+        reference.sqlalchemy
+    );
+    let _ = std::fs::create_dir_all(root.join("target"));
+    std::fs::write(root.join("target/alembic-fidelity.txt"), &summary)
+        .expect("write target/alembic-fidelity.txt");
+    eprintln!("alembic fidelity: {}", summary.trim());
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "fidelity test took {:?}",
+        started.elapsed()
+    );
+}
