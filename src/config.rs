@@ -35,6 +35,16 @@ impl Level {
     }
 }
 
+/// How Alembic revisions are turned into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Render {
+    /// locksmith's own renderer: parses the Python, never runs it.
+    Static,
+    /// The project's real `alembic upgrade --sql`: RUNS the project's code.
+    Alembic,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub postgres_version: u32,
@@ -43,6 +53,12 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     pub exclude: Vec<String>,
     pub(crate) exclude_set: GlobSet,
+    /// Alembic: also lint each revision's downgrade().
+    pub downgrade: bool,
+    /// Alembic: how revisions become SQL.
+    pub render: Render,
+    /// Alembic: the command `render: alembic` runs (program and arguments).
+    pub alembic_command: Vec<String>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -56,6 +72,9 @@ impl Default for Config {
             rules: BTreeMap::new(),
             exclude: Vec::new(),
             exclude_set: GlobSet::empty(),
+            downgrade: false,
+            render: Render::Static,
+            alembic_command: vec!["alembic".into()],
             path: None,
         }
     }
@@ -86,6 +105,9 @@ struct ConfigFile {
     fail_on: Option<FailOn>,
     rules: Option<BTreeMap<RuleId, Level>>,
     exclude: Option<Vec<String>>,
+    downgrade: Option<bool>,
+    render: Option<Render>,
+    alembic_command: Option<String>,
 }
 
 struct PostgresVersion(u32);
@@ -191,6 +213,15 @@ impl Config {
         }
         if let Some(FailOn(s)) = parsed.fail_on {
             config.fail_on = s;
+        }
+        if let Some(b) = parsed.downgrade {
+            config.downgrade = b;
+        }
+        if let Some(render) = parsed.render {
+            config.render = render;
+        }
+        if let Some(command) = parsed.alembic_command {
+            config.alembic_command = command.split_whitespace().map(String::from).collect();
         }
         config.rules = parsed
             .rules

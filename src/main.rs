@@ -26,11 +26,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Lint .sql migrations (files, directories walked recursively, or - for stdin).
+    /// Lint migrations: .sql files and directories, Alembic projects and revision files.
     Lint {
-        /// Files or directories; `-` reads SQL from standard input.
-        #[arg(required = true)]
+        /// Files or directories (.sql, or an Alembic project: a directory with alembic.ini or
+        /// pyproject.toml, a versions/ directory, revision .py files); `-` reads SQL from
+        /// standard input [default: the current directory, when it holds alembic.ini].
         paths: Vec<String>,
+        /// Alembic: also lint each revision's downgrade().
+        #[arg(long)]
+        downgrade: bool,
+        /// Alembic: `static` renders revisions without running them (default); `alembic` RUNS
+        /// your project's `alembic upgrade heads --sql` (its env.py and revisions) and lints
+        /// what it prints, for revisions that cannot be rendered statically.
+        #[arg(long, value_enum)]
+        render: Option<RenderChoice>,
         #[command(flatten)]
         common: Common,
         #[arg(long, value_enum, default_value = "human")]
@@ -115,6 +124,12 @@ enum LintFormat {
     Sarif,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum RenderChoice {
+    Static,
+    Alembic,
+}
+
 /// Output formats of `sql`.
 #[derive(Clone, Copy, ValueEnum)]
 enum SqlFormat {
@@ -143,10 +158,12 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Lint {
             paths,
+            downgrade,
+            render,
             common,
             format,
             fail_on,
-        } => lint(&paths, &common, format, fail_on),
+        } => lint(&paths, &common, format, fail_on, downgrade, render),
         Command::Explain {
             sql,
             common,
@@ -202,9 +219,31 @@ fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-fn lint(paths: &[String], common: &Common, format: LintFormat, fail_on: Option<FailOn>) -> u8 {
+fn lint(
+    paths: &[String],
+    common: &Common,
+    format: LintFormat,
+    fail_on: Option<FailOn>,
+    downgrade: bool,
+    render: Option<RenderChoice>,
+) -> u8 {
     let mut config = match load_config(common) {
         Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    if downgrade {
+        config.downgrade = true;
+    }
+    match render {
+        Some(RenderChoice::Static) => config.render = config::Render::Static,
+        Some(RenderChoice::Alembic) => config.render = config::Render::Alembic,
+        None => {}
+    }
+    let paths = match default_paths(paths) {
+        Ok(paths) => paths,
         Err(message) => {
             eprintln!("error: {message}");
             return 2;
@@ -217,7 +256,7 @@ fn lint(paths: &[String], common: &Common, format: LintFormat, fail_on: Option<F
             FailOn::Info => Severity::Info,
         };
     }
-    let result = run::lint_paths(paths, &config);
+    let result = run::lint_paths(&paths, &config);
     eprint!("{}", report::human::render_errors(&result));
     match format {
         LintFormat::Human => {
@@ -232,6 +271,18 @@ fn lint(paths: &[String], common: &Common, format: LintFormat, fail_on: Option<F
         LintFormat::Sarif => print(&report::sarif::render(&result)),
     }
     result.exit_code(config.fail_on) as u8
+}
+
+/// With no PATH, the Alembic project in the current directory.
+fn default_paths(paths: &[String]) -> Result<Vec<String>, String> {
+    if !paths.is_empty() {
+        return Ok(paths.to_vec());
+    }
+    if std::path::Path::new("alembic.ini").is_file() {
+        Ok(vec![".".into()])
+    } else {
+        Err("no PATH given and no alembic.ini in the current directory; pass migration files or directories (`-` for stdin)".into())
+    }
 }
 
 fn terminal_width() -> usize {

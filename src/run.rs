@@ -6,7 +6,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
+use std::path::{Path, PathBuf};
+
+use crate::alembic::lint::{self as alembic_lint, Direction};
+use crate::alembic::{self, project::AlembicProject};
+use crate::config::{Config, Render};
 use crate::diagnostic::Severity;
 use crate::discover::{self, Input};
 use crate::lint::{FileReport, lint_source};
@@ -77,19 +81,75 @@ pub fn read_input(input: &Input) -> Result<SourceFile, RunError> {
     })
 }
 
+/// Lints every path in order: Alembic projects and revision files through the Alembic
+/// front-end, everything else as SQL.
 pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
-    let (inputs, discover_errors) = discover::discover(paths, config);
-    let mut result = RunResult {
-        errors: discover_errors
-            .into_iter()
-            .map(|e| RunError {
-                file: e.path,
-                line: None,
+    let mut result = RunResult::default();
+    for path in paths {
+        let project = if path == "-" {
+            Ok(None)
+        } else {
+            alembic::project::find_project(Path::new(path))
+        };
+        match project {
+            Ok(Some(project)) => lint_alembic_project(&project, config, &mut result),
+            Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
+            Err(e) => result.errors.push(RunError {
+                file: e.path.display().to_string(),
+                line: e.line,
                 message: e.message,
-            })
-            .collect(),
-        ..RunResult::default()
+            }),
+        }
+    }
+    result
+}
+
+fn lint_alembic_project(project: &AlembicProject, config: &Config, result: &mut RunResult) {
+    if config.render == Render::Alembic {
+        return lint_with_real_alembic(project, config, result);
+    }
+    let files: Vec<PathBuf> = project
+        .revision_files
+        .iter()
+        .filter(|path| !config.is_excluded(path))
+        .cloned()
+        .collect();
+    let read: Vec<Result<(PathBuf, SourceFile), RunError>> = files
+        .par_iter()
+        .map(|path| Ok((path.clone(), read_input(&Input::File(path.clone()))?)))
+        .collect();
+    let mut sources = Vec::new();
+    for outcome in read {
+        match outcome {
+            Ok(source) => sources.push(source),
+            Err(error) => result.errors.push(error),
+        }
+    }
+    let directions: &[Direction] = if config.downgrade {
+        &[Direction::Upgrade, Direction::Downgrade]
+    } else {
+        &[Direction::Upgrade]
     };
+    let names: Vec<String> = sources.iter().map(|(_, s)| s.name.clone()).collect();
+    match catch_unwind(AssertUnwindSafe(|| {
+        alembic_lint::lint_revisions(sources, config, directions)
+    })) {
+        Ok(reports) => result.files.extend(reports.into_iter().map(|r| r.report)),
+        Err(_) => result.errors.push(RunError {
+            file: names.join(", "),
+            line: None,
+            message: "internal error while linting these revisions (a bug in locksmith; please report it with the files)".into(),
+        }),
+    }
+}
+
+fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
+    let (inputs, discover_errors) = discover::discover(paths, config);
+    result.errors.extend(discover_errors.into_iter().map(|e| RunError {
+        file: e.path,
+        line: None,
+        message: e.message,
+    }));
     let outcomes: Vec<Result<FileReport, RunError>> = inputs
         .par_iter()
         .map(|input| {
@@ -108,5 +168,63 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
             Err(error) => result.errors.push(error),
         }
     }
-    result
+}
+
+/// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the
+/// project's env.py and revisions), split per revision and linted as SQL. Each step is
+/// named after its revision file when the file's static metadata names the revision.
+fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mut RunResult) {
+    let config_file = project.ini.as_ref().or(project.pyproject.as_ref());
+    let Some(config_file) = config_file else {
+        result.errors.push(RunError {
+            file: project.root.display().to_string(),
+            line: None,
+            message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with".into(),
+        });
+        return;
+    };
+    let dir = config_file.parent().unwrap_or(Path::new("."));
+    let (range, downgrade) = if config.downgrade {
+        ("heads:base", true)
+    } else {
+        ("heads", false)
+    };
+    let script = match alembic::external::run_alembic(
+        &config.alembic_command,
+        dir,
+        project.ini.as_deref().map(|ini| Path::new(ini.file_name().unwrap_or_default())),
+        range,
+        downgrade,
+    ) {
+        Ok(script) => script,
+        Err(message) => {
+            result.errors.push(RunError {
+                file: config_file.display().to_string(),
+                line: None,
+                message,
+            });
+            return;
+        }
+    };
+    let files_by_revision: std::collections::HashMap<String, String> = project
+        .revision_files
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let revision = crate::render::alembic::render_revision(&text).ok()?.revision?;
+            Some((revision, path.display().to_string()))
+        })
+        .collect();
+    let mut config = config.clone();
+    config.assume_in_transaction = true;
+    for step in alembic::external::split_steps(&script) {
+        let target = if downgrade { &step.from } else { &step.to };
+        let origin = files_by_revision
+            .get(target.as_str())
+            .cloned()
+            .unwrap_or_else(|| format!("revision {target}"));
+        let verb = if downgrade { "downgrade" } else { "upgrade" };
+        let name = format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to);
+        result.files.push(lint_source(SourceFile::new(name, step.sql), &config));
+    }
 }

@@ -2,5 +2,7 @@
 //! relate ([`graph`]). Rendering a revision's Python to SQL is elsewhere; these modules
 //! never execute Python.
 
+pub mod external;
 pub mod graph;
+pub mod lint;
 pub mod project;
