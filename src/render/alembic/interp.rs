@@ -17,6 +17,9 @@ use super::ops;
 
 /// Helpers may call helpers; this bounds recursion.
 const MAX_CALL_DEPTH: usize = 16;
+/// Statements executed per rendered function, loops and helpers included: a static
+/// renderer must finish on any input.
+const MAX_STEPS: usize = 100_000;
 
 /// What a statement did to control flow.
 enum Flow {
@@ -38,6 +41,7 @@ pub struct Interp<'a> {
     /// whatever the helper emits.
     call_site: Option<Range<usize>>,
     depth: usize,
+    steps: usize,
     /// Op calls are refused while module-level constants are evaluated.
     pub emitting: bool,
 }
@@ -54,6 +58,7 @@ impl<'a> Interp<'a> {
             autocommit_depth: 0,
             call_site: None,
             depth: 0,
+            steps: 0,
             emitting: false,
         }
     }
@@ -92,6 +97,7 @@ impl<'a> Interp<'a> {
     /// unrenderable one recorded and skipped.
     pub fn run_function(&mut self, body: &'a [Stmt]) {
         self.emitting = true;
+        self.steps = 0;
         self.scopes.push(HashMap::new());
         self.run_top_block(body);
         self.scopes.pop();
@@ -123,6 +129,7 @@ impl<'a> Interp<'a> {
     /// Like [`Self::run_stmt`], but compound statements recurse into [`Self::run_top_block`]
     /// so one bad statement in a `with`/`if`/`for` body does not hide the others.
     fn run_top_stmt(&mut self, stmt: &'a Stmt) -> EvalResult<bool> {
+        self.step(stmt)?;
         match stmt {
             Stmt::With(with) => {
                 let mut result = Ok(true);
@@ -154,8 +161,21 @@ impl<'a> Interp<'a> {
         }
     }
 
+    fn step(&mut self, stmt: &Stmt) -> EvalResult<()> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(EvalError::new(
+                span_of(stmt),
+                "too much work to render statically (loop too long)",
+            ));
+        }
+        Ok(())
+    }
+
     fn decide(&mut self, test: &Expr) -> EvalResult<bool> {
-        let value = python::eval(self, test)?;
+        let value = python::eval(self, test).map_err(|e| {
+            EvalError::new(e.span, format!("`if` over runtime data: {}", e.message))
+        })?;
         value.truthy().ok_or_else(|| {
             let origin = match &value {
                 Value::Runtime(origin) => origin.clone(),
@@ -181,6 +201,7 @@ impl<'a> Interp<'a> {
 
     /// One statement; any failure aborts the enclosing top-level statement.
     fn run_stmt(&mut self, stmt: &'a Stmt) -> EvalResult<Flow> {
+        self.step(stmt)?;
         let span = span_of(stmt);
         match stmt {
             Stmt::Expr(expr) => {
@@ -543,10 +564,7 @@ impl Env for Interp<'_> {
             Value::Method(receiver, method) => {
                 self.call_method(*receiver, &method, args, kwargs, span)
             }
-            Value::Runtime(origin) => Err(EvalError::new(
-                span,
-                format!("call of a runtime value ({origin})"),
-            )),
+            Value::Runtime(origin) => Err(EvalError::new(span, format!("{origin} called"))),
             other => Err(EvalError::new(
                 span,
                 format!("call of a {}", other.type_name()),
@@ -568,12 +586,23 @@ impl Env for Interp<'_> {
                 }
             }
             Value::Object(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
-            Value::Runtime(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
+            Value::Runtime(origin) => Ok(Value::Runtime(format!("{origin}, `.{attr}`"))),
             other => Err(EvalError::new(
                 span,
                 format!("attribute `{attr}` of a {}", other.type_name()),
             )),
         }
+    }
+
+    fn tick(&mut self, span: Range<usize>) -> EvalResult<()> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(EvalError::new(
+                span,
+                "too much work to render statically (comprehension too long)",
+            ));
+        }
+        Ok(())
     }
 
     fn sql_comparison(

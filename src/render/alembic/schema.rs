@@ -806,6 +806,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
     pub post_create: String,
+    /// `prefixes=[...]` and `IF NOT EXISTS`, between CREATE and the table name.
+    pub create_prefix: String,
+    pub if_not_exists: bool,
 }
 
 impl Table {
@@ -850,6 +853,8 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             post_create: String::new(),
+            create_prefix: String::new(),
+            if_not_exists: false,
         };
         table.primary_key = match explicit_pk {
             Some(pk) => Some(pk),
@@ -884,11 +889,15 @@ impl Table {
                 ("postgresql_tablespace", Value::Str(t)) => table
                     .post_create
                     .push_str(&format!("\n TABLESPACE {}", quote(t))),
-                ("schema" | "info" | "keep_existing" | "extend_existing", _) => {}
-                (other, _) if other.starts_with("postgresql_") => {
-                    return Err(format!("create_table option `{other}`"));
+                ("prefixes", v) => {
+                    for prefix in string_list(Some(v))? {
+                        table.create_prefix.push_str(&prefix);
+                        table.create_prefix.push(' ');
+                    }
                 }
-                _ => {}
+                ("if_not_exists", v) if v.truthy() == Some(true) => table.if_not_exists = true,
+                ("schema" | "info" | "keep_existing" | "extend_existing" | "if_not_exists", _) => {}
+                (other, _) => return Err(format!("create_table option `{other}`")),
             }
         }
         Ok(table)
@@ -1021,8 +1030,14 @@ impl Table {
             lines.push(pk.sql());
         }
         lines.extend(self.constraints.iter().map(Constraint::sql));
+        let if_not_exists = if self.if_not_exists {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        };
         format!(
-            "CREATE TABLE {} (\n\t{}\n){}",
+            "CREATE {}TABLE {if_not_exists}{} (\n\t{}\n){}",
+            self.create_prefix,
             qualified(schema, &self.name),
             lines.join(", \n\t"),
             self.post_create

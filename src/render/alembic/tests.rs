@@ -842,6 +842,15 @@ select 3;
 
 "#,
     ),
+    (
+        r#"op.create_table("t", sa.Column("a", sa.DateTime(True)), sa.Column("b", sa.Integer), if_not_exists=True, prefixes=["UNLOGGED"])"#,
+        r#"CREATE UNLOGGED TABLE IF NOT EXISTS t (
+    a TIMESTAMP WITH TIME ZONE, 
+    b INTEGER
+);
+
+"#,
+    ),
 ];
 
 fn sql_of(function: &RenderedFunction) -> Vec<String> {

@@ -165,7 +165,12 @@ impl SqlType {
                 collation: None,
             })
         };
-        let timezone = || bool_param(object, "timezone", false);
+        let timezone = || match object.param(0, "timezone") {
+            None => Ok(false),
+            Some(v) => v
+                .truthy()
+                .ok_or_else(|| "`timezone` is a runtime value".to_string()),
+        };
         match name {
             "Integer" | "INTEGER" | "INT" => fixed("INTEGER".into(), Affinity::Integer),
             "BigInteger" | "BIGINT" => fixed("BIGINT".into(), Affinity::BigInteger),

@@ -52,6 +52,11 @@ pub trait Env {
     ) -> EvalResult;
     /// `value.attr` where `value` is a library object or runtime value.
     fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult;
+    /// Called once per comprehension item, so the environment can bound the work done.
+    fn tick(&mut self, span: Range<usize>) -> EvalResult<()> {
+        let _ = span;
+        Ok(())
+    }
     /// A comparison with a library object on one side builds a SQL expression
     /// (`sa.column("seats") > 0`); `op` is the SQL operator.
     fn sql_comparison(
@@ -314,6 +319,7 @@ fn comprehension<E: Env>(
     env.push_scope();
     let result = (|| {
         'items: for item in items {
+            env.tick(span.clone())?;
             bind_target(env, &first.target, item)?;
             for condition in &first.ifs {
                 match eval(env, condition)?.truthy() {
@@ -643,8 +649,8 @@ fn binary(op: ast::Operator, left: Value, right: Value) -> Result<Value, String>
             Sub => Value::Int(a.checked_sub(b).ok_or("integer overflow")?),
             Mult => Value::Int(a.checked_mul(b).ok_or("integer overflow")?),
             Div if b != 0 => Value::Float(a as f64 / b as f64),
-            FloorDiv if b != 0 => Value::Int(a.div_euclid(b)),
-            Mod if b != 0 => Value::Int(a.rem_euclid(b)),
+            FloorDiv if b != 0 => Value::Int(a.checked_div_euclid(b).ok_or("integer overflow")?),
+            Mod if b != 0 => Value::Int(a.checked_rem_euclid(b).ok_or("integer overflow")?),
             Pow if (0..64).contains(&b) => {
                 Value::Int(a.checked_pow(b as u32).ok_or("integer overflow")?)
             }
@@ -680,8 +686,11 @@ fn as_float(v: &Value) -> f64 {
 
 fn comparison(op: ast::CmpOp, left: &Value, right: &Value) -> Result<bool, String> {
     use ast::CmpOp::*;
-    if matches!(left, Value::Runtime(_)) || matches!(right, Value::Runtime(_)) {
-        return Err("comparison with a runtime value".into());
+    if let Value::Runtime(origin) = left {
+        return Err(format!("comparison with {origin}"));
+    }
+    if let Value::Runtime(origin) = right {
+        return Err(format!("comparison with {origin}"));
     }
     Ok(match op {
         Eq => values_equal(left, right),

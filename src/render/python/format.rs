@@ -86,11 +86,12 @@ fn convert(value: &Value, conversion: char, spec: &str) -> Result<String, String
             _ => None,
         },
         'f' => {
-            let precision = spec
+            let precision: usize = spec
                 .split('.')
                 .nth(1)
                 .and_then(|p| p.parse().ok())
-                .unwrap_or(6);
+                .unwrap_or(6usize)
+                .min(100);
             match value {
                 Value::Int(i) => Some(format!("{:.*}", precision, *i as f64)),
                 Value::Float(f) => Some(format!("{f:.precision$}")),
@@ -172,6 +173,7 @@ pub fn apply_spec(value: &Value, spec: &str) -> Result<String, String> {
     }
     if let Some(precision) = spec.strip_prefix('.').and_then(|s| s.strip_suffix('f'))
         && let Ok(precision) = precision.parse::<usize>()
+        && precision <= 100
     {
         return match value {
             Value::Int(i) => Ok(format!("{:.*}", precision, *i as f64)),
