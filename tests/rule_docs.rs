@@ -54,7 +54,7 @@ fn fired_python(block: &str) -> Vec<&'static str> {
         .into_iter()
         .map(|(name, text)| (PathBuf::from(&name), SourceFile::new(name, text)))
         .collect();
-    lint_revisions(sources, &Config::default(), Direction::Upgrade)
+    lint_revisions(sources, &Config::default(), &[Direction::Upgrade])
         .iter()
         .flat_map(|r| r.report.findings.iter().map(|f| f.rule))
         .collect()

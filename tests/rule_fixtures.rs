@@ -1,5 +1,6 @@
-//! Every rule has a fixture under tests/fixtures/rules/<id>.sql in which it fires; the
-//! rendered human and JSON output of each fixture is snapshotted under snapshots/.
+//! Every rule has a fixture under tests/fixtures/rules/<id>.sql (Alembic rules: a directory
+//! of revision files, tests/fixtures/rules/<id>/) in which it fires; the rendered human and
+//! JSON output of each fixture is snapshotted under snapshots/.
 
 use locksmith::config::Config;
 use locksmith::report::{human, json};
@@ -7,7 +8,12 @@ use locksmith::rules;
 use locksmith::run::lint_paths;
 
 fn fixture(id: &str) -> String {
-    format!("tests/fixtures/rules/{id}.sql")
+    let dir = format!("tests/fixtures/rules/{id}");
+    if std::path::Path::new(&dir).is_dir() {
+        dir
+    } else {
+        format!("{dir}.sql")
+    }
 }
 
 #[test]
@@ -18,7 +24,7 @@ fn every_rule_fires_in_its_fixture_and_output_matches_snapshots() {
         let result = lint_paths(std::slice::from_ref(&path), &config);
         assert!(result.errors.is_empty(), "{path}: {:?}", result.errors);
         assert!(
-            result.files[0].findings.iter().any(|f| f.rule == rule.id),
+            result.files.iter().flat_map(|f| &f.findings).any(|f| f.rule == rule.id),
             "{} does not fire in {path}",
             rule.id
         );
