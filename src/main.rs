@@ -68,6 +68,13 @@ enum Command {
         /// Preview the downgrade (down files and sections, newest first).
         #[arg(long)]
         downgrade: bool,
+        /// Alembic: the revision to start from: an id or unique prefix, `base`, `heads`, a
+        /// branch label, `label@head`, `X+N`/`X-N` [default: base, or heads with --downgrade].
+        #[arg(long, allow_hyphen_values = true)]
+        from: Option<String>,
+        /// Alembic: the revision to end at [default: heads, or base with --downgrade].
+        #[arg(long, allow_hyphen_values = true)]
+        to: Option<String>,
         /// Put a comment with the lock facts and findings above every statement.
         #[arg(long)]
         annotate: bool,
@@ -172,10 +179,19 @@ fn main() -> ExitCode {
         Command::Sql {
             paths,
             downgrade,
+            from,
+            to,
             annotate,
             format,
             common,
-        } => preview_sql(&paths, downgrade, annotate, format, &common),
+        } => {
+            let range = locksmith::preview::alembic::Range {
+                from,
+                to,
+                downgrade,
+            };
+            preview_sql(&paths, &range, annotate, format, &common)
+        }
         Command::Rules { format } => list_rules(format),
         Command::Rule { id } => show_rule(&id),
         Command::Trace(args) => locksmith::trace::cli::run(&args),
@@ -331,7 +347,7 @@ fn explain(sql: &str, common: &Common, format: Format) -> u8 {
 
 fn preview_sql(
     paths: &[String],
-    downgrade: bool,
+    range: &locksmith::preview::alembic::Range,
     annotate: bool,
     format: SqlFormat,
     common: &Common,
@@ -343,12 +359,14 @@ fn preview_sql(
             return 2;
         }
     };
-    let paths = if paths.is_empty() {
-        vec![".".to_string()]
-    } else {
-        paths.to_vec()
+    let paths = match default_paths(paths) {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
     };
-    let preview = locksmith::preview::sql_preview(&paths, downgrade, &config);
+    let preview = locksmith::preview::sql_preview(&paths, range, &config);
     for error in &preview.errors {
         match error.line {
             Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),

@@ -145,11 +145,13 @@ fn lint_alembic_project(project: &AlembicProject, config: &Config, result: &mut 
 
 fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
     let (inputs, discover_errors) = discover::discover(paths, config);
-    result.errors.extend(discover_errors.into_iter().map(|e| RunError {
-        file: e.path,
-        line: None,
-        message: e.message,
-    }));
+    result
+        .errors
+        .extend(discover_errors.into_iter().map(|e| RunError {
+            file: e.path,
+            line: None,
+            message: e.message,
+        }));
     let outcomes: Vec<Result<FileReport, RunError>> = inputs
         .par_iter()
         .map(|input| {
@@ -179,7 +181,8 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
         result.errors.push(RunError {
             file: project.root.display().to_string(),
             line: None,
-            message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with".into(),
+            message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with"
+                .into(),
         });
         return;
     };
@@ -192,7 +195,10 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
     let script = match alembic::external::run_alembic(
         &config.alembic_command,
         dir,
-        project.ini.as_deref().map(|ini| Path::new(ini.file_name().unwrap_or_default())),
+        project
+            .ini
+            .as_deref()
+            .map(|ini| Path::new(ini.file_name().unwrap_or_default())),
         range,
         downgrade,
     ) {
@@ -211,7 +217,9 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
         .iter()
         .filter_map(|path| {
             let text = std::fs::read_to_string(path).ok()?;
-            let revision = crate::render::alembic::render_revision(&text).ok()?.revision?;
+            let revision = crate::render::alembic::render_revision(&text)
+                .ok()?
+                .revision?;
             Some((revision, path.display().to_string()))
         })
         .collect();
@@ -225,6 +233,8 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
             .unwrap_or_else(|| format!("revision {target}"));
         let verb = if downgrade { "downgrade" } else { "upgrade" };
         let name = format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to);
-        result.files.push(lint_source(SourceFile::new(name, step.sql), &config));
+        result
+            .files
+            .push(lint_source(SourceFile::new(name, step.sql), &config));
     }
 }

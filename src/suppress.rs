@@ -37,7 +37,14 @@ pub fn apply(
         return;
     }
     let comments = comments(&source.text);
-    apply_with_comments(source, statements, &comments, findings, unused_severity, enabled);
+    apply_with_comments(
+        source,
+        statements,
+        &comments,
+        findings,
+        unused_severity,
+        enabled,
+    );
 }
 
 /// [`apply`] with the comments already found (the Python front-end finds `#` comments
@@ -60,8 +67,8 @@ pub fn apply_with_comments(
     findings.retain(|finding| {
         let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
             let statement_span = finding.statement.and_then(|i| statements.get(i));
-            let applies = s.file_wide
-                || (s.covered.is_some() && s.covered.as_ref() == statement_span);
+            let applies =
+                s.file_wide || (s.covered.is_some() && s.covered.as_ref() == statement_span);
             let rule = s.rules.iter().position(|(id, _)| id == finding.rule);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),

@@ -311,3 +311,88 @@ fn sql_preview_of_a_missing_path_is_exit_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no/such/dir"), "{}", out.stderr);
 }
+
+#[test]
+fn lint_alembic_example_project() {
+    let out = run(&["lint", "tests/alembic/example"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("730ecdaaeda6_add_user_email.py:25:5"),
+        "{}",
+        out.stdout
+    );
+    snapshot("lint-alembic-example-human", &out);
+    snapshot(
+        "lint-alembic-example-json",
+        &run(&["lint", "--format", "json", "tests/alembic/example"]),
+    );
+    // With no PATH, the alembic.ini of the current directory.
+    let here = run_in(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/alembic/example"),
+        &["lint", "--downgrade"],
+        None,
+    );
+    assert_eq!(here.code, 1);
+    snapshot("lint-alembic-example-downgrade", &here);
+}
+
+#[test]
+fn lint_alembic_revision_with_autocommit_help_and_bad_python() {
+    let dir = "tests/fixtures/rules/concurrently-in-transaction-alembic";
+    let out = run(&["lint", dir]);
+    assert_eq!(out.code, 1);
+    snapshot("lint-alembic-concurrently", &out);
+}
+
+#[test]
+fn sql_preview_of_alembic_ranges_downgrades_and_single_revisions() {
+    let example = "tests/alembic/example";
+    for (name, args) in [
+        ("sql-alembic-full", vec!["sql", example]),
+        ("sql-alembic-annotated", vec!["sql", "--annotate", example]),
+        (
+            "sql-alembic-range",
+            vec!["sql", "--from", "07cde", "--to", "a2d4", example],
+        ),
+        (
+            "sql-alembic-downgrade",
+            vec!["sql", "--downgrade", "--to", "-2", example],
+        ),
+        (
+            "sql-alembic-markdown",
+            vec!["sql", "--format", "markdown", example],
+        ),
+        (
+            "sql-alembic-single-revision",
+            vec![
+                "sql",
+                "--annotate",
+                "tests/alembic/example/migrations/versions/91af39eb5a8e_add_user_nickname.py",
+            ],
+        ),
+        (
+            "sql-alembic-merge-and-branch",
+            vec!["sql", "--to", "heads", "tests/fixtures/alembic_branches"],
+        ),
+        (
+            "sql-alembic-branch-label",
+            vec![
+                "sql",
+                "--to",
+                "reporting@head",
+                "tests/fixtures/alembic_branches",
+            ],
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        snapshot(name, &out);
+    }
+    let unknown = run(&["sql", "--to", "nope", example]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("heads: fbc2d3736308"),
+        "{}",
+        unknown.stderr
+    );
+}

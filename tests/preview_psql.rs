@@ -57,6 +57,29 @@ fn previews_run_in_psql() {
             "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_nickname_idx'",
         ),
         (
+            "alembic",
+            &[
+                &["--annotate", "tests/alembic/example"],
+                &["--downgrade", "tests/alembic/example"],
+            ],
+            // Like Alembic, the downgrade to base leaves alembic_version empty, no tables.
+            "SELECT 1 - count(*) - (SELECT count(*) FROM pg_tables WHERE tablename = 'users') FROM alembic_version",
+        ),
+        (
+            "alembic_per_step",
+            &[
+                &["--to", "a2d4fa92c492", "tests/alembic/example"],
+                &[
+                    "--from",
+                    "a2d4fa92c492",
+                    "--to",
+                    "heads",
+                    "tests/alembic/example",
+                ],
+            ],
+            "SELECT count(*) FROM alembic_version WHERE version_num = 'fbc2d3736308'",
+        ),
+        (
             "flyway",
             &[&["--annotate", "tests/fixtures/sql_dirs/flyway"]],
             "SELECT count(*) FROM pg_views WHERE viewname = 'active_accounts'",

@@ -61,11 +61,21 @@ fn fired_python(block: &str) -> Vec<&'static str> {
 }
 
 /// The examples of a rule's doc section with the function that lints them.
-fn examples<'a>(rule: &Rule, doc: &'a str, heading: &str) -> Vec<(&'a str, fn(&str) -> Vec<&'static str>)> {
+fn examples<'a>(
+    rule: &Rule,
+    doc: &'a str,
+    heading: &str,
+) -> Vec<(&'a str, fn(&str) -> Vec<&'static str>)> {
     if rule.category == Category::Alembic {
-        blocks(doc, heading, "python").into_iter().map(|b| (b, fired_python as fn(&str) -> _)).collect()
+        blocks(doc, heading, "python")
+            .into_iter()
+            .map(|b| (b, fired_python as fn(&str) -> _))
+            .collect()
     } else {
-        blocks(doc, heading, "sql").into_iter().map(|b| (b, fired as fn(&str) -> _)).collect()
+        blocks(doc, heading, "sql")
+            .into_iter()
+            .map(|b| (b, fired as fn(&str) -> _))
+            .collect()
     }
 }
 

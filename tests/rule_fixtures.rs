@@ -24,7 +24,11 @@ fn every_rule_fires_in_its_fixture_and_output_matches_snapshots() {
         let result = lint_paths(std::slice::from_ref(&path), &config);
         assert!(result.errors.is_empty(), "{path}: {:?}", result.errors);
         assert!(
-            result.files.iter().flat_map(|f| &f.findings).any(|f| f.rule == rule.id),
+            result
+                .files
+                .iter()
+                .flat_map(|f| &f.findings)
+                .any(|f| f.rule == rule.id),
             "{} does not fire in {path}",
             rule.id
         );

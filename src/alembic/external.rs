@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert_eq!((steps[0].from.as_str(), steps[0].to.as_str()), ("", "a1"));
         assert!(steps[0].sql.contains("CREATE TABLE t"));
-        assert_eq!((steps[1].from.as_str(), steps[1].to.as_str()), ("a1, x1", "b2"));
+        assert_eq!(
+            (steps[1].from.as_str(), steps[1].to.as_str()),
+            ("a1, x1", "b2")
+        );
         assert!(!steps[1].sql.contains("COMMIT"));
         assert!(steps[1].sql.contains("UPDATE alembic_version"));
     }

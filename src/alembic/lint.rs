@@ -79,7 +79,10 @@ pub fn lint_revisions(
                 continue;
             };
             let name = problem.file.display().to_string();
-            if let Some((r, _)) = reports.iter_mut().find(|(r, _)| r.report.source.name == name) {
+            if let Some((r, _)) = reports
+                .iter_mut()
+                .find(|(r, _)| r.report.source.name == name)
+            {
                 let span = r.report.source.line_span(problem.line.max(1));
                 r.report.findings.push(Finding {
                     rule: rule.id,
@@ -147,7 +150,9 @@ pub fn lint_revision(
                     rule: rules::SYNTAX_ERROR.id,
                     severity,
                     message: format!("invalid Python: {}", error.message),
-                    help: Some("fix the revision file; locksmith parses it without running it".into()),
+                    help: Some(
+                        "fix the revision file; locksmith parses it without running it".into(),
+                    ),
                     span: offset..offset,
                     statement: None,
                 });
@@ -235,7 +240,10 @@ fn lint_rendered(
     let mut text = String::new();
     // (span in the SQL text, span of the op call in the Python file)
     let mut pieces = Vec::new();
-    for (sql, origin) in function.map(RenderedFunction::offline_sql).unwrap_or_default() {
+    for (sql, origin) in function
+        .map(RenderedFunction::offline_sql)
+        .unwrap_or_default()
+    {
         let start = text.len();
         text.push_str(sql.trim_end());
         pieces.push((start..text.len(), origin));
@@ -259,15 +267,22 @@ fn append_mapped(
         pieces
             .iter()
             .find(|(sql_span, _)| sql_span.start <= offset && offset <= sql_span.end)
-            .or_else(|| pieces.iter().rev().find(|(sql_span, _)| sql_span.start <= offset))
+            .or_else(|| {
+                pieces
+                    .iter()
+                    .rev()
+                    .find(|(sql_span, _)| sql_span.start <= offset)
+            })
             .map_or(0..0, |(_, py)| py.clone())
     };
     let first = report.statements.len();
-    report.statements.extend(sql.statements.iter().map(|s| StatementReport {
-        span: origin(s.span.start),
-        sql: Some(sql.source.text[s.span.clone()].to_string()),
-        ..s.clone()
-    }));
+    report
+        .statements
+        .extend(sql.statements.iter().map(|s| StatementReport {
+            span: origin(s.span.start),
+            sql: Some(sql.source.text[s.span.clone()].to_string()),
+            ..s.clone()
+        }));
     for finding in &sql.findings {
         let span = origin(finding.span.start);
         let help = if finding.rule == "concurrently-in-transaction" {
@@ -287,8 +302,25 @@ fn append_mapped(
 /// The Alembic way out of `concurrently-in-transaction`: the same call inside an
 /// autocommit block.
 fn autocommit_help(python: &str, call: &Range<usize>) -> String {
-    let text = python.get(call.clone()).unwrap_or("op.create_index(..., postgresql_concurrently=True)");
-    let body: Vec<String> = text.lines().map(|l| format!("    {}", l.trim_start())).collect();
+    let text = python
+        .get(call.clone())
+        .unwrap_or("op.create_index(..., postgresql_concurrently=True)");
+    // Re-indent the call one level under the `with`, keeping its own relative indentation.
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim_start();
+    let rest: Vec<&str> = lines.collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let common = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let mut body = vec![format!("    {first}")];
+    body.extend(
+        rest.iter()
+            .map(|l| format!("    {}", l.get(common..).unwrap_or(l.trim_start()))),
+    );
     format!(
         "Alembic runs the migration inside a transaction; run this operation outside it:\n\
          with op.get_context().autocommit_block():\n{}",

@@ -1,6 +1,7 @@
 //! `locksmith sql`: the migrations under a path as the ordered units of SQL a deploy runs,
 //! each linted by the core pipeline so reporters can annotate every statement.
 
+pub mod alembic;
 pub mod order;
 
 use std::ops::Range;
@@ -39,12 +40,31 @@ pub struct Preview {
     pub errors: Vec<RunError>,
 }
 
-/// The `.sql` migrations under `paths` in their tool's order (reversed, down files only,
-/// for a downgrade). A path naming a file is always included as given.
-pub fn sql_preview(paths: &[String], downgrade: bool, config: &Config) -> Preview {
+/// The migrations under `paths`: Alembic projects as Alembic's offline script for the
+/// range, `.sql` migrations in their tool's order (reversed, down files only, for a
+/// downgrade). A path naming a `.sql` file is always included as given.
+pub fn sql_preview(paths: &[String], range: &alembic::Range, config: &Config) -> Preview {
+    let downgrade = range.downgrade;
     let mut preview = Preview::default();
     let mut inputs = Vec::new();
     for path in paths {
+        match crate::alembic::project::find_project(Path::new(path)) {
+            Ok(Some(project)) => {
+                let part = alembic::alembic_preview(&project, range, config);
+                preview.units.extend(part.units);
+                preview.errors.extend(part.errors);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                preview.errors.push(RunError {
+                    file: e.path.display().to_string(),
+                    line: e.line,
+                    message: e.message,
+                });
+                continue;
+            }
+        }
         let (mut found, errors) = discover::discover(std::slice::from_ref(path), config);
         preview.errors.extend(errors.into_iter().map(|e| RunError {
             file: e.path,

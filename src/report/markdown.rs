@@ -10,7 +10,8 @@ pub fn render(units: &[Unit]) -> String {
     let mut out = String::from("## locksmith: migration preview\n\n");
     out.push_str(&headline(units));
     out.push_str("\n\n");
-    for unit in units {
+    // Alembic's transaction and version-table bookkeeping is no migration of its own.
+    for unit in units.iter().filter(|u| !u.file.is_empty()) {
         out.push_str(&section(unit));
     }
     out

@@ -29,8 +29,11 @@ pub fn render(units: &[Unit], style: PreviewStyle) -> String {
         if i > 0 {
             pieces.push(Piece::Newline);
         }
-        pieces.push(Piece::Heading(format!("-- {}", unit.heading)));
-        pieces.push(Piece::Newline);
+        // Alembic's BEGIN/COMMIT and version-table statements have no heading.
+        if !unit.heading.is_empty() {
+            pieces.push(Piece::Heading(format!("-- {}", unit.heading)));
+            pieces.push(Piece::Newline);
+        }
         unit_pieces(unit, style.annotate, &mut pieces);
     }
     let mut out = String::new();

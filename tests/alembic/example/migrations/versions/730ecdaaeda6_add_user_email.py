@@ -20,20 +20,20 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    # The risky one: every operation here locks the hot users/orders tables,
-    # and the CONCURRENTLY index fails inside the migration transaction.
+    # The risky one: every operation here locks the hot users/orders tables
+    # for as long as it scans, rewrites or builds.
     op.add_column('users', sa.Column('email', sa.Text(), nullable=False))
     op.create_index('users_email_idx', 'users', ['email'], unique=True)
     op.alter_column('users', 'name',
                existing_type=sa.Text(),
                type_=sa.String(length=200),
                existing_nullable=False)
-    op.create_index('orders_created_at_idx', 'orders', ['created_at'], postgresql_concurrently=True)
+    op.create_index('orders_created_at_idx', 'orders', ['created_at'])
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_index('orders_created_at_idx', table_name='orders', postgresql_concurrently=True)
+    op.drop_index('orders_created_at_idx', table_name='orders')
     op.alter_column('users', 'name',
                existing_type=sa.String(length=200),
                type_=sa.Text(),
