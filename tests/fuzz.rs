@@ -68,6 +68,7 @@ fn corpus() -> Vec<String> {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
             .collect();
         paths.sort();
         files.extend(
