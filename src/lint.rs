@@ -106,21 +106,32 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
         }
     }
 
-    let spans: Vec<Range<usize>> = statements.iter().map(|s| s.span.clone()).collect();
-    let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
-    suppress::apply(
-        &source,
-        &spans,
-        &mut findings,
-        config.severity_of(&rules::UNUSED_SUPPRESSION),
-        enabled,
-    );
-    findings.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
-    FileReport {
+    let mut report = FileReport {
         source,
         statements,
         findings,
-    }
+    };
+    let comments = suppress::sql_comments(&report.source.text);
+    finish(&mut report, &comments, config);
+    report
+}
+
+/// The last step for any source: apply the `locksmith:ignore` comments among `comments`
+/// and sort the findings by position, then rule id.
+pub fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Config) {
+    let spans: Vec<Range<usize>> = report.statements.iter().map(|s| s.span.clone()).collect();
+    let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
+    suppress::apply(
+        &report.source,
+        &spans,
+        comments,
+        &mut report.findings,
+        config.severity_of(&rules::UNUSED_SUPPRESSION),
+        enabled,
+    );
+    report
+        .findings
+        .sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
 }
 
 #[cfg(test)]

@@ -24,6 +24,26 @@ pub struct RunError {
     pub message: String,
 }
 
+impl From<discover::DiscoverError> for RunError {
+    fn from(e: discover::DiscoverError) -> RunError {
+        RunError {
+            file: e.path,
+            line: None,
+            message: e.message,
+        }
+    }
+}
+
+impl From<crate::alembic::project::ProjectError> for RunError {
+    fn from(e: crate::alembic::project::ProjectError) -> RunError {
+        RunError {
+            file: e.path.display().to_string(),
+            line: e.line,
+            message: e.message,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct RunResult {
     pub files: Vec<FileReport>,
@@ -94,11 +114,7 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
         match project {
             Ok(Some(project)) => lint_alembic_project(&project, config, &mut result),
             Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
-            Err(e) => result.errors.push(RunError {
-                file: e.path.display().to_string(),
-                line: e.line,
-                message: e.message,
-            }),
+            Err(e) => result.errors.push(e.into()),
         }
     }
     result
@@ -147,11 +163,7 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
     let (inputs, discover_errors) = discover::discover(paths, config);
     result
         .errors
-        .extend(discover_errors.into_iter().map(|e| RunError {
-            file: e.path,
-            line: None,
-            message: e.message,
-        }));
+        .extend(discover_errors.into_iter().map(RunError::from));
     let outcomes: Vec<Result<FileReport, RunError>> = inputs
         .par_iter()
         .map(|input| {

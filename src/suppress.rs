@@ -9,7 +9,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rules;
 use crate::source::SourceFile;
 
-const MARKER: &str = "locksmith:ignore";
+pub const MARKER: &str = "locksmith:ignore";
 
 #[derive(Debug, Clone)]
 struct Suppression {
@@ -24,32 +24,11 @@ struct Suppression {
     comment: Range<usize>,
 }
 
-/// Removes suppressed findings and appends `unused-suppression` findings.
+/// Removes suppressed findings and appends `unused-suppression` findings. `comments` are
+/// the spans of the source's comments that mention `locksmith:ignore` ([`sql_comments`],
+/// or `#` comments from the Python lexer).
 /// `enabled` says whether a rule is on: ignoring a rule that is turned off is not "unused".
 pub fn apply(
-    source: &SourceFile,
-    statements: &[Range<usize>],
-    findings: &mut Vec<Finding>,
-    unused_severity: Option<Severity>,
-    enabled: impl Fn(&str) -> bool,
-) {
-    if !source.text.contains(MARKER) {
-        return;
-    }
-    let comments = comments(&source.text);
-    apply_with_comments(
-        source,
-        statements,
-        &comments,
-        findings,
-        unused_severity,
-        enabled,
-    );
-}
-
-/// [`apply`] with the comments already found (the Python front-end finds `#` comments
-/// with the Python lexer).
-pub fn apply_with_comments(
     source: &SourceFile,
     statements: &[Range<usize>],
     comments: &[Range<usize>],
@@ -59,7 +38,6 @@ pub fn apply_with_comments(
 ) {
     let suppressions: Vec<Suppression> = comments
         .iter()
-        .filter(|span| source.text[(*span).clone()].contains(MARKER))
         .cloned()
         .filter_map(|comment| parse(source, statements, comment))
         .collect();
@@ -127,10 +105,13 @@ fn unused(
     }
 }
 
-/// Spans of `--` comments, found with PostgreSQL's scanner so that text inside string
-/// literals is never mistaken for a comment. If the scanner fails (unterminated string),
-/// fall back to line comments outside of quotes on each line.
-fn comments(text: &str) -> Vec<Range<usize>> {
+/// Spans of `--` comments that mention `locksmith:ignore`, found with PostgreSQL's scanner
+/// so that text inside string literals is never mistaken for a comment. If the scanner
+/// fails (unterminated string), fall back to line comments outside of quotes on each line.
+pub fn sql_comments(text: &str) -> Vec<Range<usize>> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
     match pg_query::scan(text) {
         Ok(scan) => scan
             .tokens

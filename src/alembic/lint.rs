@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::alembic::graph::{self, GraphProblemKind, RevisionNode};
 use crate::config::Config;
 use crate::diagnostic::Finding;
-use crate::lint::{FileReport, StatementReport, lint_source};
+use crate::lint::{FileReport, StatementReport, finish, lint_source};
 use crate::render::alembic::render_revision;
 use crate::render::{RenderedFunction, RevisionFile};
 use crate::rules;
@@ -114,23 +114,6 @@ fn graph_help(kind: GraphProblemKind) -> &'static str {
              and give every revision file its own `revision` id"
         }
     }
-}
-
-/// Applies `# locksmith:ignore` comments and sorts the findings.
-fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Config) {
-    let spans: Vec<Range<usize>> = report.statements.iter().map(|s| s.span.clone()).collect();
-    let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
-    suppress::apply_with_comments(
-        &report.source,
-        &spans,
-        comments,
-        &mut report.findings,
-        config.severity_of(&rules::UNUSED_SUPPRESSION),
-        enabled,
-    );
-    report
-        .findings
-        .sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
 }
 
 /// Renders one revision and lints it; returns the report and the file's `#` comments.
@@ -328,12 +311,16 @@ fn autocommit_help(python: &str, call: &Range<usize>) -> String {
     )
 }
 
-/// Spans of `#` comments, from the Python lexer (a `#` inside a string is not a comment).
+/// Spans of `#` comments that mention `locksmith:ignore`, from the Python lexer (a `#`
+/// inside a string is not a comment).
 fn python_comments(text: &str) -> Vec<Range<usize>> {
     use rustpython_parser::{Mode, Tok, lexer::lex};
+    if !text.contains(suppress::MARKER) {
+        return Vec::new();
+    }
     lex(text, Mode::Module)
         .map_while(Result::ok)
-        .filter(|(tok, _)| matches!(tok, Tok::Comment(_)))
+        .filter(|(tok, _)| matches!(tok, Tok::Comment(c) if c.contains(suppress::MARKER)))
         .map(|(_, range)| usize::from(range.start())..usize::from(range.end()))
         .collect()
 }

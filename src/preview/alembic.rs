@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::alembic::graph::{self, RevisionNode};
-use crate::alembic::lint::{Direction, lint_revisions};
+use rayon::prelude::*;
+
 use crate::alembic::project::AlembicProject;
 use crate::config::Config;
 use crate::discover::Input;
 use crate::lint::lint_source;
 use crate::render::RevisionFile;
+use crate::render::alembic::render_revision;
 use crate::run::{RunError, read_input};
 use crate::source::SourceFile;
 
@@ -29,37 +31,38 @@ pub struct Range {
     pub downgrade: bool,
 }
 
-pub fn alembic_preview(project: &AlembicProject, range: &Range, config: &Config) -> Preview {
+/// `single_file`: the user named one revision file, whose own SQL is printed without the
+/// version bookkeeping of a range.
+pub fn alembic_preview(
+    project: &AlembicProject,
+    range: &Range,
+    single_file: bool,
+    config: &Config,
+) -> Preview {
     let mut preview = Preview::default();
-    let mut sources = Vec::new();
-    for path in &project.revision_files {
-        match read_input(&Input::File(path.clone())) {
-            Ok(source) => sources.push((path.clone(), source)),
+    // Rendering is all the preview needs: each unit's SQL is linted once, below.
+    let outcomes: Vec<Result<(String, RevisionFile), RunError>> = project
+        .revision_files
+        .par_iter()
+        .map(|path| {
+            let source = read_input(&Input::File(path.clone()))?;
+            let revision = render_revision(&source.text).map_err(|e| RunError {
+                line: Some(source.position(e.offset.min(source.text.len())).line),
+                file: source.name.clone(),
+                message: format!("invalid Python: {}", e.message),
+            })?;
+            Ok((source.name, revision))
+        })
+        .collect();
+    let mut rendered = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(pair) => rendered.push(pair),
+            // Not placed in the graph: said, and the rest is still previewed.
             Err(error) => preview.errors.push(error),
         }
     }
-    let direction = if range.downgrade {
-        Direction::Downgrade
-    } else {
-        Direction::Upgrade
-    };
-    let reports = lint_revisions(sources, config, &[direction]);
-    // A Python file that does not parse cannot be placed in the graph: say so and go on.
-    for r in reports.iter().filter(|r| r.revision.is_none()) {
-        let finding = r.report.findings.first();
-        preview.errors.push(RunError {
-            file: r.report.source.name.clone(),
-            line: finding.map(|f| r.report.source.position(f.span.start).line),
-            message: finding.map_or("cannot be rendered".into(), |f| f.message.clone()),
-        });
-    }
-    let rendered: Vec<(&str, &RevisionFile)> = reports
-        .iter()
-        .filter_map(|r| Some((r.report.source.name.as_str(), r.revision.as_ref()?)))
-        .collect();
 
-    let single_file =
-        project.revision_files.len() == 1 && project.ini.is_none() && project.pyproject.is_none();
     if single_file {
         if let Some((name, revision)) = rendered.first() {
             preview
@@ -82,13 +85,17 @@ pub fn alembic_preview(project: &AlembicProject, range: &Range, config: &Config)
         })
         .collect();
     let graph = graph::build(nodes);
-    let path = if range.downgrade {
-        let from = range.from.as_deref().unwrap_or("heads");
-        let to = range.to.as_deref().filter(|t| *t != "base");
-        graph.downgrade_path(from, to)
+    // Where the range starts: None is base.
+    let start = if range.downgrade {
+        Some(range.from.as_deref().unwrap_or("heads"))
     } else {
-        let from = range.from.as_deref().filter(|f| *f != "base");
-        graph.upgrade_path(from, range.to.as_deref().unwrap_or("heads"))
+        range.from.as_deref().filter(|f| *f != "base")
+    };
+    let path = if range.downgrade {
+        let to = range.to.as_deref().filter(|t| *t != "base");
+        graph.downgrade_path(start.unwrap_or("heads"), to)
+    } else {
+        graph.upgrade_path(start, range.to.as_deref().unwrap_or("heads"))
     };
     let path: Vec<String> = match path {
         Ok(nodes) => nodes.iter().filter_map(|n| n.revision.clone()).collect(),
@@ -103,19 +110,12 @@ pub fn alembic_preview(project: &AlembicProject, range: &Range, config: &Config)
     };
     let by_id: BTreeMap<&str, (&str, &RevisionFile)> = rendered
         .iter()
-        .filter_map(|(name, r)| Some((r.revision.as_deref()?, (*name, *r))))
+        .filter_map(|(name, r)| Some((r.revision.as_deref()?, (name.as_str(), r))))
         .collect();
 
-    // Heads before the first step: everything below the start of the range.
-    let mut heads: Vec<String> = match (&range.from, range.downgrade) {
-        (Some(from), false) if from != "base" => match graph.resolve(from) {
-            Ok(graph::Resolved::Revisions(ids)) => ids,
-            _ => Vec::new(),
-        },
-        (_, true) => match graph.resolve(range.from.as_deref().unwrap_or("heads")) {
-            Ok(graph::Resolved::Revisions(ids)) => ids,
-            _ => Vec::new(),
-        },
+    // The heads before the first step: the start of the range.
+    let mut heads: Vec<String> = match start.map(|start| graph.resolve(start)) {
+        Some(Ok(graph::Resolved::Revisions(ids))) => ids,
         _ => Vec::new(),
     };
     let per_migration = project.transaction_per_migration;

@@ -50,27 +50,22 @@ pub fn sql_preview(paths: &[String], range: &alembic::Range, config: &Config) ->
     for path in paths {
         match crate::alembic::project::find_project(Path::new(path)) {
             Ok(Some(project)) => {
-                let part = alembic::alembic_preview(&project, range, config);
+                let single_file = Path::new(path).is_file();
+                let part = alembic::alembic_preview(&project, range, single_file, config);
                 preview.units.extend(part.units);
                 preview.errors.extend(part.errors);
                 continue;
             }
             Ok(None) => {}
             Err(e) => {
-                preview.errors.push(RunError {
-                    file: e.path.display().to_string(),
-                    line: e.line,
-                    message: e.message,
-                });
+                preview.errors.push(e.into());
                 continue;
             }
         }
         let (mut found, errors) = discover::discover(std::slice::from_ref(path), config);
-        preview.errors.extend(errors.into_iter().map(|e| RunError {
-            file: e.path,
-            line: None,
-            message: e.message,
-        }));
+        preview
+            .errors
+            .extend(errors.into_iter().map(RunError::from));
         if Path::new(path).is_dir() {
             found = in_tool_order(found, downgrade);
         }
