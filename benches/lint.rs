@@ -1,7 +1,9 @@
 //! Throughput benchmark: `cargo bench --bench lint`. Generates a migrations directory
 //! (2,000 files, 12 statements each, a mix of risky and safe DDL) in a temp dir, then
 //! times `run::lint_paths` over it (parallel, rayon) and over a single file, as a
-//! pre-commit hook would call it. Prints the median of several runs.
+//! pre-commit hook would call it. Then the same for an Alembic project of 2,000 generated
+//! revisions: `lint` (render + lint) and the `sql` preview of the whole range. Prints the
+//! median of several runs.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,97 @@ fn migration(i: usize) -> String {
          UPDATE users SET c{i} = 'x' WHERE id < 1000;\n\
          CREATE FUNCTION f{i}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.c{i} := 'a;b'; RETURN NEW; END $$;\n"
     )
+}
+
+const REVISIONS: usize = 2_000;
+
+fn revision(i: usize) -> String {
+    let down = if i == 0 {
+        "None".to_string()
+    } else {
+        format!("\"r{:05}\"", i - 1)
+    };
+    format!(
+        r#""""Revision {i}"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "r{i:05}"
+down_revision = {down}
+
+
+def upgrade():
+    op.execute("SET lock_timeout = '2s'")
+    op.create_table(
+        "t{i}",
+        sa.Column("id", sa.BigInteger(), primary_key=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    op.add_column("users", sa.Column("c{i}", sa.Text(), nullable=True))
+    op.create_index("ix_users_c{i}", "users", ["c{i}"])
+    with op.get_context().autocommit_block():
+        op.create_index("ix_t{i}_name", "t{i}", ["name"], postgresql_concurrently=True)
+    op.alter_column("users", "c{i}", type_=sa.String(length=200))
+
+
+def downgrade():
+    op.drop_index("ix_t{i}_name", table_name="t{i}")
+    op.drop_column("users", "c{i}")
+    op.drop_table("t{i}")
+"#
+    )
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn alembic_benchmark(config: &Config) {
+    let root = std::env::temp_dir().join(format!("locksmith-bench-alembic-{}", std::process::id()));
+    let versions = root.join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        root.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/migrations\n",
+    )
+    .unwrap();
+    for i in 0..REVISIONS {
+        std::fs::write(versions.join(format!("r{i:05}_rev.py")), revision(i)).unwrap();
+    }
+    let paths = vec![root.display().to_string()];
+    let result = lint_paths(&paths, config);
+    assert_eq!(result.files.len(), REVISIONS);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    let statements: usize = result.files.iter().map(|f| f.statements.len()).sum();
+    let lint = time(RUNS, || {
+        lint_paths(&paths, config);
+    });
+    let range = locksmith::preview::alembic::Range::default();
+    let preview = locksmith::preview::sql_preview(&paths, &range, config);
+    assert!(preview.errors.is_empty(), "{:?}", preview.errors);
+    let sql = time(RUNS, || {
+        locksmith::preview::sql_preview(&paths, &range, config);
+    });
+    std::fs::remove_dir_all(&root).ok();
+    println!("alembic corpus:     {REVISIONS} revisions, {statements} rendered statements");
+    println!(
+        "alembic lint (median of {RUNS}): {:.1} ms  ({:.0} revisions/s)",
+        lint.as_secs_f64() * 1e3,
+        REVISIONS as f64 / lint.as_secs_f64()
+    );
+    println!(
+        "alembic sql preview (median of {RUNS}): {:.1} ms",
+        sql.as_secs_f64() * 1e3
+    );
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -87,4 +180,5 @@ fn main() {
         "one file (median of 50):    {:.3} ms",
         single.as_secs_f64() * 1e3
     );
+    alembic_benchmark(&config);
 }
