@@ -14,7 +14,7 @@ pub mod facts;
 pub mod lint;
 pub mod parse;
 pub mod preview;
-pub mod render;
+pub mod python;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -229,7 +229,7 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
         .iter()
         .filter_map(|path| {
             let text = std::fs::read_to_string(path).ok()?;
-            let revision = crate::render::alembic::render_revision(&text)
+            let revision = crate::alembic::render::render_revision(&text)
                 .ok()?
                 .revision?;
             Some((revision, path.display().to_string()))

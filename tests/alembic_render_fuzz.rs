@@ -4,7 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use locksmith::render::alembic::render_revision;
+use locksmith::alembic::render::render_revision;
 
 const ITERATIONS: usize = 1500;
 

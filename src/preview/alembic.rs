@@ -14,8 +14,8 @@ use crate::alembic::project::AlembicProject;
 use crate::config::Config;
 use crate::discover::Input;
 use crate::lint::lint_source;
-use crate::render::RevisionFile;
-use crate::render::alembic::render_revision;
+use crate::alembic::revision::RevisionFile;
+use crate::alembic::render::render_revision;
 use crate::run::{RunError, read_input};
 use crate::source::SourceFile;
 

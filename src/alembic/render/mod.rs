@@ -22,8 +22,8 @@ use std::ops::Range;
 use rustpython_parser::ast::{self, Constant, Expr, Stmt};
 use rustpython_parser::{Mode, parse};
 
-use super::python::{Value, span_of};
-use super::{PythonError, RenderedFunction, RevisionFile};
+use crate::python::{Value, span_of};
+use super::revision::{PythonError, RenderedFunction, RevisionFile};
 use interp::Interp;
 
 /// Render a revision file. Only a Python syntax error fails; anything that cannot be
@@ -120,9 +120,9 @@ fn read_module_statement<'a>(
 }
 
 fn assign_global(interp: &mut Interp, target: &Expr, value: &Expr) {
-    let value = super::python::eval(interp, value)
+    let value = crate::python::eval(interp, value)
         .unwrap_or_else(|e| Value::Runtime(format!("module-level value: {}", e.message)));
-    let _ = super::python::bind_target(interp, target, value);
+    let _ = crate::python::bind_target(interp, target, value);
 }
 
 fn record_identifier_span(target: &Expr, value: &Expr, revision: &mut RevisionFile) {

@@ -1,6 +1,6 @@
 //! SQLAlchemy types as PostgreSQL DDL (`PGTypeCompiler`), and literal values of them.
 
-use crate::render::python::{Object, Value, float_repr};
+use crate::python::{Object, Value, float_repr};
 
 use super::names::sa_name;
 use super::sql::{qualified, quote, string_literal};

@@ -1,12 +1,6 @@
-//! Render stage: turns a migration source into the SQL it would run, with each statement
-//! tied to the byte span of the source construct that produced it.
-//!
-//! `.sql` files need no rendering; Alembic revision files (Python) are rendered statically by
-//! [`alembic::render_revision`] into what `alembic upgrade --sql` prints for PostgreSQL,
-//! without executing any Python: [`python`] evaluates the small static subset migrations use.
-
-pub mod alembic;
-pub mod python;
+//! What a revision file declares and renders to: the data the Alembic renderer produces
+//! ([`super::render::render_revision`]) for the rest of locksmith. Each rendered statement
+//! is tied to the byte span of the Python construct that produced it.
 
 use std::ops::Range;
 

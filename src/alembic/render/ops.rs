@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::render::python::{EvalError, EvalResult, Object, Value};
+use crate::python::{EvalError, EvalResult, Object, Value};
 
 use super::interp::{Interp, object};
 use super::names::sa_name;

@@ -5,7 +5,7 @@
 //! environment); statements are compared exactly, up to whitespace runs and the `;`.
 
 use super::render_revision;
-use crate::render::RenderedFunction;
+use crate::alembic::revision::RenderedFunction;
 
 const PRELUDE: &str = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy import text\nfrom sqlalchemy.dialects import postgresql\n\n";
 

@@ -1,7 +1,7 @@
 //! SQLAlchemy schema objects (`Column`, constraints, `Index`) read from recorded calls, and
 //! compiled to DDL the way `PGDDLCompiler` does.
 
-use crate::render::python::{Object, Value};
+use crate::python::{Object, Value};
 
 use super::names::sa_name;
 use super::sql::{StrAs, expression, qualified, quote, string_literal};

@@ -2,7 +2,7 @@
 //! (`literal_binds`), and the SQL expression constructs migrations use (`sa.text`,
 //! `sa.func.*`, `sa.column`, `sa.true()`, ...).
 
-use crate::render::python::{Object, Value, float_repr};
+use crate::python::{Object, Value, float_repr};
 
 use super::names::sa_name;
 
