@@ -7,7 +7,6 @@
 
 pub mod alembic;
 pub mod config;
-pub mod context;
 pub mod diagnostic;
 pub mod discover;
 pub mod facts;
@@ -19,5 +18,6 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod source;
+pub mod state;
 pub mod suppress;
 pub mod trace;

@@ -4,12 +4,12 @@
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::context::Context;
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, LockMode, Relation};
 use crate::parse;
 use crate::rules::{self, Input};
 use crate::source::SourceFile;
+use crate::state::FileState;
 use crate::suppress;
 
 /// One statement with its facts.
@@ -46,7 +46,7 @@ pub struct FileReport {
 
 pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
-    let mut ctx = Context::new(config.postgres_version, config.assume_in_transaction);
+    let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
     let mut statements = Vec::with_capacity(parsed.statements.len());
     let mut findings = Vec::new();
     let active: Vec<_> = rules::ALL
@@ -55,12 +55,12 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
         .collect();
 
     for (index, stmt) in parsed.statements.iter().enumerate() {
-        let facts = facts::analyze(&stmt.node, &ctx);
+        let facts = facts::analyze(&stmt.node, &state);
         let input = Input {
             sql: &source.text[stmt.span.clone()],
             node: &stmt.node,
             facts: &facts,
-            ctx: &ctx,
+            state: &state,
         };
         for (rule, severity, check) in &active {
             for violation in check(&input) {
@@ -78,9 +78,9 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
                 });
             }
         }
-        let in_transaction = ctx.in_transaction;
-        let existing_lock = ctx.blocking_lock_on_existing(&facts);
-        ctx.record(&stmt.node, &facts);
+        let in_transaction = state.in_transaction;
+        let existing_lock = state.blocking_lock_on_existing(&facts);
+        state.record(&stmt.node, &facts);
         statements.push(StatementReport {
             span: stmt.span.clone(),
             facts,

@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use locksmith::alembic::revision::RenderedFunction;
 use locksmith::alembic::render::render_revision;
+use locksmith::alembic::revision::RenderedFunction;
 
 const MARKER: &str = "# locksmith: expect-unrenderable";
 

@@ -27,9 +27,9 @@ mod pg;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use locksmith::context::Context;
 use locksmith::facts::{Facts, Form, LockMode, analyze, entry};
 use locksmith::parse::parse_sql;
+use locksmith::state::FileState;
 
 use pg::{Cluster, StartError};
 
@@ -839,7 +839,7 @@ SELECT '@@N|' || n FROM lmv_samples;
 
 /// The analyzer's view: the fixture and the setup go through the context first.
 fn analyze_case(major: u32, case: &Case, sql: &str) -> Result<Facts, String> {
-    let mut ctx = Context::new(major, false);
+    let mut ctx = FileState::new(major, false);
     let prelude = format!("{FIXTURE}\n{}", case.setup);
     let parsed = parse_sql(&prelude);
     if !parsed.errors.is_empty() {

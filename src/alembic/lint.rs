@@ -10,11 +10,11 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::alembic::graph::{self, GraphProblemKind, RevisionNode};
+use crate::alembic::render::render_revision;
+use crate::alembic::revision::{RenderedFunction, RevisionFile};
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::lint::{FileReport, StatementReport, finish, lint_source};
-use crate::alembic::render::render_revision;
-use crate::alembic::revision::{RenderedFunction, RevisionFile};
 use crate::rules;
 use crate::source::SourceFile;
 use crate::suppress;

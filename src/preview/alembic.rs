@@ -11,11 +11,11 @@ use crate::alembic::graph::{self, RevisionNode};
 use rayon::prelude::*;
 
 use crate::alembic::project::AlembicProject;
+use crate::alembic::render::render_revision;
+use crate::alembic::revision::RevisionFile;
 use crate::config::Config;
 use crate::discover::Input;
 use crate::lint::lint_source;
-use crate::alembic::revision::RevisionFile;
-use crate::alembic::render::render_revision;
 use crate::run::{RunError, read_input};
 use crate::source::SourceFile;
 

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &Input) -> Vec<Violation> {
-    if !input.ctx.in_transaction {
+    if !input.state.in_transaction {
         return Vec::new();
     }
     input

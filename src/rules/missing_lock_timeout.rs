@@ -12,10 +12,10 @@ pub static RULE: Rule = Rule {
 /// Reported once per migration, at the first statement that needs the timeout: one
 /// `SET lock_timeout` at the top fixes them all.
 fn check(input: &Input) -> Vec<Violation> {
-    if input.ctx.lock_timeout_set || input.ctx.unguarded_blocking_statements > 0 {
+    if input.state.lock_timeout_set || input.state.unguarded_blocking_statements > 0 {
         return Vec::new();
     }
-    let Some((relation, lock)) = input.ctx.blocking_lock_on_existing(input.facts) else {
+    let Some((relation, lock)) = input.state.blocking_lock_on_existing(input.facts) else {
         return Vec::new();
     };
     vec![Violation::new(

@@ -6,9 +6,9 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
-use crate::context::Context;
 use crate::diagnostic::Severity;
 use crate::facts::{Action, Facts};
+use crate::state::FileState;
 
 mod adding_check_constraint_without_not_valid;
 mod adding_column_with_volatile_default;
@@ -60,7 +60,7 @@ pub struct Input<'a> {
     pub node: &'a NodeEnum,
     pub facts: &'a Facts,
     /// State before this statement runs.
-    pub ctx: &'a Context,
+    pub state: &'a FileState,
 }
 
 impl Input<'_> {
@@ -71,7 +71,7 @@ impl Input<'_> {
         forms: &'s [crate::facts::Form],
     ) -> impl Iterator<Item = &'s Action> + 's {
         self.facts.actions.iter().filter(move |a| {
-            forms.contains(&a.form) && a.relation.as_ref().is_some_and(|r| !self.ctx.is_new(r))
+            forms.contains(&a.form) && a.relation.as_ref().is_some_and(|r| !self.state.is_new(r))
         })
     }
 }

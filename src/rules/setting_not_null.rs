@@ -22,7 +22,7 @@ fn check(input: &Input) -> Vec<Violation> {
                 "{}_{bare}_not_null",
                 action.relation.as_ref().map_or("t", |r| r.name.as_str())
             ));
-            let pre12 = if input.ctx.version < 12 {
+            let pre12 = if input.state.version < 12 {
                 " (before PostgreSQL 12 even a validated CHECK does not avoid the scan)"
             } else {
                 ""

@@ -35,10 +35,10 @@ use std::time::Duration;
 
 use pg_query::NodeEnum;
 
-use crate::context::Context;
 use crate::facts::{self, Facts, LockMode};
 use crate::parse::{self, Statement, SyntaxError};
 use crate::source::SourceFile;
+use crate::state::FileState;
 
 /// One input to trace: its name and text (for positions) and its statements, whose spans
 /// index into `source.text`.
@@ -377,13 +377,13 @@ pub fn trace_file(
     file: TraceFile,
     options: &Options,
 ) -> Result<FileTrace, Fatal> {
-    let mut ctx = Context::new(options.model_version, false);
+    let mut state = FileState::new(options.model_version, false);
     let mut statements = Vec::with_capacity(file.statements.len());
     for stmt in &file.statements {
-        let facts = facts::analyze(&stmt.node, &ctx);
+        let facts = facts::analyze(&stmt.node, &state);
         let sql = &file.source.text[stmt.span.clone()];
         let outcome = trace_statement(session, &stmt.node, sql, &facts, options)?;
-        ctx.record(&stmt.node, &facts);
+        state.record(&stmt.node, &facts);
         statements.push(StatementTrace {
             span: stmt.span.clone(),
             facts,
@@ -526,7 +526,7 @@ mod tests {
 
     fn facts_of(sql: &str) -> Facts {
         let parsed = parse::parse_sql(sql);
-        facts::analyze(&parsed.statements[0].node, &Context::new(15, false))
+        facts::analyze(&parsed.statements[0].node, &FileState::new(15, false))
     }
 
     fn rel(name: &str, kind: &'static str) -> ServerRelation {

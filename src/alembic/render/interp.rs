@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
 
+use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
 use crate::python::{
     self, Env, EvalError, EvalResult, Object, Value, bind_target, iterate, span_of,
 };
-use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
 
 use super::names::{is_foreign, op_name, sa_name};
 use super::ops;

@@ -22,8 +22,8 @@ use std::ops::Range;
 use rustpython_parser::ast::{self, Constant, Expr, Stmt};
 use rustpython_parser::{Mode, parse};
 
-use crate::python::{Value, span_of};
 use super::revision::{PythonError, RenderedFunction, RevisionFile};
+use crate::python::{Value, span_of};
 use interp::Interp;
 
 /// Render a revision file. Only a Python syntax error fails; anything that cannot be

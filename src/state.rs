@@ -1,6 +1,6 @@
-//! What earlier statements of the same file established, threaded through the file in
-//! order: transaction state, `lock_timeout`, objects created so far, column types and
-//! validated NOT NULL checks.
+//! The state of a file so far: what its earlier statements established, threaded through
+//! the file in order (transaction state, `lock_timeout`, objects created so far, column
+//! types and validated NOT NULL checks). Rules read it; only the engine advances it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,12 +8,12 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
 use crate::facts::types::ColumnType;
-use crate::facts::{Facts, Form, LockMode, Relation};
+use crate::facts::{Facts, Form, History, LockMode, Relation};
 
 type Key = (String, String);
 
 #[derive(Debug, Clone)]
-pub struct Context {
+pub struct FileState {
     /// Target PostgreSQL major version.
     pub version: u32,
     pub in_transaction: bool,
@@ -31,9 +31,9 @@ pub struct Context {
     pending_not_null_checks: HashMap<(Key, String), String>,
 }
 
-impl Context {
-    pub fn new(version: u32, assume_in_transaction: bool) -> Context {
-        Context {
+impl FileState {
+    pub fn new(version: u32, assume_in_transaction: bool) -> FileState {
+        FileState {
             version,
             in_transaction: assume_in_transaction,
             lock_timeout_set: false,
@@ -213,6 +213,18 @@ impl Context {
             }
             _ => {}
         }
+    }
+}
+
+impl History for FileState {
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
+        FileState::column_type(self, table, column)
+    }
+    fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
+        FileState::has_validated_not_null_check(self, table, column)
     }
 }
 
