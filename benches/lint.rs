@@ -104,11 +104,11 @@ fn alembic_benchmark(config: &Config) {
     let lint = time(RUNS, || {
         lint_paths(&paths, config);
     });
-    let range = locksmith::preview::alembic::Range::default();
-    let preview = locksmith::preview::sql_preview(&paths, &range, config);
+    let range = locksmith::alembic::offline::RevisionRange::default();
+    let preview = locksmith::plan::plan_paths(&paths, &range, config);
     assert!(preview.errors.is_empty(), "{:?}", preview.errors);
     let sql = time(RUNS, || {
-        locksmith::preview::sql_preview(&paths, &range, config);
+        locksmith::plan::plan_paths(&paths, &range, config);
     });
     std::fs::remove_dir_all(&root).ok();
     println!("alembic corpus:     {REVISIONS} revisions, {statements} rendered statements");

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::diagnostic::Severity;
 use crate::facts::lock_model::{MAX_VERSION, MIN_VERSION};
+use crate::rules::Severity;
 use crate::rules::{self, Rule};
 
 pub const FILE_NAME: &str = "lint.yaml";

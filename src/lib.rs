@@ -12,7 +12,7 @@ pub mod discover;
 pub mod facts;
 pub mod lint;
 pub mod parse;
-pub mod preview;
+pub mod plan;
 pub mod python;
 pub mod report;
 pub mod rules;

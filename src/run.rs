@@ -6,27 +6,18 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::alembic::lint::{self as alembic_lint, Direction};
-use crate::alembic::{self, project::AlembicProject};
+use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
-use crate::diagnostic::Severity;
 use crate::discover::{self, Input};
-use crate::lint::{FileReport, lint_source};
-use crate::source::SourceFile;
+use crate::lint::{self, FileReport, lint_sql};
+use crate::rules::Severity;
+use crate::source::{InputError, SourceFile};
 
-/// An input that could not be linted: exit code 2, but the other inputs are reported.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RunError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl From<discover::DiscoverError> for RunError {
-    fn from(e: discover::DiscoverError) -> RunError {
-        RunError {
+impl From<discover::DiscoverError> for InputError {
+    fn from(e: discover::DiscoverError) -> InputError {
+        InputError {
             file: e.path,
             line: None,
             message: e.message,
@@ -34,9 +25,9 @@ impl From<discover::DiscoverError> for RunError {
     }
 }
 
-impl From<crate::alembic::project::ProjectError> for RunError {
-    fn from(e: crate::alembic::project::ProjectError) -> RunError {
-        RunError {
+impl From<crate::alembic::project::ProjectError> for InputError {
+    fn from(e: crate::alembic::project::ProjectError) -> InputError {
+        InputError {
             file: e.path.display().to_string(),
             line: e.line,
             message: e.message,
@@ -47,7 +38,7 @@ impl From<crate::alembic::project::ProjectError> for RunError {
 #[derive(Debug, Default)]
 pub struct RunResult {
     pub files: Vec<FileReport>,
-    pub errors: Vec<RunError>,
+    pub errors: Vec<InputError>,
 }
 
 impl RunResult {
@@ -76,7 +67,7 @@ impl RunResult {
     }
 }
 
-pub fn read_input(input: &Input) -> Result<SourceFile, RunError> {
+pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
     let name = input.display_name();
     let result = match input {
         Input::File(path) => SourceFile::read(path, &name),
@@ -85,7 +76,7 @@ pub fn read_input(input: &Input) -> Result<SourceFile, RunError> {
             match std::io::stdin().read_to_end(&mut bytes) {
                 Ok(_) => SourceFile::from_bytes(&name, bytes),
                 Err(e) => {
-                    return Err(RunError {
+                    return Err(InputError {
                         file: name,
                         line: None,
                         message: format!("cannot read standard input: {e}"),
@@ -94,11 +85,7 @@ pub fn read_input(input: &Input) -> Result<SourceFile, RunError> {
             }
         }
     };
-    result.map_err(|e| RunError {
-        file: e.name,
-        line: e.line,
-        message: e.message,
-    })
+    result
 }
 
 /// Lints every path in order: Alembic projects and revision files through the Alembic
@@ -112,7 +99,7 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
             alembic::project::find_project(Path::new(path))
         };
         match project {
-            Ok(Some(project)) => lint_alembic_project(&project, config, &mut result),
+            Ok(Some(project)) => lint_alembic_project(project, config, &mut result),
             Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
             Err(e) => result.errors.push(e.into()),
         }
@@ -120,39 +107,21 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
     result
 }
 
-fn lint_alembic_project(project: &AlembicProject, config: &Config, result: &mut RunResult) {
+fn lint_alembic_project(project: AlembicProject, config: &Config, result: &mut RunResult) {
+    let loaded = alembic::load_project(&project, |path| config.is_excluded(path));
+    result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
-        return lint_with_real_alembic(project, config, result);
+        return lint_with_real_alembic(&project, &loaded, config, result);
     }
-    let files: Vec<PathBuf> = project
-        .revision_files
-        .iter()
-        .filter(|path| !config.is_excluded(path))
-        .cloned()
-        .collect();
-    let read: Vec<Result<(PathBuf, SourceFile), RunError>> = files
-        .par_iter()
-        .map(|path| Ok((path.clone(), read_input(&Input::File(path.clone()))?)))
-        .collect();
-    let mut sources = Vec::new();
-    for outcome in read {
-        match outcome {
-            Ok(source) => sources.push(source),
-            Err(error) => result.errors.push(error),
-        }
-    }
-    let directions: &[Direction] = if config.downgrade {
-        &[Direction::Upgrade, Direction::Downgrade]
-    } else {
-        &[Direction::Upgrade]
-    };
-    let names: Vec<String> = sources.iter().map(|(_, s)| s.name.clone()).collect();
-    match catch_unwind(AssertUnwindSafe(|| {
-        alembic_lint::lint_revisions(sources, config, directions)
-    })) {
-        Ok(reports) => result.files.extend(reports.into_iter().map(|r| r.report)),
-        Err(_) => result.errors.push(RunError {
-            file: names.join(", "),
+    match catch_unwind(AssertUnwindSafe(|| lint::alembic::lint_project(&loaded, config))) {
+        Ok(reports) => result.files.extend(reports),
+        Err(_) => result.errors.push(InputError {
+            file: loaded
+                .revisions
+                .iter()
+                .map(|r| r.source.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             line: None,
             message: "internal error while linting these revisions (a bug in locksmith; please report it with the files)".into(),
         }),
@@ -163,13 +132,13 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
     let (inputs, discover_errors) = discover::discover(paths, config);
     result
         .errors
-        .extend(discover_errors.into_iter().map(RunError::from));
-    let outcomes: Vec<Result<FileReport, RunError>> = inputs
+        .extend(discover_errors.into_iter().map(InputError::from));
+    let outcomes: Vec<Result<FileReport, InputError>> = inputs
         .par_iter()
         .map(|input| {
             let source = read_input(input)?;
             let name = source.name.clone();
-            catch_unwind(AssertUnwindSafe(|| lint_source(source, config))).map_err(|_| RunError {
+            catch_unwind(AssertUnwindSafe(|| lint_sql(source, config))).map_err(|_| InputError {
                 file: name,
                 line: None,
                 message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),
@@ -187,10 +156,15 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the
 /// project's env.py and revisions), split per revision and linted as SQL. Each step is
 /// named after its revision file when the file's static metadata names the revision.
-fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mut RunResult) {
+fn lint_with_real_alembic(
+    project: &AlembicProject,
+    loaded: &LoadedProject,
+    config: &Config,
+    result: &mut RunResult,
+) {
     let config_file = project.ini.as_ref().or(project.pyproject.as_ref());
     let Some(config_file) = config_file else {
-        result.errors.push(RunError {
+        result.errors.push(InputError {
             file: project.root.display().to_string(),
             line: None,
             message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with"
@@ -216,7 +190,7 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
     ) {
         Ok(script) => script,
         Err(message) => {
-            result.errors.push(RunError {
+            result.errors.push(InputError {
                 file: config_file.display().to_string(),
                 line: None,
                 message,
@@ -224,29 +198,16 @@ fn lint_with_real_alembic(project: &AlembicProject, config: &Config, result: &mu
             return;
         }
     };
-    let files_by_revision: std::collections::HashMap<String, String> = project
-        .revision_files
-        .iter()
-        .filter_map(|path| {
-            let text = std::fs::read_to_string(path).ok()?;
-            let revision = crate::alembic::render::render_revision(&text)
-                .ok()?
-                .revision?;
-            Some((revision, path.display().to_string()))
-        })
-        .collect();
-    let mut config = config.clone();
-    config.assume_in_transaction = true;
     for step in alembic::external::split_steps(&script) {
         let target = if downgrade { &step.from } else { &step.to };
-        let origin = files_by_revision
-            .get(target.as_str())
-            .cloned()
+        let origin = loaded
+            .revision(target)
+            .map(|(revision, _)| revision.source.name.clone())
             .unwrap_or_else(|| format!("revision {target}"));
         let verb = if downgrade { "downgrade" } else { "upgrade" };
         let name = format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to);
         result
             .files
-            .push(lint_source(SourceFile::new(name, step.sql), &config));
+            .push(lint::alembic::lint_rendered(&name, &step.sql, config));
     }
 }

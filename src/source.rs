@@ -10,7 +10,16 @@ pub struct SourceFile {
     /// The name shown to the user: the path as given on the command line, or `<stdin>`.
     pub name: String,
     pub text: String,
+    /// What the text is written in, from the file name: `.py` is an Alembic revision.
+    pub language: Language,
     line_starts: Vec<usize>,
+}
+
+/// The language a migration source is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Sql,
+    Python,
 }
 
 /// A 1-based line and column (column counted in characters, as editors do).
@@ -20,10 +29,11 @@ pub struct Position {
     pub column: usize,
 }
 
-/// Why a file could not be read as text.
-#[derive(Debug, Clone)]
-pub struct ReadError {
-    pub name: String,
+/// An input that could not be used (unreadable, not UTF-8, not a migration project):
+/// exit code 2, while the other inputs are still linted and reported.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputError {
+    pub file: String,
     pub line: Option<usize>,
     pub message: String,
 }
@@ -34,24 +44,31 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let name = name.into();
+        let language = if name.ends_with(".py") {
+            Language::Python
+        } else {
+            Language::Sql
+        };
         SourceFile {
-            name: name.into(),
+            name,
             text,
+            language,
             line_starts,
         }
     }
 
     /// Reads a file, rejecting content that is not UTF-8 (naming the first bad line).
-    pub fn read(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
-        let bytes = std::fs::read(path).map_err(|e| ReadError {
-            name: name.to_string(),
+    pub fn read(path: &Path, name: &str) -> Result<SourceFile, InputError> {
+        let bytes = std::fs::read(path).map_err(|e| InputError {
+            file: name.to_string(),
             line: None,
             message: format!("cannot read file: {e}"),
         })?;
         Self::from_bytes(name, bytes)
     }
 
-    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, InputError> {
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(name, text)),
             Err(e) => {
@@ -61,8 +78,8 @@ impl SourceFile {
                     .filter(|&&b| b == b'\n')
                     .count()
                     + 1;
-                Err(ReadError {
-                    name: name.to_string(),
+                Err(InputError {
+                    file: name.to_string(),
                     line: Some(line),
                     message: format!(
                         "file is not valid UTF-8 (first invalid byte at offset {valid}); \

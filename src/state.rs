@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
 use crate::facts::types::ColumnType;
-use crate::facts::{Facts, Form, History, LockMode, Relation};
+use crate::facts::{Facts, Form, History, Relation, RelationLock};
 
 type Key = (String, String);
 
@@ -17,6 +17,9 @@ pub struct FileState {
     /// Target PostgreSQL major version.
     pub version: u32,
     pub in_transaction: bool,
+    /// Transaction blocks entered so far (an assumed one counts): the current block's
+    /// number is this minus one.
+    pub transactions_started: usize,
     /// A non-zero `lock_timeout` is in force.
     pub lock_timeout_set: bool,
     lock_timeout_is_local: bool,
@@ -36,6 +39,7 @@ impl FileState {
         FileState {
             version,
             in_transaction: assume_in_transaction,
+            transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
             lock_timeout_is_local: false,
             unguarded_blocking_statements: 0,
@@ -65,7 +69,7 @@ impl FileState {
 
     /// The strongest lock that blocks writes which the statement requests on a table
     /// that existed before this migration.
-    pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<(Relation, LockMode)> {
+    pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<RelationLock> {
         let created: Vec<_> = facts
             .actions
             .iter()
@@ -82,7 +86,6 @@ impl FileState {
             })
             // The first relation among equally strong locks: the table the statement names.
             .min_by_key(|l| std::cmp::Reverse(l.mode))
-            .map(|l| (l.relation, l.mode))
     }
 
     /// Advances past a statement.
@@ -93,6 +96,9 @@ impl FileState {
         match node {
             NodeEnum::TransactionStmt(stmt) => match TransactionStmtKind::try_from(stmt.kind) {
                 Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) => {
+                    if !self.in_transaction {
+                        self.transactions_started += 1;
+                    }
                     self.in_transaction = true
                 }
                 Ok(

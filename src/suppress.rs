@@ -5,8 +5,9 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::rules;
+use crate::rules::Severity;
 use crate::source::SourceFile;
 
 pub const MARKER: &str = "locksmith:ignore";
@@ -47,7 +48,7 @@ pub fn apply(
             let statement_span = finding.statement.and_then(|i| statements.get(i));
             let applies =
                 s.file_wide || (s.covered.is_some() && s.covered.as_ref() == statement_span);
-            let rule = s.rules.iter().position(|(id, _)| id == finding.rule);
+            let rule = s.rules.iter().position(|(id, _)| id == finding.rule.id);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),
                 (true, None) if s.rules.is_empty() => Some((i, None)),
@@ -96,10 +97,12 @@ fn unused(
     statement: Option<usize>,
 ) -> Finding {
     Finding {
-        rule: rules::UNUSED_SUPPRESSION.id,
+        rule: &rules::UNUSED_SUPPRESSION,
         severity,
         message,
-        help: Some("remove the ignore comment (or the rule ids that no longer report)".into()),
+        advice: rules::Advice::sql(
+            "remove the ignore comment (or the rule ids that no longer report)",
+        ),
         span,
         statement,
     }

@@ -4,7 +4,7 @@
 //! with LOCKSMITH_FUZZ_ITERATIONS for a longer run.
 
 use locksmith::config::Config;
-use locksmith::lint::lint_source;
+use locksmith::lint::lint_sql;
 use locksmith::report::{explain, human, json};
 use locksmith::run::RunResult;
 use locksmith::source::SourceFile;
@@ -132,7 +132,7 @@ fn sql_pipeline_never_panics() {
         let base = &corpus[rng.below(corpus.len())];
         let sql = mutate(&mut rng, base);
         let config = &configs[i % configs.len()];
-        let report = lint_source(SourceFile::new("fuzz.sql", sql.clone()), config);
+        let report = lint_sql(SourceFile::new("fuzz.sql", sql.clone()), config);
         for finding in &report.findings {
             assert!(
                 finding.span.start <= finding.span.end && finding.span.end <= sql.len(),

@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
-use locksmith::alembic::lint::{Direction, lint_revisions};
+use locksmith::alembic::LoadedProject;
 use locksmith::config::Config;
-use locksmith::lint::lint_source;
+use locksmith::lint::lint_sql;
 use locksmith::rules::{self, Category, Rule};
 use locksmith::source::SourceFile;
 
@@ -37,8 +37,8 @@ fn blocks<'a>(doc: &'a str, heading: &str, language: &str) -> Vec<&'a str> {
 }
 
 fn fired(sql: &str) -> Vec<&'static str> {
-    let report = lint_source(SourceFile::new("doc.sql", sql), &Config::default());
-    report.findings.iter().map(|f| f.rule).collect()
+    let report = lint_sql(SourceFile::new("doc.sql", sql), &Config::default());
+    report.findings.iter().map(|f| f.rule.id).collect()
 }
 
 fn fired_python(block: &str) -> Vec<&'static str> {
@@ -52,11 +52,12 @@ fn fired_python(block: &str) -> Vec<&'static str> {
     }
     let sources = files
         .into_iter()
-        .map(|(name, text)| (PathBuf::from(&name), SourceFile::new(name, text)))
+        .map(|(name, text)| SourceFile::new(name, text))
         .collect();
-    lint_revisions(sources, &Config::default(), &[Direction::Upgrade])
+    let project = LoadedProject::from_sources(PathBuf::from("."), sources);
+    locksmith::lint::alembic::lint_project(&project, &Config::default())
         .iter()
-        .flat_map(|r| r.report.findings.iter().map(|f| f.rule))
+        .flat_map(|r| r.findings.iter().map(|f| f.rule.id))
         .collect()
 }
 

@@ -28,7 +28,7 @@ fn every_rule_fires_in_its_fixture_and_output_matches_snapshots() {
                 .files
                 .iter()
                 .flat_map(|f| &f.findings)
-                .any(|f| f.rule == rule.id),
+                .any(|f| f.rule == *rule),
             "{} does not fire in {path}",
             rule.id
         );

@@ -168,11 +168,41 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The lock on the relation it names, as messages say it: "AccessExclusiveLock on
+    /// users (blocks reads and writes)".
+    pub fn lock_phrase(&self) -> String {
+        match (self.lock, &self.relation) {
+            (Some(mode), Some(relation)) => RelationLock {
+                relation: relation.clone(),
+                mode,
+            }
+            .to_string(),
+            (Some(mode), None) => format!("{} ({})", mode.name(), mode.blocks_description()),
+            _ => "no table lock".into(),
+        }
+    }
+}
+
 /// The lock taken on one relation by a statement (the strongest, when several actions lock it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RelationLock {
     pub relation: Relation,
     pub mode: LockMode,
+}
+
+/// "AccessExclusiveLock on users (blocks reads and writes)": the one place this phrase is
+/// built.
+impl std::fmt::Display for RelationLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} on {} ({})",
+            self.mode.name(),
+            self.relation,
+            self.mode.blocks_description()
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

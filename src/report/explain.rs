@@ -35,12 +35,7 @@ pub fn render_human(file: &FileReport) -> String {
             } else {
                 "              "
             };
-            out.push_str(&format!(
-                "{head} {} on {} ({})\n",
-                lock.mode.name(),
-                lock.relation,
-                lock.mode.blocks_description()
-            ));
+            out.push_str(&format!("{head} {lock}\n"));
         }
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         out.push_str(&format!(
@@ -65,7 +60,7 @@ pub fn render_human(file: &FileReport) -> String {
     for finding in file
         .findings
         .iter()
-        .filter(|f| f.rule == crate::rules::SYNTAX_ERROR.id)
+        .filter(|f| *f.rule == crate::rules::SYNTAX_ERROR)
     {
         let pos = file.source.position(finding.span.start);
         out.push_str(&format!(
@@ -101,7 +96,7 @@ pub fn render_json(file: &FileReport, version: u32) -> String {
     let errors: Vec<_> = file
         .findings
         .iter()
-        .filter(|f| f.rule == crate::rules::SYNTAX_ERROR.id)
+        .filter(|f| *f.rule == crate::rules::SYNTAX_ERROR)
         .map(|f| {
             let pos = file.source.position(f.span.start);
             json!({ "line": pos.line, "column": pos.column, "message": f.message })

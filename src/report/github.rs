@@ -2,7 +2,7 @@
 //! finding, which GitHub shows as an annotation on the pull request's diff.
 //! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
 
-use crate::diagnostic::Severity;
+use crate::rules::Severity;
 use crate::run::RunResult;
 
 fn escape_data(text: &str) -> String {
@@ -34,9 +34,9 @@ pub fn render(result: &RunResult) -> String {
                 Severity::Info => "notice",
             };
             let mut message = f.message.clone();
-            if let Some(help) = &f.help {
+            if let Some(help) = f.help(&file.source) {
                 message.push_str("\nhelp: ");
-                message.push_str(help);
+                message.push_str(&help);
             }
             out.push_str(&format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",

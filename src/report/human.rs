@@ -7,8 +7,9 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::lint::FileReport;
+use crate::rules::Severity;
 use crate::run::RunResult;
 
 pub struct Style {
@@ -20,6 +21,8 @@ struct Rendered<'a> {
     finding: &'a Finding,
     source: NamedSource<String>,
     label: String,
+    /// The advice that fits the source.
+    help: Option<String>,
     /// The rendered SQL of the statement, when the source is Python.
     sql: Option<String>,
     url: String,
@@ -41,7 +44,7 @@ impl std::error::Error for Rendered<'_> {}
 
 impl Diagnostic for Rendered<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.finding.rule))
+        Some(Box::new(self.finding.rule.id))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
@@ -53,7 +56,7 @@ impl Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         // For a rendered source (Alembic), the SQL the Python call produces.
         let rendered = self.sql.as_ref().map(|sql| format!("rendered SQL: {sql}"));
-        match (&self.finding.help, rendered) {
+        match (self.help.as_ref(), rendered) {
             (Some(help), Some(sql)) => Some(Box::new(format!("{help}\n{sql}"))),
             (Some(help), None) => Some(Box::new(help)),
             (None, Some(sql)) => Some(Box::new(sql)),
@@ -98,6 +101,7 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
             finding,
             source: NamedSource::new(&file.source.name, file.source.text.clone()),
             label,
+            help: finding.help(&file.source),
             sql: statement.and_then(|s| s.sql.clone()),
             url: format!("rules/{}.md", finding.rule),
         };

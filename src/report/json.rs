@@ -3,10 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::Finding;
 use crate::facts::{Facts, entry};
 use crate::lint::FileReport;
+use crate::rules::Severity;
 use crate::run::RunResult;
+use crate::source::{Language, SourceFile};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -42,6 +44,18 @@ pub fn facts_json(facts: &Facts) -> Value {
     })
 }
 
+/// The statement rewritten the safe way, for SQL files (an Alembic revision needs a Python
+/// change instead).
+fn fix_json(finding: &Finding, source: &SourceFile) -> Value {
+    match (&finding.advice.fix, source.language) {
+        (Some(fix), Language::Sql) => json!({
+            "replacement": fix.replacement,
+            "needs_input": fix.needs_input,
+        }),
+        _ => Value::Null,
+    }
+}
+
 fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
     file.findings.iter().map(move |f| {
         let (start, end) = file.source.range_positions(&f.span);
@@ -55,7 +69,8 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
             "rule": f.rule,
             "severity": f.severity,
             "message": f.message,
-            "help": f.help,
+            "help": f.help(&file.source),
+            "fix": fix_json(f, &file.source),
             "statement": statement.map(|s| s.text(&file.source)),
             "facts": statement.map(|s| facts_json(&s.facts)),
             "doc": format!("rules/{}.md", f.rule),

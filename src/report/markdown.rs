@@ -1,10 +1,11 @@
 //! `locksmith sql --format markdown`: a summary for a pull-request comment, one section
 //! per migration with a table of its statements, locks and findings.
 
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::facts::LockMode;
 use crate::lint::StatementReport;
-use crate::preview::Unit;
+use crate::plan::Unit;
+use crate::rules::Severity;
 
 pub fn render(units: &[Unit]) -> String {
     let mut out = String::from("## locksmith: migration preview\n\n");
@@ -24,7 +25,11 @@ fn headline(units: &[Unit]) -> String {
     let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     let exclusive = statements
         .iter()
-        .filter(|s| matches!(s.existing_lock, Some((_, LockMode::AccessExclusiveLock))))
+        .filter(|s| {
+            s.existing_lock
+                .as_ref()
+                .is_some_and(|l| l.mode == LockMode::AccessExclusiveLock)
+        })
         .count();
     let rewrites = statements.iter().filter(|s| s.facts.rewrites()).count();
     let mut parts = vec![format!(

@@ -5,7 +5,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
-pub mod preview;
+pub mod plan;
 pub mod sarif;
 pub mod trace;
 
@@ -26,18 +26,7 @@ pub fn describe_action(action: &Action) -> String {
 
 /// "AccessExclusiveLock on users (blocks reads and writes); rewrites table" for a statement.
 pub fn facts_summary(facts: &Facts) -> String {
-    let mut parts: Vec<String> = facts
-        .locks()
-        .iter()
-        .map(|l| {
-            format!(
-                "{} on {} ({})",
-                l.mode.name(),
-                l.relation,
-                l.mode.blocks_description()
-            )
-        })
-        .collect();
+    let mut parts: Vec<String> = facts.locks().iter().map(ToString::to_string).collect();
     if parts.is_empty() {
         parts.push(if facts.modelled() {
             "no table lock".into()

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::Severity;
 use crate::rules;
+use crate::rules::Severity;
 use crate::run::RunResult;
 
 fn level(severity: Severity) -> &'static str {
@@ -33,11 +33,11 @@ pub fn render(result: &RunResult) -> String {
     for file in &result.files {
         for f in &file.findings {
             let (start, end) = file.source.range_positions(&f.span);
-            let rule_index = rules::ALL.iter().position(|r| r.id == f.rule);
+            let rule_index = rules::ALL.iter().position(|r| *r == f.rule);
             let mut text = f.message.clone();
-            if let Some(help) = &f.help {
+            if let Some(help) = f.help(&file.source) {
                 text.push_str("\nhelp: ");
-                text.push_str(help);
+                text.push_str(&help);
             }
             results.push(json!({
                 "ruleId": f.rule,

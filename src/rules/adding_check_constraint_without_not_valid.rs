@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, not_valid_variant};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,25 +7,32 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "ADD CHECK without NOT VALID scans every row under AccessExclusiveLock",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddCheck])
         .map(|action| {
             let (add, name) = not_valid_variant(input, action, "check");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
-            Violation::new(
+            let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+            let advice = Advice::sql(format!(
+                "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
+                 {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+            ))
+            .with_fix(fix, false)
+            .with_alembic(format!(
+                "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
+                 op.create_check_constraint(..., postgresql_not_valid=True)\n  \
+                 op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
+            ));
+            Violation::with(
                 format!(
                     "adding a CHECK constraint scans every existing row while holding {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
-                format!(
-                    "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
-                     {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};\n\
-                     Alembic: op.create_check_constraint(..., postgresql_not_valid=True), then op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")"
-                ),
+                advice,
             )
         })
         .collect()

@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Rewrite,
     summary: "ADD COLUMN whose value must be computed for every row (volatile DEFAULT, serial, identity, stored generated; any DEFAULT before PostgreSQL 11), rewriting the table",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
 const ADD_COLUMN: &[Form] = &[
@@ -17,13 +17,15 @@ const ADD_COLUMN: &[Form] = &[
     Form::AddColumnIdentity,
 ];
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(ADD_COLUMN)
         .filter(|action| action.rewrites)
         .map(|action| {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let column = or_placeholder(&action.column, "column");
+            let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
+            let bare_column = action.column.as_deref().unwrap_or("column");
             let ty = action.column_type.as_ref().map_or("type".into(), ToString::to_string);
             let why = match (action.form, &action.detail) {
                 (Form::AddColumnDefault, _) => format!("before PostgreSQL 11 any DEFAULT is written into every row"),
@@ -32,19 +34,25 @@ fn check(input: &Input) -> Vec<Violation> {
                 (_, Some(detail)) => detail.clone(),
                 _ => "the default is volatile".into(),
             };
-            Violation::new(
+            let plain_type = if ty.contains("serial") { "bigint".to_string() } else { ty };
+            let advice = Advice::sql(format!(
+                "add the column without the per-row value, then fill it in batches:\n  \
+                 ALTER TABLE {table} ADD COLUMN {column} {plain_type};\n  \
+                 ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expression>;  -- new rows only\n  \
+                 UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL;  -- in batches"
+            ))
+            .with_alembic(format!(
+                "add the column without the per-row value, then fill it in batches:\n  \
+                 op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
+                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"<expression>\"))  # new rows only\n  \
+                 op.execute(\"UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL\")  # in batches"
+            ));
+            Violation::with(
                 format!(
                     "adding column {column} rewrites {table} and its indexes while holding {}: {why}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
-                format!(
-                    "add the column without the per-row value, then fill it in batches:\n  \
-                     ALTER TABLE {table} ADD COLUMN {column} {};\n  \
-                     ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expression>;  -- new rows only\n  \
-                     UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL;  -- in batches\n\
-                     Alembic: op.add_column(...) without server_default, op.alter_column(..., server_default=sa.text(\"<expression>\")), then batched op.execute(\"UPDATE ...\")",
-                    if ty.contains("serial") { "bigint".to_string() } else { ty },
-                ),
+                advice,
             )
         })
         .collect()

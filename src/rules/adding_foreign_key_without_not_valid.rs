@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, not_valid_variant};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "ADD FOREIGN KEY without NOT VALID validates every row while both tables are locked against writes",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddForeignKey])
         .map(|action| {
@@ -20,16 +20,23 @@ fn check(input: &Input) -> Vec<Violation> {
             };
             let (add, name) = not_valid_variant(input, action, "fkey");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
-            Violation::new(
+            let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+            let advice = Advice::sql(format!(
+                "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
+                 {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+            ))
+            .with_fix(fix, false)
+            .with_alembic(format!(
+                "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
+                 op.create_foreign_key(..., postgresql_not_valid=True)\n  \
+                 op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
+            ));
+            Violation::with(
                 format!(
                     "adding a foreign key validates every existing row while holding {}{referenced}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
-                format!(
-                    "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
-                     {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};\n\
-                     Alembic: op.create_foreign_key(..., postgresql_not_valid=True), then op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")"
-                ),
+                advice,
             )
         })
         .collect()

@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,30 +7,37 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddColumnNotNull])
         .map(|action| {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let column = or_placeholder(&action.column, "column");
             let ty = action.column_type.as_ref().map_or("type".into(), ToString::to_string);
-            Violation::new(
+            let fix = format!("ALTER TABLE {table} ADD COLUMN {column} {ty} NOT NULL DEFAULT <value>");
+            let advice = Advice::sql(format!(
+                "give the column a constant default (PostgreSQL 11+ stores it without a rewrite):\n  \
+                 {fix};\n\
+                 or add it nullable, backfill it in batches, then see `locksmith rule setting-not-null`"
+            ))
+            .with_fix(fix, true)
+            .with_alembic(format!(
+                "give the column a constant server_default (PostgreSQL 11+ stores it without a rewrite):\n  \
+                 op.add_column(\"{}\", sa.Column(\"{}\", ..., nullable=False, server_default=\"<value>\"))\n\
+                 or add it with nullable=True, backfill it in batches, then see `locksmith rule setting-not-null`",
+                action.relation.as_ref().map_or("", |r| r.name.as_str()),
+                action.column.as_deref().unwrap_or("column"),
+            ));
+            Violation::with(
                 format!(
                     "adding NOT NULL column {column} without a DEFAULT fails as soon as {table} has a row; \
                      it takes {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
-                format!(
-                    "give the column a constant default (PostgreSQL 11+ stores it without a rewrite):\n  \
-                     ALTER TABLE {table} ADD COLUMN {column} {ty} NOT NULL DEFAULT <value>;\n\
-                     or add it nullable, backfill it in batches, then see `locksmith rule setting-not-null`\n\
-                     Alembic: op.add_column(\"{}\", sa.Column(\"{}\", ..., nullable=False, server_default=\"<value>\"))",
-                    action.relation.as_ref().map_or("", |r| r.name.as_str()),
-                    action.column.as_deref().unwrap_or("column"),
-                ),
+                advice,
             )
         })
         .collect()

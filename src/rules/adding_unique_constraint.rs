@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::{Form, quote_ident};
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "ADD UNIQUE / PRIMARY KEY / EXCLUDE builds an index under AccessExclusiveLock",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddUnique, Form::AddPrimaryKey, Form::AddExclude])
         .map(|action| {
@@ -24,7 +24,7 @@ fn check(input: &Input) -> Vec<Violation> {
             };
             let message = format!(
                 "adding a {kind} constraint builds its index while holding {}",
-                lock_phrase(action)
+                action.lock_phrase()
             );
             if action.form == Form::AddExclude {
                 return Violation::new(
@@ -41,17 +41,24 @@ fn check(input: &Input) -> Vec<Violation> {
                 .unwrap_or_else(|| format!("{bare_table}_{column}_{suffix}"));
             let name = quote_ident(&name);
             let index = quote_ident(&format!("{bare_table}_{column}_idx"));
-            Violation::new(
-                message,
-                format!(
-                    "build the unique index concurrently, then attach it (a brief lock):\n  \
-                     CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n  \
-                     ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index};\n\
-                     Alembic: with op.get_context().autocommit_block(): op.create_index(..., unique=True, postgresql_concurrently=True); \
-                     then op.execute(\"ALTER TABLE ... ADD CONSTRAINT ... {kind} USING INDEX ...\")",
-                    quote_ident(column)
-                ),
-            )
+            let fix = format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
+                 ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}",
+                quote_ident(column)
+            );
+            let advice = Advice::sql(format!(
+                "build the unique index concurrently, then attach it (a brief lock):\n  {};",
+                fix.replace('\n', "\n  ")
+            ))
+            .with_fix(fix, false)
+            .with_alembic(format!(
+                "build the unique index concurrently, outside the migration's transaction, then attach it (a brief lock):\n  \
+                 with op.get_context().autocommit_block():\n      \
+                 op.create_index(\"{}\", \"{bare_table}\", [\"{column}\"], unique=True, postgresql_concurrently=True)\n  \
+                 op.execute(\"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}\")",
+                index.trim_matches('"')
+            ));
+            Violation::with(message, advice)
         })
         .collect()
 }

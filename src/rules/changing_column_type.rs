@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Rewrite,
     summary: "ALTER COLUMN ... TYPE that rewrites the table and its indexes",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AlterColumnType, Form::AlterColumnTypeCoercible])
         .filter(|action| action.rewrites)
@@ -22,7 +22,7 @@ fn check(input: &Input) -> Vec<Violation> {
             Violation::new(
                 format!(
                     "changing the type of {column} rewrites {table} and rebuilds its indexes while holding {}{why}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
                 format!(
                     "add a new column, keep both in sync, backfill in batches, then switch over:\n  \

@@ -1,5 +1,6 @@
-use super::{Category, Input, Rule, Violation};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::advice::autocommit_block;
+use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::entry;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +8,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Transaction,
     summary: "CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY (or another statement not allowed in a transaction block) inside one",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     if !input.state.in_transaction {
         return Vec::new();
     }
@@ -21,17 +22,27 @@ fn check(input: &Input) -> Vec<Violation> {
         .filter(|action| !action.in_transaction)
         .take(1)
         .map(|action| {
-            Violation::new(
+            Violation::with(
                 format!(
                     "{} cannot run inside a transaction block; it fails at run time and aborts the migration",
                     entry(action.form).syntax
                 ),
-                "run it outside the transaction: COMMIT before it (and BEGIN again after), or give it a \
-                 migration of its own that is not wrapped in a transaction\n\
-                 Alembic: with op.get_context().autocommit_block(): ...",
+                Advice::sql(
+                    "run it outside the transaction: COMMIT before it (and BEGIN again after), or give it a \
+                 migration of its own that is not wrapped in a transaction",
+                )
+                .with_alembic_call(in_autocommit_block),
             )
         })
         .collect()
+}
+
+/// The Alembic way out: the same call inside an autocommit block.
+fn in_autocommit_block(call: &str) -> String {
+    format!(
+        "Alembic runs the migration inside a transaction; run this operation outside it:\n{}",
+        autocommit_block(call, None)
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 use pg_query::NodeEnum;
 
-use super::{Category, Input, Rule, Violation, deparse_with, lock_phrase};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::advice::autocommit_block;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -9,10 +10,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "CREATE INDEX without CONCURRENTLY on an existing table blocks writes for the whole build",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::CreateIndex])
         .map(|action| {
@@ -22,15 +23,29 @@ fn check(input: &Input) -> Vec<Violation> {
                 }
             })
             .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".into());
-            Violation::new(
-                format!("building an index takes {} for the whole build", lock_phrase(action)),
+            let advice = Advice::sql(format!(
+                "build it concurrently, outside a transaction block:\n  {concurrent};"
+            ))
+            .with_fix(concurrent.clone(), false)
+            .with_alembic_call(concurrently_outside_transaction);
+            Violation::with(
                 format!(
-                    "build it concurrently, outside a transaction block:\n  {concurrent};\n\
-                     Alembic: with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True)"
+                    "building an index takes {} for the whole build",
+                    action.lock_phrase()
                 ),
+                advice,
             )
         })
         .collect()
+}
+
+/// The Alembic way: the same call with `postgresql_concurrently=True`, in an autocommit
+/// block.
+fn concurrently_outside_transaction(call: &str) -> String {
+    format!(
+        "build it concurrently, outside the migration's transaction:\n{}",
+        autocommit_block(call, Some("postgresql_concurrently=True"))
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     category: Category::Compatibility,
     summary: "DROP COLUMN breaks application code still reading or writing the column during the deploy",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::DropColumn])
         .map(|action| {
@@ -18,7 +18,7 @@ fn check(input: &Input) -> Vec<Violation> {
             Violation::new(
                 format!(
                     "dropping column {column} breaks running application code that still reads or writes it; it takes {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
                 "first deploy code that no longer uses the column (for ORMs, also remove it from the \
                  model so it is not selected), then drop it in a later migration",

@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Category, Check, Rule, StatementView, Violation};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     category: Category::Compatibility,
     summary: "DROP TABLE breaks application code still using the table during the deploy",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::DropTable])
         .map(|action| {
@@ -18,7 +18,7 @@ fn check(input: &Input) -> Vec<Violation> {
             Violation::new(
                 format!(
                     "dropping {table} breaks running application code that still uses it, and its data is gone; it takes {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
                 "first deploy code that no longer uses the table, then drop it in a later migration \
                  (keep a backup or rename it aside first if the data may be needed)",

@@ -1,33 +1,40 @@
-use super::{Category, Input, Rule, Violation};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
     id: "missing-lock-timeout",
     severity: Severity::Warning,
     category: Category::Locking,
     summary: "a statement that takes a lock blocking writes on an existing table, with no SET lock_timeout before it",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
 /// Reported once per migration, at the first statement that needs the timeout: one
 /// `SET lock_timeout` at the top fixes them all.
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     if input.state.lock_timeout_set || input.state.unguarded_blocking_statements > 0 {
         return Vec::new();
     }
-    let Some((relation, lock)) = input.state.blocking_lock_on_existing(input.facts) else {
+    let Some(lock) = input.state.blocking_lock_on_existing(input.facts) else {
         return Vec::new();
     };
-    vec![Violation::new(
-        format!(
-            "{} on {relation} ({}) is requested with no lock_timeout: while it waits behind a long \
-             query, every query on {relation} queues behind it",
-            lock.name(),
-            lock.blocks_description()
-        ),
+    let relation = &lock.relation;
+    let advice = Advice::sql(
         "set a lock timeout at the start of the migration and retry on timeout:\n  \
-         SET lock_timeout = '2s';\n\
-         Alembic: op.execute(\"SET lock_timeout = '2s'\") at the start of upgrade(), or in env.py",
+         SET lock_timeout = '2s';",
+    )
+    .with_fix(format!("SET lock_timeout = '2s';\n{}", input.sql), false)
+    .with_alembic(
+        "set a lock timeout before the first locking operation and retry on timeout:\n  \
+         op.execute(\"SET lock_timeout = '2s'\")  # at the start of upgrade()\n\
+         or once for every migration in env.py, before context.run_migrations()",
+    );
+    vec![Violation::with(
+        format!(
+            "{lock} is requested with no lock_timeout: while it waits behind a long \
+             query, every query on {relation} queues behind it"
+        ),
+        advice,
     )]
 }
 
@@ -60,11 +67,11 @@ mod tests {
     fn reported_once_per_file() {
         let sql = "ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;";
         let source = crate::source::SourceFile::new("m.sql", sql);
-        let report = crate::lint::lint_source(source, &crate::config::Config::default());
+        let report = crate::lint::lint_sql(source, &crate::config::Config::default());
         let count = report
             .findings
             .iter()
-            .filter(|f| f.rule == "missing-lock-timeout")
+            .filter(|f| f.rule.id == "missing-lock-timeout")
             .count();
         assert_eq!(count, 1);
     }

@@ -6,8 +6,9 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::facts::{Action, Facts};
+use crate::alembic::graph::RevisionGraph;
+use crate::alembic::revision::RevisionFile;
+use crate::facts::{Action, Facts, RelationLock};
 use crate::state::FileState;
 
 mod adding_check_constraint_without_not_valid;
@@ -15,6 +16,7 @@ mod adding_column_with_volatile_default;
 mod adding_foreign_key_without_not_valid;
 mod adding_not_null_column;
 mod adding_unique_constraint;
+mod advice;
 mod alembic_broken_revision;
 mod alembic_empty_downgrade;
 mod alembic_multiple_heads;
@@ -28,7 +30,11 @@ mod missing_lock_timeout;
 mod renaming_column;
 mod renaming_table;
 mod setting_not_null;
+mod severity;
 mod unrenderable_operation;
+
+pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use severity::Severity;
 
 /// What a rule is about; shown by `locksmith rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -44,17 +50,54 @@ pub enum Category {
     Alembic,
 }
 
+#[derive(Debug)]
 pub struct Rule {
     pub id: &'static str,
     pub severity: Severity,
     pub category: Category,
     pub summary: &'static str,
-    /// `None` for rules the engine reports itself (syntax errors, unused suppressions).
-    pub check: Option<fn(&Input) -> Vec<Violation>>,
+    pub check: Check,
 }
 
-/// Everything a rule may look at for one statement.
-pub struct Input<'a> {
+/// Rules are identities: two references are the same rule when their ids are.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Rule {}
+
+/// A rule is shown and serialized as its id.
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id)
+    }
+}
+
+/// What a rule inspects, with its check. The engine calls each kind where it applies: a
+/// statement check once per statement, a transaction check once per transaction block, a
+/// file check once per file (or rendered revision function), a revision check once per
+/// Alembic revision file, a graph check once per Alembic project.
+#[derive(Debug)]
+pub enum Check {
+    Statement(fn(&StatementView) -> Vec<Violation>),
+    Transaction(fn(&TransactionView) -> Vec<Violation>),
+    File(fn(&FileView) -> Vec<Violation>),
+    Revision(fn(&RevisionView) -> Vec<Violation>),
+    Graph(fn(&RevisionGraph) -> Vec<GraphViolation>),
+    /// Reported by the engine itself (syntax errors, unused suppressions).
+    Engine,
+}
+
+/// What a statement check sees: one statement, its facts and the file's state before it.
+pub struct StatementView<'a> {
     /// The statement's SQL text.
     pub sql: &'a str,
     pub node: &'a NodeEnum,
@@ -63,7 +106,7 @@ pub struct Input<'a> {
     pub state: &'a FileState,
 }
 
-impl Input<'_> {
+impl StatementView<'_> {
     /// Actions on tables that existed before this migration (rules about "an existing
     /// table" skip tables created earlier in the same file).
     pub fn existing<'s>(
@@ -76,22 +119,106 @@ impl Input<'_> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One statement as transaction and file checks see it, after the file was walked.
+pub struct CheckedStatement<'a> {
+    pub sql: &'a str,
+    pub node: &'a NodeEnum,
+    pub facts: &'a Facts,
+    /// It ran inside a transaction block (explicit or assumed).
+    pub in_transaction: bool,
+    /// The transaction block it belongs to (`BEGIN` and `COMMIT` included), numbered from 0
+    /// in file order; `None` outside any.
+    pub transaction: Option<usize>,
+    /// The strongest write-blocking lock it takes on a table that existed before the file.
+    pub existing_lock: Option<RelationLock>,
+}
+
+/// What a file check sees: every statement of the file, and the state after the last.
+pub struct FileView<'a> {
+    pub statements: &'a [CheckedStatement<'a>],
+    pub state: &'a FileState,
+}
+
+impl<'a> FileView<'a> {
+    /// The transaction blocks, each as (index of its first statement, its statements).
+    pub fn transactions(&self) -> Vec<(usize, &'a [CheckedStatement<'a>])> {
+        let mut blocks = Vec::new();
+        let mut start = 0;
+        while start < self.statements.len() {
+            let Some(id) = self.statements[start].transaction else {
+                start += 1;
+                continue;
+            };
+            let len = self.statements[start..]
+                .iter()
+                .take_while(|s| s.transaction == Some(id))
+                .count();
+            blocks.push((start, &self.statements[start..start + len]));
+            start += len;
+        }
+        blocks
+    }
+}
+
+/// What a transaction check sees: the statements of one transaction block, in order.
+pub struct TransactionView<'a> {
+    pub statements: &'a [CheckedStatement<'a>],
+}
+
+/// What a revision check sees: one Alembic revision file as rendered.
+pub struct RevisionView<'a> {
+    pub revision: &'a RevisionFile,
+    /// The functions being linted: upgrade(), and downgrade() when asked for.
+    pub downgrade: bool,
+}
+
+/// A rule's finding before the engine places it.
+#[derive(Debug, Clone)]
 pub struct Violation {
+    /// Lowercase, no trailing period: what happens, the lock and what it blocks.
     pub message: String,
-    pub help: Option<String>,
-    /// Narrower span relative to the statement start; `None` underlines the statement.
+    pub advice: Advice,
+    /// Statement and file checks: a narrower span relative to the statement (`None`
+    /// underlines the statement). Revision checks: the span in the revision file.
     pub span: Option<Range<usize>>,
+    /// Transaction and file checks: the statement it concerns, an index into the view's
+    /// statements. Statement checks leave it `None` (the statement checked).
+    pub statement: Option<usize>,
 }
 
 impl Violation {
+    /// A finding whose advice is one text for every kind of source.
     pub fn new(message: impl Into<String>, help: impl Into<String>) -> Violation {
+        Violation::with(message, Advice::sql(help))
+    }
+
+    pub fn with(message: impl Into<String>, advice: Advice) -> Violation {
         Violation {
             message: message.into(),
-            help: Some(help.into()),
+            advice,
             span: None,
+            statement: None,
         }
     }
+
+    pub fn at_statement(mut self, index: usize) -> Violation {
+        self.statement = Some(index);
+        self
+    }
+
+    pub fn at_span(mut self, span: Range<usize>) -> Violation {
+        self.span = Some(span);
+        self
+    }
+}
+
+/// A finding of a graph check: on a revision file, at a line.
+#[derive(Debug, Clone)]
+pub struct GraphViolation {
+    pub file: std::path::PathBuf,
+    pub line: usize,
+    pub message: String,
+    pub advice: Advice,
 }
 
 pub static SYNTAX_ERROR: Rule = Rule {
@@ -99,7 +226,7 @@ pub static SYNTAX_ERROR: Rule = Rule {
     severity: Severity::Error,
     category: Category::Syntax,
     summary: "a statement PostgreSQL's parser rejects",
-    check: None,
+    check: Check::Engine,
 };
 
 pub static UNUSED_SUPPRESSION: Rule = Rule {
@@ -107,7 +234,7 @@ pub static UNUSED_SUPPRESSION: Rule = Rule {
     severity: Severity::Warning,
     category: Category::Meta,
     summary: "a locksmith:ignore comment that suppresses nothing",
-    check: None,
+    check: Check::Engine,
 };
 
 /// Every rule, in the order `locksmith rules` lists them.
@@ -135,25 +262,8 @@ pub static ALL: &[&Rule] = &[
     &alembic_empty_downgrade::RULE,
 ];
 
-pub use alembic_broken_revision::RULE as ALEMBIC_BROKEN_REVISION;
-pub use alembic_empty_downgrade::RULE as ALEMBIC_EMPTY_DOWNGRADE;
-pub use alembic_multiple_heads::RULE as ALEMBIC_MULTIPLE_HEADS;
-pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
-
 pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
-}
-
-/// Lock, what it blocks and on which relation, as messages say it:
-/// "AccessExclusiveLock on users (blocks reads and writes)".
-pub fn lock_phrase(action: &Action) -> String {
-    match (&action.lock, &action.relation) {
-        (Some(lock), Some(rel)) => {
-            format!("{} on {rel} ({})", lock.name(), lock.blocks_description())
-        }
-        (Some(lock), None) => format!("{} ({})", lock.name(), lock.blocks_description()),
-        _ => "no table lock".into(),
-    }
 }
 
 /// The statement re-printed by PostgreSQL's deparser after `edit`, for help texts.
@@ -182,8 +292,8 @@ pub mod cases {
 
     pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {
         let source = crate::source::SourceFile::new("case.sql", sql);
-        let report = crate::lint::lint_source(source, config);
-        let mut ids: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+        let report = crate::lint::lint_sql(source, config);
+        let mut ids: Vec<&str> = report.findings.iter().map(|f| f.rule.id).collect();
         ids.sort();
         ids.dedup();
         ids
@@ -210,7 +320,7 @@ pub mod cases {
 /// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID
 /// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL
 /// and the quoted name.
-pub fn not_valid_variant(input: &Input, action: &Action, suffix: &str) -> (String, String) {
+pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -> (String, String) {
     let name = action.constraint.clone().unwrap_or_else(|| {
         format!(
             "{}_{}_{suffix}",

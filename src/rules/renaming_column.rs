@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     category: Category::Compatibility,
     summary: "RENAME COLUMN breaks application code still using the old name during the deploy",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::RenameColumn])
         .map(|action| {
@@ -18,7 +18,7 @@ fn check(input: &Input) -> Vec<Violation> {
             Violation::new(
                 format!(
                     "renaming column {column} breaks running application code that still uses the old name; it takes {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
                 "expand and contract: add the new column, write to both, backfill, move readers, \
                  then drop the old column in a later release (or expose the new name through a view)",

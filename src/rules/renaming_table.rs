@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Category, Check, Rule, StatementView, Violation};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     category: Category::Compatibility,
     summary: "RENAME TO on a table breaks application code still using the old name during the deploy",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::RenameTable])
         .map(|action| {
@@ -18,7 +18,7 @@ fn check(input: &Input) -> Vec<Violation> {
             Violation::new(
                 format!(
                     "renaming {table} breaks running application code that still uses the old name; it takes {}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
                 "rename in two releases: rename the table and create a view with the old name \
                  (CREATE VIEW old_name AS SELECT * FROM new_name) so old code keeps working, \

@@ -1,5 +1,5 @@
-use super::{Category, Input, Rule, Violation, lock_phrase, or_placeholder};
-use crate::diagnostic::Severity;
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -7,10 +7,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     category: Category::Locking,
     summary: "ALTER COLUMN ... SET NOT NULL scans the whole table under AccessExclusiveLock",
-    check: Some(check),
+    check: Check::Statement(check),
 };
 
-fn check(input: &Input) -> Vec<Violation> {
+fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::SetNotNull, Form::SetNotNullWithValidatedCheck])
         .filter(|action| action.scans)
@@ -18,28 +18,33 @@ fn check(input: &Input) -> Vec<Violation> {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let column = or_placeholder(&action.column, "column");
             let bare = action.column.as_deref().unwrap_or("column");
-            let check_name = crate::facts::quote_ident(&format!(
-                "{}_{bare}_not_null",
-                action.relation.as_ref().map_or("t", |r| r.name.as_str())
-            ));
+            let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
+            let check_bare = format!("{bare_table}_{bare}_not_null");
+            let check_name = crate::facts::quote_ident(&check_bare);
             let pre12 = if input.state.version < 12 {
                 " (before PostgreSQL 12 even a validated CHECK does not avoid the scan)"
             } else {
                 ""
             };
-            Violation::new(
+            Violation::with(
                 format!(
                     "setting {column} NOT NULL scans all of {table} while holding {}{pre12}",
-                    lock_phrase(action)
+                    action.lock_phrase()
                 ),
-                format!(
+                Advice::sql(format!(
                     "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
                      ALTER TABLE {table} ADD CONSTRAINT {check_name} CHECK ({column} IS NOT NULL) NOT VALID;\n  \
                      ALTER TABLE {table} VALIDATE CONSTRAINT {check_name};  -- separate transaction; reads and writes continue\n  \
                      ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n  \
-                     ALTER TABLE {table} DROP CONSTRAINT {check_name};\n\
-                     Alembic: op.create_check_constraint(..., postgresql_not_valid=True), op.execute(\"ALTER TABLE ... VALIDATE CONSTRAINT ...\"), op.alter_column(..., nullable=False)"
-                ),
+                     ALTER TABLE {table} DROP CONSTRAINT {check_name};"
+                ))
+                .with_alembic(format!(
+                    "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
+                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", \"{column} IS NOT NULL\", postgresql_not_valid=True)\n  \
+                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check_name}\")  # in the next revision\n  \
+                     op.alter_column(\"{bare_table}\", \"{bare}\", nullable=False)\n  \
+                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")"
+                )),
             )
         })
         .collect()

@@ -26,7 +26,6 @@
 //! mode an earlier statement already holds on that relation; when the model's mode is one
 //! of those, the comparison says "already held" instead of claiming a mismatch.
 
-pub mod cli;
 pub mod db;
 
 use std::collections::{BTreeMap, BTreeSet};

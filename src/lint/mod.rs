@@ -1,13 +1,18 @@
-//! The per-file pipeline: parse → facts (with context threaded in order) → rules →
-//! suppressions. Output is plain data for the reporters.
+//! The engine: runs the rules over what the front-ends produce. For SQL: parse → facts
+//! (with the file state threaded through in order) → statement, transaction and file
+//! checks → suppressions ([`lint_sql`]). For Alembic projects ([`alembic`]): the same over
+//! each revision's rendered SQL, mapped back to the Python, plus revision and graph checks.
+//! Output is plain data for the reporters.
+
+pub mod alembic;
 
 use std::ops::Range;
 
 use crate::config::Config;
 use crate::diagnostic::Finding;
-use crate::facts::{self, Facts, LockMode, Relation};
-use crate::parse;
-use crate::rules::{self, Input};
+use crate::facts::{self, Facts, RelationLock};
+use crate::parse::{self, Statement};
+use crate::rules::{self, CheckedStatement, FileView, StatementView, TransactionView, Violation};
 use crate::source::SourceFile;
 use crate::state::FileState;
 use crate::suppress;
@@ -19,9 +24,12 @@ pub struct StatementReport {
     pub facts: Facts,
     /// Whether it ran inside a transaction block (explicit or assumed).
     pub in_transaction: bool,
+    /// The transaction block it belongs to (its `BEGIN` and `COMMIT` included), numbered
+    /// from 0 in file order.
+    pub transaction: Option<usize>,
     /// The strongest write-blocking lock it takes on a table that existed before the
     /// migration (tables created earlier in the file do not count).
-    pub existing_lock: Option<(Relation, LockMode)>,
+    pub existing_lock: Option<RelationLock>,
     /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
     /// points at the Python call that produced it.
     pub sql: Option<String>,
@@ -44,50 +52,88 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
 }
 
-pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
+/// Lints one SQL source: every enabled statement, transaction and file check, syntax
+/// errors and suppressions.
+pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
     let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
     let mut statements = Vec::with_capacity(parsed.statements.len());
     let mut findings = Vec::new();
-    let active: Vec<_> = rules::ALL
-        .iter()
-        .filter_map(|rule| Some((rule, config.severity_of(rule)?, rule.check?)))
-        .collect();
+    let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
+    let mut statement_checks = Vec::new();
+    let mut transaction_checks = Vec::new();
+    let mut file_checks = Vec::new();
+    for (rule, severity) in rules::ALL.iter().filter_map(enabled) {
+        match rule.check {
+            rules::Check::Statement(check) => statement_checks.push((rule, severity, check)),
+            rules::Check::Transaction(check) => transaction_checks.push((rule, severity, check)),
+            rules::Check::File(check) => file_checks.push((rule, severity, check)),
+            _ => {}
+        }
+    }
 
     for (index, stmt) in parsed.statements.iter().enumerate() {
         let facts = facts::analyze(&stmt.node, &state);
-        let input = Input {
+        let view = StatementView {
             sql: &source.text[stmt.span.clone()],
             node: &stmt.node,
             facts: &facts,
             state: &state,
         };
-        for (rule, severity, check) in &active {
-            for violation in check(&input) {
-                let span = match violation.span {
-                    Some(sub) => stmt.span.start + sub.start..stmt.span.start + sub.end,
-                    None => stmt.span.clone(),
-                };
-                findings.push(Finding {
-                    rule: rule.id,
-                    severity: *severity,
-                    message: violation.message,
-                    help: violation.help,
-                    span,
-                    statement: Some(index),
-                });
+        for (rule, severity, check) in &statement_checks {
+            for violation in check(&view) {
+                findings.push(place(rule, *severity, violation, &parsed.statements, index));
             }
         }
         let in_transaction = state.in_transaction;
         let existing_lock = state.blocking_lock_on_existing(&facts);
         state.record(&stmt.node, &facts);
+        // BEGIN belongs to the block it opens, COMMIT to the one it closes.
+        let transaction = (in_transaction || state.in_transaction)
+            .then(|| state.transactions_started.saturating_sub(1));
         statements.push(StatementReport {
             span: stmt.span.clone(),
             facts,
             in_transaction,
+            transaction,
             existing_lock,
             sql: None,
         });
+    }
+
+    if !transaction_checks.is_empty() || !file_checks.is_empty() {
+        let checked: Vec<CheckedStatement> = parsed
+            .statements
+            .iter()
+            .zip(&statements)
+            .map(|(stmt, report)| CheckedStatement {
+                sql: &source.text[stmt.span.clone()],
+                node: &stmt.node,
+                facts: &report.facts,
+                in_transaction: report.in_transaction,
+                transaction: report.transaction,
+                existing_lock: report.existing_lock.clone(),
+            })
+            .collect();
+        let file = FileView {
+            statements: &checked,
+            state: &state,
+        };
+        for (first, block) in file.transactions() {
+            let view = TransactionView { statements: block };
+            for (rule, severity, check) in &transaction_checks {
+                for violation in check(&view) {
+                    let index = first + violation.statement.unwrap_or(0);
+                    findings.push(place(rule, *severity, violation, &parsed.statements, index));
+                }
+            }
+        }
+        for (rule, severity, check) in &file_checks {
+            for violation in check(&file) {
+                let index = violation.statement.unwrap_or(0);
+                findings.push(place(rule, *severity, violation, &parsed.statements, index));
+            }
+        }
     }
 
     if let Some(severity) = config.severity_of(&rules::SYNTAX_ERROR) {
@@ -96,10 +142,12 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
                 .find(|c: char| c.is_whitespace() || c == ';')
                 .map_or(source.text.len(), |i| error.offset + i.max(1));
             findings.push(Finding {
-                rule: rules::SYNTAX_ERROR.id,
+                rule: &rules::SYNTAX_ERROR,
                 severity,
                 message: error.message.clone(),
-                help: Some("fix the statement; the statements around it were still checked".into()),
+                advice: rules::Advice::sql(
+                    "fix the statement; the statements around it were still checked",
+                ),
                 span: error.offset..end.min(source.text.len()).max(error.offset),
                 statement: None,
             });
@@ -114,6 +162,30 @@ pub fn lint_source(source: SourceFile, config: &Config) -> FileReport {
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
     report
+}
+
+/// A violation on statement `index`, placed in the source.
+fn place(
+    rule: &'static rules::Rule,
+    severity: rules::Severity,
+    violation: Violation,
+    statements: &[Statement],
+    index: usize,
+) -> Finding {
+    let index = index.min(statements.len().saturating_sub(1));
+    let statement = &statements[index].span;
+    let span = match violation.span {
+        Some(sub) => statement.start + sub.start..statement.start + sub.end,
+        None => statement.clone(),
+    };
+    Finding {
+        rule,
+        severity,
+        message: violation.message,
+        advice: violation.advice,
+        span,
+        statement: Some(index),
+    }
 }
 
 /// The last step for any source: apply the `locksmith:ignore` comments among `comments`
@@ -131,7 +203,7 @@ pub fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Confi
     );
     report
         .findings
-        .sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
+        .sort_by(|a, b| (a.span.start, a.rule.id).cmp(&(b.span.start, b.rule.id)));
 }
 
 #[cfg(test)]
@@ -139,11 +211,11 @@ mod tests {
     use super::*;
 
     fn ids(sql: &str) -> Vec<(&'static str, usize)> {
-        let report = lint_source(SourceFile::new("t.sql", sql), &Config::default());
+        let report = lint_sql(SourceFile::new("t.sql", sql), &Config::default());
         report
             .findings
             .iter()
-            .map(|f| (f.rule, report.source.position(f.span.start).line))
+            .map(|f| (f.rule.id, report.source.position(f.span.start).line))
             .collect()
     }
 

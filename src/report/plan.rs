@@ -4,9 +4,10 @@
 use owo_colors::{OwoColorize, Style};
 use pg_query::protobuf::{KeywordKind, Token};
 
-use crate::diagnostic::{Finding, Severity};
-use crate::preview::Unit;
+use crate::diagnostic::Finding;
+use crate::plan::Unit;
 use crate::report::facts_summary;
+use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PreviewStyle {
@@ -138,7 +139,7 @@ fn statement_notes(
     if findings.is_empty() {
         notes.push((format!("-- ok: {summary}"), None));
     } else {
-        let mut rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        let mut rules: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
         rules.dedup();
         notes.push((format!("-- {summary}; [{}]", rules.join(", ")), worst));
         notes.extend(findings.iter().map(|f| finding_note(f)));

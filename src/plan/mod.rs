@@ -1,7 +1,7 @@
-//! `locksmith sql`: the migrations under a path as the ordered units of SQL a deploy runs,
-//! each linted by the core pipeline so reporters can annotate every statement.
+//! `locksmith sql`: the deploy plan, i.e. the migrations under a path as the ordered units
+//! of SQL a deploy runs (Alembic's offline script, or `.sql` files in their tool's order),
+//! each linted by the engine so reporters can annotate every statement.
 
-pub mod alembic;
 pub mod order;
 
 use std::ops::Range;
@@ -9,11 +9,13 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::alembic::offline::{RevisionRange, ScriptUnit, offline_script};
+use crate::alembic::{self, project::find_project};
 use crate::config::Config;
 use crate::discover::{self, Input};
-use crate::lint::{FileReport, lint_source};
-use crate::run::{RunError, read_input};
-use crate::source::SourceFile;
+use crate::lint::{self, FileReport, lint_sql};
+use crate::run::read_input;
+use crate::source::{InputError, SourceFile};
 
 use order::{Kind, classify, section, upgrade_order};
 
@@ -35,25 +37,31 @@ pub struct Unit {
 }
 
 #[derive(Debug, Default)]
-pub struct Preview {
+pub struct Plan {
     pub units: Vec<Unit>,
-    pub errors: Vec<RunError>,
+    pub errors: Vec<InputError>,
 }
 
 /// The migrations under `paths`: Alembic projects as Alembic's offline script for the
 /// range, `.sql` migrations in their tool's order (reversed, down files only, for a
 /// downgrade). A path naming a `.sql` file is always included as given.
-pub fn sql_preview(paths: &[String], range: &alembic::Range, config: &Config) -> Preview {
+pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> Plan {
     let downgrade = range.downgrade;
-    let mut preview = Preview::default();
+    let mut preview = Plan::default();
     let mut inputs = Vec::new();
     for path in paths {
-        match crate::alembic::project::find_project(Path::new(path)) {
+        match find_project(Path::new(path)) {
             Ok(Some(project)) => {
                 let single_file = Path::new(path).is_file();
-                let part = alembic::alembic_preview(&project, range, single_file, config);
-                preview.units.extend(part.units);
-                preview.errors.extend(part.errors);
+                let loaded = alembic::load_project(&project, |_| false);
+                let script = offline_script(&loaded, range, single_file);
+                preview.units.extend(
+                    script
+                        .units
+                        .into_iter()
+                        .map(|unit| alembic_unit(unit, config)),
+                );
+                preview.errors.extend(script.errors);
                 continue;
             }
             Ok(None) => {}
@@ -65,13 +73,13 @@ pub fn sql_preview(paths: &[String], range: &alembic::Range, config: &Config) ->
         let (mut found, errors) = discover::discover(std::slice::from_ref(path), config);
         preview
             .errors
-            .extend(errors.into_iter().map(RunError::from));
+            .extend(errors.into_iter().map(InputError::from));
         if Path::new(path).is_dir() {
             found = in_tool_order(found, downgrade);
         }
         inputs.extend(found);
     }
-    let outcomes: Vec<Result<Option<Unit>, RunError>> = inputs
+    let outcomes: Vec<Result<Option<Unit>, InputError>> = inputs
         .par_iter()
         .map(|input| unit_of(input, downgrade, config))
         .collect();
@@ -83,6 +91,18 @@ pub fn sql_preview(paths: &[String], range: &alembic::Range, config: &Config) ->
         }
     }
     preview
+}
+
+/// A piece of Alembic's offline script, linted as Alembic runs it.
+fn alembic_unit(unit: ScriptUnit, config: &Config) -> Unit {
+    let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, config);
+    Unit {
+        heading: unit.heading,
+        file: unit.file,
+        message: unit.message,
+        range: 0..report.source.text.len(),
+        report,
+    }
 }
 
 fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
@@ -118,7 +138,7 @@ fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
     kept
 }
 
-fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, RunError> {
+fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, InputError> {
     let source = read_input(input)?;
     let file_name = match input {
         Input::File(path) => path.file_name().map(|n| n.to_string_lossy().into_owned()),
@@ -136,7 +156,7 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
     };
     let text = blank_outside(&source.text, &range);
     let name = source.name.clone();
-    let report = lint_source(SourceFile::new(name.clone(), text), config);
+    let report = lint_sql(SourceFile::new(name.clone(), text), config);
     Ok(Some(Unit {
         heading: name.clone(),
         file: name,

@@ -1,90 +1,103 @@
-//! `locksmith sql` for Alembic: the offline script Alembic would print for a revision
-//! range (`BEGIN;`, the `alembic_version` table when starting from base, `-- Running
-//! upgrade A -> B` per revision with its statements and version bookkeeping, `COMMIT;`; one
-//! transaction per migration when env.py sets `transaction_per_migration`), or one
-//! revision file's own SQL.
+//! Alembic's offline SQL (`alembic upgrade --sql`), as text: a revision function's
+//! statements with the Python span each came from ([`function_sql`]), and the whole script
+//! for a revision range ([`offline_script`]): `BEGIN;`, the `alembic_version` table when
+//! starting from base, `-- Running upgrade A -> B` per revision with its statements and
+//! version bookkeeping, `COMMIT;` (one transaction per migration when env.py sets
+//! `transaction_per_migration`), or one revision file's own SQL.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::ops::Range;
 
-use crate::alembic::graph::{self, RevisionNode};
-use rayon::prelude::*;
-
-use crate::alembic::project::AlembicProject;
-use crate::alembic::render::render_revision;
-use crate::alembic::revision::RevisionFile;
-use crate::config::Config;
-use crate::discover::Input;
-use crate::lint::lint_source;
-use crate::run::{RunError, read_input};
-use crate::source::SourceFile;
-
-use super::{Preview, Unit};
+use super::graph;
+use super::load::LoadedProject;
+use super::revision::{RenderedFunction, RevisionFile};
+use crate::source::InputError;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)";
 
-/// The revision range to preview.
+/// A revision range, as `locksmith sql --from/--to [--downgrade]` names it.
 #[derive(Debug, Clone, Default)]
-pub struct Range {
+pub struct RevisionRange {
     pub from: Option<String>,
     pub to: Option<String>,
     pub downgrade: bool,
 }
 
-/// `single_file`: the user named one revision file, whose own SQL is printed without the
-/// version bookkeeping of a range.
-pub fn alembic_preview(
-    project: &AlembicProject,
-    range: &Range,
-    single_file: bool,
-    config: &Config,
-) -> Preview {
-    let mut preview = Preview::default();
-    // Rendering is all the preview needs: each unit's SQL is linted once, below.
-    let outcomes: Vec<Result<(String, RevisionFile), RunError>> = project
-        .revision_files
-        .par_iter()
-        .map(|path| {
-            let source = read_input(&Input::File(path.clone()))?;
-            let revision = render_revision(&source.text).map_err(|e| RunError {
-                line: Some(source.position(e.offset.min(source.text.len())).line),
-                file: source.name.clone(),
-                message: format!("invalid Python: {}", e.message),
-            })?;
-            Ok((source.name, revision))
-        })
-        .collect();
-    let mut rendered = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(pair) => rendered.push(pair),
-            // Not placed in the graph: said, and the rest is still previewed.
-            Err(error) => preview.errors.push(error),
-        }
+/// SQL rendered from a revision, with the Python span each statement came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderedSql {
+    pub text: String,
+    /// (span in `text`, span of the `op` call in the revision file), one per statement.
+    pub origins: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl RenderedSql {
+    fn push_statement(&mut self, sql: &str, origin: Range<usize>) {
+        let start = self.text.len();
+        self.text.push_str(sql.trim_end());
+        self.origins.push((start..self.text.len(), origin));
+        self.text.push_str(";\n\n");
     }
+}
+
+/// A function's statements as Alembic offline mode prints them, autocommit blocks'
+/// `COMMIT`/`BEGIN` included.
+pub fn function_sql(function: Option<&RenderedFunction>) -> RenderedSql {
+    let mut sql = RenderedSql::default();
+    for (statement, origin) in function
+        .map(RenderedFunction::offline_sql)
+        .unwrap_or_default()
+    {
+        sql.push_statement(&statement, origin);
+    }
+    sql
+}
+
+/// One piece of the offline script: the preamble, one revision step, or the closing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptUnit {
+    /// The comment that heads it (`Running upgrade A -> B`, or the file name); empty for
+    /// the preamble and the closing.
+    pub heading: String,
+    /// The revision file, as shown to the user; empty for the preamble and the closing.
+    pub file: String,
+    /// The revision's message.
+    pub message: Option<String>,
+    pub sql: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Script {
+    pub units: Vec<ScriptUnit>,
+    pub errors: Vec<InputError>,
+}
+
+/// The offline script for `range`. `single_file`: the user named one revision file, whose
+/// own SQL is given without the version bookkeeping of a range.
+pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file: bool) -> Script {
+    let mut script = Script::default();
+    // Files that are not valid Python are not placed in the graph: said, and the rest is
+    // still previewed.
+    script.errors.extend(loaded.unreadable.iter().cloned());
+    script
+        .errors
+        .extend(loaded.revisions.iter().filter_map(|r| r.python_error()));
+    let rendered: Vec<(&str, &RevisionFile)> = loaded
+        .revisions
+        .iter()
+        .filter_map(|r| Some((r.source.name.as_str(), r.rendered.as_ref().ok()?)))
+        .collect();
 
     if single_file {
         if let Some((name, revision)) = rendered.first() {
-            preview
+            script
                 .units
-                .push(revision_unit(name, revision, range.downgrade, None, config));
+                .push(revision_unit(name, revision, range.downgrade, None));
         }
-        return preview;
+        return script;
     }
 
-    let nodes: Vec<RevisionNode> = rendered
-        .iter()
-        .map(|(name, r)| RevisionNode {
-            file: PathBuf::from(name),
-            revision: r.revision.clone(),
-            down_revision: r.down_revision.clone(),
-            branch_labels: r.branch_labels.clone(),
-            depends_on: r.depends_on.clone(),
-            message: r.message.clone(),
-            ..Default::default()
-        })
-        .collect();
-    let graph = graph::build(nodes);
+    let graph = loaded.graph();
     // Where the range starts: None is base.
     let start = if range.downgrade {
         Some(range.from.as_deref().unwrap_or("heads"))
@@ -100,17 +113,17 @@ pub fn alembic_preview(
     let path: Vec<String> = match path {
         Ok(nodes) => nodes.iter().filter_map(|n| n.revision.clone()).collect(),
         Err(error) => {
-            preview.errors.push(RunError {
-                file: project.root.display().to_string(),
+            script.errors.push(InputError {
+                file: loaded.root.display().to_string(),
                 line: None,
                 message: error.to_string(),
             });
-            return preview;
+            return script;
         }
     };
     let by_id: BTreeMap<&str, (&str, &RevisionFile)> = rendered
         .iter()
-        .filter_map(|(name, r)| Some((r.revision.as_deref()?, (name.as_str(), r))))
+        .filter_map(|(name, r)| Some((r.revision.as_deref()?, (*name, *r))))
         .collect();
 
     // The heads before the first step: the start of the range.
@@ -118,7 +131,7 @@ pub fn alembic_preview(
         Some(Ok(graph::Resolved::Revisions(ids))) => ids,
         _ => Vec::new(),
     };
-    let per_migration = project.transaction_per_migration;
+    let per_migration = loaded.transaction_per_migration;
     let starts_at_base = !range.downgrade && heads.is_empty();
     let mut preamble = String::new();
     if !per_migration {
@@ -128,53 +141,33 @@ pub fn alembic_preview(
         preamble.push_str(&format!("{CREATE_VERSION_TABLE};\n\n"));
     }
     if !preamble.is_empty() {
-        preview.units.push(bookkeeping_unit(&preamble, config));
+        script.units.push(bookkeeping_unit(preamble));
     }
     for id in &path {
         let Some((name, revision)) = by_id.get(id.as_str()) else {
             continue;
         };
         let (bookkeeping, marker) = version_step(revision, &mut heads, range.downgrade);
-        let mut unit = revision_unit(name, revision, range.downgrade, Some(&bookkeeping), config);
+        let mut unit = revision_unit(name, revision, range.downgrade, Some(&bookkeeping));
         unit.heading = marker;
         if per_migration {
-            let text = format!("BEGIN;\n\n{}COMMIT;\n\n", &unit.report.source.text);
-            unit.report = lint_source(
-                SourceFile::new(unit.file.clone(), text),
-                &in_transaction(config),
-            );
-            unit.range = 0..unit.report.source.text.len();
+            unit.sql = format!("BEGIN;\n\n{}COMMIT;\n\n", unit.sql);
         }
-        preview.units.push(unit);
+        script.units.push(unit);
     }
     // Like Alembic, a downgrade to base leaves the (empty) alembic_version table in place.
-    let mut closing = String::new();
     if !per_migration {
-        closing.push_str("COMMIT;\n\n");
+        script.units.push(bookkeeping_unit("COMMIT;\n\n".into()));
     }
-    if !closing.is_empty() {
-        preview.units.push(bookkeeping_unit(&closing, config));
-    }
-    preview
+    script
 }
 
-fn in_transaction(config: &Config) -> Config {
-    let mut config = config.clone();
-    config.assume_in_transaction = true;
-    config
-}
-
-fn bookkeeping_unit(sql: &str, config: &Config) -> Unit {
-    let report = lint_source(
-        SourceFile::new(String::new(), sql.to_string()),
-        &in_transaction(config),
-    );
-    Unit {
+fn bookkeeping_unit(sql: String) -> ScriptUnit {
+    ScriptUnit {
         heading: String::new(),
         file: String::new(),
         message: None,
-        range: 0..report.source.text.len(),
-        report,
+        sql,
     }
 }
 
@@ -186,39 +179,29 @@ fn revision_unit(
     revision: &RevisionFile,
     downgrade: bool,
     version: Option<&str>,
-    config: &Config,
-) -> Unit {
+) -> ScriptUnit {
     let function = if downgrade {
         revision.downgrade.as_ref()
     } else {
         revision.upgrade.as_ref()
     };
-    let mut text = String::new();
-    let statements = function.map(|f| f.offline_sql()).unwrap_or_default();
     let wrap = version.is_none() && function.is_some_and(|f| !f.autocommit_blocks.is_empty());
+    let mut sql = String::new();
     if wrap {
-        text.push_str("BEGIN;\n\n");
+        sql.push_str("BEGIN;\n\n");
     }
-    for (sql, _) in &statements {
-        text.push_str(sql.trim_end());
-        text.push_str(";\n\n");
-    }
+    sql.push_str(&function_sql(function).text);
     if let Some(version) = version {
-        text.push_str(version);
+        sql.push_str(version);
     }
     if wrap {
-        text.push_str("COMMIT;\n\n");
+        sql.push_str("COMMIT;\n\n");
     }
-    let report = lint_source(
-        SourceFile::new(name.to_string(), text),
-        &in_transaction(config),
-    );
-    Unit {
+    ScriptUnit {
         heading: name.to_string(),
         file: name.to_string(),
         message: revision.message.clone(),
-        range: 0..report.source.text.len(),
-        report,
+        sql,
     }
 }
 

@@ -3,13 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::config::Config;
-use crate::discover;
-use crate::facts::lock_model::{MAX_VERSION, MIN_VERSION};
-use crate::report;
-use crate::run;
-
-use super::{Options, Timeout, TraceReport, db, sql_file, trace_file};
+use locksmith::config::Config;
+use locksmith::discover;
+use locksmith::facts::lock_model::{MAX_VERSION, MIN_VERSION};
+use locksmith::report;
+use locksmith::run;
+use locksmith::trace::{Options, Timeout, TraceReport, db, sql_file, trace_file};
 
 /// Run migrations against a staging or scratch database and report the locks each
 /// statement really takes, beside the lock model's prediction.

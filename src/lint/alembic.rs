@@ -1,0 +1,198 @@
+//! The engine over an Alembic project: each revision's `upgrade()` (and `downgrade()` when
+//! asked) is linted as the SQL Alembic's offline mode emits, as Alembic runs it (inside the
+//! migration's transaction, autocommit blocks outside it), and every finding is mapped
+//! back to the Python span of the `op` call that produced it. Revision checks run on each
+//! revision file, graph checks once on the project's revision graph.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::{FileReport, StatementReport, finish, lint_sql};
+use crate::alembic::offline::{RenderedSql, function_sql};
+use crate::alembic::revision::RevisionFile;
+use crate::alembic::{self, LoadedProject, LoadedRevision};
+use crate::config::Config;
+use crate::diagnostic::Finding;
+use crate::rules::{self, Check, RevisionView};
+use crate::source::{SourceFile, floor_char_boundary};
+use crate::suppress;
+
+/// Which function of a revision to lint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Upgrade,
+    Downgrade,
+}
+
+/// Lints every revision of the project (in parallel; reports in the project's file order),
+/// then checks the revision graph they form.
+pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> {
+    let directions: &[Direction] = if config.downgrade {
+        &[Direction::Upgrade, Direction::Downgrade]
+    } else {
+        &[Direction::Upgrade]
+    };
+    let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = loaded
+        .revisions
+        .par_iter()
+        .map(|revision| lint_revision(revision, config, directions))
+        .collect();
+    let graph = loaded.graph();
+    for rule in rules::ALL {
+        let (Check::Graph(check), Some(severity)) = (&rule.check, config.severity_of(rule)) else {
+            continue;
+        };
+        for violation in check(&graph) {
+            let name = violation.file.display().to_string();
+            let Some((report, _)) = reports.iter_mut().find(|(r, _)| r.source.name == name) else {
+                continue;
+            };
+            let span = report.source.line_span(violation.line.max(1));
+            report.findings.push(Finding {
+                rule,
+                severity,
+                message: violation.message,
+                advice: violation.advice,
+                span,
+                statement: None,
+            });
+        }
+    }
+    reports
+        .into_iter()
+        .map(|(mut report, comments)| {
+            finish(&mut report, &comments, config);
+            report
+        })
+        .collect()
+}
+
+/// Lints one revision file; returns its report (not yet suppressed and sorted) and its `#`
+/// comments that may suppress findings.
+fn lint_revision(
+    loaded: &LoadedRevision,
+    config: &Config,
+    directions: &[Direction],
+) -> (FileReport, Vec<Range<usize>>) {
+    let comments = python_comments(&loaded.source.text);
+    let mut report = FileReport {
+        source: loaded.source.clone(),
+        statements: Vec::new(),
+        findings: Vec::new(),
+    };
+    let revision = match &loaded.rendered {
+        Ok(revision) => revision,
+        Err(error) => {
+            if let Some(severity) = config.severity_of(&rules::SYNTAX_ERROR) {
+                let offset = floor_char_boundary(&report.source.text, error.offset);
+                report.findings.push(Finding {
+                    rule: &rules::SYNTAX_ERROR,
+                    severity,
+                    message: format!("invalid Python: {}", error.message),
+                    advice: rules::Advice::sql(
+                        "fix the revision file; locksmith parses it without running it",
+                    ),
+                    span: offset..offset,
+                    statement: None,
+                });
+            }
+            return (report, comments);
+        }
+    };
+    for direction in directions {
+        let function = match direction {
+            Direction::Upgrade => revision.upgrade.as_ref(),
+            Direction::Downgrade => revision.downgrade.as_ref(),
+        };
+        let rendered = function_sql(function);
+        let sql = lint_rendered(&report.source.name, &rendered.text, config);
+        append_mapped(&mut report, &sql, &rendered);
+    }
+    report
+        .findings
+        .extend(revision_findings(revision, config, directions));
+    (report, comments)
+}
+
+/// Lints rendered SQL as Alembic runs it.
+pub fn lint_rendered(name: &str, sql: &str, config: &Config) -> FileReport {
+    let mut config = config.clone();
+    config.assume_in_transaction = alembic::RUNS_IN_TRANSACTION;
+    lint_sql(SourceFile::new(name.to_string(), sql.to_string()), &config)
+}
+
+/// The revision checks' findings, in the revision file.
+fn revision_findings(
+    revision: &RevisionFile,
+    config: &Config,
+    directions: &[Direction],
+) -> Vec<Finding> {
+    let view = RevisionView {
+        revision,
+        downgrade: directions.contains(&Direction::Downgrade),
+    };
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        let (Check::Revision(check), Some(severity)) = (&rule.check, config.severity_of(rule))
+        else {
+            continue;
+        };
+        findings.extend(check(&view).into_iter().map(|violation| Finding {
+            rule,
+            severity,
+            message: violation.message,
+            advice: violation.advice,
+            span: violation.span.unwrap_or(0..0),
+            statement: None,
+        }));
+    }
+    findings
+}
+
+/// Appends the SQL report re-anchored on the Python source: statements and findings take
+/// the span of the op call that produced them; statements keep their rendered SQL.
+fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedSql) {
+    let pieces = &rendered.origins;
+    let origin = |offset: usize| {
+        pieces
+            .iter()
+            .find(|(sql_span, _)| sql_span.start <= offset && offset <= sql_span.end)
+            .or_else(|| {
+                pieces
+                    .iter()
+                    .rev()
+                    .find(|(sql_span, _)| sql_span.start <= offset)
+            })
+            .map_or(0..0, |(_, py)| py.clone())
+    };
+    let first = report.statements.len();
+    report
+        .statements
+        .extend(sql.statements.iter().map(|s| StatementReport {
+            span: origin(s.span.start),
+            sql: Some(sql.source.text[s.span.clone()].to_string()),
+            ..s.clone()
+        }));
+    for finding in &sql.findings {
+        report.findings.push(Finding {
+            span: origin(finding.span.start),
+            statement: finding.statement.map(|i| i + first),
+            ..finding.clone()
+        });
+    }
+}
+
+/// Spans of `#` comments that mention `locksmith:ignore`, from the Python lexer (a `#`
+/// inside a string is not a comment).
+fn python_comments(text: &str) -> Vec<Range<usize>> {
+    use rustpython_parser::{Mode, Tok, lexer::lex};
+    if !text.contains(suppress::MARKER) {
+        return Vec::new();
+    }
+    lex(text, Mode::Module)
+        .map_while(Result::ok)
+        .filter(|(tok, _)| matches!(tok, Tok::Comment(c) if c.contains(suppress::MARKER)))
+        .map(|(_, range)| usize::from(range.start())..usize::from(range.end()))
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! What to do about a finding, kept apart from the diagnosis (message and lock facts):
+//! advice for a `.sql` migration, the flagged statement rewritten as data, and advice for
+//! an Alembic revision. Each reporter shows the advice that fits the file.
+
+/// Advice for one finding. `sql` is shown for `.sql` sources, `alembic` for Alembic
+/// revisions (falling back to `sql` when a rule has nothing Alembic-specific to say).
+#[derive(Debug, Clone, Default)]
+pub struct Advice {
+    /// What to do in a `.sql` migration, with the SQL to write.
+    pub sql: Option<String>,
+    /// The flagged statement rewritten the safe way.
+    pub fix: Option<SqlFix>,
+    /// What to do in an Alembic revision.
+    pub alembic: Option<AlembicAdvice>,
+}
+
+impl Advice {
+    /// The same text for every kind of source.
+    pub fn sql(help: impl Into<String>) -> Advice {
+        Advice {
+            sql: Some(help.into()),
+            ..Advice::default()
+        }
+    }
+
+    pub fn with_alembic(mut self, advice: impl Into<String>) -> Advice {
+        self.alembic = Some(AlembicAdvice::Text(advice.into()));
+        self
+    }
+
+    pub fn with_alembic_call(mut self, around_call: fn(&str) -> String) -> Advice {
+        self.alembic = Some(AlembicAdvice::AroundCall(around_call));
+        self
+    }
+
+    pub fn with_fix(mut self, replacement: impl Into<String>, needs_input: bool) -> Advice {
+        self.fix = Some(SqlFix {
+            replacement: replacement.into(),
+            needs_input,
+        });
+        self
+    }
+
+    /// The advice for an Alembic revision; `call` is the source text of the `op` call the
+    /// finding is on.
+    pub fn for_alembic(&self, call: &str) -> Option<String> {
+        match &self.alembic {
+            Some(AlembicAdvice::Text(text)) => Some(text.clone()),
+            Some(AlembicAdvice::AroundCall(advice)) => Some(advice(call)),
+            None => self.sql.clone(),
+        }
+    }
+}
+
+/// SQL that replaces the flagged statement (what a `--fix` or a SARIF fix would apply).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFix {
+    /// One or more statements that replace the statement's text; like a statement's span,
+    /// it leaves out the final `;`, which stays in the file.
+    pub replacement: String,
+    /// It holds a `<placeholder>` the user must fill in, so it cannot be applied as is.
+    pub needs_input: bool,
+}
+
+/// Advice for an Alembic revision.
+#[derive(Debug, Clone)]
+pub enum AlembicAdvice {
+    Text(String),
+    /// Built from the source text of the `op` call (e.g. the call re-indented inside an
+    /// autocommit block).
+    AroundCall(fn(&str) -> String),
+}
+
+/// An Alembic `op` call (its source text) re-indented inside an autocommit block, with
+/// `argument` (e.g. `postgresql_concurrently=True`) added unless the call already has it.
+pub fn autocommit_block(call: &str, argument: Option<&str>) -> String {
+    let call = call.trim();
+    let call = match argument {
+        Some(argument) if call.ends_with(')') && !call.contains(keyword(argument)) => {
+            let before = &call[..call.len() - 1];
+            let inner = before.trim_end();
+            let closing_space = &before[inner.len()..];
+            let separator = if inner.ends_with(',') || inner.ends_with('(') {
+                " "
+            } else {
+                ", "
+            };
+            format!("{inner}{separator}{argument}{closing_space})")
+        }
+        _ if call.is_empty() => format!(
+            "op.create_index(..., {})",
+            argument.unwrap_or("postgresql_concurrently=True")
+        ),
+        _ => call.to_string(),
+    };
+    // One level under the `with`. The least indented continuation line (usually the
+    // closing parenthesis) is taken to be at the call's own level.
+    let mut lines = call.lines();
+    let first = lines.next().unwrap_or_default().trim_start();
+    let rest: Vec<&str> = lines.collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let common = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let mut body = vec![format!("    {first}")];
+    body.extend(
+        rest.iter()
+            .map(|l| format!("    {}", l.get(common..).unwrap_or(l.trim_start()))),
+    );
+    format!(
+        "with op.get_context().autocommit_block():\n{}",
+        body.join("\n")
+    )
+}
+
+/// `name` of `name=value`.
+fn keyword(argument: &str) -> &str {
+    argument.split('=').next().unwrap_or(argument)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::autocommit_block;
+
+    #[test]
+    fn the_call_moves_into_an_autocommit_block_with_the_argument() {
+        assert_eq!(
+            autocommit_block(
+                "op.create_index('i', 't', ['c'])",
+                Some("postgresql_concurrently=True")
+            ),
+            "with op.get_context().autocommit_block():\n    op.create_index('i', 't', ['c'], postgresql_concurrently=True)"
+        );
+        // Multi-line calls keep their shape; a trailing comma is respected.
+        assert_eq!(
+            autocommit_block(
+                "op.drop_index(\n        'i',\n    )",
+                Some("postgresql_concurrently=True")
+            ),
+            "with op.get_context().autocommit_block():\n    op.drop_index(\n        'i', postgresql_concurrently=True\n    )"
+        );
+        // Already there: nothing added.
+        assert_eq!(
+            autocommit_block(
+                "op.create_index('i', 't', ['c'], postgresql_concurrently=True)",
+                Some("postgresql_concurrently=True")
+            ),
+            "with op.get_context().autocommit_block():\n    op.create_index('i', 't', ['c'], postgresql_concurrently=True)"
+        );
+    }
+}
