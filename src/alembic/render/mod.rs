@@ -9,7 +9,9 @@
 
 mod interp;
 mod names;
+mod objects;
 mod ops;
+mod quote;
 mod schema;
 mod sql;
 mod types;
@@ -22,8 +24,8 @@ use std::ops::Range;
 use rustpython_parser::ast::{self, Constant, Expr, Stmt};
 use rustpython_parser::{Mode, parse};
 
-use crate::python::{Value, span_of};
 use super::revision::{PythonError, RenderedFunction, RevisionFile};
+use crate::python::{Value, span_of};
 use interp::Interp;
 
 /// Render a revision file. Only a Python syntax error fails; anything that cannot be
