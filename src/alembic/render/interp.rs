@@ -8,11 +8,10 @@ use std::rc::Rc;
 use rustpython_parser::ast::{self, Expr, Stmt};
 
 use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
-use crate::python::{
-    self, Env, EvalError, EvalResult, Object, Value, bind_target, iterate, span_of,
-};
+use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterate, span_of};
 
 use super::names::{is_foreign, op_name, sa_name};
+use super::objects::object;
 use super::ops;
 
 /// Helpers may call helpers; this bounds recursion.
@@ -77,7 +76,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Record a statement emitted by an op call at `span`.
-    pub fn emit(&mut self, sql: String, span: Range<usize>) -> Result<(), String> {
+    fn emit(&mut self, sql: String, span: Range<usize>) -> Result<(), String> {
         if !self.emitting {
             return Err("operation outside upgrade()/downgrade()".into());
         }
@@ -91,6 +90,16 @@ impl<'a> Interp<'a> {
             autocommit: self.autocommit_depth > 0,
         });
         Ok(())
+    }
+
+    /// Record the statements of an operation called at `span`; the call's value.
+    fn perform(&mut self, effect: EvalResult<ops::Effect>, span: Range<usize>) -> EvalResult {
+        let ops::Effect { statements, value } = effect?;
+        for sql in statements {
+            self.emit(sql, span.clone())
+                .map_err(|m| EvalError::new(span.clone(), m))?;
+        }
+        Ok(value)
     }
 
     /// Render the body of `upgrade()`/`downgrade()`: each statement on its own, an
@@ -630,14 +639,16 @@ impl Interp<'_> {
         span: Range<usize>,
     ) -> EvalResult {
         if let Some(name) = op_name(path) {
-            return ops::call(self, name, args, kwargs, span);
+            return self.perform(ops::call(name, args, kwargs, span.clone()), span);
         }
         match path {
             "alembic.context.get_context" => {
                 return Ok(object("alembic.context", vec![], vec![], span));
             }
             "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
-            "alembic.context.execute" => return ops::call(self, "execute", args, kwargs, span),
+            "alembic.context.execute" => {
+                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+            }
             _ => {}
         }
         if is_foreign(path) {
@@ -672,13 +683,13 @@ impl Interp<'_> {
         };
         match (object_ref.path.as_str(), method) {
             ("alembic.bind", "execute") => {
-                ops::call(
-                    self,
+                let execute = ops::call(
                     "execute",
                     args.into_iter().take(1).collect(),
                     vec![],
-                    span,
-                )?;
+                    span.clone(),
+                );
+                self.perform(execute, span)?;
                 return Ok(Value::Runtime(
                     "op.get_bind() followed by Python logic on the result of `execute()`".into(),
                 ));
@@ -693,7 +704,7 @@ impl Interp<'_> {
                 return Ok(object("alembic.autocommit_block", vec![], vec![], span));
             }
             ("alembic.context", "execute") => {
-                return ops::call(self, "execute", args, kwargs, span);
+                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
             }
             ("alembic.context", other) => {
                 return Err(EvalError::new(
@@ -708,13 +719,15 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
-                return ops::batch_call(self, object_ref, name, args, kwargs, span);
+                let effect = ops::batch_call(object_ref, name, args, kwargs, span.clone());
+                return self.perform(effect, span);
             }
             _ => {}
         }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
-                ops::enum_ddl(self, object_ref, method, &args, span)
+                let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
+                self.perform(effect, span)
             }
             (Some("text"), "bindparams") => {
                 let mut bound = (**object_ref).clone();
@@ -739,18 +752,4 @@ impl Interp<'_> {
             )),
         }
     }
-}
-
-pub fn object(
-    path: &str,
-    args: Vec<Value>,
-    kwargs: Vec<(String, Value)>,
-    span: Range<usize>,
-) -> Value {
-    Value::Object(Rc::new(Object {
-        path: path.to_string(),
-        args,
-        kwargs,
-        span,
-    }))
 }

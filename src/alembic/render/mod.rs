@@ -9,7 +9,9 @@
 
 mod interp;
 mod names;
+mod objects;
 mod ops;
+mod quote;
 mod schema;
 mod sql;
 mod types;

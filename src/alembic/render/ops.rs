@@ -4,13 +4,14 @@ use std::ops::Range;
 
 use crate::python::{EvalError, EvalResult, Object, Value};
 
-use super::interp::{Interp, object};
 use super::names::sa_name;
+use super::objects::object;
+use super::quote::{qualified, quote, string_literal};
 use super::schema::{
     Column, Constraint, ConstraintKind, Deferral, Index, Table, column_name, exclude, foreign_key,
     string_list,
 };
-use super::sql::{StrAs, expression, qualified, quote, string_literal, text_clause};
+use super::sql::{StrAs, expression, text_clause};
 use super::types::SqlType;
 
 /// Arguments bound to an operation's parameter names.
@@ -95,37 +96,63 @@ impl Params {
     }
 }
 
+/// What an operation call does: the SQL statements it emits, in order, and the value the
+/// call returns. The interpreter records the statements.
+pub struct Effect {
+    pub statements: Vec<String>,
+    pub value: Value,
+}
+
+impl Effect {
+    /// A call that emits nothing and returns `value`.
+    fn value(value: Value) -> Self {
+        Effect {
+            statements: Vec::new(),
+            value,
+        }
+    }
+
+    /// A call that emits `statements` and returns `None`.
+    fn statements(statements: Vec<String>) -> Self {
+        Effect {
+            statements,
+            value: Value::None,
+        }
+    }
+}
+
 /// Dispatch `op.<name>(...)`.
 pub fn call(
-    interp: &mut Interp,
     name: &str,
     args: Vec<Value>,
     kwargs: Vec<(String, Value)>,
     span: Range<usize>,
-) -> EvalResult {
+) -> EvalResult<Effect> {
     let error = |message: String| EvalError::new(span.clone(), message);
-    let emit_all = |interp: &mut Interp, statements: Vec<String>| -> EvalResult<()> {
-        for sql in statements {
-            interp
-                .emit(sql, span.clone())
-                .map_err(|m| EvalError::new(span.clone(), m))?;
-        }
-        Ok(())
-    };
     match name {
         "f" => {
             return args
                 .into_iter()
                 .next()
+                .map(Effect::value)
                 .ok_or_else(|| error("op.f() needs a name".into()));
         }
-        "get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
-        "get_context" => return Ok(object("alembic.context", vec![], vec![], span)),
+        "get_bind" => {
+            return Ok(Effect::value(object("alembic.bind", vec![], vec![], span)));
+        }
+        "get_context" => {
+            return Ok(Effect::value(object(
+                "alembic.context",
+                vec![],
+                vec![],
+                span,
+            )));
+        }
         "batch_alter_table" => {
             let params = Params::bind("batch_alter_table", &["table_name", "schema"], args, kwargs);
             let table = params.string("table_name").map_err(error)?;
             let schema = params.get("schema").cloned().unwrap_or(Value::None);
-            return Ok(object(
+            return Ok(Effect::value(object(
                 "alembic.batch_op",
                 vec![],
                 vec![
@@ -133,7 +160,7 @@ pub fn call(
                     ("schema".into(), schema),
                 ],
                 span,
-            ));
+            )));
         }
         "create_table" => {
             let params = Params::bind("create_table", &["table_name"], args, kwargs);
@@ -151,7 +178,6 @@ pub fn call(
             statements.extend(table.index_sql().map_err(error)?);
             statements.extend(table.table_comment_sql());
             statements.extend(table.column_comment_sql());
-            emit_all(interp, statements)?;
             // The Table is returned so that `op.bulk_insert(table, rows)` can use it.
             let mut items = vec![Value::Str(table_name)];
             items.extend(params.rest.clone());
@@ -159,25 +185,26 @@ pub fn call(
                 "schema".to_string(),
                 schema.map(Value::Str).unwrap_or(Value::None),
             )];
-            return Ok(object("sqlalchemy.Table", items, kwargs, span));
+            return Ok(Effect {
+                statements,
+                value: object("sqlalchemy.Table", items, kwargs, span),
+            });
         }
         _ => {}
     }
     let statements = render(name, args, kwargs).map_err(error)?;
-    emit_all(interp, statements)?;
-    Ok(Value::None)
+    Ok(Effect::statements(statements))
 }
 
 /// `batch_op.<name>(...)` inside `with op.batch_alter_table(...)`: on PostgreSQL these are
 /// the plain operations on the batch's table.
 pub fn batch_call(
-    interp: &mut Interp,
     batch: &Object,
     name: &str,
     mut args: Vec<Value>,
     mut kwargs: Vec<(String, Value)>,
     span: Range<usize>,
-) -> EvalResult {
+) -> EvalResult<Effect> {
     let table = batch.kwarg("table_name").cloned().unwrap_or(Value::None);
     let schema = batch.kwarg("schema").cloned().unwrap_or(Value::None);
     // Where the table name goes among the plain operation's positional parameters.
@@ -213,18 +240,17 @@ pub fn batch_call(
     if !schema.is_none() && !kwargs.iter().any(|(k, _)| k == schema_key) && name != "execute" {
         kwargs.push((schema_key.into(), schema));
     }
-    call(interp, name, args, kwargs, span)
+    call(name, args, kwargs, span)
 }
 
 /// `sa.Enum(...).create(bind)` / `.drop(bind)`: CREATE TYPE / DROP TYPE, emitted
 /// unconditionally in offline mode whatever `checkfirst` says.
 pub fn enum_ddl(
-    interp: &mut Interp,
     enum_object: &Object,
     method: &str,
     args: &[Value],
     span: Range<usize>,
-) -> EvalResult {
+) -> EvalResult<Effect> {
     let is_bind = matches!(args.first(), Some(Value::Object(o)) if o.path == "alembic.bind");
     if !is_bind {
         return Err(EvalError::new(
@@ -244,11 +270,8 @@ pub fn enum_ddl(
             .qualified_name(None)
             .map(|name| format!("DROP TYPE {name}"))
     }
-    .map_err(|m| EvalError::new(span.clone(), m))?;
-    interp
-        .emit(sql, span.clone())
-        .map_err(|m| EvalError::new(span, m))?;
-    Ok(Value::None)
+    .map_err(|m| EvalError::new(span, m))?;
+    Ok(Effect::statements(vec![sql]))
 }
 
 /// The statements of every operation that only emits SQL.

@@ -3,7 +3,7 @@
 use crate::python::{Object, Value, float_repr};
 
 use super::names::sa_name;
-use super::sql::{qualified, quote, string_literal};
+use super::quote::{qualified, quote, string_literal};
 
 /// A column type.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,305 @@
+//! `sa.Column(...)`: type, defaults, identity, computed expression and inline constraints,
+//! and its specification in `CREATE TABLE` / `ADD COLUMN`.
+
+use crate::python::{Object, Value};
+
+use crate::alembic::render::names::sa_name;
+use crate::alembic::render::quote::quote;
+use crate::alembic::render::sql::{StrAs, expression};
+use crate::alembic::render::types::{Affinity, SqlType};
+
+use super::args::{opt_bool, opt_str};
+use super::constraint::{Constraint, foreign_key, table_constraint};
+
+/// A `sa.Column(...)`.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub sql_type: SqlType,
+    pub primary_key: bool,
+    /// `nullable=` as given; `None` lets SQLAlchemy decide.
+    pub explicit_nullable: Option<bool>,
+    pub server_default: Option<String>,
+    /// A Python-side `default=` (only matters for SERIAL detection).
+    pub has_python_default: bool,
+    pub identity: Option<Identity>,
+    pub computed: Option<String>,
+    pub foreign_keys: Vec<Constraint>,
+    /// Column-level CHECK constraints, rendered inline after the column.
+    pub checks: Vec<Constraint>,
+    pub unique: bool,
+    pub index: bool,
+    pub comment: Option<String>,
+    pub autoincrement: Autoincrement,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Autoincrement {
+    Auto,
+    True,
+    False,
+    IgnoreFk,
+}
+
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub always: bool,
+    pub options: String,
+}
+
+impl Identity {
+    fn sql(&self) -> String {
+        let mut text = format!(
+            "GENERATED {} AS IDENTITY",
+            if self.always { "ALWAYS" } else { "BY DEFAULT" }
+        );
+        if !self.options.is_empty() {
+            text.push_str(&format!(" ({})", self.options));
+        }
+        text
+    }
+}
+
+impl Column {
+    pub fn from_value(value: &Value) -> Result<Column, String> {
+        let Some(object) = value
+            .as_object()
+            .filter(|o| sa_name(&o.path) == Some("Column"))
+        else {
+            return Err(format!(
+                "a {} where sa.Column(...) is expected",
+                value.type_name()
+            ));
+        };
+        Column::from_object(object)
+    }
+
+    pub(super) fn from_object(object: &Object) -> Result<Column, String> {
+        let mut args = object.args.iter();
+        let name = match object.kwarg("name").or_else(|| args.next()) {
+            Some(Value::Str(name)) => name.clone(),
+            _ => return Err("Column without a name".into()),
+        };
+        let mut schema_items: Vec<&Value> = Vec::new();
+        let mut type_value = object.kwarg("type_");
+        for arg in args {
+            if type_value.is_none() && is_type(arg) {
+                type_value = Some(arg);
+            } else {
+                schema_items.push(arg);
+            }
+        }
+        let sql_type = match type_value {
+            Some(t) => SqlType::from_value(t)?,
+            None if !schema_items.is_empty() => {
+                return Err(
+                    "Column without a type (types copied from a foreign key are not resolved)"
+                        .into(),
+                );
+            }
+            None => SqlType::from_value(&Value::Path("sqlalchemy.NullType".into()))?,
+        };
+        if sql_type.affinity == Affinity::Null {
+            return Err(format!("column `{name}` has no type"));
+        }
+        let mut column = Column {
+            name: name.clone(),
+            primary_key: opt_bool(object, "primary_key")?.unwrap_or(false),
+            explicit_nullable: opt_bool(object, "nullable")?,
+            server_default: match object.kwarg("server_default") {
+                None | Some(Value::None) => None,
+                Some(v) => Some(expression(v, StrAs::Literal)?),
+            },
+            has_python_default: object.kwarg("default").is_some_and(|v| !v.is_none()),
+            identity: None,
+            computed: None,
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            unique: opt_bool(object, "unique")?.unwrap_or(false),
+            index: opt_bool(object, "index")?.unwrap_or(false),
+            comment: opt_str(object, "comment")?,
+            autoincrement: match object.kwarg("autoincrement") {
+                None => Autoincrement::Auto,
+                Some(Value::Str(s)) if s == "auto" => Autoincrement::Auto,
+                Some(Value::Str(s)) if s == "ignore_fk" => Autoincrement::IgnoreFk,
+                Some(v) if v.truthy() == Some(true) => Autoincrement::True,
+                Some(_) => Autoincrement::False,
+            },
+            sql_type: sql_type.clone(),
+        };
+        for item in schema_items {
+            let Some(item) = item.as_object() else {
+                return Err(format!("a {} among Column arguments", item.type_name()));
+            };
+            match sa_name(&item.path) {
+                Some("ForeignKey") => {
+                    let target = item
+                        .param(0, "column")
+                        .and_then(Value::as_str)
+                        .ok_or("ForeignKey without a target")?;
+                    column.foreign_keys.push(foreign_key(
+                        item,
+                        vec![name.clone()],
+                        &[target.to_string()],
+                    )?);
+                }
+                Some("Identity") => column.identity = Some(identity(item)?),
+                Some("Computed") => {
+                    let mut sql = format!(
+                        "GENERATED ALWAYS AS ({})",
+                        expression(
+                            item.param(0, "sqltext")
+                                .ok_or("Computed without an expression")?,
+                            StrAs::Text
+                        )?
+                    );
+                    match item.param(1, "persisted") {
+                        Some(Value::Bool(true)) => sql.push_str(" STORED"),
+                        Some(Value::Bool(false)) => sql.push_str(" VIRTUAL"),
+                        _ => {}
+                    }
+                    column.computed = Some(sql);
+                }
+                Some("CheckConstraint") => column.checks.push(table_constraint(item)?),
+                _ => return Err(format!("`{}` among Column arguments", item.path)),
+            }
+        }
+        Ok(column)
+    }
+
+    pub fn nullable(&self) -> bool {
+        self.explicit_nullable
+            .unwrap_or(!(self.primary_key || self.identity.is_some()))
+    }
+
+    /// `Column.autoincrement` as `PrimaryKeyConstraint._autoincrement_column` validates it.
+    pub(super) fn can_autoincrement(&self, explicit: bool) -> bool {
+        if !self.sql_type.is_integer() {
+            return false;
+        }
+        if self.has_python_default && !explicit {
+            return false;
+        }
+        if self.server_default.is_some() && !explicit {
+            return false;
+        }
+        !(!self.foreign_keys.is_empty()
+            && !matches!(
+                self.autoincrement,
+                Autoincrement::True | Autoincrement::IgnoreFk
+            ))
+    }
+
+    /// `get_column_specification`: name, type or SERIAL, DEFAULT, GENERATED, NOT NULL.
+    pub fn specification(&self, table_schema: Option<&str>, is_autoincrement: bool) -> String {
+        let mut spec = quote(&self.name);
+        if self.primary_key
+            && is_autoincrement
+            && self.identity.is_none()
+            && !self.has_python_default
+        {
+            spec.push_str(match self.sql_type.affinity {
+                Affinity::BigInteger => " BIGSERIAL",
+                Affinity::SmallInteger => " SMALLSERIAL",
+                _ => " SERIAL",
+            });
+        } else {
+            spec.push(' ');
+            spec.push_str(&self.sql_type.ddl(table_schema));
+            if let Some(default) = &self.server_default {
+                spec.push_str(" DEFAULT ");
+                spec.push_str(default);
+            }
+        }
+        if let Some(computed) = &self.computed {
+            spec.push(' ');
+            spec.push_str(computed);
+        }
+        if let Some(identity) = &self.identity {
+            spec.push(' ');
+            spec.push_str(&identity.sql());
+        }
+        let nullable = self.nullable();
+        if !nullable && self.identity.is_none() {
+            spec.push_str(" NOT NULL");
+        } else if nullable && self.identity.is_some() {
+            spec.push_str(" NULL");
+        }
+        spec
+    }
+
+    /// Specification followed by inline column-level CHECK constraints (`visit_create_column`).
+    pub fn create_sql(&self, table_schema: Option<&str>, is_autoincrement: bool) -> String {
+        let mut text = self.specification(table_schema, is_autoincrement);
+        for check in &self.checks {
+            text.push(' ');
+            text.push_str(&check.sql());
+        }
+        text
+    }
+}
+
+fn is_type(value: &Value) -> bool {
+    let path = match value {
+        Value::Path(p) => p,
+        Value::Object(o) => &o.path,
+        _ => return false,
+    };
+    match sa_name(path) {
+        Some(name) => {
+            !matches!(
+                name,
+                "ForeignKey"
+                    | "Identity"
+                    | "Computed"
+                    | "CheckConstraint"
+                    | "Sequence"
+                    | "UniqueConstraint"
+            ) && !name.starts_with("func.")
+        }
+        None => false,
+    }
+}
+
+fn identity(object: &Object) -> Result<Identity, String> {
+    let int = |name: &str| -> Result<Option<i64>, String> {
+        match object.kwarg(name) {
+            None | Some(Value::None) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(*i)),
+            Some(other) => Err(format!("Identity `{name}` is a {}", other.type_name())),
+        }
+    };
+    let mut options = Vec::new();
+    if let Some(i) = int("increment")? {
+        options.push(format!("INCREMENT BY {i}"));
+    }
+    if let Some(i) = int("start")? {
+        options.push(format!("START WITH {i}"));
+    }
+    if let Some(i) = int("minvalue")? {
+        options.push(format!("MINVALUE {i}"));
+    }
+    if let Some(i) = int("maxvalue")? {
+        options.push(format!("MAXVALUE {i}"));
+    }
+    if opt_bool(object, "nominvalue")?.is_some() {
+        options.push("NO MINVALUE".into());
+    }
+    if opt_bool(object, "nomaxvalue")?.is_some() {
+        options.push("NO MAXVALUE".into());
+    }
+    if let Some(i) = int("cache")? {
+        options.push(format!("CACHE {i}"));
+    }
+    if let Some(cycle) = opt_bool(object, "cycle")? {
+        options.push(if cycle {
+            "CYCLE".into()
+        } else {
+            "NO CYCLE".into()
+        });
+    }
+    Ok(Identity {
+        always: opt_bool(object, "always")?.unwrap_or(false),
+        options: options.join(" "),
+    })
+}
