@@ -55,6 +55,10 @@ pub struct FileReport {
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
 /// errors and suppressions.
 pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
+    lint_sql_with(source, config, rules::ALL)
+}
+
+fn lint_sql_with(source: SourceFile, config: &Config, all: &[&'static rules::Rule]) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
     let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
     let mut statements = Vec::with_capacity(parsed.statements.len());
@@ -63,7 +67,7 @@ pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
     let mut statement_checks = Vec::new();
     let mut transaction_checks = Vec::new();
     let mut file_checks = Vec::new();
-    for (rule, severity) in rules::ALL.iter().filter_map(enabled) {
+    for (rule, severity) in all.iter().filter_map(enabled) {
         match rule.check {
             rules::Check::Statement(check) => statement_checks.push((rule, severity, check)),
             rules::Check::Transaction(check) => transaction_checks.push((rule, severity, check)),
@@ -254,6 +258,79 @@ mod tests {
     fn ignore_text_inside_a_string_is_not_a_comment() {
         let sql = "SET lock_timeout = '1s';\nSELECT '-- locksmith:ignore dropping-column';\nALTER TABLE users DROP COLUMN a;\n";
         assert_eq!(ids(sql), vec![("dropping-column", 3)]);
+    }
+
+    /// Transaction and file checks see the right statements and their findings land on
+    /// the statement they name.
+    #[test]
+    fn transaction_and_file_checks_are_called_per_block_and_per_file() {
+        use crate::rules::{Advice, Category, Check, FileView, Rule, Severity, TransactionView};
+
+        fn per_transaction(view: &TransactionView) -> Vec<Violation> {
+            let last = view.statements.len() - 1;
+            let texts: Vec<&str> = view.statements.iter().map(|s| s.sql).collect();
+            vec![Violation::with(texts.join(" | "), Advice::default()).at_statement(last)]
+        }
+        fn per_file(view: &FileView) -> Vec<Violation> {
+            let message = format!(
+                "{} statements, {} blocks, ends in a transaction: {}",
+                view.statements.len(),
+                view.transactions().len(),
+                view.state.in_transaction
+            );
+            vec![Violation::with(message, Advice::default()).at_statement(1)]
+        }
+        static TRANSACTIONS: Rule = Rule {
+            id: "test-transactions",
+            severity: Severity::Info,
+            category: Category::Meta,
+            summary: "",
+            check: Check::Transaction(per_transaction),
+        };
+        static FILE: Rule = Rule {
+            id: "test-file",
+            severity: Severity::Info,
+            category: Category::Meta,
+            summary: "",
+            check: Check::File(per_file),
+        };
+        let sql = "SELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;\nSELECT 3;\nBEGIN;\nSELECT 4;\n";
+        let report = lint_sql_with(
+            SourceFile::new("t.sql", sql),
+            &Config::default(),
+            &[&TRANSACTIONS, &FILE],
+        );
+        let found: Vec<(&str, usize, &str)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let line = report.source.position(f.span.start).line;
+                (f.rule.id, line, f.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "test-file",
+                    2,
+                    "7 statements, 2 blocks, ends in a transaction: true"
+                ),
+                ("test-transactions", 4, "BEGIN | SELECT 2 | COMMIT"),
+                ("test-transactions", 7, "BEGIN | SELECT 4"),
+            ]
+        );
+        // With the file assumed in one transaction, the whole file is one block.
+        let config = Config {
+            assume_in_transaction: true,
+            ..Config::default()
+        };
+        let report = lint_sql_with(
+            SourceFile::new("t.sql", "SELECT 1;\nSELECT 2;\n"),
+            &config,
+            &[&TRANSACTIONS],
+        );
+        assert_eq!(report.findings[0].message, "SELECT 1 | SELECT 2");
     }
 
     #[test]

@@ -99,16 +99,6 @@ pub enum GraphProblemKind {
     BrokenRevision,
 }
 
-impl GraphProblemKind {
-    /// The diagnostic rule this problem is reported under.
-    pub fn rule_id(self) -> &'static str {
-        match self {
-            GraphProblemKind::MultipleHeads => "alembic-multiple-heads",
-            GraphProblemKind::BrokenRevision => "alembic-broken-revision",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphProblem {
     pub kind: GraphProblemKind,
