@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// A file, with the name to show for it.
@@ -29,7 +27,11 @@ pub struct DiscoverError {
     pub message: String,
 }
 
-pub fn discover(paths: &[String], config: &Config) -> (Vec<Input>, Vec<DiscoverError>) {
+/// `excluded` says which paths the configuration skips.
+pub fn discover(
+    paths: &[String],
+    excluded: &dyn Fn(&Path) -> bool,
+) -> (Vec<Input>, Vec<DiscoverError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for raw in paths {
@@ -39,9 +41,9 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Input>, Vec<DiscoverE
         }
         let path = Path::new(raw);
         if path.is_dir() {
-            walk(path, config, &mut inputs, &mut errors);
+            walk(path, excluded, &mut inputs, &mut errors);
         } else if path.is_file() {
-            if !config.is_excluded(path) {
+            if !excluded(path) {
                 inputs.push(Input::File(path.to_path_buf()));
             }
         } else {
@@ -54,7 +56,12 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Input>, Vec<DiscoverE
     (inputs, errors)
 }
 
-fn walk(root: &Path, config: &Config, inputs: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
+fn walk(
+    root: &Path,
+    excluded: &dyn Fn(&Path) -> bool,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<DiscoverError>,
+) {
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -66,7 +73,7 @@ fn walk(root: &Path, config: &Config, inputs: &mut Vec<Input>, errors: &mut Vec<
                 let is_sql = path
                     .extension()
                     .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-                if entry.file_type().is_file() && is_sql && !config.is_excluded(path) {
+                if entry.file_type().is_file() && is_sql && !excluded(path) {
                     inputs.push(Input::File(path.to_path_buf()));
                 }
             }

@@ -1,23 +1,57 @@
 //! locksmith: a migration-safety linter and SQL previewer for PostgreSQL.
 //!
-//! Pipeline, one module per stage: [`discover`] → [`source`] (read) → [`parse`] (split and
-//! parse with libpg_query) → [`facts`] (the lock model) with [`context`] threaded through
-//! the file → [`rules`] → [`suppress`] → [`report`]. [`preview`] orders migrations for
-//! `locksmith sql`.
+//! The pipeline, one module per stage, data flowing one way (a stage imports only from
+//! the stages before it):
+//!
+//! ```text
+//! discover   paths → inputs (.sql files, Alembic projects)              discover.rs
+//! read       bytes → text; the one place offsets become line:col        source.rs
+//! front-end  Alembic .py → SQL with a map back to the Python line       python/, alembic/
+//! parse      SQL → statements with byte spans, each parsed once         parse.rs
+//! facts      statement → lock per relation, rewrite, scan, tx rules     facts/ (lock_model.rs)
+//! state      what the file's earlier statements established             state.rs
+//! rules      facts + state → violations with advice                     rules/ (+ config.rs)
+//! findings   violations placed in their source                          diagnostic.rs
+//! suppress   locksmith:ignore comments                                  suppress.rs
+//! engine     the rules over a SQL file or an Alembic project            lint/
+//! ```
+//!
+//! Around the engine: [`run`] lints many inputs in parallel, [`plan`] orders migrations
+//! for `locksmith sql`, [`trace`] runs them on a scratch database; [`report`] renders any
+//! of their results (human with miette, JSON, GitHub, SARIF, Markdown, SQL). Command-line
+//! code lives in the binary (`src/cli/`), not here.
+
+// The stages, in pipeline order: each imports only from the ones above it.
+pub mod discover;
+
+pub mod source;
+
+pub mod python;
 
 pub mod alembic;
-pub mod config;
-pub mod diagnostic;
-pub mod discover;
-pub mod facts;
-pub mod lint;
+
 pub mod parse;
-pub mod plan;
-pub mod python;
-pub mod report;
-pub mod rules;
-pub mod run;
-pub mod source;
+
+pub mod facts;
+
 pub mod state;
+
+pub mod rules;
+
+pub mod config;
+
+pub mod diagnostic;
+
 pub mod suppress;
+
+pub mod lint;
+
+// Around the engine: many inputs in parallel, the deploy plan, tracing on a database.
+pub mod run;
+
+pub mod plan;
+
 pub mod trace;
+
+// Output, for any of the above.
+pub mod report;

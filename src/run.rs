@@ -129,7 +129,7 @@ fn lint_alembic_project(project: AlembicProject, config: &Config, result: &mut R
 }
 
 fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
-    let (inputs, discover_errors) = discover::discover(paths, config);
+    let (inputs, discover_errors) = discover::discover(paths, &|p| config.is_excluded(p));
     result
         .errors
         .extend(discover_errors.into_iter().map(InputError::from));
@@ -154,60 +154,24 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
 }
 
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the
-/// project's env.py and revisions), split per revision and linted as SQL. Each step is
-/// named after its revision file when the file's static metadata names the revision.
+/// project's env.py and revisions), split per revision and linted as SQL.
 fn lint_with_real_alembic(
     project: &AlembicProject,
     loaded: &LoadedProject,
     config: &Config,
     result: &mut RunResult,
 ) {
-    let config_file = project.ini.as_ref().or(project.pyproject.as_ref());
-    let Some(config_file) = config_file else {
-        result.errors.push(InputError {
-            file: project.root.display().to_string(),
-            line: None,
-            message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with"
-                .into(),
-        });
-        return;
-    };
-    let dir = config_file.parent().unwrap_or(Path::new("."));
-    let (range, downgrade) = if config.downgrade {
-        ("heads:base", true)
-    } else {
-        ("heads", false)
-    };
-    let script = match alembic::external::run_alembic(
+    match alembic::external::real_offline_script(
+        project,
+        loaded,
         &config.alembic_command,
-        dir,
-        project
-            .ini
-            .as_deref()
-            .map(|ini| Path::new(ini.file_name().unwrap_or_default())),
-        range,
-        downgrade,
+        config.downgrade,
     ) {
-        Ok(script) => script,
-        Err(message) => {
-            result.errors.push(InputError {
-                file: config_file.display().to_string(),
-                line: None,
-                message,
-            });
-            return;
-        }
-    };
-    for step in alembic::external::split_steps(&script) {
-        let target = if downgrade { &step.from } else { &step.to };
-        let origin = loaded
-            .revision(target)
-            .map(|(revision, _)| revision.source.name.clone())
-            .unwrap_or_else(|| format!("revision {target}"));
-        let verb = if downgrade { "downgrade" } else { "upgrade" };
-        let name = format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to);
-        result
-            .files
-            .push(lint::alembic::lint_rendered(&name, &step.sql, config));
+        Ok(units) => result.files.extend(
+            units
+                .iter()
+                .map(|unit| lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
+        ),
+        Err(error) => result.errors.push(error),
     }
 }

@@ -396,3 +396,21 @@ fn sql_preview_of_alembic_ranges_downgrades_and_single_revisions() {
         unknown.stderr
     );
 }
+
+/// The README's quick start shows what its first command really prints.
+#[test]
+fn readme_quick_start_output_is_what_the_command_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains("cargo run -q -- lint tests/alembic/example"));
+    let marker = "What the first command prints, in part:\n\n```\n";
+    let start = readme.find(marker).expect("quick start output block") + marker.len();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = run(&["lint", "tests/alembic/example"]);
+    assert_eq!(out.code, 1);
+    for part in block.split("...\n") {
+        assert!(
+            out.stdout.contains(part),
+            "README quick start shows output the command does not print:\n{part}"
+        );
+    }
+}

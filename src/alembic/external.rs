@@ -6,6 +6,60 @@
 use std::path::Path;
 use std::process::Command;
 
+use super::LoadedProject;
+use super::offline::ScriptUnit;
+use super::project::AlembicProject;
+use crate::source::InputError;
+
+/// The project's real offline script for every revision (`heads`, or `heads:base` for a
+/// downgrade), one unit per revision step, each named after its revision file when the
+/// file's static metadata names the revision.
+pub fn real_offline_script(
+    project: &AlembicProject,
+    loaded: &LoadedProject,
+    command: &[String],
+    downgrade: bool,
+) -> Result<Vec<ScriptUnit>, InputError> {
+    let config_file = project.ini.as_ref().or(project.pyproject.as_ref());
+    let Some(config_file) = config_file else {
+        return Err(InputError {
+            file: project.root.display().to_string(),
+            line: None,
+            message: "`render: alembic` needs an alembic.ini or pyproject.toml to run alembic with"
+                .into(),
+        });
+    };
+    let dir = config_file.parent().unwrap_or(Path::new("."));
+    let range = if downgrade { "heads:base" } else { "heads" };
+    let ini = project
+        .ini
+        .as_deref()
+        .map(|ini| Path::new(ini.file_name().unwrap_or_default()));
+    let script =
+        run_alembic(command, dir, ini, range, downgrade).map_err(|message| InputError {
+            file: config_file.display().to_string(),
+            line: None,
+            message,
+        })?;
+    let verb = if downgrade { "downgrade" } else { "upgrade" };
+    Ok(split_steps(&script)
+        .into_iter()
+        .map(|step| {
+            let target = if downgrade { &step.from } else { &step.to };
+            let revision = loaded.revision(target);
+            let origin = revision
+                .map(|(loaded, _)| loaded.source.name.clone())
+                .unwrap_or_else(|| format!("revision {target}"));
+            ScriptUnit {
+                heading: format!("Running {verb} {} -> {}", step.from, step.to),
+                file: format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to),
+                message: revision.and_then(|(_, rendered)| rendered.message.clone()),
+                sql: step.sql,
+            }
+        })
+        .collect())
+}
+
 /// The SQL Alembic emitted for one revision step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {

@@ -71,7 +71,7 @@ pub fn run(args: &TraceArgs) -> u8 {
             return 2;
         }
     };
-    let (inputs, discover_errors) = discover::discover(&args.paths, &config);
+    let (inputs, discover_errors) = discover::discover(&args.paths, &|p| config.is_excluded(p));
     let mut input_errors: Vec<(String, String)> = discover_errors
         .into_iter()
         .map(|e| (e.path, e.message))

@@ -70,7 +70,8 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
                 continue;
             }
         }
-        let (mut found, errors) = discover::discover(std::slice::from_ref(path), config);
+        let (mut found, errors) =
+            discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
         preview
             .errors
             .extend(errors.into_iter().map(InputError::from));

@@ -1,5 +1,5 @@
 use super::Severity;
-use super::{Category, Check, Rule, StatementView, Violation, or_placeholder};
+use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -19,11 +19,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let column = or_placeholder(&action.column, "column");
             let new_type = action.column_type.as_ref().map_or("newtype".into(), ToString::to_string);
             let why = action.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
-            Violation::new(
-                format!(
-                    "changing the type of {column} rewrites {table} and rebuilds its indexes while holding {}{why}",
-                    action.lock_phrase()
-                ),
+            let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
+            let bare_column = action.column.as_deref().unwrap_or("column");
+            let advice = Advice::sql(
                 format!(
                     "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
                      ALTER TABLE {table} ADD COLUMN {}_new {new_type};\n  \
@@ -33,6 +31,21 @@ fn check(input: &StatementView) -> Vec<Violation> {
                      see `locksmith rule changing-column-type`",
                     action.column.as_deref().unwrap_or("column"),
                 ),
+            )
+            .with_alembic(format!(
+                "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
+                 op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}_new\", <new type>, nullable=True))\n  \
+                 # write to both columns from the application (or a trigger), backfill old rows in batches,\n  \
+                 # then rename in a short transaction and drop the old column in a later revision\n\
+                 binary-coercible changes (varchar(n) to varchar(m > n) or text, numeric(p,s) to numeric(q > p,s)) need no rewrite; \
+                 see `locksmith rule changing-column-type`"
+            ));
+            Violation::with(
+                format!(
+                    "changing the type of {column} rewrites {table} and rebuilds its indexes while holding {}{why}",
+                    action.lock_phrase()
+                ),
+                advice,
             )
         })
         .collect()
