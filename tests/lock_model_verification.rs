@@ -437,7 +437,7 @@ const CASES: &[Case] = &[
     ),
     case(
         "CREATE OR REPLACE VIEW parent_names AS SELECT id, name, code FROM parent",
-        &[CreateView],
+        &[ReplaceView],
     ),
     case("DROP VIEW parent_names", &[DropView]),
     case(

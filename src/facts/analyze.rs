@@ -171,8 +171,14 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             actions.push(Action::new(form, relation, v));
         }
         NodeEnum::ViewStmt(stmt) => {
+            // Only OR REPLACE can find an existing view to lock; a new view blocks nobody.
+            let form = if stmt.replace {
+                Form::ReplaceView
+            } else {
+                Form::CreateView
+            };
             actions.push(Action::new(
-                Form::CreateView,
+                form,
                 stmt.view.as_ref().map(Relation::from_range_var),
                 v,
             ));

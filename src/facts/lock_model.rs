@@ -218,6 +218,7 @@ pub enum Form {
     ReindexConcurrently,
     ReindexSchemaOrDatabase,
     CreateView,
+    ReplaceView,
     DropView,
     CreateMaterializedView,
     RefreshMaterializedView,
@@ -251,6 +252,7 @@ impl Form {
                 | Form::CreateTableReferences
                 | Form::CreateTablePartitionOf
                 | Form::CreateTableAs
+                | Form::CreateView
                 | Form::CreateMaterializedView
                 | Form::CreateSequence
         )
@@ -499,8 +501,11 @@ pub static MODEL: &[Entry] = &[
         .rewrites(Always)
         .no_transaction()
         .note("every table in scope is locked in turn"),
-    row(Form::CreateView, "CREATE [OR REPLACE] VIEW v AS ...", AEL, "https://www.postgresql.org/docs/current/sql-createview.html")
+    row(Form::CreateView, "CREATE VIEW v AS ...", AEL, "https://www.postgresql.org/docs/current/sql-createview.html")
         .other(AccessShareLock),
+    row(Form::ReplaceView, "CREATE OR REPLACE VIEW v AS ...", AEL, "https://www.postgresql.org/docs/current/sql-createview.html")
+        .other(AccessShareLock)
+        .note("replacing an existing view locks it against reads while the definition is swapped"),
     row(Form::DropView, "DROP VIEW v / DROP MATERIALIZED VIEW v", AEL, "https://www.postgresql.org/docs/current/sql-dropview.html"),
     row(Form::CreateMaterializedView, "CREATE MATERIALIZED VIEW m AS ...", AEL, "https://www.postgresql.org/docs/current/sql-creatematerializedview.html")
         .other(AccessShareLock)

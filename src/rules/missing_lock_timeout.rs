@@ -52,6 +52,8 @@ mod tests {
                 "CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN x int",
                 "CREATE INDEX CONCURRENTLY i ON users (email)",
                 "SELECT 1 FROM users",
+                // A new view locks only itself and reads what it selects from.
+                "CREATE VIEW active_users AS SELECT * FROM users",
             ],
             &[
                 "ALTER TABLE users ADD COLUMN age int",
@@ -59,6 +61,8 @@ mod tests {
                 "BEGIN; SET LOCAL lock_timeout = '1s'; COMMIT; ALTER TABLE users ADD COLUMN age int",
                 "CREATE INDEX i ON users (email)",
                 "CREATE TABLE orders (user_id int REFERENCES users (id))",
+                // Replacing an existing view locks it against reads.
+                "CREATE OR REPLACE VIEW active_users AS SELECT * FROM users",
             ],
         );
     }
