@@ -116,6 +116,12 @@ impl SourceFile {
         (start, end)
     }
 
+    /// Number of lines (a final newline does not start another one, unless it is all there is).
+    pub fn line_count(&self) -> usize {
+        let trailing = usize::from(self.text.ends_with('\n') && self.line_starts.len() > 1);
+        self.line_starts.len() - trailing
+    }
+
     /// Byte range of the 1-based line `line`, without its newline.
     pub fn line_span(&self, line: usize) -> Range<usize> {
         let start = self.line_starts[line.clamp(1, self.line_starts.len()) - 1];

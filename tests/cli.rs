@@ -414,3 +414,43 @@ fn readme_quick_start_output_is_what_the_command_prints() {
         );
     }
 }
+
+/// A column is a count of characters in every output format (miette's own count is in
+/// bytes), and a megabyte-long line is shown shortened around the finding.
+#[test]
+fn columns_count_characters_and_long_lines_are_shortened() {
+    let dir = std::env::temp_dir().join(format!("locksmith-columns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("m.sql");
+    std::fs::write(&file, "SELECT 'éé'; ALTER TABLE users DROP COLUMN x;\n").unwrap();
+    let path = file.to_str().unwrap();
+    let human = run(&["lint", path]);
+    assert!(
+        human.stdout.contains(&format!("{path}:1:14]")),
+        "{}",
+        human.stdout
+    );
+    let json = run(&["lint", "--format", "json", path]);
+    assert!(json.stdout.contains("\"column\": 14"), "{}", json.stdout);
+    let github = run(&["lint", "--format", "github", path]);
+    assert!(
+        github.stdout.contains("line=1,col=14,"),
+        "{}",
+        github.stdout
+    );
+
+    let long = format!(
+        "SELECT {}1 FROM t; ALTER TABLE users DROP COLUMN x;\n",
+        "1, ".repeat(100_000)
+    );
+    std::fs::write(&file, &long).unwrap();
+    let human = run(&["lint", path]);
+    assert_eq!(human.code, 0);
+    assert!(human.stdout.contains("DROP COLUMN x"), "{}", human.stdout);
+    assert!(
+        human.stdout.len() < 10_000,
+        "{} bytes of output",
+        human.stdout.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+
+use super::snippet::Snippet;
 
 use crate::diagnostic::Finding;
 use crate::lint::FileReport;
@@ -19,7 +19,7 @@ pub struct Style {
 
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: NamedSource<String>,
+    source: Snippet,
     label: String,
     /// The advice that fits the source.
     help: Option<String>,
@@ -70,7 +70,7 @@ impl Diagnostic for Rendered<'_> {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.finding.span.clone();
+        let span = self.source.span.clone();
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(
                 Some(self.label.clone()),
@@ -99,7 +99,7 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
         };
         let rendered = Rendered {
             finding,
-            source: NamedSource::new(&file.source.name, file.source.text.clone()),
+            source: Snippet::new(&file.source, &finding.span),
             label,
             help: finding.help(&file.source),
             sql: statement.and_then(|s| s.sql.clone()),

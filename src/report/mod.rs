@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod plan;
 pub mod sarif;
+mod snippet;
 pub mod trace;
 
 use crate::facts::{Action, Facts, entry};

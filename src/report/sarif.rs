@@ -73,6 +73,8 @@ pub fn render(result: &RunResult) -> String {
                 "rules": driver_rules,
             }},
             "results": results,
+            // Columns count characters, as in every other output of locksmith.
+            "columnKind": "unicodeCodePoints",
             "invocations": [{
                 "executionSuccessful": result.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
