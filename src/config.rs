@@ -158,14 +158,37 @@ impl<'de> Deserialize<'de> for RuleId {
 }
 
 pub fn unknown_rule_message(id: &str) -> String {
-    let suggestion = rules::ALL
-        .iter()
-        .map(|r| r.id)
-        .min_by_key(|known| edit_distance(known, id))
-        .filter(|known| edit_distance(known, id) <= 3.max(id.len() / 4))
+    let suggestion = closest_rule(id)
         .map(|known| format!("; did you mean `{known}`?"))
         .unwrap_or_else(|| "; `locksmith rules` lists them".into());
     format!("unknown rule id `{id}`{suggestion}")
+}
+
+/// The rule id `id` most likely misspells: compared case-insensitively with `_` as `-`,
+/// by edit distance, or word by word as prefixes (`drop-column` → `dropping-column`),
+/// since people shorten words more than they mistype letters.
+fn closest_rule(id: &str) -> Option<&'static str> {
+    let id = id.to_lowercase().replace('_', "-");
+    let abbreviates = |known: &str| {
+        let (typed, words): (Vec<&str>, Vec<&str>) =
+            (id.split('-').collect(), known.split('-').collect());
+        typed.len() == words.len()
+            && typed
+                .iter()
+                .zip(&words)
+                .all(|(t, w)| !t.is_empty() && w.starts_with(t))
+    };
+    rules::ALL
+        .iter()
+        .map(|r| r.id)
+        .min_by_key(|known| edit_distance(known, &id))
+        .filter(|known| edit_distance(known, &id) <= 3.max(id.len() / 4))
+        .or_else(|| {
+            rules::ALL
+                .iter()
+                .map(|r| r.id)
+                .find(|known| abbreviates(known))
+        })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -27,62 +27,115 @@ pub struct DiscoverError {
     pub message: String,
 }
 
+/// What the paths hold.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<DiscoverError>,
+    /// Files seen but not linted, and why: a user who expected them linted must be told.
+    pub skipped: Vec<DiscoverError>,
+    /// How many files the configuration's `exclude` skipped (deliberately, so silently).
+    pub excluded: usize,
+}
+
+/// Why `.py` files found in a walk are not linted: `find_project` found no project there.
+pub const NOT_ALEMBIC: &str = "not in an Alembic project: no alembic.ini, pyproject.toml [tool.alembic] or env.py with versions/ found";
+
 /// `excluded` says which paths the configuration skips.
-pub fn discover(
-    paths: &[String],
-    excluded: &dyn Fn(&Path) -> bool,
-) -> (Vec<Input>, Vec<DiscoverError>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+pub fn discover(paths: &[String], excluded: &dyn Fn(&Path) -> bool) -> Discovered {
+    let mut found = Discovered::default();
     for raw in paths {
         if raw == "-" {
-            inputs.push(Input::Stdin);
+            found.inputs.push(Input::Stdin);
             continue;
         }
         let path = Path::new(raw);
         if path.is_dir() {
-            walk(path, excluded, &mut inputs, &mut errors);
+            walk(path, excluded, &mut found);
         } else if path.is_file() {
-            if !excluded(path) {
-                inputs.push(Input::File(path.to_path_buf()));
+            if excluded(path) {
+                found.excluded += 1;
+            } else {
+                found.inputs.push(Input::File(path.to_path_buf()));
             }
         } else {
-            errors.push(DiscoverError {
+            let message = if path.is_symlink() {
+                "broken symbolic link (its target does not exist)"
+            } else {
+                "no such file or directory"
+            };
+            found.errors.push(DiscoverError {
                 path: raw.clone(),
-                message: "no such file or directory".into(),
+                message: message.into(),
             });
         }
     }
-    (inputs, errors)
+    found
 }
 
-fn walk(
-    root: &Path,
-    excluded: &dyn Fn(&Path) -> bool,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<DiscoverError>,
-) {
+fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let mut python = Vec::new();
     for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let path = entry.path();
-                let is_sql = path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-                if entry.file_type().is_file() && is_sql && !excluded(path) {
-                    inputs.push(Input::File(path.to_path_buf()));
-                }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                found.errors.push(DiscoverError {
+                    path: e
+                        .path()
+                        .map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
+                    message: e.to_string(),
+                });
+                continue;
             }
-            Err(e) => errors.push(DiscoverError {
-                path: e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
-                message: e.to_string(),
-            }),
+        };
+        let path = entry.path();
+        let has_extension = |ext: &str| {
+            path.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+        };
+        // walkdir does not follow links (which keeps directory cycles out); a link to a
+        // file is followed here, since migrations are sometimes shared that way.
+        let is_file = if entry.path_is_symlink() {
+            match std::fs::metadata(path) {
+                Ok(target) => target.is_file(),
+                Err(_) if has_extension("sql") => {
+                    found.errors.push(DiscoverError {
+                        path: path.display().to_string(),
+                        message: "broken symbolic link (its target does not exist)".into(),
+                    });
+                    continue;
+                }
+                Err(_) => false,
+            }
+        } else {
+            entry.file_type().is_file()
+        };
+        if !is_file {
+            continue;
         }
+        if excluded(path) {
+            found.excluded += usize::from(has_extension("sql"));
+        } else if has_extension("sql") {
+            found.inputs.push(Input::File(path.to_path_buf()));
+        } else if has_extension("py") {
+            python.push(path.display().to_string());
+        }
+    }
+    if let Some(first) = python.first() {
+        let others = match python.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        found.skipped.push(DiscoverError {
+            path: root.display().to_string(),
+            message: format!(
+                ".py files not linted ({first}{others}): {NOT_ALEMBIC} at {}",
+                root.display()
+            ),
+        });
     }
 }

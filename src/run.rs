@@ -39,6 +39,8 @@ impl From<crate::alembic::project::ProjectError> for InputError {
 pub struct RunResult {
     pub files: Vec<FileReport>,
     pub errors: Vec<InputError>,
+    /// What was found and not linted, and why (stderr only: it does not change the exit code).
+    pub warnings: Vec<InputError>,
 }
 
 impl RunResult {
@@ -89,29 +91,88 @@ pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
 }
 
 /// Lints every path in order: Alembic projects and revision files through the Alembic
-/// front-end, everything else as SQL.
+/// front-end, everything else as SQL. A path in which nothing could be linted is an error.
 pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
     let mut result = RunResult::default();
     for path in paths {
-        let project = if path == "-" {
-            Ok(None)
-        } else {
-            alembic::project::find_project(Path::new(path))
-        };
-        match project {
+        let (files, errors) = (result.files.len(), result.errors.len());
+        let skipped = match find_project(path) {
             Ok(Some(project)) => lint_alembic_project(project, config, &mut result),
             Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
-            Err(e) => result.errors.push(e.into()),
-        }
+            Err(e) => {
+                result.errors.push(e.into());
+                continue;
+            }
+        };
+        let found_nothing = result.files.len() == files && result.errors.len() == errors;
+        check_found(
+            path,
+            found_nothing,
+            skipped,
+            &mut result.errors,
+            &mut result.warnings,
+        );
     }
     result
 }
 
-fn lint_alembic_project(project: AlembicProject, config: &Config, result: &mut RunResult) {
+/// The Alembic project `path` names, if any (`-` is standard input, never one).
+fn find_project(path: &str) -> Result<Option<AlembicProject>, InputError> {
+    if path == "-" {
+        return Ok(None);
+    }
+    alembic::project::find_project(Path::new(path)).map_err(InputError::from)
+}
+
+/// What a path held that was not linted.
+#[derive(Debug, Default)]
+pub struct Skipped {
+    /// Files not linted, with why.
+    pub files: Vec<discover::DiscoverError>,
+    /// Files the configuration's `exclude` skipped.
+    pub excluded: usize,
+}
+
+/// Reports what a path's discovery skipped. When nothing in the path could be read (and
+/// the configuration did not exclude it on purpose), that is an error: the user named it
+/// expecting migrations to be checked.
+pub fn check_found(
+    path: &str,
+    found_nothing: bool,
+    skipped: Skipped,
+    errors: &mut Vec<InputError>,
+    warnings: &mut Vec<InputError>,
+) {
+    if !found_nothing || skipped.excluded > 0 {
+        warnings.extend(skipped.files.into_iter().map(InputError::from));
+        return;
+    }
+    let why = skipped
+        .files
+        .iter()
+        .map(|s| format!("; {}", s.message))
+        .collect::<String>();
+    errors.push(InputError {
+        file: path.to_string(),
+        line: None,
+        message: format!("nothing to lint: no .sql files or Alembic revisions found{why}"),
+    });
+}
+
+fn lint_alembic_project(
+    project: AlembicProject,
+    config: &Config,
+    result: &mut RunResult,
+) -> Skipped {
     let loaded = alembic::load_project(&project, |path| config.is_excluded(path));
+    let skipped = Skipped {
+        files: Vec::new(),
+        excluded: project.revision_files.len() - loaded.revisions.len() - loaded.unreadable.len(),
+    };
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
-        return lint_with_real_alembic(&project, &loaded, config, result);
+        lint_with_real_alembic(&project, &loaded, config, result);
+        return skipped;
     }
     match catch_unwind(AssertUnwindSafe(|| lint::alembic::lint_project(&loaded, config))) {
         Ok(reports) => result.files.extend(reports),
@@ -126,14 +187,17 @@ fn lint_alembic_project(project: AlembicProject, config: &Config, result: &mut R
             message: "internal error while linting these revisions (a bug in locksmith; please report it with the files)".into(),
         }),
     }
+    skipped
 }
 
-fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
-    let (inputs, discover_errors) = discover::discover(paths, &|p| config.is_excluded(p));
+/// Returns what discovery skipped.
+fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) -> Skipped {
+    let found = discover::discover(paths, &|p| config.is_excluded(p));
     result
         .errors
-        .extend(discover_errors.into_iter().map(InputError::from));
-    let outcomes: Vec<Result<FileReport, InputError>> = inputs
+        .extend(found.errors.into_iter().map(InputError::from));
+    let outcomes: Vec<Result<FileReport, InputError>> = found
+        .inputs
         .par_iter()
         .map(|input| {
             let source = read_input(input)?;
@@ -150,6 +214,10 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
             Ok(report) => result.files.push(report),
             Err(error) => result.errors.push(error),
         }
+    }
+    Skipped {
+        files: found.skipped,
+        excluded: found.excluded,
     }
 }
 
@@ -174,4 +242,77 @@ fn lint_with_real_alembic(
         ),
         Err(error) => result.errors.push(error),
     }
+}
+
+/// One input read and, for Alembic, rendered: what `explain` and `trace` work on.
+#[derive(Debug)]
+pub enum LoadedInput {
+    Sql(SourceFile),
+    Alembic(LoadedProject),
+}
+
+/// The inputs under `paths`, as `lint` finds them.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub inputs: Vec<LoadedInput>,
+    pub errors: Vec<InputError>,
+    pub warnings: Vec<InputError>,
+}
+
+/// Reads the paths as `lint` does: `.sql` files, directories, `-`, Alembic projects (each
+/// revision read and rendered statically; Python syntax errors are input errors here).
+pub fn load_inputs(paths: &[String], config: &Config) -> Loaded {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        let (inputs, errors) = (loaded.inputs.len(), loaded.errors.len());
+        let skipped = match find_project(path) {
+            Ok(Some(project)) => {
+                let project_files = project.revision_files.len();
+                let revisions = alembic::load_project(&project, |p| config.is_excluded(p));
+                loaded.errors.extend(revisions.unreadable.iter().cloned());
+                loaded
+                    .errors
+                    .extend(revisions.revisions.iter().filter_map(|r| r.python_error()));
+                let excluded =
+                    project_files - revisions.revisions.len() - revisions.unreadable.len();
+                if !revisions.revisions.is_empty() {
+                    loaded.inputs.push(LoadedInput::Alembic(revisions));
+                }
+                Skipped {
+                    files: Vec::new(),
+                    excluded,
+                }
+            }
+            Ok(None) => {
+                let found =
+                    discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+                loaded
+                    .errors
+                    .extend(found.errors.into_iter().map(InputError::from));
+                for input in &found.inputs {
+                    match read_input(input) {
+                        Ok(source) => loaded.inputs.push(LoadedInput::Sql(source)),
+                        Err(error) => loaded.errors.push(error),
+                    }
+                }
+                Skipped {
+                    files: found.skipped,
+                    excluded: found.excluded,
+                }
+            }
+            Err(error) => {
+                loaded.errors.push(error);
+                continue;
+            }
+        };
+        let found_nothing = loaded.inputs.len() == inputs && loaded.errors.len() == errors;
+        check_found(
+            path,
+            found_nothing,
+            skipped,
+            &mut loaded.errors,
+            &mut loaded.warnings,
+        );
+    }
+    loaded
 }

@@ -454,3 +454,289 @@ fn columns_count_characters_and_long_lines_are_shortened() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A temporary directory with `files` (path, contents), removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str, files: &[(&str, &str)]) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("locksmith-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+fn revision(id: &str, down: &str) -> String {
+    format!(
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = '{id}'\ndown_revision = {down}\n\ndef upgrade():\n    op.create_table('t_{id}', sa.Column('id', sa.Integer()))\n"
+    )
+}
+
+#[test]
+fn sql_preview_marks_what_it_cannot_render() {
+    let project = "tests/fixtures/alembic_unrenderable";
+    let marker = "-- locksmith: not rendered: loop over runtime data";
+    let line = "bbbbbbbbbbbb_backfill_plans.py:16)";
+    let plain = run(&["sql", project]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain.stdout.contains(marker) && plain.stdout.contains(line),
+        "{}",
+        plain.stdout
+    );
+    snapshot("sql-alembic-not-rendered", &plain);
+    let annotated = run(&["sql", "--annotate", project]);
+    assert!(annotated.stdout.contains(marker), "{}", annotated.stdout);
+    let markdown = run(&["sql", "--format", "markdown", project]);
+    assert!(
+        markdown.stdout.contains("not rendered"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(markdown.stdout.contains(line), "{}", markdown.stdout);
+}
+
+#[test]
+fn sql_preview_of_a_broken_revision_graph_is_an_error() {
+    for (name, files, message) in [
+        (
+            "cycle",
+            vec![
+                ("versions/a.py", revision("aaa", "'bbb'")),
+                ("versions/b.py", revision("bbb", "'aaa'")),
+            ],
+            "cycle",
+        ),
+        (
+            "dangling",
+            vec![
+                ("versions/a.py", revision("aaa", "None")),
+                ("versions/b.py", revision("bbb", "'nope'")),
+            ],
+            "down_revision nope names no known revision",
+        ),
+        (
+            "duplicate",
+            vec![
+                ("versions/a.py", revision("aaa", "None")),
+                ("versions/b.py", revision("aaa", "None")),
+            ],
+            "duplicate revision id aaa",
+        ),
+    ] {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let dir = TempDir::new(&format!("graph-{name}"), &files);
+        let out = run(&["sql", &format!("{}/versions", dir.path())]);
+        assert_eq!(out.code, 2, "{name}: {}", out.stdout);
+        assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("error: ") && out.stderr.contains(".py:"),
+            "{name}: {}",
+            out.stderr
+        );
+        if name == "dangling" {
+            assert!(
+                out.stdout.contains("CREATE TABLE t_aaa"),
+                "still previewed: {}",
+                out.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn discovery_follows_symlinked_files_and_reports_broken_links() {
+    let dir = TempDir::new(
+        "symlinks",
+        &[("shared/V1__drop.sql", "ALTER TABLE users DROP COLUMN a;\n")],
+    );
+    let migrations = dir.0.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::os::unix::fs::symlink(
+        dir.0.join("shared/V1__drop.sql"),
+        migrations.join("V1__drop.sql"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.0.join("gone.sql"), migrations.join("V2__gone.sql")).unwrap();
+    let out = run(&[
+        "lint",
+        "--config",
+        "/dev/null",
+        migrations.to_str().unwrap(),
+    ]);
+    assert!(out.stdout.contains("dropping-column"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("V2__gone.sql: broken symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn a_path_with_nothing_to_lint_is_an_error_that_says_why() {
+    let dir = TempDir::new(
+        "nothing",
+        &[
+            (
+                "revs/abc_add.py",
+                "def upgrade():\n    op.drop_table('x')\n",
+            ),
+            ("empty/README", ""),
+        ],
+    );
+    let revs = format!("{}/revs", dir.path());
+    let out = run(&["lint", "--config", "/dev/null", &revs]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing to lint"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".py files not linted (") && out.stderr.contains("abc_add.py"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("no alembic.ini"), "{}", out.stderr);
+    let empty = run(&[
+        "lint",
+        "--config",
+        "/dev/null",
+        &format!("{}/empty", dir.path()),
+    ]);
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("nothing to lint"), "{}", empty.stderr);
+    // A .py file beside linted .sql files is a warning, not an error.
+    let shop = run(&["lint", "tests/fixtures/alembic_projects/not_alembic"]);
+    assert_eq!(shop.code, 0, "{}", shop.stderr);
+    assert!(
+        shop.stderr.contains("warning:") && shop.stderr.contains("util.py"),
+        "{}",
+        shop.stderr
+    );
+}
+
+#[test]
+fn a_bad_config_still_lints_with_the_defaults() {
+    for config in ["assume_in_transation: true\n", "rules:\n  - [\n"] {
+        let dir = TempDir::new(
+            "bad-config",
+            &[
+                ("lint.yaml", config),
+                ("m.sql", "ALTER TABLE users DROP COLUMN a;\n"),
+            ],
+        );
+        let human = run_in(dir.path(), &["lint", "m.sql"], None);
+        assert_eq!(human.code, 2);
+        assert!(human.stdout.contains("dropping-column"), "{}", human.stdout);
+        assert!(human.stderr.contains("lint.yaml:"), "{}", human.stderr);
+        let json = run_in(dir.path(), &["lint", "--format", "json", "m.sql"], None);
+        assert_eq!(json.code, 2);
+        let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+        assert!(
+            value["errors"][0]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("lint.yaml")
+        );
+        assert!(value["errors"][0]["line"].is_number());
+        assert_eq!(value["findings"][0]["rule"], "dropping-column");
+        let sarif = run_in(dir.path(), &["lint", "--format", "sarif", "m.sql"], None);
+        let value: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("valid SARIF");
+        assert_eq!(value["version"], "2.1.0");
+        let github = run_in(dir.path(), &["lint", "--format", "github", "m.sql"], None);
+        assert!(
+            github.stdout.starts_with("::error file="),
+            "{}",
+            github.stdout
+        );
+        let sql = run_in(dir.path(), &["sql", "m.sql"], None);
+        assert_eq!(sql.code, 2);
+        assert!(sql.stdout.contains("DROP COLUMN"), "{}", sql.stdout);
+    }
+}
+
+#[test]
+fn explain_reads_the_inputs_lint_reads() {
+    let missing = run(&["explain", "/no/such.sql"]);
+    assert_eq!(missing.code, 2, "{}", missing.stdout);
+    assert!(
+        missing.stderr.contains("/no/such.sql: no such file"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        !missing.stdout.contains("syntax error"),
+        "{}",
+        missing.stdout
+    );
+    let revision = "tests/alembic/example/migrations/versions/730ecdaaeda6_add_user_email.py";
+    let out = run(&["explain", revision]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("730ecdaaeda6_add_user_email.py:25:5"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ALTER TABLE users ADD COLUMN email TEXT NOT NULL"),
+        "{}",
+        out.stdout
+    );
+    snapshot("explain-alembic-revision", &out);
+    let project = run(&["explain", "--format", "json", "tests/alembic/example"]);
+    let value: serde_json::Value = serde_json::from_str(&project.stdout).expect("valid JSON");
+    assert!(
+        value["files"].as_array().is_some_and(|f| f.len() > 1),
+        "{}",
+        project.stdout
+    );
+    let dir = run(&["explain", "examples/shop/migrations"]);
+    assert!(
+        dir.stdout.contains("V003__add_user_email.sql"),
+        "{}",
+        dir.stdout
+    );
+    // Literal SQL with a `/` in it is still SQL.
+    assert_eq!(run(&["explain", "SELECT 4 / 2"]).code, 0);
+}
+
+#[test]
+fn rule_suggests_the_id_a_typo_or_abbreviation_means() {
+    for typo in ["drop-column", "DROPPING-COLUMN", "dropping_colum"] {
+        let out = run(&["rule", typo]);
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("did you mean `dropping-column`?"),
+            "{typo}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn explain_colors_lock_lines_only_when_asked() {
+    let sql = "ALTER TABLE users ADD COLUMN a int; CREATE INDEX i ON users (a)";
+    let always = run(&["explain", "--color", "always", sql]);
+    assert!(always.stdout.contains("\x1b[31"), "red: {}", always.stdout);
+    assert!(
+        always.stdout.contains("\x1b[33"),
+        "yellow: {}",
+        always.stdout
+    );
+    assert!(!run(&["explain", sql]).stdout.contains('\x1b'));
+}

@@ -143,9 +143,10 @@ fn sql_pipeline_never_panics() {
                 "span splits a character:\n{sql}"
             );
         }
-        let _ = explain::render_human(&report);
+        let _ = explain::render_human(&report, false);
         let _ = explain::render_json(&report, config.postgres_version);
         let result = RunResult {
+            warnings: Vec::new(),
             files: vec![report],
             errors: Vec::new(),
         };

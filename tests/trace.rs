@@ -339,6 +339,40 @@ fn trace_against_a_real_server() {
         "{json}"
     );
 
+    // An Alembic project: each revision's rendered upgrade() SQL, in graph order, in one
+    // transaction (the second revision's index needs the first one's table).
+    let out = locksmith(&[
+        "trace",
+        "--format",
+        "json",
+        "--database-url",
+        &url,
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/alembic_unrenderable"
+        ),
+    ]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    let files = json["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2, "{json}");
+    assert!(
+        files[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("aaaaaaaaaaaa_create_accounts.py (rendered upgrade)"),
+        "{json}"
+    );
+    let index = &files[1]["statements"][1];
+    assert!(
+        index["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE INDEX customers_tier_idx"),
+        "{json}"
+    );
+    assert_eq!(index["status"], "traced", "{json}");
+    assert_eq!(index["line"], 3, "a line of the rendered SQL: {json}");
+
     // Nothing was committed: same columns, relations, rows, relfilenode.
     assert_eq!(state(), before, "trace changed the database");
 

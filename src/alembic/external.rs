@@ -55,6 +55,8 @@ pub fn real_offline_script(
                 file: format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to),
                 message: revision.and_then(|(_, rendered)| rendered.message.clone()),
                 sql: step.sql,
+                // Real Alembic ran the code: nothing is left out.
+                not_rendered: Vec::new(),
             }
         })
         .collect())

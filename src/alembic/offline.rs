@@ -11,7 +11,7 @@ use std::ops::Range;
 use super::graph;
 use super::load::LoadedProject;
 use super::revision::{RenderedFunction, RevisionFile};
-use crate::source::InputError;
+use crate::source::{InputError, SourceFile};
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)";
 
@@ -64,6 +64,9 @@ pub struct ScriptUnit {
     /// The revision's message.
     pub message: Option<String>,
     pub sql: String,
+    /// What the SQL leaves out because it cannot be rendered without running Python,
+    /// each `<what> (file:line)`; `sql` has a `-- locksmith: not rendered:` comment there.
+    pub not_rendered: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -82,22 +85,34 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
     script
         .errors
         .extend(loaded.revisions.iter().filter_map(|r| r.python_error()));
-    let rendered: Vec<(&str, &RevisionFile)> = loaded
+    let rendered: Vec<(&SourceFile, &RevisionFile)> = loaded
         .revisions
         .iter()
-        .filter_map(|r| Some((r.source.name.as_str(), r.rendered.as_ref().ok()?)))
+        .filter_map(|r| Some((&r.source, r.rendered.as_ref().ok()?)))
         .collect();
 
     if single_file {
-        if let Some((name, revision)) = rendered.first() {
+        if let Some((source, revision)) = rendered.first() {
             script
                 .units
-                .push(revision_unit(name, revision, range.downgrade, None));
+                .push(revision_unit(source, revision, range.downgrade, None));
         }
         return script;
     }
 
     let graph = loaded.graph();
+    // Alembic refuses to run a broken graph; what can still be ordered is previewed.
+    script.errors.extend(
+        graph
+            .problems()
+            .into_iter()
+            .filter(|p| p.kind == graph::GraphProblemKind::BrokenRevision)
+            .map(|p| InputError {
+                file: p.file.display().to_string(),
+                line: Some(p.line),
+                message: p.message,
+            }),
+    );
     // Where the range starts: None is base.
     let start = if range.downgrade {
         Some(range.from.as_deref().unwrap_or("heads"))
@@ -121,9 +136,9 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
             return script;
         }
     };
-    let by_id: BTreeMap<&str, (&str, &RevisionFile)> = rendered
+    let by_id: BTreeMap<&str, (&SourceFile, &RevisionFile)> = rendered
         .iter()
-        .filter_map(|(name, r)| Some((r.revision.as_deref()?, (*name, *r))))
+        .filter_map(|(source, r)| Some((r.revision.as_deref()?, (*source, *r))))
         .collect();
 
     // The heads before the first step: the start of the range.
@@ -144,11 +159,11 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
         script.units.push(bookkeeping_unit(preamble));
     }
     for id in &path {
-        let Some((name, revision)) = by_id.get(id.as_str()) else {
+        let Some((source, revision)) = by_id.get(id.as_str()) else {
             continue;
         };
         let (bookkeeping, marker) = version_step(revision, &mut heads, range.downgrade);
-        let mut unit = revision_unit(name, revision, range.downgrade, Some(&bookkeeping));
+        let mut unit = revision_unit(source, revision, range.downgrade, Some(&bookkeeping));
         unit.heading = marker;
         if per_migration {
             unit.sql = format!("BEGIN;\n\n{}COMMIT;\n\n", unit.sql);
@@ -168,6 +183,7 @@ fn bookkeeping_unit(sql: String) -> ScriptUnit {
         file: String::new(),
         message: None,
         sql,
+        not_rendered: Vec::new(),
     }
 }
 
@@ -175,7 +191,7 @@ fn bookkeeping_unit(sql: String) -> ScriptUnit {
 /// revision previewed on its own gets BEGIN/COMMIT only when it has autocommit blocks,
 /// whose COMMIT/BEGIN need an enclosing transaction to be valid.
 fn revision_unit(
-    name: &str,
+    source: &SourceFile,
     revision: &RevisionFile,
     downgrade: bool,
     version: Option<&str>,
@@ -190,7 +206,8 @@ fn revision_unit(
     if wrap {
         sql.push_str("BEGIN;\n\n");
     }
-    sql.push_str(&function_sql(function).text);
+    let (body, not_rendered) = function_script(function, source);
+    sql.push_str(&body);
     if let Some(version) = version {
         sql.push_str(version);
     }
@@ -198,11 +215,54 @@ fn revision_unit(
         sql.push_str("COMMIT;\n\n");
     }
     ScriptUnit {
-        heading: name.to_string(),
-        file: name.to_string(),
+        heading: source.name.clone(),
+        file: source.name.clone(),
         message: revision.message.clone(),
         sql,
+        not_rendered,
     }
+}
+
+/// The function's SQL with a `-- locksmith: not rendered: <what> (file:line)` comment
+/// where each part that cannot be rendered statically would have run, so the preview never
+/// silently leaves code out; and those notes.
+fn function_script(
+    function: Option<&RenderedFunction>,
+    source: &SourceFile,
+) -> (String, Vec<String>) {
+    let notes: Vec<(usize, String)> = function
+        .map(|f| f.unrenderable.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|u| {
+            let line = source.position(u.span.start.min(source.text.len())).line;
+            (
+                u.span.start,
+                format!("{} ({}:{line})", u.message, source.name),
+            )
+        })
+        .collect();
+    let mut pending = notes.iter().peekable();
+    let mut text = String::new();
+    let comment = |text: &mut String, note: &str| {
+        // One line, so the comment cannot end early and the output stays valid SQL.
+        let note = note.replace(['\n', '\r'], " ");
+        text.push_str(&format!("-- locksmith: not rendered: {note}\n\n"));
+    };
+    for (statement, origin) in function
+        .map(RenderedFunction::offline_sql)
+        .unwrap_or_default()
+    {
+        while let Some((_, note)) = pending.next_if(|(at, _)| *at < origin.start) {
+            comment(&mut text, note);
+        }
+        text.push_str(statement.trim_end());
+        text.push_str(";\n\n");
+    }
+    for (_, note) in pending {
+        comment(&mut text, note);
+    }
+    (text, notes.into_iter().map(|(_, note)| note).collect())
 }
 
 /// The `alembic_version` statements of one step and its `-- Running ...` marker text.

@@ -17,8 +17,8 @@ pub(crate) fn run(
     downgrade: bool,
     render: Option<RenderChoice>,
 ) -> u8 {
-    let mut config = match load_config(common) {
-        Ok(config) => config,
+    let (mut config, config_error) = match load_config(common) {
+        Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");
             return 2;
@@ -46,7 +46,9 @@ pub(crate) fn run(
             FailOn::Info => Severity::Info,
         };
     }
-    let result = run::lint_paths(&paths, &config);
+    let mut result = run::lint_paths(&paths, &config);
+    // In `errors`, so every format reports it and the exit code is 2.
+    result.errors.splice(0..0, config_error);
     eprint!("{}", report::human::render_errors(&result));
     match format {
         LintFormat::Human => {

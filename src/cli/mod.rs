@@ -3,12 +3,13 @@
 //! apart from `trace`'s database connection.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use locksmith::config::{self, Config};
+use locksmith::source::InputError;
 
 mod explain;
 mod lint;
@@ -202,24 +203,41 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-pub(crate) fn load_config(common: &Common) -> Result<Config, String> {
-    let path = match &common.config {
-        Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|dir| Config::discover(&dir)),
-    };
-    let mut config = match path {
-        Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
-        None => Config::default(),
-    };
+/// The configuration with the command-line flags applied. A bad configuration file does
+/// not stop the run: it is returned as an input error (exit code 2) and the defaults are
+/// used, so readable inputs are still checked. A bad flag is a usage error.
+pub(crate) fn load_config(common: &Common) -> Result<(Config, Option<InputError>), String> {
+    let (mut config, error) = read_config(common.config.as_deref());
     if let Some(version) = common.postgres_version {
         config.postgres_version = config::check_version(version)?;
     }
     if common.assume_in_transaction {
         config.assume_in_transaction = true;
     }
-    Ok(config)
+    Ok((config, error))
+}
+
+/// `path`, or lint.yaml in the current directory or a parent; the defaults when there is
+/// none or it is invalid (then with the error).
+pub(crate) fn read_config(path: Option<&Path>) -> (Config, Option<InputError>) {
+    let path = match path {
+        Some(path) => Some(path.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| Config::discover(&dir)),
+    };
+    match path.map(|path| Config::load(&path)) {
+        None => (Config::default(), None),
+        Some(Ok(config)) => (config, None),
+        Some(Err(e)) => (
+            Config::default(),
+            Some(InputError {
+                file: e.file,
+                line: e.line,
+                message: e.message,
+            }),
+        ),
+    }
 }
 
 pub(crate) fn use_color(choice: Color) -> bool {

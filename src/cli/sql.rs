@@ -12,8 +12,8 @@ pub(crate) fn run(
     format: SqlFormat,
     common: &Common,
 ) -> u8 {
-    let config = match load_config(common) {
-        Ok(config) => config,
+    let (config, config_error) = match load_config(common) {
+        Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");
             return 2;
@@ -26,13 +26,13 @@ pub(crate) fn run(
             return 2;
         }
     };
-    let preview = locksmith::plan::plan_paths(&paths, range, &config);
-    for error in &preview.errors {
-        match error.line {
-            Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
-            None => eprintln!("error: {}: {}", error.file, error.message),
-        }
-    }
+    let mut preview = locksmith::plan::plan_paths(&paths, range, &config);
+    preview.errors.splice(0..0, config_error);
+    eprint!("{}", report::human::input_errors("error", &preview.errors));
+    eprint!(
+        "{}",
+        report::human::input_errors("warning", &preview.warnings)
+    );
     match format {
         SqlFormat::Sql => {
             let style = report::plan::PreviewStyle {

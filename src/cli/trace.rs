@@ -3,12 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use locksmith::config::Config;
-use locksmith::discover;
+use locksmith::alembic::offline::function_sql;
 use locksmith::facts::lock_model::{MAX_VERSION, MIN_VERSION};
 use locksmith::report;
-use locksmith::run;
-use locksmith::trace::{Options, Timeout, TraceReport, db, sql_file, trace_file};
+use locksmith::run::{self, LoadedInput};
+use locksmith::source::SourceFile;
+use locksmith::trace::{Options, Timeout, TraceFile, TraceReport, db, sql_file, trace_file};
 
 /// Run migrations against a staging or scratch database and report the locks each
 /// statement really takes, beside the lock model's prediction.
@@ -23,7 +23,8 @@ use locksmith::trace::{Options, Timeout, TraceReport, db, sql_file, trace_file};
 /// statement that failed or does not parse, 2 usage, connection or I/O error.
 #[derive(clap::Args, Debug)]
 pub struct TraceArgs {
-    /// Files or directories of .sql migrations; `-` reads SQL from standard input.
+    /// Files or directories of .sql migrations, Alembic projects or revision files (each
+    /// revision's rendered upgrade() SQL, in graph order); `-` reads SQL from standard input.
     #[arg(required = true)]
     pub paths: Vec<String>,
     /// The database to trace against, e.g. postgresql://user:password@host:5432/staging or
@@ -64,31 +65,21 @@ pub fn run(args: &TraceArgs) -> u8 {
         );
         return 2;
     };
-    let config = match load_config(args) {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 2;
-        }
-    };
-    let (inputs, discover_errors) = discover::discover(&args.paths, &|p| config.is_excluded(p));
-    let mut input_errors: Vec<(String, String)> = discover_errors
+    let (config, config_error) = super::read_config(args.config.as_deref());
+    let loaded = run::load_inputs(&args.paths, &config);
+    let input_errors: Vec<(String, String)> = config_error
         .into_iter()
-        .map(|e| (e.path, e.message))
+        .chain(loaded.errors)
+        .map(|e| match e.line {
+            Some(line) => (format!("{}:{line}", e.file), e.message),
+            None => (e.file, e.message),
+        })
         .collect();
-    let mut files = Vec::new();
-    for input in &inputs {
-        match run::read_input(input) {
-            Ok(source) => files.push(sql_file(source)),
-            Err(e) => {
-                let file = match e.line {
-                    Some(line) => format!("{}:{line}", e.file),
-                    None => e.file,
-                };
-                input_errors.push((file, e.message));
-            }
-        }
-    }
+    eprint!(
+        "{}",
+        report::human::input_errors("warning", &loaded.warnings)
+    );
+    let groups: Vec<Vec<TraceFile>> = loaded.inputs.into_iter().map(transaction).collect();
 
     let mut client = match db::connect(url) {
         Ok(client) => client,
@@ -122,18 +113,33 @@ pub fn run(args: &TraceArgs) -> u8 {
         files: Vec::new(),
         input_errors,
     };
-    for file in files {
-        let name = file.source.name.clone();
+    for group in groups {
+        let name = group
+            .first()
+            .map(|f| f.source.name.clone())
+            .unwrap_or_default();
         let traced = db::Session::begin(&mut client).and_then(|mut session| {
-            let traced = trace_file(&mut session, file, &options);
+            let mut traced = Vec::new();
+            let mut fatal = None;
+            for file in group {
+                match trace_file(&mut session, file, &options) {
+                    Ok(file) => traced.push(file),
+                    Err(error) => {
+                        fatal = Some(error);
+                        break;
+                    }
+                }
+            }
             // Roll back also when tracing stopped half-way.
             let rolled_back = session.rollback();
-            let traced = traced?;
+            if let Some(fatal) = fatal {
+                return Err(fatal);
+            }
             rolled_back?;
             Ok(traced)
         });
         match traced {
-            Ok(traced) => report.files.push(traced),
+            Ok(traced) => report.files.extend(traced),
             Err(fatal) => {
                 // Whatever was traced so far is still worth showing.
                 output(&report, args.format);
@@ -160,15 +166,28 @@ fn output(report: &TraceReport, format: Format) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-fn load_config(args: &TraceArgs) -> Result<Config, String> {
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|dir| Config::discover(&dir)),
+/// The files one transaction traces: a `.sql` file alone; an Alembic project's revisions
+/// together, in graph order (base first), each revision's rendered `upgrade()` SQL seeing
+/// the tables the revisions before it created.
+fn transaction(input: LoadedInput) -> Vec<TraceFile> {
+    let project = match input {
+        LoadedInput::Sql(source) => return vec![sql_file(source)],
+        LoadedInput::Alembic(project) => project,
     };
-    match path {
-        Some(path) => Config::load(&path).map_err(|e| e.to_string()),
-        None => Ok(Config::default()),
-    }
+    let graph = project.graph();
+    graph
+        .topological_order()
+        .into_iter()
+        .filter_map(|node| {
+            let name = node.file.display().to_string();
+            let revision = project.revisions.iter().find(|r| r.source.name == name)?;
+            let rendered = revision.rendered.as_ref().ok()?;
+            let sql = function_sql(rendered.upgrade.as_ref());
+            // Positions are in this rendered SQL, so the name says it is not the .py text.
+            Some(sql_file(SourceFile::new(
+                format!("{name} (rendered upgrade)"),
+                sql.text,
+            )))
+        })
+        .collect()
 }

@@ -14,7 +14,7 @@ use crate::alembic::{self, project::find_project};
 use crate::config::Config;
 use crate::discover::{self, Input};
 use crate::lint::{self, FileReport, lint_sql};
-use crate::run::read_input;
+use crate::run::{Skipped, check_found, read_input};
 use crate::source::{InputError, SourceFile};
 
 use order::{Kind, classify, section, upgrade_order};
@@ -34,12 +34,17 @@ pub struct Unit {
     pub report: FileReport,
     /// The part of `report.source.text` to print.
     pub range: Range<usize>,
+    /// What could not be rendered without running code, `<what> (file:line)`; the SQL
+    /// has a comment at each.
+    pub not_rendered: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Plan {
     pub units: Vec<Unit>,
     pub errors: Vec<InputError>,
+    /// What was found and not previewed, and why.
+    pub warnings: Vec<InputError>,
 }
 
 /// The migrations under `paths`: Alembic projects as Alembic's offline script for the
@@ -70,15 +75,27 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
                 continue;
             }
         }
-        let (mut found, errors) =
-            discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+        let found = discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+        let found_nothing = found.inputs.is_empty() && found.errors.is_empty();
         preview
             .errors
-            .extend(errors.into_iter().map(InputError::from));
+            .extend(found.errors.into_iter().map(InputError::from));
+        let skipped = Skipped {
+            files: found.skipped,
+            excluded: found.excluded,
+        };
+        check_found(
+            path,
+            found_nothing,
+            skipped,
+            &mut preview.errors,
+            &mut preview.warnings,
+        );
         if Path::new(path).is_dir() {
-            found = in_tool_order(found, downgrade);
+            inputs.extend(in_tool_order(found.inputs, downgrade));
+        } else {
+            inputs.extend(found.inputs);
         }
-        inputs.extend(found);
     }
     let outcomes: Vec<Result<Option<Unit>, InputError>> = inputs
         .par_iter()
@@ -103,6 +120,7 @@ fn alembic_unit(unit: ScriptUnit, config: &Config) -> Unit {
         message: unit.message,
         range: 0..report.source.text.len(),
         report,
+        not_rendered: unit.not_rendered,
     }
 }
 
@@ -164,6 +182,7 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         message: None,
         report,
         range,
+        not_rendered: Vec::new(),
     }))
 }
 

@@ -1,11 +1,14 @@
 //! `locksmith explain`: per statement, the locks taken on which relations, what they
 //! block, rewrite/scan, and whether it may run in a transaction block.
 
+use owo_colors::{OwoColorize, Style};
 use serde_json::json;
 
+use crate::facts::RelationLock;
 use crate::lint::FileReport;
 
-pub fn render_human(file: &FileReport) -> String {
+/// `color`: lock lines colored by what they block, as the `sql` preview colors hazards.
+pub fn render_human(file: &FileReport, color: bool) -> String {
     let mut out = String::new();
     for (i, stmt) in file.statements.iter().enumerate() {
         let pos = file.source.position(stmt.span.start);
@@ -35,7 +38,13 @@ pub fn render_human(file: &FileReport) -> String {
             } else {
                 "              "
             };
-            out.push_str(&format!("{head} {lock}\n"));
+            let line = lock.to_string();
+            let line = if color {
+                line.style(lock_style(lock)).to_string()
+            } else {
+                line
+            };
+            out.push_str(&format!("{head} {line}\n"));
         }
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         out.push_str(&format!(
@@ -71,7 +80,44 @@ pub fn render_human(file: &FileReport) -> String {
     out
 }
 
+fn lock_style(lock: &RelationLock) -> Style {
+    if lock.mode.blocks_reads() {
+        Style::new().red().bold()
+    } else if lock.mode.blocks_writes() {
+        Style::new().yellow().bold()
+    } else {
+        Style::new().green()
+    }
+}
+
+/// One file: the single-file document. Several (a directory, an Alembic project): the
+/// same fields per file under `files`.
+pub fn render_json_files(files: &[FileReport], version: u32) -> String {
+    if let [file] = files {
+        return render_json(file, version);
+    }
+    let value = json!({
+        "schema_version": super::json::SCHEMA_VERSION,
+        "postgres_version": version,
+        "files": files.iter().map(file_json).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 pub fn render_json(file: &FileReport, version: u32) -> String {
+    let mut value = file_json(file);
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("schema_version".into(), json!(super::json::SCHEMA_VERSION));
+        obj.insert("postgres_version".into(), json!(version));
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn file_json(file: &FileReport) -> serde_json::Value {
     let statements: Vec<_> = file
         .statements
         .iter()
@@ -102,14 +148,9 @@ pub fn render_json(file: &FileReport, version: u32) -> String {
             json!({ "line": pos.line, "column": pos.column, "message": f.message })
         })
         .collect();
-    let value = json!({
-        "schema_version": super::json::SCHEMA_VERSION,
-        "postgres_version": version,
+    json!({
         "file": file.source.name,
         "statements": statements,
         "syntax_errors": errors,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    })
 }

@@ -11,6 +11,7 @@ use crate::diagnostic::Finding;
 use crate::lint::FileReport;
 use crate::rules::Severity;
 use crate::run::RunResult;
+use crate::source::InputError;
 
 pub struct Style {
     pub color: bool,
@@ -112,14 +113,21 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
 
 /// Inputs that could not be read, one `error: file:line: message` line each (for stderr).
 pub fn render_errors(result: &RunResult) -> String {
+    let mut out = input_errors("error", &result.errors);
+    out.push_str(&input_errors("warning", &result.warnings));
+    out
+}
+
+/// `error: file:line: message` lines, as every command prints its input errors.
+pub fn input_errors(label: &str, errors: &[InputError]) -> String {
     let mut out = String::new();
-    for error in &result.errors {
+    for error in errors {
         match error.line {
             Some(line) => out.push_str(&format!(
-                "error: {}:{line}: {}\n",
+                "{label}: {}:{line}: {}\n",
                 error.file, error.message
             )),
-            None => out.push_str(&format!("error: {}: {}\n", error.file, error.message)),
+            None => out.push_str(&format!("{label}: {}: {}\n", error.file, error.message)),
         }
     }
     out

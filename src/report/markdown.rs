@@ -59,6 +59,13 @@ fn headline(units: &[Unit]) -> String {
         count(Severity::Warning),
         count(Severity::Info),
     );
+    let not_rendered: usize = units.iter().map(|u| u.not_rendered.len()).sum();
+    if not_rendered > 0 {
+        parts.push(format!(
+            "**{not_rendered} part{} not rendered** (needs running the code; see below)",
+            if not_rendered == 1 { "" } else { "s" }
+        ));
+    }
     if errors + warnings + infos == 0 {
         parts.push("no findings".into());
     } else {
@@ -158,6 +165,16 @@ fn section(unit: &Unit) -> String {
         ));
     }
     if !loose.is_empty() {
+        out.push('\n');
+    }
+    // The table shows only what was rendered: say what is missing from it.
+    for note in &unit.not_rendered {
+        out.push_str(&format!(
+            "- **not rendered** (not in the SQL above): {}\n",
+            cell(note)
+        ));
+    }
+    if !unit.not_rendered.is_empty() {
         out.push('\n');
     }
     out
