@@ -740,3 +740,26 @@ fn explain_colors_lock_lines_only_when_asked() {
     );
     assert!(!run(&["explain", sql]).stdout.contains('\x1b'));
 }
+
+/// The pull-request summary of `sql --format markdown` counts what `lint` counts: the
+/// migrations' own statements (Alembic's bookkeeping apart), files, and every finding.
+#[test]
+fn markdown_preview_counts_as_lint_does() {
+    for project in ["tests/alembic/example", "examples/shop"] {
+        let lint = run(&["lint", project]);
+        let summary = lint.stdout.lines().last().unwrap().to_string();
+        // "4 errors, 1 warning, 1 info in 6 files (27 statements checked)"
+        let (findings, rest) = summary.split_once(" in ").unwrap();
+        let files = rest.split(' ').next().unwrap();
+        let statements = rest.split('(').nth(1).unwrap().split(' ').next().unwrap();
+        let markdown = run(&["sql", "--format", "markdown", project]);
+        let headline = markdown.stdout.lines().nth(2).unwrap();
+        assert!(
+            headline.starts_with(&format!(
+                "**{statements} statements** in {files} migrations"
+            )),
+            "{headline}\n{summary}"
+        );
+        assert!(headline.ends_with(findings), "{headline}\n{summary}");
+    }
+}

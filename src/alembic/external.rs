@@ -54,6 +54,8 @@ pub fn real_offline_script(
                 heading: format!("Running {verb} {} -> {}", step.from, step.to),
                 file: format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to),
                 message: revision.and_then(|(_, rendered)| rendered.message.clone()),
+                // Alembic's own output: its statements and bookkeeping cannot be told apart.
+                own: 0..step.sql.len(),
                 sql: step.sql,
                 // Real Alembic ran the code: nothing is left out.
                 not_rendered: Vec::new(),

@@ -64,6 +64,9 @@ pub struct ScriptUnit {
     /// The revision's message.
     pub message: Option<String>,
     pub sql: String,
+    /// The part of `sql` that is the revision's own statements; the rest is Alembic's
+    /// transaction and `alembic_version` bookkeeping.
+    pub own: Range<usize>,
     /// What the SQL leaves out because it cannot be rendered without running Python,
     /// each `<what> (file:line)`; `sql` has a `-- locksmith: not rendered:` comment there.
     pub not_rendered: Vec<String>,
@@ -166,7 +169,9 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
         let mut unit = revision_unit(source, revision, range.downgrade, Some(&bookkeeping));
         unit.heading = marker;
         if per_migration {
-            unit.sql = format!("BEGIN;\n\n{}COMMIT;\n\n", unit.sql);
+            const BEGIN: &str = "BEGIN;\n\n";
+            unit.sql = format!("{BEGIN}{}COMMIT;\n\n", unit.sql);
+            unit.own = unit.own.start + BEGIN.len()..unit.own.end + BEGIN.len();
         }
         script.units.push(unit);
     }
@@ -183,6 +188,7 @@ fn bookkeeping_unit(sql: String) -> ScriptUnit {
         file: String::new(),
         message: None,
         sql,
+        own: 0..0,
         not_rendered: Vec::new(),
     }
 }
@@ -207,6 +213,7 @@ fn revision_unit(
         sql.push_str("BEGIN;\n\n");
     }
     let (body, not_rendered) = function_script(function, source);
+    let own = sql.len()..sql.len() + body.len();
     sql.push_str(&body);
     if let Some(version) = version {
         sql.push_str(version);
@@ -219,6 +226,7 @@ fn revision_unit(
         file: source.name.clone(),
         message: revision.message.clone(),
         sql,
+        own,
         not_rendered,
     }
 }

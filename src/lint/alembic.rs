@@ -109,9 +109,11 @@ fn lint_revision(
         let sql = lint_rendered(&report.source.name, &rendered.text, config);
         append_mapped(&mut report, &sql, &rendered);
     }
-    report
-        .findings
-        .extend(revision_findings(revision, config, directions));
+    report.findings.extend(revision_findings(
+        revision,
+        config,
+        directions.contains(&Direction::Downgrade),
+    ));
     (report, comments)
 }
 
@@ -122,15 +124,16 @@ pub fn lint_rendered(name: &str, sql: &str, config: &Config) -> FileReport {
     lint_sql(SourceFile::new(name.to_string(), sql.to_string()), &config)
 }
 
-/// The revision checks' findings, in the revision file.
-fn revision_findings(
+/// The revision checks' findings, in the revision file; `downgrade`: downgrade() is
+/// linted too.
+pub fn revision_findings(
     revision: &RevisionFile,
     config: &Config,
-    directions: &[Direction],
+    downgrade: bool,
 ) -> Vec<Finding> {
     let view = RevisionView {
         revision,
-        downgrade: directions.contains(&Direction::Downgrade),
+        downgrade,
     };
     let mut findings = Vec::new();
     for rule in rules::ALL {

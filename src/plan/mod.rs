@@ -10,8 +10,9 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::alembic::offline::{RevisionRange, ScriptUnit, offline_script};
-use crate::alembic::{self, project::find_project};
+use crate::alembic::{self, LoadedProject, project::find_project};
 use crate::config::Config;
+use crate::diagnostic::Finding;
 use crate::discover::{self, Input};
 use crate::lint::{self, FileReport, lint_sql};
 use crate::run::{Skipped, check_found, read_input};
@@ -34,6 +35,12 @@ pub struct Unit {
     pub report: FileReport,
     /// The part of `report.source.text` to print.
     pub range: Range<usize>,
+    /// The part that is the migration's own statements (the rest: Alembic's transaction
+    /// and version bookkeeping).
+    pub own: Range<usize>,
+    /// Findings about the revision file as a whole (an empty downgrade, a part not
+    /// rendered), with their line in it: what `lint` reports beside the SQL's findings.
+    pub revision_findings: Vec<(usize, Finding)>,
     /// What could not be rendered without running code, `<what> (file:line)`; the SQL
     /// has a comment at each.
     pub not_rendered: Vec<String>,
@@ -64,7 +71,7 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
                     script
                         .units
                         .into_iter()
-                        .map(|unit| alembic_unit(unit, config)),
+                        .map(|unit| alembic_unit(unit, &loaded, range.downgrade, config)),
                 );
                 preview.errors.extend(script.errors);
                 continue;
@@ -111,15 +118,35 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
     preview
 }
 
-/// A piece of Alembic's offline script, linted as Alembic runs it.
-fn alembic_unit(unit: ScriptUnit, config: &Config) -> Unit {
+/// A piece of Alembic's offline script, linted as Alembic runs it, with the findings
+/// about its revision file.
+fn alembic_unit(
+    unit: ScriptUnit,
+    loaded: &LoadedProject,
+    downgrade: bool,
+    config: &Config,
+) -> Unit {
     let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, config);
+    let revision_findings = loaded
+        .revisions
+        .iter()
+        .find(|r| r.source.name == unit.file)
+        .and_then(|r| Some((r, r.rendered.as_ref().ok()?)))
+        .map(|(loaded, rendered)| {
+            lint::alembic::revision_findings(rendered, config, downgrade)
+                .into_iter()
+                .map(|f| (loaded.source.position(f.span.start).line, f))
+                .collect()
+        })
+        .unwrap_or_default();
     Unit {
         heading: unit.heading,
         file: unit.file,
         message: unit.message,
         range: 0..report.source.text.len(),
+        own: unit.own,
         report,
+        revision_findings,
         not_rendered: unit.not_rendered,
     }
 }
@@ -181,7 +208,9 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         file: name,
         message: None,
         report,
+        own: range.clone(),
         range,
+        revision_findings: Vec::new(),
         not_rendered: Vec::new(),
     }))
 }

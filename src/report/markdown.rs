@@ -5,7 +5,7 @@ use crate::diagnostic::Finding;
 use crate::facts::LockMode;
 use crate::lint::StatementReport;
 use crate::plan::Unit;
-use crate::rules::Severity;
+use crate::rules::{self, Severity};
 
 pub fn render(units: &[Unit]) -> String {
     let mut out = String::from("## locksmith: migration preview\n\n");
@@ -18,10 +18,30 @@ pub fn render(units: &[Unit]) -> String {
     out
 }
 
+/// Counted as `lint` counts: statements of the migrations themselves (not Alembic's
+/// bookkeeping), migrations are files, findings include those about a revision file.
 fn headline(units: &[Unit]) -> String {
-    let statements: Vec<&StatementReport> =
-        units.iter().flat_map(|u| &u.report.statements).collect();
-    let findings: Vec<&Finding> = units.iter().flat_map(|u| &u.report.findings).collect();
+    let statements: Vec<&StatementReport> = units
+        .iter()
+        .flat_map(|u| {
+            u.report
+                .statements
+                .iter()
+                .filter(|s| u.own.contains(&s.span.start))
+        })
+        .collect();
+    let all_statements: usize = units.iter().map(|u| u.report.statements.len()).sum();
+    let bookkeeping = all_statements - statements.len();
+    let migrations = units.iter().filter(|u| !u.file.is_empty()).count();
+    let findings: Vec<&Finding> = units
+        .iter()
+        .flat_map(|u| {
+            u.report
+                .findings
+                .iter()
+                .chain(u.revision_findings.iter().map(|(_, f)| f))
+        })
+        .collect();
     let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     let exclusive = statements
         .iter()
@@ -35,9 +55,15 @@ fn headline(units: &[Unit]) -> String {
     let mut parts = vec![format!(
         "**{}** in {} migration{}",
         plural(statements.len(), "statement"),
-        units.len(),
-        if units.len() == 1 { "" } else { "s" }
+        migrations,
+        if migrations == 1 { "" } else { "s" }
     )];
+    if bookkeeping > 0 {
+        parts[0].push_str(&format!(
+            " (and {} of Alembic's transaction and version bookkeeping)",
+            bookkeeping
+        ));
+    }
     if exclusive > 0 {
         parts.push(format!(
             "**{} AccessExclusiveLock on existing tables** (blocks reads and writes)",
@@ -164,7 +190,20 @@ fn section(unit: &Unit) -> String {
             cell(finding.message.lines().next().unwrap_or_default())
         ));
     }
-    if !loose.is_empty() {
+    // What was not rendered is listed below, from the preview itself.
+    let revision_findings = unit
+        .revision_findings
+        .iter()
+        .filter(|(_, f)| *f.rule != rules::UNRENDERABLE_OPERATION);
+    for (line, finding) in revision_findings {
+        out.push_str(&format!(
+            "- line {line} of the revision: **{}** `{}`: {}\n",
+            finding.severity.name(),
+            finding.rule,
+            cell(finding.message.lines().next().unwrap_or_default())
+        ));
+    }
+    if !loose.is_empty() || !unit.revision_findings.is_empty() {
         out.push('\n');
     }
     // The table shows only what was rendered: say what is missing from it.

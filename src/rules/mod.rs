@@ -35,6 +35,7 @@ mod unrenderable_operation;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
 pub use severity::Severity;
+pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
 
 /// What a rule is about; shown by `locksmith rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
