@@ -7,7 +7,7 @@
 //! discover   paths → inputs (.sql files, Alembic projects)              discover.rs
 //! read       bytes → text; the one place offsets become line:col        source.rs
 //! front-end  Alembic .py → SQL with a map back to the Python line       python/, alembic/
-//! parse      SQL → statements with byte spans, each parsed once         parse.rs
+//! parse      SQL → statements with byte spans, each parsed once         parse/
 //! facts      statement → lock per relation, rewrite, scan, tx rules     facts/ (lock_model.rs)
 //! state      what the file's earlier statements established             state.rs
 //! rules      facts + state → violations with advice                     rules/ (+ config.rs)

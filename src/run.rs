@@ -52,6 +52,11 @@ impl RunResult {
             .count()
     }
 
+    /// Statements no rule checked because they did not parse.
+    pub fn unparsable_statements(&self) -> usize {
+        self.files.iter().map(|f| f.unparsable_statements).sum()
+    }
+
     /// 0 clean, 1 findings at or above `fail_on`, 2 when an input could not be read.
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
         if !self.errors.is_empty() {

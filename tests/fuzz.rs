@@ -9,58 +9,10 @@ use locksmith::report::{explain, human, json};
 use locksmith::run::RunResult;
 use locksmith::source::SourceFile;
 
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
+#[path = "support/mutate.rs"]
+mod mutate;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-const FRAGMENTS: &[&str] = &[
-    ";",
-    "'",
-    "\"",
-    "$$",
-    "$tag$",
-    "--",
-    "/*",
-    "*/",
-    "\n",
-    "\0",
-    "é",
-    "😀",
-    "(",
-    ")",
-    ",",
-    "::",
-    "-- locksmith:ignore ",
-    "-- locksmith:ignore-file ",
-    "dropping-column",
-    ": reason",
-    "ALTER TABLE t ",
-    "ADD COLUMN c int ",
-    "NOT NULL ",
-    "DEFAULT random() ",
-    "CONCURRENTLY ",
-    "BEGIN;",
-    "COMMIT;",
-    "SET lock_timeout = 0;",
-    "CREATE INDEX i ON t (c)",
-    "USING INDEX ",
-    "ALTER COLUMN c TYPE varchar(",
-    "CHECK (c IS NOT NULL) NOT VALID",
-    "REFERENCES r ",
-    "E'\\",
-    "U&'",
-];
+use mutate::{Rng, mutate};
 
 fn corpus() -> Vec<String> {
     let mut files = Vec::new();
@@ -78,31 +30,6 @@ fn corpus() -> Vec<String> {
         );
     }
     files
-}
-
-fn mutate(rng: &mut Rng, text: &str) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for _ in 0..=rng.below(4) {
-        let at = rng.below(chars.len() + 1);
-        match rng.below(5) {
-            0 if !chars.is_empty() => {
-                let end = (at + rng.below(20)).min(chars.len());
-                chars.drain(at.min(end)..end);
-            }
-            1 => chars.truncate(at),
-            2 if !chars.is_empty() => {
-                let from = rng.below(chars.len());
-                let len = rng.below(40).min(chars.len() - from);
-                let copy: Vec<char> = chars[from..from + len].to_vec();
-                chars.splice(at..at, copy);
-            }
-            _ => {
-                let fragment = FRAGMENTS[rng.below(FRAGMENTS.len())];
-                chars.splice(at..at, fragment.chars());
-            }
-        }
-    }
-    chars.into_iter().collect()
 }
 
 fn iterations() -> usize {

@@ -80,6 +80,7 @@ fn lint_revision(
         source: loaded.source.clone(),
         statements: Vec::new(),
         findings: Vec::new(),
+        unparsable_statements: 0,
     };
     let revision = match &loaded.rendered {
         Ok(revision) => revision,
@@ -170,6 +171,7 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
             .map_or(0..0, |(_, py)| py.clone())
     };
     let first = report.statements.len();
+    report.unparsable_statements += sql.unparsable_statements;
     report
         .statements
         .extend(sql.statements.iter().map(|s| StatementReport {

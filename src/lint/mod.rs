@@ -50,6 +50,8 @@ pub struct FileReport {
     pub statements: Vec<StatementReport>,
     /// Sorted by position, then rule id.
     pub findings: Vec<Finding>,
+    /// Statements that could not be parsed (syntax errors), so no rule checked them.
+    pub unparsable_statements: usize,
 }
 
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
@@ -157,11 +159,30 @@ fn lint_sql_with(source: SourceFile, config: &Config, all: &[&'static rules::Rul
             });
         }
     }
+    if let (Some(first), Some(severity)) = (
+        parsed.meta_commands.first(),
+        config.severity_of(&rules::PSQL_META_COMMAND),
+    ) {
+        // One finding per file: the count says how many, the span shows the first.
+        let violation = rules::psql_meta_command::violation(
+            parsed.meta_commands.len(),
+            &source.text[first.clone()],
+        );
+        findings.push(Finding {
+            rule: &rules::PSQL_META_COMMAND,
+            severity,
+            message: violation.message,
+            advice: violation.advice,
+            span: first.clone(),
+            statement: None,
+        });
+    }
 
     let mut report = FileReport {
         source,
         statements,
         findings,
+        unparsable_statements: parsed.errors.len(),
     };
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
@@ -337,5 +358,57 @@ mod tests {
     fn syntax_errors_do_not_stop_the_file() {
         let sql = "SET lock_timeout = '1s';\nALTER TABLEE users DROP COLUMN a;\nALTER TABLE users DROP COLUMN b;\n";
         assert_eq!(ids(sql), vec![("syntax-error", 2), ("dropping-column", 3)]);
+    }
+
+    #[test]
+    fn statements_after_an_unclosed_statement_are_linted_and_counted() {
+        let sql = "SELECT 1;\nSELECT foo(1;\nALTER TABLE users ADD COLUMN email text NOT NULL;\n";
+        let found = ids(sql);
+        assert!(found.contains(&("syntax-error", 2)), "{found:?}");
+        assert!(found.contains(&("adding-not-null-column", 3)), "{found:?}");
+        let report = lint_sql(SourceFile::new("t.sql", sql), &Config::default());
+        assert_eq!(
+            (report.statements.len(), report.unparsable_statements),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn one_info_finding_for_the_psql_meta_commands_of_a_file() {
+        let sql = "\\set ON_ERROR_STOP 1\nBEGIN;\n\\timing\nSET lock_timeout = '1s';\nDROP TABLE users;\nCOMMIT;\n";
+        let report = lint_sql(SourceFile::new("t.sql", sql), &Config::default());
+        let meta: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == "psql-meta-command")
+            .collect();
+        assert_eq!(meta.len(), 1);
+        assert_eq!(meta[0].severity, rules::Severity::Info);
+        assert_eq!(&sql[meta[0].span.clone()], "\\set ON_ERROR_STOP 1");
+        assert!(
+            meta[0].message.starts_with("2 psql meta-commands"),
+            "{}",
+            meta[0].message
+        );
+        // BEGIN is not swallowed by the line before it: the DROP runs in its transaction.
+        assert!(report.statements[2].in_transaction);
+        assert!(ids(sql).contains(&("dropping-table", 5)));
+    }
+
+    #[test]
+    fn copy_data_rows_are_not_linted_and_the_next_statement_is() {
+        let sql = "SET lock_timeout = '1s';\nCOPY users (id, note) FROM stdin;\n1\tDROP TABLE users;\n\\.\nALTER TABLE users DROP COLUMN note;\n";
+        assert_eq!(ids(sql), vec![("dropping-column", 5)]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_changes_nothing() {
+        let sql = "\u{FEFF}ALTER TABLE users DROP COLUMN a;\n";
+        let found = ids(sql);
+        assert!(
+            !found.iter().any(|(id, _)| *id == "syntax-error"),
+            "{found:?}"
+        );
+        assert!(found.contains(&("dropping-column", 1)), "{found:?}");
     }
 }

@@ -151,8 +151,14 @@ pub fn summary(result: &RunResult) -> String {
         plural(result.count(Severity::Warning), "warning"),
         plural(result.count(Severity::Info), "info"),
     ];
+    let unparsable = result.unparsable_statements();
+    // Statements that did not parse were not checked: say so, not just "N checked".
+    let unchecked = match unparsable {
+        0 => String::new(),
+        n => format!(", {n} could not be parsed"),
+    };
     let mut line = format!(
-        "{} in {} ({} checked)",
+        "{} in {} ({} checked{unchecked})",
         counts.join(", "),
         plural(result.files.len(), "file"),
         plural(statements, "statement")

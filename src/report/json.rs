@@ -87,6 +87,7 @@ pub fn render(result: &RunResult) -> String {
         "summary": {
             "files": result.files.len(),
             "statements": result.files.iter().map(|f| f.statements.len()).sum::<usize>(),
+            "unparsable_statements": result.unparsable_statements(),
             "findings": findings.len(),
             "errors": result.count(Severity::Error),
             "warnings": result.count(Severity::Warning),

@@ -27,6 +27,7 @@ mod dropping_column;
 mod dropping_index_non_concurrently;
 mod dropping_table;
 mod missing_lock_timeout;
+pub mod psql_meta_command;
 mod renaming_column;
 mod renaming_table;
 mod setting_not_null;
@@ -34,6 +35,7 @@ mod severity;
 mod unrenderable_operation;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use psql_meta_command::RULE as PSQL_META_COMMAND;
 pub use severity::Severity;
 pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
 
@@ -256,6 +258,7 @@ pub static ALL: &[&Rule] = &[
     &concurrently_in_transaction::RULE,
     &missing_lock_timeout::RULE,
     &SYNTAX_ERROR,
+    &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
     &unrenderable_operation::RULE,
     &alembic_multiple_heads::RULE,

@@ -1,0 +1,521 @@
+//! Split SQL into statements with exact byte spans and parse each once with the real
+//! PostgreSQL parser (libpg_query). Every byte of the input is accounted for: it is part
+//! of a statement, of a [`SyntaxError`]'s span, of a skipped psql meta-command or `COPY`
+//! data block, or whitespace, comments and semicolons between them ([`uncovered`] checks
+//! this). A statement that does not parse costs only itself: [`split`] resynchronises at
+//! the next `;`.
+
+pub mod split;
+
+use std::ops::Range;
+
+use pg_query::NodeEnum;
+
+use split::ChunkKind;
+
+/// One statement of the input. `span` covers the statement's text without the leading
+/// comments/whitespace and without the terminating semicolon.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub span: Range<usize>,
+    pub node: NodeEnum,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte offset of the token the parser stopped at.
+    pub offset: usize,
+    /// The statement (or the rest of the input) that failed to parse.
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub statements: Vec<Statement>,
+    pub errors: Vec<SyntaxError>,
+    /// psql meta-command lines (`\set ...`), skipped: psql runs them, the server never sees them.
+    pub meta_commands: Vec<Range<usize>>,
+    /// The inline rows of `COPY ... FROM stdin` (through the `\.` line): data, not SQL.
+    pub copy_data: Vec<Range<usize>>,
+}
+
+/// Editors on Windows start files with one; PostgreSQL would read it as part of a token.
+const BYTE_ORDER_MARK: char = '\u{FEFF}';
+
+/// Stack for the thread that parses: decoding a parse tree recurses once per level, and
+/// libpg_query accepts trees up to 10,000 protobuf levels deep: decoding that needs about
+/// 32 MB in a debug build, far more than a default thread's stack. Only the pages used are
+/// ever committed.
+const PARSER_STACK: usize = 256 << 20;
+
+pub fn parse_sql(sql: &str) -> Parsed {
+    std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("locksmith-parse".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || parse_here(sql));
+        match parser {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => parse_here(sql),
+        }
+    })
+}
+
+fn parse_here(sql: &str) -> Parsed {
+    let start = if sql.starts_with(BYTE_ORDER_MARK) {
+        BYTE_ORDER_MARK.len_utf8()
+    } else {
+        0
+    };
+    let mut parsed = Parsed::default();
+    // Consecutive SQL pieces are parsed together (one parser call in the common case);
+    // meta-commands and COPY data cut the SQL into such runs.
+    let mut run: Vec<Range<usize>> = Vec::new();
+    for chunk in split::split(sql, start) {
+        let skipped = match chunk.kind {
+            ChunkKind::Sql => {
+                run.push(chunk.span);
+                continue;
+            }
+            ChunkKind::MetaCommand => &mut parsed.meta_commands,
+            ChunkKind::CopyData => &mut parsed.copy_data,
+        };
+        skipped.push(chunk.span);
+        parse_run(sql, &std::mem::take(&mut run), &mut parsed);
+    }
+    parse_run(sql, &run, &mut parsed);
+    parsed
+}
+
+/// Parses consecutive SQL pieces: all at once, or when that fails each on its own, so a
+/// bad statement becomes one error and the others are still returned.
+fn parse_run(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
+    let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
+        return;
+    };
+    let run = first.start..last.end;
+    if split::is_blank(&sql[run.clone()]) {
+        return;
+    }
+    if let Ok(result) = parse(&sql[run.clone()]) {
+        return collect_statements(sql, run, result, parsed);
+    }
+    for piece in pieces {
+        let text = &sql[piece.clone()];
+        if split::is_blank(text) {
+            continue;
+        }
+        if let Some(nul) = text.find('\0') {
+            // libpg_query takes C strings: a NUL byte would silently truncate the input.
+            parsed.errors.push(SyntaxError {
+                offset: piece.start + nul,
+                span: trim_span(sql, piece.clone()),
+                message: "NUL byte in SQL text".into(),
+            });
+            continue;
+        }
+        match parse(&sql[piece.clone()]) {
+            Ok(result) => collect_statements(sql, piece.clone(), result, parsed),
+            Err(error) => parsed.errors.push(error_at(sql, piece.clone(), error)),
+        }
+    }
+}
+
+fn parse(sql: &str) -> Result<pg_query::ParseResult, pg_query::Error> {
+    pg_query::parse(sql, pg_query::ParserOptions::DEFAULT)
+}
+
+/// The spans of `sql` that no statement, syntax error, meta-command or COPY data block
+/// covers and that hold more than whitespace, comments and semicolons; also any overlap
+/// between two of those spans. Empty when every byte is accounted for.
+pub fn uncovered(sql: &str, parsed: &Parsed) -> Vec<Range<usize>> {
+    let mut spans: Vec<Range<usize>> = parsed
+        .statements
+        .iter()
+        .map(|s| s.span.clone())
+        .chain(parsed.errors.iter().map(|e| e.span.clone()))
+        .chain(parsed.meta_commands.iter().cloned())
+        .chain(parsed.copy_data.iter().cloned())
+        .collect();
+    spans.sort_by_key(|s| (s.start, s.end));
+    let mut problems = Vec::new();
+    let mut covered = if sql.starts_with(BYTE_ORDER_MARK) {
+        BYTE_ORDER_MARK.len_utf8()
+    } else {
+        0
+    };
+    for span in spans.into_iter().chain([sql.len()..sql.len()]) {
+        if span.start < covered {
+            problems.push(span.start..covered);
+        } else if !split::is_blank(&sql[covered..span.start]) {
+            problems.push(covered..span.start);
+        }
+        covered = covered.max(span.end);
+    }
+    problems
+}
+
+/// `within` is the part of `sql` that was parsed; statement locations are relative to it.
+fn collect_statements(
+    sql: &str,
+    within: Range<usize>,
+    result: pg_query::ParseResult,
+    parsed: &mut Parsed,
+) {
+    for raw in result.protobuf.stmts {
+        let start = (within.start + raw.stmt_location.max(0) as usize).min(within.end);
+        // A length of 0 means "to the end of the parsed text".
+        let end = if raw.stmt_len == 0 {
+            within.end
+        } else {
+            (start + raw.stmt_len as usize).min(within.end)
+        };
+        let Some(node) = raw.stmt.and_then(|n| n.node) else {
+            continue;
+        };
+        parsed.statements.push(Statement {
+            span: trim_span(sql, start..end),
+            node,
+        });
+    }
+}
+
+/// The syntax error of the piece `span`, which `pg_query::parse` rejected with `error`.
+fn error_at(sql: &str, span: Range<usize>, error: pg_query::Error) -> SyntaxError {
+    let text = &sql[span.clone()];
+    // The JSON entry point accepts some trees the protobuf one refuses (nesting limits).
+    let (message, cursor) = ffi::parse_error(text).unwrap_or_else(|| {
+        let message = match error {
+            pg_query::Error::Parse(message) => message,
+            other => other.to_string(),
+        };
+        (message, None)
+    });
+    let message = explain_limit(message);
+    // The parser reports a 1-based character position inside `text`.
+    let offset = match cursor {
+        Some(pos) if pos > 0 => text
+            .char_indices()
+            .nth(pos - 1)
+            .map_or(text.len(), |(i, _)| i),
+        _ => trim_span(sql, span.clone()).start - span.start,
+    };
+    SyntaxError {
+        offset: span.start + offset.min(text.len()),
+        span: trim_span(sql, span),
+        message,
+    }
+}
+
+/// Valid SQL can still exceed a parser limit: say that it is a limit, not a typo.
+fn explain_limit(message: String) -> String {
+    if message.starts_with("stack depth limit exceeded") || message.starts_with("memory exhausted")
+    {
+        format!("statement nests deeper than PostgreSQL's parser allows ({message})")
+    } else if message.contains("nested too deeply") {
+        format!("statement nests deeper than locksmith's parser (libpg_query) allows ({message})")
+    } else {
+        message
+    }
+}
+
+/// Narrows a span to the statement proper: drops leading whitespace and comments, and
+/// trailing whitespace, semicolons and comments.
+pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
+    let bytes = sql.as_bytes();
+    let mut start = span.start;
+    let end = span.end;
+    loop {
+        while start < end && bytes[start].is_ascii_whitespace() {
+            start += 1;
+        }
+        if sql[start..end].starts_with("--") {
+            start = sql[start..end].find('\n').map_or(end, |i| start + i + 1);
+        } else if sql[start..end].starts_with("/*") {
+            start = skip_block_comment(sql, start, end);
+        } else {
+            break;
+        }
+    }
+    let mut trimmed_end = end;
+    while trimmed_end > start
+        && (bytes[trimmed_end - 1].is_ascii_whitespace() || bytes[trimmed_end - 1] == b';')
+    {
+        trimmed_end -= 1;
+    }
+    start..trimmed_end.max(start)
+}
+
+/// Block comments nest in PostgreSQL.
+fn skip_block_comment(sql: &str, start: usize, end: usize) -> usize {
+    let bytes = sql.as_bytes();
+    let (mut depth, mut i) = (0usize, start);
+    while i + 1 < end {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    end
+}
+
+/// The `pg_query` crate drops the parser's cursor position from its errors; this asks
+/// libpg_query (already linked through that crate) directly, on the error path only.
+mod ffi {
+    use std::ffi::{CStr, CString, c_char, c_int};
+
+    #[repr(C)]
+    struct PgQueryError {
+        message: *mut c_char,
+        funcname: *mut c_char,
+        filename: *mut c_char,
+        lineno: c_int,
+        cursorpos: c_int,
+        context: *mut c_char,
+    }
+
+    #[repr(C)]
+    struct PgQueryParseResult {
+        parse_tree: *mut c_char,
+        stderr_buffer: *mut c_char,
+        error: *mut PgQueryError,
+    }
+
+    unsafe extern "C" {
+        fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
+        fn pg_query_free_parse_result(result: PgQueryParseResult);
+    }
+
+    /// The parser's message and 1-based character cursor for `sql`; `None` if it parses.
+    pub fn parse_error(sql: &str) -> Option<(String, Option<usize>)> {
+        let Ok(input) = CString::new(sql) else {
+            return Some(("NUL byte in SQL text".into(), None));
+        };
+        // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the
+        // result is only read before being handed back to libpg_query's own free function.
+        unsafe {
+            let result = pg_query_parse(input.as_ptr());
+            let answer = (!result.error.is_null()).then(|| {
+                let error = &*result.error;
+                let message = CStr::from_ptr(error.message).to_string_lossy().into_owned();
+                let cursor = usize::try_from(error.cursorpos).ok().filter(|&c| c > 0);
+                (message, cursor)
+            });
+            pg_query_free_parse_result(result);
+            answer
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        parse_sql(sql)
+            .statements
+            .iter()
+            .map(|s| &sql[s.span.clone()])
+            .collect()
+    }
+
+    #[test]
+    fn spans_skip_comments_and_semicolons() {
+        let sql = "-- head\nSELECT 1;\n\n/* a /* nested */ b */ SELECT ';' ;\nSELECT $$ ; $$";
+        assert_eq!(texts(sql), vec!["SELECT 1", "SELECT ';'", "SELECT $$ ; $$"]);
+    }
+
+    #[test]
+    fn function_bodies_stay_whole() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; SELECT 2 $body$;\nSELECT 3;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 2);
+        assert!(t[0].ends_with("$body$"));
+    }
+
+    #[test]
+    fn a_bad_statement_does_not_hide_the_others() {
+        let sql = "SELECT 1;\nALTER TABLEE t ADD COLUMN x int;\nSELECT 2;";
+        let parsed = parse_sql(sql);
+        assert_eq!(parsed.statements.len(), 2);
+        assert_eq!(&sql[parsed.statements[0].span.clone()], "SELECT 1");
+        assert_eq!(&sql[parsed.statements[1].span.clone()], "SELECT 2");
+        assert_eq!(parsed.errors.len(), 1);
+        let err = &parsed.errors[0];
+        assert_eq!(&sql[err.offset..err.offset + 7], "TABLEE ");
+        assert!(err.message.contains("syntax error"), "{}", err.message);
+    }
+
+    #[test]
+    fn cursor_counts_characters_not_bytes() {
+        let sql = "SELECT 'é' FROMM t";
+        let err = &parse_sql(sql).errors[0];
+        assert_eq!(&sql[err.offset..], "t");
+    }
+
+    #[test]
+    fn nul_bytes_and_unterminated_strings_are_errors_not_panics() {
+        assert_eq!(parse_sql("SELECT 1;\0SELECT 2").errors.len(), 1);
+        let parsed = parse_sql("SELECT 1; SELECT 2; SELECT 'open");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(
+            parsed.statements.len(),
+            2,
+            "statements before the unterminated string are kept"
+        );
+        assert_eq!(parsed.errors[0].offset, 27);
+    }
+}
+
+#[cfg(test)]
+mod regressions {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        parse_sql(sql)
+            .statements
+            .iter()
+            .map(|s| &sql[s.span.clone()])
+            .collect()
+    }
+
+    #[test]
+    fn unbalanced_parentheses_do_not_hide_the_next_statements() {
+        let sql = "SELECT 1;\nSELECT foo(1;\nALTER TABLE users ADD COLUMN email text NOT NULL;\n";
+        let parsed = parse_sql(sql);
+        assert_eq!(
+            texts(sql),
+            vec![
+                "SELECT 1",
+                "ALTER TABLE users ADD COLUMN email text NOT NULL"
+            ]
+        );
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(&sql[parsed.errors[0].span.clone()], "SELECT foo(1");
+        assert!(uncovered(sql, &parsed).is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_keyword_is_an_error_not_silence() {
+        let sql = "SELECT 1;\nSELEC 2;";
+        let parsed = parse_sql(sql);
+        assert_eq!(parsed.statements.len(), 1);
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(&sql[parsed.errors[0].offset..], "SELEC 2;");
+    }
+
+    #[test]
+    fn deep_but_valid_trees_parse() {
+        for sql in [
+            format!("SELECT {}", vec!["'a'"; 48].join(" || ")),
+            format!("SELECT {}1{}", "abs(".repeat(50), ")".repeat(50)),
+            format!("SELECT {}", vec!["'a'"; 700].join(" || ")),
+        ] {
+            let parsed = parse_sql(&sql);
+            assert_eq!(
+                (parsed.statements.len(), parsed.errors.len()),
+                (1, 0),
+                "{:?}",
+                parsed.errors
+            );
+        }
+    }
+
+    #[test]
+    fn too_deep_trees_are_a_named_limit_not_a_crash() {
+        for depth in [1_000, 10_000] {
+            for sql in [
+                format!("SELECT {}", vec!["'a'"; depth].join(" || ")),
+                format!("SELECT {}1{}", "abs(".repeat(depth), ")".repeat(depth)),
+            ] {
+                check_limit(&sql);
+            }
+        }
+        // Parentheses alone add no tree levels; the grammar's own stack stops them.
+        check_limit(&format!(
+            "SELECT {}1{}",
+            "(".repeat(10_001),
+            ")".repeat(10_001)
+        ));
+        fn check_limit(sql: &str) {
+            let sql = format!("{sql};\nSELECT 2;");
+            let parsed = parse_sql(&sql);
+            assert_eq!(parsed.statements.len(), 1, "SELECT 2 is still parsed");
+            assert_eq!(parsed.errors.len(), 1);
+            let message = &parsed.errors[0].message;
+            assert!(
+                message.starts_with("statement nests deeper than"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_statement() {
+        let sql = "\u{FEFF}ALTER TABLE users ADD COLUMN a int;\nSELECT 1;";
+        let parsed = parse_sql(sql);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.statements[0].span.start, 3);
+        assert_eq!(texts(sql)[0], "ALTER TABLE users ADD COLUMN a int");
+        assert!(uncovered(sql, &parsed).is_empty());
+    }
+
+    #[test]
+    fn psql_meta_commands_are_skipped_not_merged_into_the_next_statement() {
+        let sql = "\\set ON_ERROR_STOP 1\nBEGIN;\n\\i other.sql\nSELECT 1;\nCOMMIT;\n";
+        let parsed = parse_sql(sql);
+        assert_eq!(texts(sql), vec!["BEGIN", "SELECT 1", "COMMIT"]);
+        assert!(parsed.errors.is_empty());
+        let meta: Vec<&str> = parsed
+            .meta_commands
+            .iter()
+            .map(|m| &sql[m.clone()])
+            .collect();
+        assert_eq!(meta, vec!["\\set ON_ERROR_STOP 1", "\\i other.sql"]);
+        assert!(uncovered(sql, &parsed).is_empty());
+    }
+
+    #[test]
+    fn copy_from_stdin_data_is_not_sql() {
+        let sql = "COPY users (id, note) FROM stdin;\n1\tDROP TABLE users;\n2\tx\n\\.\nSELECT 1;\n";
+        let parsed = parse_sql(sql);
+        assert_eq!(
+            texts(sql),
+            vec!["COPY users (id, note) FROM stdin", "SELECT 1"]
+        );
+        assert!(parsed.errors.is_empty());
+        assert_eq!(
+            &sql[parsed.copy_data[0].clone()],
+            "1\tDROP TABLE users;\n2\tx\n\\.\n"
+        );
+        assert!(uncovered(sql, &parsed).is_empty());
+    }
+
+    #[test]
+    fn uncovered_finds_gaps_and_overlaps() {
+        let sql = "SELECT 1; SELECT 2;";
+        let mut parsed = parse_sql(sql);
+        assert!(uncovered(sql, &parsed).is_empty());
+        parsed.statements.pop();
+        assert_eq!(uncovered(sql, &parsed), vec![8..19]);
+        parsed.errors.push(SyntaxError {
+            offset: 0,
+            span: 0..12,
+            message: String::new(),
+        });
+        assert!(uncovered(sql, &parsed).contains(&(0..8)));
+    }
+}

@@ -1,0 +1,395 @@
+//! Splits a SQL script into the stretches a script runner sees: statements (each up to and
+//! including its `;`), psql meta-command lines, and the inline data of `COPY ... FROM
+//! stdin`. It knows only what decides where a statement ends: quoted strings ('', E'',
+//! ""), dollar quotes, comments (`--` and nested `/* */`) and, as psql does, the `BEGIN ...
+//! END` body of a `CREATE FUNCTION`/`PROCEDURE`. It never fails: a bad statement ends at
+//! the next `;`, so one syntax error cannot hide the statements after it.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// SQL text up to and including its terminating `;` (or the end of the input); may be
+    /// only whitespace and comments.
+    Sql,
+    /// A psql meta-command line (`\set ...`), without its newline.
+    MetaCommand,
+    /// The data rows of `COPY ... FROM stdin`, up to and including the `\.` line.
+    CopyData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub kind: ChunkKind,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Space,
+    Comment,
+    Semicolon,
+    Word,
+    /// A quoted string, quoted identifier or dollar-quoted string (maybe unterminated).
+    Quoted,
+    Other,
+}
+
+/// Splits `sql[from..]` into consecutive chunks that together cover it exactly.
+pub fn split(sql: &str, from: usize) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut statement = StatementState::default();
+    let mut piece_start = from;
+    let mut line_blank = true;
+    let mut copy_data_pending = false;
+    let mut pos = from;
+    while let Some((token, end)) = next_token(sql, pos) {
+        let start = pos;
+        pos = end;
+        let mut skipped = None;
+        match token {
+            Token::Space => {
+                if let Some(newline) = sql[start..end].find('\n') {
+                    line_blank = true;
+                    let data = start + newline + 1;
+                    if copy_data_pending && data < sql.len() {
+                        skipped = Some((ChunkKind::CopyData, data..copy_data_end(sql, data)));
+                    }
+                }
+            }
+            Token::Other if sql.as_bytes()[start] == b'\\' && line_blank && statement.empty() => {
+                // psql reads a line starting with a backslash as a meta-command, not SQL.
+                let end = sql[start..].find('\n').map_or(sql.len(), |i| start + i);
+                copy_data_pending = is_copy_from_stdin_meta(&sql[start..end]);
+                skipped = Some((ChunkKind::MetaCommand, start..end));
+            }
+            Token::Semicolon if statement.begin_depth == 0 => {
+                chunks.push(Chunk {
+                    kind: ChunkKind::Sql,
+                    span: piece_start..end,
+                });
+                piece_start = end;
+                copy_data_pending = statement.copy_from_stdin;
+                statement = StatementState::default();
+            }
+            Token::Comment | Token::Semicolon => line_blank = false,
+            Token::Word | Token::Quoted | Token::Other => {
+                line_blank = false;
+                statement.see(token, &sql[start..end]);
+            }
+        }
+        if let Some((kind, span)) = skipped {
+            if piece_start < span.start {
+                chunks.push(Chunk {
+                    kind: ChunkKind::Sql,
+                    span: piece_start..span.start,
+                });
+            }
+            pos = span.end;
+            piece_start = span.end;
+            line_blank = kind == ChunkKind::CopyData;
+            copy_data_pending &= kind == ChunkKind::MetaCommand;
+            chunks.push(Chunk { kind, span });
+        }
+    }
+    if piece_start < sql.len() {
+        chunks.push(Chunk {
+            kind: ChunkKind::Sql,
+            span: piece_start..sql.len(),
+        });
+    }
+    chunks
+}
+
+/// Whether `text` holds no SQL: only whitespace, comments and semicolons.
+pub fn is_blank(text: &str) -> bool {
+    let mut pos = 0;
+    while let Some((token, end)) = next_token(text, pos) {
+        if !matches!(token, Token::Space | Token::Comment | Token::Semicolon) {
+            return false;
+        }
+        pos = end;
+    }
+    true
+}
+
+/// What the splitter must know about the statement so far.
+#[derive(Default)]
+struct StatementState {
+    /// The first words, lowercased (enough to recognise `CREATE OR REPLACE FUNCTION`).
+    words: Vec<String>,
+    tokens: usize,
+    paren_depth: usize,
+    /// Open `BEGIN`/`CASE` blocks of a routine body: `;` inside them does not end it.
+    begin_depth: usize,
+    previous_word: String,
+    copy_from_stdin: bool,
+}
+
+impl StatementState {
+    fn empty(&self) -> bool {
+        self.tokens == 0
+    }
+
+    fn see(&mut self, token: Token, text: &str) {
+        self.tokens += 1;
+        match (token, text) {
+            (Token::Other, "(") => self.paren_depth += 1,
+            (Token::Other, ")") => self.paren_depth = self.paren_depth.saturating_sub(1),
+            (Token::Word, _) => self.see_word(text.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+
+    fn see_word(&mut self, word: String) {
+        let top_level = self.paren_depth == 0;
+        // psql's heuristic (psqlscan.l) for SQL-standard routine bodies.
+        if top_level && self.is_routine() {
+            match word.as_str() {
+                "begin" => self.begin_depth += 1,
+                "case" if self.begin_depth > 0 => self.begin_depth += 1,
+                "end" => self.begin_depth = self.begin_depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if top_level
+            && self.words.first().is_some_and(|w| w == "copy")
+            && self.previous_word == "from"
+        {
+            self.copy_from_stdin |= word == "stdin";
+        }
+        if self.words.len() < 4 {
+            self.words.push(word.clone());
+        }
+        self.previous_word = word;
+    }
+
+    fn is_routine(&self) -> bool {
+        let words: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        matches!(
+            words.as_slice(),
+            ["create", "function" | "procedure", ..]
+                | ["create", "or", "replace", "function" | "procedure", ..]
+        )
+    }
+}
+
+/// `\copy ... from stdin` reads its rows from the script too.
+fn is_copy_from_stdin_meta(line: &str) -> bool {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.first().is_some_and(|w| w == "\\copy")
+        && words.windows(2).any(|w| w[0] == "from" && w[1] == "stdin")
+}
+
+/// The end of COPY data starting at `start`: after the `\.` line, or the end of the input.
+fn copy_data_end(sql: &str, start: usize) -> usize {
+    let mut line_start = start;
+    for line in sql[start..].split_inclusive('\n') {
+        line_start += line.len();
+        if line.trim_end_matches(['\n', '\r']) == "\\." {
+            return line_start;
+        }
+    }
+    sql.len()
+}
+
+/// The token starting at `pos` and where it ends, or `None` at the end of the input.
+fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
+    let bytes = sql.as_bytes();
+    let &first = bytes.get(pos)?;
+    let next = bytes.get(pos + 1).copied();
+    let token = match (first, next) {
+        (b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c', _) => {
+            let len = bytes[pos..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
+                .count();
+            (Token::Space, pos + len)
+        }
+        (b'-', Some(b'-')) => {
+            let end = sql[pos..].find('\n').map_or(sql.len(), |i| pos + i);
+            (Token::Comment, end)
+        }
+        (b'/', Some(b'*')) => (Token::Comment, block_comment_end(bytes, pos)),
+        (b';', _) => (Token::Semicolon, pos + 1),
+        (b'\'' | b'"', _) => (Token::Quoted, quote_end(bytes, pos, false)),
+        (b'e' | b'E', Some(b'\'')) => (Token::Quoted, quote_end(bytes, pos + 1, true)),
+        (b'$', _) => match dollar_tag(bytes, pos) {
+            Some(tag_end) => {
+                let tag = &sql[pos..tag_end];
+                let end = sql[tag_end..]
+                    .find(tag)
+                    .map_or(sql.len(), |i| tag_end + i + tag.len());
+                (Token::Quoted, end)
+            }
+            None => (Token::Other, pos + 1),
+        },
+        _ if is_ident_start(first) => {
+            let len = bytes[pos..]
+                .iter()
+                .take_while(|&&b| is_ident_cont(b))
+                .count();
+            (Token::Word, pos + len)
+        }
+        (b'0'..=b'9', _) => {
+            let len = bytes[pos..]
+                .iter()
+                .take_while(|&&b| is_ident_cont(b) || b == b'.')
+                .count();
+            (Token::Other, pos + len)
+        }
+        _ => {
+            let len = sql[pos..].chars().next().map_or(1, char::len_utf8);
+            (Token::Other, pos + len)
+        }
+    };
+    Some(token)
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+/// Identifiers may contain `$`, so `a$b$` is no dollar quote.
+fn is_ident_cont(b: u8) -> bool {
+    is_ident_start(b) || b.is_ascii_digit() || b == b'$'
+}
+
+/// Block comments nest in PostgreSQL. Unterminated: the end of the input.
+fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+    let (mut depth, mut i) = (0usize, start);
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The end of the quoted token opening at `start` (a doubled quote is part of it; in an
+/// E'' string so is a backslash-escaped character). Unterminated: the end of the input.
+fn quote_end(bytes: &[u8], start: usize, backslash_escapes: bool) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if backslash_escapes => i += 2,
+            b if b == quote && bytes.get(i + 1) == Some(&quote) => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The end of a dollar-quote delimiter (`$$`, `$tag$`) opening at `start`, if it is one.
+fn dollar_tag(bytes: &[u8], start: usize) -> Option<usize> {
+    let tag = bytes[start + 1..]
+        .iter()
+        .take_while(|&&b| is_ident_cont(b) && b != b'$')
+        .count();
+    let first_ok = tag == 0 || !bytes[start + 1].is_ascii_digit();
+    (first_ok && bytes.get(start + 1 + tag) == Some(&b'$')).then_some(start + tag + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sql: &str) -> Vec<(ChunkKind, &str)> {
+        split(sql, 0)
+            .into_iter()
+            .map(|c| (c.kind, &sql[c.span]))
+            .collect()
+    }
+
+    fn sql_pieces(sql: &str) -> Vec<&str> {
+        kinds(sql)
+            .into_iter()
+            .filter(|(k, _)| *k == ChunkKind::Sql)
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    #[test]
+    fn semicolons_inside_quotes_comments_and_dollar_quotes_do_not_split() {
+        let sql = "SELECT ';', \";\", E'\\';' /* ; /* ; */ ; */ -- ;\n;SELECT $a$ ; $a$, $$;$$;x";
+        assert_eq!(
+            sql_pieces(sql),
+            vec![
+                "SELECT ';', \";\", E'\\';' /* ; /* ; */ ; */ -- ;\n;",
+                "SELECT $a$ ; $a$, $$;$$;",
+                "x"
+            ]
+        );
+    }
+
+    #[test]
+    fn unbalanced_parentheses_end_at_the_next_semicolon() {
+        assert_eq!(
+            sql_pieces("SELECT foo(1;\nALTER TABLE t ADD c int;"),
+            vec!["SELECT foo(1;", "\nALTER TABLE t ADD c int;"]
+        );
+    }
+
+    #[test]
+    fn routine_bodies_stay_whole() {
+        let sql = "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT CASE WHEN true THEN 1 END;\n SELECT 2;\nEND;\nSELECT 3;";
+        let pieces = sql_pieces(sql);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert!(pieces[0].ends_with("END;"));
+        // A plain BEGIN is a transaction, not a body.
+        assert_eq!(sql_pieces("BEGIN;\nSELECT 1;").len(), 2);
+    }
+
+    #[test]
+    fn meta_commands_and_copy_data_are_their_own_chunks() {
+        let sql = "\\set ON_ERROR_STOP 1\n  \\i other.sql\nBEGIN;\nCOPY t (a) FROM stdin;\n1\tDROP TABLE x;\n\\.\nSELECT 1; \\x\n;\n\\copy t from stdin\nrow\n";
+        assert_eq!(
+            kinds(sql),
+            vec![
+                (ChunkKind::MetaCommand, "\\set ON_ERROR_STOP 1"),
+                (ChunkKind::Sql, "\n  "),
+                (ChunkKind::MetaCommand, "\\i other.sql"),
+                (ChunkKind::Sql, "\nBEGIN;"),
+                (ChunkKind::Sql, "\nCOPY t (a) FROM stdin;"),
+                (ChunkKind::Sql, "\n"),
+                (ChunkKind::CopyData, "1\tDROP TABLE x;\n\\.\n"),
+                (ChunkKind::Sql, "SELECT 1;"),
+                (ChunkKind::Sql, " \\x\n;"),
+                (ChunkKind::Sql, "\n"),
+                (ChunkKind::MetaCommand, "\\copy t from stdin"),
+                (ChunkKind::Sql, "\n"),
+                (ChunkKind::CopyData, "row\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_backslash_inside_a_statement_is_not_a_meta_command() {
+        assert_eq!(
+            sql_pieces("SELECT 1\n\\gset\n;"),
+            vec!["SELECT 1\n\\gset\n;"]
+        );
+    }
+
+    #[test]
+    fn blank_text() {
+        assert!(is_blank(" ; -- x\n /* y */ ;"));
+        assert!(!is_blank(" ; x"));
+    }
+}
