@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use rustpython_parser::ast::{self, Constant, Expr, Ranged};
 
+use super::budget::{Budget, check_str_len};
 use super::format::{apply_spec, percent_format, str_format};
 use super::value::Value;
 
@@ -52,6 +53,8 @@ pub trait Env {
     ) -> EvalResult;
     /// `value.attr` where `value` is a library object or runtime value.
     fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult;
+    /// The file's evaluation limits (see [`Budget`]).
+    fn budget(&mut self) -> &mut Budget;
     /// Called once per comprehension item, so the environment can bound the work done.
     fn tick(&mut self, span: Range<usize>) -> EvalResult<()> {
         let _ = span;
@@ -71,14 +74,26 @@ pub trait Env {
     }
 }
 
+/// Evaluates `expr` within the environment's [`Budget`]: nesting depth and the bytes of
+/// values built are bounded, so any input finishes in bounded stack and memory.
 pub fn eval<E: Env>(env: &mut E, expr: &Expr) -> EvalResult {
     let span = span_of(expr);
+    env.budget().enter(&span)?;
+    let value = eval_unbounded(env, expr, span.clone());
+    env.budget().leave();
+    let value = value?;
+    env.budget().charge(&value, &span)?;
+    Ok(value)
+}
+
+fn eval_unbounded<E: Env>(env: &mut E, expr: &Expr, span: Range<usize>) -> EvalResult {
     match expr {
         Expr::Constant(c) => constant(&c.value, span),
         Expr::JoinedStr(joined) => {
             let mut out = String::new();
             for part in &joined.values {
                 out.push_str(&eval_str_part(env, part)?);
+                check_str_len(Some(out.len())).map_err(|m| EvalError::new(span.clone(), m))?;
             }
             Ok(Value::Str(out))
         }
@@ -555,7 +570,7 @@ fn builtin_function(name: &str, args: &[Value]) -> Result<Value, String> {
                 Some([start, stop]) => (*start, *stop),
                 _ => return Err("range() with unsupported arguments".into()),
             };
-            if stop - start > 100_000 {
+            if stop.checked_sub(start).is_none_or(|n| n > 100_000) {
                 return Err("range() too large to unroll".into());
             }
             Value::List((start..stop).map(Value::Int).collect())
@@ -583,6 +598,12 @@ fn builtin_method(
                         other => return Err(format!("join() of a {}", other.type_name())),
                     }
                 }
+                let len = parts.iter().map(String::len).sum::<usize>();
+                check_str_len(
+                    s.len()
+                        .checked_mul(parts.len())
+                        .and_then(|l| l.checked_add(len)),
+                )?;
                 Value::Str(parts.join(s))
             }
             "format" => Value::Str(str_format(s, args, kwargs)?),
@@ -592,7 +613,20 @@ fn builtin_method(
             "lstrip" if args.is_empty() => Value::Str(s.trim_start().to_string()),
             "rstrip" if args.is_empty() => Value::Str(s.trim_end().to_string()),
             "replace" => match (arg_str(0), arg_str(1)) {
-                (Some(from), Some(to)) => Value::Str(s.replace(from, to)),
+                (Some(from), Some(to)) => {
+                    // An empty `from` matches between every character.
+                    let matches = if from.is_empty() {
+                        s.chars().count() + 1
+                    } else {
+                        s.matches(from).count()
+                    };
+                    check_str_len(
+                        to.len()
+                            .checked_mul(matches)
+                            .and_then(|l| l.checked_add(s.len())),
+                    )?;
+                    Value::Str(s.replace(from, to))
+                }
                 _ => return Err("replace() needs two strings".into()),
             },
             "startswith" => {
@@ -637,12 +671,17 @@ fn builtin_method(
 fn binary(op: ast::Operator, left: Value, right: Value) -> Result<Value, String> {
     use ast::Operator::*;
     Ok(match (op, left, right) {
-        (Add, Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
+        (Add, Value::Str(a), Value::Str(b)) => {
+            check_str_len(a.len().checked_add(b.len()))?;
+            Value::Str(a + &b)
+        }
         (Add, Value::List(a), Value::List(b)) => Value::List(a.into_iter().chain(b).collect()),
         (Add, Value::Tuple(a), Value::Tuple(b)) => Value::Tuple(a.into_iter().chain(b).collect()),
         (Mod, Value::Str(template), args) => Value::Str(percent_format(&template, &args)?),
         (Mult, Value::Str(s), Value::Int(n)) | (Mult, Value::Int(n), Value::Str(s)) => {
-            Value::Str(s.repeat(usize::try_from(n).unwrap_or(0).min(100_000)))
+            let n = usize::try_from(n).unwrap_or(0);
+            check_str_len(s.len().checked_mul(n))?;
+            Value::Str(s.repeat(n))
         }
         (op, Value::Int(a), Value::Int(b)) => match op {
             Add => Value::Int(a.checked_add(b).ok_or("integer overflow")?),

@@ -4,10 +4,12 @@
 //! evaluates expressions over [`Value`]s and leaves names, library objects and calls to an
 //! [`Env`] supplied by the caller (the Alembic renderer).
 
+mod budget;
 mod eval;
 mod format;
 mod value;
 
+pub use budget::{Budget, MAX_DEPTH, MAX_STR_BYTES, MAX_WORK_BYTES};
 pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, iterate, span_of};
 pub use format::{percent_format, str_format};
 pub use value::{Object, Value, float_repr};
