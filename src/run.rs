@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
@@ -88,27 +88,78 @@ pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
     result
 }
 
+/// What one command-line path is linted as.
+enum Unit {
+    Sql(String),
+    Project(AlembicProject),
+    /// Revision files named one by one, linted within their whole project (the revision
+    /// graph needs it) but reported alone; all those of one project share one unit.
+    Revisions(AlembicProject, Vec<PathBuf>),
+    /// Reported in its place among the others.
+    Error(InputError),
+}
+
 /// Lints every path in order: Alembic projects and revision files through the Alembic
 /// front-end, everything else as SQL.
 pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
     let mut result = RunResult::default();
+    let mut units: Vec<Unit> = Vec::new();
     for path in paths {
-        let project = if path == "-" {
-            Ok(None)
-        } else {
-            alembic::project::find_project(Path::new(path))
-        };
-        match project {
-            Ok(Some(project)) => lint_alembic_project(project, config, &mut result),
-            Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
-            Err(e) => result.errors.push(e.into()),
+        match unit_of(path) {
+            Ok(Unit::Revisions(project, files)) => match units
+                .iter_mut()
+                .find(|u| matches!(u, Unit::Revisions(p, _) if *p == project))
+            {
+                Some(Unit::Revisions(_, group)) => group.extend(files),
+                _ => units.push(Unit::Revisions(project, files)),
+            },
+            Ok(unit) => units.push(unit),
+            Err(e) => units.push(Unit::Error(e.into())),
+        }
+    }
+    for unit in units {
+        match unit {
+            Unit::Sql(path) => lint_sql_paths(std::slice::from_ref(&path), config, &mut result),
+            Unit::Project(project) => lint_alembic_project(project, None, config, &mut result),
+            Unit::Revisions(project, files) => {
+                lint_alembic_project(project, Some(&files), config, &mut result)
+            }
+            Unit::Error(error) => result.errors.push(error),
         }
     }
     result
 }
 
-fn lint_alembic_project(project: AlembicProject, config: &Config, result: &mut RunResult) {
-    let loaded = alembic::load_project(&project, |path| config.is_excluded(path));
+fn unit_of(path: &str) -> Result<Unit, alembic::project::ProjectError> {
+    if path == "-" {
+        return Ok(Unit::Sql(path.to_string()));
+    }
+    let path_ref = Path::new(path);
+    if path.ends_with(".py")
+        && path_ref.is_file()
+        && let Some((project, file)) = alembic::project::find_revision_project(path_ref)?
+    {
+        return Ok(Unit::Revisions(project, vec![file]));
+    }
+    Ok(match alembic::project::find_project(path_ref)? {
+        Some(project) => Unit::Project(project),
+        None => Unit::Sql(path.to_string()),
+    })
+}
+
+/// Lints the project, or with `named` only those of its revision files (the graph is
+/// still the whole project's).
+fn lint_alembic_project(
+    project: AlembicProject,
+    named: Option<&[PathBuf]>,
+    config: &Config,
+    result: &mut RunResult,
+) {
+    let skip = |path: &Path| config.is_excluded(path);
+    let loaded = match named {
+        Some(named) => alembic::load_named(&project, named, skip),
+        None => alembic::load_project(&project, skip),
+    };
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
         return lint_with_real_alembic(&project, &loaded, config, result);
