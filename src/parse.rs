@@ -126,6 +126,21 @@ fn error_at(sql: &str, span: Range<usize>) -> SyntaxError {
     }
 }
 
+/// The statements of `sql` (split by PostgreSQL's scanner) by their fingerprint: equal
+/// for statements that differ only in whitespace, comments, quoting or constants.
+/// Statements that do not parse are left out.
+pub fn fingerprints(sql: &str) -> Vec<u64> {
+    let options = pg_query::FingerprintOptions::FULL_RELNAME;
+    let pieces = pg_query::split_with_scanner(sql).unwrap_or_default();
+    pieces
+        .into_iter()
+        .filter_map(|piece| {
+            pg_query::fingerprint(piece, pg_query::ParserOptions::DEFAULT, options).ok()
+        })
+        .map(|fingerprint| fingerprint.value)
+        .collect()
+}
+
 /// Narrows a span to the statement proper: drops leading whitespace and comments, and
 /// trailing whitespace, semicolons and comments.
 pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {

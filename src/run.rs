@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
 use crate::discover::{self, Input};
-use crate::lint::{self, FileReport, lint_sql};
+use crate::lint::{self, FileReport, alembic::Direction, lint_sql};
 use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
 
@@ -162,7 +162,7 @@ fn lint_alembic_project(
     };
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
-        return lint_with_real_alembic(&project, &loaded, config, result);
+        return lint_with_real_alembic(&project, &loaded, named.is_some(), config, result);
     }
     match catch_unwind(AssertUnwindSafe(|| lint::alembic::lint_project(&loaded, config))) {
         Ok(reports) => result.files.extend(reports),
@@ -205,24 +205,40 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) {
 }
 
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the
-/// project's env.py and revisions), split per revision and linted as SQL.
+/// project's env.py and revisions), split per revision, linted as SQL and placed in the
+/// revision files. With `named`, only the steps of those files are reported.
 fn lint_with_real_alembic(
     project: &AlembicProject,
     loaded: &LoadedProject,
+    named: bool,
     config: &Config,
     result: &mut RunResult,
 ) {
-    match alembic::external::real_offline_script(
+    let direction = if config.downgrade {
+        Direction::Downgrade
+    } else {
+        Direction::Upgrade
+    };
+    let units = match alembic::external::real_offline_script(
         project,
         loaded,
         &config.alembic_command,
         config.downgrade,
     ) {
-        Ok(units) => result.files.extend(
-            units
-                .iter()
-                .map(|unit| lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
-        ),
-        Err(error) => result.errors.push(error),
+        Ok(units) => units,
+        Err(error) => return result.errors.push(error),
+    };
+    for unit in units {
+        let revision = loaded.revisions.iter().find(|r| r.source.name == unit.file);
+        match revision {
+            Some(revision) => result.files.push(lint::alembic::lint_real_step(
+                revision, &unit.sql, direction, config,
+            )),
+            // A step without a revision file of its own: shown under the step's name.
+            None if !named => result
+                .files
+                .push(lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
+            None => {}
+        }
     }
 }

@@ -170,3 +170,76 @@ fn one_hostile_revision_does_not_take_the_others_down() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What `alembic upgrade heads --sql` prints for `a1_base.py` (canned: the test runs a
+/// fake alembic, not the real one).
+const REAL_SCRIPT: &str = "BEGIN;\n\nCREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n\
+-- Running upgrade  -> a1\n\nALTER TABLE users ADD COLUMN email TEXT NOT NULL;\n\n\
+ALTER TABLE users ALTER COLUMN id TYPE BIGINT;\n\n\
+INSERT INTO alembic_version (version_num) VALUES ('a1') RETURNING alembic_version.version_num;\n\nCOMMIT;\n\n";
+
+#[test]
+fn real_alembic_findings_are_placed_in_the_revision_file() {
+    let dir = temp_dir("real-alembic");
+    let versions = dir.join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(dir.join("migrations/env.py"), "").unwrap();
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\n",
+    )
+    .unwrap();
+    let revision = std::fs::read_to_string(format!("{VERSIONS}/a1_base.py")).unwrap();
+    std::fs::write(versions.join("a1_base.py"), &revision).unwrap();
+    let script = dir.join("script.sql");
+    std::fs::write(&script, REAL_SCRIPT).unwrap();
+    let fake = dir.join("fake-alembic.sh");
+    std::fs::write(&fake, format!("#!/bin/sh\ncat '{}'\n", script.display())).unwrap();
+    let config = dir.join("lint.yaml");
+    std::fs::write(
+        &config,
+        format!("render: alembic\nalembic_command: sh {}\n", fake.display()),
+    )
+    .unwrap();
+
+    let (code, report) = lint_json(&["--config", config.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    let file = versions.join("a1_base.py").display().to_string();
+    let line_of = |needle: &str| {
+        1 + revision[..revision.find(needle).unwrap()]
+            .matches('\n')
+            .count()
+    };
+    let placed: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().into(),
+                f["rule"].as_str().unwrap().into(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The statement the op call renders to: the call's line. One the static rendering does
+    // not have: the `def upgrade()` line.
+    assert!(
+        placed.contains(&(
+            file.clone(),
+            "adding-not-null-column".into(),
+            line_of("op.add_column") as u64
+        )),
+        "{placed:#?}"
+    );
+    assert!(
+        placed.contains(&(
+            file.clone(),
+            "changing-column-type".into(),
+            line_of("def upgrade") as u64
+        )),
+        "{placed:#?}"
+    );
+    assert!(placed.iter().all(|(f, _, _)| *f == file), "{placed:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
