@@ -2,11 +2,8 @@
 //! nesting level and copies values, so without them a hostile revision (a literal nested
 //! 10,000 deep, `s = s + s` in a loop, `"x" * 10**5 * 10**5`) overflows the stack or
 //! exhausts memory, taking every other file of the run down with it. Exceeding a limit
-//! is an [`EvalError`] naming it, which the renderer reports as an unrenderable statement.
+//! is an error message naming it, which the renderer reports as an unrenderable statement.
 
-use std::ops::Range;
-
-use super::eval::EvalError;
 use super::value::Value;
 
 /// Expression and value nesting followed. CPython itself refuses more than 200 nested
@@ -27,13 +24,10 @@ pub struct Budget {
 
 impl Budget {
     /// Enters one more level of expression nesting.
-    pub(crate) fn enter(&mut self, span: &Range<usize>) -> Result<(), EvalError> {
+    pub(crate) fn enter(&mut self) -> Result<(), String> {
         if self.depth >= MAX_DEPTH {
-            return Err(EvalError::new(
-                span.clone(),
-                format!(
-                    "expression nested deeper than the evaluator's limit of {MAX_DEPTH} levels"
-                ),
+            return Err(format!(
+                "expression nested deeper than the evaluator's limit of {MAX_DEPTH} levels"
             ));
         }
         self.depth += 1;
@@ -45,27 +39,21 @@ impl Budget {
     }
 
     /// Charges a value just evaluated against the file's work budget.
-    pub(crate) fn charge(&mut self, value: &Value, span: &Range<usize>) -> Result<(), EvalError> {
+    pub(crate) fn charge(&mut self, value: &Value) -> Result<(), String> {
         let size = size(value, 0).ok_or_else(|| {
-            EvalError::new(
-                span.clone(),
-                format!("value nested deeper than the evaluator's limit of {MAX_DEPTH} levels"),
-            )
+            format!("value nested deeper than the evaluator's limit of {MAX_DEPTH} levels")
         })?;
         self.work = self.work.saturating_add(size);
-        self.check(span)
+        self.check()
     }
 
     /// Fails once the file's work budget is spent, so that a caller running statements
     /// in a loop can stop early.
-    pub fn check(&self, span: &Range<usize>) -> Result<(), EvalError> {
+    pub fn check(&self) -> Result<(), String> {
         if self.work > MAX_WORK_BYTES {
-            return Err(EvalError::new(
-                span.clone(),
-                format!(
-                    "too much work to render statically (more than the {} MiB of values a file may build)",
-                    MAX_WORK_BYTES >> 20
-                ),
+            return Err(format!(
+                "too much work to render statically (more than the {} MiB of values a file may build)",
+                MAX_WORK_BYTES >> 20
             ));
         }
         Ok(())

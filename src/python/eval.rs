@@ -78,11 +78,12 @@ pub trait Env {
 /// values built are bounded, so any input finishes in bounded stack and memory.
 pub fn eval<E: Env>(env: &mut E, expr: &Expr) -> EvalResult {
     let span = span_of(expr);
-    env.budget().enter(&span)?;
+    let limit = |message| EvalError::new(span.clone(), message);
+    env.budget().enter().map_err(limit)?;
     let value = eval_unbounded(env, expr, span.clone());
     env.budget().leave();
     let value = value?;
-    env.budget().charge(&value, &span)?;
+    env.budget().charge(&value).map_err(limit)?;
     Ok(value)
 }
 

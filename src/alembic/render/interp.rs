@@ -158,7 +158,9 @@ impl<'a> Interp<'a> {
                 let items = self.loop_items(&for_.iter)?;
                 for item in items {
                     // Once the file's budget is spent every body statement fails: stop.
-                    self.budget.check(&span_of(stmt))?;
+                    self.budget
+                        .check()
+                        .map_err(|m| EvalError::new(span_of(stmt), m))?;
                     bind_target(self, &for_.target, item)?;
                     if !self.run_top_block(&for_.body) {
                         return Ok(false);
@@ -182,7 +184,9 @@ impl<'a> Interp<'a> {
                 "too much work to render statically (loop too long)",
             ));
         }
-        self.budget.check(&span_of(stmt))
+        self.budget
+            .check()
+            .map_err(|m| EvalError::new(span_of(stmt), m))
     }
 
     fn decide(&mut self, test: &Expr) -> EvalResult<bool> {
