@@ -5,11 +5,13 @@
 //! [`Env`] supplied by the caller (the Alembic renderer).
 
 mod budget;
+mod builtins;
 mod eval;
 mod format;
 mod value;
 
-pub use budget::{Budget, MAX_DEPTH, MAX_STR_BYTES, MAX_WORK_BYTES};
-pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, iterate, span_of};
+pub use budget::Budget;
+pub use builtins::iterate;
+pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, span_of};
 pub use format::{percent_format, str_format};
 pub use value::{Object, Value, float_repr};
