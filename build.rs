@@ -3,7 +3,9 @@ use std::fmt::Write;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: `env!` would bake in the directory the build script was compiled
+    // in, and a build cache copied from another checkout would embed that checkout's docs.
+    let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("rules");
     let mut docs: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries

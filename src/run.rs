@@ -6,12 +6,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
 use crate::discover::{self, Input};
-use crate::lint::{self, FileReport, lint_sql};
+use crate::lint::{self, FileReport, alembic::Direction, lint_sql};
 use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
 
@@ -95,17 +95,45 @@ pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
     result
 }
 
+/// What one command-line path is linted as.
+enum Unit {
+    Sql(String),
+    Project(AlembicProject),
+    /// Revision files named one by one, linted within their whole project (the revision
+    /// graph needs it) but reported alone; all those of one project share one unit.
+    Revisions(AlembicProject, Vec<PathBuf>),
+    /// Reported in its place among the others.
+    Error(InputError),
+}
+
 /// Lints every path in order: Alembic projects and revision files through the Alembic
 /// front-end, everything else as SQL. A path in which nothing could be linted is an error.
 pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
     let mut result = RunResult::default();
+    let mut units: Vec<(&String, Unit)> = Vec::new();
     for path in paths {
+        match unit_of(path) {
+            Ok(Unit::Revisions(project, files)) => match units
+                .iter_mut()
+                .find(|(_, u)| matches!(u, Unit::Revisions(p, _) if *p == project))
+            {
+                Some((_, Unit::Revisions(_, group))) => group.extend(files),
+                _ => units.push((path, Unit::Revisions(project, files))),
+            },
+            Ok(unit) => units.push((path, unit)),
+            Err(e) => units.push((path, Unit::Error(e.into()))),
+        }
+    }
+    for (path, unit) in units {
         let (files, errors) = (result.files.len(), result.errors.len());
-        let skipped = match find_project(path) {
-            Ok(Some(project)) => lint_alembic_project(project, config, &mut result),
-            Ok(None) => lint_sql_paths(std::slice::from_ref(path), config, &mut result),
-            Err(e) => {
-                result.errors.push(e.into());
+        let skipped = match unit {
+            Unit::Sql(path) => lint_sql_paths(std::slice::from_ref(&path), config, &mut result),
+            Unit::Project(project) => lint_alembic_project(project, None, config, &mut result),
+            Unit::Revisions(project, files) => {
+                lint_alembic_project(project, Some(&files), config, &mut result)
+            }
+            Unit::Error(error) => {
+                result.errors.push(error);
                 continue;
             }
         };
@@ -119,14 +147,6 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
         );
     }
     result
-}
-
-/// The Alembic project `path` names, if any (`-` is standard input, never one).
-fn find_project(path: &str) -> Result<Option<AlembicProject>, InputError> {
-    if path == "-" {
-        return Ok(None);
-    }
-    alembic::project::find_project(Path::new(path)).map_err(InputError::from)
 }
 
 /// What a path held that was not linted.
@@ -164,19 +184,52 @@ pub fn check_found(
     });
 }
 
+/// The Alembic project `path` names, if any (`-` is standard input, never one).
+fn find_project(path: &str) -> Result<Option<AlembicProject>, InputError> {
+    if path == "-" {
+        return Ok(None);
+    }
+    alembic::project::find_project(Path::new(path)).map_err(InputError::from)
+}
+
+fn unit_of(path: &str) -> Result<Unit, alembic::project::ProjectError> {
+    if path == "-" {
+        return Ok(Unit::Sql(path.to_string()));
+    }
+    let path_ref = Path::new(path);
+    if path.ends_with(".py")
+        && path_ref.is_file()
+        && let Some((project, file)) = alembic::project::find_revision_project(path_ref)?
+    {
+        return Ok(Unit::Revisions(project, vec![file]));
+    }
+    Ok(match alembic::project::find_project(path_ref)? {
+        Some(project) => Unit::Project(project),
+        None => Unit::Sql(path.to_string()),
+    })
+}
+
+/// Lints the project, or with `named` only those of its revision files (the graph is
+/// still the whole project's).
 fn lint_alembic_project(
     project: AlembicProject,
+    named: Option<&[PathBuf]>,
     config: &Config,
     result: &mut RunResult,
 ) -> Skipped {
-    let loaded = alembic::load_project(&project, |path| config.is_excluded(path));
+    let skip = |path: &Path| config.is_excluded(path);
+    let loaded = match named {
+        Some(named) => alembic::load_named(&project, named, skip),
+        None => alembic::load_project(&project, skip),
+    };
+    let wanted = named.map_or(project.revision_files.len(), <[PathBuf]>::len);
     let skipped = Skipped {
         files: Vec::new(),
-        excluded: project.revision_files.len() - loaded.revisions.len() - loaded.unreadable.len(),
+        excluded: wanted.saturating_sub(loaded.revisions.len() + loaded.unreadable.len()),
     };
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
-        lint_with_real_alembic(&project, &loaded, config, result);
+        lint_with_real_alembic(&project, &loaded, named.is_some(), config, result);
         return skipped;
     }
     match catch_unwind(AssertUnwindSafe(|| lint::alembic::lint_project(&loaded, config))) {
@@ -227,25 +280,41 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) -> 
 }
 
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the
-/// project's env.py and revisions), split per revision and linted as SQL.
+/// project's env.py and revisions), split per revision, linted as SQL and placed in the
+/// revision files. With `named`, only the steps of those files are reported.
 fn lint_with_real_alembic(
     project: &AlembicProject,
     loaded: &LoadedProject,
+    named: bool,
     config: &Config,
     result: &mut RunResult,
 ) {
-    match alembic::external::real_offline_script(
+    let direction = if config.downgrade {
+        Direction::Downgrade
+    } else {
+        Direction::Upgrade
+    };
+    let units = match alembic::external::real_offline_script(
         project,
         loaded,
         &config.alembic_command,
         config.downgrade,
     ) {
-        Ok(units) => result.files.extend(
-            units
-                .iter()
-                .map(|unit| lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
-        ),
-        Err(error) => result.errors.push(error),
+        Ok(units) => units,
+        Err(error) => return result.errors.push(error),
+    };
+    for unit in units {
+        let revision = loaded.revisions.iter().find(|r| r.source.name == unit.file);
+        match revision {
+            Some(revision) => result.files.push(lint::alembic::lint_real_step(
+                revision, &unit.sql, direction, config,
+            )),
+            // A step without a revision file of its own: shown under the step's name.
+            None if !named => result
+                .files
+                .push(lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
+            None => {}
+        }
     }
 }
 

@@ -12,8 +12,9 @@ use super::project::AlembicProject;
 use crate::source::InputError;
 
 /// The project's real offline script for every revision (`heads`, or `heads:base` for a
-/// downgrade), one unit per revision step, each named after its revision file when the
-/// file's static metadata names the revision.
+/// downgrade), one unit per revision step. A unit's `file` is its revision file when the
+/// file's static metadata names the revision (the engine maps its findings onto the file),
+/// otherwise a name saying which step it is.
 pub fn real_offline_script(
     project: &AlembicProject,
     loaded: &LoadedProject,
@@ -47,12 +48,18 @@ pub fn real_offline_script(
         .map(|step| {
             let target = if downgrade { &step.from } else { &step.to };
             let revision = loaded.revision(target);
-            let origin = revision
-                .map(|(loaded, _)| loaded.source.name.clone())
-                .unwrap_or_else(|| format!("revision {target}"));
+            let file = revision.map_or_else(
+                || {
+                    format!(
+                        "revision {target} [alembic {verb} {} -> {}]",
+                        step.from, step.to
+                    )
+                },
+                |(loaded, _)| loaded.source.name.clone(),
+            );
             ScriptUnit {
                 heading: format!("Running {verb} {} -> {}", step.from, step.to),
-                file: format!("{origin} [alembic {verb} {} -> {}]", step.from, step.to),
+                file,
                 message: revision.and_then(|(_, rendered)| rendered.message.clone()),
                 // Alembic's own output: its statements and bookkeeping cannot be told apart.
                 own: 0..step.sql.len(),

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::graph::{self, RevisionGraph, RevisionNode};
 use super::project::AlembicProject;
-use super::render::render_revision;
+use super::render::{read_revision_metadata, render_revision};
 use super::revision::{PythonError, RevisionFile};
 use crate::source::{InputError, SourceFile};
 
@@ -30,6 +30,9 @@ pub struct LoadedProject {
     /// env.py runs each migration in its own transaction.
     pub transaction_per_migration: bool,
     pub revisions: Vec<LoadedRevision>,
+    /// The project's other revision files when only some were asked for
+    /// ([`load_named`]): read for the revision graph only, their functions not rendered.
+    pub context: Vec<LoadedRevision>,
     /// Revision files that could not be read (missing, not UTF-8).
     pub unreadable: Vec<InputError>,
 }
@@ -40,27 +43,52 @@ pub fn load_project(
     project: &AlembicProject,
     skip: impl Fn(&Path) -> bool + Sync,
 ) -> LoadedProject {
-    let outcomes: Vec<Result<LoadedRevision, InputError>> = project
+    load(project, None, skip)
+}
+
+/// Like [`load_project`], but only the revision files in `named` (as the project names
+/// them) are rendered and become [`LoadedProject::revisions`]; the others are only read
+/// for their place in the revision graph ([`LoadedProject::context`]).
+pub fn load_named(
+    project: &AlembicProject,
+    named: &[PathBuf],
+    skip: impl Fn(&Path) -> bool + Sync,
+) -> LoadedProject {
+    load(project, Some(named), skip)
+}
+
+fn load(
+    project: &AlembicProject,
+    named: Option<&[PathBuf]>,
+    skip: impl Fn(&Path) -> bool + Sync,
+) -> LoadedProject {
+    let outcomes: Vec<(bool, Result<LoadedRevision, InputError>)> = project
         .revision_files
         .par_iter()
         .filter(|path| !skip(path))
         .map(|path| {
-            Ok(LoadedRevision::render(SourceFile::read(
-                path,
-                &path.display().to_string(),
-            )?))
+            let wanted = named.is_none_or(|named| named.contains(path));
+            let source = SourceFile::read(path, &path.display().to_string());
+            (
+                wanted,
+                source.map(|source| LoadedRevision::read(source, wanted)),
+            )
         })
         .collect();
     let mut loaded = LoadedProject {
         root: project.root.clone(),
         transaction_per_migration: project.transaction_per_migration,
         revisions: Vec::new(),
+        context: Vec::new(),
         unreadable: Vec::new(),
     };
-    for outcome in outcomes {
-        match outcome {
-            Ok(revision) => loaded.revisions.push(revision),
-            Err(error) => loaded.unreadable.push(error),
+    for (wanted, outcome) in outcomes {
+        match (wanted, outcome) {
+            (true, Ok(revision)) => loaded.revisions.push(revision),
+            (true, Err(error)) => loaded.unreadable.push(error),
+            (false, Ok(revision)) => loaded.context.push(revision),
+            // Not asked for: reported when that file itself is linted.
+            (false, Err(_)) => {}
         }
     }
     loaded
@@ -74,17 +102,19 @@ impl LoadedProject {
             transaction_per_migration: false,
             revisions: sources
                 .into_par_iter()
-                .map(LoadedRevision::render)
+                .map(|source| LoadedRevision::read(source, true))
                 .collect(),
+            context: Vec::new(),
             unreadable: Vec::new(),
         }
     }
 
-    /// The revision graph of every revision that parsed.
+    /// The revision graph of every revision that parsed, context included.
     pub fn graph(&self) -> RevisionGraph {
         graph::build(
             self.revisions
                 .iter()
+                .chain(&self.context)
                 .filter_map(LoadedRevision::node)
                 .collect(),
         )
@@ -100,10 +130,16 @@ impl LoadedProject {
 }
 
 impl LoadedRevision {
-    fn render(source: SourceFile) -> LoadedRevision {
+    /// Renders the revision, or with `render` false reads only what it declares.
+    fn read(source: SourceFile, render: bool) -> LoadedRevision {
+        let rendered = if render {
+            render_revision(&source.text)
+        } else {
+            read_revision_metadata(&source.text)
+        };
         LoadedRevision {
             path: PathBuf::from(&source.name),
-            rendered: render_revision(&source.text),
+            rendered,
             source,
         }
     }

@@ -13,7 +13,7 @@ pub mod project;
 pub mod render;
 pub mod revision;
 
-pub use load::{LoadedProject, LoadedRevision, load_project};
+pub use load::{LoadedProject, LoadedRevision, load_named, load_project};
 
 /// Alembic runs each migration inside a transaction on PostgreSQL (transactional DDL), so
 /// the SQL it renders is linted as running inside one. Every command reads it from here.

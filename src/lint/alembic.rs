@@ -14,6 +14,7 @@ use crate::alembic::revision::RevisionFile;
 use crate::alembic::{self, LoadedProject, LoadedRevision};
 use crate::config::Config;
 use crate::diagnostic::Finding;
+use crate::parse;
 use crate::rules::{self, Check, RevisionView};
 use crate::source::{SourceFile, floor_char_boundary};
 use crate::suppress;
@@ -118,6 +119,63 @@ fn lint_revision(
     (report, comments)
 }
 
+/// `--render alembic`: the SQL real Alembic printed for one step of `revision`, linted
+/// and placed in the revision file like a static rendering: each statement on the `op`
+/// call whose static rendering has the same fingerprint (in order, each used once),
+/// otherwise on the `def` line of the function that ran.
+pub fn lint_real_step(
+    revision: &LoadedRevision,
+    sql: &str,
+    direction: Direction,
+    config: &Config,
+) -> FileReport {
+    let mut report = FileReport {
+        source: revision.source.clone(),
+        statements: Vec::new(),
+        findings: Vec::new(),
+        unparsable_statements: 0,
+    };
+    let function = revision
+        .rendered
+        .as_ref()
+        .ok()
+        .and_then(|r| match direction {
+            Direction::Upgrade => r.upgrade.as_ref(),
+            Direction::Downgrade => r.downgrade.as_ref(),
+        });
+    let fallback = function.map_or(0..0, |f| f.def_span.clone());
+    let mut ours: Vec<(u64, Range<usize>)> = function
+        .map(|f| f.offline_sql())
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(sql, origin)| {
+            let pieces = parse::fingerprints(&sql);
+            pieces.into_iter().map(move |print| (print, origin.clone()))
+        })
+        .collect();
+    let linted = lint_rendered(&revision.source.name, sql, config);
+    let origins = linted
+        .statements
+        .iter()
+        .map(|statement| {
+            let print = parse::fingerprints(&sql[statement.span.clone()])
+                .first()
+                .copied();
+            let found = ours.iter().position(|(p, _)| Some(*p) == print);
+            let origin = found.map_or(fallback.clone(), |i| ours.remove(i).1);
+            (statement.span.clone(), origin)
+        })
+        .collect();
+    let rendered = RenderedSql {
+        text: sql.to_string(),
+        origins,
+    };
+    append_mapped(&mut report, &linted, &rendered);
+    let comments = python_comments(&report.source.text);
+    finish(&mut report, &comments, config);
+    report
+}
+
 /// Lints rendered SQL as Alembic runs it.
 pub fn lint_rendered(name: &str, sql: &str, config: &Config) -> FileReport {
     let mut config = config.clone();
@@ -200,4 +258,35 @@ fn python_comments(text: &str) -> Vec<Range<usize>> {
         .filter(|(tok, _)| matches!(tok, Tok::Comment(c) if c.contains(suppress::MARKER)))
         .map(|(_, range)| usize::from(range.start())..usize::from(range.end()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alembic::external::split_steps;
+
+    #[test]
+    fn real_alembic_statements_map_onto_their_op_calls_in_order() {
+        let source = "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\ndef upgrade():\n    op.execute('CREATE INDEX ix1 ON t (a)')\n    op.execute('CREATE INDEX ix2 ON t (a)')\n";
+        let project = LoadedProject::from_sources(
+            ".".into(),
+            vec![SourceFile::new("a1.py".to_string(), source.to_string())],
+        );
+        let script = "BEGIN;\n\n-- Running upgrade  -> a1\n\nCREATE INDEX ix2 ON t (a);\n\nCREATE INDEX ix1 ON t (a);\n\nDROP TABLE t;\n\nCOMMIT;\n\n";
+        let step = &split_steps(script)[0];
+        let report = lint_real_step(
+            &project.revisions[0],
+            &step.sql,
+            Direction::Upgrade,
+            &Config::default(),
+        );
+        let lines: Vec<usize> = report
+            .statements
+            .iter()
+            .map(|s| report.source.position(s.span.start).line)
+            .collect();
+        // Each call is used once, in order of the names (fingerprints keep relation names);
+        // a statement the static rendering lacks lands on `def upgrade()`.
+        assert_eq!(lines, [7, 6, 5]);
+    }
 }

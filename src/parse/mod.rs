@@ -320,6 +320,25 @@ mod ffi {
     }
 }
 
+/// The statements of `sql` by their fingerprint: equal for statements that differ only in
+/// whitespace, comments, quoting or constants. Statements that do not parse are left out.
+pub fn fingerprints(sql: &str) -> Vec<u64> {
+    let options = pg_query::FingerprintOptions::FULL_RELNAME;
+    parse_sql(sql)
+        .statements
+        .iter()
+        .filter_map(|statement| {
+            pg_query::fingerprint(
+                &sql[statement.span.clone()],
+                pg_query::ParserOptions::DEFAULT,
+                options,
+            )
+            .ok()
+        })
+        .map(|fingerprint| fingerprint.value)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

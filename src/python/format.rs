@@ -1,5 +1,6 @@
 //! String formatting: `"..." % args`, `"...".format(...)` and f-string format specs.
 
+use super::budget::check_str_len;
 use super::value::Value;
 
 /// `template % args`, for `%s`, `%r`, `%d`, `%i`, `%f` (with precision), `%%` and `%(name)s`.
@@ -64,6 +65,8 @@ pub fn percent_format(template: &str, args: &Value) -> Result<String, String> {
             }
         };
         out.push_str(&convert(&value, conversion, &spec)?);
+        // A template repeating one argument multiplies its length.
+        check_str_len(Some(out.len()))?;
     }
     if key_free(template) && next < positional.len() && !matches!(args, Value::Dict(_)) {
         return Err("not all arguments converted during % format".into());
@@ -156,6 +159,7 @@ pub fn str_format(
                     Some(other) => return Err(format!("unsupported conversion `!{other}`")),
                 };
                 out.push_str(&apply_spec(&value, spec)?);
+                check_str_len(Some(out.len()))?;
             }
             '}' => return Err("single `}` in format string".into()),
             c => out.push(c),

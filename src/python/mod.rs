@@ -4,10 +4,14 @@
 //! evaluates expressions over [`Value`]s and leaves names, library objects and calls to an
 //! [`Env`] supplied by the caller (the Alembic renderer).
 
+mod budget;
+mod builtins;
 mod eval;
 mod format;
 mod value;
 
-pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, iterate, span_of};
+pub use budget::Budget;
+pub use builtins::iterate;
+pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, span_of};
 pub use format::{percent_format, str_format};
 pub use value::{Object, Value, float_repr};

@@ -155,6 +155,50 @@ pub fn find_project(path: &Path) -> Result<Option<AlembicProject>, ProjectError>
     Ok(None)
 }
 
+/// The project a revision file named on its own belongs to, and the file as that
+/// project names it: linting one file (a pre-commit hook) still needs the whole revision
+/// graph around it. The nearest enclosing directory whose `alembic.ini` or
+/// `[tool.alembic]` lists the file wins; otherwise the project of the file's directory
+/// (its versions directory, env.py next to it). `Ok(None)` when the file is not a
+/// revision file of either: it is then a project of its own, as [`find_project`] makes it.
+pub fn find_revision_project(
+    file: &Path,
+) -> Result<Option<(AlembicProject, PathBuf)>, ProjectError> {
+    let file = normalize(file);
+    let contains = |project: &AlembicProject| {
+        let canonical = file.canonicalize().ok();
+        project
+            .revision_files
+            .iter()
+            .find(|f| **f == file || (canonical.is_some() && f.canonicalize().ok() == canonical))
+            .cloned()
+    };
+    let dir = parent_dir(&file);
+    let mut ancestor = Some(dir.as_path());
+    while let Some(candidate) = ancestor {
+        let candidate_dir = if candidate.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            candidate
+        };
+        let configured = candidate_dir.join("alembic.ini").is_file()
+            || candidate_dir.join("pyproject.toml").is_file();
+        // A configuration that does not parse is reported when its project is linted;
+        // here the search just goes on.
+        if configured
+            && let Ok(Some(project)) = find_project(candidate_dir)
+            && (project.ini.is_some() || project.pyproject.is_some())
+            && let Some(named) = contains(&project)
+        {
+            return Ok(Some((project, named)));
+        }
+        ancestor = candidate.parent();
+    }
+    Ok(find_project(&dir)?
+        .and_then(|project| Some((contains(&project)?, project)))
+        .map(|(named, project)| (project, named)))
+}
+
 /// A project without configuration; env.py is looked for next to the versions directory,
 /// where `alembic init` puts it.
 fn bare(root: PathBuf, version_dirs: Vec<PathBuf>, revision_files: Vec<PathBuf>) -> AlembicProject {

@@ -41,6 +41,7 @@ pub struct Interp<'a> {
     call_site: Option<Range<usize>>,
     depth: usize,
     steps: usize,
+    budget: python::Budget,
     /// Op calls are refused while module-level constants are evaluated.
     pub emitting: bool,
 }
@@ -58,6 +59,7 @@ impl<'a> Interp<'a> {
             call_site: None,
             depth: 0,
             steps: 0,
+            budget: python::Budget::default(),
             emitting: false,
         }
     }
@@ -155,6 +157,10 @@ impl<'a> Interp<'a> {
             Stmt::For(for_) => {
                 let items = self.loop_items(&for_.iter)?;
                 for item in items {
+                    // Once the file's budget is spent every body statement fails: stop.
+                    self.budget
+                        .check()
+                        .map_err(|m| EvalError::new(span_of(stmt), m))?;
                     bind_target(self, &for_.target, item)?;
                     if !self.run_top_block(&for_.body) {
                         return Ok(false);
@@ -178,7 +184,9 @@ impl<'a> Interp<'a> {
                 "too much work to render statically (loop too long)",
             ));
         }
-        Ok(())
+        self.budget
+            .check()
+            .map_err(|m| EvalError::new(span_of(stmt), m))
     }
 
     fn decide(&mut self, test: &Expr) -> EvalResult<bool> {
@@ -513,6 +521,10 @@ fn describe(value: &Value) -> String {
 }
 
 impl Env for Interp<'_> {
+    fn budget(&mut self) -> &mut python::Budget {
+        &mut self.budget
+    }
+
     fn lookup(&mut self, name: &str, span: Range<usize>) -> EvalResult {
         for scope in self.scopes.iter().rev() {
             if let Some(value) = scope.get(name) {

@@ -17,6 +17,8 @@ mod sql;
 mod types;
 
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;
 
 use std::ops::Range;
@@ -28,9 +30,78 @@ use super::revision::{PythonError, RenderedFunction, RevisionFile};
 use crate::python::{Value, span_of};
 use interp::Interp;
 
+/// The stack a revision is rendered on, per byte of source beyond a fixed base.
+/// rustpython-parser's syntax tree is dropped recursively (as are its own passes over it),
+/// one frame per nesting level, and nesting without brackets is bounded only by the
+/// file's length (`x = - - - 1`, `'a' + 'a' + ...`), so the stack grows with the file. A
+/// thread's stack is reserved, not committed: pages never touched cost nothing. A
+/// dedicated thread per file is the simplest way to size it per file (a shared pool's
+/// stacks would have to fit the largest file any run may meet).
+const STACK_BASE: usize = 32 << 20;
+const STACK_PER_SOURCE_BYTE: usize = 1024;
+
+/// Bracket nesting accepted: CPython's tokenizer refuses more ("too many nested
+/// parentheses"), so Alembic could not import such a file either.
+const MAX_BRACKET_NESTING: usize = 200;
+
 /// Render a revision file. Only a Python syntax error fails; anything that cannot be
 /// rendered statically is reported in [`RenderedFunction::unrenderable`].
 pub fn render_revision(source: &str) -> Result<RevisionFile, PythonError> {
+    on_big_stack(source, || render_here(source, true))
+}
+
+/// What a revision declares (its identifiers and message), without rendering
+/// `upgrade()`/`downgrade()`: enough to place it in the revision graph.
+pub fn read_revision_metadata(source: &str) -> Result<RevisionFile, PythonError> {
+    on_big_stack(source, || render_here(source, false))
+}
+
+fn on_big_stack(
+    source: &str,
+    render: impl FnOnce() -> Result<RevisionFile, PythonError> + Send,
+) -> Result<RevisionFile, PythonError> {
+    let stack = STACK_BASE.saturating_add(source.len().saturating_mul(STACK_PER_SOURCE_BYTE));
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("render".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, render)
+            .map_err(|e| PythonError {
+                message: format!("cannot start a thread to render this file: {e}"),
+                offset: 0,
+            })?;
+        // A panic is the caller's to handle, as if it had rendered on its own thread.
+        thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Too-deep bracket nesting as a syntax error at the bracket that exceeds the limit, found
+/// by the (non-recursive) lexer before the parser builds a tree that deep.
+fn check_nesting(source: &str) -> Result<(), PythonError> {
+    use rustpython_parser::{Tok, lexer::lex};
+    let mut depth = 0usize;
+    for (token, range) in lex(source, Mode::Module).map_while(Result::ok) {
+        match token {
+            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => depth += 1,
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > MAX_BRACKET_NESTING {
+            return Err(PythonError {
+                message: format!(
+                    "too many nested parentheses (more than {MAX_BRACKET_NESTING}, Python's own limit)"
+                ),
+                offset: range.start().to_usize(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn render_here(source: &str, render_functions: bool) -> Result<RevisionFile, PythonError> {
+    check_nesting(source)?;
     let module = match parse(source, Mode::Module, "<revision>") {
         Ok(ast::Mod::Module(module)) => module,
         Ok(_) => {
@@ -63,6 +134,11 @@ pub fn render_revision(source: &str) -> Result<RevisionFile, PythonError> {
     revision.down_revision = string_or_tuple(globals.get("down_revision"));
     revision.branch_labels = string_or_tuple(globals.get("branch_labels"));
     revision.depends_on = string_or_tuple(globals.get("depends_on"));
+    let functions = if render_functions {
+        functions
+    } else {
+        Vec::new()
+    };
     for def in functions {
         let rendered = render_function(&mut interp, def, source);
         match def.name.as_str() {
