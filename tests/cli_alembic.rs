@@ -160,6 +160,14 @@ fn one_hostile_revision_does_not_take_the_others_down() {
         has("h1_hostile.py", "unrenderable-operation", "1 MiB"),
         "{messages:#?}"
     );
+    // The loop fails on every iteration past the budget, and is reported once.
+    let budget_reports = messages
+        .iter()
+        .filter(|(f, r, m)| {
+            f == "h1_hostile.py" && r == "unrenderable-operation" && m.contains("1 MiB")
+        })
+        .count();
+    assert_eq!(budget_reports, 1, "{messages:#?}");
     assert!(
         has(
             "n1_nested.py",

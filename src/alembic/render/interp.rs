@@ -127,10 +127,14 @@ impl<'a> Interp<'a> {
                     // An unrenderable statement contributes no SQL at all.
                     self.statements.truncate(emitted);
                     self.autocommit_blocks.truncate(blocks);
-                    self.unrenderable.push(Unrenderable {
+                    let item = Unrenderable {
                         span: statement_head(stmt, &error),
                         message: error.message,
-                    });
+                    };
+                    // A loop body fails once per iteration: one report says it all.
+                    if !self.unrenderable.contains(&item) {
+                        self.unrenderable.push(item);
+                    }
                 }
             }
         }
