@@ -763,3 +763,53 @@ fn markdown_preview_counts_as_lint_does() {
         assert!(headline.ends_with(findings), "{headline}\n{summary}");
     }
 }
+
+/// `lint --format markdown` is a pull-request comment; `--output FILE` writes the report
+/// there while the terminal gets the human output.
+#[test]
+fn lint_markdown_and_output_file() {
+    let out = run(&["lint", "--format", "markdown", "tests/alembic/example"]);
+    assert_eq!(out.code, 1);
+    snapshot("lint-alembic-example-markdown", &out);
+    // Well-formed: every table row has the header's six cells, details blocks are closed.
+    for line in out.stdout.lines().filter(|l| l.starts_with('|')) {
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 7, "{line}");
+    }
+    assert_eq!(
+        out.stdout.matches("<details>").count(),
+        out.stdout.matches("</details>").count()
+    );
+
+    let dir = TempDir::new("output", &[]);
+    let report = dir.0.join("report.json");
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+        "examples/shop",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("adding-not-null-column (rules/adding-not-null-column.md)")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["summary"]["errors"], 4);
+
+    let out = run(&[
+        "lint",
+        "--output",
+        "/no/such/dir/report.json",
+        "examples/shop",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("/no/such/dir/report.json"),
+        "{}",
+        out.stderr
+    );
+}

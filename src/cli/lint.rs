@@ -1,5 +1,7 @@
 //! `locksmith lint`.
 
+use std::path::PathBuf;
+
 use locksmith::config;
 use locksmith::report;
 use locksmith::rules::Severity;
@@ -9,10 +11,17 @@ use super::{
     Common, FailOn, LintFormat, RenderChoice, load_config, print, terminal_width, use_color,
 };
 
+/// Where the report goes: `format` to stdout, or to `file` while stdout gets the human
+/// output.
+pub(crate) struct Output {
+    pub format: LintFormat,
+    pub file: Option<PathBuf>,
+}
+
 pub(crate) fn run(
     paths: &[String],
     common: &Common,
-    format: LintFormat,
+    output: Output,
     fail_on: Option<FailOn>,
     downgrade: bool,
     render: Option<RenderChoice>,
@@ -50,18 +59,29 @@ pub(crate) fn run(
     // In `errors`, so every format reports it and the exit code is 2.
     result.errors.splice(0..0, config_error);
     eprint!("{}", report::human::render_errors(&result));
-    match format {
-        LintFormat::Human => {
-            let style = report::human::Style {
-                color: use_color(common.color),
-                width: terminal_width(),
-            };
-            print(&report::human::render(&result, &style));
-        }
-        LintFormat::Json => print(&report::json::render(&result)),
-        LintFormat::Github => print(&report::github::render(&result)),
-        LintFormat::Sarif => print(&report::sarif::render(&result)),
+    let human = |color| {
+        let style = report::human::Style {
+            color,
+            width: terminal_width(),
+        };
+        report::human::render(&result, &style)
+    };
+    let text = match output.format {
+        LintFormat::Human => human(use_color(common.color) && output.file.is_none()),
+        LintFormat::Json => report::json::render(&result),
+        LintFormat::Github => report::github::render(&result),
+        LintFormat::Sarif => report::sarif::render(&result),
+        LintFormat::Markdown => report::markdown::render_lint(&result),
+    };
+    let Some(file) = output.file else {
+        print(&text);
+        return result.exit_code(config.fail_on) as u8;
+    };
+    if let Err(e) = std::fs::write(&file, text) {
+        eprintln!("error: {}: cannot write the report: {e}", file.display());
+        return 2;
     }
+    print(&human(use_color(common.color)));
     result.exit_code(config.fail_on) as u8
 }
 

@@ -51,6 +51,9 @@ enum Command {
         /// Exit 1 when a finding at or above this severity is reported [default: error, or lint.yaml's fail_on].
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        /// Write the report (in --format) to FILE; the terminal still gets the human output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Show the locks each statement takes, what they block, rewrite/scan and transaction rules.
     Explain {
@@ -133,6 +136,8 @@ pub(crate) enum LintFormat {
     Github,
     /// SARIF 2.1.0 for code scanning
     Sarif,
+    /// a pull-request comment: counts, a table of findings, help collapsed
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,7 +179,18 @@ pub fn main() -> ExitCode {
             common,
             format,
             fail_on,
-        } => lint::run(&paths, &common, format, fail_on, downgrade, render),
+            output,
+        } => lint::run(
+            &paths,
+            &common,
+            lint::Output {
+                format,
+                file: output,
+            },
+            fail_on,
+            downgrade,
+            render,
+        ),
         Command::Explain {
             sql,
             common,

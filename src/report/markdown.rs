@@ -1,11 +1,13 @@
-//! `locksmith sql --format markdown`: a summary for a pull-request comment, one section
-//! per migration with a table of its statements, locks and findings.
+//! Markdown for pull-request comments: `locksmith sql --format markdown` (one section per
+//! migration with a table of its statements, locks and findings) and `locksmith lint
+//! --format markdown` (a table of the findings, their help collapsed).
 
 use crate::diagnostic::Finding;
-use crate::facts::LockMode;
-use crate::lint::StatementReport;
+use crate::facts::{Facts, LockMode};
+use crate::lint::{FileReport, StatementReport};
 use crate::plan::Unit;
 use crate::rules::{self, Severity};
+use crate::run::RunResult;
 
 pub fn render(units: &[Unit]) -> String {
     let mut out = String::from("## locksmith: migration preview\n\n");
@@ -140,26 +142,7 @@ fn section(unit: &Unit) -> String {
                 .iter()
                 .filter(|f| f.statement == Some(index))
                 .collect();
-            let locks = statement.facts.locks();
-            let lock = if locks.is_empty() {
-                if statement.facts.modelled() {
-                    "none".to_string()
-                } else {
-                    "not modelled".to_string()
-                }
-            } else {
-                locks
-                    .iter()
-                    .map(|l| format!("{} on `{}`", l.mode.name(), l.relation))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            };
-            let blocks = match statement.facts.strongest_lock() {
-                Some(mode) if mode.conflicts_with(mode) || mode.blocks_writes() => {
-                    mode.blocks_description().trim_start_matches("blocks ")
-                }
-                _ => "—",
-            };
+            let (lock, blocks) = lock_cells(&statement.facts);
             let work = match (statement.facts.rewrites(), statement.facts.scans()) {
                 (true, _) => "rewrite",
                 (false, true) => "scan",
@@ -217,6 +200,104 @@ fn section(unit: &Unit) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The Lock and Blocks cells of a statement: its lock per relation, and what the strongest
+/// one blocks.
+fn lock_cells(facts: &Facts) -> (String, &'static str) {
+    let locks = facts.locks();
+    let lock = if locks.is_empty() {
+        if facts.modelled() {
+            "none".to_string()
+        } else {
+            "not modelled".to_string()
+        }
+    } else {
+        locks
+            .iter()
+            .map(|l| format!("{} on `{}`", l.mode.name(), l.relation))
+            .collect::<Vec<_>>()
+            .join("<br>")
+    };
+    let blocks = match facts.strongest_lock() {
+        Some(mode) if mode.conflicts_with(mode) || mode.blocks_writes() => {
+            mode.blocks_description().trim_start_matches("blocks ")
+        }
+        _ => "—",
+    };
+    (lock, blocks)
+}
+
+/// `locksmith lint --format markdown`: a pull-request comment. A headline with the counts,
+/// one table row per finding (where, rule, the lock and what it blocks, the message), and
+/// each finding's help collapsed under `<details>`.
+pub fn render_lint(result: &RunResult) -> String {
+    let counts = [Severity::Error, Severity::Warning, Severity::Info]
+        .map(|severity| plural(result.count(severity), severity.name()));
+    let statements: usize = result.files.iter().map(|f| f.statements.len()).sum();
+    let mut out = format!(
+        "## locksmith: {} in {}\n\n{} checked",
+        counts.join(", "),
+        plural(result.files.len(), "file"),
+        plural(statements, "statement"),
+    );
+    if !result.errors.is_empty() {
+        out.push_str(&format!(
+            "; **{} could not be linted** (see the log)",
+            plural(result.errors.len(), "input")
+        ));
+    }
+    out.push_str(".\n\n");
+    let findings: Vec<(&FileReport, &Finding)> = result
+        .files
+        .iter()
+        .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
+        .collect();
+    if findings.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    out.push_str("| | Where | Rule | Lock | Blocks | Finding |\n|---|---|---|---|---|---|\n");
+    for (file, finding) in &findings {
+        let (lock, blocks) = match finding.statement.and_then(|i| file.statements.get(i)) {
+            Some(statement) => lock_cells(&statement.facts),
+            None => ("—".to_string(), "—"),
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | `{}` | {lock} | {blocks} | {} |\n",
+            severity_mark(finding.severity),
+            location(file, finding),
+            finding.rule,
+            cell(&finding.message),
+        ));
+    }
+    out.push('\n');
+    for (file, finding) in &findings {
+        let Some(help) = finding.help(&file.source) else {
+            continue;
+        };
+        // A fence inside the help would end the block early.
+        let help = help.replace("```", "` ` `");
+        out.push_str(&format!(
+            "<details><summary><code>{}</code> {}: how to fix</summary>\n\n```\n{help}\n```\n\n</details>\n",
+            location(file, finding),
+            finding.rule,
+        ));
+    }
+    out
+}
+
+fn location(file: &FileReport, finding: &Finding) -> String {
+    let line = file.source.position(finding.span.start).line;
+    format!("{}:{line}", file.source.name)
+}
+
+fn severity_mark(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "**error**",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
 }
 
 fn finding_cells(findings: &[&Finding]) -> String {
