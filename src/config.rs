@@ -1,4 +1,5 @@
-//! `lint.yaml`: discovered in the current directory or its parents, or given with
+//! The configuration: `lint.yaml`, or a `[tool.locksmith]` table in `pyproject.toml` (the
+//! same keys), discovered in the current directory or its parents, or given with
 //! `--config`. Unknown keys, unknown rule ids and bad values are errors naming the file
 //! and line.
 
@@ -13,6 +14,7 @@ use crate::rules::Severity;
 use crate::rules::{self, Rule};
 
 pub const FILE_NAME: &str = "lint.yaml";
+pub const PYPROJECT: &str = "pyproject.toml";
 
 /// A rule's configured level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -206,13 +208,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// What `pyproject.toml` holds for us: only `[tool.locksmith]`; everything else in the
+/// file belongs to other tools.
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyProjectTools>,
+}
+
+#[derive(Deserialize)]
+struct PyProjectTools {
+    locksmith: Option<ConfigFile>,
+}
+
 impl Config {
+    /// A `lint.yaml`.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let error = |line, message| ConfigError {
-            file: file.to_string(),
-            line,
-            message,
-        };
         // An empty file (or one with only comments) is a valid, empty config.
         let parsed: Option<ConfigFile> = serde_norway::from_str(text).map_err(|e| {
             let line = e.location().map(|l| l.line());
@@ -222,8 +232,37 @@ impl Config {
                 Some(i) => message[..i].to_string(),
                 None => message,
             };
-            error(line, message)
+            ConfigError {
+                file: file.to_string(),
+                line,
+                message,
+            }
         })?;
+        Config::from_file(parsed, text, file)
+    }
+
+    /// The `[tool.locksmith]` table of a `pyproject.toml` (the defaults when it has none).
+    pub fn parse_pyproject(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let parsed: PyProject = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
+            message: format!("[tool.locksmith]: {}", e.message().trim_end()),
+        })?;
+        Config::from_file(parsed.tool.and_then(|t| t.locksmith), text, file)
+    }
+
+    fn from_file(
+        parsed: Option<ConfigFile>,
+        text: &str,
+        file: &str,
+    ) -> Result<Config, ConfigError> {
+        let error = |line, message| ConfigError {
+            file: file.to_string(),
+            line,
+            message,
+        };
         let mut config = Config::default();
         let Some(parsed) = parsed else {
             return Ok(config);
@@ -277,17 +316,53 @@ impl Config {
             line: None,
             message: "config is not valid UTF-8".into(),
         })?;
-        Config::parse(&text, &name)
+        if path.file_name().is_some_and(|n| n == PYPROJECT) {
+            Config::parse_pyproject(&text, &name)
+        } else {
+            Config::parse(&text, &name)
+        }
     }
 
-    /// `lint.yaml` in `start` or the nearest parent that has one.
-    pub fn discover(start: &Path) -> Option<PathBuf> {
-        start
-            .ancestors()
-            .map(|dir| dir.join(FILE_NAME))
-            .find(|candidate| candidate.is_file())
+    /// The configuration file nearest to `start` (it or a parent): `lint.yaml`, or a
+    /// `pyproject.toml` with a `[tool.locksmith]` table. When one directory has both,
+    /// `lint.yaml` is used and the note says so.
+    pub fn discover(start: &Path) -> Option<(PathBuf, Option<String>)> {
+        start.ancestors().find_map(|dir| {
+            let yaml = dir.join(FILE_NAME);
+            let pyproject = dir.join(PYPROJECT);
+            let has_table = pyproject.is_file() && has_locksmith_table(&pyproject);
+            if yaml.is_file() {
+                let note = has_table.then(|| {
+                    format!(
+                        "using {}; the [tool.locksmith] table in {} is ignored",
+                        yaml.display(),
+                        pyproject.display()
+                    )
+                });
+                Some((yaml, note))
+            } else {
+                has_table.then_some((pyproject, None))
+            }
+        })
     }
+}
 
+/// Whether the file has a `[tool.locksmith]` table (an unreadable or invalid file is
+/// reported when it is loaded, so here it counts when the table header is there).
+fn has_locksmith_table(pyproject: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(pyproject) else {
+        return false;
+    };
+    match toml::from_str::<toml::Table>(&text) {
+        Ok(table) => table
+            .get("tool")
+            .and_then(|tool| tool.get("locksmith"))
+            .is_some(),
+        Err(_) => text.contains("[tool.locksmith"),
+    }
+}
+
+impl Config {
     pub fn set_exclude(&mut self, patterns: Vec<String>) -> Result<(), String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in &patterns {
@@ -335,6 +410,47 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pyproject_tool_locksmith_reads_the_same_keys() {
+        let text = "[project]\nname = \"app\"\n\n[tool.black]\nline-length = 100\n\n\
+                    [tool.locksmith]\npostgres_version = 12\nfail_on = \"warning\"\n\
+                    exclude = [\"legacy/**\"]\n\n[tool.locksmith.rules]\ndropping-column = \"off\"\n";
+        let config = Config::parse_pyproject(text, "pyproject.toml").unwrap();
+        assert_eq!(config.postgres_version, 12);
+        assert_eq!(config.fail_on, Severity::Warning);
+        assert_eq!(config.rules.get("dropping-column"), Some(&Level::Off));
+        assert!(config.is_excluded(Path::new("legacy/V1__x.sql")));
+        // No table: the defaults.
+        let config =
+            Config::parse_pyproject("[project]\nname = \"app\"\n", "pyproject.toml").unwrap();
+        assert_eq!(config.postgres_version, 15);
+    }
+
+    #[test]
+    fn pyproject_errors_name_the_file_and_line() {
+        let unknown =
+            "[project]\nname = \"app\"\n\n[tool.locksmith]\nassume_in_transation = true\n";
+        let error = Config::parse_pyproject(unknown, "pyproject.toml").unwrap_err();
+        assert_eq!(error.file, "pyproject.toml");
+        assert_eq!(error.line, Some(5), "{error}");
+        assert!(
+            error
+                .message
+                .contains("unknown field `assume_in_transation`"),
+            "{error}"
+        );
+        let rule = "[tool.locksmith.rules]\ndroping-column = \"off\"\n";
+        let error = Config::parse_pyproject(rule, "pyproject.toml").unwrap_err();
+        assert!(
+            error.message.contains("did you mean `dropping-column`"),
+            "{error}"
+        );
+        assert_eq!(error.line, Some(2), "{error}");
+        let broken = "[tool.locksmith]\npostgres_version = \n";
+        let error = Config::parse_pyproject(broken, "pyproject.toml").unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+    }
 
     #[test]
     fn full_config_parses() {

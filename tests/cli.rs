@@ -813,3 +813,45 @@ fn lint_markdown_and_output_file() {
         out.stderr
     );
 }
+
+/// `[tool.locksmith]` in pyproject.toml configures locksmith like lint.yaml; when a
+/// directory has both, lint.yaml wins and a note says so.
+#[test]
+fn pyproject_tool_locksmith_is_found_and_lint_yaml_wins() {
+    let migration = "ALTER TABLE users DROP COLUMN legacy;\n";
+    let pyproject = "[project]\nname = \"app\"\n\n[tool.locksmith.rules]\ndropping-column = \"off\"\nmissing-lock-timeout = \"off\"\n";
+    let dir = TempDir::new(
+        "pyproject-config",
+        &[
+            ("pyproject.toml", pyproject),
+            ("migrations/V1__drop.sql", migration),
+        ],
+    );
+    let out = run_in(dir.path(), &["lint", "migrations"], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("0 errors, 0 warnings"),
+        "{}",
+        out.stdout
+    );
+
+    std::fs::write(
+        dir.0.join("lint.yaml"),
+        "rules:\n  missing-lock-timeout: off\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["lint", "migrations"], None);
+    assert!(out.stdout.contains("dropping-column"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("the [tool.locksmith] table in") && out.stderr.contains("is ignored"),
+        "{}",
+        out.stderr
+    );
+
+    std::fs::remove_file(dir.0.join("lint.yaml")).unwrap();
+    let bad = "[tool.locksmith]\nfail_on = \"sometimes\"\n";
+    std::fs::write(dir.0.join("pyproject.toml"), bad).unwrap();
+    let out = run_in(dir.path(), &["lint", "migrations"], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("pyproject.toml:2:"), "{}", out.stderr);
+}

@@ -240,7 +240,13 @@ pub(crate) fn read_config(path: Option<&Path>) -> (Config, Option<InputError>) {
         Some(path) => Some(path.to_path_buf()),
         None => std::env::current_dir()
             .ok()
-            .and_then(|dir| Config::discover(&dir)),
+            .and_then(|dir| Config::discover(&dir))
+            .map(|(path, note)| {
+                if let Some(note) = note {
+                    eprintln!("note: {note}");
+                }
+                path
+            }),
     };
     match path.map(|path| Config::load(&path)) {
         None => (Config::default(), None),
