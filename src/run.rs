@@ -303,16 +303,17 @@ fn lint_with_real_alembic(
         Ok(units) => units,
         Err(error) => return result.errors.push(error),
     };
+    let session = lint::alembic::session(loaded);
     for unit in units {
         let revision = loaded.revisions.iter().find(|r| r.source.name == unit.file);
         match revision {
             Some(revision) => result.files.push(lint::alembic::lint_real_step(
-                revision, &unit.sql, direction, config,
+                revision, &unit.sql, direction, &session, config,
             )),
             // A step without a revision file of its own: shown under the step's name.
-            None if !named => result
-                .files
-                .push(lint::alembic::lint_rendered(&unit.file, &unit.sql, config)),
+            None if !named => result.files.push(lint::alembic::lint_rendered(
+                &unit.file, &unit.sql, &session, config,
+            )),
             None => {}
         }
     }

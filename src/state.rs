@@ -22,6 +22,9 @@ pub struct FileState {
     pub transactions_started: usize,
     /// A non-zero `lock_timeout` is in force.
     pub lock_timeout_set: bool,
+    /// Where session settings that run before the file were looked for (Alembic's
+    /// env.py), for messages about a setting that is missing.
+    pub session_settings_from: Option<String>,
     lock_timeout_is_local: bool,
     /// Statements so far that requested a write-blocking lock on an existing table
     /// with no lock_timeout in force.
@@ -41,6 +44,7 @@ impl FileState {
             in_transaction: assume_in_transaction,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
+            session_settings_from: None,
             lock_timeout_is_local: false,
             unguarded_blocking_statements: 0,
             created_relations: HashSet::new(),

@@ -1,4 +1,5 @@
-//! `locksmith sql` on the bundled Alembic example prints the script the real
+//! `locksmith sql` on the bundled Alembic example (and on a copy whose env.py sets a
+//! lock_timeout and its own version table) prints the script the real
 //! `alembic upgrade head --sql` / `alembic downgrade head:base --sql` prints: compared
 //! statement by statement after normalising both with pg_query (parse + deparse). Empty
 //! statements (Alembic's `;;` after an `op.execute` string that ends in `;`) are ignored.
@@ -9,6 +10,10 @@
 use std::process::Command;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/alembic/example");
+const ENV_SETTINGS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/alembic_env_settings"
+);
 
 fn python() -> String {
     std::env::var("LOCKSMITH_PYTHON").unwrap_or_else(|_| "python3".into())
@@ -57,28 +62,32 @@ fn sql_preview_matches_alembic_offline_mode() {
         );
         return;
     }
-    for (alembic_args, locksmith_args) in [
+    let runs = [
         (["upgrade", "head"], vec!["sql", "."]),
         (["downgrade", "head:base"], vec!["sql", "--downgrade", "."]),
-    ] {
+    ];
+    for (project, (alembic_args, locksmith_args)) in [EXAMPLE, ENV_SETTINGS]
+        .into_iter()
+        .flat_map(|project| runs.clone().map(|run| (project, run)))
+    {
         let real = stdout(
             Command::new(python())
                 .args(["-m", "alembic"])
                 .args(alembic_args)
                 .arg("--sql")
-                .current_dir(EXAMPLE),
+                .current_dir(project),
         );
         let ours = stdout(
             Command::new(env!("CARGO_BIN_EXE_locksmith"))
                 .args(&locksmith_args)
-                .current_dir(EXAMPLE)
+                .current_dir(project)
                 .env("NO_COLOR", "1"),
         );
         let (real, ours) = (normalise(&real), normalise(&ours));
         assert!(real.len() > 20, "alembic printed too little: {real:?}");
         assert_eq!(
             real, ours,
-            "alembic {alembic_args:?} --sql vs locksmith {locksmith_args:?}"
+            "{project}: alembic {alembic_args:?} --sql vs locksmith {locksmith_args:?}"
         );
     }
 }

@@ -251,3 +251,35 @@ fn real_alembic_findings_are_placed_in_the_revision_file() {
     assert!(placed.iter().all(|(f, _, _)| *f == file), "{placed:#?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A lock_timeout that env.py sets for every migration (by `connection.execute`,
+/// `context.execute` or `connect_args` options) satisfies missing-lock-timeout; when none
+/// is set, the finding says env.py was looked at too.
+#[test]
+fn env_py_session_settings_count_for_every_revision() {
+    let (_, with_setting) = lint_json(&["tests/fixtures/alembic_env_settings"]);
+    let rules: Vec<(String, String)> = findings(&with_setting);
+    assert!(
+        !rules.iter().any(|(_, rule)| rule == "missing-lock-timeout"),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|(_, rule)| rule == "creating-index-non-concurrently"),
+        "{rules:?}"
+    );
+    let (_, without) = lint_json(&["tests/alembic/example"]);
+    let message = without["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "missing-lock-timeout")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        message
+            .contains("none is set in this revision or in tests/alembic/example/migrations/env.py"),
+        "{message}"
+    );
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::graph::{self, RevisionGraph, RevisionNode};
-use super::project::AlembicProject;
+use super::project::{AlembicProject, EnvSettings};
 use super::render::{read_revision_metadata, render_revision};
 use super::revision::{PythonError, RevisionFile};
 use crate::source::{InputError, SourceFile};
@@ -29,6 +29,9 @@ pub struct LoadedProject {
     pub root: PathBuf,
     /// env.py runs each migration in its own transaction.
     pub transaction_per_migration: bool,
+    /// env.py, when the project has one, and what it applies to every migration.
+    pub env_py: Option<PathBuf>,
+    pub env_settings: EnvSettings,
     pub revisions: Vec<LoadedRevision>,
     /// The project's other revision files when only some were asked for
     /// ([`load_named`]): read for the revision graph only, their functions not rendered.
@@ -78,6 +81,8 @@ fn load(
     let mut loaded = LoadedProject {
         root: project.root.clone(),
         transaction_per_migration: project.transaction_per_migration,
+        env_py: project.env_py.clone(),
+        env_settings: project.env_settings.clone(),
         revisions: Vec::new(),
         context: Vec::new(),
         unreadable: Vec::new(),
@@ -100,6 +105,8 @@ impl LoadedProject {
         LoadedProject {
             root,
             transaction_per_migration: false,
+            env_py: None,
+            env_settings: EnvSettings::default(),
             revisions: sources
                 .into_par_iter()
                 .map(|source| LoadedRevision::read(source, true))

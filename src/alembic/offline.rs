@@ -10,10 +10,39 @@ use std::ops::Range;
 
 use super::graph;
 use super::load::LoadedProject;
+use super::render::quote::{qualified, quote};
 use super::revision::{RenderedFunction, RevisionFile};
 use crate::source::{InputError, SourceFile};
 
-const CREATE_VERSION_TABLE: &str = "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)";
+/// The table Alembic records applied revisions in: `alembic_version`, or env.py's
+/// `version_table` in its `version_table_schema`.
+struct VersionTable {
+    /// Quoted and schema-qualified as the SQL names it.
+    qualified: String,
+    name: String,
+}
+
+impl VersionTable {
+    fn of(loaded: &LoadedProject) -> VersionTable {
+        let env = &loaded.env_settings;
+        let name = env
+            .version_table
+            .clone()
+            .unwrap_or_else(|| "alembic_version".into());
+        VersionTable {
+            qualified: qualified(env.version_table_schema.as_deref(), &name),
+            name,
+        }
+    }
+
+    fn create(&self) -> String {
+        format!(
+            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+            self.qualified,
+            quote(&format!("{}_pkc", self.name))
+        )
+    }
+}
 
 /// A revision range, as `locksmith sql --from/--to [--downgrade]` names it.
 #[derive(Debug, Clone, Default)]
@@ -151,12 +180,24 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
     };
     let per_migration = loaded.transaction_per_migration;
     let starts_at_base = !range.downgrade && heads.is_empty();
+    let version_table = VersionTable::of(loaded);
     let mut preamble = String::new();
+    // What env.py runs on the connection first, where the migrations will inherit it.
+    for setting in &loaded.env_settings.session {
+        let env_py = loaded
+            .env_py
+            .as_ref()
+            .map_or("env.py".into(), |p| p.display().to_string());
+        preamble.push_str(&format!(
+            "-- locksmith: {env_py}:{} sets this for every migration\n{};\n\n",
+            setting.line, setting.sql
+        ));
+    }
     if !per_migration {
         preamble.push_str("BEGIN;\n\n");
     }
     if starts_at_base {
-        preamble.push_str(&format!("{CREATE_VERSION_TABLE};\n\n"));
+        preamble.push_str(&format!("{};\n\n", version_table.create()));
     }
     if !preamble.is_empty() {
         script.units.push(bookkeeping_unit(preamble));
@@ -165,7 +206,8 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
         let Some((source, revision)) = by_id.get(id.as_str()) else {
             continue;
         };
-        let (bookkeeping, marker) = version_step(revision, &mut heads, range.downgrade);
+        let (bookkeeping, marker) =
+            version_step(revision, &version_table, &mut heads, range.downgrade);
         let mut unit = revision_unit(source, revision, range.downgrade, Some(&bookkeeping));
         unit.heading = marker;
         if per_migration {
@@ -276,10 +318,12 @@ fn function_script(
 /// The `alembic_version` statements of one step and its `-- Running ...` marker text.
 fn version_step(
     revision: &RevisionFile,
+    table: &VersionTable,
     heads: &mut Vec<String>,
     downgrade: bool,
 ) -> (String, String) {
     let id = revision.revision.clone().unwrap_or_default();
+    let t = &table.qualified;
     let quote = |s: &str| s.replace('\'', "''");
     let mut sql = String::new();
     let downs = revision.down_revision.clone();
@@ -287,18 +331,18 @@ fn version_step(
         let replaced: Vec<&String> = downs.iter().filter(|d| heads.contains(d)).collect();
         match replaced.split_last() {
             None => sql.push_str(&format!(
-                "INSERT INTO alembic_version (version_num) VALUES ('{}') RETURNING alembic_version.version_num;\n\n",
+                "INSERT INTO {t} (version_num) VALUES ('{}') RETURNING {t}.version_num;\n\n",
                 quote(&id)
             )),
             Some((last, others)) => {
                 for other in others {
                     sql.push_str(&format!(
-                        "DELETE FROM alembic_version WHERE alembic_version.version_num = '{}';\n\n",
+                        "DELETE FROM {t} WHERE {t}.version_num = '{}';\n\n",
                         quote(other)
                     ));
                 }
                 sql.push_str(&format!(
-                    "UPDATE alembic_version SET version_num='{}' WHERE alembic_version.version_num = '{}';\n\n",
+                    "UPDATE {t} SET version_num='{}' WHERE {t}.version_num = '{}';\n\n",
                     quote(&id),
                     quote(last)
                 ));
@@ -313,18 +357,18 @@ fn version_step(
         let restore: Vec<&String> = downs.iter().filter(|d| !heads.contains(d)).collect();
         match restore.split_first() {
             None => sql.push_str(&format!(
-                "DELETE FROM alembic_version WHERE alembic_version.version_num = '{}';\n\n",
+                "DELETE FROM {t} WHERE {t}.version_num = '{}';\n\n",
                 quote(&id)
             )),
             Some((first, others)) => {
                 sql.push_str(&format!(
-                    "UPDATE alembic_version SET version_num='{}' WHERE alembic_version.version_num = '{}';\n\n",
+                    "UPDATE {t} SET version_num='{}' WHERE {t}.version_num = '{}';\n\n",
                     quote(first),
                     quote(&id)
                 ));
                 for other in others {
                     sql.push_str(&format!(
-                        "INSERT INTO alembic_version (version_num) VALUES ('{}') RETURNING alembic_version.version_num;\n\n",
+                        "INSERT INTO {t} (version_num) VALUES ('{}') RETURNING {t}.version_num;\n\n",
                         quote(other)
                     ));
                 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{FileReport, StatementReport, finish, lint_sql};
+use super::{FileReport, Session, StatementReport, finish, lint_sql_in_session};
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::revision::RevisionFile;
 use crate::alembic::{self, LoadedProject, LoadedRevision};
@@ -34,10 +34,11 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
     } else {
         &[Direction::Upgrade]
     };
+    let session = session(loaded);
     let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = loaded
         .revisions
         .par_iter()
-        .map(|revision| lint_revision(revision, config, directions))
+        .map(|revision| lint_revision(revision, &session, config, directions))
         .collect();
     let graph = loaded.graph();
     for rule in rules::ALL {
@@ -73,6 +74,7 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
 /// comments that may suppress findings.
 fn lint_revision(
     loaded: &LoadedRevision,
+    session: &Session,
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
@@ -108,7 +110,7 @@ fn lint_revision(
             Direction::Downgrade => revision.downgrade.as_ref(),
         };
         let rendered = function_sql(function);
-        let sql = lint_rendered(&report.source.name, &rendered.text, config);
+        let sql = lint_rendered(&report.source.name, &rendered.text, session, config);
         append_mapped(&mut report, &sql, &rendered);
     }
     report.findings.extend(revision_findings(
@@ -127,6 +129,7 @@ pub fn lint_real_step(
     revision: &LoadedRevision,
     sql: &str,
     direction: Direction,
+    session: &Session,
     config: &Config,
 ) -> FileReport {
     let mut report = FileReport {
@@ -153,7 +156,7 @@ pub fn lint_real_step(
             pieces.into_iter().map(move |print| (print, origin.clone()))
         })
         .collect();
-    let linted = lint_rendered(&revision.source.name, sql, config);
+    let linted = lint_rendered(&revision.source.name, sql, session, config);
     let origins = linted
         .statements
         .iter()
@@ -177,10 +180,24 @@ pub fn lint_real_step(
 }
 
 /// Lints rendered SQL as Alembic runs it.
-pub fn lint_rendered(name: &str, sql: &str, config: &Config) -> FileReport {
+pub fn lint_rendered(name: &str, sql: &str, session: &Session, config: &Config) -> FileReport {
     let mut config = config.clone();
     config.assume_in_transaction = alembic::RUNS_IN_TRANSACTION;
-    lint_sql(SourceFile::new(name.to_string(), sql.to_string()), &config)
+    let source = SourceFile::new(name.to_string(), sql.to_string());
+    lint_sql_in_session(source, &config, session)
+}
+
+/// What env.py runs on the connection before every migration of the project.
+pub fn session(project: &LoadedProject) -> Session {
+    Session {
+        setup: project
+            .env_settings
+            .session
+            .iter()
+            .map(|s| s.sql.clone())
+            .collect(),
+        looked_in: project.env_py.as_ref().map(|p| p.display().to_string()),
+    }
 }
 
 /// The revision checks' findings, in the revision file; `downgrade`: downgrade() is
@@ -278,6 +295,7 @@ mod tests {
             &project.revisions[0],
             &step.sql,
             Direction::Upgrade,
+            &Session::default(),
             &Config::default(),
         );
         let lines: Vec<usize> = report

@@ -57,12 +57,39 @@ pub struct FileReport {
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
 /// errors and suppressions.
 pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
-    lint_sql_with(source, config, rules::ALL)
+    lint_sql_with(source, config, &Session::default(), rules::ALL)
 }
 
-fn lint_sql_with(source: SourceFile, config: &Config, all: &[&'static rules::Rule]) -> FileReport {
+/// What ran on the same connection before the file, which the file inherits (a
+/// `lock_timeout`): Alembic's env.py settings.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// Statements, in order (`SET lock_timeout = 4000`).
+    pub setup: Vec<String>,
+    /// Where such settings were looked for, named in findings that miss one (`env.py`).
+    pub looked_in: Option<String>,
+}
+
+/// [`lint_sql`] for a file that runs after `session`'s statements.
+pub fn lint_sql_in_session(source: SourceFile, config: &Config, session: &Session) -> FileReport {
+    lint_sql_with(source, config, session, rules::ALL)
+}
+
+fn lint_sql_with(
+    source: SourceFile,
+    config: &Config,
+    session: &Session,
+    all: &[&'static rules::Rule],
+) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
     let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
+    for sql in &session.setup {
+        for statement in parse::parse_sql(sql).statements {
+            let facts = facts::analyze(&statement.node, &state);
+            state.record(&statement.node, &facts);
+        }
+    }
+    state.session_settings_from = session.looked_in.clone();
     let mut statements = Vec::with_capacity(parsed.statements.len());
     let mut findings = Vec::new();
     let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
@@ -319,6 +346,7 @@ mod tests {
         let report = lint_sql_with(
             SourceFile::new("t.sql", sql),
             &Config::default(),
+            &Session::default(),
             &[&TRANSACTIONS, &FILE],
         );
         let found: Vec<(&str, usize, &str)> = report
@@ -349,6 +377,7 @@ mod tests {
         let report = lint_sql_with(
             SourceFile::new("t.sql", "SELECT 1;\nSELECT 2;\n"),
             &config,
+            &Session::default(),
             &[&TRANSACTIONS],
         );
         assert_eq!(report.findings[0].message, "SELECT 1 | SELECT 2");

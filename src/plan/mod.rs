@@ -126,7 +126,8 @@ fn alembic_unit(
     downgrade: bool,
     config: &Config,
 ) -> Unit {
-    let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, config);
+    let session = lint::alembic::session(loaded);
+    let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, &session, config);
     let revision_findings = loaded
         .revisions
         .iter()

@@ -29,9 +29,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
          op.execute(\"SET lock_timeout = '2s'\")  # at the start of upgrade()\n\
          or once for every migration in env.py, before context.run_migrations()",
     );
+    // Alembic: say that env.py was searched too, so nobody goes looking for a setting
+    // locksmith already knows is not there.
+    let looked = match &input.state.session_settings_from {
+        Some(env_py) => format!(" (none is set in this revision or in {env_py})"),
+        None => String::new(),
+    };
     vec![Violation::with(
         format!(
-            "{lock} is requested with no lock_timeout: while it waits behind a long \
+            "{lock} is requested with no lock_timeout{looked}: while it waits behind a long \
              query, every query on {relation} queues behind it"
         ),
         advice,

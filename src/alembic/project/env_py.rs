@@ -1,5 +1,6 @@
-//! env.py: whether it sets `transaction_per_migration`, read from its syntax tree (its
-//! `configure(...)` calls, offline mode first) without running it.
+//! env.py, read from its syntax tree without running it: whether it sets
+//! `transaction_per_migration` (its `configure(...)` calls, offline mode first), and the
+//! settings it applies to every migration (see `env_settings.rs`).
 
 use std::fs;
 use std::path::Path;
@@ -8,6 +9,7 @@ use rustpython_parser::ast::{self, Constant, Expr, Ranged, Stmt};
 use rustpython_parser::text_size::TextRange;
 
 use super::AlembicProject;
+use super::env_settings::EnvSettings;
 use super::util::{io_message, line_of, normalize};
 
 /// Fills in env.py and what it says about `transaction_per_migration`, when the script
@@ -20,9 +22,10 @@ pub(super) fn fill_env_py(project: &mut AlembicProject) {
     if !env_py.is_file() {
         return;
     }
-    let (on, note) = transaction_per_migration(&env_py);
+    let (on, note, settings) = read_env_py(&env_py);
     project.transaction_per_migration = on;
     project.transaction_per_migration_note = note;
+    project.env_settings = settings;
     project.env_py = Some(env_py);
 }
 
@@ -39,10 +42,14 @@ struct ConfigureCall {
     setting: TpmValue,
 }
 
-/// Reads `transaction_per_migration` from env.py's `context.configure(...)` calls.
-fn transaction_per_migration(env_py: &Path) -> (bool, Option<String>) {
+/// Reads `transaction_per_migration` from env.py's `context.configure(...)` calls, and its
+/// settings for every migration.
+fn read_env_py(env_py: &Path) -> (bool, Option<String>, EnvSettings) {
     match fs::read_to_string(env_py) {
-        Ok(text) => transaction_per_migration_in(&text, env_py),
+        Ok(text) => {
+            let (on, note) = transaction_per_migration_in(&text, env_py);
+            (on, note, env_settings_in(&text))
+        }
         Err(e) => (
             false,
             Some(format!(
@@ -50,7 +57,25 @@ fn transaction_per_migration(env_py: &Path) -> (bool, Option<String>) {
                 env_py.display(),
                 io_message(&e)
             )),
+            EnvSettings::default(),
         ),
+    }
+}
+
+/// The settings env.py applies to every migration; nothing when it does not parse (that is
+/// said by [`transaction_per_migration_in`]).
+pub(super) fn env_settings_in(text: &str) -> EnvSettings {
+    match rustpython_parser::parse(text, rustpython_parser::Mode::Module, "env.py") {
+        Ok(ast::Mod::Module(module)) => {
+            let mut finder = ConfigureFinder {
+                text,
+                calls: Vec::new(),
+                settings: EnvSettings::default(),
+            };
+            finder.stmts(&module.body, false);
+            finder.settings
+        }
+        _ => EnvSettings::default(),
     }
 }
 
@@ -80,6 +105,7 @@ fn transaction_per_migration_in(text: &str, env_py: &Path) -> (bool, Option<Stri
     let mut finder = ConfigureFinder {
         text,
         calls: Vec::new(),
+        settings: EnvSettings::default(),
     };
     finder.stmts(&module.body, false);
     let calls = finder.calls;
@@ -115,6 +141,7 @@ fn transaction_per_migration_in(text: &str, env_py: &Path) -> (bool, Option<Stri
 struct ConfigureFinder<'a> {
     text: &'a str,
     calls: Vec<ConfigureCall>,
+    settings: EnvSettings,
 }
 
 impl ConfigureFinder<'_> {
@@ -225,6 +252,7 @@ impl ConfigureFinder<'_> {
                     let setting = self.setting(call);
                     self.calls.push(ConfigureCall { offline, setting });
                 }
+                self.settings.read_call(call, self.text);
                 self.expr(&call.func, offline);
                 for arg in &call.args {
                     self.expr(arg, offline);

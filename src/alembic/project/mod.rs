@@ -34,6 +34,7 @@
 //! error and path helpers they share.
 
 mod env_py;
+mod env_settings;
 mod files;
 mod ini;
 mod pyproject;
@@ -45,6 +46,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use env_py::fill_env_py;
+pub use env_settings::{EnvSettings, SessionSetting};
 use files::{list_revision_files, looks_like_revision};
 use pyproject::read_pyproject;
 use settings::from_config;
@@ -75,6 +77,8 @@ pub struct AlembicProject {
     /// not; it is then `false`.
     pub transaction_per_migration_note: Option<String>,
     pub env_py: Option<PathBuf>,
+    /// What env.py applies to every migration (session settings, the version table).
+    pub env_settings: EnvSettings,
 }
 
 /// A project that cannot be read: the file, the line when there is one, and what to do.
@@ -216,6 +220,7 @@ fn bare(root: PathBuf, version_dirs: Vec<PathBuf>, revision_files: Vec<PathBuf>)
         transaction_per_migration: false,
         transaction_per_migration_note: None,
         env_py: None,
+        env_settings: EnvSettings::default(),
     };
     fill_env_py(&mut project);
     project

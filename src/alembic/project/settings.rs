@@ -192,6 +192,7 @@ pub(super) fn from_config(
         transaction_per_migration: false,
         transaction_per_migration_note: None,
         env_py: None,
+        env_settings: Default::default(),
     };
     fill_env_py(&mut project);
     Ok(project)

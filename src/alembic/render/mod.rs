@@ -11,7 +11,7 @@ mod interp;
 mod names;
 mod objects;
 mod ops;
-mod quote;
+pub mod quote;
 mod schema;
 mod sql;
 mod types;
