@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
-use crate::discover::{self, Input};
+use crate::discover::{self, Discovered, Input};
 use crate::lint::{self, FileReport, alembic::Direction, lint_sql};
 use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
@@ -124,10 +124,45 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
             Err(e) => units.push((path, Unit::Error(e.into()))),
         }
     }
-    for (path, unit) in units {
+    // Every SQL file of every path in one parallel pass (a pre-commit file list is many
+    // paths of one file each), reports kept in input order.
+    let discovered: Vec<Option<Discovered>> = units
+        .iter()
+        .map(|(_, unit)| match unit {
+            Unit::Sql(path) => Some(discover::discover(std::slice::from_ref(path), &|p| {
+                config.is_excluded(p)
+            })),
+            _ => None,
+        })
+        .collect();
+    let mut linted = lint_inputs(
+        discovered
+            .iter()
+            .flatten()
+            .flat_map(|d| &d.inputs)
+            .collect(),
+        config,
+    )
+    .into_iter();
+    for ((path, unit), found) in units.into_iter().zip(discovered) {
         let (files, errors) = (result.files.len(), result.errors.len());
         let skipped = match unit {
-            Unit::Sql(path) => lint_sql_paths(std::slice::from_ref(&path), config, &mut result),
+            Unit::Sql(_) => {
+                let found = found.unwrap_or_default();
+                result
+                    .errors
+                    .extend(found.errors.into_iter().map(InputError::from));
+                for outcome in linted.by_ref().take(found.inputs.len()) {
+                    match outcome {
+                        Ok(report) => result.files.push(report),
+                        Err(error) => result.errors.push(error),
+                    }
+                }
+                Skipped {
+                    files: found.skipped,
+                    excluded: found.excluded,
+                }
+            }
             Unit::Project(project) => lint_alembic_project(project, None, config, &mut result),
             Unit::Revisions(project, files) => {
                 lint_alembic_project(project, Some(&files), config, &mut result)
@@ -248,14 +283,9 @@ fn lint_alembic_project(
     skipped
 }
 
-/// Returns what discovery skipped.
-fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) -> Skipped {
-    let found = discover::discover(paths, &|p| config.is_excluded(p));
-    result
-        .errors
-        .extend(found.errors.into_iter().map(InputError::from));
-    let outcomes: Vec<Result<FileReport, InputError>> = found
-        .inputs
+/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
+fn lint_inputs(inputs: Vec<&Input>, config: &Config) -> Vec<Result<FileReport, InputError>> {
+    inputs
         .par_iter()
         .map(|input| {
             let source = read_input(input)?;
@@ -266,17 +296,7 @@ fn lint_sql_paths(paths: &[String], config: &Config, result: &mut RunResult) -> 
                 message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),
             })
         })
-        .collect();
-    for outcome in outcomes {
-        match outcome {
-            Ok(report) => result.files.push(report),
-            Err(error) => result.errors.push(error),
-        }
-    }
-    Skipped {
-        files: found.skipped,
-        excluded: found.excluded,
-    }
+        .collect()
 }
 
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the

@@ -855,3 +855,38 @@ fn pyproject_tool_locksmith_is_found_and_lint_yaml_wins() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("pyproject.toml:2:"), "{}", out.stderr);
 }
+
+/// A list of files (as pre-commit passes them) is linted in one parallel pass, and the
+/// output is the same byte for byte whatever the number of threads, in input order.
+#[test]
+fn file_lists_give_the_same_output_on_one_thread_and_many() {
+    let mut files: Vec<String> = std::fs::read_dir("tests/fixtures/rules")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.ends_with(".sql"))
+        .collect();
+    files.sort();
+    files.reverse(); // not the walk order: input order must be kept
+    assert!(files.len() > 10);
+    let lint = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_locksmith"))
+            .args(["lint", "--format", "json"])
+            .args(&files)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = lint("1");
+    assert_eq!(one, lint("4"));
+    let text = String::from_utf8(one).unwrap();
+    let order: Vec<usize> = files
+        .iter()
+        .filter_map(|f| text.find(&format!("\"file\": \"{f}\"")))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "findings not in input order"
+    );
+}
