@@ -5,6 +5,8 @@ use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
+use rayon::prelude::*;
+
 use super::snippet::Snippet;
 
 use crate::diagnostic::Finding;
@@ -135,10 +137,17 @@ pub fn input_errors(label: &str, errors: &[InputError]) -> String {
 
 /// Findings of every file, then the summary line.
 pub fn render(result: &RunResult, style: &Style) -> String {
-    let mut out = String::new();
-    for file in &result.files {
-        render_file(file, style, &mut out);
-    }
+    // Files render independently: in parallel, joined in input order.
+    let rendered: Vec<String> = result
+        .files
+        .par_iter()
+        .map(|file| {
+            let mut out = String::new();
+            render_file(file, style, &mut out);
+            out
+        })
+        .collect();
+    let mut out = rendered.concat();
     out.push_str(&summary(result));
     out
 }
