@@ -51,6 +51,8 @@ enum Command {
         /// Exit 1 when a finding at or above this severity is reported [default: error, or lint.yaml's fail_on].
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        #[command(flatten)]
+        narrow: lint::Narrow,
     },
     /// Show the locks each statement takes, what they block, rewrite/scan and transaction rules.
     Explain {
@@ -174,7 +176,8 @@ pub fn main() -> ExitCode {
             common,
             format,
             fail_on,
-        } => lint::run(&paths, &common, format, fail_on, downgrade, render),
+            narrow,
+        } => lint::run(&paths, &common, format, fail_on, downgrade, render, &narrow),
         Command::Explain {
             sql,
             common,
