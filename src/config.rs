@@ -61,6 +61,9 @@ pub struct Config {
     pub render: Render,
     /// Alembic: the command `render: alembic` runs (program and arguments).
     pub alembic_command: Vec<String>,
+    /// The baseline file of known findings to hide (relative paths are resolved against
+    /// the config file's directory).
+    pub baseline: Option<PathBuf>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -77,6 +80,7 @@ impl Default for Config {
             downgrade: false,
             render: Render::Static,
             alembic_command: vec!["alembic".into()],
+            baseline: None,
             path: None,
         }
     }
@@ -110,6 +114,7 @@ struct ConfigFile {
     downgrade: Option<bool>,
     render: Option<Render>,
     alembic_command: Option<String>,
+    baseline: Option<PathBuf>,
 }
 
 struct PostgresVersion(u32);
@@ -285,6 +290,11 @@ impl Config {
         if let Some(command) = parsed.alembic_command {
             config.alembic_command = command.split_whitespace().map(String::from).collect();
         }
+        // Relative to the config file, so the same lint.yaml works from any directory.
+        config.baseline = parsed.baseline.map(|b| match Path::new(file).parent() {
+            Some(dir) => dir.join(b),
+            None => b,
+        });
         config.rules = parsed
             .rules
             .unwrap_or_default()
@@ -506,6 +516,16 @@ mod tests {
             assert_eq!(err.line, Some(line), "{text:?}: {err}");
             assert!(err.message.contains(needle), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn baseline_is_relative_to_the_config_file() {
+        let config = Config::parse("baseline: known.json\n", "ci/lint.yaml").unwrap();
+        assert_eq!(config.baseline, Some(PathBuf::from("ci/known.json")));
+        let config = Config::parse("baseline: known.json\n", "lint.yaml").unwrap();
+        assert_eq!(config.baseline, Some(PathBuf::from("known.json")));
+        let err = Config::parse("baselin: known.json\n", "lint.yaml").unwrap_err();
+        assert!(err.message.contains("`baseline`"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! discover   paths → inputs (.sql files, Alembic projects)              discover.rs
+//!            files changed on a branch (git, --changed-since)          changed.rs
 //! read       bytes → text; the one place offsets become line:col        source.rs
 //! front-end  Alembic .py → SQL with a map back to the Python line       python/, alembic/
 //! parse      SQL → statements with byte spans, each parsed once         parse/
@@ -14,6 +15,7 @@
 //! findings   violations placed in their source                          diagnostic.rs
 //! suppress   locksmith:ignore comments                                  suppress.rs
 //! engine     the rules over a SQL file or an Alembic project            lint/
+//! baseline   findings recorded in a file, hidden from later runs        baseline.rs
 //! ```
 //!
 //! Around the engine: [`run`] lints many inputs in parallel, [`plan`] orders migrations
@@ -23,6 +25,8 @@
 
 // The stages, in pipeline order: each imports only from the ones above it.
 pub mod discover;
+
+pub mod changed;
 
 pub mod source;
 
@@ -45,6 +49,8 @@ pub mod diagnostic;
 pub mod suppress;
 
 pub mod lint;
+
+pub mod baseline;
 
 // Around the engine: many inputs in parallel, the deploy plan, tracing on a database.
 pub mod run;

@@ -41,6 +41,8 @@ pub struct RunResult {
     pub errors: Vec<InputError>,
     /// What was found and not linted, and why (stderr only: it does not change the exit code).
     pub warnings: Vec<InputError>,
+    /// What a baseline hid, when one was applied (after the run: `Baseline::apply`).
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl RunResult {

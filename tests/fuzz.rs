@@ -76,6 +76,7 @@ fn sql_pipeline_never_panics() {
             warnings: Vec::new(),
             files: vec![report],
             errors: Vec::new(),
+            baseline: None,
         };
         let _ = human::render(&result, &style);
         let _ = json::render(&result);

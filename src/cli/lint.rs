@@ -1,11 +1,15 @@
 //! `locksmith lint`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use locksmith::baseline::{self, Baseline};
+use locksmith::changed::{self, ChangedFiles};
 use locksmith::config;
+use locksmith::lint::FileReport;
 use locksmith::report;
-use locksmith::rules::Severity;
+use locksmith::rules::{Check, Severity};
 use locksmith::run;
+use locksmith::source::InputError;
 
 use super::{
     Common, FailOn, LintFormat, RenderChoice, load_config, print, terminal_width, use_color,
@@ -18,6 +22,22 @@ pub(crate) struct Output {
     pub file: Option<PathBuf>,
 }
 
+/// Options that narrow what `lint` reports: to a branch's changes, or past a baseline.
+#[derive(clap::Args)]
+pub(crate) struct Narrow {
+    /// Report only the migrations added or modified since the merge base of HEAD and REF
+    /// (committed, staged, unstaged or untracked); Alembic graph checks still cover the
+    /// whole project.
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
+    /// Hide the findings recorded in this baseline file [default: lint.yaml's baseline].
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every finding of this run in FILE, a baseline for --baseline, and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "changed_since")]
+    write_baseline: Option<PathBuf>,
+}
+
 pub(crate) fn run(
     paths: &[String],
     common: &Common,
@@ -25,6 +45,7 @@ pub(crate) fn run(
     fail_on: Option<FailOn>,
     downgrade: bool,
     render: Option<RenderChoice>,
+    narrow: &Narrow,
 ) -> u8 {
     let (mut config, config_error) = match load_config(common) {
         Ok(loaded) => loaded,
@@ -55,9 +76,53 @@ pub(crate) fn run(
             FailOn::Info => Severity::Info,
         };
     }
+    // Both are checked before linting: a bad ref or baseline fails at once, rather than
+    // after reporting everything they were meant to hide.
+    let changed = match &narrow.changed_since {
+        Some(reference) => match changed::changed_since(reference, Path::new(".")) {
+            Ok(changed) => Some(changed),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return 2;
+            }
+        },
+        None => None,
+    };
+    // Writing a baseline replaces the old one, which then needs no reading.
+    let baseline_path = narrow.baseline.as_ref().or(config.baseline.as_ref());
+    let baseline = match baseline_path.filter(|_| narrow.write_baseline.is_none()) {
+        Some(path) => match Baseline::load(path) {
+            Ok(baseline) => Some(baseline),
+            Err(error) => {
+                eprint!("{}", report::human::input_errors("error", &[error]));
+                return 2;
+            }
+        },
+        None => None,
+    };
     let mut result = run::lint_paths(&paths, &config);
     // In `errors`, so every format reports it and the exit code is 2.
     result.errors.splice(0..0, config_error);
+    if let Some(changed) = &changed {
+        keep_changed(&mut result.files, changed);
+    }
+    if let Some(path) = &narrow.write_baseline {
+        return write_baseline(path, &result);
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut result.files);
+        result
+            .warnings
+            .extend(applied.stale.iter().map(|entry| InputError {
+                file: baseline.name.clone(),
+                line: None,
+                message: format!(
+                    "stale entry, no longer found (write the baseline again to drop it): {} {}: {}",
+                    entry.file, entry.rule, entry.message
+                ),
+            }));
+        result.baseline = Some(applied);
+    }
     eprint!("{}", report::human::render_errors(&result));
     let human = |color| {
         let style = report::human::Style {
@@ -93,5 +158,50 @@ pub(crate) fn default_paths(paths: &[String]) -> Result<Vec<String>, String> {
         Ok(vec![".".into()])
     } else {
         Err("no PATH given and no alembic.ini in the current directory; pass migration files or directories (`-` for stdin)".into())
+    }
+}
+
+/// `--changed-since`: the changed files' reports. Graph findings (multiple heads, a broken
+/// revision) are kept wherever they are attached: a new revision file can break the graph
+/// at an old one, and that is the pull request's doing.
+fn keep_changed(files: &mut Vec<FileReport>, changed: &ChangedFiles) {
+    files.retain_mut(|file| {
+        let name = &file.source.name;
+        if name == "<stdin>" || changed.contains(Path::new(name)) {
+            return true;
+        }
+        file.findings
+            .retain(|f| matches!(f.rule.check, Check::Graph(_)));
+        // Kept only to carry graph findings: its statements were not reported on.
+        file.statements.clear();
+        file.unparsable_statements = 0;
+        !file.findings.is_empty()
+    });
+}
+
+/// `--write-baseline`: every finding of the run, recorded. Not written when an input could
+/// not be read (or lint.yaml is bad): the baseline would silently miss their findings.
+fn write_baseline(path: &Path, result: &run::RunResult) -> u8 {
+    eprint!("{}", report::human::render_errors(result));
+    if !result.errors.is_empty() {
+        eprintln!(
+            "error: {}: baseline not written, since not every input could be linted",
+            path.display()
+        );
+        return 2;
+    }
+    match baseline::write(path, &result.files) {
+        Ok(count) => {
+            eprintln!(
+                "wrote {count} finding{} to the baseline {}",
+                if count == 1 { "" } else { "s" },
+                path.display()
+            );
+            0
+        }
+        Err(error) => {
+            eprint!("{}", report::human::input_errors("error", &[error]));
+            2
+        }
     }
 }

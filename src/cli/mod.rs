@@ -54,6 +54,8 @@ enum Command {
         /// Write the report (in --format) to FILE; the terminal still gets the human output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        narrow: lint::Narrow,
     },
     /// Show the locks each statement takes, what they block, rewrite/scan and transaction rules.
     Explain {
@@ -180,6 +182,7 @@ pub fn main() -> ExitCode {
             format,
             fail_on,
             output,
+            narrow,
         } => lint::run(
             &paths,
             &common,
@@ -190,6 +193,7 @@ pub fn main() -> ExitCode {
             fail_on,
             downgrade,
             render,
+            &narrow,
         ),
         Command::Explain {
             sql,

@@ -172,6 +172,12 @@ pub fn summary(result: &RunResult) -> String {
         plural(result.files.len(), "file"),
         plural(statements, "statement")
     );
+    if let Some(baseline) = &result.baseline {
+        line.push_str(&format!(
+            "; {} hidden by the baseline",
+            plural(baseline.hidden, "finding")
+        ));
+    }
     if !result.errors.is_empty() {
         line.push_str(&format!(
             "; {} could not be read",

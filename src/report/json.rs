@@ -80,7 +80,7 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
 
 pub fn render(result: &RunResult) -> String {
     let findings: Vec<Value> = result.files.iter().flat_map(file_findings).collect();
-    let value = json!({
+    let mut value = json!({
         "schema_version": SCHEMA_VERSION,
         "findings": findings,
         "errors": result.errors,
@@ -95,6 +95,11 @@ pub fn render(result: &RunResult) -> String {
             "unreadable_inputs": result.errors.len(),
         },
     });
+    // Only with a baseline, so that output without one is unchanged.
+    if let Some(baseline) = &result.baseline {
+        value["summary"]["baseline_hidden"] = json!(baseline.hidden);
+        value["baseline_stale"] = json!(baseline.stale);
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
