@@ -196,8 +196,10 @@ pub fn write(path: &Path, files: &[FileReport]) -> Result<usize, InputError> {
     Ok(count)
 }
 
-/// The entries of a file's findings, in its finding order.
-fn entries(file: &FileReport, name: &str) -> Vec<Entry> {
+/// The entries of a file's findings, in its finding order: identities that survive line
+/// shifts and reformatting (also the GitLab report's fingerprints). `name` is the file as
+/// the entries name it.
+pub fn entries(file: &FileReport, name: &str) -> Vec<Entry> {
     let mut seen: HashMap<(&str, String), usize> = HashMap::new();
     file.findings
         .iter()
@@ -251,7 +253,7 @@ fn message_fingerprint(message: &str) -> String {
 
 /// FNV-1a: a hash that stays the same across Rust releases, unlike `DefaultHasher`, since
 /// it is stored in files.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -890,3 +890,51 @@ fn file_lists_give_the_same_output_on_one_thread_and_many() {
         "findings not in input order"
     );
 }
+
+/// `--format gitlab` is GitLab Code Quality JSON: the required keys, unique fingerprints
+/// that survive a line shift and reformatting.
+#[test]
+fn gitlab_code_quality_report() {
+    let out = run(&["lint", "--format", "gitlab", "examples/shop"]);
+    assert_eq!(out.code, 1);
+    snapshot("lint-example-gitlab", &out);
+    let fingerprints = |stdout: &str| -> Vec<String> {
+        let issues: serde_json::Value = serde_json::from_str(stdout).expect("valid JSON");
+        let issues = issues.as_array().expect("an array of issues");
+        for issue in issues {
+            for key in ["description", "check_name", "fingerprint", "severity"] {
+                assert!(issue[key].is_string(), "{key} missing: {issue}");
+            }
+            assert!(
+                ["info", "minor", "major", "critical", "blocker"]
+                    .contains(&issue["severity"].as_str().unwrap())
+            );
+            assert!(issue["location"]["path"].is_string());
+            assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        }
+        issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = fingerprints(&out.stdout);
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), all.len(), "fingerprints must be unique");
+
+    let sql =
+        "ALTER TABLE users ADD COLUMN email text NOT NULL;\nCREATE INDEX i ON users (email);\n";
+    let dir = TempDir::new("gitlab", &[("m.sql", sql)]);
+    let before =
+        fingerprints(&run_in(dir.path(), &["lint", "--format", "gitlab", "m.sql"], None).stdout);
+    let shifted = format!(
+        "-- a comment\n\n{}",
+        sql.replace("CREATE INDEX", "create   index")
+    );
+    std::fs::write(dir.0.join("m.sql"), shifted).unwrap();
+    let after =
+        fingerprints(&run_in(dir.path(), &["lint", "--format", "gitlab", "m.sql"], None).stdout);
+    assert_eq!(before, after);
+    assert!(!before.is_empty());
+}

@@ -137,6 +137,7 @@ pub(crate) fn run(
         LintFormat::Github => report::github::render(&result),
         LintFormat::Sarif => report::sarif::render(&result),
         LintFormat::Markdown => report::markdown::render_lint(&result),
+        LintFormat::Gitlab => report::gitlab::render(&result),
     };
     let Some(file) = output.file else {
         print(&text);

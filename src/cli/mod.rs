@@ -140,6 +140,8 @@ pub(crate) enum LintFormat {
     Sarif,
     /// a pull-request comment: counts, a table of findings, help collapsed
     Markdown,
+    /// GitLab Code Quality JSON (fingerprints stable across runs and line shifts)
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
