@@ -271,7 +271,7 @@ fn render_function<'a>(
     interp.statements.clear();
     interp.unrenderable.clear();
     interp.autocommit_blocks.clear();
-    interp.run_function(&def.body);
+    interp.run_function(def);
     RenderedFunction {
         statements: std::mem::take(&mut interp.statements),
         unrenderable: std::mem::take(&mut interp.unrenderable),

@@ -995,9 +995,9 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     ),
     (
         "from alembic import context",
-        "if context.get_context().dialect.name == 'postgresql':\n    op.drop_table('a')\nop.drop_table('b')",
+        "if context.get_context().dialect.server_version_info >= (14,):\n    op.drop_table('a')\nop.drop_table('b')",
         &["DROP TABLE b"],
-        &["dialect"],
+        &["server version"],
     ),
     (
         "",
@@ -1020,9 +1020,9 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     ("", "while True:\n    pass", &[], &["`while` loop"]),
     (
         "",
-        "try:\n    op.drop_table('a')\nexcept Exception:\n    pass",
-        &[],
-        &["`try` statement"],
+        "try:\n    op.drop_table('a')\n    nowhere()\nexcept Exception:\n    op.drop_table('x')\nelse:\n    op.drop_table('b')\nfinally:\n    op.drop_table('c')",
+        &["DROP TABLE a", "DROP TABLE b", "DROP TABLE c"],
+        &["name `nowhere`"],
     ),
     (
         "",
@@ -1128,4 +1128,53 @@ fn syntax_errors_carry_an_offset() {
     let error = render_revision("def upgrade(:\n    pass\n").unwrap_err();
     assert!(error.offset <= 13, "{error:?}");
     assert!(!error.message.is_empty());
+}
+
+/// `upgrade(op, tables)`: `op` is Alembic's, other parameters are unknown, defaults known.
+#[test]
+fn parameters_of_the_revision_function() {
+    let source = format!(
+        "{PRELUDE}\ndef upgrade(op, tables, suffix='_old', *args, **kw):\n    op.drop_table('a' + suffix)\n    op.drop_table(tables['b'])\n    op.drop_table(kw['c'])\n"
+    );
+    let function = render_revision(&source).unwrap().upgrade.unwrap();
+    assert_eq!(sql_of(&function), ["DROP TABLE a_old"]);
+    let messages: Vec<&str> = function
+        .unrenderable
+        .iter()
+        .map(|u| u.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("parameter `tables` of `upgrade()`"),
+        "{messages:?}"
+    );
+    assert!(messages[1].contains("parameter `kw`"), "{messages:?}");
+}
+
+/// Dialect checks are decided for PostgreSQL, in every spelling projects use.
+#[test]
+fn dialect_checks_are_postgresql() {
+    let checks = [
+        "op.get_context().dialect.name == 'postgresql'",
+        "op.get_bind().dialect.name != 'sqlite'",
+        "context.get_context().dialect.name == 'postgresql'",
+        "op.get_bind().engine.name == 'postgresql'",
+        "op.get_bind().engine.dialect.name == 'postgresql'",
+        "not op.get_bind().dialect.name.startswith('mysql')",
+    ];
+    for check in checks {
+        let body =
+            format!("if {check}:\n    op.drop_table('pg')\nelse:\n    op.drop_table('other')");
+        let source = format!(
+            "from alembic import context\n{}",
+            revision_with_upgrade(&body)
+        );
+        let function = render_revision(&source).unwrap().upgrade.unwrap();
+        assert_eq!(
+            sql_of(&function),
+            ["DROP TABLE pg"],
+            "{check}: {:?}",
+            function.unrenderable
+        );
+    }
 }
