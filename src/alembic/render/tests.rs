@@ -93,6 +93,14 @@ fn operations_render_like_alembic() {
 /// (snippet, what Alembic printed)
 const OPERATIONS: &[(&str, &str)] = &[
     (
+        r#"op.create_index("ix_a", "t", [sa.text("lower(cn)")], postgresql_using="gin", postgresql_ops={"lower(cn)": "gin_trgm_ops"})"#,
+        "CREATE INDEX ix_a ON t USING gin (lower(cn) gin_trgm_ops);\n\n",
+    ),
+    (
+        r#"op.create_index("ix_c", "t", ["name", sa.text("lower(x)")], postgresql_ops={"name": "text_pattern_ops"}, postgresql_include=["y"], postgresql_where=sa.text("y > 0"))"#,
+        "CREATE INDEX ix_c ON t (name text_pattern_ops, lower(x)) INCLUDE (y) WHERE y > 0;\n\n",
+    ),
+    (
         r#"op.add_column("user", sa.Column("Name", sa.String(), nullable=False, server_default="x'y"), schema="Other")"#,
         r#"ALTER TABLE "Other"."user" ADD COLUMN "Name" VARCHAR DEFAULT 'x''y' NOT NULL;
 

@@ -53,9 +53,11 @@ impl Index {
         let mut rendered = Vec::with_capacity(elements.len());
         for element in elements {
             let mut sql = expression(element, StrAs::Column)?;
+            // `postgresql_ops` is keyed by the element's key: a column's name, or an
+            // expression's text as written (`{"lower(name)": "gin_trgm_ops"}`).
             let key = match element {
                 Value::Str(s) => Some(s.as_str()),
-                Value::Object(o) if sa_name(&o.path) == Some("column") => {
+                Value::Object(o) if matches!(sa_name(&o.path), Some("column" | "text")) => {
                     o.args.first().and_then(Value::as_str)
                 }
                 _ => None,
