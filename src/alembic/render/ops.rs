@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use crate::python::{EvalError, EvalResult, Object, Value};
 
-use super::names::sa_name;
+use super::names::{explicit_name, sa_name, truncated_label};
 use super::objects::object;
 use super::quote::{qualified, quote, string_literal};
 use super::schema::{
@@ -134,7 +134,7 @@ pub fn call(
             return args
                 .into_iter()
                 .next()
-                .map(Effect::value)
+                .map(|name| Effect::value(generated_name(name)))
                 .ok_or_else(|| error("op.f() needs a name".into()));
         }
         "get_bind" => {
@@ -362,7 +362,8 @@ fn render(
             if p.flag("if_exists")? {
                 sql.push_str("IF EXISTS ");
             }
-            sql.push_str(&qualified(p.schema()?.as_deref(), &p.string("index_name")?));
+            let name = explicit_name(&p.string("index_name")?)?;
+            sql.push_str(&qualified(p.schema()?.as_deref(), &name));
             Ok(vec![sql])
         }
         "create_unique_constraint" => {
@@ -485,7 +486,7 @@ fn render(
             Ok(vec![format!(
                 "ALTER TABLE {} DROP CONSTRAINT {if_exists}{}",
                 qualified(p.schema()?.as_deref(), &p.string("table_name")?),
-                quote(&p.string("constraint_name")?)
+                quote(&explicit_name(&p.string("constraint_name")?)?)
             )])
         }
         "create_table_comment" => {
@@ -562,7 +563,10 @@ fn add_constraint(
         span: 0..0,
     };
     let constraint = Constraint {
-        name: p.opt_string("constraint_name")?,
+        name: p
+            .opt_string("constraint_name")?
+            .map(|n| explicit_name(&n))
+            .transpose()?,
         kind,
         deferral: deferral(&recorded)?,
     };
@@ -766,4 +770,12 @@ fn bulk_insert(p: Params) -> Result<Vec<String>, String> {
         ));
     }
     Ok(statements)
+}
+
+/// `op.f(name)` marks a name as final and generated: SQLAlchemy shortens it when too long.
+pub fn generated_name(name: Value) -> Value {
+    match name {
+        Value::Str(name) => Value::Str(truncated_label(&name)),
+        other => other,
+    }
 }

@@ -987,6 +987,12 @@ fn evaluator_resolves_static_python() {
 /// unrenderable statements in order)
 const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     (
+        "",
+        "op.create_index('ix_' + 'a' * 70, 't', ['x'])\nop.drop_constraint('fk_' + 'c' * 70, 't')\nop.create_index(op.f('ix_' + 'b' * 70), 't', ['x'])",
+        &["CREATE INDEX ix_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb_da10 ON t (x)"],
+        &["exceeds 63 characters", "exceeds 63 characters"],
+    ),
+    (
         "from myapp.migrations import helper",
         "op.drop_table('a')\nhelper('x')\nop.drop_table('b')",
         &["DROP TABLE a", "DROP TABLE b"],

@@ -97,6 +97,7 @@ impl Interp<'_> {
                 return args
                     .into_iter()
                     .next()
+                    .map(ops::generated_name)
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {

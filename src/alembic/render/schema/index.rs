@@ -3,7 +3,7 @@
 
 use crate::python::Value;
 
-use crate::alembic::render::names::sa_name;
+use crate::alembic::render::names::{explicit_name, sa_name};
 use crate::alembic::render::quote::{qualified, quote};
 use crate::alembic::render::sql::{StrAs, expression};
 
@@ -111,6 +111,7 @@ impl Index {
     /// `CREATE INDEX` on `schema.table`.
     pub fn create_sql(&self, schema: Option<&str>, table: &str) -> Result<String, String> {
         let name = self.name.as_deref().ok_or("index without a name")?;
+        let name = &explicit_name(name)?;
         let mut text = String::from("CREATE ");
         if self.unique {
             text.push_str("UNIQUE ");
