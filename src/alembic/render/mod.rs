@@ -11,6 +11,7 @@ mod interp;
 mod names;
 mod objects;
 mod ops;
+mod pyvalues;
 mod quote;
 mod schema;
 mod sql;
@@ -169,6 +170,11 @@ fn read_module_statement<'a>(
             for alias in &import.names {
                 let (name, value) = import_binding(module.as_deref(), alias);
                 interp.globals.insert(name, value);
+            }
+        }
+        Stmt::ClassDef(def) => {
+            if let Some(class) = pyvalues::enum_class(interp, def) {
+                interp.globals.insert(def.name.to_string(), class);
             }
         }
         Stmt::FunctionDef(def) => {

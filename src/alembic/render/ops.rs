@@ -9,7 +9,7 @@ use super::objects::object;
 use super::quote::{qualified, quote, string_literal};
 use super::schema::{
     Column, Constraint, ConstraintKind, Deferral, Index, Table, column_name, exclude, foreign_key,
-    string_list,
+    sequence_ddl, string_list,
 };
 use super::sql::{StrAs, expression, text_clause};
 use super::types::SqlType;
@@ -540,6 +540,9 @@ fn execute_text(value: &Value) -> Result<String, String> {
             span: 0..0,
         },
         Value::Object(o) if sa_name(&o.path) == Some("text") => (**o).clone(),
+        Value::Object(o) if matches!(sa_name(&o.path), Some("CreateSequence" | "DropSequence")) => {
+            return sequence_ddl(o);
+        }
         Value::Object(o) => {
             return Err(format!(
                 "execute() of `{}` (only SQL strings and sa.text() are rendered)",

@@ -987,6 +987,12 @@ fn evaluator_resolves_static_python() {
 /// unrenderable statements in order)
 const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     (
+        "import enum\nclass Color(enum.Enum):\n    red = 'R'",
+        "op.create_table('t', sa.Column('c', sa.Enum(Color, values_callable=lambda x: [e.value for e in x])))\nop.execute(sa.text('SELECT :v').bindparams(v=op.inline_literal(3)))",
+        &[],
+        &["lambda", "inline_literal"],
+    ),
+    (
         "",
         "op.create_index('ix_' + 'a' * 70, 't', ['x'])\nop.drop_constraint('fk_' + 'c' * 70, 't')\nop.create_index(op.f('ix_' + 'b' * 70), 't', ['x'])",
         &["CREATE INDEX ix_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb_da10 ON t (x)"],
@@ -1191,4 +1197,26 @@ fn dialect_checks_are_postgresql() {
             function.unrenderable
         );
     }
+}
+
+/// `sa.Enum(EnumClass)`: the class name in lower case, the member names (captured from
+/// SQLAlchemy 2.1.9).
+#[test]
+fn enum_classes_give_member_names() {
+    let source = format!(
+        "import enum\n{PRELUDE}\nclass Color(str, enum.Enum):\n    red = 'R'\n    green = enum.auto()\n\ndef upgrade():\n    op.create_table('e', sa.Column('c', sa.Enum(Color)))\n"
+    );
+    let function = render_revision(&source).unwrap().upgrade.unwrap();
+    assert!(
+        function.unrenderable.is_empty(),
+        "{:?}",
+        function.unrenderable
+    );
+    assert_eq!(
+        sql_of(&function),
+        [
+            "CREATE TYPE color AS ENUM ('red', 'green')",
+            "CREATE TABLE e ( c color )"
+        ]
+    );
 }

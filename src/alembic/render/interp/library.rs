@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::ops;
+use super::super::{ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -31,6 +31,9 @@ impl Interp<'_> {
                 return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
             }
             _ => {}
+        }
+        if pyvalues::is_constructor(path) {
+            return Ok(object(path, args, kwargs, span));
         }
         if is_foreign(path) {
             let name = path.rsplit('.').next().unwrap_or(path);
