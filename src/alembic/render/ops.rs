@@ -137,6 +137,11 @@ pub fn call(
                 .map(|name| Effect::value(generated_name(name)))
                 .ok_or_else(|| error("op.f() needs a name".into()));
         }
+        "inline_literal" => {
+            let value = args.into_iter().next().unwrap_or(Value::None);
+            let literal = object("sqlalchemy.__inline_literal__", vec![value], vec![], span);
+            return Ok(Effect::value(literal));
+        }
         "get_bind" => {
             return Ok(Effect::value(object("alembic.bind", vec![], vec![], span)));
         }
@@ -540,6 +545,7 @@ fn execute_text(value: &Value) -> Result<String, String> {
             span: 0..0,
         },
         Value::Object(o) if sa_name(&o.path) == Some("text") => (**o).clone(),
+        Value::Object(o) if super::dml::is_statement(o) => return super::dml::render(o),
         Value::Object(o) if matches!(sa_name(&o.path), Some("CreateSequence" | "DropSequence")) => {
             return sequence_ddl(o);
         }

@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{ops, pyvalues};
+use super::super::{dml, ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -109,6 +109,16 @@ impl Interp<'_> {
             }
             _ => {}
         }
+        let dml = dml::method(
+            object_ref,
+            method,
+            args.clone(),
+            kwargs.clone(),
+            span.clone(),
+        );
+        if let Some(result) = dml {
+            return result.map_err(|m| EvalError::new(span, m));
+        }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
                 let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
@@ -156,6 +166,11 @@ pub(super) fn attribute(value: Value, attr: &str, span: Range<usize>) -> EvalRes
             ));
         }
     };
+    if let Value::Object(object) = &value
+        && let Some(member) = dml::attribute(object, attr, span.clone())
+    {
+        return Ok(member);
+    }
     Ok(match (path, attr) {
         ("alembic.bind" | "alembic.context", "dialect") => {
             object("alembic.dialect", vec![], vec![], span)
