@@ -51,6 +51,7 @@ SQLAlchemy cannot be imported.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import io
 import json
 import os
@@ -114,6 +115,23 @@ def _load(path: str):
     return module
 
 
+def _arguments(fn) -> dict:
+    """Arguments for a revision function that takes some (projects calling revisions
+    themselves: `def upgrade(op, tables):`): `op` is Alembic's op, any other parameter
+    without a default gets None (the fixtures do not use them); defaults are kept."""
+    import alembic.op
+
+    arguments = {}
+    for name, parameter in inspect.signature(fn).parameters.items():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if name == "op":
+            arguments[name] = alembic.op
+        elif parameter.default is parameter.empty:
+            arguments[name] = None
+    return arguments
+
+
 def _render(fn) -> tuple[str, str | None]:
     """Run one migration function offline; return (printed SQL, error)."""
     buf = io.StringIO()
@@ -137,7 +155,7 @@ def _render(fn) -> tuple[str, str | None]:
         real_stdout = sys.stdout
         sys.stdout = sys.stderr  # a fixture's print() must not corrupt the JSON
         try:
-            fn()
+            fn(**_arguments(fn))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}".strip()
             if os.environ.get("LOCKSMITH_REFERENCE_TRACEBACK"):

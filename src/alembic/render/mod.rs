@@ -7,10 +7,12 @@
 //! SQLAlchemy schema objects ([`schema`], [`types`]) and SQL text ([`sql`]) as the
 //! PostgreSQL dialect compiles them.
 
+mod dml;
 mod interp;
 mod names;
 mod objects;
 mod ops;
+mod pyvalues;
 pub mod quote;
 mod schema;
 mod sql;
@@ -171,6 +173,11 @@ fn read_module_statement<'a>(
                 interp.globals.insert(name, value);
             }
         }
+        Stmt::ClassDef(def) => {
+            if let Some(class) = pyvalues::enum_class(interp, def) {
+                interp.globals.insert(def.name.to_string(), class);
+            }
+        }
         Stmt::FunctionDef(def) => {
             interp.define_function(def);
             if matches!(def.name.as_str(), "upgrade" | "downgrade") {
@@ -271,7 +278,7 @@ fn render_function<'a>(
     interp.statements.clear();
     interp.unrenderable.clear();
     interp.autocommit_blocks.clear();
-    interp.run_function(&def.body);
+    interp.run_function(def);
     RenderedFunction {
         statements: std::mem::take(&mut interp.statements),
         unrenderable: std::mem::take(&mut interp.unrenderable),

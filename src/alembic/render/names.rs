@@ -32,6 +32,34 @@ pub fn is_foreign(path: &str) -> bool {
         || path.starts_with("builtins."))
 }
 
+/// SQLAlchemy's `max_identifier_length` for PostgreSQL (PostgreSQL's NAMEDATALEN - 1).
+const MAX_IDENTIFIER_LENGTH: usize = 63;
+
+/// A generated name (`op.f()`, a naming convention such as `ix_<table>_<column>`) as
+/// SQLAlchemy renders it: one longer than 63 characters becomes its first 55 characters, `_`
+/// and the last 4 hex digits of the full name's md5 (`_truncate_and_render_maxlen_name`).
+pub fn truncated_label(name: &str) -> String {
+    use md5::{Digest, Md5};
+    if name.chars().count() <= MAX_IDENTIFIER_LENGTH {
+        return name.to_string();
+    }
+    let digest = Md5::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let prefix: String = name.chars().take(MAX_IDENTIFIER_LENGTH - 8).collect();
+    format!("{prefix}_{}", &hex[hex.len() - 4..])
+}
+
+/// An index or constraint name given explicitly: SQLAlchemy refuses one that is too long
+/// (`IdentifierError`) rather than shortening it.
+pub fn explicit_name(name: &str) -> Result<String, String> {
+    if name.chars().count() > MAX_IDENTIFIER_LENGTH {
+        return Err(format!(
+            "name `{name}` exceeds {MAX_IDENTIFIER_LENGTH} characters (SQLAlchemy raises IdentifierError; op.f() would shorten it)"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +81,19 @@ mod tests {
         assert_eq!(op_name("alembic.op.add_column"), Some("add_column"));
         assert!(is_foreign("acme.helpers.f"));
         assert!(!is_foreign("sqlalchemy.Column"));
+    }
+
+    /// Values printed by SQLAlchemy 2.1.9 for `op.f(...)` names.
+    #[test]
+    fn long_generated_names_are_shortened_like_sqlalchemy() {
+        let long = format!("ix_{}", "b".repeat(70));
+        assert_eq!(
+            truncated_label(&long),
+            format!("ix_{}_da10", "b".repeat(52))
+        );
+        let exact = "x".repeat(63);
+        assert_eq!(truncated_label(&exact), exact);
+        assert!(explicit_name(&long).is_err());
+        assert_eq!(explicit_name(&exact).unwrap(), exact);
     }
 }

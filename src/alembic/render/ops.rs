@@ -4,12 +4,12 @@ use std::ops::Range;
 
 use crate::python::{EvalError, EvalResult, Object, Value};
 
-use super::names::sa_name;
+use super::names::{explicit_name, sa_name, truncated_label};
 use super::objects::object;
 use super::quote::{qualified, quote, string_literal};
 use super::schema::{
     Column, Constraint, ConstraintKind, Deferral, Index, Table, column_name, exclude, foreign_key,
-    string_list,
+    sequence_ddl, string_list,
 };
 use super::sql::{StrAs, expression, text_clause};
 use super::types::SqlType;
@@ -134,8 +134,13 @@ pub fn call(
             return args
                 .into_iter()
                 .next()
-                .map(Effect::value)
+                .map(|name| Effect::value(generated_name(name)))
                 .ok_or_else(|| error("op.f() needs a name".into()));
+        }
+        "inline_literal" => {
+            let value = args.into_iter().next().unwrap_or(Value::None);
+            let literal = object("sqlalchemy.__inline_literal__", vec![value], vec![], span);
+            return Ok(Effect::value(literal));
         }
         "get_bind" => {
             return Ok(Effect::value(object("alembic.bind", vec![], vec![], span)));
@@ -362,7 +367,8 @@ fn render(
             if p.flag("if_exists")? {
                 sql.push_str("IF EXISTS ");
             }
-            sql.push_str(&qualified(p.schema()?.as_deref(), &p.string("index_name")?));
+            let name = explicit_name(&p.string("index_name")?)?;
+            sql.push_str(&qualified(p.schema()?.as_deref(), &name));
             Ok(vec![sql])
         }
         "create_unique_constraint" => {
@@ -485,7 +491,7 @@ fn render(
             Ok(vec![format!(
                 "ALTER TABLE {} DROP CONSTRAINT {if_exists}{}",
                 qualified(p.schema()?.as_deref(), &p.string("table_name")?),
-                quote(&p.string("constraint_name")?)
+                quote(&explicit_name(&p.string("constraint_name")?)?)
             )])
         }
         "create_table_comment" => {
@@ -539,6 +545,10 @@ fn execute_text(value: &Value) -> Result<String, String> {
             span: 0..0,
         },
         Value::Object(o) if sa_name(&o.path) == Some("text") => (**o).clone(),
+        Value::Object(o) if super::dml::is_statement(o) => return super::dml::render(o),
+        Value::Object(o) if matches!(sa_name(&o.path), Some("CreateSequence" | "DropSequence")) => {
+            return sequence_ddl(o);
+        }
         Value::Object(o) => {
             return Err(format!(
                 "execute() of `{}` (only SQL strings and sa.text() are rendered)",
@@ -562,7 +572,10 @@ fn add_constraint(
         span: 0..0,
     };
     let constraint = Constraint {
-        name: p.opt_string("constraint_name")?,
+        name: p
+            .opt_string("constraint_name")?
+            .map(|n| explicit_name(&n))
+            .transpose()?,
         kind,
         deferral: deferral(&recorded)?,
     };
@@ -766,4 +779,12 @@ fn bulk_insert(p: Params) -> Result<Vec<String>, String> {
         ));
     }
     Ok(statements)
+}
+
+/// `op.f(name)` marks a name as final and generated: SQLAlchemy shortens it when too long.
+pub fn generated_name(name: Value) -> Value {
+    match name {
+        Value::Str(name) => Value::Str(truncated_label(&name)),
+        other => other,
+    }
 }

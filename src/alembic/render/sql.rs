@@ -5,7 +5,7 @@
 use crate::python::{Object, Value, float_repr};
 
 use super::names::sa_name;
-use super::quote::{quote, string_literal};
+use super::quote::{qualified, quote, string_literal};
 use super::types::SqlType;
 
 /// A Python value rendered as a SQL literal, as `literal_binds` does for untyped values.
@@ -25,6 +25,9 @@ pub fn literal(value: &Value) -> Result<String, String> {
         other => return Err(format!("no SQL literal for a {}", other.type_name())),
     })
 }
+
+/// `t.c.x` of a `sa.table(...)`: `args` = [table, name] (see `dml.rs`).
+pub const TABLE_COLUMN: &str = "sqlalchemy.__table_column__";
 
 /// How a bare Python string is understood where a SQL expression is expected.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -82,6 +85,22 @@ fn object_expression(object: &Object) -> Result<String, String> {
                 (op, right) => format!("{left} {op} {}", expression(right, StrAs::Literal)?),
             })
         }
+        // As SQLAlchemy qualifies it in a WHERE clause: `[schema.]t.x`.
+        "__table_column__" => {
+            let [Value::Object(table), Value::Str(column)] = object.args.as_slice() else {
+                return Err("malformed table column".into());
+            };
+            let table_name = table.args.first().and_then(Value::as_str);
+            let schema = table.kwarg("schema").and_then(Value::as_str);
+            let table_name = table_name.ok_or("table without a name")?;
+            Ok(format!(
+                "{}.{}",
+                qualified(schema, table_name),
+                quote(column)
+            ))
+        }
+        // `op.inline_literal(value)`: the value, rendered inline.
+        "__inline_literal__" => literal(first.unwrap_or(&Value::None)),
         "true" => Ok("true".into()),
         "false" => Ok("false".into()),
         "null" => Ok("NULL".into()),
@@ -174,7 +193,16 @@ pub fn text_clause(object: &Object) -> Result<String, String> {
             }
             if j > i + 1 && chars.get(j) != Some(&':') {
                 let name: String = chars[i + 1..j].iter().collect();
-                match binds.iter().find(|(k, _)| *k == name) {
+                let bound = binds.iter().find(|(k, _)| *k == name);
+                if let Some((_, Value::Object(o))) = bound
+                    && sa_name(&o.path) == Some("__inline_literal__")
+                {
+                    // SQLAlchemy cannot render it there: Alembic fails with a CompileError.
+                    return Err(
+                        "op.inline_literal() in text().bindparams() (Alembic fails too)".into(),
+                    );
+                }
+                match bound {
                     Some((_, value)) => out.push_str(&literal(value)?),
                     None => out.push_str("NULL"),
                 }

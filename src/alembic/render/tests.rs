@@ -93,6 +93,14 @@ fn operations_render_like_alembic() {
 /// (snippet, what Alembic printed)
 const OPERATIONS: &[(&str, &str)] = &[
     (
+        r#"op.create_index("ix_a", "t", [sa.text("lower(cn)")], postgresql_using="gin", postgresql_ops={"lower(cn)": "gin_trgm_ops"})"#,
+        "CREATE INDEX ix_a ON t USING gin (lower(cn) gin_trgm_ops);\n\n",
+    ),
+    (
+        r#"op.create_index("ix_c", "t", ["name", sa.text("lower(x)")], postgresql_ops={"name": "text_pattern_ops"}, postgresql_include=["y"], postgresql_where=sa.text("y > 0"))"#,
+        "CREATE INDEX ix_c ON t (name text_pattern_ops, lower(x)) INCLUDE (y) WHERE y > 0;\n\n",
+    ),
+    (
         r#"op.add_column("user", sa.Column("Name", sa.String(), nullable=False, server_default="x'y"), schema="Other")"#,
         r#"ALTER TABLE "Other"."user" ADD COLUMN "Name" VARCHAR DEFAULT 'x''y' NOT NULL;
 
@@ -979,6 +987,18 @@ fn evaluator_resolves_static_python() {
 /// unrenderable statements in order)
 const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     (
+        "import enum\nclass Color(enum.Enum):\n    red = 'R'",
+        "op.create_table('t', sa.Column('c', sa.Enum(Color, values_callable=lambda x: [e.value for e in x])))\nop.execute(sa.text('SELECT :v').bindparams(v=op.inline_literal(3)))",
+        &[],
+        &["lambda", "inline_literal"],
+    ),
+    (
+        "",
+        "op.create_index('ix_' + 'a' * 70, 't', ['x'])\nop.drop_constraint('fk_' + 'c' * 70, 't')\nop.create_index(op.f('ix_' + 'b' * 70), 't', ['x'])",
+        &["CREATE INDEX ix_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb_da10 ON t (x)"],
+        &["exceeds 63 characters", "exceeds 63 characters"],
+    ),
+    (
         "from myapp.migrations import helper",
         "op.drop_table('a')\nhelper('x')\nop.drop_table('b')",
         &["DROP TABLE a", "DROP TABLE b"],
@@ -995,9 +1015,9 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     ),
     (
         "from alembic import context",
-        "if context.get_context().dialect.name == 'postgresql':\n    op.drop_table('a')\nop.drop_table('b')",
+        "if context.get_context().dialect.server_version_info >= (14,):\n    op.drop_table('a')\nop.drop_table('b')",
         &["DROP TABLE b"],
-        &["dialect"],
+        &["server version"],
     ),
     (
         "",
@@ -1020,9 +1040,9 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     ("", "while True:\n    pass", &[], &["`while` loop"]),
     (
         "",
-        "try:\n    op.drop_table('a')\nexcept Exception:\n    pass",
-        &[],
-        &["`try` statement"],
+        "try:\n    op.drop_table('a')\n    nowhere()\nexcept Exception:\n    op.drop_table('x')\nelse:\n    op.drop_table('b')\nfinally:\n    op.drop_table('c')",
+        &["DROP TABLE a", "DROP TABLE b", "DROP TABLE c"],
+        &["name `nowhere`"],
     ),
     (
         "",
@@ -1128,4 +1148,75 @@ fn syntax_errors_carry_an_offset() {
     let error = render_revision("def upgrade(:\n    pass\n").unwrap_err();
     assert!(error.offset <= 13, "{error:?}");
     assert!(!error.message.is_empty());
+}
+
+/// `upgrade(op, tables)`: `op` is Alembic's, other parameters are unknown, defaults known.
+#[test]
+fn parameters_of_the_revision_function() {
+    let source = format!(
+        "{PRELUDE}\ndef upgrade(op, tables, suffix='_old', *args, **kw):\n    op.drop_table('a' + suffix)\n    op.drop_table(tables['b'])\n    op.drop_table(kw['c'])\n"
+    );
+    let function = render_revision(&source).unwrap().upgrade.unwrap();
+    assert_eq!(sql_of(&function), ["DROP TABLE a_old"]);
+    let messages: Vec<&str> = function
+        .unrenderable
+        .iter()
+        .map(|u| u.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("parameter `tables` of `upgrade()`"),
+        "{messages:?}"
+    );
+    assert!(messages[1].contains("parameter `kw`"), "{messages:?}");
+}
+
+/// Dialect checks are decided for PostgreSQL, in every spelling projects use.
+#[test]
+fn dialect_checks_are_postgresql() {
+    let checks = [
+        "op.get_context().dialect.name == 'postgresql'",
+        "op.get_bind().dialect.name != 'sqlite'",
+        "context.get_context().dialect.name == 'postgresql'",
+        "op.get_bind().engine.name == 'postgresql'",
+        "op.get_bind().engine.dialect.name == 'postgresql'",
+        "not op.get_bind().dialect.name.startswith('mysql')",
+    ];
+    for check in checks {
+        let body =
+            format!("if {check}:\n    op.drop_table('pg')\nelse:\n    op.drop_table('other')");
+        let source = format!(
+            "from alembic import context\n{}",
+            revision_with_upgrade(&body)
+        );
+        let function = render_revision(&source).unwrap().upgrade.unwrap();
+        assert_eq!(
+            sql_of(&function),
+            ["DROP TABLE pg"],
+            "{check}: {:?}",
+            function.unrenderable
+        );
+    }
+}
+
+/// `sa.Enum(EnumClass)`: the class name in lower case, the member names (captured from
+/// SQLAlchemy 2.1.9).
+#[test]
+fn enum_classes_give_member_names() {
+    let source = format!(
+        "import enum\n{PRELUDE}\nclass Color(str, enum.Enum):\n    red = 'R'\n    green = enum.auto()\n\ndef upgrade():\n    op.create_table('e', sa.Column('c', sa.Enum(Color)))\n"
+    );
+    let function = render_revision(&source).unwrap().upgrade.unwrap();
+    assert!(
+        function.unrenderable.is_empty(),
+        "{:?}",
+        function.unrenderable
+    );
+    assert_eq!(
+        sql_of(&function),
+        [
+            "CREATE TYPE color AS ENUM ('red', 'green')",
+            "CREATE TABLE e ( c color )"
+        ]
+    );
 }

@@ -3,6 +3,7 @@
 use crate::python::{Object, Value, float_repr};
 
 use super::names::sa_name;
+use super::pyvalues;
 use super::quote::{qualified, quote, string_literal};
 
 /// A column type.
@@ -354,10 +355,17 @@ impl SqlType {
             Affinity::Numeric | Affinity::Float => match value {
                 Value::Int(i) => Ok(i.to_string()),
                 Value::Float(f) => Ok(float_repr(*f)),
+                Value::Object(o) if pyvalues::kind(value) == Some("decimal.Decimal") => {
+                    pyvalues::python_str(o)
+                }
                 _ => Err(unsupported()),
             },
             Affinity::String => match value {
                 Value::Str(s) => Ok(string_literal(s)),
+                // `Uuid` has String affinity.
+                Value::Object(o) if pyvalues::kind(value) == Some("uuid.UUID") => {
+                    Ok(string_literal(&pyvalues::python_str(o)?))
+                }
                 _ => Err(unsupported()),
             },
             Affinity::Boolean => match value {
@@ -374,6 +382,10 @@ impl SqlType {
             },
             Affinity::Other => match value {
                 Value::Str(s) => Ok(string_literal(s)),
+                // Dates, times and UUIDs: their str() quoted.
+                Value::Object(o) if pyvalues::kind(value).is_some() => {
+                    Ok(string_literal(&pyvalues::python_str(o)?))
+                }
                 _ => Err(unsupported()),
             },
             Affinity::Json | Affinity::Null => Err(unsupported()),
@@ -383,9 +395,16 @@ impl SqlType {
 
 fn enum_type(object: &Object) -> Result<EnumType, String> {
     let mut values = Vec::with_capacity(object.args.len());
+    let mut class_name = None;
     for arg in &object.args {
         match arg {
             Value::Str(s) => values.push(s.clone()),
+            Value::Object(class) if class.path == pyvalues::ENUM_CLASS => {
+                let callable = object.kwarg("values_callable").is_some();
+                let (name, labels) = pyvalues::enum_labels(class, callable)?;
+                class_name = Some(name);
+                values.extend(labels);
+            }
             other => {
                 return Err(format!(
                     "Enum value is a {} (Python enum classes are not evaluated)",
@@ -396,7 +415,7 @@ fn enum_type(object: &Object) -> Result<EnumType, String> {
     }
     let kw_str = |name: &str| str_param(object, usize::MAX, name);
     Ok(EnumType {
-        name: kw_str("name")?,
+        name: kw_str("name")?.or(class_name),
         values,
         schema: kw_str("schema")?,
         inherit_schema: bool_param(object, "inherit_schema", false)?,

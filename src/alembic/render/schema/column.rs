@@ -4,7 +4,7 @@
 use crate::python::{Object, Value};
 
 use crate::alembic::render::names::sa_name;
-use crate::alembic::render::quote::quote;
+use crate::alembic::render::quote::{qualified, quote};
 use crate::alembic::render::sql::{StrAs, expression};
 use crate::alembic::render::types::{Affinity, SqlType};
 
@@ -20,7 +20,8 @@ pub struct Column {
     /// `nullable=` as given; `None` lets SQLAlchemy decide.
     pub explicit_nullable: Option<bool>,
     pub server_default: Option<String>,
-    /// A Python-side `default=` (only matters for SERIAL detection).
+    /// A Python-side `default=` or a `sa.Sequence` (only matters for SERIAL detection: the
+    /// column then renders its type, the sequence is created elsewhere).
     pub has_python_default: bool,
     pub identity: Option<Identity>,
     pub computed: Option<String>,
@@ -144,6 +145,12 @@ impl Column {
                     )?);
                 }
                 Some("Identity") => column.identity = Some(identity(item)?),
+                // `optional=True`: a sequence only for databases without SERIAL.
+                Some("Sequence") => {
+                    if opt_bool(item, "optional")? != Some(true) {
+                        column.has_python_default = true;
+                    }
+                }
                 Some("Computed") => {
                     let mut sql = format!(
                         "GENERATED ALWAYS AS ({})",
@@ -302,4 +309,41 @@ fn identity(object: &Object) -> Result<Identity, String> {
         always: opt_bool(object, "always")?.unwrap_or(false),
         options: options.join(" "),
     })
+}
+
+/// `sa.schema.CreateSequence(sa.Sequence(...))` / `DropSequence(...)` given to `op.execute`.
+/// A sequence takes the identity options an `Identity` takes, rendered alike.
+pub fn sequence_ddl(statement: &Object) -> Result<String, String> {
+    let create = sa_name(&statement.path) == Some("CreateSequence");
+    let sequence = match statement.param(0, "element") {
+        Some(Value::Object(o)) if sa_name(&o.path) == Some("Sequence") => o,
+        _ => {
+            return Err(format!(
+                "`{}` of something else than sa.Sequence",
+                statement.path
+            ));
+        }
+    };
+    let name = sequence.args.first().and_then(Value::as_str);
+    let (Some(name), 1) = (name, sequence.args.len()) else {
+        return Err("sa.Sequence with positional options (only its name is read so)".into());
+    };
+    let schema = opt_str(sequence, "schema")?;
+    let guard = match (
+        create,
+        statement.kwarg(if create { "if_not_exists" } else { "if_exists" }),
+    ) {
+        (_, None) => "",
+        (true, Some(v)) if v.truthy() == Some(true) => "IF NOT EXISTS ",
+        (false, Some(v)) if v.truthy() == Some(true) => "IF EXISTS ",
+        _ => "",
+    };
+    let target = qualified(schema.as_deref(), name);
+    if !create {
+        return Ok(format!("DROP SEQUENCE {guard}{target}"));
+    }
+    let options = identity(sequence)?.options;
+    Ok(format!("CREATE SEQUENCE {guard}{target} {options}")
+        .trim_end()
+        .to_string())
 }

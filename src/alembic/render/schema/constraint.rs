@@ -3,7 +3,7 @@
 
 use crate::python::{Object, Value};
 
-use crate::alembic::render::names::sa_name;
+use crate::alembic::render::names::{explicit_name, sa_name};
 use crate::alembic::render::quote::{qualified, quote};
 use crate::alembic::render::sql::{StrAs, expression};
 
@@ -227,7 +227,9 @@ pub fn foreign_key(
         return Err("foreign key without a target".into());
     }
     Ok(Constraint {
-        name: opt_str(object, "name")?,
+        name: opt_str(object, "name")?
+            .map(|n| explicit_name(&n))
+            .transpose()?,
         kind: ConstraintKind::ForeignKey {
             columns,
             ref_schema,
@@ -244,7 +246,9 @@ pub fn foreign_key(
 
 /// A table-level constraint object passed to `create_table`.
 pub fn table_constraint(object: &Object) -> Result<Constraint, String> {
-    let name = opt_str(object, "name")?;
+    let name = opt_str(object, "name")?
+        .map(|n| explicit_name(&n))
+        .transpose()?;
     let deferral = Deferral::from(object)?;
     let kind = match sa_name(&object.path) {
         Some("PrimaryKeyConstraint") => ConstraintKind::PrimaryKey {

@@ -3,7 +3,7 @@
 
 use crate::python::Value;
 
-use crate::alembic::render::names::sa_name;
+use crate::alembic::render::names::{explicit_name, sa_name};
 use crate::alembic::render::quote::{qualified, quote};
 use crate::alembic::render::sql::{StrAs, expression};
 
@@ -53,9 +53,11 @@ impl Index {
         let mut rendered = Vec::with_capacity(elements.len());
         for element in elements {
             let mut sql = expression(element, StrAs::Column)?;
+            // `postgresql_ops` is keyed by the element's key: a column's name, or an
+            // expression's text as written (`{"lower(name)": "gin_trgm_ops"}`).
             let key = match element {
                 Value::Str(s) => Some(s.as_str()),
-                Value::Object(o) if sa_name(&o.path) == Some("column") => {
+                Value::Object(o) if matches!(sa_name(&o.path), Some("column" | "text")) => {
                     o.args.first().and_then(Value::as_str)
                 }
                 _ => None,
@@ -109,6 +111,7 @@ impl Index {
     /// `CREATE INDEX` on `schema.table`.
     pub fn create_sql(&self, schema: Option<&str>, table: &str) -> Result<String, String> {
         let name = self.name.as_deref().ok_or("index without a name")?;
+        let name = &explicit_name(name)?;
         let mut text = String::from("CREATE ");
         if self.unique {
             text.push_str("UNIQUE ");

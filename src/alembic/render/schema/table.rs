@@ -3,7 +3,7 @@
 
 use crate::python::Value;
 
-use crate::alembic::render::names::sa_name;
+use crate::alembic::render::names::{sa_name, truncated_label};
 use crate::alembic::render::quote::{qualified, quote, string_literal};
 
 use super::args::string_list;
@@ -199,7 +199,7 @@ impl Table {
                     None => format!("{}_{}", self.name, column.name),
                 };
                 self.indexes.push(Index {
-                    name: Some(format!("ix_{label}")),
+                    name: Some(truncated_label(&format!("ix_{label}"))),
                     elements: vec![quote(&column.name)],
                     unique: column.unique,
                     ..Index::default()

@@ -3,16 +3,16 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::rc::Rc;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
 
 use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
 use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterate, span_of};
 
-use super::names::{is_foreign, op_name, sa_name};
 use super::objects::object;
 use super::ops;
+
+mod library;
 
 /// Helpers may call helpers; this bounds recursion.
 const MAX_CALL_DEPTH: usize = 16;
@@ -106,13 +106,42 @@ impl<'a> Interp<'a> {
 
     /// Render the body of `upgrade()`/`downgrade()`: each statement on its own, an
     /// unrenderable one recorded and skipped.
-    pub fn run_function(&mut self, body: &'a [Stmt]) {
+    pub fn run_function(&mut self, def: &'a ast::StmtFunctionDef) {
         self.emitting = true;
         self.steps = 0;
-        self.scopes.push(HashMap::new());
-        self.run_top_block(body);
+        let scope = self.entry_parameters(def);
+        self.scopes.push(scope);
+        self.run_top_block(&def.body);
         self.scopes.pop();
         self.emitting = false;
+    }
+
+    /// Parameters of `upgrade()`/`downgrade()`: some projects call revisions themselves
+    /// (`upgrade(op, tables)`), or env.py passes arguments. `op` is Alembic's op; a default
+    /// is what Alembic's own call (no arguments) gives; anything else is unknown until run.
+    fn entry_parameters(&mut self, def: &ast::StmtFunctionDef) -> HashMap<String, Value> {
+        let args = &def.args;
+        let parameters = (args.posonlyargs.iter())
+            .chain(&args.args)
+            .chain(&args.kwonlyargs);
+        let mut scope = HashMap::new();
+        for parameter in parameters {
+            let name = parameter.def.arg.as_str();
+            let value = match &parameter.default {
+                _ if name == "op" => Value::Path("alembic.op".into()),
+                Some(default) => python::eval(self, default).unwrap_or_else(|e| {
+                    Value::Runtime(format!("parameter `{name}` (default: {})", e.message))
+                }),
+                None => Value::Runtime(format!("parameter `{name}` of `{}()`", def.name)),
+            };
+            scope.insert(name.to_string(), value);
+        }
+        for rest in [&args.vararg, &args.kwarg].into_iter().flatten() {
+            let name = rest.arg.as_str();
+            let value = Value::Runtime(format!("parameter `{name}` of `{}()`", def.name));
+            scope.insert(name.to_string(), value);
+        }
+        scope
     }
 
     /// Statements lexically inside the rendered function. Returns false after `return`.
@@ -171,6 +200,24 @@ impl<'a> Interp<'a> {
                     }
                 }
                 Ok(self.run_top_block(&for_.orelse))
+            }
+            Stmt::Try(ast::StmtTry {
+                body,
+                orelse,
+                finalbody,
+                ..
+            })
+            | Stmt::TryStar(ast::StmtTryStar {
+                body,
+                orelse,
+                finalbody,
+                ..
+            }) => {
+                // Offline nothing raises: the body, `else`, then `finally`; never a handler.
+                let went_on = self.run_top_block(body) && self.run_top_block(orelse);
+                // `finally` runs even after a `return`.
+                let finished = self.run_top_block(finalbody);
+                Ok(went_on && finished)
             }
             Stmt::Return(_) => Ok(false),
             _ => match self.run_stmt(stmt)? {
@@ -310,7 +357,28 @@ impl<'a> Interp<'a> {
             }
             Stmt::FunctionDef(def) => self.define_function(def),
             Stmt::While(_) => return Err(EvalError::new(span, "`while` loop")),
-            Stmt::Try(_) | Stmt::TryStar(_) => return Err(EvalError::new(span, "`try` statement")),
+            Stmt::Try(ast::StmtTry {
+                body,
+                orelse,
+                finalbody,
+                ..
+            })
+            | Stmt::TryStar(ast::StmtTryStar {
+                body,
+                orelse,
+                finalbody,
+                ..
+            }) => {
+                // As in `run_top_stmt`; `finally` runs even after a `return` in the body.
+                let flow = match self.run_block(body)? {
+                    Flow::Next => self.run_block(orelse)?,
+                    returned => returned,
+                };
+                return match self.run_block(finalbody)? {
+                    Flow::Next => Ok(flow),
+                    returned => Ok(returned),
+                };
+            }
             Stmt::Raise(_) => return Err(EvalError::new(span, "`raise` statement")),
             Stmt::Assert(_) => return Err(EvalError::new(span, "`assert` statement")),
             Stmt::Global(_) | Stmt::Nonlocal(_) => {
@@ -598,25 +666,7 @@ impl Env for Interp<'_> {
     }
 
     fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult {
-        match &value {
-            Value::Object(object)
-                if matches!(object.path.as_str(), "alembic.bind" | "alembic.context") =>
-            {
-                if attr == "dialect" {
-                    // Deliberately not decided: a dialect conditional is Python logic the
-                    // migration author chose to make; it is reported, not guessed.
-                    Ok(Value::Runtime("the migration's dialect".into()))
-                } else {
-                    Ok(Value::Method(Box::new(value.clone()), attr.to_string()))
-                }
-            }
-            Value::Object(_) => Ok(Value::Method(Box::new(value.clone()), attr.to_string())),
-            Value::Runtime(origin) => Ok(Value::Runtime(format!("{origin}, `.{attr}`"))),
-            other => Err(EvalError::new(
-                span,
-                format!("attribute `{attr}` of a {}", other.type_name()),
-            )),
-        }
+        library::attribute(value, attr, span)
     }
 
     fn tick(&mut self, span: Range<usize>) -> EvalResult<()> {
@@ -643,129 +693,5 @@ impl Env for Interp<'_> {
             vec![],
             span,
         ))
-    }
-}
-
-impl Interp<'_> {
-    fn call_path(
-        &mut self,
-        path: &str,
-        args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
-        span: Range<usize>,
-    ) -> EvalResult {
-        if let Some(name) = op_name(path) {
-            return self.perform(ops::call(name, args, kwargs, span.clone()), span);
-        }
-        match path {
-            "alembic.context.get_context" => {
-                return Ok(object("alembic.context", vec![], vec![], span));
-            }
-            "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
-            "alembic.context.execute" => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
-            }
-            _ => {}
-        }
-        if is_foreign(path) {
-            let name = path.rsplit('.').next().unwrap_or(path);
-            return Err(EvalError::new(
-                span,
-                format!("call of imported helper `{name}` (from `{path}`)"),
-            ));
-        }
-        if sa_name(path).is_some() {
-            return Ok(object(path, args, kwargs, span));
-        }
-        Err(EvalError::new(span, format!("call of `{path}`")))
-    }
-
-    fn call_method(
-        &mut self,
-        receiver: Value,
-        method: &str,
-        args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
-        span: Range<usize>,
-    ) -> EvalResult {
-        if let Value::Runtime(origin) = &receiver {
-            return Err(EvalError::new(span, format!("{origin}: `.{method}()`")));
-        }
-        let Value::Object(object_ref) = &receiver else {
-            return Err(EvalError::new(
-                span,
-                format!("method `{method}` of a {}", receiver.type_name()),
-            ));
-        };
-        match (object_ref.path.as_str(), method) {
-            ("alembic.bind", "execute") => {
-                let execute = ops::call(
-                    "execute",
-                    args.into_iter().take(1).collect(),
-                    vec![],
-                    span.clone(),
-                );
-                self.perform(execute, span)?;
-                return Ok(Value::Runtime(
-                    "op.get_bind() followed by Python logic on the result of `execute()`".into(),
-                ));
-            }
-            ("alembic.bind", other) => {
-                return Err(EvalError::new(
-                    span,
-                    format!("op.get_bind() followed by Python logic (`.{other}()`)"),
-                ));
-            }
-            ("alembic.context", "autocommit_block") => {
-                return Ok(object("alembic.autocommit_block", vec![], vec![], span));
-            }
-            ("alembic.context", "execute") => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
-            }
-            ("alembic.context", other) => {
-                return Err(EvalError::new(
-                    span,
-                    format!("migration context method `{other}`"),
-                ));
-            }
-            ("alembic.batch_op", "f") => {
-                return args
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| EvalError::new(span, "f() needs a name"));
-            }
-            ("alembic.batch_op", name) => {
-                let effect = ops::batch_call(object_ref, name, args, kwargs, span.clone());
-                return self.perform(effect, span);
-            }
-            _ => {}
-        }
-        match (sa_name(&object_ref.path), method) {
-            (Some("Enum" | "ENUM"), "create" | "drop") => {
-                let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
-                self.perform(effect, span)
-            }
-            (Some("text"), "bindparams") => {
-                let mut bound = (**object_ref).clone();
-                for (name, value) in kwargs {
-                    bound.kwargs.push((format!(":{name}"), value));
-                }
-                if !args.is_empty() {
-                    return Err(EvalError::new(span, "bindparams() with bindparam objects"));
-                }
-                Ok(Value::Object(Rc::new(bound)))
-            }
-            (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
-                &format!("sqlalchemy.{method}"),
-                vec![receiver.clone()],
-                vec![],
-                span,
-            )),
-            (_, "execution_options") => Ok(receiver.clone()),
-            _ => Err(EvalError::new(
-                span,
-                format!("method `{method}` of `{}`", object_ref.path),
-            )),
-        }
     }
 }

@@ -1,0 +1,187 @@
+//! Library objects met while interpreting: calls of SQLAlchemy/Alembic callables and
+//! methods of the objects they return (the bind, the migration context, `sa.text`, ...).
+
+use std::ops::Range;
+use std::rc::Rc;
+
+use crate::python::{EvalError, EvalResult, Value};
+
+use super::super::names::{is_foreign, op_name, sa_name};
+use super::super::objects::object;
+use super::super::{dml, ops, pyvalues};
+use super::Interp;
+
+impl Interp<'_> {
+    pub(super) fn call_path(
+        &mut self,
+        path: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        if let Some(name) = op_name(path) {
+            return self.perform(ops::call(name, args, kwargs, span.clone()), span);
+        }
+        match path {
+            "alembic.context.get_context" => {
+                return Ok(object("alembic.context", vec![], vec![], span));
+            }
+            "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
+            "alembic.context.execute" => {
+                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+            }
+            _ => {}
+        }
+        if pyvalues::is_constructor(path) {
+            return Ok(object(path, args, kwargs, span));
+        }
+        if is_foreign(path) {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            return Err(EvalError::new(
+                span,
+                format!("call of imported helper `{name}` (from `{path}`)"),
+            ));
+        }
+        if sa_name(path).is_some() {
+            return Ok(object(path, args, kwargs, span));
+        }
+        Err(EvalError::new(span, format!("call of `{path}`")))
+    }
+
+    pub(super) fn call_method(
+        &mut self,
+        receiver: Value,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        if let Value::Runtime(origin) = &receiver {
+            return Err(EvalError::new(span, format!("{origin}: `.{method}()`")));
+        }
+        let Value::Object(object_ref) = &receiver else {
+            return Err(EvalError::new(
+                span,
+                format!("method `{method}` of a {}", receiver.type_name()),
+            ));
+        };
+        match (object_ref.path.as_str(), method) {
+            ("alembic.bind", "execute") => {
+                let execute = ops::call(
+                    "execute",
+                    args.into_iter().take(1).collect(),
+                    vec![],
+                    span.clone(),
+                );
+                self.perform(execute, span)?;
+                return Ok(Value::Runtime(
+                    "op.get_bind() followed by Python logic on the result of `execute()`".into(),
+                ));
+            }
+            ("alembic.bind", other) => {
+                return Err(EvalError::new(
+                    span,
+                    format!("op.get_bind() followed by Python logic (`.{other}()`)"),
+                ));
+            }
+            ("alembic.context", "autocommit_block") => {
+                return Ok(object("alembic.autocommit_block", vec![], vec![], span));
+            }
+            ("alembic.context", "execute") => {
+                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+            }
+            ("alembic.context", other) => {
+                return Err(EvalError::new(
+                    span,
+                    format!("migration context method `{other}`"),
+                ));
+            }
+            ("alembic.batch_op", "f") => {
+                return args
+                    .into_iter()
+                    .next()
+                    .map(ops::generated_name)
+                    .ok_or_else(|| EvalError::new(span, "f() needs a name"));
+            }
+            ("alembic.batch_op", name) => {
+                let effect = ops::batch_call(object_ref, name, args, kwargs, span.clone());
+                return self.perform(effect, span);
+            }
+            _ => {}
+        }
+        let dml = dml::method(
+            object_ref,
+            method,
+            args.clone(),
+            kwargs.clone(),
+            span.clone(),
+        );
+        if let Some(result) = dml {
+            return result.map_err(|m| EvalError::new(span, m));
+        }
+        match (sa_name(&object_ref.path), method) {
+            (Some("Enum" | "ENUM"), "create" | "drop") => {
+                let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
+                self.perform(effect, span)
+            }
+            (Some("text"), "bindparams") => {
+                let mut bound = (**object_ref).clone();
+                for (name, value) in kwargs {
+                    bound.kwargs.push((format!(":{name}"), value));
+                }
+                if !args.is_empty() {
+                    return Err(EvalError::new(span, "bindparams() with bindparam objects"));
+                }
+                Ok(Value::Object(Rc::new(bound)))
+            }
+            (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
+                &format!("sqlalchemy.{method}"),
+                vec![receiver.clone()],
+                vec![],
+                span,
+            )),
+            (_, "execution_options") => Ok(receiver.clone()),
+            _ => Err(EvalError::new(
+                span,
+                format!("method `{method}` of `{}`", object_ref.path),
+            )),
+        }
+    }
+}
+
+/// The PostgreSQL dialect locksmith renders for: what `dialect.name` checks compare with.
+const DIALECT_NAME: &str = "postgresql";
+
+/// `value.attr` for library objects. The migration context, the bind and its engine are
+/// PostgreSQL's (that is what is rendered), so dialect checks are decided; the server
+/// version is only known when the migration runs.
+pub(super) fn attribute(value: Value, attr: &str, span: Range<usize>) -> EvalResult {
+    let path = match &value {
+        Value::Object(object) => object.path.as_str(),
+        Value::Runtime(origin) => return Ok(Value::Runtime(format!("{origin}, `.{attr}`"))),
+        other => {
+            return Err(EvalError::new(
+                span,
+                format!("attribute `{attr}` of a {}", other.type_name()),
+            ));
+        }
+    };
+    if let Value::Object(object) = &value
+        && let Some(member) = dml::attribute(object, attr, span.clone())
+    {
+        return Ok(member);
+    }
+    Ok(match (path, attr) {
+        ("alembic.bind" | "alembic.context", "dialect") => {
+            object("alembic.dialect", vec![], vec![], span)
+        }
+        // Offline, `op.get_bind()` is a mock connection; `.engine` stands for the same.
+        ("alembic.bind", "engine") => value.clone(),
+        ("alembic.bind" | "alembic.dialect", "name") => Value::Str(DIALECT_NAME.into()),
+        ("alembic.dialect", "driver") => Value::Runtime("the database driver".into()),
+        ("alembic.dialect", other) => Value::Runtime(format!(
+            "the database dialect's `.{other}` (e.g. the server version)"
+        )),
+        _ => Value::Method(Box::new(value.clone()), attr.to_string()),
+    })
+}
