@@ -12,6 +12,14 @@ use crate::facts::{Facts, Form, History, Relation, RelationLock};
 
 type Key = (String, String);
 
+/// A column's type as the source declares it before a statement runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownColumn {
+    pub table: Relation,
+    pub column: String,
+    pub ty: ColumnType,
+}
+
 #[derive(Debug, Clone)]
 pub struct FileState {
     /// Target PostgreSQL major version.
@@ -69,6 +77,13 @@ impl FileState {
         self.not_null_checks
             .get(&table.key())
             .is_some_and(|checks| checks.iter().any(|(_, c)| c == column))
+    }
+
+    /// Takes what the source says about a column before the statement (Alembic's
+    /// `existing_type`) as known.
+    pub fn declare_column(&mut self, known: &KnownColumn) {
+        self.column_types
+            .insert((known.table.key(), known.column.clone()), known.ty.clone());
     }
 
     /// The strongest lock that blocks writes which the statement requests on a table

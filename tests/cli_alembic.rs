@@ -283,3 +283,33 @@ fn env_py_session_settings_count_for_every_revision() {
         "{message}"
     );
 }
+
+/// `op.alter_column(existing_type=...)` tells the old type: a type change PostgreSQL does
+/// without a rewrite (text to varchar, a longer varchar) is not reported; one it rewrites
+/// for (integer to bigint) is, and says so; without existing_type it is reported as unknown.
+#[test]
+fn existing_type_decides_whether_a_type_change_rewrites() {
+    let (_, report) = lint_json(&["tests/fixtures/alembic_existing_type/versions/a1_types.py"]);
+    let type_changes: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "changing-column-type")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let lines: Vec<u64> = type_changes.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, vec![12, 13], "{type_changes:#?}");
+    assert!(
+        type_changes[0].1.contains("integer to bigint"),
+        "{type_changes:#?}"
+    );
+    assert!(
+        type_changes[1].1.contains("current type is not known"),
+        "{type_changes:#?}"
+    );
+}

@@ -11,7 +11,7 @@ use std::ops::Range;
 use super::graph;
 use super::load::LoadedProject;
 use super::render::quote::{qualified, quote};
-use super::revision::{RenderedFunction, RevisionFile};
+use super::revision::{ExistingColumn, RenderedFunction, RevisionFile};
 use crate::source::{InputError, SourceFile};
 
 /// The table Alembic records applied revisions in: `alembic_version`, or env.py's
@@ -58,6 +58,9 @@ pub struct RenderedSql {
     pub text: String,
     /// (span in `text`, span of the `op` call in the revision file), one per statement.
     pub origins: Vec<(Range<usize>, Range<usize>)>,
+    /// What op calls say about columns before they run, at the offset in `text` of the
+    /// call's first statement.
+    pub existing: Vec<(usize, ExistingColumn)>,
 }
 
 impl RenderedSql {
@@ -73,10 +76,17 @@ impl RenderedSql {
 /// `COMMIT`/`BEGIN` included.
 pub fn function_sql(function: Option<&RenderedFunction>) -> RenderedSql {
     let mut sql = RenderedSql::default();
+    // offline_sql yields the rendered statements in order, autocommit blocks' COMMIT/BEGIN
+    // between them: walk both together.
+    let mut rendered = function.into_iter().flat_map(|f| &f.statements).peekable();
     for (statement, origin) in function
         .map(RenderedFunction::offline_sql)
         .unwrap_or_default()
     {
+        let this = rendered.next_if(|s| s.origin == origin && s.sql == statement);
+        if let Some(existing) = this.and_then(|s| s.existing.as_ref()) {
+            sql.existing.push((sql.text.len(), existing.clone()));
+        }
         sql.push_statement(&statement, origin);
     }
     sql

@@ -15,6 +15,19 @@ pub struct RenderedStatement {
     pub origin: Range<usize>,
     /// Inside `with op.get_context().autocommit_block():`, i.e. outside the migration transaction.
     pub autocommit: bool,
+    /// What the op call says about the column before it runs (`existing_type=`).
+    pub existing: Option<ExistingColumn>,
+}
+
+/// A column as an `op.alter_column(..., existing_type=...)` call says it is before the
+/// change: knowledge no SQL statement carries, which decides whether a type change rewrites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingColumn {
+    pub schema: Option<String>,
+    pub table: String,
+    pub column: String,
+    /// The type as SQL (`TEXT`, `VARCHAR(200)`).
+    pub type_sql: String,
 }
 
 /// A statement that cannot be rendered without running Python. Rendering resumed after it.

@@ -15,6 +15,34 @@ pub struct ColumnType {
 }
 
 impl ColumnType {
+    /// A type written as SQL (`VARCHAR(200)`, `numeric(10, 2)`), read by PostgreSQL's parser.
+    pub fn parse(sql: &str) -> Option<ColumnType> {
+        let parsed = pg_query::parse(
+            &format!("SELECT NULL::{sql}"),
+            pg_query::ParserOptions::DEFAULT,
+        )
+        .ok()?;
+        let tree = parsed
+            .protobuf
+            .stmts
+            .first()?
+            .stmt
+            .as_ref()?
+            .node
+            .as_ref()?;
+        let NodeEnum::SelectStmt(select) = tree else {
+            return None;
+        };
+        let target = select.target_list.first()?.node.as_ref()?;
+        let NodeEnum::ResTarget(target) = target else {
+            return None;
+        };
+        match target.val.as_ref()?.node.as_ref()? {
+            NodeEnum::TypeCast(cast) => Some(ColumnType::from_type_name(cast.type_name.as_ref()?)),
+            _ => None,
+        }
+    }
+
     pub fn from_type_name(type_name: &TypeName) -> ColumnType {
         let name = type_name
             .names

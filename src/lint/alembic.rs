@@ -8,15 +8,19 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{FileReport, Session, StatementReport, finish, lint_sql_in_session};
+use super::{FileReport, Session, StatementReport, finish, lint_rendered_sql};
 use crate::alembic::offline::{RenderedSql, function_sql};
+use crate::alembic::revision::ExistingColumn;
 use crate::alembic::revision::RevisionFile;
 use crate::alembic::{self, LoadedProject, LoadedRevision};
 use crate::config::Config;
 use crate::diagnostic::Finding;
+use crate::facts::Relation;
+use crate::facts::types::ColumnType;
 use crate::parse;
 use crate::rules::{self, Check, RevisionView};
 use crate::source::{SourceFile, floor_char_boundary};
+use crate::state::KnownColumn;
 use crate::suppress;
 
 /// Which function of a revision to lint.
@@ -110,7 +114,13 @@ fn lint_revision(
             Direction::Downgrade => revision.downgrade.as_ref(),
         };
         let rendered = function_sql(function);
-        let sql = lint_rendered(&report.source.name, &rendered.text, session, config);
+        let sql = lint_rendered_knowing(
+            &report.source.name,
+            &rendered.text,
+            &rendered.existing,
+            session,
+            config,
+        );
         append_mapped(&mut report, &sql, &rendered);
     }
     report.findings.extend(revision_findings(
@@ -172,6 +182,7 @@ pub fn lint_real_step(
     let rendered = RenderedSql {
         text: sql.to_string(),
         origins,
+        existing: Vec::new(),
     };
     append_mapped(&mut report, &linted, &rendered);
     let comments = python_comments(&report.source.text);
@@ -181,10 +192,34 @@ pub fn lint_real_step(
 
 /// Lints rendered SQL as Alembic runs it.
 pub fn lint_rendered(name: &str, sql: &str, session: &Session, config: &Config) -> FileReport {
+    lint_rendered_knowing(name, sql, &[], session, config)
+}
+
+/// [`lint_rendered`], with what op calls said about columns before they ran.
+fn lint_rendered_knowing(
+    name: &str,
+    sql: &str,
+    existing: &[(usize, ExistingColumn)],
+    session: &Session,
+    config: &Config,
+) -> FileReport {
     let mut config = config.clone();
     config.assume_in_transaction = alembic::RUNS_IN_TRANSACTION;
+    let known: Vec<(usize, KnownColumn)> = existing
+        .iter()
+        .filter_map(|(at, column)| {
+            Some((
+                *at,
+                KnownColumn {
+                    table: Relation::new(column.schema.as_deref(), &column.table),
+                    column: column.column.clone(),
+                    ty: ColumnType::parse(&column.type_sql)?,
+                },
+            ))
+        })
+        .collect();
     let source = SourceFile::new(name.to_string(), sql.to_string());
-    lint_sql_in_session(source, &config, session)
+    lint_rendered_sql(source, &config, session, &known)
 }
 
 /// What env.py runs on the connection before every migration of the project.

@@ -14,7 +14,7 @@ use crate::facts::{self, Facts, RelationLock};
 use crate::parse::{self, Statement};
 use crate::rules::{self, CheckedStatement, FileView, StatementView, TransactionView, Violation};
 use crate::source::SourceFile;
-use crate::state::FileState;
+use crate::state::{FileState, KnownColumn};
 use crate::suppress;
 
 /// One statement with its facts.
@@ -57,7 +57,7 @@ pub struct FileReport {
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
 /// errors and suppressions.
 pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
-    lint_sql_with(source, config, &Session::default(), rules::ALL)
+    lint_sql_with(source, config, &Session::default(), &[], rules::ALL)
 }
 
 /// What ran on the same connection before the file, which the file inherits (a
@@ -70,15 +70,23 @@ pub struct Session {
     pub looked_in: Option<String>,
 }
 
-/// [`lint_sql`] for a file that runs after `session`'s statements.
-pub fn lint_sql_in_session(source: SourceFile, config: &Config, session: &Session) -> FileReport {
-    lint_sql_with(source, config, session, rules::ALL)
+/// [`lint_sql`] for SQL rendered from another source: it runs after `session`'s
+/// statements, and `known` says what the source declares about columns before the
+/// statement at each offset (Alembic's `existing_type`).
+pub fn lint_rendered_sql(
+    source: SourceFile,
+    config: &Config,
+    session: &Session,
+    known: &[(usize, KnownColumn)],
+) -> FileReport {
+    lint_sql_with(source, config, session, known, rules::ALL)
 }
 
 fn lint_sql_with(
     source: SourceFile,
     config: &Config,
     session: &Session,
+    known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
@@ -105,7 +113,11 @@ fn lint_sql_with(
         }
     }
 
+    let mut known = known.iter().peekable();
     for (index, stmt) in parsed.statements.iter().enumerate() {
+        while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
+            state.declare_column(column);
+        }
         let facts = facts::analyze(&stmt.node, &state);
         let view = StatementView {
             sql: &source.text[stmt.span.clone()],
@@ -347,6 +359,7 @@ mod tests {
             SourceFile::new("t.sql", sql),
             &Config::default(),
             &Session::default(),
+            &[],
             &[&TRANSACTIONS, &FILE],
         );
         let found: Vec<(&str, usize, &str)> = report
@@ -378,6 +391,7 @@ mod tests {
             SourceFile::new("t.sql", "SELECT 1;\nSELECT 2;\n"),
             &config,
             &Session::default(),
+            &[],
             &[&TRANSACTIONS],
         );
         assert_eq!(report.findings[0].message, "SELECT 1 | SELECT 2");

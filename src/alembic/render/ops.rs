@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use crate::alembic::revision::ExistingColumn;
 use crate::python::{EvalError, EvalResult, Object, Value};
 
 use super::names::{explicit_name, sa_name, truncated_label};
@@ -101,6 +102,8 @@ impl Params {
 pub struct Effect {
     pub statements: Vec<String>,
     pub value: Value,
+    /// What the call says about the column it changes (`alter_column(existing_type=)`).
+    pub existing: Option<ExistingColumn>,
 }
 
 impl Effect {
@@ -109,6 +112,7 @@ impl Effect {
         Effect {
             statements: Vec::new(),
             value,
+            existing: None,
         }
     }
 
@@ -117,6 +121,7 @@ impl Effect {
         Effect {
             statements,
             value: Value::None,
+            existing: None,
         }
     }
 }
@@ -193,12 +198,36 @@ pub fn call(
             return Ok(Effect {
                 statements,
                 value: object("sqlalchemy.Table", items, kwargs, span),
+                existing: None,
+            });
+        }
+        "alter_column" => {
+            let p = Params::bind("alter_column", &["table_name", "column_name"], args, kwargs);
+            let existing = existing_column(&p).map_err(error)?;
+            let statements = alter_column(p).map_err(error)?;
+            return Ok(Effect {
+                statements,
+                value: Value::None,
+                existing,
             });
         }
         _ => {}
     }
     let statements = render(name, args, kwargs).map_err(error)?;
     Ok(Effect::statements(statements))
+}
+
+/// The column before `op.alter_column` changes it, when `existing_type=` says.
+fn existing_column(p: &Params) -> Result<Option<ExistingColumn>, String> {
+    let Some(existing) = p.get("existing_type").filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    Ok(Some(ExistingColumn {
+        schema: p.schema()?,
+        table: p.string("table_name")?,
+        column: p.string("column_name")?,
+        type_sql: SqlType::from_value(existing)?.ddl(None),
+    }))
 }
 
 /// `batch_op.<name>(...)` inside `with op.batch_alter_table(...)`: on PostgreSQL these are
@@ -305,12 +334,6 @@ fn render(
                 quote(&p.string("column_name")?)
             )])
         }
-        "alter_column" => alter_column(Params::bind(
-            "alter_column",
-            &["table_name", "column_name"],
-            args,
-            kwargs,
-        )),
         "drop_table" => {
             let p = Params::bind("drop_table", &["table_name"], args, kwargs);
             let if_exists = if p.flag("if_exists")? {

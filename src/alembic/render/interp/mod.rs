@@ -90,16 +90,25 @@ impl<'a> Interp<'a> {
             sql,
             origin,
             autocommit: self.autocommit_depth > 0,
+            existing: None,
         });
         Ok(())
     }
 
     /// Record the statements of an operation called at `span`; the call's value.
     fn perform(&mut self, effect: EvalResult<ops::Effect>, span: Range<usize>) -> EvalResult {
-        let ops::Effect { statements, value } = effect?;
+        let ops::Effect {
+            statements,
+            value,
+            existing,
+        } = effect?;
+        let first = self.statements.len();
         for sql in statements {
             self.emit(sql, span.clone())
                 .map_err(|m| EvalError::new(span.clone(), m))?;
+        }
+        for statement in &mut self.statements[first..] {
+            statement.existing = existing.clone();
         }
         Ok(value)
     }
