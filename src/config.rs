@@ -412,8 +412,22 @@ impl Config {
     pub fn severity_of(&self, rule: &Rule) -> Option<Severity> {
         match self.rules.get(rule.id) {
             Some(level) => level.severity(),
-            None => Some(rule.severity),
+            None => rule.default_enabled.then_some(rule.severity),
         }
+    }
+
+    /// This configuration with `rule` turned on at its severity (for a rule that is off
+    /// by default; tests use it to lint a rule's examples).
+    pub fn enabling(mut self, rule: &Rule) -> Config {
+        if self.severity_of(rule).is_none() {
+            let level = match rule.severity {
+                Severity::Info => Level::Info,
+                Severity::Warning => Level::Warning,
+                Severity::Error => Level::Error,
+            };
+            self.rules.insert(rule.id.to_string(), level);
+        }
+        self
     }
 }
 

@@ -1,5 +1,5 @@
 //! The state of a file so far: what its earlier statements established, threaded through
-//! the file in order (transaction state, `lock_timeout`, objects created so far, column
+//! the file in order (transaction state, `lock_timeout` and `statement_timeout`, objects created so far, column
 //! types and validated NOT NULL checks). Rules read it; only the engine advances it.
 
 use std::collections::{HashMap, HashSet};
@@ -30,6 +30,12 @@ pub struct FileState {
     pub transactions_started: usize,
     /// A non-zero `lock_timeout` is in force.
     pub lock_timeout_set: bool,
+    /// A non-zero `statement_timeout` is in force.
+    pub statement_timeout_set: bool,
+    statement_timeout_is_local: bool,
+    /// Statements so far that requested a write-blocking lock on an existing table
+    /// with no statement_timeout in force.
+    pub statements_without_statement_timeout: usize,
     /// Where session settings that run before the file were looked for (Alembic's
     /// env.py), for messages about a setting that is missing.
     pub session_settings_from: Option<String>,
@@ -52,6 +58,9 @@ impl FileState {
             in_transaction: assume_in_transaction,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
+            statement_timeout_set: false,
+            statement_timeout_is_local: false,
+            statements_without_statement_timeout: 0,
             session_settings_from: None,
             lock_timeout_is_local: false,
             unguarded_blocking_statements: 0,
@@ -109,8 +118,13 @@ impl FileState {
 
     /// Advances past a statement.
     pub fn record(&mut self, node: &NodeEnum, facts: &Facts) {
-        if !self.lock_timeout_set && self.blocking_lock_on_existing(facts).is_some() {
-            self.unguarded_blocking_statements += 1;
+        if self.blocking_lock_on_existing(facts).is_some() {
+            if !self.lock_timeout_set {
+                self.unguarded_blocking_statements += 1;
+            }
+            if !self.statement_timeout_set {
+                self.statements_without_statement_timeout += 1;
+            }
         }
         match node {
             NodeEnum::TransactionStmt(stmt) => match TransactionStmtKind::try_from(stmt.kind) {
@@ -130,19 +144,26 @@ impl FileState {
                         self.lock_timeout_set = false;
                         self.lock_timeout_is_local = false;
                     }
+                    if self.statement_timeout_is_local {
+                        self.statement_timeout_set = false;
+                        self.statement_timeout_is_local = false;
+                    }
                 }
                 _ => {}
             },
-            NodeEnum::VariableSetStmt(stmt)
-                if stmt.name == "lock_timeout"
-                    || stmt.kind == VariableSetKind::VarResetAll as i32 =>
-            {
+            NodeEnum::VariableSetStmt(stmt) => {
+                let reset_all = stmt.kind == VariableSetKind::VarResetAll as i32;
                 let set = stmt.kind == VariableSetKind::VarSetValue as i32 && !is_zero(&stmt.args);
-                self.lock_timeout_set = set;
                 // SET LOCAL lasts until the end of the transaction; outside one it does nothing.
-                self.lock_timeout_is_local = set && stmt.is_local;
-                if set && stmt.is_local && !self.in_transaction {
-                    self.lock_timeout_set = false;
+                let in_force = set && !(stmt.is_local && !self.in_transaction);
+                let local = set && stmt.is_local;
+                if reset_all || stmt.name == "lock_timeout" {
+                    self.lock_timeout_set = in_force;
+                    self.lock_timeout_is_local = local;
+                }
+                if reset_all || stmt.name == "statement_timeout" {
+                    self.statement_timeout_set = in_force;
+                    self.statement_timeout_is_local = local;
                 }
             }
             NodeEnum::CreateStmt(stmt) => {

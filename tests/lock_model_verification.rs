@@ -118,6 +118,9 @@ struct Case {
     blocker: Option<&'static str>,
     /// Oldest server the case's SQL runs on (besides the forms' own `since`).
     min_server: u32,
+    /// ALTER DOMAIN: tables with a column of the domain, which the statement does not
+    /// name; each must be locked in the row's `other_lock`.
+    domain_users: &'static [&'static str],
 }
 
 const fn case(sql: &'static str, forms: &'static [Form]) -> Case {
@@ -128,6 +131,7 @@ const fn case(sql: &'static str, forms: &'static [Form]) -> Case {
         session: "",
         blocker: None,
         min_server: 0,
+        domain_users: &[],
     }
 }
 
@@ -142,6 +146,10 @@ impl Case {
     }
     const fn blocked_by(mut self, blocker: &'static str) -> Case {
         self.blocker = Some(blocker);
+        self
+    }
+    const fn domain_users(mut self, tables: &'static [&'static str]) -> Case {
+        self.domain_users = tables;
         self
     }
     const fn min_server(mut self, major: u32) -> Case {
@@ -538,7 +546,23 @@ const CASES: &[Case] = &[
     case("LOCK TABLE child IN SHARE MODE", &[LockTable]),
     case("LOCK TABLE child IN ROW EXCLUSIVE MODE", &[LockTable]),
     case("LOCK TABLE child", &[LockTable]),
+    // ALTER DOMAIN: the tables using the domain are not named; `domain_users` names them.
+    case(
+        "ALTER DOMAIN lmv_positive ADD CONSTRAINT positive CHECK (VALUE > 0)",
+        &[AlterDomainAddConstraint],
+    )
+    .setup(DOMAIN_SETUP)
+    .domain_users(&["price_list"]),
+    case(
+        "ALTER DOMAIN lmv_positive ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID",
+        &[AlterDomainAddConstraintNotValid],
+    )
+    .setup(DOMAIN_SETUP),
 ];
+
+const DOMAIN_SETUP: &str = "CREATE DOMAIN lmv_positive AS int;\n\
+    CREATE TABLE price_list (id int, amount lmv_positive);\n\
+    INSERT INTO price_list SELECT g, g FROM generate_series(1, 100) g;";
 
 /// A relation of the case's schema: (oid, name, relfilenode).
 type Snapshot = Vec<(u32, String, u32)>;
@@ -912,9 +936,27 @@ fn compare(case: &Case, sql: &str, facts: &Facts, observed: &Observed) -> (Vec<M
         }
     }
 
+    // Tables the statement locks without naming them (a domain's users).
+    for table in case.domain_users {
+        let expected = facts.actions.iter().find_map(|a| a.other_lock);
+        let modes = observed.modes_on(table);
+        match expected {
+            Some(mode) if modes.iter().max() == Some(&mode) => {
+                proved.push(format!("{table}={}", mode.name()))
+            }
+            _ => mismatch(
+                table,
+                expected.map_or("(no lock)".into(), |m| m.name().to_string()),
+                names(&modes),
+            ),
+        }
+    }
+
     // Rows that claim no table lock at all: nothing the fixture created may be locked.
     let claims_no_lock = facts.actions.iter().all(|a| {
-        entry(a.form).lock.is_none() && !matches!(a.form, ReindexSchemaOrDatabase | Unmodelled)
+        entry(a.form).lock.is_none()
+            && entry(a.form).other_lock.is_none()
+            && !matches!(a.form, ReindexSchemaOrDatabase | Unmodelled)
     });
     if claims_no_lock {
         let existing = observed.locks_on_existing();

@@ -36,12 +36,14 @@ fn blocks<'a>(doc: &'a str, heading: &str, language: &str) -> Vec<&'a str> {
         .collect()
 }
 
-fn fired(sql: &str) -> Vec<&'static str> {
-    let report = lint_sql(SourceFile::new("doc.sql", sql), &Config::default());
+/// The rules that fire on `sql`, with `rule` turned on when it is off by default.
+fn fired(rule: &Rule, sql: &str) -> Vec<&'static str> {
+    let config = Config::default().enabling(rule);
+    let report = lint_sql(SourceFile::new("doc.sql", sql), &config);
     report.findings.iter().map(|f| f.rule.id).collect()
 }
 
-fn fired_python(block: &str) -> Vec<&'static str> {
+fn fired_python(rule: &Rule, block: &str) -> Vec<&'static str> {
     let mut files: Vec<(String, String)> = Vec::new();
     for line in block.split_inclusive('\n') {
         match line.trim().strip_prefix("# file: ") {
@@ -55,7 +57,7 @@ fn fired_python(block: &str) -> Vec<&'static str> {
         .map(|(name, text)| SourceFile::new(name, text))
         .collect();
     let project = LoadedProject::from_sources(PathBuf::from("."), sources);
-    locksmith::lint::alembic::lint_project(&project, &Config::default())
+    locksmith::lint::alembic::lint_project(&project, &Config::default().enabling(rule))
         .iter()
         .flat_map(|r| r.findings.iter().map(|f| f.rule.id))
         .collect()
@@ -66,16 +68,16 @@ fn examples<'a>(
     rule: &Rule,
     doc: &'a str,
     heading: &str,
-) -> Vec<(&'a str, fn(&str) -> Vec<&'static str>)> {
+) -> Vec<(&'a str, fn(&Rule, &str) -> Vec<&'static str>)> {
     if rule.category == Category::Alembic {
         blocks(doc, heading, "python")
             .into_iter()
-            .map(|b| (b, fired_python as fn(&str) -> _))
+            .map(|b| (b, fired_python as fn(&Rule, &str) -> _))
             .collect()
     } else {
         blocks(doc, heading, "sql")
             .into_iter()
-            .map(|b| (b, fired as fn(&str) -> _))
+            .map(|b| (b, fired as fn(&Rule, &str) -> _))
             .collect()
     }
 }
@@ -116,15 +118,15 @@ fn bad_examples_fire_and_good_examples_do_not() {
         let doc = rules::doc(rule.id).unwrap_or_default();
         for (example, lint) in examples(rule, doc, "## Bad") {
             assert!(
-                lint(example).contains(&rule.id),
+                lint(rule, example).contains(&rule.id),
                 "Bad example in rules/{}.md does not fire:\n{example}\nfired: {:?}",
                 rule.id,
-                lint(example)
+                lint(rule, example)
             );
         }
         for (example, lint) in examples(rule, doc, "## Good") {
             assert!(
-                !lint(example).contains(&rule.id),
+                !lint(rule, example).contains(&rule.id),
                 "Good example in rules/{}.md fires:\n{example}",
                 rule.id
             );

@@ -15,6 +15,7 @@ pub(crate) fn list(format: Format) -> u8 {
                     serde_json::json!({
                         "id": r.id,
                         "severity": r.severity,
+                        "enabled_by_default": r.default_enabled,
                         "category": r.category,
                         "summary": r.summary,
                         "doc": format!("rules/{}.md", r.id),
@@ -34,7 +35,7 @@ fn rules_table() -> String {
     let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
     rules::ALL
         .iter()
-        .map(|r| format!("{:width$}  {:7}  {}\n", r.id, r.severity.name(), r.summary))
+        .map(|r| format!("{:width$}  {:7}  {}\n", r.id, r.default_name(), r.summary))
         .collect()
 }
 

@@ -125,16 +125,19 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             }
         }
         NodeEnum::TruncateStmt(stmt) => {
+            let cascade = stmt.behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
             for rel in &stmt.relations {
                 if let Some(NodeEnum::RangeVar(rv)) = &rel.node {
-                    actions.push(Action::new(
-                        Form::Truncate,
-                        Some(Relation::from_range_var(rv)),
-                        v,
-                    ));
+                    let mut action =
+                        Action::new(Form::Truncate, Some(Relation::from_range_var(rv)), v);
+                    if cascade {
+                        action.detail = Some(CASCADE.into());
+                    }
+                    actions.push(action);
                 }
             }
         }
+        NodeEnum::AlterDomainStmt(stmt) => actions.push(alter_domain(stmt, v)),
         NodeEnum::IndexStmt(stmt) => {
             let form = if stmt.concurrent {
                 Form::CreateIndexConcurrently
@@ -364,6 +367,37 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
     Facts { actions }
 }
 
+/// The detail of a `TRUNCATE ... CASCADE` action.
+pub const CASCADE: &str = "CASCADE: every table with a foreign key to it is truncated too";
+
+/// `ALTER DOMAIN`: adding a constraint checks every column of the domain's type, in tables
+/// the statement does not name (the lock is the row's `other` lock, on each of them).
+fn alter_domain(stmt: &pg_query::protobuf::AlterDomainStmt, v: u32) -> Action {
+    let constraint = match stmt.def.as_deref().and_then(|d| d.node.as_ref()) {
+        Some(NodeEnum::Constraint(c)) if stmt.subtype == "C" => c,
+        _ => return Action::new(Form::Unmodelled, None, v),
+    };
+    let form = if constraint.skip_validation {
+        Form::AlterDomainAddConstraintNotValid
+    } else {
+        Form::AlterDomainAddConstraint
+    };
+    let domain: Vec<String> = stmt
+        .type_name
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(super::quote_ident(&s.sval)),
+            _ => None,
+        })
+        .collect();
+    let mut action = Action::new(form, None, v)
+        .with_constraint(&constraint.conname)
+        .with_detail(format!("domain {}", domain.join(".")));
+    // The tables using the domain are not named, but the lock on each of them is known.
+    action.other_lock = super::entry(form).other_lock;
+    action
+}
+
 fn alter_table_cmd(
     cmd: &AlterTableCmd,
     relation: Option<&Relation>,
@@ -483,9 +517,16 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
         .filter(|e| !matches!(e, NodeEnum::AConst(c) if c.isnull));
     let serial = column_type.as_ref().is_some_and(ColumnType::is_serial);
 
+    let generated = has(ConstrType::ConstrGenerated);
     let (form, detail) = if has(ConstrType::ConstrIdentity).is_some() || !col.identity.is_empty() {
         (Form::AddColumnIdentity, None)
-    } else if has(ConstrType::ConstrGenerated).is_some() || !col.generated.is_empty() {
+    } else if generated.is_some_and(|c| c.generated_kind == "v") || col.generated == "v" {
+        // PostgreSQL 18's VIRTUAL generated column is computed when read: nothing is stored.
+        (
+            Form::AddColumn,
+            Some("a virtual generated column is computed when read".to_string()),
+        )
+    } else if generated.is_some() || !col.generated.is_empty() {
         (Form::AddColumnGenerated, None)
     } else if serial {
         let ty = column_type

@@ -224,6 +224,8 @@ pub enum Form {
     RefreshMaterializedView,
     RefreshMaterializedViewConcurrently,
     AlterEnumAddValue,
+    AlterDomainAddConstraint,
+    AlterDomainAddConstraintNotValid,
     CreateTrigger,
     DropTrigger,
     Vacuum,
@@ -286,6 +288,7 @@ pub struct Entry {
 
 const ALTER_TABLE: &str = "https://www.postgresql.org/docs/current/sql-altertable.html";
 const CREATE_INDEX: &str = "https://www.postgresql.org/docs/current/sql-createindex.html";
+const ALTER_DOMAIN: &str = "https://www.postgresql.org/docs/current/sql-alterdomain.html";
 const LOCKING: &str =
     "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES";
 
@@ -518,6 +521,12 @@ pub static MODEL: &[Entry] = &[
     row(Form::AlterEnumAddValue, "ALTER TYPE e ADD VALUE 'v'", None, "https://www.postgresql.org/docs/current/sql-altertype.html")
         .transaction(Since(12))
         .note("before PostgreSQL 12 it cannot run inside a transaction block; since 12 the new value cannot be used until the transaction commits"),
+    row(Form::AlterDomainAddConstraint, "ALTER DOMAIN d ADD [CONSTRAINT n] CHECK (expr) / NOT NULL", None, ALTER_DOMAIN)
+        .other(ShareLock)
+        .scans(Always)
+        .note("every column of type d in every table is checked; each such table is locked in ShareLock (writes blocked) for the scan (typecmds.c: get_rels_with_domain(..., ShareLock))"),
+    row(Form::AlterDomainAddConstraintNotValid, "ALTER DOMAIN d ADD CONSTRAINT n CHECK (expr) NOT VALID", None, ALTER_DOMAIN)
+        .note("existing values are not checked, so no table using the domain is locked; new values are checked from now on"),
     row(Form::CreateTrigger, "CREATE TRIGGER tr ... ON t", Some(ShareRowExclusiveLock), "https://www.postgresql.org/docs/current/sql-createtrigger.html"),
     row(Form::DropTrigger, "DROP TRIGGER tr ON t", AEL, "https://www.postgresql.org/docs/current/sql-droptrigger.html"),
     row(Form::Vacuum, "VACUUM [ANALYZE] t", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-vacuum.html")
@@ -583,6 +592,7 @@ mod tests {
                 e.form
             );
             // A form that never takes a relation lock cannot claim to rewrite a relation it names.
+            // (ALTER DOMAIN locks the tables using the domain, which it does not name: `other`.)
             if e.lock.is_none() && e.form != Form::ReindexSchemaOrDatabase {
                 assert_eq!(e.rewrite, When::Never, "{:?}", e.form);
             }
@@ -632,5 +642,11 @@ mod tests {
         assert!(!entry(Form::AlterEnumAddValue).in_transaction.at(11));
         assert!(entry(Form::AlterEnumAddValue).in_transaction.at(12));
         assert_eq!(entry(Form::DetachPartitionConcurrently).since, 14);
+        assert_eq!(
+            entry(Form::AlterDomainAddConstraint).other_lock,
+            Some(ShareLock)
+        );
+        assert!(entry(Form::AlterDomainAddConstraint).scan.at(15));
+        assert!(!entry(Form::AlterDomainAddConstraintNotValid).scan.at(15));
     }
 }

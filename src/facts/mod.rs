@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::RangeVar;
 use serde::Serialize;
 
-pub use analyze::analyze;
+pub use analyze::{CASCADE, analyze};
 pub use lock_model::{Form, LockMode, entry};
 use types::ColumnType;
 

@@ -254,7 +254,7 @@ pub fn revision_findings(
         };
         findings.extend(check(&view).into_iter().map(|violation| Finding {
             rule,
-            severity,
+            severity: violation.severity_under(severity),
             message: violation.message,
             advice: violation.advice,
             span: violation.span.unwrap_or(0..0),

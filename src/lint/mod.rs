@@ -238,13 +238,14 @@ fn place(
 ) -> Finding {
     let index = index.min(statements.len().saturating_sub(1));
     let statement = &statements[index].span;
+    let finding_severity = violation.severity_under(severity);
     let span = match violation.span {
         Some(sub) => statement.start + sub.start..statement.start + sub.end,
         None => statement.clone(),
     };
     Finding {
         rule,
-        severity,
+        severity: finding_severity,
         message: violation.message,
         advice: violation.advice,
         span,
@@ -343,6 +344,7 @@ mod tests {
         static TRANSACTIONS: Rule = Rule {
             id: "test-transactions",
             severity: Severity::Info,
+            default_enabled: true,
             category: Category::Meta,
             summary: "",
             check: Check::Transaction(per_transaction),
@@ -350,6 +352,7 @@ mod tests {
         static FILE: Rule = Rule {
             id: "test-file",
             severity: Severity::Info,
+            default_enabled: true,
             category: Category::Meta,
             summary: "",
             check: Check::File(per_file),

@@ -19,14 +19,19 @@ pub fn render(result: &RunResult) -> String {
     let driver_rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "shortDescription": { "text": r.summary },
                 // The rule's documentation, shown by code-scanning UIs.
                 "help": { "text": format!("rules/{}.md", r.id), "markdown": rules::doc(r.id).unwrap_or_default() },
                 "defaultConfiguration": { "level": level(r.severity) },
                 "properties": { "category": r.category },
-            })
+            });
+            // SARIF's reportingConfiguration.enabled defaults to true: said only when off.
+            if !r.default_enabled {
+                rule["defaultConfiguration"]["enabled"] = json!(false);
+            }
+            rule
         })
         .collect();
     let mut results = Vec::new();

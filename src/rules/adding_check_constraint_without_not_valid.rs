@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "adding-check-constraint-without-not-valid",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "ADD CHECK without NOT VALID scans every row under AccessExclusiveLock",
     check: Check::Statement(check),

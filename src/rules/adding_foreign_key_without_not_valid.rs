@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "adding-foreign-key-without-not-valid",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "ADD FOREIGN KEY without NOT VALID validates every row while both tables are locked against writes",
     check: Check::Statement(check),

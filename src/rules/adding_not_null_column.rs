@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "adding-not-null-column",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table",
     check: Check::Statement(check),

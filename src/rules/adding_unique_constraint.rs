@@ -5,6 +5,7 @@ use crate::facts::{Form, quote_ident};
 pub static RULE: Rule = Rule {
     id: "adding-unique-constraint",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "ADD UNIQUE / PRIMARY KEY / EXCLUDE builds an index under AccessExclusiveLock",
     check: Check::Statement(check),

@@ -7,6 +7,7 @@ use crate::alembic::graph::{GraphProblemKind, RevisionGraph};
 pub static RULE: Rule = Rule {
     id: "alembic-broken-revision",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Alembic,
     summary: "a down_revision or depends_on that names no revision, a duplicate revision id, or a cycle",
     check: Check::Graph(check),

@@ -6,6 +6,7 @@ use super::{Advice, Category, Check, RevisionView, Rule, Severity, Violation};
 pub static RULE: Rule = Rule {
     id: "alembic-empty-downgrade",
     severity: Severity::Info,
+    default_enabled: true,
     category: Category::Alembic,
     summary: "downgrade() is `pass` while upgrade() changes the schema",
     check: Check::Revision(check),

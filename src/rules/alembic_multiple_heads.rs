@@ -6,6 +6,7 @@ use crate::alembic::graph::{GraphProblemKind, RevisionGraph};
 pub static RULE: Rule = Rule {
     id: "alembic-multiple-heads",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Alembic,
     summary: "the Alembic revisions have more than one head: `alembic upgrade head` refuses to run",
     check: Check::Graph(check),

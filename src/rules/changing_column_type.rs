@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "changing-column-type",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Rewrite,
     summary: "ALTER COLUMN ... TYPE that rewrites the table and its indexes",
     check: Check::Statement(check),

@@ -6,6 +6,7 @@ use crate::facts::entry;
 pub static RULE: Rule = Rule {
     id: "concurrently-in-transaction",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Transaction,
     summary: "CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY (or another statement not allowed in a transaction block) inside one",
     check: Check::Statement(check),

@@ -8,6 +8,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "creating-index-non-concurrently",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "CREATE INDEX without CONCURRENTLY on an existing table blocks writes for the whole build",
     check: Check::Statement(check),

@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "dropping-column",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Compatibility,
     summary: "DROP COLUMN breaks application code still reading or writing the column during the deploy",
     check: Check::Statement(check),

@@ -8,6 +8,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "dropping-index-non-concurrently",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Locking,
     summary: "DROP INDEX without CONCURRENTLY locks the index's table against reads and writes",
     check: Check::Statement(check),

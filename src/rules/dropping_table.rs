@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "dropping-table",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Compatibility,
     summary: "DROP TABLE breaks application code still using the table during the deploy",
     check: Check::Statement(check),

@@ -4,6 +4,7 @@ use super::{Advice, Category, Check, Rule, StatementView, Violation};
 pub static RULE: Rule = Rule {
     id: "missing-lock-timeout",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Locking,
     summary: "a statement that takes a lock blocking writes on an existing table, with no SET lock_timeout before it",
     check: Check::Statement(check),

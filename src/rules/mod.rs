@@ -13,8 +13,11 @@ use crate::state::FileState;
 
 mod adding_check_constraint_without_not_valid;
 mod adding_column_with_volatile_default;
+mod adding_domain_constraint;
 mod adding_foreign_key_without_not_valid;
 mod adding_not_null_column;
+mod adding_serial_column;
+mod adding_stored_generated_column;
 mod adding_unique_constraint;
 mod advice;
 mod alembic_broken_revision;
@@ -23,15 +26,23 @@ mod alembic_multiple_heads;
 mod changing_column_type;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
+mod detaching_partition_non_concurrently;
 mod dropping_column;
 mod dropping_index_non_concurrently;
 mod dropping_table;
+mod locking_table_explicitly;
 mod missing_lock_timeout;
+mod missing_statement_timeout;
 pub mod psql_meta_command;
+mod refreshing_materialized_view_non_concurrently;
+mod reindexing_non_concurrently;
 mod renaming_column;
 mod renaming_table;
+mod rewriting_table;
 mod setting_not_null;
 mod severity;
+mod truncating_table;
+mod unbounded_data_change;
 mod unrenderable_operation;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
@@ -56,10 +67,26 @@ pub enum Category {
 #[derive(Debug)]
 pub struct Rule {
     pub id: &'static str,
+    /// The severity it reports at (when enabled).
     pub severity: Severity,
+    /// `false`: the rule is off unless `lint.yaml` (`rules:`) sets a level for it. The
+    /// README table and `locksmith rules` show such a rule as `off`.
+    pub default_enabled: bool,
     pub category: Category,
     pub summary: &'static str,
     pub check: Check,
+}
+
+impl Rule {
+    /// The default as tables show it: the severity, or `off` for a rule that is off by
+    /// default.
+    pub fn default_name(&self) -> &'static str {
+        if self.default_enabled {
+            self.severity.name()
+        } else {
+            "off"
+        }
+    }
 }
 
 /// Rules are identities: two references are the same rule when their ids are.
@@ -187,6 +214,11 @@ pub struct Violation {
     /// Transaction and file checks: the statement it concerns, an index into the view's
     /// statements. Statement checks leave it `None` (the statement checked).
     pub statement: Option<usize>,
+    /// A lower severity for this one finding than the rule's (e.g. a hazard with no safe
+    /// alternative in the target version). Capped by the configured severity: the finding
+    /// reports at the lower of the two, so turning the rule down in `lint.yaml` still
+    /// applies and turning it up never raises a finding the rule deliberately lowered.
+    pub severity: Option<Severity>,
 }
 
 impl Violation {
@@ -201,7 +233,19 @@ impl Violation {
             advice,
             span: None,
             statement: None,
+            severity: None,
         }
+    }
+
+    /// Reports this finding at `severity` (at most the rule's configured severity).
+    pub fn with_severity(mut self, severity: Severity) -> Violation {
+        self.severity = Some(severity);
+        self
+    }
+
+    /// The severity of this finding when the rule reports at `configured`.
+    pub fn severity_under(&self, configured: Severity) -> Severity {
+        self.severity.map_or(configured, |s| s.min(configured))
     }
 
     pub fn at_statement(mut self, index: usize) -> Violation {
@@ -227,6 +271,7 @@ pub struct GraphViolation {
 pub static SYNTAX_ERROR: Rule = Rule {
     id: "syntax-error",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Syntax,
     summary: "a statement PostgreSQL's parser rejects",
     check: Check::Engine,
@@ -235,6 +280,7 @@ pub static SYNTAX_ERROR: Rule = Rule {
 pub static UNUSED_SUPPRESSION: Rule = Rule {
     id: "unused-suppression",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Meta,
     summary: "a locksmith:ignore comment that suppresses nothing",
     check: Check::Engine,
@@ -244,6 +290,8 @@ pub static UNUSED_SUPPRESSION: Rule = Rule {
 pub static ALL: &[&Rule] = &[
     &adding_not_null_column::RULE,
     &adding_column_with_volatile_default::RULE,
+    &adding_serial_column::RULE,
+    &adding_stored_generated_column::RULE,
     &changing_column_type::RULE,
     &creating_index_non_concurrently::RULE,
     &dropping_index_non_concurrently::RULE,
@@ -257,6 +305,15 @@ pub static ALL: &[&Rule] = &[
     &dropping_table::RULE,
     &concurrently_in_transaction::RULE,
     &missing_lock_timeout::RULE,
+    &rewriting_table::RULE,
+    &reindexing_non_concurrently::RULE,
+    &refreshing_materialized_view_non_concurrently::RULE,
+    &detaching_partition_non_concurrently::RULE,
+    &adding_domain_constraint::RULE,
+    &truncating_table::RULE,
+    &locking_table_explicitly::RULE,
+    &unbounded_data_change::RULE,
+    &missing_statement_timeout::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
@@ -303,7 +360,14 @@ pub mod cases {
         ids
     }
 
+    /// Lints each case with the default config, the rule turned on when it is off by
+    /// default.
     pub fn assert_cases(rule: &str, pass: &[&str], fail: &[&str]) {
+        let config = match super::find(rule) {
+            Some(r) => Config::default().enabling(r),
+            None => Config::default(),
+        };
+        let fired = |sql: &str| fired_with(sql, &config);
         for sql in pass {
             assert!(
                 !fired(sql).contains(&rule),
@@ -382,7 +446,7 @@ pub fn markdown_table() -> String {
             .unwrap_or_default();
         out.push_str(&format!(
             "| [`{id}`](rules/{id}.md) | {} | {category} | {} |\n",
-            rule.severity.name(),
+            rule.default_name(),
             rule.summary.replace('|', "\\|"),
             id = rule.id
         ));

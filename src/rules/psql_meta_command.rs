@@ -6,6 +6,7 @@ use super::{Category, Check, Rule, Severity, Violation};
 pub static RULE: Rule = Rule {
     id: "psql-meta-command",
     severity: Severity::Info,
+    default_enabled: true,
     category: Category::Syntax,
     summary: "psql meta-commands (\\set, \\i, \\connect, ...) that only psql runs",
     check: Check::Engine,

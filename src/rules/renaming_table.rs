@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "renaming-table",
     severity: Severity::Warning,
+    default_enabled: true,
     category: Category::Compatibility,
     summary: "RENAME TO on a table breaks application code still using the old name during the deploy",
     check: Check::Statement(check),

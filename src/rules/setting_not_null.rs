@@ -5,6 +5,7 @@ use crate::facts::Form;
 pub static RULE: Rule = Rule {
     id: "setting-not-null",
     severity: Severity::Error,
+    default_enabled: true,
     category: Category::Locking,
     summary: "ALTER COLUMN ... SET NOT NULL scans the whole table under AccessExclusiveLock",
     check: Check::Statement(check),

@@ -6,6 +6,7 @@ use super::{Advice, Category, Check, RevisionView, Rule, Severity, Violation};
 pub static RULE: Rule = Rule {
     id: "unrenderable-operation",
     severity: Severity::Info,
+    default_enabled: true,
     category: Category::Alembic,
     summary: "part of an Alembic revision that cannot be rendered to SQL without running Python, so it was not linted",
     check: Check::Revision(check),

@@ -1,0 +1,90 @@
+use pg_query::NodeEnum;
+
+use super::Severity;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
+use crate::facts::Form;
+
+pub static RULE: Rule = Rule {
+    id: "adding-domain-constraint",
+    severity: Severity::Error,
+    default_enabled: true,
+    category: Category::Locking,
+    summary: "ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID scans every column of the domain in every table, blocking writes to each",
+    check: Check::Statement(check),
+};
+
+fn check(input: &StatementView) -> Vec<Violation> {
+    input
+        .facts
+        .actions
+        .iter()
+        .filter(|a| a.form == Form::AlterDomainAddConstraint && a.scans)
+        .map(|action| {
+            let domain = action
+                .detail
+                .as_deref()
+                .and_then(|d| d.strip_prefix("domain "))
+                .unwrap_or("<domain>");
+            let lock = action
+                .other_lock
+                .map(|m| format!("{} ({})", m.name(), m.blocks_description()))
+                .unwrap_or_else(|| "a lock".into());
+            let name = action.constraint.clone().unwrap_or_else(|| "<constraint>".into());
+            let not_valid = deparse_with(input.node, |node| {
+                if let NodeEnum::AlterDomainStmt(stmt) = node {
+                    if let Some(NodeEnum::Constraint(c)) =
+                        stmt.def.as_deref_mut().and_then(|d| d.node.as_mut())
+                    {
+                        c.skip_validation = true;
+                        c.initially_valid = false;
+                        if c.conname.is_empty() {
+                            c.conname = format!("{}_check", domain.rsplit('.').next().unwrap_or("d"));
+                        }
+                    }
+                }
+            })
+            .unwrap_or_else(|| "ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID".into());
+            let advice = Advice::sql(format!(
+                "add it NOT VALID (new values are checked at once, no table is scanned), and \
+                 validate it later at a quiet time:\n  \
+                 {not_valid};\n  \
+                 ALTER DOMAIN {domain} VALIDATE CONSTRAINT {name};  -- scans again; run it separately"
+            ))
+            .with_fix(not_valid.clone(), false)
+            .with_alembic(format!(
+                "add it NOT VALID (new values are checked at once, no table is scanned):\n  \
+                 op.execute(\"{not_valid}\")\n  \
+                 op.execute(\"ALTER DOMAIN {domain} VALIDATE CONSTRAINT {name}\")  # in a later revision"
+            ));
+            Violation::with(
+                format!(
+                    "adding a constraint to domain {domain} checks every column of that type in every table, \
+                     holding {lock} on each of those tables for the whole scan"
+                ),
+                advice,
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            "adding-domain-constraint",
+            &[
+                "ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID",
+                "ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive",
+                "CREATE DOMAIN positive_int AS int CHECK (VALUE > 0)",
+            ],
+            &[
+                "ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0)",
+                "ALTER DOMAIN app.email ADD CHECK (VALUE LIKE '%@%')",
+                "ALTER DOMAIN app.email ADD CONSTRAINT email_not_null NOT NULL",
+            ],
+        );
+    }
+}
