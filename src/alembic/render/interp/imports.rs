@@ -1,8 +1,9 @@
 //! Imports, in a revision and in the project modules it reads ([`super::super::modules`]):
 //! what each import binds, and the module level of a project module, evaluated statically
 //! on first use (once per revision) with the same evaluator as the revision. A name the
-//! module does not define statically stays the imported path, so using it is an
-//! `unrenderable-operation` naming the import, as for a third-party module.
+//! module does not define stays the imported path, one it defines with a value not known
+//! statically is a runtime value naming it: using either is an `unrenderable-operation`
+//! naming the import, as for a third-party module.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -118,15 +119,16 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// `module.attr` when `module` is a project module that defines `attr` statically.
+    /// `module.attr` when `module` is a project module that defines `attr`: its value, or
+    /// a runtime value naming it when the module's value is not known statically.
     pub(super) fn module_attribute(&mut self, module: &str, attr: &str) -> Option<Value> {
         if !self.load_module(module) {
             return None;
         }
-        match self.imports.namespaces.get(module)?.get(attr)? {
-            Value::Runtime(_) => None,
-            value => Some(value.clone()),
-        }
+        Some(match self.imports.namespaces.get(module)?.get(attr)? {
+            Value::Runtime(origin) => Value::Runtime(format!("`{module}.{attr}` ({origin})")),
+            value => value.clone(),
+        })
     }
 
     /// Evaluates a project module's module level, once; false when it is not one (or
