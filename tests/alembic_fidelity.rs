@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use locksmith::alembic::render::render_revision;
+use locksmith::alembic::render::{ModuleCache, render_revision_with};
 use locksmith::alembic::revision::RenderedFunction;
 
 const MARKER: &str = "# locksmith: expect-unrenderable";
@@ -218,6 +218,12 @@ fn static_rendering_matches_real_alembic() {
         return;
     };
 
+    // helpers/ is what reference.py puts on sys.path (a project's prepend_sys_path).
+    let canonical = |p: PathBuf| p.canonicalize().expect("canonical path");
+    let modules = ModuleCache::new(
+        vec![canonical(root.join("tests/alembic/helpers"))],
+        canonical(root.to_path_buf()),
+    );
     let mut problems = Vec::new();
     let mut compared = 0;
     for file in &files {
@@ -225,7 +231,7 @@ fn static_rendering_matches_real_alembic() {
         let source = std::fs::read_to_string(file).unwrap();
         let theirs = &reference.fixtures[&fixture];
         let their_error = theirs["error"].as_str();
-        let revision = match render_revision(&source) {
+        let revision = match render_revision_with(&source, &modules) {
             Ok(revision) => revision,
             Err(error) => {
                 problems.push(format!(

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::graph::{self, RevisionGraph, RevisionNode};
-use super::project::{AlembicProject, EnvSettings};
-use super::render::{read_revision_metadata, render_revision};
+use super::project::{AlembicProject, EnvSettings, module_roots};
+use super::render::{ModuleCache, read_revision_metadata, render_revision_with};
 use super::revision::{PythonError, RevisionFile};
 use crate::source::{InputError, SourceFile};
 
@@ -65,6 +65,9 @@ fn load(
     named: Option<&[PathBuf]>,
     skip: impl Fn(&Path) -> bool + Sync,
 ) -> LoadedProject {
+    // The project's own modules that revisions import: each read once for all of them.
+    let roots = module_roots(project);
+    let modules = ModuleCache::new(roots.roots, roots.repository);
     let outcomes: Vec<(bool, Result<LoadedRevision, InputError>)> = project
         .revision_files
         .par_iter()
@@ -74,7 +77,7 @@ fn load(
             let source = SourceFile::read(path, &path.display().to_string());
             (
                 wanted,
-                source.map(|source| LoadedRevision::read(source, wanted)),
+                source.map(|source| LoadedRevision::read(source, wanted, &modules)),
             )
         })
         .collect();
@@ -100,7 +103,8 @@ fn load(
 }
 
 impl LoadedProject {
-    /// Revision files already in memory (named by their paths), rendered in parallel.
+    /// Revision files already in memory (named by their paths), rendered in parallel;
+    /// without a project, the modules they import stay unknown.
     pub fn from_sources(root: PathBuf, sources: Vec<SourceFile>) -> LoadedProject {
         LoadedProject {
             root,
@@ -109,7 +113,7 @@ impl LoadedProject {
             env_settings: EnvSettings::default(),
             revisions: sources
                 .into_par_iter()
-                .map(|source| LoadedRevision::read(source, true))
+                .map(|source| LoadedRevision::read(source, true, &ModuleCache::none()))
                 .collect(),
             context: Vec::new(),
             unreadable: Vec::new(),
@@ -137,10 +141,11 @@ impl LoadedProject {
 }
 
 impl LoadedRevision {
-    /// Renders the revision, or with `render` false reads only what it declares.
-    fn read(source: SourceFile, render: bool) -> LoadedRevision {
+    /// Renders the revision (reading the project modules it imports from `modules`), or
+    /// with `render` false reads only what it declares.
+    fn read(source: SourceFile, render: bool, modules: &ModuleCache) -> LoadedRevision {
         let rendered = if render {
-            render_revision(&source.text)
+            render_revision_with(&source.text, modules)
         } else {
             read_revision_metadata(&source.text)
         };

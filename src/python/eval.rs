@@ -52,6 +52,12 @@ pub trait Env {
         kwargs: Vec<(String, Value)>,
         span: Range<usize>,
     ) -> EvalResult;
+    /// `module.attr` for an imported path the environment knows the module of (a module
+    /// it read); `None` extends the path (`sa.types` → `sqlalchemy.types`).
+    fn path_attribute(&mut self, path: &str, attr: &str) -> Option<Value> {
+        let _ = (path, attr);
+        None
+    }
     /// `value.attr` where `value` is a library object or runtime value.
     fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult;
     /// The file's evaluation limits (see [`Budget`]).
@@ -466,7 +472,9 @@ pub fn get_attribute<E: Env>(
     span: Range<usize>,
 ) -> EvalResult {
     match value {
-        Value::Path(path) => Ok(Value::Path(format!("{path}.{attr}"))),
+        Value::Path(path) => Ok(env
+            .path_attribute(&path, attr)
+            .unwrap_or_else(|| Value::Path(format!("{path}.{attr}")))),
         Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
             Ok(Value::Method(Box::new(value), attr.to_string()))
         }

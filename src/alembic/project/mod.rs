@@ -39,6 +39,7 @@ mod files;
 mod ini;
 mod pyproject;
 mod settings;
+mod sys_path;
 mod util;
 
 use std::fmt;
@@ -50,6 +51,7 @@ pub use env_settings::{EnvSettings, SessionSetting};
 use files::{list_revision_files, looks_like_revision};
 use pyproject::read_pyproject;
 use settings::from_config;
+pub use sys_path::{ModuleRoots, module_roots};
 use util::{error, io_message, normalize, parent_dir};
 
 /// Where an Alembic project's revisions are, and what of its configuration matters for
@@ -79,6 +81,9 @@ pub struct AlembicProject {
     pub env_py: Option<PathBuf>,
     /// What env.py applies to every migration (session settings, the version table).
     pub env_settings: EnvSettings,
+    /// `prepend_sys_path` of the configuration: directories searched first for the
+    /// project's own modules that revisions import ([`module_roots`]).
+    pub prepend_sys_path: Vec<PathBuf>,
 }
 
 /// A project that cannot be read: the file, the line when there is one, and what to do.
@@ -221,6 +226,7 @@ fn bare(root: PathBuf, version_dirs: Vec<PathBuf>, revision_files: Vec<PathBuf>)
         transaction_per_migration_note: None,
         env_py: None,
         env_settings: EnvSettings::default(),
+        prepend_sys_path: Vec::new(),
     };
     fill_env_py(&mut project);
     project

@@ -24,6 +24,7 @@ pub(super) struct ToolAlembic {
     pub(super) script_location: Option<toml::Spanned<String>>,
     pub(super) version_locations: Option<toml::Spanned<OneOrMany>>,
     pub(super) recursive_version_locations: Option<bool>,
+    pub(super) prepend_sys_path: Option<OneOrMany>,
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ use super::env_py::fill_env_py;
 use super::files::list_revision_files;
 use super::ini::{HERE, Ini, Section};
 use super::pyproject::{OneOrMany, ToolAlembic, interpolate_here};
+use super::sys_path::prepend_sys_path;
 use super::util::{error, line_of, normalize, parent_dir};
 use super::{AlembicProject, ProjectError};
 
@@ -120,6 +121,7 @@ pub(super) fn from_config(
         }
     }
 
+    let prepend_sys_path = read_prepend_sys_path(ini.as_ref().zip(section), tool.as_ref());
     let Some(script) = script else {
         let (file, line) = match (&ini, section) {
             (Some(ini), Some(section)) => (ini.path.clone(), Some(section.line)),
@@ -193,12 +195,39 @@ pub(super) fn from_config(
         transaction_per_migration_note: None,
         env_py: None,
         env_settings: Default::default(),
+        prepend_sys_path,
     };
     fill_env_py(&mut project);
     Ok(project)
 }
 
 /// A script or version location, made a path relative to the config file's directory.
+/// `prepend_sys_path` from the ini, else from `[tool.alembic]`; a value that does not
+/// interpolate is ignored (it only widens where imported modules are looked for).
+fn read_prepend_sys_path(
+    ini: Option<(&Ini, &Section)>,
+    tool: Option<&(PathBuf, ToolAlembic)>,
+) -> Vec<PathBuf> {
+    if let Some((ini, section)) = ini
+        && let Ok(Some((value, _))) = ini.get(section, "prepend_sys_path")
+    {
+        return prepend_sys_path(&value, HERE, &parent_dir(&ini.path));
+    }
+    let Some((path, tool)) = tool else {
+        return Vec::new();
+    };
+    let items = match &tool.prepend_sys_path {
+        Some(OneOrMany::One(value)) => vec![value.clone()],
+        Some(OneOrMany::Many(list)) => list.clone(),
+        None => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|item| interpolate_here(item, HERE).ok())
+        .flat_map(|item| prepend_sys_path(&item, HERE, &parent_dir(path)))
+        .collect()
+}
+
 fn resolve_location<T>(
     setting: &Setting<T>,
     what: &str,

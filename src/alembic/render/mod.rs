@@ -9,6 +9,7 @@
 
 mod dml;
 mod interp;
+mod modules;
 mod names;
 mod objects;
 mod ops;
@@ -16,10 +17,13 @@ mod pyvalues;
 pub mod quote;
 mod schema;
 mod sql;
+mod type_decorator;
 mod types;
 
 #[cfg(test)]
 mod limits_tests;
+#[cfg(test)]
+mod modules_tests;
 #[cfg(test)]
 mod tests;
 
@@ -30,7 +34,8 @@ use rustpython_parser::{Mode, parse};
 
 use super::revision::{PythonError, RenderedFunction, RevisionFile};
 use crate::python::{Value, span_of};
-use interp::Interp;
+use interp::{ImportState, Interp};
+pub use modules::{MAX_IMPORT_DEPTH, ModuleCache};
 
 /// The stack a revision is rendered on, per byte of source beyond a fixed base.
 /// rustpython-parser's syntax tree is dropped recursively (as are its own passes over it),
@@ -47,15 +52,24 @@ const STACK_PER_SOURCE_BYTE: usize = 1024;
 const MAX_BRACKET_NESTING: usize = 200;
 
 /// Render a revision file. Only a Python syntax error fails; anything that cannot be
-/// rendered statically is reported in [`RenderedFunction::unrenderable`].
+/// rendered statically is reported in [`RenderedFunction::unrenderable`]. Imports of the
+/// project's own modules stay unknown: [`render_revision_with`] reads them.
 pub fn render_revision(source: &str) -> Result<RevisionFile, PythonError> {
-    on_big_stack(source, || render_here(source, true))
+    render_revision_with(source, &ModuleCache::none())
+}
+
+/// [`render_revision`], reading the project modules the revision imports from `modules`.
+pub fn render_revision_with(
+    source: &str,
+    modules: &ModuleCache,
+) -> Result<RevisionFile, PythonError> {
+    on_big_stack(source, || render_here(source, true, modules))
 }
 
 /// What a revision declares (its identifiers and message), without rendering
 /// `upgrade()`/`downgrade()`: enough to place it in the revision graph.
 pub fn read_revision_metadata(source: &str) -> Result<RevisionFile, PythonError> {
-    on_big_stack(source, || render_here(source, false))
+    on_big_stack(source, || render_here(source, false, &ModuleCache::none()))
 }
 
 fn on_big_stack(
@@ -102,7 +116,11 @@ fn check_nesting(source: &str) -> Result<(), PythonError> {
     Ok(())
 }
 
-fn render_here(source: &str, render_functions: bool) -> Result<RevisionFile, PythonError> {
+fn render_here(
+    source: &str,
+    render_functions: bool,
+    modules: &ModuleCache,
+) -> Result<RevisionFile, PythonError> {
     check_nesting(source)?;
     let module = match parse(source, Mode::Module, "<revision>") {
         Ok(ast::Mod::Module(module)) => module,
@@ -119,7 +137,9 @@ fn render_here(source: &str, render_functions: bool) -> Result<RevisionFile, Pyt
             });
         }
     };
+    let imported = modules.reachable(&module.body);
     let mut interp = Interp::new();
+    interp.imports = ImportState::new(&imported);
     let mut revision = RevisionFile {
         message: docstring_first_line(&module.body),
         ..RevisionFile::default()
@@ -160,54 +180,24 @@ fn read_module_statement<'a>(
     functions: &mut Vec<&'a ast::StmtFunctionDef>,
 ) {
     match stmt {
-        Stmt::Import(import) => {
-            for alias in &import.names {
-                let (name, value) = import_binding(None, alias);
-                interp.globals.insert(name, value);
-            }
-        }
-        Stmt::ImportFrom(import) => {
-            let module = import.module.as_ref().map(|m| m.to_string());
-            for alias in &import.names {
-                let (name, value) = import_binding(module.as_deref(), alias);
-                interp.globals.insert(name, value);
-            }
-        }
-        Stmt::ClassDef(def) => {
-            if let Some(class) = pyvalues::enum_class(interp, def) {
-                interp.globals.insert(def.name.to_string(), class);
-            }
-        }
-        Stmt::FunctionDef(def) => {
-            interp.define_function(def);
-            if matches!(def.name.as_str(), "upgrade" | "downgrade") {
-                // A later definition replaces an earlier one, as in Python.
-                functions.retain(|f| f.name != def.name);
-                functions.push(def);
-            }
+        Stmt::FunctionDef(def) if matches!(def.name.as_str(), "upgrade" | "downgrade") => {
+            // A later definition replaces an earlier one, as in Python.
+            functions.retain(|f| f.name != def.name);
+            functions.push(def);
         }
         Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
             for target in targets {
                 record_identifier_span(target, value, revision);
-                assign_global(interp, target, value);
             }
         }
         Stmt::AnnAssign(ast::StmtAnnAssign {
             target,
             value: Some(value),
             ..
-        }) => {
-            record_identifier_span(target, value, revision);
-            assign_global(interp, target, value);
-        }
+        }) => record_identifier_span(target, value, revision),
         _ => {}
     }
-}
-
-fn assign_global(interp: &mut Interp, target: &Expr, value: &Expr) {
-    let value = crate::python::eval(interp, value)
-        .unwrap_or_else(|e| Value::Runtime(format!("module-level value: {}", e.message)));
-    let _ = crate::python::bind_target(interp, target, value);
+    interp.module_statement(stmt);
 }
 
 fn record_identifier_span(target: &Expr, value: &Expr, revision: &mut RevisionFile) {

@@ -1,11 +1,12 @@
 """Stand-in for an application package that migrations import helpers from.
 
-Fixture 49_unrenderable_imported_helper.py does
+Fixture 48_unrenderable_imported_helper.py does
 ``from acme_migration_utils import ...``, the way real projects import from
 their own code (``from myapp.db.utils import ...``). reference.py puts this
 directory on sys.path, as ``prepend_sys_path`` in alembic.ini does for a real
 project, so the real Alembic can render the fixture; locksmith, which never
-executes Python, must report the calls as ``unrenderable-operation``.
+executes Python, reads this file statically (helpers/ is its module root in the
+fidelity test) and renders the calls the same.
 """
 
 from alembic import op

@@ -10,9 +10,12 @@ use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable}
 use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterate, span_of};
 
 use super::objects::object;
-use super::ops;
+use super::{ops, type_decorator};
 
+mod imports;
 mod library;
+
+pub use imports::ImportState;
 
 /// Helpers may call helpers; this bounds recursion.
 const MAX_CALL_DEPTH: usize = 16;
@@ -44,6 +47,8 @@ pub struct Interp<'a> {
     budget: python::Budget,
     /// Op calls are refused while module-level constants are evaluated.
     pub emitting: bool,
+    /// The project modules the revision imports ([`ImportState`]).
+    pub imports: ImportState<'a>,
 }
 
 impl<'a> Interp<'a> {
@@ -61,19 +66,21 @@ impl<'a> Interp<'a> {
             steps: 0,
             budget: python::Budget::default(),
             emitting: false,
+            imports: ImportState::default(),
         }
     }
 
     pub fn define_function(&mut self, def: &'a ast::StmtFunctionDef) {
-        self.functions.insert(def.name.to_string(), def);
-        self.set(def.name.as_str(), Value::Function(def.name.to_string()));
+        let key = self.function_key(def.name.as_str());
+        self.functions.insert(key.clone(), def);
+        self.set(def.name.as_str(), Value::Function(key));
     }
 
     /// Bind in the innermost scope (module globals when no function runs).
     fn set(&mut self, name: &str, value: Value) {
         match self.scopes.last_mut() {
             Some(scope) => scope.insert(name.to_string(), value),
-            None => self.globals.insert(name.to_string(), value),
+            None => self.module_globals().insert(name.to_string(), value),
         };
     }
 
@@ -351,19 +358,7 @@ impl<'a> Interp<'a> {
                 };
                 return Ok(Flow::Return(value));
             }
-            Stmt::Import(import) => {
-                for alias in &import.names {
-                    let (name, value) = super::import_binding(None, alias);
-                    self.set(&name, value);
-                }
-            }
-            Stmt::ImportFrom(import) => {
-                let module = import.module.as_ref().map(|m| m.to_string());
-                for alias in &import.names {
-                    let (name, value) = super::import_binding(module.as_deref(), alias);
-                    self.set(&name, value);
-                }
-            }
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.bind_imports(stmt),
             Stmt::FunctionDef(def) => self.define_function(def),
             Stmt::While(_) => return Err(EvalError::new(span, "`while` loop")),
             Stmt::Try(ast::StmtTry {
@@ -474,8 +469,17 @@ impl<'a> Interp<'a> {
                 format!("helper `{name}` recurses too deeply"),
             ));
         }
+        // A project module's function runs among its module's names.
+        let outer_module = self.enter_module_of(name);
         let scope = bind_parameters(self, def, args, kwargs)
-            .map_err(|m| EvalError::new(span.clone(), format!("call of helper `{name}`: {m}")))?;
+            .map_err(|m| EvalError::new(span.clone(), format!("call of helper `{name}`: {m}")));
+        let scope = match scope {
+            Ok(scope) => scope,
+            Err(error) => {
+                self.leave_module(outer_module);
+                return Err(error);
+            }
+        };
         let outer_site = self.call_site.clone();
         if outer_site.is_none() {
             self.call_site = Some(span.clone());
@@ -486,6 +490,7 @@ impl<'a> Interp<'a> {
         self.scopes.pop();
         self.depth -= 1;
         self.call_site = outer_site;
+        self.leave_module(outer_module);
         match result {
             Ok(Flow::Return(value)) => Ok(value),
             Ok(Flow::Next) => Ok(Value::None),
@@ -612,7 +617,7 @@ impl Env for Interp<'_> {
                 return Ok(value.clone());
             }
         }
-        if let Some(value) = self.globals.get(name) {
+        if let Some(value) = self.module_global(name) {
             return Ok(value.clone());
         }
         const BUILTINS: &[&str] = &[
@@ -662,6 +667,9 @@ impl Env for Interp<'_> {
     ) -> EvalResult {
         match callee {
             Value::Function(name) => self.call_function(&name, args, kwargs, span),
+            Value::Object(class) if type_decorator::is_class(&class) => {
+                type_decorator::instance(&class, args, kwargs, span)
+            }
             Value::Path(path) => self.call_path(&path, args, kwargs, span),
             Value::Method(receiver, method) => {
                 self.call_method(*receiver, &method, args, kwargs, span)
@@ -672,6 +680,10 @@ impl Env for Interp<'_> {
                 format!("call of a {}", other.type_name()),
             )),
         }
+    }
+
+    fn path_attribute(&mut self, path: &str, attr: &str) -> Option<Value> {
+        self.module_attribute(path, attr)
     }
 
     fn attribute(&mut self, value: Value, attr: &str, span: Range<usize>) -> EvalResult {

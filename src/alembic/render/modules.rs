@@ -1,0 +1,286 @@
+//! The project's own modules that revisions import (`from app.db.utils import
+//! create_trigger`, `import app.constants as c`): found as files under the project's
+//! module roots, parsed once per run and shared by every revision ([`ModuleCache`]), then
+//! evaluated statically per revision by the interpreter (`interp/imports.rs`). Nothing is
+//! imported or executed: a module is only parsed, and its module level evaluated with the
+//! same evaluator as a revision's. A module outside the roots (a third-party package), a
+//! missing file, or one too large or not valid Python stays unknown.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rustpython_parser::ast::{self, Stmt};
+use rustpython_parser::{Mode, parse};
+
+/// How many imports deep a revision's modules are followed (`a` imports `b` imports ...).
+pub const MAX_IMPORT_DEPTH: usize = 8;
+/// Modules one run reads at most.
+const MAX_MODULES: usize = 512;
+/// A larger module is left unknown.
+const MAX_MODULE_BYTES: usize = 1 << 20;
+
+/// Top-level names never read from the project: the libraries the renderer models, and
+/// the standard library a migration uses (Python finds these before a project's file).
+const NEVER_PROJECT: &[&str] = &[
+    "alembic",
+    "sqlalchemy",
+    "builtins",
+    "enum",
+    "datetime",
+    "decimal",
+    "uuid",
+    "typing",
+    "os",
+    "sys",
+    "json",
+    "re",
+    "logging",
+    "collections",
+    "functools",
+    "itertools",
+    "textwrap",
+    "time",
+    "types",
+    "dataclasses",
+    "pathlib",
+    "string",
+    "math",
+];
+
+/// A project module as parsed.
+#[derive(Debug)]
+pub struct ParsedModule {
+    /// Dotted name: `app.models.enums`.
+    pub name: String,
+    pub path: PathBuf,
+    /// An `__init__.py`: relative imports start from the module itself.
+    pub is_package: bool,
+    pub body: Vec<Stmt>,
+    source_len: usize,
+}
+
+/// The project's modules read so far, shared by the revisions rendered in parallel.
+pub struct ModuleCache {
+    roots: Vec<PathBuf>,
+    repository: PathBuf,
+    modules: Mutex<HashMap<String, Option<Arc<ParsedModule>>>>,
+}
+
+impl ModuleCache {
+    /// Modules are looked for under `roots`, in order, and only files inside `repository`
+    /// (both canonical) are read.
+    pub fn new(roots: Vec<PathBuf>, repository: PathBuf) -> ModuleCache {
+        ModuleCache {
+            roots,
+            repository,
+            modules: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// No module resolves: every import stays unknown.
+    pub fn none() -> ModuleCache {
+        ModuleCache::new(Vec::new(), PathBuf::new())
+    }
+
+    /// The module named `name`, read and parsed on first use.
+    pub fn get(&self, name: &str) -> Option<Arc<ParsedModule>> {
+        if let Some(known) = self.lock().get(name) {
+            return known.clone();
+        }
+        let module = self.read(name).map(Arc::new);
+        let mut modules = self.lock();
+        if modules.len() >= MAX_MODULES {
+            return None;
+        }
+        modules.entry(name.to_string()).or_insert(module).clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<Arc<ParsedModule>>>> {
+        self.modules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn read(&self, name: &str) -> Option<ParsedModule> {
+        let segments: Vec<&str> = name.split('.').collect();
+        if NEVER_PROJECT.contains(&segments[0]) || !segments.iter().all(|s| is_identifier(s)) {
+            return None;
+        }
+        let relative: PathBuf = segments.iter().collect();
+        let (path, is_package) = self.roots.iter().find_map(|root| {
+            let package = root.join(&relative).join("__init__.py");
+            let module = root.join(&relative).with_extension("py");
+            [(package, true), (module, false)]
+                .into_iter()
+                .find(|(path, _)| path.is_file())
+        })?;
+        // A symbolic link out of the repository (into site-packages, say) is not followed.
+        if !path.canonicalize().ok()?.starts_with(&self.repository) {
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        if text.len() > MAX_MODULE_BYTES {
+            return None;
+        }
+        let body = on_stack(text.len(), || parse_module(&text))??;
+        Some(ParsedModule {
+            name: name.to_string(),
+            path,
+            is_package,
+            body,
+            source_len: text.len(),
+        })
+    }
+
+    /// Every project module `body` (a revision) may reach through imports, at most
+    /// [`MAX_IMPORT_DEPTH`] imports away; each read once whatever the cycles.
+    pub fn reachable(&self, body: &[Stmt]) -> Vec<Arc<ParsedModule>> {
+        let mut found = Vec::new();
+        let mut seen = HashSet::new();
+        let mut queue: VecDeque<(String, usize)> = imported_modules(body, None)
+            .into_iter()
+            .map(|n| (n, 1))
+            .collect();
+        while let Some((name, depth)) = queue.pop_front() {
+            if depth > MAX_IMPORT_DEPTH || !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(module) = self.get(&name) else {
+                continue;
+            };
+            let next = imported_modules(&module.body, Some(&module));
+            queue.extend(next.into_iter().map(|n| (n, depth + 1)));
+            found.push(module);
+        }
+        found
+    }
+}
+
+impl Drop for ModuleCache {
+    /// Syntax trees are dropped recursively: on a stack sized for the sources, as they
+    /// were parsed.
+    fn drop(&mut self) {
+        let modules = std::mem::take(self.modules.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let bytes = modules.values().flatten().map(|m| m.source_len).sum();
+        on_stack(bytes, move || drop(modules));
+    }
+}
+
+fn is_identifier(segment: &str) -> bool {
+    let mut chars = segment.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn parse_module(text: &str) -> Option<Vec<Stmt>> {
+    super::check_nesting(text).ok()?;
+    match parse(text, Mode::Module, "<module>") {
+        Ok(ast::Mod::Module(module)) => Some(module.body),
+        _ => None,
+    }
+}
+
+/// Runs `work` on a thread whose stack fits `source_bytes` of Python (see the renderer's
+/// stack sizing); `None` when no thread can be started.
+fn on_stack<T: Send>(source_bytes: usize, work: impl FnOnce() -> T + Send) -> Option<T> {
+    let stack =
+        super::STACK_BASE.saturating_add(source_bytes.saturating_mul(super::STACK_PER_SOURCE_BYTE));
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("python-module".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, work)
+            .ok()?;
+        Some(
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    })
+}
+
+/// The absolute module a `from` import names: `from .x import y` in `importer` is
+/// relative to its package. `None` when it cannot be resolved (relative in a revision, or
+/// above the top package).
+pub fn from_module(
+    module: Option<&str>,
+    level: usize,
+    importer: Option<&ParsedModule>,
+) -> Option<String> {
+    if level == 0 {
+        return module.map(str::to_string);
+    }
+    let importer = importer?;
+    let mut package: Vec<&str> = importer.name.split('.').collect();
+    if !importer.is_package {
+        package.pop();
+    }
+    for _ in 1..level {
+        package.pop()?;
+    }
+    package.extend(module.map(|m| m.split('.')).into_iter().flatten());
+    (!package.is_empty()).then(|| package.join("."))
+}
+
+/// The modules an import statement anywhere in `body` may load: each package on the way
+/// (`import a.b` loads `a` and `a.b`) and, for `from m import n`, `m.n` (a submodule).
+fn imported_modules(body: &[Stmt], importer: Option<&ParsedModule>) -> Vec<String> {
+    let mut names = Vec::new();
+    let push_with_parents = |name: &str, names: &mut Vec<String>| {
+        let mut end = 0;
+        for segment in name.split('.') {
+            end += segment.len();
+            names.push(name[..end].to_string());
+            end += 1;
+        }
+    };
+    for stmt in body {
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    push_with_parents(alias.name.as_str(), &mut names);
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let level = import.level.map_or(0, |l| l.to_usize());
+                let module = import.module.as_ref().map(|m| m.as_str());
+                let Some(base) = from_module(module, level, importer) else {
+                    continue;
+                };
+                push_with_parents(&base, &mut names);
+                for alias in import.names.iter().filter(|a| a.name.as_str() != "*") {
+                    names.push(format!("{base}.{}", alias.name));
+                }
+            }
+            _ => {
+                for inner in nested_bodies(stmt) {
+                    names.extend(imported_modules(inner, importer));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The statement lists inside a compound statement.
+fn nested_bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::FunctionDef(s) => vec![&s.body],
+        Stmt::AsyncFunctionDef(s) => vec![&s.body],
+        Stmt::ClassDef(s) => vec![&s.body],
+        Stmt::If(s) => vec![&s.body, &s.orelse],
+        Stmt::For(s) => vec![&s.body, &s.orelse],
+        Stmt::While(s) => vec![&s.body, &s.orelse],
+        Stmt::With(s) => vec![&s.body],
+        Stmt::Try(s) => {
+            let mut bodies = vec![&s.body[..], &s.orelse, &s.finalbody];
+            bodies.extend(s.handlers.iter().map(|h| {
+                let ast::ExceptHandler::ExceptHandler(h) = h;
+                &h.body[..]
+            }));
+            bodies
+        }
+        _ => Vec::new(),
+    }
+}

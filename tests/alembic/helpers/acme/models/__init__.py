@@ -1,0 +1,1 @@
+from . import enums  # noqa: F401

@@ -1,0 +1,6 @@
+import enum
+
+
+class ProjectStatus(enum.Enum):
+    active = "A"
+    archived = "X"
