@@ -278,6 +278,7 @@ fn render_function<'a>(
     interp.statements.clear();
     interp.unrenderable.clear();
     interp.autocommit_blocks.clear();
+    interp.created_types.clear();
     interp.run_function(def);
     RenderedFunction {
         statements: std::mem::take(&mut interp.statements),

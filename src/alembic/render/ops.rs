@@ -104,6 +104,11 @@ pub struct Effect {
     pub value: Value,
     /// What the call says about the column it changes (`alter_column(existing_type=)`).
     pub existing: Option<ExistingColumn>,
+    /// `CREATE TYPE` statements that go before `statements` unless the migration already
+    /// created a type of that name: (qualified name, statement). SQLAlchemy's PostgreSQL
+    /// named types note each type they create in the DDL runner's memo, which for Alembic is
+    /// the migration context's impl, so a second `create_table` with the same enum skips it.
+    pub types: Vec<(String, String)>,
 }
 
 impl Effect {
@@ -113,6 +118,7 @@ impl Effect {
             statements: Vec::new(),
             value,
             existing: None,
+            types: Vec::new(),
         }
     }
 
@@ -122,6 +128,7 @@ impl Effect {
             statements,
             value: Value::None,
             existing: None,
+            types: Vec::new(),
         }
     }
 }
@@ -183,8 +190,8 @@ pub fn call(
                 &params.options(&["table_name"]),
             )
             .map_err(error)?;
-            let mut statements = table.enum_creates().map_err(error)?;
-            statements.push(table.create_sql());
+            let types = table.enum_creates().map_err(error)?;
+            let mut statements = vec![table.create_sql()];
             statements.extend(table.index_sql().map_err(error)?);
             statements.extend(table.table_comment_sql());
             statements.extend(table.column_comment_sql());
@@ -199,6 +206,7 @@ pub fn call(
                 statements,
                 value: object("sqlalchemy.Table", items, kwargs, span),
                 existing: None,
+                types,
             });
         }
         "alter_column" => {
@@ -209,6 +217,7 @@ pub fn call(
                 statements,
                 value: Value::None,
                 existing,
+                types: Vec::new(),
             });
         }
         _ => {}

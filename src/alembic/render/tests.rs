@@ -93,6 +93,57 @@ fn operations_render_like_alembic() {
 /// (snippet, what Alembic printed)
 const OPERATIONS: &[(&str, &str)] = &[
     (
+        // The migration's memo of created types: explicit .create() neither consults nor
+        // feeds it; create_type=False skips without noting; add_column never creates.
+        r#"op.add_column("t3", sa.Column("m", sa.Enum("a", "b", name="mech")))
+op.create_table("t1", sa.Column("m", sa.Enum("a", "b", name="mech")))
+op.create_table("t2", sa.Column("m", postgresql.ENUM("a", "b", name="mech")))
+e = sa.Enum("q", name="qq")
+e.create(op.get_bind())
+op.create_table("t9", sa.Column("m", e))
+op.create_table("t10", sa.Column("m", postgresql.ENUM("z", name="zz", create_type=False)))
+op.create_table("t11", sa.Column("m", postgresql.ENUM("z", name="zz")), sa.Column("n", sa.Enum("z", name="zz")))
+op.create_table("t12", sa.Column("m", sa.Enum("z", name="zz", schema="s")))"#,
+        r#"ALTER TABLE t3 ADD COLUMN m mech;
+
+CREATE TYPE mech AS ENUM ('a', 'b');
+
+CREATE TABLE t1 (
+    m mech
+);
+
+CREATE TABLE t2 (
+    m mech
+);
+
+CREATE TYPE qq AS ENUM ('q');
+
+CREATE TYPE qq AS ENUM ('q');
+
+CREATE TABLE t9 (
+    m qq
+);
+
+CREATE TABLE t10 (
+    m zz
+);
+
+CREATE TYPE zz AS ENUM ('z');
+
+CREATE TABLE t11 (
+    m zz, 
+    n zz
+);
+
+CREATE TYPE s.zz AS ENUM ('z');
+
+CREATE TABLE t12 (
+    m s.zz
+);
+
+"#,
+    ),
+    (
         r#"op.create_index("ix_a", "t", [sa.text("lower(cn)")], postgresql_using="gin", postgresql_ops={"lower(cn)": "gin_trgm_ops"})"#,
         "CREATE INDEX ix_a ON t USING gin (lower(cn) gin_trgm_ops);\n\n",
     ),

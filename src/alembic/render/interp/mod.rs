@@ -44,6 +44,8 @@ pub struct Interp<'a> {
     budget: python::Budget,
     /// Op calls are refused while module-level constants are evaluated.
     pub emitting: bool,
+    /// Named types `create_table` created in this function (see [`ops::Effect::types`]).
+    pub created_types: Vec<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -61,6 +63,7 @@ impl<'a> Interp<'a> {
             steps: 0,
             budget: python::Budget::default(),
             emitting: false,
+            created_types: Vec::new(),
         }
     }
 
@@ -101,8 +104,18 @@ impl<'a> Interp<'a> {
             statements,
             value,
             existing,
+            types,
         } = effect?;
         let first = self.statements.len();
+        let mut created = Vec::new();
+        for (name, sql) in types {
+            if !self.created_types.contains(&name) {
+                created.push(name);
+                self.emit(sql, span.clone())
+                    .map_err(|m| EvalError::new(span.clone(), m))?;
+            }
+        }
+        self.created_types.extend(created);
         for sql in statements {
             self.emit(sql, span.clone())
                 .map_err(|m| EvalError::new(span.clone(), m))?;
