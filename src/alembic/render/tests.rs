@@ -1038,6 +1038,20 @@ fn evaluator_resolves_static_python() {
 /// unrenderable statements in order)
 const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
     (
+        // Calls with no SQL effect are skipped, arguments unevaluated; other calls on
+        // unknown objects, or other methods of a logger, stay unrenderable.
+        "import logging\nimport time\nimport warnings\nfrom datetime import datetime\nfrom loguru import logger as loguru_logger\nfrom myapp import audit\nlogger = logging.getLogger(__name__)\ndef helper():\n    op.drop_table('h')\n    return 1",
+        "logger.info(f'start {datetime.now()}')\nlog = logging.getLogger('alembic.runtime.migration')\nlog.warning('x %s', datetime.now())\nprint(datetime.now())\nwarnings.warn(f'{datetime.now()}')\ntime.sleep(settings.DELAY)\nlogging.info(datetime.now())\nloguru_logger.success(datetime.now())\nop.drop_table('a')\naudit.info('x')\nlogger.handlers.clear()\nlogger.info(op.drop_table('b'), op.f('x'))\nlogger.info(f'{helper()}')\nop.drop_table('c')\nlogger.info('%s', op.execute(f'SELECT {datetime.now()}'))",
+        &["DROP TABLE a", "DROP TABLE c"],
+        &[
+            "call of imported helper `info`",
+            "attribute `clear` of a method",
+            "method `info`",
+            "method `info`",
+            "`datetime.datetime.now`",
+        ],
+    ),
+    (
         "import enum\nclass Color(enum.Enum):\n    red = 'R'",
         "op.create_table('t', sa.Column('c', sa.Enum(Color, values_callable=lambda x: [e.value for e in x])))\nop.execute(sa.text('SELECT :v').bindparams(v=op.inline_literal(3)))",
         &[],

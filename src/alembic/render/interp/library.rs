@@ -32,7 +32,7 @@ impl Interp<'_> {
             }
             _ => {}
         }
-        if pyvalues::is_constructor(path) {
+        if pyvalues::is_constructor(path) || super::effectless::is_logger_factory(path) {
             return Ok(object(path, args, kwargs, span));
         }
         if is_foreign(path) {

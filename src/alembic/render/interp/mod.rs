@@ -12,6 +12,7 @@ use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterat
 use super::objects::object;
 use super::ops;
 
+mod effectless;
 mod library;
 
 /// Helpers may call helpers; this bounds recursion.
@@ -295,7 +296,9 @@ impl<'a> Interp<'a> {
         let span = span_of(stmt);
         match stmt {
             Stmt::Expr(expr) => {
-                python::eval(self, &expr.value)?;
+                if !self.is_effectless_call(&expr.value) {
+                    python::eval(self, &expr.value)?;
+                }
             }
             Stmt::Pass(_) => {}
             Stmt::Assign(assign) => {
@@ -645,6 +648,9 @@ impl Env for Interp<'_> {
         ];
         if BUILTINS.contains(&name) {
             return Ok(Value::Path(format!("builtins.{name}")));
+        }
+        if name == "__name__" {
+            return Ok(Value::Runtime("the module's `__name__`".into()));
         }
         Err(EvalError::new(
             span,
