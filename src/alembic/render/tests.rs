@@ -93,6 +93,31 @@ fn operations_render_like_alembic() {
 /// (snippet, what Alembic printed)
 const OPERATIONS: &[(&str, &str)] = &[
     (
+        // with_variant(): the PostgreSQL variant is the type, other dialects' are ignored.
+        r#"op.create_table("users", sa.Column("id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), primary_key=True), sa.Column("doc", sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sa.JSON(), "sqlite")), sa.Column("t", sa.String(50).with_variant(sa.String(50, collation="utf8"), "mysql", "mariadb")))
+op.add_column("users", sa.Column("big", sa.Integer().with_variant(sa.BigInteger, "postgresql")))
+op.create_table("x", sa.Column("st", sa.String().with_variant(postgresql.ENUM("a", "b", name="stv2"), "postgresql")))
+op.alter_column("users", "t", type_=sa.Text().with_variant(sa.String(10), "postgresql"))"#,
+        r#"CREATE TABLE users (
+    id BIGSERIAL NOT NULL, 
+    doc JSONB, 
+    t VARCHAR(50), 
+    PRIMARY KEY (id)
+);
+
+ALTER TABLE users ADD COLUMN big BIGINT;
+
+CREATE TYPE stv2 AS ENUM ('a', 'b');
+
+CREATE TABLE x (
+    st stv2
+);
+
+ALTER TABLE users ALTER COLUMN t TYPE VARCHAR(10);
+
+"#,
+    ),
+    (
         // The migration's memo of created types: explicit .create() neither consults nor
         // feeds it; create_type=False skips without noting; add_column never creates.
         r#"op.add_column("t3", sa.Column("m", sa.Enum("a", "b", name="mech")))

@@ -109,6 +109,9 @@ impl Interp<'_> {
             }
             _ => {}
         }
+        if method == "with_variant" {
+            return with_variant(receiver.clone(), args, span);
+        }
         let dml = dml::method(
             object_ref,
             method,
@@ -147,6 +150,27 @@ impl Interp<'_> {
             )),
         }
     }
+}
+
+/// `type.with_variant(variant, *dialect_names)`: for PostgreSQL the variant is the type;
+/// variants for other dialects leave the type as it is.
+fn with_variant(receiver: Value, args: Vec<Value>, span: Range<usize>) -> EvalResult {
+    let mut args = args.into_iter();
+    let variant = args
+        .next()
+        .ok_or_else(|| EvalError::new(span.clone(), "with_variant() without a type"))?;
+    let mut postgresql = false;
+    for dialect in args {
+        match dialect.as_str() {
+            Some(name) => postgresql |= name == DIALECT_NAME,
+            None => {
+                let kind = dialect.type_name();
+                let message = format!("with_variant() for a dialect given as a {kind}");
+                return Err(EvalError::new(span, message));
+            }
+        }
+    }
+    Ok(if postgresql { variant } else { receiver })
 }
 
 /// The PostgreSQL dialect locksmith renders for: what `dialect.name` checks compare with.
