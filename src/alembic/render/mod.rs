@@ -8,6 +8,7 @@
 //! PostgreSQL dialect compiles them.
 
 mod dml;
+mod enum_ops;
 mod interp;
 mod names;
 mod objects;

@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{dml, ops, pyvalues};
+use super::super::{dml, enum_ops, ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -124,7 +124,7 @@ impl Interp<'_> {
         }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
-                let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
+                let effect = enum_ops::enum_ddl(object_ref, method, &args, span.clone());
                 self.perform(effect, span)
             }
             (Some("text"), "bindparams") => {
