@@ -8,6 +8,7 @@
 //! PostgreSQL dialect compiles them.
 
 mod dml;
+mod enum_ops;
 mod interp;
 mod modules;
 mod names;
@@ -268,6 +269,7 @@ fn render_function<'a>(
     interp.statements.clear();
     interp.unrenderable.clear();
     interp.autocommit_blocks.clear();
+    interp.created_types.clear();
     interp.run_function(def);
     RenderedFunction {
         statements: std::mem::take(&mut interp.statements),

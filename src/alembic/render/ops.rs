@@ -104,6 +104,11 @@ pub struct Effect {
     pub value: Value,
     /// What the call says about the column it changes (`alter_column(existing_type=)`).
     pub existing: Option<ExistingColumn>,
+    /// `CREATE TYPE` statements that go before `statements` unless the migration already
+    /// created a type of that name: (qualified name, statement). SQLAlchemy's PostgreSQL
+    /// named types note each type they create in the DDL runner's memo, which for Alembic is
+    /// the migration context's impl, so a second `create_table` with the same enum skips it.
+    pub types: Vec<(String, String)>,
 }
 
 impl Effect {
@@ -113,15 +118,17 @@ impl Effect {
             statements: Vec::new(),
             value,
             existing: None,
+            types: Vec::new(),
         }
     }
 
     /// A call that emits `statements` and returns `None`.
-    fn statements(statements: Vec<String>) -> Self {
+    pub(super) fn statements(statements: Vec<String>) -> Self {
         Effect {
             statements,
             value: Value::None,
             existing: None,
+            types: Vec::new(),
         }
     }
 }
@@ -183,8 +190,8 @@ pub fn call(
                 &params.options(&["table_name"]),
             )
             .map_err(error)?;
-            let mut statements = table.enum_creates().map_err(error)?;
-            statements.push(table.create_sql());
+            let types = table.enum_creates().map_err(error)?;
+            let mut statements = vec![table.create_sql()];
             statements.extend(table.index_sql().map_err(error)?);
             statements.extend(table.table_comment_sql());
             statements.extend(table.column_comment_sql());
@@ -199,6 +206,7 @@ pub fn call(
                 statements,
                 value: object("sqlalchemy.Table", items, kwargs, span),
                 existing: None,
+                types,
             });
         }
         "alter_column" => {
@@ -209,6 +217,7 @@ pub fn call(
                 statements,
                 value: Value::None,
                 existing,
+                types: Vec::new(),
             });
         }
         _ => {}
@@ -275,37 +284,6 @@ pub fn batch_call(
         kwargs.push((schema_key.into(), schema));
     }
     call(name, args, kwargs, span)
-}
-
-/// `sa.Enum(...).create(bind)` / `.drop(bind)`: CREATE TYPE / DROP TYPE, emitted
-/// unconditionally in offline mode whatever `checkfirst` says.
-pub fn enum_ddl(
-    enum_object: &Object,
-    method: &str,
-    args: &[Value],
-    span: Range<usize>,
-) -> EvalResult<Effect> {
-    let is_bind = matches!(args.first(), Some(Value::Object(o)) if o.path == "alembic.bind");
-    if !is_bind {
-        return Err(EvalError::new(
-            span,
-            format!("Enum.{method}() without op.get_bind()"),
-        ));
-    }
-    let sql_type = SqlType::from_value(&Value::Object(std::rc::Rc::new(enum_object.clone())))
-        .map_err(|m| EvalError::new(span.clone(), m))?;
-    let enum_type = sql_type
-        .enum_type()
-        .ok_or_else(|| EvalError::new(span.clone(), "not an enum"))?;
-    let sql = if method == "create" {
-        enum_type.create_sql(None)
-    } else {
-        enum_type
-            .qualified_name(None)
-            .map(|name| format!("DROP TYPE {name}"))
-    }
-    .map_err(|m| EvalError::new(span, m))?;
-    Ok(Effect::statements(vec![sql]))
 }
 
 /// The statements of every operation that only emits SQL.

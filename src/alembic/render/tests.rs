@@ -93,6 +93,82 @@ fn operations_render_like_alembic() {
 /// (snippet, what Alembic printed)
 const OPERATIONS: &[(&str, &str)] = &[
     (
+        // with_variant(): the PostgreSQL variant is the type, other dialects' are ignored.
+        r#"op.create_table("users", sa.Column("id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), primary_key=True), sa.Column("doc", sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sa.JSON(), "sqlite")), sa.Column("t", sa.String(50).with_variant(sa.String(50, collation="utf8"), "mysql", "mariadb")))
+op.add_column("users", sa.Column("big", sa.Integer().with_variant(sa.BigInteger, "postgresql")))
+op.create_table("x", sa.Column("st", sa.String().with_variant(postgresql.ENUM("a", "b", name="stv2"), "postgresql")))
+op.alter_column("users", "t", type_=sa.Text().with_variant(sa.String(10), "postgresql"))"#,
+        r#"CREATE TABLE users (
+    id BIGSERIAL NOT NULL, 
+    doc JSONB, 
+    t VARCHAR(50), 
+    PRIMARY KEY (id)
+);
+
+ALTER TABLE users ADD COLUMN big BIGINT;
+
+CREATE TYPE stv2 AS ENUM ('a', 'b');
+
+CREATE TABLE x (
+    st stv2
+);
+
+ALTER TABLE users ALTER COLUMN t TYPE VARCHAR(10);
+
+"#,
+    ),
+    (
+        // The migration's memo of created types: explicit .create() neither consults nor
+        // feeds it; create_type=False skips without noting; add_column never creates.
+        r#"op.add_column("t3", sa.Column("m", sa.Enum("a", "b", name="mech")))
+op.create_table("t1", sa.Column("m", sa.Enum("a", "b", name="mech")))
+op.create_table("t2", sa.Column("m", postgresql.ENUM("a", "b", name="mech")))
+e = sa.Enum("q", name="qq")
+e.create(op.get_bind())
+op.create_table("t9", sa.Column("m", e))
+op.create_table("t10", sa.Column("m", postgresql.ENUM("z", name="zz", create_type=False)))
+op.create_table("t11", sa.Column("m", postgresql.ENUM("z", name="zz")), sa.Column("n", sa.Enum("z", name="zz")))
+op.create_table("t12", sa.Column("m", sa.Enum("z", name="zz", schema="s")))"#,
+        r#"ALTER TABLE t3 ADD COLUMN m mech;
+
+CREATE TYPE mech AS ENUM ('a', 'b');
+
+CREATE TABLE t1 (
+    m mech
+);
+
+CREATE TABLE t2 (
+    m mech
+);
+
+CREATE TYPE qq AS ENUM ('q');
+
+CREATE TYPE qq AS ENUM ('q');
+
+CREATE TABLE t9 (
+    m qq
+);
+
+CREATE TABLE t10 (
+    m zz
+);
+
+CREATE TYPE zz AS ENUM ('z');
+
+CREATE TABLE t11 (
+    m zz, 
+    n zz
+);
+
+CREATE TYPE s.zz AS ENUM ('z');
+
+CREATE TABLE t12 (
+    m s.zz
+);
+
+"#,
+    ),
+    (
         r#"op.create_index("ix_a", "t", [sa.text("lower(cn)")], postgresql_using="gin", postgresql_ops={"lower(cn)": "gin_trgm_ops"})"#,
         "CREATE INDEX ix_a ON t USING gin (lower(cn) gin_trgm_ops);\n\n",
     ),
@@ -986,6 +1062,20 @@ fn evaluator_resolves_static_python() {
 /// (module-level code, upgrade body, expected statements, message fragments of the
 /// unrenderable statements in order)
 const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
+    (
+        // Calls with no SQL effect are skipped, arguments unevaluated; other calls on
+        // unknown objects, or other methods of a logger, stay unrenderable.
+        "import logging\nimport time\nimport warnings\nfrom datetime import datetime\nfrom loguru import logger as loguru_logger\nfrom myapp import audit\nlogger = logging.getLogger(__name__)\ndef helper():\n    op.drop_table('h')\n    return 1",
+        "logger.info(f'start {datetime.now()}')\nlog = logging.getLogger('alembic.runtime.migration')\nlog.warning('x %s', datetime.now())\nprint(datetime.now())\nwarnings.warn(f'{datetime.now()}')\ntime.sleep(settings.DELAY)\nlogging.info(datetime.now())\nloguru_logger.success(datetime.now())\nop.drop_table('a')\naudit.info('x')\nlogger.handlers.clear()\nlogger.info(op.drop_table('b'), op.f('x'))\nlogger.info(f'{helper()}')\nop.drop_table('c')\nlogger.info('%s', op.execute(f'SELECT {datetime.now()}'))",
+        &["DROP TABLE a", "DROP TABLE c"],
+        &[
+            "call of imported helper `info`",
+            "attribute `clear` of a method",
+            "method `info`",
+            "method `info`",
+            "`datetime.datetime.now`",
+        ],
+    ),
     (
         "import enum\nclass Color(enum.Enum):\n    red = 'R'",
         "op.create_table('t', sa.Column('c', sa.Enum(Color, values_callable=lambda x: [e.value for e in x])))\nop.execute(sa.text('SELECT :v').bindparams(v=op.inline_literal(3)))",

@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{dml, ops, pyvalues};
+use super::super::{dml, enum_ops, ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -32,7 +32,7 @@ impl Interp<'_> {
             }
             _ => {}
         }
-        if pyvalues::is_constructor(path) {
+        if pyvalues::is_constructor(path) || super::effectless::is_logger_factory(path) {
             return Ok(object(path, args, kwargs, span));
         }
         if is_foreign(path) {
@@ -109,6 +109,9 @@ impl Interp<'_> {
             }
             _ => {}
         }
+        if method == "with_variant" {
+            return with_variant(receiver.clone(), args, span);
+        }
         let dml = dml::method(
             object_ref,
             method,
@@ -121,7 +124,7 @@ impl Interp<'_> {
         }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
-                let effect = ops::enum_ddl(object_ref, method, &args, span.clone());
+                let effect = enum_ops::enum_ddl(object_ref, method, &args, span.clone());
                 self.perform(effect, span)
             }
             (Some("text"), "bindparams") => {
@@ -147,6 +150,27 @@ impl Interp<'_> {
             )),
         }
     }
+}
+
+/// `type.with_variant(variant, *dialect_names)`: for PostgreSQL the variant is the type;
+/// variants for other dialects leave the type as it is.
+fn with_variant(receiver: Value, args: Vec<Value>, span: Range<usize>) -> EvalResult {
+    let mut args = args.into_iter();
+    let variant = args
+        .next()
+        .ok_or_else(|| EvalError::new(span.clone(), "with_variant() without a type"))?;
+    let mut postgresql = false;
+    for dialect in args {
+        match dialect.as_str() {
+            Some(name) => postgresql |= name == DIALECT_NAME,
+            None => {
+                let kind = dialect.type_name();
+                let message = format!("with_variant() for a dialect given as a {kind}");
+                return Err(EvalError::new(span, message));
+            }
+        }
+    }
+    Ok(if postgresql { variant } else { receiver })
 }
 
 /// The PostgreSQL dialect locksmith renders for: what `dialect.name` checks compare with.

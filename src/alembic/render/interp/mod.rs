@@ -12,6 +12,7 @@ use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterat
 use super::objects::object;
 use super::{ops, type_decorator};
 
+mod effectless;
 mod imports;
 mod library;
 
@@ -49,6 +50,8 @@ pub struct Interp<'a> {
     pub emitting: bool,
     /// The project modules the revision imports ([`ImportState`]).
     pub imports: ImportState<'a>,
+    /// Named types `create_table` created in this function (see [`ops::Effect::types`]).
+    pub created_types: Vec<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -67,6 +70,7 @@ impl<'a> Interp<'a> {
             budget: python::Budget::default(),
             emitting: false,
             imports: ImportState::default(),
+            created_types: Vec::new(),
         }
     }
 
@@ -108,8 +112,18 @@ impl<'a> Interp<'a> {
             statements,
             value,
             existing,
+            types,
         } = effect?;
         let first = self.statements.len();
+        let mut created = Vec::new();
+        for (name, sql) in types {
+            if !self.created_types.contains(&name) {
+                created.push(name);
+                self.emit(sql, span.clone())
+                    .map_err(|m| EvalError::new(span.clone(), m))?;
+            }
+        }
+        self.created_types.extend(created);
         for sql in statements {
             self.emit(sql, span.clone())
                 .map_err(|m| EvalError::new(span.clone(), m))?;
@@ -289,7 +303,9 @@ impl<'a> Interp<'a> {
         let span = span_of(stmt);
         match stmt {
             Stmt::Expr(expr) => {
-                python::eval(self, &expr.value)?;
+                if !self.is_effectless_call(&expr.value) {
+                    python::eval(self, &expr.value)?;
+                }
             }
             Stmt::Pass(_) => {}
             Stmt::Assign(assign) => {
@@ -637,6 +653,9 @@ impl Env for Interp<'_> {
         ];
         if BUILTINS.contains(&name) {
             return Ok(Value::Path(format!("builtins.{name}")));
+        }
+        if name == "__name__" {
+            return Ok(Value::Runtime("the module's `__name__`".into()));
         }
         Err(EvalError::new(
             span,

@@ -261,19 +261,19 @@ impl Table {
         )
     }
 
-    /// `CREATE TYPE` for the native enums `create_table` creates first (once per name).
-    pub fn enum_creates(&self) -> Result<Vec<String>, String> {
-        let mut seen: Vec<String> = Vec::new();
-        let mut out = Vec::new();
+    /// `CREATE TYPE` for the native enums `create_table` creates first, once per name: each
+    /// as its qualified name (what the migration's memo of created types is keyed by) and
+    /// its statement.
+    pub fn enum_creates(&self) -> Result<Vec<(String, String)>, String> {
+        let mut out: Vec<(String, String)> = Vec::new();
         for column in &self.columns {
             if let Some(e) = column.sql_type.enum_type()
                 && e.native
                 && e.create_type
             {
                 let name = e.qualified_name(self.schema.as_deref())?;
-                if !seen.contains(&name) {
-                    out.push(e.create_sql(self.schema.as_deref())?);
-                    seen.push(name);
+                if !out.iter().any(|(seen, _)| *seen == name) {
+                    out.push((name, e.create_sql(self.schema.as_deref())?));
                 }
             }
         }
