@@ -81,6 +81,49 @@ pub fn class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value> {
     ))
 }
 
+/// `class JSONB(JSON): __visit_name__ = "JSONB"`: a subclass of a SQLAlchemy type that only
+/// renames what the compiler visits. On PostgreSQL it compiles as the type of that name
+/// (`visit_JSONB`), so it is that type. Anything else in the body leaves it unknown.
+pub fn visit_name_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value> {
+    let [base] = def.bases.as_slice() else {
+        return None;
+    };
+    if !def.keywords.is_empty() || !def.decorator_list.is_empty() {
+        return None;
+    }
+    match eval(env, base) {
+        Ok(Value::Path(path)) if sa_name(&path).is_some() => {}
+        _ => return None,
+    }
+    let mut visit_name = None;
+    for stmt in &def.body {
+        match stmt {
+            Stmt::Assign(assign) => match assign.targets.as_slice() {
+                [Expr::Name(name)] if name.id.as_str() == "__visit_name__" => {
+                    visit_name = eval(env, &assign.value).ok()?.as_str().map(str::to_string);
+                }
+                [Expr::Name(name)] if ["cache_ok", "inherit_cache"].contains(&name.id.as_str()) => {}
+                _ => return None,
+            },
+            Stmt::Pass(_) => {}
+            Stmt::Expr(ast::StmtExpr { value, .. })
+                if matches!(
+                    &**value,
+                    Expr::Constant(ast::ExprConstant {
+                        value: Constant::Str(_),
+                        ..
+                    })
+                ) => {}
+            _ => return None,
+        }
+    }
+    let name = visit_name?;
+    // Only names PostgreSQL's compiler knows as types: anything else stays unknown.
+    let path = format!("sqlalchemy.dialects.postgresql.{name}");
+    super::types::SqlType::from_value(&Value::Path(path.clone())).ok()?;
+    Some(Value::Path(path))
+}
+
 pub fn is_class(object: &Object) -> bool {
     object.path == CLASS
 }

@@ -45,8 +45,9 @@ impl<'a> Interp<'a> {
         match stmt {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.bind_imports(stmt),
             Stmt::ClassDef(def) => {
-                let class =
-                    pyvalues::enum_class(self, def).or_else(|| type_decorator::class(self, def));
+                let class = pyvalues::enum_class(self, def)
+                    .or_else(|| type_decorator::class(self, def))
+                    .or_else(|| type_decorator::visit_name_class(self, def));
                 if let Some(class) = class {
                     self.set(def.name.as_str(), class);
                 }
