@@ -246,9 +246,16 @@ pub fn foreign_key(
 
 /// A table-level constraint object passed to `create_table`.
 pub fn table_constraint(object: &Object) -> Result<Constraint, String> {
-    let name = opt_str(object, "name")?
-        .map(|n| explicit_name(&n))
-        .transpose()?;
+    // `CheckConstraint(sqltext, name)`: the only one of these whose name may be positional.
+    let name = match (sa_name(&object.path), object.param(1, "name")) {
+        (Some("CheckConstraint"), Some(Value::Str(name))) => Some(name.clone()),
+        (Some("CheckConstraint"), Some(Value::None) | None) => None,
+        (Some("CheckConstraint"), Some(other)) => {
+            return Err(format!("CheckConstraint name is a {}", other.type_name()));
+        }
+        _ => opt_str(object, "name")?,
+    };
+    let name = name.map(|n| explicit_name(&n)).transpose()?;
     let deferral = Deferral::from(object)?;
     let kind = match sa_name(&object.path) {
         Some("PrimaryKeyConstraint") => ConstraintKind::PrimaryKey {
