@@ -47,9 +47,13 @@ fn check(input: &TransactionView) -> Vec<Violation> {
     vec![
         Violation::with(
             format!(
-                "{lock} is held until the transaction ends while {} more statement{} run: {}",
+                "{lock} is held until the transaction ends while {} more {} {}",
                 after.len(),
-                if after.len() == 1 { "" } else { "s" },
+                if after.len() == 1 {
+                    "statement runs:"
+                } else {
+                    "statements run:"
+                },
                 listed.join(", ")
             ),
             Advice::sql(format!(

@@ -15,6 +15,7 @@ use crate::state::FileState;
 mod adding_check_constraint_without_not_valid;
 mod adding_column_with_volatile_default;
 mod adding_domain_constraint;
+mod adding_enum_value_in_transaction;
 mod adding_foreign_key_without_not_valid;
 mod adding_not_null_column;
 mod adding_serial_column;
@@ -28,9 +29,12 @@ mod backfilling_in_transaction_with_ddl;
 mod changing_column_type;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
+mod creating_trigger;
 mod detaching_partition_non_concurrently;
 mod dropping_column;
+mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
+mod dropping_not_null;
 mod dropping_table;
 mod holding_exclusive_lock_across_statements;
 mod invalid_suppression;
@@ -42,6 +46,8 @@ pub mod psql_meta_command;
 mod refreshing_materialized_view_non_concurrently;
 mod reindexing_non_concurrently;
 mod renaming_column;
+mod renaming_enum_value;
+mod renaming_schema;
 mod renaming_table;
 mod rewriting_table;
 mod setting_not_null;
@@ -50,6 +56,7 @@ mod truncating_table;
 mod unbounded_data_change;
 mod uncommitted_transaction;
 mod unrenderable_operation;
+mod validating_constraint_in_same_transaction;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
 pub use invalid_suppression::RULE as INVALID_SUPPRESSION;
@@ -381,6 +388,13 @@ pub static ALL: &[&Rule] = &[
     &uncommitted_transaction::RULE,
     &backfilling_in_transaction_with_ddl::RULE,
     &holding_exclusive_lock_across_statements::RULE,
+    &validating_constraint_in_same_transaction::RULE,
+    &adding_enum_value_in_transaction::RULE,
+    &creating_trigger::RULE,
+    &dropping_database_or_schema::RULE,
+    &dropping_not_null::RULE,
+    &renaming_schema::RULE,
+    &renaming_enum_value::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
