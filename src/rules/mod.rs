@@ -25,6 +25,7 @@ mod advice;
 mod alembic_broken_revision;
 mod alembic_empty_downgrade;
 mod alembic_multiple_heads;
+mod attaching_partition_without_check;
 mod backfilling_in_transaction_with_ddl;
 mod changing_column_type;
 mod concurrently_in_transaction;
@@ -395,6 +396,7 @@ pub static ALL: &[&Rule] = &[
     &dropping_not_null::RULE,
     &renaming_schema::RULE,
     &renaming_enum_value::RULE,
+    &attaching_partition_without_check::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
