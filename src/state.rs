@@ -25,6 +25,10 @@ pub struct FileState {
     /// Target PostgreSQL major version.
     pub version: u32,
     pub in_transaction: bool,
+    /// A transaction still open at the end of the file is committed by what runs after it:
+    /// the runner that opened it (`assume_in_transaction`, Alembic), or the rest of the
+    /// script the file is a piece of (Alembic's offline SQL).
+    pub runner_commits: bool,
     /// Transaction blocks entered so far (an assumed one counts): the current block's
     /// number is this minus one.
     pub transactions_started: usize,
@@ -56,6 +60,7 @@ impl FileState {
         FileState {
             version,
             in_transaction: assume_in_transaction,
+            runner_commits: assume_in_transaction,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
             statement_timeout_set: false,
@@ -95,9 +100,9 @@ impl FileState {
             .insert((known.table.key(), known.column.clone()), known.ty.clone());
     }
 
-    /// The strongest lock that blocks writes which the statement requests on a table
-    /// that existed before this migration.
-    pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<RelationLock> {
+    /// Every lock the statement requests on a relation that existed before this migration
+    /// (not created earlier in the file, nor by the statement itself), strongest per relation.
+    pub fn locks_on_existing(&self, facts: &Facts) -> Vec<RelationLock> {
         let created: Vec<_> = facts
             .actions
             .iter()
@@ -107,11 +112,16 @@ impl FileState {
         facts
             .locks()
             .into_iter()
-            .filter(|l| {
-                l.mode.blocks_writes()
-                    && !self.is_new(&l.relation)
-                    && !created.contains(&l.relation.key())
-            })
+            .filter(|l| !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
+            .collect()
+    }
+
+    /// The strongest lock that blocks writes which the statement requests on a table
+    /// that existed before this migration.
+    pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<RelationLock> {
+        self.locks_on_existing(facts)
+            .into_iter()
+            .filter(|l| l.mode.blocks_writes())
             // The first relation among equally strong locks: the table the statement names.
             .min_by_key(|l| std::cmp::Reverse(l.mode))
     }

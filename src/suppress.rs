@@ -1,7 +1,9 @@
 //! `-- locksmith:ignore rule-id[, rule-id]: reason` comments (`# locksmith:ignore ...` in
 //! Alembic revisions). On its own line the comment covers the next statement; at the end of
 //! a statement's last line, that statement. `-- locksmith:ignore-file rule-id` covers the
-//! whole file. An ignore that suppresses nothing is reported as `unused-suppression`.
+//! whole file. An ignore that suppresses nothing is reported as `unused-suppression`; one
+//! naming an unknown rule id, or an `ignore-file` without rule ids, as `invalid-suppression`
+//! (such an ignore suppresses nothing: a typo never silences a finding).
 
 use std::ops::Range;
 
@@ -25,16 +27,23 @@ struct Suppression {
     comment: Range<usize>,
 }
 
-/// Removes suppressed findings and appends `unused-suppression` findings. `comments` are
-/// the spans of the source's comments that mention `locksmith:ignore` ([`sql_comments`],
-/// or `#` comments from the Python lexer).
+/// The severities of the findings about the comments themselves (`None`: rule off).
+#[derive(Debug, Clone, Copy)]
+pub struct Reporting {
+    pub unused: Option<Severity>,
+    pub invalid: Option<Severity>,
+}
+
+/// Removes suppressed findings and appends `unused-suppression` and `invalid-suppression`
+/// findings. `comments` are the spans of the source's comments that mention
+/// `locksmith:ignore` ([`sql_comments`], or `#` comments from the Python lexer).
 /// `enabled` says whether a rule is on: ignoring a rule that is turned off is not "unused".
 pub fn apply(
     source: &SourceFile,
     statements: &[Range<usize>],
     comments: &[Range<usize>],
     findings: &mut Vec<Finding>,
-    unused_severity: Option<Severity>,
+    reporting: Reporting,
     enabled: impl Fn(&str) -> bool,
 ) {
     let suppressions: Vec<Suppression> = comments
@@ -46,8 +55,9 @@ pub fn apply(
     findings.retain(|finding| {
         let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
             let statement_span = finding.statement.and_then(|i| statements.get(i));
-            let applies =
-                s.file_wide || (s.covered.is_some() && s.covered.as_ref() == statement_span);
+            // An ignore-file without rule ids is invalid and suppresses nothing.
+            let applies = (s.file_wide && !s.rules.is_empty())
+                || (s.covered.is_some() && s.covered.as_ref() == statement_span);
             let rule = s.rules.iter().position(|(id, _)| id == finding.rule.id);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),
@@ -63,11 +73,22 @@ pub fn apply(
             None => true,
         }
     });
-    let Some(severity) = unused_severity else {
-        return;
-    };
     for (s, used) in suppressions.iter().zip(&used) {
-        if s.rules.is_empty() && used.is_empty() {
+        if s.file_wide && s.rules.is_empty() {
+            if let Some(severity) = reporting.invalid {
+                findings.push(invalid(
+                    severity,
+                    s.comment.clone(),
+                    "locksmith:ignore-file without rule ids would silence every rule in the whole \
+                     file, so it silences nothing: name the rules it is for"
+                        .into(),
+                ));
+            }
+            continue;
+        }
+        if let (Some(severity), true, true) =
+            (reporting.unused, s.rules.is_empty(), used.is_empty())
+        {
             findings.push(unused(
                 severity,
                 s.comment.clone(),
@@ -76,17 +97,50 @@ pub fn apply(
             ));
         }
         for (r, (id, span)) in s.rules.iter().enumerate() {
-            let known = rules::find(id).is_some();
-            if used.contains(&Some(r)) || (known && !enabled(id)) {
+            if rules::find(id).is_none() {
+                if let Some(severity) = reporting.invalid {
+                    let message = crate::config::unknown_rule_message(id);
+                    findings.push(Finding {
+                        statement: s.statement,
+                        ..invalid(severity, span.clone(), message)
+                    });
+                }
                 continue;
             }
-            let message = if !known {
-                crate::config::unknown_rule_message(id)
-            } else {
-                format!("`{id}` is ignored here but reports nothing")
-            };
-            findings.push(unused(severity, span.clone(), message, s.statement));
+            if used.contains(&Some(r)) || !enabled(id) {
+                continue;
+            }
+            if let Some(severity) = reporting.unused {
+                let message = format!("`{id}` is ignored here but reports nothing");
+                findings.push(unused(severity, span.clone(), message, s.statement));
+            }
         }
+    }
+}
+
+fn invalid(severity: Severity, span: Range<usize>, message: String) -> Finding {
+    let file_wide = message.starts_with("locksmith:ignore-file");
+    let advice = if file_wide {
+        rules::Advice::sql(
+            "name the rules it is for, separated by commas (`locksmith rules` lists them):\n  \
+             -- locksmith:ignore-file rule-id, rule-id: reason",
+        )
+        .with_alembic(
+            "name the rules it is for, separated by commas (`locksmith rules` lists them):\n  \
+             # locksmith:ignore-file rule-id, rule-id: reason",
+        )
+    } else {
+        rules::Advice::sql(
+            "correct the rule id (`locksmith rules` lists them), or remove it from the comment",
+        )
+    };
+    Finding {
+        rule: &rules::INVALID_SUPPRESSION,
+        severity,
+        message,
+        advice,
+        span,
+        statement: None,
     }
 }
 

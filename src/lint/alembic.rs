@@ -190,9 +190,36 @@ pub fn lint_real_step(
     report
 }
 
-/// Lints rendered SQL as Alembic runs it.
+/// Lints a piece of Alembic's script as Alembic runs it: inside the migration's
+/// transaction, unless the piece opens its own with the script's BEGIN (its first
+/// transaction statement is a BEGIN, not the COMMIT of an autocommit block): the
+/// preamble, `transaction_per_migration`, a revision wrapped for its autocommit blocks.
+/// A transaction such a piece leaves open is closed by a later piece.
 pub fn lint_rendered(name: &str, sql: &str, session: &Session, config: &Config) -> FileReport {
-    lint_rendered_knowing(name, sql, &[], session, config)
+    let opens_own = parse::parse_sql(sql)
+        .statements
+        .iter()
+        .find_map(|s| match &s.node {
+            pg_query::NodeEnum::TransactionStmt(t) => Some(t.kind),
+            _ => None,
+        })
+        .is_some_and(|kind| {
+            kind == pg_query::protobuf::TransactionStmtKind::TransStmtBegin as i32
+                || kind == pg_query::protobuf::TransactionStmtKind::TransStmtStart as i32
+        });
+    if !opens_own {
+        return lint_rendered_knowing(name, sql, &[], session, config);
+    }
+    let config = Config {
+        assume_in_transaction: false,
+        ..config.clone()
+    };
+    let session = Session {
+        piece_of_script: true,
+        ..session.clone()
+    };
+    let source = SourceFile::new(name.to_string(), sql.to_string());
+    lint_rendered_sql(source, &config, &session, &[])
 }
 
 /// [`lint_rendered`], with what op calls said about columns before they ran.
@@ -232,6 +259,7 @@ pub fn session(project: &LoadedProject) -> Session {
             .map(|s| s.sql.clone())
             .collect(),
         looked_in: project.env_py.as_ref().map(|p| p.display().to_string()),
+        piece_of_script: false,
     }
 }
 

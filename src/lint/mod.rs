@@ -30,6 +30,8 @@ pub struct StatementReport {
     /// The strongest write-blocking lock it takes on a table that existed before the
     /// migration (tables created earlier in the file do not count).
     pub existing_lock: Option<RelationLock>,
+    /// Every lock it takes on a relation that existed before the migration.
+    pub locks_on_existing: Vec<RelationLock>,
     /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
     /// points at the Python call that produced it.
     pub sql: Option<String>,
@@ -68,6 +70,9 @@ pub struct Session {
     pub setup: Vec<String>,
     /// Where such settings were looked for, named in findings that miss one (`env.py`).
     pub looked_in: Option<String>,
+    /// The file is one piece of a longer script (Alembic's offline SQL): the script's later
+    /// pieces end a transaction it leaves open.
+    pub piece_of_script: bool,
 }
 
 /// [`lint_sql`] for SQL rendered from another source: it runs after `session`'s
@@ -98,6 +103,7 @@ fn lint_sql_with(
         }
     }
     state.session_settings_from = session.looked_in.clone();
+    state.runner_commits |= session.piece_of_script;
     let mut statements = Vec::with_capacity(parsed.statements.len());
     let mut findings = Vec::new();
     let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
@@ -132,6 +138,7 @@ fn lint_sql_with(
         }
         let in_transaction = state.in_transaction;
         let existing_lock = state.blocking_lock_on_existing(&facts);
+        let locks_on_existing = state.locks_on_existing(&facts);
         state.record(&stmt.node, &facts);
         // BEGIN belongs to the block it opens, COMMIT to the one it closes.
         let transaction = (in_transaction || state.in_transaction)
@@ -142,6 +149,7 @@ fn lint_sql_with(
             in_transaction,
             transaction,
             existing_lock,
+            locks_on_existing,
             sql: None,
         });
     }
@@ -158,6 +166,7 @@ fn lint_sql_with(
                 in_transaction: report.in_transaction,
                 transaction: report.transaction,
                 existing_lock: report.existing_lock.clone(),
+                locks_on_existing: &report.locks_on_existing,
             })
             .collect();
         let file = FileView {
@@ -165,7 +174,10 @@ fn lint_sql_with(
             state: &state,
         };
         for (first, block) in file.transactions() {
-            let view = TransactionView { statements: block };
+            let view = TransactionView {
+                statements: block,
+                state: &state,
+            };
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
                     let index = first + violation.statement.unwrap_or(0);
@@ -263,7 +275,10 @@ pub fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Confi
         &spans,
         comments,
         &mut report.findings,
-        config.severity_of(&rules::UNUSED_SUPPRESSION),
+        suppress::Reporting {
+            unused: config.severity_of(&rules::UNUSED_SUPPRESSION),
+            invalid: config.severity_of(&rules::INVALID_SUPPRESSION),
+        },
         enabled,
     );
     report
@@ -294,17 +309,17 @@ mod tests {
         assert_eq!(ids(sql), vec![("dropping-column", 5)]);
     }
 
+    /// An unknown id is invalid-suppression (it was unused-suppression before that rule).
     #[test]
     fn unused_and_unknown_suppressions_are_reported() {
         let sql = "-- locksmith:ignore renaming-table, no-such-rule: why\nALTER TABLE users ADD COLUMN a int NULL;\n";
         let found = ids(sql);
         assert!(found.contains(&("unused-suppression", 1)), "{found:?}");
+        assert!(found.contains(&("invalid-suppression", 1)), "{found:?}");
+        let count = |rule: &str| found.iter().filter(|(r, _)| *r == rule).count();
         assert_eq!(
-            found
-                .iter()
-                .filter(|(r, _)| *r == "unused-suppression")
-                .count(),
-            2
+            (count("unused-suppression"), count("invalid-suppression")),
+            (1, 1)
         );
     }
 

@@ -1,7 +1,7 @@
 use super::Severity;
 use super::advice::autocommit_block;
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
-use crate::facts::entry;
+use crate::facts::{Form, entry};
 
 pub static RULE: Rule = Rule {
     id: "concurrently-in-transaction",
@@ -21,6 +21,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .actions
         .iter()
         .filter(|action| !action.in_transaction)
+        // ALTER TYPE ... ADD VALUE before 12 is adding-enum-value-in-transaction.
+        .filter(|action| action.form != Form::AlterEnumAddValue)
         .take(1)
         .map(|action| {
             Violation::with(
@@ -74,6 +76,7 @@ mod tests {
 
     #[test]
     fn assume_in_transaction_and_enum_values_by_version() {
+        // Enum values moved to adding-enum-value-in-transaction, which reports them before 12.
         let wrapped = Config {
             assume_in_transaction: true,
             ..Config::default()
@@ -84,7 +87,8 @@ mod tests {
             postgres_version: version,
             ..Config::default()
         };
-        assert!(fired_with(enum_value, &at(11)).contains(&ID));
+        assert!(!fired_with(enum_value, &at(11)).contains(&ID));
+        assert!(fired_with(enum_value, &at(11)).contains(&"adding-enum-value-in-transaction"));
         assert!(!fired_with(enum_value, &at(12)).contains(&ID));
     }
 }

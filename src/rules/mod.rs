@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use pg_query::NodeEnum;
+use pg_query::protobuf::TransactionStmtKind;
 
 use crate::alembic::graph::RevisionGraph;
 use crate::alembic::revision::RevisionFile;
@@ -14,6 +15,7 @@ use crate::state::FileState;
 mod adding_check_constraint_without_not_valid;
 mod adding_column_with_volatile_default;
 mod adding_domain_constraint;
+mod adding_enum_value_in_transaction;
 mod adding_foreign_key_without_not_valid;
 mod adding_not_null_column;
 mod adding_serial_column;
@@ -23,29 +25,42 @@ mod advice;
 mod alembic_broken_revision;
 mod alembic_empty_downgrade;
 mod alembic_multiple_heads;
+mod attaching_partition_without_check;
+mod backfilling_in_transaction_with_ddl;
 mod changing_column_type;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
+mod creating_trigger;
 mod detaching_partition_non_concurrently;
 mod dropping_column;
+mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
+mod dropping_not_null;
 mod dropping_table;
+mod holding_exclusive_lock_across_statements;
+mod invalid_suppression;
 mod locking_table_explicitly;
 mod missing_lock_timeout;
 mod missing_statement_timeout;
+mod nested_transaction;
 pub mod psql_meta_command;
 mod refreshing_materialized_view_non_concurrently;
 mod reindexing_non_concurrently;
 mod renaming_column;
+mod renaming_enum_value;
+mod renaming_schema;
 mod renaming_table;
 mod rewriting_table;
 mod setting_not_null;
 mod severity;
 mod truncating_table;
 mod unbounded_data_change;
+mod uncommitted_transaction;
 mod unrenderable_operation;
+mod validating_constraint_in_same_transaction;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use invalid_suppression::RULE as INVALID_SUPPRESSION;
 pub use psql_meta_command::RULE as PSQL_META_COMMAND;
 pub use severity::Severity;
 pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
@@ -161,6 +176,60 @@ pub struct CheckedStatement<'a> {
     pub transaction: Option<usize>,
     /// The strongest write-blocking lock it takes on a table that existed before the file.
     pub existing_lock: Option<RelationLock>,
+    /// Every lock it takes on a relation that existed before the file, strongest per
+    /// relation.
+    pub locks_on_existing: &'a [RelationLock],
+}
+
+impl CheckedStatement<'_> {
+    /// Its lock on `relation`, when that relation existed before the file.
+    pub fn lock_on_existing(
+        &self,
+        relation: &crate::facts::Relation,
+    ) -> Option<crate::facts::LockMode> {
+        self.locks_on_existing
+            .iter()
+            .find(|l| l.relation.key() == relation.key())
+            .map(|l| l.mode)
+    }
+
+    /// `BEGIN` or `START TRANSACTION`.
+    pub fn is_begin(&self) -> bool {
+        transaction_kind(self.node).is_some_and(|k| {
+            matches!(
+                k,
+                TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart
+            )
+        })
+    }
+
+    /// `COMMIT`, `ROLLBACK` or `PREPARE TRANSACTION`: it ends the transaction block.
+    pub fn ends_transaction(&self) -> bool {
+        transaction_kind(self.node).is_some_and(|k| {
+            matches!(
+                k,
+                TransactionStmtKind::TransStmtCommit
+                    | TransactionStmtKind::TransStmtRollback
+                    | TransactionStmtKind::TransStmtPrepare
+            )
+        })
+    }
+}
+
+fn transaction_kind(node: &NodeEnum) -> Option<TransactionStmtKind> {
+    match node {
+        NodeEnum::TransactionStmt(stmt) => TransactionStmtKind::try_from(stmt.kind).ok(),
+        _ => None,
+    }
+}
+
+/// A statement shortened for a message: whitespace collapsed, at most 60 characters.
+pub fn excerpt(sql: &str) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", flat[..at].trim_end()),
+        None => flat,
+    }
 }
 
 /// What a file check sees: every statement of the file, and the state after the last.
@@ -193,6 +262,8 @@ impl<'a> FileView<'a> {
 /// What a transaction check sees: the statements of one transaction block, in order.
 pub struct TransactionView<'a> {
     pub statements: &'a [CheckedStatement<'a>],
+    /// The state after the last statement of the file (its version, what it created).
+    pub state: &'a FileState,
 }
 
 /// What a revision check sees: one Alembic revision file as rendered.
@@ -314,9 +385,22 @@ pub static ALL: &[&Rule] = &[
     &locking_table_explicitly::RULE,
     &unbounded_data_change::RULE,
     &missing_statement_timeout::RULE,
+    &nested_transaction::RULE,
+    &uncommitted_transaction::RULE,
+    &backfilling_in_transaction_with_ddl::RULE,
+    &holding_exclusive_lock_across_statements::RULE,
+    &validating_constraint_in_same_transaction::RULE,
+    &adding_enum_value_in_transaction::RULE,
+    &creating_trigger::RULE,
+    &dropping_database_or_schema::RULE,
+    &dropping_not_null::RULE,
+    &renaming_schema::RULE,
+    &renaming_enum_value::RULE,
+    &attaching_partition_without_check::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
+    &INVALID_SUPPRESSION,
     &unrenderable_operation::RULE,
     &alembic_multiple_heads::RULE,
     &alembic_broken_revision::RULE,

@@ -1,0 +1,155 @@
+//! `ALTER TYPE ... ADD VALUE` in a transaction: it fails there before PostgreSQL 12; from 12
+//! on the new value cannot be used until the transaction commits.
+
+use pg_query::NodeEnum;
+
+use super::advice::autocommit_block;
+use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
+use crate::facts::{Form, quote_ident};
+
+pub static RULE: Rule = Rule {
+    id: "adding-enum-value-in-transaction",
+    severity: Severity::Error,
+    default_enabled: true,
+    category: Category::Transaction,
+    summary: "ALTER TYPE ... ADD VALUE in a transaction: fails before PostgreSQL 12; from 12 on, fails when the new value is used later in the same transaction",
+    check: Check::Transaction(check),
+};
+
+fn check(input: &TransactionView) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (i, statement) in input.statements.iter().enumerate() {
+        let NodeEnum::AlterEnumStmt(stmt) = statement.node else {
+            continue;
+        };
+        let Some(action) = statement
+            .facts
+            .actions
+            .iter()
+            .find(|a| a.form == Form::AlterEnumAddValue)
+        else {
+            continue;
+        };
+        let type_name = stmt
+            .type_name
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::String(s)) => Some(quote_ident(&s.sval)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(".");
+        let value = &stmt.new_val;
+        let sql = statement.sql.trim();
+        let outside = Advice::sql(format!(
+            "run it outside any transaction block, on its own (COMMIT before it):\n  COMMIT;\n  {sql};"
+        ))
+        .with_alembic(format!(
+            "run it outside the migration's transaction:\n{}",
+            autocommit_block(&format!("op.execute(\"{}\")", sql.replace('"', "\\\"")), None)
+        ));
+        // The lock model: the statement may not run in a transaction block at all (before 12).
+        if !action.in_transaction {
+            out.push(
+                Violation::with(
+                    format!(
+                        "ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block before \
+                         PostgreSQL 12: it fails and aborts the migration"
+                    ),
+                    outside,
+                )
+                .at_statement(i),
+            );
+            continue;
+        }
+        let later = input.statements[i + 1..]
+            .iter()
+            .find(|s| uses_string(s.sql, value));
+        if let Some(user) = later {
+            out.push(
+                Violation::with(
+                    format!(
+                        "the new value '{value}' of {type_name} is used later in the same transaction \
+                         (`{}`): PostgreSQL rejects it there (\"unsafe use of new value\") until the \
+                         ADD VALUE commits, and the migration aborts",
+                        excerpt(user.sql)
+                    ),
+                    Advice::sql(format!(
+                        "commit the new value before using it:\n  {sql};\n  COMMIT;\n  \
+                         -- then, in a new transaction: {}",
+                        excerpt(user.sql)
+                    ))
+                    .with_alembic(format!(
+                        "add the value outside the migration's transaction (it is committed at \
+                         once), or use it only in the next migration:\n{}",
+                        autocommit_block(&format!("op.execute(\"{}\")", sql.replace('"', "\\\"")), None)
+                    )),
+                )
+                .at_statement(i),
+            );
+        }
+    }
+    out
+}
+
+/// A heuristic: the statement has a string constant equal to `value` (`'meh'`,
+/// `E'meh'`). A use inside a function body or built by an expression is not seen.
+fn uses_string(sql: &str, value: &str) -> bool {
+    let Ok(scan) = pg_query::scan(sql) else {
+        return false;
+    };
+    scan.tokens
+        .iter()
+        .filter(|t| t.token == pg_query::protobuf::Token::Sconst as i32)
+        .filter_map(|t| sql.get(t.start as usize..t.end as usize))
+        .any(|literal| {
+            let body = literal.trim_start_matches(['E', 'e']);
+            body.strip_prefix('\'')
+                .and_then(|b| b.strip_suffix('\''))
+                .is_some_and(|b| b.replace("''", "'") == value)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::rules::cases::{assert_cases, fired_with};
+
+    const ID: &str = "adding-enum-value-in-transaction";
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            ID,
+            &[
+                "ALTER TYPE mood ADD VALUE 'meh'",
+                "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT",
+                "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT; UPDATE t SET m = 'meh' WHERE id = 1",
+                "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'sad' WHERE id = 1; COMMIT",
+                "BEGIN; ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so'; UPDATE t SET m = 'so-so'; COMMIT",
+            ],
+            &[
+                "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'meh' WHERE id = 1; COMMIT",
+                "BEGIN; ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'it''s ok' AFTER 'sad'; \
+                 INSERT INTO t (m) VALUES ('it''s ok'); COMMIT",
+            ],
+        );
+    }
+
+    #[test]
+    fn any_transaction_before_12() {
+        let at = |version, assume| Config {
+            postgres_version: version,
+            assume_in_transaction: assume,
+            ..Config::default()
+        };
+        let sql = "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT";
+        assert!(fired_with(sql, &at(11, false)).contains(&ID));
+        assert!(!fired_with(sql, &at(12, false)).contains(&ID));
+        let alone = "ALTER TYPE mood ADD VALUE 'meh'";
+        assert!(fired_with(alone, &at(11, true)).contains(&ID));
+        assert!(!fired_with(alone, &at(11, false)).contains(&ID));
+        // concurrently-in-transaction leaves it to this rule.
+        assert!(!fired_with(sql, &at(11, false)).contains(&"concurrently-in-transaction"));
+    }
+}

@@ -1,0 +1,246 @@
+//! ATTACH PARTITION of an existing table without a validated CHECK constraint that lets
+//! PostgreSQL skip the scan of the partition.
+
+use pg_query::{NodeEnum, NodeRef};
+
+use super::{Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Violation};
+use crate::facts::{Action, Form, Relation, RelationLock, quote_ident};
+
+pub static RULE: Rule = Rule {
+    id: "attaching-partition-without-check",
+    severity: Severity::Warning,
+    default_enabled: true,
+    category: Category::Locking,
+    summary: "ATTACH PARTITION scans the partition under lock unless a validated CHECK constraint on its key columns was added earlier in the migration",
+    check: Check::File(check),
+};
+
+fn check(input: &FileView) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (i, statement) in input.statements.iter().enumerate() {
+        let attaches = statement
+            .facts
+            .actions
+            .iter()
+            .filter(|a| a.form == Form::AttachPartition && a.scans);
+        for attach in attaches {
+            let (Some(parent), Some(partition)) = (&attach.relation, &attach.other) else {
+                continue;
+            };
+            // A partition created in this migration is empty: its scan costs nothing.
+            let Some(mode) = statement.lock_on_existing(partition) else {
+                continue;
+            };
+            let earlier = &input.statements[..i];
+            let keys = partition_keys(earlier, parent);
+            if has_validated_check(earlier, partition, &keys) {
+                continue;
+            }
+            out.push(violation(statement, attach, partition, mode, &keys).at_statement(i));
+        }
+    }
+    out
+}
+
+fn violation(
+    statement: &CheckedStatement,
+    attach: &Action,
+    partition: &Relation,
+    mode: crate::facts::LockMode,
+    keys: &[String],
+) -> Violation {
+    let held = RelationLock {
+        relation: partition.clone(),
+        mode,
+    };
+    let name = quote_ident(&format!("{}_partition_bound", partition.name));
+    let condition = if keys.is_empty() {
+        "<key column> IS NOT NULL AND <the partition bound>".to_string()
+    } else {
+        keys.iter()
+            .map(|k| format!("{} IS NOT NULL", quote_ident(k)))
+            .chain(std::iter::once("<the partition bound>".to_string()))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let steps = [
+        format!("ALTER TABLE {partition} ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID;"),
+        format!("ALTER TABLE {partition} VALIDATE CONSTRAINT {name};"),
+        format!("{};", statement.sql.trim()),
+        format!("ALTER TABLE {partition} DROP CONSTRAINT {name};"),
+    ];
+    Violation::with(
+        format!(
+            "ATTACH PARTITION scans every row of {partition} to check the partition bound while \
+             holding {held} and {} for the whole scan; no validated CHECK constraint on the \
+             partition's key columns was added before it that would let PostgreSQL skip the scan",
+            attach.lock_phrase()
+        ),
+        Advice::sql(format!(
+            "first add a CHECK constraint matching the partition bound, NOT VALID, and validate it \
+             (ShareUpdateExclusiveLock: reads and writes continue), in transactions of their own; \
+             the attach then skips the scan:\n  {}",
+            steps.join("\n  ")
+        ))
+        .with_fix(steps.join("\n"), true)
+        .with_alembic(format!(
+            "first add a CHECK constraint matching the partition bound, NOT VALID, and validate it \
+             outside the migration's transaction:\n  {}\n  \
+             with op.get_context().autocommit_block():\n      op.execute(\"{}\")\n  \
+             op.execute(\"{}\")",
+            format_args!("op.execute(\"{}\")", steps[0].trim_end_matches(';')),
+            steps[1].trim_end_matches(';'),
+            steps[2].trim_end_matches(';').replace('"', "\\\"")
+        )),
+    )
+}
+
+/// The partition key columns of `parent`, when an earlier statement created it.
+fn partition_keys(earlier: &[CheckedStatement], parent: &Relation) -> Vec<String> {
+    earlier
+        .iter()
+        .filter_map(|s| match s.node {
+            NodeEnum::CreateStmt(stmt) => Some(stmt),
+            _ => None,
+        })
+        .filter(|stmt| {
+            stmt.relation.as_ref().is_some_and(|rv| {
+                Relation::new(Some(&rv.schemaname), &rv.relname).key() == parent.key()
+            })
+        })
+        .filter_map(|stmt| stmt.partspec.as_ref())
+        .flat_map(|spec| &spec.part_params)
+        .flat_map(|param| match &param.node {
+            Some(NodeEnum::PartitionElem(elem)) if !elem.name.is_empty() => vec![elem.name.clone()],
+            Some(NodeEnum::PartitionElem(elem)) => elem
+                .expr
+                .as_ref()
+                .and_then(|e| e.node.as_ref())
+                .map(columns)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// A CHECK constraint on `partition`, validated before the attach (added without NOT VALID,
+/// or NOT VALID and then validated), that names every key column (any CHECK, when the keys
+/// are not known from this migration).
+fn has_validated_check(
+    earlier: &[CheckedStatement],
+    partition: &Relation,
+    keys: &[String],
+) -> bool {
+    let on_partition = |a: &&Action| {
+        a.relation
+            .as_ref()
+            .is_some_and(|r| r.key() == partition.key())
+    };
+    let covers = |s: &CheckedStatement, a: &Action| {
+        let named = check_columns(s, a);
+        keys.iter().all(|k| named.contains(k))
+    };
+    earlier.iter().enumerate().any(|(j, s)| {
+        s.facts
+            .actions
+            .iter()
+            .filter(on_partition)
+            .any(|a| match a.form {
+                Form::AddCheck => covers(s, a),
+                Form::AddCheckNotValid => {
+                    covers(s, a)
+                        && a.constraint.as_ref().is_some_and(|name| {
+                            earlier[j + 1..].iter().any(|later| {
+                                later.facts.actions.iter().filter(on_partition).any(|v| {
+                                    v.form == Form::ValidateConstraint
+                                        && v.constraint.as_ref() == Some(name)
+                                })
+                            })
+                        })
+                }
+                _ => false,
+            })
+    })
+}
+
+/// The columns a CHECK constraint's expression names.
+fn check_columns(statement: &CheckedStatement, action: &Action) -> Vec<String> {
+    let NodeEnum::AlterTableStmt(stmt) = statement.node else {
+        return Vec::new();
+    };
+    let Some(NodeEnum::AlterTableCmd(cmd)) = action
+        .subcommand
+        .and_then(|i| stmt.cmds.get(i))
+        .and_then(|c| c.node.as_ref())
+    else {
+        return Vec::new();
+    };
+    match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+        Some(NodeEnum::Constraint(c)) => c
+            .raw_expr
+            .as_deref()
+            .and_then(|e| e.node.as_ref())
+            .map(columns)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn columns(expr: &NodeEnum) -> Vec<String> {
+    expr.nodes()
+        .into_iter()
+        .filter_map(|(node, ..)| match node {
+            NodeRef::ColumnRef(col) => col.fields.iter().rev().find_map(|f| match &f.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    const ID: &str = "attaching-partition-without-check";
+    const ATTACH: &str = "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')";
+
+    #[test]
+    fn cases() {
+        let validated = format!(
+            "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at IS NOT NULL AND at >= '2024-01-01' \
+             AND at < '2025-01-01') NOT VALID; ALTER TABLE events_2024 VALIDATE CONSTRAINT b; {ATTACH}"
+        );
+        let checked = format!(
+            "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01'); {ATTACH}"
+        );
+        let keyed = |check: &str| {
+            format!(
+                "CREATE TABLE events (id int, at date, kind text) PARTITION BY RANGE (at); \
+                 ALTER TABLE events_2024 ADD CONSTRAINT b CHECK ({check}); {ATTACH}"
+            )
+        };
+        let not_validated = format!(
+            "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01') NOT VALID; {ATTACH}"
+        );
+        let new_partition = format!("CREATE TABLE events_2024 (id int, at date); {ATTACH}");
+        assert_cases(
+            ID,
+            &[
+                &validated,
+                &checked,
+                &keyed("at >= '2024-01-01' AND at < '2025-01-01'"),
+                &new_partition,
+                "ALTER TABLE events DETACH PARTITION events_2023",
+            ],
+            &[
+                ATTACH,
+                &not_validated,
+                // A check on another column than the key.
+                &keyed("kind <> ''"),
+                "ALTER TABLE app.events ATTACH PARTITION app.events_default DEFAULT",
+            ],
+        );
+    }
+}
