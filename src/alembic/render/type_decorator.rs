@@ -102,7 +102,8 @@ pub fn visit_name_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<
                 [Expr::Name(name)] if name.id.as_str() == "__visit_name__" => {
                     visit_name = eval(env, &assign.value).ok()?.as_str().map(str::to_string);
                 }
-                [Expr::Name(name)] if ["cache_ok", "inherit_cache"].contains(&name.id.as_str()) => {}
+                [Expr::Name(name)] if ["cache_ok", "inherit_cache"].contains(&name.id.as_str()) => {
+                }
                 _ => return None,
             },
             Stmt::Pass(_) => {}
