@@ -129,6 +129,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 fn main() {
+    locksmith::stack::init_workers();
     let dir = std::env::temp_dir().join(format!("locksmith-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut bytes = 0;

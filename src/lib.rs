@@ -23,6 +23,9 @@
 //! of their results (human with miette, JSON, GitHub, SARIF, Markdown, SQL). Command-line
 //! code lives in the binary (`src/cli/`), not here.
 
+// Threads with the stack deep inputs need; used by the stages that recurse.
+pub mod stack;
+
 // The stages, in pipeline order: each imports only from the ones above it.
 pub mod discover;
 

@@ -174,6 +174,7 @@ pub(crate) enum Color {
 }
 
 pub fn main() -> ExitCode {
+    locksmith::stack::init_workers();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Lint {

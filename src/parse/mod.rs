@@ -50,18 +50,7 @@ const BYTE_ORDER_MARK: char = '\u{FEFF}';
 const PARSER_STACK: usize = 256 << 20;
 
 pub fn parse_sql(sql: &str) -> Parsed {
-    std::thread::scope(|scope| {
-        let parser = std::thread::Builder::new()
-            .name("locksmith-parse".into())
-            .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || parse_here(sql));
-        match parser {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => parse_here(sql),
-        }
-    })
+    crate::stack::with_stack(PARSER_STACK, || parse_here(sql)).unwrap_or_else(|_| parse_here(sql))
 }
 
 fn parse_here(sql: &str) -> Parsed {

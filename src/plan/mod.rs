@@ -4,13 +4,14 @@
 
 pub mod order;
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::alembic::offline::{RevisionRange, ScriptUnit, offline_script};
-use crate::alembic::{self, LoadedProject, project::find_project};
+use crate::alembic::{self, LoadedProject, LoadedRevision, project::find_project};
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::discover::{self, Input};
@@ -67,12 +68,12 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
                 let single_file = Path::new(path).is_file();
                 let loaded = alembic::load_project(&project, |_| false);
                 let script = offline_script(&loaded, range, single_file);
-                preview.units.extend(
-                    script
-                        .units
-                        .into_iter()
-                        .map(|unit| alembic_unit(unit, &loaded, range.downgrade, config)),
-                );
+                preview.units.extend(alembic_units(
+                    script.units,
+                    &loaded,
+                    range.downgrade,
+                    config,
+                ));
                 preview.errors.extend(script.errors);
                 continue;
             }
@@ -118,20 +119,38 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
     preview
 }
 
-/// A piece of Alembic's offline script, linted as Alembic runs it, with the findings
-/// about its revision file.
-fn alembic_unit(
-    unit: ScriptUnit,
+/// The pieces of Alembic's offline script, linted in parallel (in order) as Alembic runs
+/// them, each with the findings about its revision file.
+fn alembic_units(
+    units: Vec<ScriptUnit>,
     loaded: &LoadedProject,
     downgrade: bool,
     config: &Config,
-) -> Unit {
+) -> Vec<Unit> {
     let session = lint::alembic::session(loaded);
-    let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, &session, config);
-    let revision_findings = loaded
+    let by_file: HashMap<&str, &LoadedRevision> = loaded
         .revisions
         .iter()
-        .find(|r| r.source.name == unit.file)
+        .map(|r| (r.source.name.as_str(), r))
+        .collect();
+    units
+        .into_par_iter()
+        .map(|unit| {
+            let revision = by_file.get(unit.file.as_str()).copied();
+            alembic_unit(unit, revision, &session, downgrade, config)
+        })
+        .collect()
+}
+
+fn alembic_unit(
+    unit: ScriptUnit,
+    revision: Option<&LoadedRevision>,
+    session: &lint::Session,
+    downgrade: bool,
+    config: &Config,
+) -> Unit {
+    let report = lint::alembic::lint_rendered(&unit.file, &unit.sql, session, config);
+    let revision_findings = revision
         .and_then(|r| Some((r, r.rendered.as_ref().ok()?)))
         .map(|(loaded, rendered)| {
             lint::alembic::revision_findings(rendered, config, downgrade)

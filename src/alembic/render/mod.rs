@@ -78,19 +78,11 @@ fn on_big_stack(
     render: impl FnOnce() -> Result<RevisionFile, PythonError> + Send,
 ) -> Result<RevisionFile, PythonError> {
     let stack = STACK_BASE.saturating_add(source.len().saturating_mul(STACK_PER_SOURCE_BYTE));
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name("render".into())
-            .stack_size(stack)
-            .spawn_scoped(scope, render)
-            .map_err(|e| PythonError {
-                message: format!("cannot start a thread to render this file: {e}"),
-                offset: 0,
-            })?;
-        // A panic is the caller's to handle, as if it had rendered on its own thread.
-        thread
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    crate::stack::with_stack(stack, render).unwrap_or_else(|e| {
+        Err(PythonError {
+            message: format!("cannot start a thread to render this file: {e}"),
+            offset: 0,
+        })
     })
 }
 

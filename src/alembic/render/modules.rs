@@ -186,18 +186,7 @@ fn parse_module(text: &str) -> Option<Vec<Stmt>> {
 fn on_stack<T: Send>(source_bytes: usize, work: impl FnOnce() -> T + Send) -> Option<T> {
     let stack =
         super::STACK_BASE.saturating_add(source_bytes.saturating_mul(super::STACK_PER_SOURCE_BYTE));
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name("python-module".into())
-            .stack_size(stack)
-            .spawn_scoped(scope, work)
-            .ok()?;
-        Some(
-            thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        )
-    })
+    crate::stack::with_stack(stack, work).ok()
 }
 
 /// The absolute module a `from` import names: `from .x import y` in `importer` is

@@ -1,0 +1,69 @@
+//! Deep inputs (a parse tree 10,000 levels deep, a long Python expression) need deep
+//! stacks. Work that may recurse that deep runs through [`with_stack`]: directly when the
+//! current thread's stack is big enough (locksmith's worker threads have a big one, see
+//! [`init_workers`]), otherwise on a scoped thread of the size asked for. Spawning a thread
+//! per file cost more than linting a small file did; a big stack costs only the pages used.
+
+use std::cell::Cell;
+
+/// The stack of each worker thread: reserved address space, committed only as used.
+pub const WORKER_STACK: usize = 256 << 20;
+
+thread_local! {
+    /// The stack size of this thread, when locksmith started it.
+    static STACK: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Builds the global rayon pool with [`WORKER_STACK`]-sized stacks. Call once, early
+/// (the binary and the benchmark do); without it work still runs, on spawned threads.
+pub fn init_workers() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .start_handler(|_| STACK.with(|s| s.set(WORKER_STACK)))
+        .build_global();
+}
+
+/// Runs `work` with at least `needed` bytes of stack; `Err` when no thread can be started.
+pub fn with_stack<T: Send>(
+    needed: usize,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, std::io::Error> {
+    if STACK.with(Cell::get) >= needed {
+        return Ok(work());
+    }
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("locksmith-deep".into())
+            .stack_size(needed)
+            .spawn_scoped(scope, move || {
+                STACK.with(|s| s.set(needed));
+                work()
+            })?;
+        // A panic is the caller's to handle, as if the work had run on its own thread.
+        Ok(thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_recursion_gets_its_stack_either_way() {
+        fn depth(n: u64) -> u64 {
+            // Enough locals per frame that 100,000 frames overflow a default 2 MB stack.
+            let pad = std::hint::black_box([n; 16]);
+            if n == 0 {
+                0
+            } else {
+                1 + depth(n - 1) + pad[0] * 0
+            }
+        }
+        assert_eq!(with_stack(64 << 20, || depth(100_000)).unwrap(), 100_000);
+        // Nested: the inner call runs on the outer thread, already big enough.
+        let nested = with_stack(64 << 20, || with_stack(32 << 20, || depth(50_000)).unwrap());
+        assert_eq!(nested.unwrap(), 50_000);
+    }
+}
