@@ -28,40 +28,10 @@ const VALUE_METHODS: &[&str] = &[
 
 /// The class `def` defines, when it is a TypeDecorator this module can render.
 pub fn class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value> {
-    let [base] = def.bases.as_slice() else {
-        return None;
-    };
-    if !def.keywords.is_empty() || !def.decorator_list.is_empty() {
+    if sa_name(&simple_subclass_base(env, def)?) != Some("TypeDecorator") {
         return None;
     }
-    match eval(env, base) {
-        Ok(Value::Path(path)) if sa_name(&path) == Some("TypeDecorator") => {}
-        _ => return None,
-    }
-    let mut implementation = None;
-    for stmt in &def.body {
-        match stmt {
-            Stmt::Assign(assign) => match assign.targets.as_slice() {
-                [Expr::Name(name)] if name.id.as_str() == "impl" => {
-                    implementation = Some(eval(env, &assign.value).ok()?);
-                }
-                [Expr::Name(name)] if name.id.as_str() == "cache_ok" => {}
-                _ => return None,
-            },
-            Stmt::FunctionDef(method) if VALUE_METHODS.contains(&method.name.as_str()) => {}
-            Stmt::Pass(_) => {}
-            Stmt::Expr(ast::StmtExpr { value, .. })
-                if matches!(
-                    &**value,
-                    Expr::Constant(ast::ExprConstant {
-                        value: Constant::Str(_),
-                        ..
-                    })
-                ) => {}
-            _ => return None,
-        }
-    }
-    let implementation = implementation?;
+    let implementation = class_attribute(env, def, "impl", &["cache_ok"], VALUE_METHODS)??;
     let path = match &implementation {
         Value::Path(path) => path.as_str(),
         Value::Object(object) => object.path.as_str(),
@@ -85,6 +55,23 @@ pub fn class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value> {
 /// renames what the compiler visits. On PostgreSQL it compiles as the type of that name
 /// (`visit_JSONB`), so it is that type. Anything else in the body leaves it unknown.
 pub fn visit_name_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value> {
+    sa_name(&simple_subclass_base(env, def)?)?;
+    let visit_name = class_attribute(
+        env,
+        def,
+        "__visit_name__",
+        &["cache_ok", "inherit_cache"],
+        &[],
+    )??;
+    let name = visit_name.as_str()?;
+    // Only names PostgreSQL's compiler knows as types: anything else stays unknown.
+    let path = format!("sqlalchemy.dialects.postgresql.{name}");
+    super::types::SqlType::from_value(&Value::Path(path.clone())).ok()?;
+    Some(Value::Path(path))
+}
+
+/// The path of the one base class of `class X(base):`, without keywords or decorators.
+fn simple_subclass_base<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<String> {
     let [base] = def.bases.as_slice() else {
         return None;
     };
@@ -92,20 +79,32 @@ pub fn visit_name_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<
         return None;
     }
     match eval(env, base) {
-        Ok(Value::Path(path)) if sa_name(&path).is_some() => {}
-        _ => return None,
+        Ok(Value::Path(path)) => Some(path),
+        _ => None,
     }
-    let mut visit_name = None;
+}
+
+/// The value the class body assigns to `attribute`, when the body holds nothing but that,
+/// the `ignored` attributes, the `methods` named, `pass` and docstrings: `None` for any
+/// other content, `Some(None)` when the attribute is not assigned.
+fn class_attribute<E: Env>(
+    env: &mut E,
+    def: &ast::StmtClassDef,
+    attribute: &str,
+    ignored: &[&str],
+    methods: &[&str],
+) -> Option<Option<Value>> {
+    let mut value = None;
     for stmt in &def.body {
         match stmt {
             Stmt::Assign(assign) => match assign.targets.as_slice() {
-                [Expr::Name(name)] if name.id.as_str() == "__visit_name__" => {
-                    visit_name = eval(env, &assign.value).ok()?.as_str().map(str::to_string);
+                [Expr::Name(name)] if name.id.as_str() == attribute => {
+                    value = Some(eval(env, &assign.value).ok()?);
                 }
-                [Expr::Name(name)] if ["cache_ok", "inherit_cache"].contains(&name.id.as_str()) => {
-                }
+                [Expr::Name(name)] if ignored.contains(&name.id.as_str()) => {}
                 _ => return None,
             },
+            Stmt::FunctionDef(method) if methods.contains(&method.name.as_str()) => {}
             Stmt::Pass(_) => {}
             Stmt::Expr(ast::StmtExpr { value, .. })
                 if matches!(
@@ -118,11 +117,7 @@ pub fn visit_name_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<
             _ => return None,
         }
     }
-    let name = visit_name?;
-    // Only names PostgreSQL's compiler knows as types: anything else stays unknown.
-    let path = format!("sqlalchemy.dialects.postgresql.{name}");
-    super::types::SqlType::from_value(&Value::Path(path.clone())).ok()?;
-    Some(Value::Path(path))
+    Some(value)
 }
 
 pub fn is_class(object: &Object) -> bool {
