@@ -5,26 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn lint(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .arg("lint")
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("locksmith runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+#[path = "support/lint_cli.rs"]
+mod lint_cli;
+use lint_cli::{Output, lint};
 
 fn scratch(name: &str) -> PathBuf {
     let dir =
