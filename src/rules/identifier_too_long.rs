@@ -72,13 +72,31 @@ fn renamed(sql: &str, span: &std::ops::Range<usize>, name: &str) -> String {
         crate::facts::quote_ident(name),
         &sql[span.end..]
     );
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A `--` comment would swallow the rest of a collapsed line: keep the lines then.
+    let flat = if text.contains("--") {
+        text.trim().to_string()
+    } else {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     format!("{};", flat.trim_end_matches(';'))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::renamed;
     use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn help_renames_the_identifier_and_keeps_comments_apart() {
+        assert_eq!(
+            renamed("CREATE TABLE abc\n  (id int)", &(13..16), "ab"),
+            "CREATE TABLE ab (id int);"
+        );
+        assert_eq!(
+            renamed("CREATE TABLE abc -- note\n(id int)", &(13..16), "ab"),
+            "CREATE TABLE ab -- note\n(id int);"
+        );
+    }
 
     #[test]
     fn cases() {
