@@ -27,7 +27,9 @@ mod alembic_empty_downgrade;
 mod alembic_multiple_heads;
 mod attaching_partition_without_check;
 mod backfilling_in_transaction_with_ddl;
+mod banned_char_type;
 mod changing_column_type;
+mod column_types;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
 mod creating_trigger;
@@ -38,11 +40,17 @@ mod dropping_index_non_concurrently;
 mod dropping_not_null;
 mod dropping_table;
 mod holding_exclusive_lock_across_statements;
+mod identifier_too_long;
 mod invalid_suppression;
 mod locking_table_explicitly;
 mod missing_lock_timeout;
 mod missing_statement_timeout;
 mod nested_transaction;
+mod prefer_bigint_over_int;
+mod prefer_identity_over_serial;
+mod prefer_jsonb_over_json;
+mod prefer_text_over_varchar;
+mod prefer_timestamptz;
 pub mod psql_meta_command;
 mod refreshing_materialized_view_non_concurrently;
 mod reindexing_non_concurrently;
@@ -77,6 +85,9 @@ pub enum Category {
     Meta,
     /// Alembic revision files and their graph.
     Alembic,
+    /// Schema design choices that are not hazards of the migration itself but of the schema
+    /// it leaves: column types (`prefer-*`) and names PostgreSQL truncates.
+    Design,
 }
 
 #[derive(Debug)]
@@ -397,6 +408,13 @@ pub static ALL: &[&Rule] = &[
     &renaming_schema::RULE,
     &renaming_enum_value::RULE,
     &attaching_partition_without_check::RULE,
+    &prefer_bigint_over_int::RULE,
+    &prefer_identity_over_serial::RULE,
+    &prefer_text_over_varchar::RULE,
+    &prefer_timestamptz::RULE,
+    &banned_char_type::RULE,
+    &prefer_jsonb_over_json::RULE,
+    &identifier_too_long::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,

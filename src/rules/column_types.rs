@@ -1,0 +1,214 @@
+//! The columns a statement declares or retypes, with their types as written: shared by the
+//! column-type rules (`prefer-*`, `banned-char-type`). Reads CREATE TABLE, ALTER TABLE ...
+//! ADD COLUMN and ALTER TABLE ... ALTER COLUMN ... TYPE.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
+
+use crate::facts::quote_ident;
+use crate::facts::types::ColumnType;
+
+/// How the column is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Declared {
+    CreateTable,
+    AddColumn,
+    AlterType,
+}
+
+/// One column with its written type.
+#[derive(Debug, Clone)]
+pub struct TypedColumn {
+    /// The table, quoted as SQL (`app.users`).
+    pub table: String,
+    /// The table's bare name, for Alembic.
+    pub bare_table: String,
+    /// The column's bare name.
+    pub column: String,
+    pub column_type: ColumnType,
+    /// The type's last name exactly as parsed (`bpchar` for `char(n)`, `char` for `"char"`).
+    pub raw_name: String,
+    pub declared: Declared,
+    /// Part of the table's primary key (column or table constraint of a CREATE TABLE, or a
+    /// PRIMARY KEY on an added column).
+    pub primary_key: bool,
+}
+
+impl TypedColumn {
+    /// The column, quoted as SQL.
+    pub fn quoted(&self) -> String {
+        quote_ident(&self.column)
+    }
+
+    /// Where it is declared, for messages: `users.id`.
+    pub fn place(&self) -> String {
+        format!("{}.{}", self.table, self.quoted())
+    }
+}
+
+fn table_name(rv: Option<&RangeVar>) -> (String, String) {
+    let Some(rv) = rv else {
+        return ("<table>".into(), "<table>".into());
+    };
+    let quoted = if rv.schemaname.is_empty() {
+        quote_ident(&rv.relname)
+    } else {
+        format!(
+            "{}.{}",
+            quote_ident(&rv.schemaname),
+            quote_ident(&rv.relname)
+        )
+    };
+    (quoted, rv.relname.clone())
+}
+
+fn raw_name(type_name: &TypeName) -> String {
+    type_name
+        .names
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or_default()
+}
+
+fn is_primary(constraints: &[pg_query::Node]) -> bool {
+    constraints.iter().any(|c| {
+        matches!(&c.node, Some(NodeEnum::Constraint(c))
+            if c.contype == ConstrType::ConstrPrimary as i32)
+    })
+}
+
+/// Alembic's version table (its default name), created by the bookkeeping of an offline
+/// `upgrade --sql` script: its `varchar(32)` column is Alembic's choice, not the project's.
+const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
+
+/// Every column the statement declares or retypes, in order (none of Alembic's version
+/// table).
+pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
+    let mut out = Vec::new();
+    let mut push = |rv: Option<&RangeVar>,
+                    column: &str,
+                    type_name: Option<&TypeName>,
+                    declared: Declared,
+                    primary_key: bool| {
+        let Some(type_name) = type_name else {
+            return;
+        };
+        if rv.is_some_and(|rv| rv.relname == ALEMBIC_VERSION_TABLE) {
+            return;
+        }
+        let (table, bare_table) = table_name(rv);
+        out.push(TypedColumn {
+            table,
+            bare_table,
+            column: column.to_string(),
+            column_type: ColumnType::from_type_name(type_name),
+            raw_name: raw_name(type_name),
+            declared,
+            primary_key,
+        });
+    };
+    match node {
+        NodeEnum::CreateStmt(stmt) => {
+            let table_keys: Vec<String> = stmt
+                .table_elts
+                .iter()
+                .filter_map(|e| match &e.node {
+                    Some(NodeEnum::Constraint(c))
+                        if c.contype == ConstrType::ConstrPrimary as i32 =>
+                    {
+                        Some(c.keys.iter())
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .filter_map(|k| match &k.node {
+                    Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                    _ => None,
+                })
+                .collect();
+            for elt in &stmt.table_elts {
+                if let Some(NodeEnum::ColumnDef(col)) = &elt.node {
+                    let primary = is_primary(&col.constraints) || table_keys.contains(&col.colname);
+                    push(
+                        stmt.relation.as_ref(),
+                        &col.colname,
+                        col.type_name.as_ref(),
+                        Declared::CreateTable,
+                        primary,
+                    );
+                }
+            }
+        }
+        NodeEnum::AlterTableStmt(stmt) => {
+            for cmd in &stmt.cmds {
+                let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                    continue;
+                };
+                let Some(NodeEnum::ColumnDef(col)) =
+                    cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                else {
+                    continue;
+                };
+                match AlterTableType::try_from(cmd.subtype) {
+                    Ok(AlterTableType::AtAddColumn) => push(
+                        stmt.relation.as_ref(),
+                        &col.colname,
+                        col.type_name.as_ref(),
+                        Declared::AddColumn,
+                        is_primary(&col.constraints),
+                    ),
+                    Ok(AlterTableType::AtAlterColumnType) => push(
+                        stmt.relation.as_ref(),
+                        &cmd.name,
+                        col.type_name.as_ref(),
+                        Declared::AlterType,
+                        false,
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The SQL clause that declares `column` with `new_type`, as its statement would: the
+/// column definition of a CREATE TABLE / ADD COLUMN, or the ALTER COLUMN ... TYPE.
+pub fn declaration(column: &TypedColumn, new_type: &str) -> String {
+    match column.declared {
+        Declared::CreateTable => format!(
+            "CREATE TABLE {} (..., {} {new_type}, ...);",
+            column.table,
+            column.quoted()
+        ),
+        Declared::AddColumn => format!(
+            "ALTER TABLE {} ADD COLUMN {} {new_type};",
+            column.table,
+            column.quoted()
+        ),
+        Declared::AlterType => format!(
+            "ALTER TABLE {} ALTER COLUMN {} TYPE {new_type};",
+            column.table,
+            column.quoted()
+        ),
+    }
+}
+
+/// The same in Alembic, with `sa_type` an SQLAlchemy type expression (`sa.Text()`).
+pub fn alembic_declaration(column: &TypedColumn, sa_type: &str) -> String {
+    let (table, col) = (&column.bare_table, &column.column);
+    match column.declared {
+        Declared::CreateTable => {
+            format!("op.create_table(\"{table}\", ..., sa.Column(\"{col}\", {sa_type}), ...)")
+        }
+        Declared::AddColumn => {
+            format!("op.add_column(\"{table}\", sa.Column(\"{col}\", {sa_type}))")
+        }
+        Declared::AlterType => format!("op.alter_column(\"{table}\", \"{col}\", type_={sa_type})"),
+    }
+}

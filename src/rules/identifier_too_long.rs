@@ -1,0 +1,121 @@
+//! An identifier longer than 63 bytes, which PostgreSQL silently truncates.
+
+use pg_query::protobuf::Token;
+
+use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
+
+pub static RULE: Rule = Rule {
+    id: "identifier-too-long",
+    severity: Severity::Warning,
+    default_enabled: true,
+    category: Category::Design,
+    summary: "an identifier over 63 bytes, which PostgreSQL silently truncates",
+    check: Check::Statement(check),
+};
+
+/// NAMEDATALEN - 1.
+const MAX_BYTES: usize = 63;
+
+/// Reads the statement's tokens: the parse tree already holds the truncated names.
+fn check(input: &StatementView) -> Vec<Violation> {
+    let Ok(tokens) = pg_query::scan_tokens(input.sql) else {
+        return Vec::new();
+    };
+    tokens
+        .iter()
+        .filter(|t| t.token == Token::Ident as i32)
+        .filter_map(|t| {
+            let span = usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?;
+            let written = input.sql.get(span.clone())?;
+            let name = match written.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => written.to_lowercase(),
+            };
+            if name.len() <= MAX_BYTES {
+                return None;
+            }
+            let mut cut = MAX_BYTES;
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let truncated = &name[..cut];
+            Some(
+                Violation::with(
+                    format!(
+                        "identifier {written} is {} bytes: PostgreSQL silently truncates it to \
+                         {MAX_BYTES} bytes (\"{truncated}\"), so later statements and code that use \
+                         the full name may not match, and two long names can collide",
+                        name.len()
+                    ),
+                    Advice::sql(format!(
+                        "choose a name of at most {MAX_BYTES} bytes and write it out, e.g. the \
+                         name PostgreSQL would keep:\n  {}",
+                        renamed(input.sql, &span, truncated)
+                    ))
+                    .with_alembic(format!(
+                        "pass a name of at most {MAX_BYTES} bytes explicitly (generated index and \
+                         constraint names: name=\"...\" or a shorter naming_convention on the \
+                         MetaData), e.g. name=\"{truncated}\""
+                    )),
+                )
+                .at_span(span),
+            )
+        })
+        .collect()
+}
+
+/// The statement, whitespace collapsed, with the identifier at `span` replaced by `name`.
+fn renamed(sql: &str, span: &std::ops::Range<usize>, name: &str) -> String {
+    let text = format!(
+        "{}{}{}",
+        &sql[..span.start],
+        crate::facts::quote_ident(name),
+        &sql[span.end..]
+    );
+    // A `--` comment would swallow the rest of a collapsed line: keep the lines then.
+    let flat = if text.contains("--") {
+        text.trim().to_string()
+    } else {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    format!("{};", flat.trim_end_matches(';'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renamed;
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn help_renames_the_identifier_and_keeps_comments_apart() {
+        assert_eq!(
+            renamed("CREATE TABLE abc\n  (id int)", &(13..16), "ab"),
+            "CREATE TABLE ab (id int);"
+        );
+        assert_eq!(
+            renamed("CREATE TABLE abc -- note\n(id int)", &(13..16), "ab"),
+            "CREATE TABLE ab -- note\n(id int);"
+        );
+    }
+
+    #[test]
+    fn cases() {
+        let long = "a".repeat(64);
+        let limit = "b".repeat(63);
+        assert_cases(
+            "identifier-too-long",
+            &[
+                &format!("CREATE TABLE {limit} (id bigint)"),
+                &format!("CREATE TABLE t (c text DEFAULT '{long}')"),
+                &format!("CREATE TABLE \"{limit}\" (id bigint)"),
+            ],
+            &[
+                &format!("CREATE TABLE {long} (id bigint)"),
+                &format!("CREATE TABLE t ({long} bigint)"),
+                &format!("CREATE INDEX CONCURRENTLY {long} ON t (id)"),
+                &format!("ALTER TABLE t ADD CONSTRAINT \"{long}\" CHECK (id > 0) NOT VALID"),
+                &format!("CREATE TABLE t (id bigint, CONSTRAINT {long} UNIQUE (id))"),
+            ],
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! A varchar(n) column: prefer text, with a CHECK constraint when the limit matters.
+
+use super::column_types::{Declared, TypedColumn, typed_columns};
+use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
+use crate::facts::quote_ident;
+
+pub static RULE: Rule = Rule {
+    id: "prefer-text-over-varchar",
+    severity: Severity::Info,
+    default_enabled: true,
+    category: Category::Design,
+    summary: "a varchar(n) column, whose limit can only be raised with ALTER COLUMN ... TYPE",
+    check: Check::Statement(check),
+};
+
+fn check(input: &StatementView) -> Vec<Violation> {
+    typed_columns(input.node)
+        .into_iter()
+        .filter(|c| c.column_type.name == "varchar")
+        .filter_map(|c| {
+            let n = *c.column_type.modifiers.first()?;
+            Some(Violation::with(
+                format!(
+                    "{} is {}: the length limit is part of the type, so changing it later is an \
+                     ALTER COLUMN ... TYPE under AccessExclusiveLock (lowering it rewrites the \
+                     table), and text is no slower",
+                    c.place(),
+                    c.column_type
+                ),
+                advice(&c, n),
+            ))
+        })
+        .collect()
+}
+
+fn advice(c: &TypedColumn, n: i64) -> Advice {
+    let col = c.quoted();
+    let array = if c.column_type.array { "[]" } else { "" };
+    let check = format!("char_length({col}) <= {n}");
+    let constraint = quote_ident(&format!("{}_{}_length", c.bare_table, c.column));
+    let bare = &c.column;
+    let (sql, alembic) = match c.declared {
+        Declared::CreateTable => (
+            format!(
+                "CREATE TABLE {} (..., {col} text{array} CHECK ({check}), ...);",
+                c.table
+            ),
+            format!(
+                "op.create_table(\"{}\", ..., sa.Column(\"{bare}\", sa.Text()), \
+                 sa.CheckConstraint(\"{check}\", name=\"{}_{bare}_length\"), ...)",
+                c.bare_table, c.bare_table
+            ),
+        ),
+        Declared::AddColumn => (
+            format!(
+                "ALTER TABLE {} ADD COLUMN {col} text{array} CHECK ({check});",
+                c.table
+            ),
+            format!(
+                "op.add_column(\"{}\", sa.Column(\"{bare}\", sa.Text(), \
+                 sa.CheckConstraint(\"{check}\", name=\"{}_{bare}_length\")))",
+                c.bare_table, c.bare_table
+            ),
+        ),
+        Declared::AlterType => (
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {col} TYPE text{array};\n  \
+                 ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID;",
+                c.table, c.table
+            ),
+            format!(
+                "op.alter_column(\"{}\", \"{bare}\", type_=sa.Text())\n  \
+                 op.execute(\"ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID\")",
+                c.bare_table, c.table
+            ),
+        ),
+    };
+    Advice::sql(format!(
+        "use text, with a CHECK constraint if the limit matters:\n  {sql}"
+    ))
+    .with_alembic(format!(
+        "use text, with a CHECK constraint if the limit matters:\n  {alembic}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::cases::assert_cases;
+
+    #[test]
+    fn cases() {
+        assert_cases(
+            "prefer-text-over-varchar",
+            &[
+                "CREATE TABLE t (name text CHECK (char_length(name) <= 100))",
+                "CREATE TABLE t (name varchar)",
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+                "ALTER TABLE t ADD COLUMN name text",
+            ],
+            &[
+                "CREATE TABLE t (name varchar(100))",
+                "CREATE TABLE t (name character varying(100))",
+                "ALTER TABLE t ADD COLUMN name VARCHAR(20)",
+                "ALTER TABLE t ALTER COLUMN name TYPE varchar(200)",
+            ],
+        );
+    }
+}
