@@ -2,12 +2,11 @@
 //! edits, new ones are reported, fixed ones are listed as stale, and a file that is not a
 //! baseline is an error naming it.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 #[path = "support/lint_cli.rs"]
 mod lint_cli;
-use lint_cli::{Output, lint};
+use lint_cli::{Output, copy_alembic_example, lint};
 
 fn scratch(name: &str) -> PathBuf {
     let dir =
@@ -224,14 +223,7 @@ fn baseline_is_not_written_when_an_input_is_unreadable() {
 #[test]
 fn alembic_findings_survive_edits_to_the_revision() {
     let dir = scratch("alembic");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic/example");
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(&example)
-        .arg(dir.join("project"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    copy_alembic_example(&dir.join("project"));
     let out = lint(&dir, &["--write-baseline", "baseline.json", "project"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let revision = dir.join("project/migrations/versions/730ecdaaeda6_add_user_email.py");

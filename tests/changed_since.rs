@@ -7,7 +7,7 @@ use std::process::Command;
 
 #[path = "support/lint_cli.rs"]
 mod lint_cli;
-use lint_cli::{Output, lint};
+use lint_cli::{Output, copy_alembic_example, lint};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -116,14 +116,7 @@ fn only_files_changed_since_the_merge_base_are_reported() {
 #[test]
 fn alembic_graph_findings_are_kept_on_unchanged_files() {
     let dir = scratch("alembic");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic/example");
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(&example)
-        .arg(dir.join("project"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    copy_alembic_example(&dir.join("project"));
     git(&dir, &["init", "-q", "-b", "main"]);
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "base"]);

@@ -60,19 +60,13 @@ mod tests {
 
     #[test]
     fn the_message_names_the_mode() {
-        let source = crate::source::SourceFile::new("m.sql", "LOCK TABLE users IN SHARE MODE");
-        let report = crate::lint::lint_sql(source, &crate::config::Config::default());
-        let finding = report
-            .findings
-            .iter()
-            .find(|f| f.rule.id == "locking-table-explicitly")
-            .unwrap();
+        let messages = crate::rules::cases::messages(
+            "locking-table-explicitly",
+            "LOCK TABLE users IN SHARE MODE",
+        );
         assert!(
-            finding
-                .message
-                .contains("ShareLock on users (blocks writes)"),
-            "{}",
-            finding.message
+            messages[0].contains("ShareLock on users (blocks writes)"),
+            "{messages:?}"
         );
     }
 }

@@ -453,6 +453,18 @@ pub mod cases {
         fired_with(sql, &Config::default())
     }
 
+    /// The messages `rule` reports for `sql`, with the default config.
+    pub fn messages(rule: &str, sql: &str) -> Vec<String> {
+        let source = crate::source::SourceFile::new("case.sql", sql);
+        let report = crate::lint::lint_sql(source, &Config::default());
+        report
+            .findings
+            .into_iter()
+            .filter(|f| f.rule.id == rule)
+            .map(|f| f.message)
+            .collect()
+    }
+
     pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {
         let source = crate::source::SourceFile::new("case.sql", sql);
         let report = crate::lint::lint_sql(source, config);

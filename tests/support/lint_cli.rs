@@ -24,3 +24,15 @@ pub fn lint(dir: &Path, args: &[&str]) -> Output {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A copy of the bundled Alembic example project at `to`.
+pub fn copy_alembic_example(to: &Path) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic/example");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&example)
+        .arg(to)
+        .status()
+        .expect("cp runs");
+    assert!(status.success());
+}
