@@ -224,7 +224,7 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
         if sql[start..end].starts_with("--") {
             start = sql[start..end].find('\n').map_or(end, |i| start + i + 1);
         } else if sql[start..end].starts_with("/*") {
-            start = skip_block_comment(sql, start, end);
+            start = split::block_comment_end(&sql.as_bytes()[..end], start);
         } else {
             break;
         }
@@ -236,29 +236,6 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
         trimmed_end -= 1;
     }
     start..trimmed_end.max(start)
-}
-
-/// Block comments nest in PostgreSQL.
-fn skip_block_comment(sql: &str, start: usize, end: usize) -> usize {
-    let bytes = sql.as_bytes();
-    let (mut depth, mut i) = (0usize, start);
-    while i + 1 < end {
-        match (bytes[i], bytes[i + 1]) {
-            (b'/', b'*') => {
-                depth += 1;
-                i += 2;
-            }
-            (b'*', b'/') => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    end
 }
 
 /// The `pg_query` crate drops the parser's cursor position from its errors; this asks

@@ -258,8 +258,9 @@ fn is_ident_cont(b: u8) -> bool {
     is_ident_start(b) || b.is_ascii_digit() || b == b'$'
 }
 
-/// Block comments nest in PostgreSQL. Unterminated: the end of the input.
-fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+/// Where the block comment at `start` ends (block comments nest in PostgreSQL); the end
+/// of `bytes` when it never closes.
+pub(super) fn block_comment_end(bytes: &[u8], start: usize) -> usize {
     let (mut depth, mut i) = (0usize, start);
     while i + 1 < bytes.len() {
         match (bytes[i], bytes[i + 1]) {
