@@ -340,29 +340,32 @@ fn trace_against_a_real_server() {
     );
 
     // An Alembic project: each revision's rendered upgrade() SQL, in graph order, in one
-    // transaction (the second revision's index needs the first one's table).
+    // transaction (the second revision's index needs the first one's table), reported at
+    // the Python line of each op call; what cannot be rendered is listed, not run.
     let out = locksmith(&[
         "trace",
         "--format",
         "json",
         "--database-url",
         &url,
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/alembic_unrenderable"
-        ),
+        "tests/fixtures/alembic_unrenderable",
     ]);
     let json: Value = serde_json::from_str(&out.stdout).expect("valid JSON");
     let files = json["files"].as_array().expect("files");
     assert_eq!(files.len(), 2, "{json}");
-    assert!(
-        files[0]["file"]
-            .as_str()
-            .unwrap()
-            .ends_with("aaaaaaaaaaaa_create_accounts.py (rendered upgrade)"),
+    assert_eq!(
+        files[0]["file"],
+        "tests/fixtures/alembic_unrenderable/versions/aaaaaaaaaaaa_create_accounts.py",
         "{json}"
     );
-    let index = &files[1]["statements"][1];
+    let backfill = &files[1];
+    assert_eq!(backfill["rendered_from"]["function"], "upgrade", "{json}");
+    let not_rendered = backfill["rendered_from"]["not_rendered"].to_string();
+    assert!(
+        not_rendered.contains("bbbbbbbbbbbb_backfill_plans.py:16"),
+        "{not_rendered}"
+    );
+    let index = &backfill["statements"][1];
     assert!(
         index["text"]
             .as_str()
@@ -371,14 +374,86 @@ fn trace_against_a_real_server() {
         "{json}"
     );
     assert_eq!(index["status"], "traced", "{json}");
-    assert_eq!(index["line"], 3, "a line of the rendered SQL: {json}");
+    assert_eq!(index["line"], 18, "the op.create_index line: {json}");
+    assert_eq!(index["column"], 5, "{json}");
+
+    // The bundled example project, whole: every revision traced from base in one
+    // transaction, each statement at its op call's line (autocommit_block's COMMIT/BEGIN
+    // and CREATE INDEX CONCURRENTLY are not executed).
+    let example = "tests/alembic/example";
+    let out = locksmith(&["trace", "--database-url", &url, example]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "730ecdaaeda6_add_user_email.py:25  ALTER TABLE users ADD COLUMN email TEXT NOT NULL"
+        ),
+        "{}",
+        out.stdout
+    );
+    let alembic_summary = out.stdout.lines().last().unwrap_or_default().to_string();
+    snapshot("alembic-example-human", &redacted_human(&out.stdout));
+
+    // A revision range, as `locksmith sql --from/--to` reads it: only the revisions after
+    // 84e3c989d59f up to 730ecdaaeda6; their tables do not exist in this database.
+    let out = locksmith(&[
+        "trace",
+        "--format",
+        "json",
+        "--from",
+        "84e3c989d59f",
+        "--to",
+        "730ecdaaeda6",
+        "--database-url",
+        &url,
+        example,
+    ]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["tests/alembic/example/migrations/versions/730ecdaaeda6_add_user_email.py"]
+    );
+    assert_eq!(statement(&json, 0, 1)["error"]["sqlstate"], "42P01");
+    assert_eq!(statement(&json, 0, 1)["line"], 25);
+    assert_eq!(out.code, 1);
+
+    // One revision file, downgrade(), and a range that names nothing (exit 2).
+    let out = locksmith(&[
+        "trace",
+        "--format",
+        "json",
+        "--downgrade",
+        "--database-url",
+        &url,
+        "tests/fixtures/alembic_unrenderable/versions/bbbbbbbbbbbb_backfill_plans.py",
+    ]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(json["files"][0]["rendered_from"]["function"], "downgrade");
+    assert_eq!(statement(&json, 0, 1)["line"], 22, "{json}");
+    assert_eq!(statement(&json, 0, 2)["line"], 23, "{json}");
+    let out = locksmith(&["trace", "--from", "nope", "--database-url", &url, example]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("revision range: no revision or branch label nope"),
+        "{}",
+        out.stderr
+    );
 
     // Nothing was committed: same columns, relations, rows, relfilenode.
     assert_eq!(state(), before, "trace changed the database");
 
     let proof = format!(
-        "locksmith trace tested against PostgreSQL {}: {} statements traced from basic.sql, nothing committed",
-        cluster.version, traced_basic
+        "locksmith trace tested against PostgreSQL {}: {} statements traced from basic.sql; \
+         Alembic example at its Python lines: {}",
+        cluster.version,
+        traced_basic,
+        alembic_summary.trim_end_matches("; nothing was committed")
     );
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/trace-test.txt");
     std::fs::write(path, format!("{proof}\n")).expect("write target/trace-test.txt");

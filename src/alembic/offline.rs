@@ -52,6 +52,30 @@ pub struct RevisionRange {
     pub downgrade: bool,
 }
 
+impl RevisionRange {
+    /// Where the range starts: `None` is base.
+    pub fn start(&self) -> Option<&str> {
+        if self.downgrade {
+            Some(self.from.as_deref().unwrap_or("heads"))
+        } else {
+            self.from.as_deref().filter(|f| *f != "base")
+        }
+    }
+
+    /// The revisions the range runs, in the order Alembic runs them.
+    pub fn path<'g>(
+        &self,
+        graph: &'g graph::RevisionGraph,
+    ) -> Result<Vec<&'g graph::RevisionNode>, graph::ResolveError> {
+        if self.downgrade {
+            let to = self.to.as_deref().filter(|t| *t != "base");
+            graph.downgrade_path(self.start().unwrap_or("heads"), to)
+        } else {
+            graph.upgrade_path(self.start(), self.to.as_deref().unwrap_or("heads"))
+        }
+    }
+}
+
 /// SQL rendered from a revision, with the Python span each statement came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RenderedSql {
@@ -155,19 +179,8 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
                 message: p.message,
             }),
     );
-    // Where the range starts: None is base.
-    let start = if range.downgrade {
-        Some(range.from.as_deref().unwrap_or("heads"))
-    } else {
-        range.from.as_deref().filter(|f| *f != "base")
-    };
-    let path = if range.downgrade {
-        let to = range.to.as_deref().filter(|t| *t != "base");
-        graph.downgrade_path(start.unwrap_or("heads"), to)
-    } else {
-        graph.upgrade_path(start, range.to.as_deref().unwrap_or("heads"))
-    };
-    let path: Vec<String> = match path {
+    let start = range.start();
+    let path: Vec<String> = match range.path(&graph) {
         Ok(nodes) => nodes.iter().filter_map(|n| n.revision.clone()).collect(),
         Err(error) => {
             script.errors.push(InputError {

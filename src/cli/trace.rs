@@ -3,12 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use locksmith::alembic::offline::function_sql;
+use locksmith::alembic::offline::RevisionRange;
 use locksmith::facts::lock_model::{MAX_VERSION, MIN_VERSION};
 use locksmith::report;
 use locksmith::run::{self, LoadedInput};
-use locksmith::source::SourceFile;
-use locksmith::trace::{Options, Timeout, TraceFile, TraceReport, db, sql_file, trace_file};
+use locksmith::source::InputError;
+use locksmith::trace::{
+    Options, Timeout, TraceFile, TraceReport, alembic, db, sql_file, trace_file,
+};
 
 /// Run migrations against a staging or scratch database and report the locks each
 /// statement really takes, beside the lock model's prediction.
@@ -23,10 +25,22 @@ use locksmith::trace::{Options, Timeout, TraceFile, TraceReport, db, sql_file, t
 /// statement that failed or does not parse, 2 usage, connection or I/O error.
 #[derive(clap::Args, Debug)]
 pub struct TraceArgs {
-    /// Files or directories of .sql migrations, Alembic projects or revision files (each
-    /// revision's rendered upgrade() SQL, in graph order); `-` reads SQL from standard input.
+    /// Files or directories of .sql migrations, Alembic projects (a directory, alembic.ini)
+    /// or revision files (each revision's rendered upgrade() SQL, in graph order, reported
+    /// at the Python line of each op call); `-` reads SQL from standard input.
     #[arg(required = true)]
     pub paths: Vec<String>,
+    /// Alembic: the revision to start from, as `locksmith sql --from` [default: every
+    /// revision, in graph order].
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// Alembic: the revision to end at, as `locksmith sql --to`.
+    #[arg(long, allow_hyphen_values = true)]
+    pub to: Option<String>,
+    /// Alembic: trace the downgrade() functions of the range, newest first (the database
+    /// must have the schema the range's upgrades create). .sql files are traced as named.
+    #[arg(long)]
+    pub downgrade: bool,
     /// The database to trace against, e.g. postgresql://user:password@host:5432/staging or
     /// "host=/run/postgresql dbname=scratch". Required: no environment variable is read.
     #[arg(long, value_name = "URL")]
@@ -67,9 +81,29 @@ pub fn run(args: &TraceArgs) -> u8 {
     };
     let (config, config_error) = super::read_config(args.config.as_deref());
     let loaded = run::load_inputs(&args.paths, &config);
-    let input_errors: Vec<(String, String)> = config_error
+    let range = RevisionRange {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        downgrade: args.downgrade,
+    };
+    let mut errors: Vec<InputError> = config_error.into_iter().chain(loaded.errors).collect();
+    let mut groups: Vec<Vec<TraceFile>> = Vec::new();
+    for input in loaded.inputs {
+        match input {
+            LoadedInput::Sql(source) => groups.push(vec![sql_file(source)]),
+            // A project's revisions in one transaction, in the order Alembic runs them: each
+            // sees the tables the revisions before it created.
+            LoadedInput::Alembic(project) => {
+                let (files, range_errors) = alembic::revision_files(&project, &range);
+                errors.extend(range_errors);
+                if !files.is_empty() {
+                    groups.push(files);
+                }
+            }
+        }
+    }
+    let input_errors: Vec<(String, String)> = errors
         .into_iter()
-        .chain(loaded.errors)
         .map(|e| match e.line {
             Some(line) => (format!("{}:{line}", e.file), e.message),
             None => (e.file, e.message),
@@ -79,7 +113,6 @@ pub fn run(args: &TraceArgs) -> u8 {
         "{}",
         report::human::input_errors("warning", &loaded.warnings)
     );
-    let groups: Vec<Vec<TraceFile>> = loaded.inputs.into_iter().map(transaction).collect();
 
     let mut client = match db::connect(url) {
         Ok(client) => client,
@@ -116,7 +149,7 @@ pub fn run(args: &TraceArgs) -> u8 {
     for group in groups {
         let name = group
             .first()
-            .map(|f| f.source.name.clone())
+            .map(|f| f.name().to_string())
             .unwrap_or_default();
         let traced = db::Session::begin(&mut client).and_then(|mut session| {
             let mut traced = Vec::new();
@@ -164,30 +197,4 @@ fn output(report: &TraceReport, format: Format) {
         Format::Json => report::trace::render_json(report),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
-/// The files one transaction traces: a `.sql` file alone; an Alembic project's revisions
-/// together, in graph order (base first), each revision's rendered `upgrade()` SQL seeing
-/// the tables the revisions before it created.
-fn transaction(input: LoadedInput) -> Vec<TraceFile> {
-    let project = match input {
-        LoadedInput::Sql(source) => return vec![sql_file(source)],
-        LoadedInput::Alembic(project) => project,
-    };
-    let graph = project.graph();
-    graph
-        .topological_order()
-        .into_iter()
-        .filter_map(|node| {
-            let name = node.file.display().to_string();
-            let revision = project.revisions.iter().find(|r| r.source.name == name)?;
-            let rendered = revision.rendered.as_ref().ok()?;
-            let sql = function_sql(rendered.upgrade.as_ref());
-            // Positions are in this rendered SQL, so the name says it is not the .py text.
-            Some(sql_file(SourceFile::new(
-                format!("{name} (rendered upgrade)"),
-                sql.text,
-            )))
-        })
-        .collect()
 }

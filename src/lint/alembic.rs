@@ -232,7 +232,15 @@ fn lint_rendered_knowing(
 ) -> FileReport {
     let mut config = config.clone();
     config.assume_in_transaction = alembic::RUNS_IN_TRANSACTION;
-    let known: Vec<(usize, KnownColumn)> = existing
+    let known = known_columns(existing);
+    let source = SourceFile::new(name.to_string(), sql.to_string());
+    lint_rendered_sql(source, &config, session, &known)
+}
+
+/// What op calls say about columns before they run (`existing_type`), as the state
+/// takes it; types that do not parse are left unknown.
+pub fn known_columns(existing: &[(usize, ExistingColumn)]) -> Vec<(usize, KnownColumn)> {
+    existing
         .iter()
         .filter_map(|(at, column)| {
             Some((
@@ -244,9 +252,7 @@ fn lint_rendered_knowing(
                 },
             ))
         })
-        .collect();
-    let source = SourceFile::new(name.to_string(), sql.to_string());
-    lint_rendered_sql(source, &config, session, &known)
+        .collect()
 }
 
 /// What env.py runs on the connection before every migration of the project.

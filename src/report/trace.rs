@@ -18,14 +18,27 @@ pub fn render_human(report: &TraceReport) -> String {
         report.server_version, o.model_version, o.lock_timeout, o.statement_timeout
     );
     for file in &report.files {
+        if let Some(from) = &file.file.rendered_from {
+            out.push_str(&format!(
+                "{}: {}() rendered to SQL; lines are those of its op calls\n",
+                from.revision.name, from.function
+            ));
+            for note in &from.not_rendered {
+                out.push_str(&format!("    not rendered, so not traced: {note}\n"));
+            }
+            out.push('\n');
+        }
         for (i, stmt) in file.statements.iter().enumerate() {
             statement_human(&mut out, file, i, stmt);
         }
         for error in &file.file.syntax_errors {
-            let pos = file.file.source.position(error.offset);
+            let pos = file.file.position(error.offset);
             out.push_str(&format!(
                 "{}:{}:{}  syntax error: {} (not traced)\n\n",
-                file.file.source.name, pos.line, pos.column, error.message
+                file.file.name(),
+                pos.line,
+                pos.column,
+                error.message
             ));
         }
     }
@@ -45,11 +58,11 @@ fn first_line(text: &str) -> String {
 
 fn statement_human(out: &mut String, file: &FileTrace, i: usize, stmt: &StatementTrace) {
     let source = &file.file.source;
-    let pos = source.position(stmt.span.start);
+    let pos = file.file.position(stmt.span.start);
     out.push_str(&format!(
         "[{}] {}:{}  {}\n",
         i + 1,
-        source.name,
+        file.file.name(),
         pos.line,
         first_line(&source.text[stmt.span.clone()])
     ));
@@ -293,10 +306,15 @@ fn relation_json(relation: &ServerRelation) -> Value {
 
 fn file_json(file: &FileTrace) -> Value {
     let source = &file.file.source;
+    let from = file.file.rendered_from.as_ref();
     json!({
-        "file": source.name,
+        "file": file.file.name(),
+        "rendered_from": from.map(|f| json!({
+            "function": f.function,
+            "not_rendered": f.not_rendered,
+        })),
         "statements": file.statements.iter().enumerate().map(|(i, stmt)| {
-            let pos = source.position(stmt.span.start);
+            let pos = file.file.position(stmt.span.start);
             let mut value = json!({
                 "index": i + 1,
                 "line": pos.line,
@@ -320,7 +338,7 @@ fn file_json(file: &FileTrace) -> Value {
             value
         }).collect::<Vec<_>>(),
         "syntax_errors": file.file.syntax_errors.iter().map(|e| {
-            let pos = source.position(e.offset);
+            let pos = file.file.position(e.offset);
             json!({ "line": pos.line, "column": pos.column, "message": e.message })
         }).collect::<Vec<_>>(),
     })

@@ -26,6 +26,7 @@
 //! mode an earlier statement already holds on that relation; when the model's mode is one
 //! of those, the comparison says "already held" instead of claiming a mismatch.
 
+pub mod alembic;
 pub mod db;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,8 +37,8 @@ use pg_query::NodeEnum;
 
 use crate::facts::{self, Facts, LockMode};
 use crate::parse::{self, Statement, SyntaxError};
-use crate::source::SourceFile;
-use crate::state::FileState;
+use crate::source::{Position, SourceFile};
+use crate::state::{FileState, KnownColumn};
 
 /// One input to trace: its name and text (for positions) and its statements, whose spans
 /// index into `source.text`.
@@ -46,6 +47,23 @@ pub struct TraceFile {
     pub source: SourceFile,
     pub statements: Vec<Statement>,
     pub syntax_errors: Vec<SyntaxError>,
+    /// When `source` is SQL rendered from an Alembic revision: the revision it came from.
+    pub rendered_from: Option<RenderedFrom>,
+}
+
+/// The Alembic revision a [`TraceFile`]'s SQL was rendered from.
+#[derive(Debug, Clone)]
+pub struct RenderedFrom {
+    /// The revision file itself.
+    pub revision: SourceFile,
+    /// `upgrade` or `downgrade`.
+    pub function: &'static str,
+    /// (span in the rendered SQL, span of the `op` call in the revision), one per statement.
+    pub origins: Vec<(Range<usize>, Range<usize>)>,
+    /// What op calls say about columns before the statement at each SQL offset.
+    pub known: Vec<(usize, KnownColumn)>,
+    /// What could not be rendered statically, so was not run: `<what> (file:line)`.
+    pub not_rendered: Vec<String>,
 }
 
 /// The `.sql` front-end: the file parsed the way `lint` parses it.
@@ -55,6 +73,31 @@ pub fn sql_file(source: SourceFile) -> TraceFile {
         source,
         statements: parsed.statements,
         syntax_errors: parsed.errors,
+        rendered_from: None,
+    }
+}
+
+impl TraceFile {
+    /// The file to show: the revision file for rendered SQL.
+    pub fn name(&self) -> &str {
+        match &self.rendered_from {
+            Some(from) => &from.revision.name,
+            None => &self.source.name,
+        }
+    }
+
+    /// Where the SQL at `offset` comes from: its line and column in the `.sql` file, or
+    /// the `op` call's in the revision file.
+    pub fn position(&self, offset: usize) -> Position {
+        let Some(from) = &self.rendered_from else {
+            return self.source.position(offset);
+        };
+        let before = from.origins.partition_point(|(sql, _)| sql.start <= offset);
+        match before.checked_sub(1).map(|i| &from.origins[i]) {
+            Some((_, python)) => from.revision.position(python.start),
+            // No statement before it (SQL cannot start there, but a position is owed).
+            None => Position { line: 1, column: 1 },
+        }
     }
 }
 
@@ -378,7 +421,13 @@ pub fn trace_file(
 ) -> Result<FileTrace, Fatal> {
     let mut state = FileState::new(options.model_version, false);
     let mut statements = Vec::with_capacity(file.statements.len());
+    let known = file.rendered_from.as_ref().map_or(&[][..], |f| &f.known);
+    let mut known = known.iter().peekable();
     for stmt in &file.statements {
+        // As lint does: Alembic's existing_type is known before the statement.
+        while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
+            state.declare_column(column);
+        }
         let facts = facts::analyze(&stmt.node, &state);
         let sql = &file.source.text[stmt.span.clone()];
         let outcome = trace_statement(session, &stmt.node, sql, &facts, options)?;
