@@ -128,6 +128,13 @@ pub fn run(args: &TraceArgs) -> u8 {
             return 2;
         }
     };
+    let tls = match db::encryption(&mut client) {
+        Ok(tls) => tls,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let options = Options {
         lock_timeout: args.lock_timeout,
         statement_timeout: args.statement_timeout,
@@ -142,6 +149,7 @@ pub fn run(args: &TraceArgs) -> u8 {
 
     let mut report = TraceReport {
         server_version,
+        tls,
         options,
         files: Vec::new(),
         input_errors,

@@ -12,9 +12,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 pub fn render_human(report: &TraceReport) -> String {
     let o = &report.options;
+    let connection = match &report.tls {
+        Some(version) => format!("over {version}"),
+        None => "not encrypted".to_string(),
+    };
     let mut out = format!(
-        "trace against PostgreSQL {} (lock model for {}); lock_timeout {}, statement_timeout {}; \
-         each file ran in one transaction that was rolled back\n\n",
+        "trace against PostgreSQL {} (lock model for {}), {connection}; lock_timeout {}, \
+         statement_timeout {}; each file ran in one transaction that was rolled back\n\n",
         report.server_version, o.model_version, o.lock_timeout, o.statement_timeout
     );
     for file in &report.files {
@@ -278,6 +282,7 @@ pub fn render_json(report: &TraceReport) -> String {
     let value = json!({
         "schema_version": SCHEMA_VERSION,
         "server_version": report.server_version,
+        "tls": report.tls,
         "model_postgres_version": report.options.model_version,
         "lock_timeout_ms": report.options.lock_timeout.millis,
         "statement_timeout_ms": report.options.statement_timeout.millis,

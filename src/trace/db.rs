@@ -1,18 +1,24 @@
-//! The database side of `trace`: connecting (rust-postgres, no TLS), the transaction
-//! that is always rolled back, and the catalog snapshots.
+//! The database side of `trace`: connecting (rust-postgres; TLS through rustls, see
+//! [`super::tls`]), the transaction that is always rolled back, and the catalog snapshots.
 
 use std::time::Duration;
 
+use postgres::config::{Host, SslMode as PgSslMode};
 use postgres::{Client, NoTls, Transaction};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::tls::{self, SslMode, TlsSettings};
 use super::{Executor, Fatal, ServerError, ServerRelation, Snapshot, StatementError, relkind_name};
 use crate::facts::LockMode;
 
-/// Connects to `url` (a `postgresql://` URL or `key=value` connection string). Nothing is
-/// read from the environment: rust-postgres ignores `PG*` variables and so do we.
+/// Connects to `url` (a `postgresql://` URL or `key=value` connection string), with TLS
+/// as its `sslmode`/`sslrootcert` say. Nothing is read from the environment:
+/// rust-postgres ignores `PG*` variables and so do we.
 pub fn connect(url: &str) -> Result<Client, String> {
     let shown = redact(url);
-    let mut config: postgres::Config = url
+    let (rest, settings) =
+        tls::split(url).map_err(|e| format!("invalid --database-url {shown}: {e}"))?;
+    let mut config: postgres::Config = rest
         .parse()
         .map_err(|e| format!("invalid --database-url {shown}: {e}"))?;
     if config.get_connect_timeout().is_none() {
@@ -21,9 +27,75 @@ pub fn connect(url: &str) -> Result<Client, String> {
     if config.get_application_name().is_none() {
         config.application_name("locksmith trace");
     }
-    config
-        .connect(NoTls)
-        .map_err(|e| format!("cannot connect to {shown}: {}", error_text(&e)))
+    // libpq ignores sslmode on unix sockets, where the server offers no TLS.
+    let tcp_host = config.get_hosts().iter().find_map(|h| match h {
+        Host::Tcp(name) => Some(name.clone()),
+        #[cfg(unix)]
+        Host::Unix(_) => None,
+    });
+    let rustls_config = match &tcp_host {
+        Some(_) => tls::client_config(&settings).map_err(|e| format!("{shown}: {e}"))?,
+        None => None,
+    };
+    let connected = match rustls_config {
+        None => {
+            config.ssl_mode(PgSslMode::Disable);
+            config.connect(NoTls)
+        }
+        Some(rustls_config) => {
+            config.ssl_mode(match settings.mode {
+                SslMode::Prefer => PgSslMode::Prefer,
+                _ => PgSslMode::Require,
+            });
+            config.connect(MakeRustlsConnect::new(rustls_config))
+        }
+    };
+    connected.map_err(|e| {
+        let why = tls_failure(&e, &settings, tcp_host.as_deref().unwrap_or_default())
+            .unwrap_or_else(|| error_text(&e));
+        format!("cannot connect to {shown}: {why}")
+    })
+}
+
+/// What went wrong with TLS, said plainly: a certificate that failed verification (naming
+/// the host), or a server without TLS when TLS was required.
+fn tls_failure(e: &postgres::Error, settings: &TlsSettings, host: &str) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = source {
+        // rustls' error travels inside an io::Error, whose source() skips it.
+        let inner = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        let rustls_error = inner
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+            .or_else(|| error.downcast_ref::<rustls::Error>());
+        match rustls_error {
+            Some(rustls::Error::InvalidCertificate(cert)) => {
+                return Some(format!(
+                    "TLS certificate verification failed for host `{host}` ({}): {}",
+                    settings.describe(),
+                    tls::certificate_problem(cert, settings)
+                ));
+            }
+            Some(other) => {
+                return Some(format!(
+                    "TLS handshake with host `{host}` failed ({}): {other}",
+                    settings.describe()
+                ));
+            }
+            None => {}
+        }
+        if error.to_string().contains("server does not support TLS") {
+            return Some(format!(
+                "the server at `{host}` does not support TLS, and {} requires it (use \
+                 sslmode=prefer or disable to connect unencrypted)",
+                settings.describe()
+            ));
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// The server's `server_version` and major version.
@@ -37,6 +109,17 @@ pub fn server_version(client: &mut Client) -> Result<(String, u32), String> {
     let version: String = row.get(0);
     let num: i32 = row.get(1);
     Ok((version, (num / 10000) as u32))
+}
+
+/// The TLS version when the session is encrypted (`pg_stat_ssl`), `None` when it is not.
+pub fn encryption(client: &mut Client) -> Result<Option<String>, String> {
+    let row = client
+        .query_opt(
+            "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl",
+            &[],
+        )
+        .map_err(|e| format!("cannot read pg_stat_ssl: {}", error_text(&e)))?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 /// The URL with its password replaced by `***`, for messages.

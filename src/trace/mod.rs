@@ -28,6 +28,7 @@
 
 pub mod alembic;
 pub mod db;
+pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -352,6 +353,8 @@ pub struct FileTrace {
 pub struct TraceReport {
     /// `SHOW server_version`.
     pub server_version: String,
+    /// The TLS version of the connection (`TLSv1.3`); `None`: not encrypted.
+    pub tls: Option<String>,
     pub options: Options,
     pub files: Vec<FileTrace>,
     /// Inputs that could not be read: (name, message).
