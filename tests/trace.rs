@@ -12,6 +12,7 @@
 #[path = "support/pg.rs"]
 mod pg;
 
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -139,7 +140,11 @@ fn connection_errors_are_exit_2_and_hide_the_password() {
 
 #[test]
 fn trace_against_a_real_server() {
-    let cluster = match pg::Cluster::start() {
+    let mut cluster_dir = None;
+    let cluster = match pg::Cluster::start_with(|dir| {
+        cluster_dir = Some(dir.to_path_buf());
+        tls_setup(dir)
+    }) {
         Ok(cluster) => cluster,
         Err(pg::StartError::NoBinaries) => {
             if std::env::var_os("CI").is_some() {
@@ -448,9 +453,11 @@ fn trace_against_a_real_server() {
     // Nothing was committed: same columns, relations, rows, relfilenode.
     assert_eq!(state(), before, "trace changed the database");
 
+    let tls = tls_checks(&cluster, &cluster_dir.expect("the cluster's directory"));
+
     let proof = format!(
         "locksmith trace tested against PostgreSQL {}: {} statements traced from basic.sql; \
-         Alembic example at its Python lines: {}",
+         Alembic example at its Python lines: {}; TLS: {tls}",
         cluster.version,
         traced_basic,
         alembic_summary.trim_end_matches("; nothing was committed")
@@ -477,4 +484,200 @@ fn wait_for_lock(cluster: &pg::Cluster) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     panic!("the blocking session never took its lock");
+}
+
+/// Certificates made for the test with the openssl CLI: a CA, a server certificate it
+/// signs for the name `localhost` only, and an unrelated CA. The server also listens on
+/// 127.0.0.1 (its TLS port; the unix socket stays the rest of the test's way in).
+fn tls_setup(dir: &Path) -> Result<String, String> {
+    let openssl = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("cannot run openssl (needed for the TLS test): {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, subject) in [
+        ("ca", "/CN=locksmith test CA"),
+        ("wrong-ca", "/CN=another CA"),
+    ] {
+        let (keyfile, pem) = (format!("{name}.key"), format!("{name}.pem"));
+        let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
+        args.extend(key);
+        args.extend(["-keyout", &keyfile, "-out", &pem]);
+        openssl(&args)?;
+    }
+    let mut args = vec!["req", "-subj", "/CN=localhost", "-keyout", "server.key"];
+    args.extend(key);
+    args.extend(["-out", "server.csr"]);
+    openssl(&args)?;
+    std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost\n")
+        .map_err(|e| e.to_string())?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    ])?;
+    // The server refuses a key others can read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "listen_addresses = '127.0.0.1'\nssl = on\nssl_cert_file = '{0}/server.crt'\n\
+         ssl_key_file = '{0}/server.key'",
+        dir.display()
+    ))
+}
+
+/// trace over TCP with each sslmode; returns the proof's summary.
+fn tls_checks(cluster: &pg::Cluster, dir: &Path) -> String {
+    // The blocking session of the lock_timeout check may outlive its psql: end it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let blocker = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                   WHERE application_name = 'trace_blocker'";
+    while cluster.query(DB, blocker).unwrap_or_default().trim() != "0" {
+        assert!(std::time::Instant::now() < deadline, "the blocker stays");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let port = cluster.port();
+    let ca = dir.join("ca.pem").display().to_string();
+    let wrong_ca = dir.join("wrong-ca.pem").display().to_string();
+    let conn = |host: &str, ssl: &str| {
+        format!("host={host} port={port} user=postgres dbname={DB} connect_timeout=10 {ssl}")
+    };
+    let traced = |url: &str| {
+        let out = locksmith(&[
+            "trace",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+            &fixture("agrees.sql"),
+        ]);
+        assert_eq!(out.code, 0, "{url}\n{}{}", out.stdout, out.stderr);
+        let json: Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+        assert_eq!(json["summary"]["traced"], 4, "{json}");
+        json["tls"].as_str().map(str::to_string)
+    };
+    let refused = |url: &str, expected: &[&str]| {
+        let out = locksmith(&["trace", "--database-url", url, &fixture("agrees.sql")]);
+        assert_eq!(out.code, 2, "{url}\n{}{}", out.stdout, out.stderr);
+        for text in expected {
+            assert!(
+                out.stderr.contains(text),
+                "{url}: expected {text:?} in\n{}",
+                out.stderr
+            );
+        }
+        assert!(out.stdout.is_empty(), "nothing traced: {}", out.stdout);
+        out.stderr
+    };
+
+    // require: encrypted, the certificate not checked (libpq's meaning), URL form.
+    let require = traced(&format!(
+        "postgresql://postgres@localhost:{port}/{DB}?sslmode=require&connect_timeout=10"
+    ));
+    let version = require.clone().expect("sslmode=require encrypts");
+    assert!(version.starts_with("TLS"), "{version}");
+    // verify-full with the CA that signed the certificate, for the name it holds.
+    let full = traced(&conn(
+        "localhost",
+        &format!("sslmode=verify-full sslrootcert='{ca}'"),
+    ));
+    assert_eq!(full.as_deref(), Some(version.as_str()));
+    // verify-ca checks the chain, not the name.
+    assert!(
+        traced(&conn(
+            "127.0.0.1",
+            &format!("sslmode=verify-ca sslrootcert={ca}")
+        ))
+        .is_some()
+    );
+    // prefer (the default) encrypts when the server offers TLS; disable does not.
+    assert!(traced(&conn("localhost", "")).is_some());
+    assert_eq!(traced(&conn("localhost", "sslmode=disable")), None);
+    // verify-full with a CA that did not sign it, and for a name it does not hold.
+    refused(
+        &conn(
+            "localhost",
+            &format!("sslmode=verify-full sslrootcert={wrong_ca}"),
+        ),
+        &[
+            "TLS certificate verification failed for host `localhost`",
+            "not signed by a CA in sslrootcert",
+            "wrong-ca.pem",
+        ],
+    );
+    refused(
+        &conn(
+            "127.0.0.1",
+            &format!("sslmode=verify-full sslrootcert={ca}"),
+        ),
+        &[
+            "TLS certificate verification failed for host `127.0.0.1`",
+            "not valid for name \"127.0.0.1\"",
+            "localhost",
+        ],
+    );
+    refused(
+        &conn("localhost", "sslmode=verify-full"),
+        &["needs sslrootcert=FILE"],
+    );
+
+    // The same server without TLS: require is refused, prefer connects unencrypted.
+    cluster
+        .query("postgres", "ALTER SYSTEM SET ssl = off")
+        .expect("ssl off");
+    cluster
+        .query("postgres", "SELECT pg_reload_conf()")
+        .expect("reload");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while cluster
+        .query("postgres", "SHOW ssl")
+        .unwrap_or_default()
+        .trim()
+        != "off"
+    {
+        assert!(std::time::Instant::now() < deadline, "ssl stays on");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    refused(
+        &conn("localhost", "sslmode=require"),
+        &["the server at `localhost` does not support TLS, and sslmode=require requires it"],
+    );
+    assert_eq!(traced(&conn("localhost", "sslmode=prefer")), None);
+    format!(
+        "sslmode=require and verify-full over {version}, verify-ca, prefer, disable; \
+         wrong CA, wrong host name and require without server TLS refused"
+    )
 }

@@ -264,6 +264,15 @@ pub enum StartError {
 
 impl Cluster {
     pub fn start() -> Result<Cluster, StartError> {
+        Cluster::start_with(|_| Ok(String::new()))
+    }
+
+    /// Like [`Cluster::start`]; before the server starts, `setup` gets the cluster's
+    /// directory (to write files the server reads, e.g. TLS certificates, which are then
+    /// handed to the server's user) and returns lines for postgresql.conf.
+    pub fn start_with(
+        setup: impl FnOnce(&Path) -> Result<String, String>,
+    ) -> Result<Cluster, StartError> {
         let bindir = find_bindir().ok_or(StartError::NoBinaries)?;
         let psql = if bindir.join("psql").is_file() {
             bindir.join("psql")
@@ -301,11 +310,11 @@ impl Cluster {
             version: String::new(),
             major: 0,
         };
-        cluster.init().map_err(StartError::Failed)?;
+        cluster.init(setup).map_err(StartError::Failed)?;
         Ok(cluster)
     }
 
-    fn init(&mut self) -> Result<(), String> {
+    fn init(&mut self, setup: impl FnOnce(&Path) -> Result<String, String>) -> Result<(), String> {
         std::fs::create_dir_all(self.dir.join("tblspc"))
             .map_err(|e| format!("create {}: {e}", self.dir.display()))?;
         if let Some(user) = self.run_as {
@@ -365,6 +374,27 @@ impl Cluster {
         file.write_all(settings.as_bytes())
             .map_err(|e| format!("write {}: {e}", conf.display()))?;
         drop(file);
+        let extra = setup(&self.dir)?;
+        if !extra.is_empty() {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&conf)
+                .map_err(|e| format!("open {}: {e}", conf.display()))?;
+            file.write_all(format!("\n{extra}\n").as_bytes())
+                .map_err(|e| format!("write {}: {e}", conf.display()))?;
+            if let Some(user) = self.run_as {
+                // What setup wrote belongs to root: the server must be able to read it.
+                let status = Command::new("chown")
+                    .arg("-R")
+                    .arg(format!("{user}:"))
+                    .arg(&self.dir)
+                    .status()
+                    .map_err(|e| format!("chown: {e}"))?;
+                if !status.success() {
+                    return Err(format!("chown -R {user}: {} failed", self.dir.display()));
+                }
+            }
+        }
 
         let mut args = vec!["-D".to_string(), data.to_string_lossy().into_owned()];
         args.extend([
@@ -512,6 +542,11 @@ impl Cluster {
             self.dir.display(),
             self.port
         )
+    }
+
+    /// The port the server listens on (its unix socket, and TCP when setup enabled it).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// A short query; its output or the error.
