@@ -5,7 +5,8 @@
 //!
 //! The front-end is separate from the tracing: [`TraceFile`] is a file's display name,
 //! its text and its parsed statements (spans into the text), so any renderer that
-//! produces SQL (today `.sql` files through [`sql_file`], later Alembic) can feed it.
+//! produces SQL (`.sql` files through [`sql_file`], Alembic revisions through
+//! [`alembic::revision_files`], reported at their Python lines) can feed it.
 //!
 //! How one file is traced ([`trace_file`]): one transaction per file, `BEGIN` … `ROLLBACK`,
 //! never `COMMIT`. Before each statement: `SET LOCAL lock_timeout` and
