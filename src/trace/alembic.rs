@@ -81,3 +81,71 @@ pub fn revision_files(
         .collect();
     (files, Vec::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const REVISION: &str = "\
+from alembic import op
+import sqlalchemy as sa
+
+revision = 'a1'
+down_revision = None
+
+
+def upgrade():
+    op.add_column('users', sa.Column('email', sa.Text()))
+    with op.get_context().autocommit_block():
+        op.create_index('users_email_idx', 'users', ['email'], postgresql_concurrently=True)
+    helper()
+
+
+def downgrade():
+    op.drop_column('users', 'email')
+";
+
+    #[test]
+    fn statements_are_placed_at_their_op_calls() {
+        let project = LoadedProject::from_sources(
+            PathBuf::from("versions"),
+            vec![SourceFile::new("versions/a1_email.py", REVISION)],
+        );
+        let (files, errors) = revision_files(&project, &RevisionRange::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let file = &files[0];
+        assert_eq!(file.name(), "versions/a1_email.py");
+        let placed: Vec<(usize, &str)> = file
+            .statements
+            .iter()
+            .map(|s| {
+                let sql = &file.source.text[s.span.clone()];
+                (
+                    file.position(s.span.start).line,
+                    sql.split(' ').next().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            placed,
+            [(9, "ALTER"), (10, "COMMIT"), (11, "CREATE"), (10, "BEGIN")]
+        );
+        let from = file.rendered_from.as_ref().unwrap();
+        assert_eq!(from.function, "upgrade");
+        assert_eq!(from.not_rendered.len(), 1, "{:?}", from.not_rendered);
+        assert!(from.not_rendered[0].ends_with("(versions/a1_email.py:12)"));
+
+        let down = RevisionRange {
+            downgrade: true,
+            ..RevisionRange::default()
+        };
+        let (files, errors) = revision_files(&project, &down);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            files[0].position(files[0].statements[0].span.start).line,
+            16
+        );
+    }
+}
