@@ -3,8 +3,11 @@
 //! rewrites the server shows for the fixture statements, statements that cannot run in a
 //! transaction block are not executed, a failing statement does not stop the run, exit
 //! codes (0 agree, 1 mismatch or failure, 2 usage/connection), and that nothing is ever
-//! committed. The JSON and human outputs are snapshotted (durations and the server
-//! version redacted) under snapshots/trace.
+//! committed; Alembic revisions reported at the Python line of each op call, revision
+//! ranges; TLS on every sslmode against the same server (ssl = on, a CA and server
+//! certificate made with the openssl CLI), and the errors for a wrong CA, a wrong host
+//! name and `require` against a server without TLS. The JSON and human outputs are
+//! snapshotted (durations and the server version redacted) under snapshots/trace.
 //!
 //! Without PostgreSQL server binaries the test is skipped loudly, unless `CI` is set, in
 //! which case it fails. On success it writes target/trace-test.txt, which .ci/run checks.
