@@ -11,7 +11,9 @@ const RULE: &str = "adding-column-with-volatile-default";
 
 /// The rule's messages for `ALTER TABLE users ADD COLUMN c <type> DEFAULT <default>`.
 fn messages(ty: &str, default: &str) -> Vec<String> {
-    let sql = format!("SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN c {ty} DEFAULT {default};\n");
+    let sql = format!(
+        "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN c {ty} DEFAULT {default};\n"
+    );
     lint_sql(SourceFile::new("case.sql", sql), &Config::default())
         .findings
         .into_iter()

@@ -30,6 +30,7 @@ mod backfilling_in_transaction_with_ddl;
 mod banned_char_type;
 mod changing_column_type;
 mod column_types;
+mod concurrent_index_without_if_not_exists;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
 mod creating_trigger;
@@ -49,6 +50,7 @@ mod nested_transaction;
 mod prefer_bigint_over_int;
 mod prefer_identity_over_serial;
 mod prefer_jsonb_over_json;
+mod prefer_robust_statements;
 mod prefer_text_over_varchar;
 mod prefer_timestamptz;
 pub mod psql_meta_command;
@@ -415,6 +417,8 @@ pub static ALL: &[&Rule] = &[
     &banned_char_type::RULE,
     &prefer_jsonb_over_json::RULE,
     &identifier_too_long::RULE,
+    &prefer_robust_statements::RULE,
+    &concurrent_index_without_if_not_exists::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
