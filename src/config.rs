@@ -64,8 +64,26 @@ pub struct Config {
     /// The baseline file of known findings to hide (relative paths are resolved against
     /// the config file's directory).
     pub baseline: Option<PathBuf>,
+    /// The team's migration runner sets `lock_timeout` before every migration, so a file
+    /// starts with one in force.
+    pub runner_sets_lock_timeout: bool,
+    /// Likewise for `statement_timeout`.
+    pub runner_sets_statement_timeout: bool,
+    /// Rule levels for some paths, applied in order after `rules` (a later one wins).
+    pub overrides: Vec<Override>,
+    /// Migrations before this one (an Alembic revision id or file name, or a `.sql` file
+    /// name) are not linted.
+    pub grandfather_before: Option<String>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
+}
+
+/// `overrides:` one entry: rule levels for the files its globs match.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub paths: Vec<String>,
+    set: GlobSet,
+    pub rules: BTreeMap<String, Level>,
 }
 
 impl Default for Config {
@@ -81,6 +99,10 @@ impl Default for Config {
             render: Render::Static,
             alembic_command: vec!["alembic".into()],
             baseline: None,
+            runner_sets_lock_timeout: false,
+            runner_sets_statement_timeout: false,
+            overrides: Vec::new(),
+            grandfather_before: None,
             path: None,
         }
     }
@@ -115,7 +137,38 @@ struct ConfigFile {
     render: Option<Render>,
     alembic_command: Option<String>,
     baseline: Option<PathBuf>,
+    runner_sets_lock_timeout: Option<bool>,
+    runner_sets_statement_timeout: Option<bool>,
+    overrides: Option<Vec<OverrideFile>>,
+    grandfather_before: Option<GrandfatherBefore>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideFile {
+    paths: Vec<String>,
+    rules: BTreeMap<RuleId, Level>,
+}
+
+/// A revision id or file name: one non-empty word (a path would never match a file name).
+struct GrandfatherBefore(String);
+
+impl<'de> Deserialize<'de> for GrandfatherBefore {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.contains(['/', '\\']) {
+            return Err(serde::de::Error::custom(format!(
+                "grandfather_before must be a revision id or a file name (without a directory), not `{text}`"
+            )));
+        }
+        Ok(GrandfatherBefore(trimmed.to_string()))
+    }
+}
+
+/// Keys whose values are checked by their own deserializer, with messages that start
+/// with the key.
+const VALUE_CHECKED_KEYS: &[&str] = &["postgres_version", "fail_on", "grandfather_before"];
 
 struct PostgresVersion(u32);
 
@@ -237,6 +290,17 @@ impl Config {
                 Some(i) => message[..i].to_string(),
                 None => message,
             };
+            // A value's own check is placed at the mapping's line, not the key's; those
+            // messages start with the key, so its line is looked up.
+            let line = VALUE_CHECKED_KEYS
+                .iter()
+                .find(|key| message.starts_with(&format!("{key} ")))
+                .and_then(|key| {
+                    text.lines()
+                        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+                })
+                .map(|i| i + 1)
+                .or(line);
             ConfigError {
                 file: file.to_string(),
                 line,
@@ -295,6 +359,25 @@ impl Config {
             Some(dir) => dir.join(b),
             None => b,
         });
+        config.runner_sets_lock_timeout = parsed.runner_sets_lock_timeout.unwrap_or(false);
+        config.runner_sets_statement_timeout =
+            parsed.runner_sets_statement_timeout.unwrap_or(false);
+        config.grandfather_before = parsed.grandfather_before.map(|g| g.0);
+        for entry in parsed.overrides.unwrap_or_default() {
+            let rules = entry.rules.into_iter().map(|(k, v)| (k.0, v)).collect();
+            let set = glob_set(&entry.paths, "overrides").map_err(|(pattern, m)| {
+                let line = text
+                    .lines()
+                    .position(|l| l.contains(pattern.as_str()))
+                    .map(|i| i + 1);
+                error(line, m)
+            })?;
+            config.overrides.push(Override {
+                paths: entry.paths,
+                set,
+                rules,
+            });
+        }
         config.rules = parsed
             .rules
             .unwrap_or_default()
@@ -372,15 +455,26 @@ fn has_locksmith_table(pyproject: &Path) -> bool {
     }
 }
 
+/// The glob set of `patterns`; a bad one is returned with the error.
+fn glob_set(patterns: &[String], key: &str) -> Result<GlobSet, (String, String)> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern).map_err(|e| {
+            (
+                pattern.clone(),
+                format!("bad {key} pattern `{pattern}`: {e}"),
+            )
+        })?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map_err(|e| (String::new(), format!("bad {key} patterns: {e}")))
+}
+
 impl Config {
     pub fn set_exclude(&mut self, patterns: Vec<String>) -> Result<(), String> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in &patterns {
-            let glob =
-                Glob::new(pattern).map_err(|e| format!("bad exclude pattern `{pattern}`: {e}"))?;
-            builder.add(glob);
-        }
-        self.exclude_set = builder.build().map_err(|e| e.to_string())?;
+        self.exclude_set = glob_set(&patterns, "exclude").map_err(|(_, m)| m)?;
         self.exclude = patterns;
         Ok(())
     }
@@ -388,11 +482,14 @@ impl Config {
     /// Whether a discovered file is excluded. Patterns match the path as given (without a
     /// leading `./`) or relative to the config file's directory.
     pub fn is_excluded(&self, path: &Path) -> bool {
-        if self.exclude.is_empty() {
-            return false;
-        }
+        !self.exclude.is_empty() && self.matches(&self.exclude_set, path)
+    }
+
+    /// Whether `set` matches the path as given (without a leading `./`) or relative to
+    /// the config file's directory.
+    fn matches(&self, set: &GlobSet, path: &Path) -> bool {
         let as_given = path.strip_prefix("./").unwrap_or(path);
-        if self.exclude_set.is_match(as_given) {
+        if set.is_match(as_given) {
             return true;
         }
         let base = self
@@ -401,11 +498,31 @@ impl Config {
             .and_then(Path::parent)
             .and_then(|p| p.canonicalize().ok());
         match (base, path.canonicalize()) {
-            (Some(base), Ok(full)) => full
-                .strip_prefix(&base)
-                .is_ok_and(|rel| self.exclude_set.is_match(rel)),
+            (Some(base), Ok(full)) => full.strip_prefix(&base).is_ok_and(|rel| set.is_match(rel)),
             _ => false,
         }
+    }
+
+    /// The configuration for one file: `rules` with every matching override applied in
+    /// order (a later one wins). Borrowed when no override matches.
+    pub fn for_path(&self, path: &Path) -> std::borrow::Cow<'_, Config> {
+        let mut matching = self
+            .overrides
+            .iter()
+            .filter(|o| self.matches(&o.set, path))
+            .peekable();
+        if matching.peek().is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut config = self.clone();
+        for entry in matching {
+            config
+                .rules
+                .extend(entry.rules.iter().map(|(k, v)| (k.clone(), *v)));
+        }
+        // Applied once: the result is final for this file.
+        config.overrides.clear();
+        std::borrow::Cow::Owned(config)
     }
 
     /// The severity a rule reports at, or `None` when it is turned off.
@@ -518,6 +635,8 @@ mod tests {
             ),
             ("postgres_version: 9\n", 1, "not supported"),
             ("fail_on: never\n", 1, "fail_on must be"),
+            ("downgrade: true\npostgres_version: 9\n", 2, "not supported"),
+            ("downgrade: true\nfail_on: never\n", 2, "fail_on must be"),
             ("postgres_version: 15\nrules: x: y\n", 2, "invalid type"),
             (
                 "postgres_version: 15\nfail_on: 'error\n",
@@ -540,6 +659,152 @@ mod tests {
         assert_eq!(config.baseline, Some(PathBuf::from("known.json")));
         let err = Config::parse("baselin: known.json\n", "lint.yaml").unwrap_err();
         assert!(err.message.contains("`baseline`"), "{err}");
+    }
+
+    #[test]
+    fn runner_timeouts_and_grandfather_parse() {
+        let config = Config::parse(
+            "runner_sets_lock_timeout: true\nrunner_sets_statement_timeout: true\ngrandfather_before: 3f2a1c9e7b10\n",
+            "lint.yaml",
+        )
+        .unwrap();
+        assert!(config.runner_sets_lock_timeout && config.runner_sets_statement_timeout);
+        assert_eq!(config.grandfather_before.as_deref(), Some("3f2a1c9e7b10"));
+        let defaults = Config::parse("", "lint.yaml").unwrap();
+        assert!(!defaults.runner_sets_lock_timeout && !defaults.runner_sets_statement_timeout);
+        assert_eq!(defaults.grandfather_before, None);
+        let toml = "[tool.locksmith]\nrunner_sets_lock_timeout = true\ngrandfather_before = \"V0042__add_index.sql\"\n";
+        let config = Config::parse_pyproject(toml, "pyproject.toml").unwrap();
+        assert!(config.runner_sets_lock_timeout);
+        assert_eq!(
+            config.grandfather_before.as_deref(),
+            Some("V0042__add_index.sql")
+        );
+    }
+
+    #[test]
+    fn bad_runner_timeouts_and_grandfather_values_name_the_line() {
+        let cases = [
+            (
+                "fail_on: error\nrunner_sets_lock_timeout: sometimes\n",
+                2,
+                "invalid type",
+            ),
+            ("runner_sets_statement_timeout: 30s\n", 1, "invalid type"),
+            ("grandfather_before: ''\n", 1, "grandfather_before must be"),
+            (
+                "postgres_version: 15\ngrandfather_before: migrations/V1.sql\n",
+                2,
+                "without a directory",
+            ),
+            ("grandfather_before: [a, b]\n", 1, "invalid type"),
+        ];
+        for (text, line, needle) in cases {
+            let err = Config::parse(text, "lint.yaml").unwrap_err();
+            assert_eq!(err.line, Some(line), "{text:?}: {err}");
+            assert!(err.message.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn overrides_apply_by_path_and_later_ones_win() {
+        let text = "rules:\n  dropping-column: warning\noverrides:\n  - paths: [\"migrations/legacy/**\"]\n    rules:\n      dropping-column: off\n      renaming-table: info\n  - paths: [\"migrations/legacy/keep/**\", \"other/*.sql\"]\n    rules:\n      dropping-column: error\n";
+        let config = Config::parse(text, "lint.yaml").unwrap();
+        let dropping = rules::find("dropping-column").unwrap();
+        let renaming = rules::find("renaming-table").unwrap();
+        let at = |path: &str, rule| config.for_path(Path::new(path)).severity_of(rule);
+        assert_eq!(at("migrations/001.sql", dropping), Some(Severity::Warning));
+        assert_eq!(at("migrations/legacy/001.sql", dropping), None);
+        assert_eq!(
+            at("./migrations/legacy/001.sql", renaming),
+            Some(Severity::Info)
+        );
+        assert_eq!(
+            at("migrations/legacy/keep/1.sql", dropping),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            at("migrations/legacy/keep/1.sql", renaming),
+            Some(Severity::Info)
+        );
+        assert_eq!(at("other/1.sql", dropping), Some(Severity::Error));
+        assert!(matches!(
+            config.for_path(Path::new("migrations/001.sql")),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // In pyproject.toml: an array of tables.
+        let toml = "[tool.locksmith]\n[[tool.locksmith.overrides]]\npaths = [\"legacy/**\"]\nrules = { dropping-column = \"off\" }\n";
+        let config = Config::parse_pyproject(toml, "pyproject.toml").unwrap();
+        assert_eq!(
+            config
+                .for_path(Path::new("legacy/1.sql"))
+                .severity_of(dropping),
+            None
+        );
+    }
+
+    #[test]
+    fn overrides_are_relative_to_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("locksmith-overrides-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("migrations/legacy")).unwrap();
+        let file = dir.join("migrations/legacy/001.sql");
+        std::fs::write(&file, "SELECT 1;\n").unwrap();
+        let text = "overrides:\n  - paths: [\"migrations/legacy/*.sql\"]\n    rules: {dropping-column: off}\n";
+        let config = Config::parse(text, &dir.join("lint.yaml").display().to_string()).unwrap();
+        let dropping = rules::find("dropping-column").unwrap();
+        // An absolute path matches relative to the directory of lint.yaml.
+        assert_eq!(config.for_path(&file).severity_of(dropping), None);
+        assert_eq!(
+            config
+                .for_path(&dir.join("migrations/002.sql"))
+                .severity_of(dropping),
+            Some(Severity::Warning)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_overrides_name_the_file_and_line() {
+        let cases = [
+            (
+                "overrides:\n  - paths: [\"legacy/**\"]\n    rules:\n      droping-column: off\n",
+                4,
+                "did you mean `dropping-column`",
+            ),
+            (
+                "overrides:\n  - paths: [\"legacy/**\"]\n    rules:\n      dropping-column: quiet\n",
+                4,
+                "unknown variant `quiet`",
+            ),
+            (
+                "overrides:\n  - paths: [\"legacy/**\"]\n    rule:\n      dropping-column: off\n",
+                3,
+                "unknown field `rule`",
+            ),
+            (
+                "postgres_version: 15\noverrides:\n  - rules: {dropping-column: off}\n",
+                3,
+                "missing field `paths`",
+            ),
+            (
+                "postgres_version: 15\noverrides:\n  - paths: [\"legacy/[**\"]\n    rules: {dropping-column: off}\n",
+                3,
+                "bad overrides pattern `legacy/[**`",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let err = Config::parse(text, "ci/lint.yaml").unwrap_err();
+            assert_eq!(err.file, "ci/lint.yaml");
+            assert_eq!(err.line, Some(line), "{text:?}: {err}");
+            assert!(err.message.contains(needle), "{text:?}: {err}");
+        }
+        let toml = "[[tool.locksmith.overrides]]\npaths = [\"legacy/**\"]\nrules = { droping-column = \"off\" }\n";
+        let err = Config::parse_pyproject(toml, "pyproject.toml").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(
+            err.message.contains("did you mean `dropping-column`"),
+            "{err}"
+        );
     }
 
     #[test]

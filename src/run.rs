@@ -43,6 +43,8 @@ pub struct RunResult {
     pub warnings: Vec<InputError>,
     /// What a baseline hid, when one was applied (after the run: `Baseline::apply`).
     pub baseline: Option<crate::baseline::Applied>,
+    /// With `grandfather_before`: how many migrations before it were not linted.
+    pub grandfathered: Option<usize>,
 }
 
 impl RunResult {
@@ -128,12 +130,19 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
     }
     // Every SQL file of every path in one parallel pass (a pre-commit file list is many
     // paths of one file each), reports kept in input order.
+    let mut grandfather = config.grandfather_before.as_deref().map(Grandfather::new);
     let discovered: Vec<Option<Discovered>> = units
         .iter()
         .map(|(_, unit)| match unit {
-            Unit::Sql(path) => Some(discover::discover(std::slice::from_ref(path), &|p| {
-                config.is_excluded(p)
-            })),
+            Unit::Sql(path) => {
+                let mut found =
+                    discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+                if let Some(grandfather) = &mut grandfather {
+                    // Skipped on purpose, like `exclude`: not "nothing to lint".
+                    found.excluded += grandfather.set_aside_sql(&mut found.inputs);
+                }
+                Some(found)
+            }
             _ => None,
         })
         .collect();
@@ -165,10 +174,16 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
                     excluded: found.excluded,
                 }
             }
-            Unit::Project(project) => lint_alembic_project(project, None, config, &mut result),
-            Unit::Revisions(project, files) => {
-                lint_alembic_project(project, Some(&files), config, &mut result)
+            Unit::Project(project) => {
+                lint_alembic_project(project, None, config, grandfather.as_mut(), &mut result)
             }
+            Unit::Revisions(project, files) => lint_alembic_project(
+                project,
+                Some(&files),
+                config,
+                grandfather.as_mut(),
+                &mut result,
+            ),
             Unit::Error(error) => {
                 result.errors.push(error);
                 continue;
@@ -183,7 +198,77 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
             &mut result.warnings,
         );
     }
+    if let Some(grandfather) = grandfather {
+        result.grandfathered = Some(grandfather.set_aside);
+        if !grandfather.matched {
+            result.warnings.push(InputError {
+                file: config
+                    .path
+                    .as_ref()
+                    .map_or_else(|| "configuration".into(), |p| p.display().to_string()),
+                line: None,
+                message: format!(
+                    "grandfather_before `{}` names no Alembic revision and no .sql file in the linted paths, so nothing was skipped",
+                    grandfather.spec
+                ),
+            });
+        }
+    }
     result
+}
+
+/// `grandfather_before`: what it set aside so far, and whether any input knew it.
+struct Grandfather {
+    spec: String,
+    set_aside: usize,
+    matched: bool,
+}
+
+impl Grandfather {
+    fn new(spec: &str) -> Grandfather {
+        Grandfather {
+            spec: spec.to_string(),
+            set_aside: 0,
+            matched: false,
+        }
+    }
+
+    /// `.sql` files: in each directory holding a file named `spec` (or whose name starts
+    /// with it, for `V0042` or `0042`), the files whose names sort before it, as the
+    /// directory's migrations run. Files in other directories are kept. Returns how many
+    /// were dropped from `inputs`.
+    fn set_aside_sql(&mut self, inputs: &mut Vec<Input>) -> usize {
+        let mut holds_spec: std::collections::HashMap<PathBuf, bool> = Default::default();
+        let spec = self.spec.clone();
+        let before = inputs.len();
+        inputs.retain(|input| {
+            let Input::File(path) = input else {
+                return true;
+            };
+            let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+                return true;
+            };
+            let known = *holds_spec.entry(dir.to_path_buf()).or_insert_with(|| {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                std::fs::read_dir(dir).is_ok_and(|entries| {
+                    entries.flatten().any(|e| {
+                        e.file_name()
+                            .as_encoded_bytes()
+                            .starts_with(spec.as_bytes())
+                    })
+                })
+            });
+            !(known && name.as_encoded_bytes() < spec.as_bytes())
+        });
+        self.matched |= holds_spec.values().any(|&known| known);
+        let dropped = before - inputs.len();
+        self.set_aside += dropped;
+        dropped
+    }
 }
 
 /// What a path held that was not linted.
@@ -252,18 +337,27 @@ fn lint_alembic_project(
     project: AlembicProject,
     named: Option<&[PathBuf]>,
     config: &Config,
+    grandfather: Option<&mut Grandfather>,
     result: &mut RunResult,
 ) -> Skipped {
     let skip = |path: &Path| config.is_excluded(path);
-    let loaded = match named {
+    let mut loaded = match named {
         Some(named) => alembic::load_named(&project, named, skip),
         None => alembic::load_project(&project, skip),
     };
     let wanted = named.map_or(project.revision_files.len(), <[PathBuf]>::len);
-    let skipped = Skipped {
+    let mut skipped = Skipped {
         files: Vec::new(),
         excluded: wanted.saturating_sub(loaded.revisions.len() + loaded.unreadable.len()),
     };
+    // Set aside after loading: which revisions come before needs the whole graph.
+    if let Some(grandfather) = grandfather
+        && let Some(count) = loaded.set_aside_before(&grandfather.spec)
+    {
+        grandfather.matched = true;
+        grandfather.set_aside += count;
+        skipped.excluded += count;
+    }
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
         lint_with_real_alembic(&project, &loaded, named.is_some(), config, result);
@@ -332,10 +426,13 @@ fn lint_with_real_alembic(
             Some(revision) => result.files.push(lint::alembic::lint_real_step(
                 revision, &unit.sql, direction, &session, config,
             )),
-            // A step without a revision file of its own: shown under the step's name.
-            None if !named => result.files.push(lint::alembic::lint_rendered(
-                &unit.file, &unit.sql, &session, config,
-            )),
+            // A step without a revision file of its own: shown under the step's name
+            // (not a revision `grandfather_before` set aside).
+            None if !named && !loaded.context.iter().any(|r| r.source.name == unit.file) => {
+                result.files.push(lint::alembic::lint_rendered(
+                    &unit.file, &unit.sql, &session, config,
+                ))
+            }
             None => {}
         }
     }

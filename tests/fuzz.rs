@@ -77,6 +77,7 @@ fn sql_pipeline_never_panics() {
             files: vec![report],
             errors: Vec::new(),
             baseline: None,
+            grandfathered: None,
         };
         let _ = human::render(&result, &style);
         let _ = json::render(&result);

@@ -131,6 +131,40 @@ impl LoadedProject {
         )
     }
 
+    /// Sets aside the revisions that run before the one `spec` names (its ancestors in
+    /// the revision graph, dependencies included): they move to [`Self::context`], kept
+    /// for the graph but not linted. `spec` is a revision id, a unique prefix of one, or
+    /// a revision file's name. Returns how many were set aside, or `None` when `spec`
+    /// names no revision of the project.
+    pub fn set_aside_before(&mut self, spec: &str) -> Option<usize> {
+        let graph = self.graph();
+        let by_file = graph
+            .nodes()
+            .iter()
+            .find(|n| n.file.file_name().is_some_and(|f| f == spec))
+            .and_then(|n| n.revision.clone());
+        let id = by_file.or_else(|| match graph.resolve(spec) {
+            Ok(graph::Resolved::Revisions(ids))
+                if ids.len() == 1 && graph.get(&ids[0]).is_some() =>
+            {
+                ids.into_iter().next()
+            }
+            _ => None,
+        })?;
+        let before: std::collections::HashSet<&Path> = graph
+            .ancestors(&id)
+            .into_iter()
+            .map(|n| n.file.as_path())
+            .collect();
+        let (aside, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.revisions)
+            .into_iter()
+            .partition(|r| before.contains(Path::new(&r.source.name)));
+        self.revisions = kept;
+        let count = aside.len();
+        self.context.extend(aside);
+        Some(count)
+    }
+
     /// The revision whose id is `id`.
     pub fn revision(&self, id: &str) -> Option<(&LoadedRevision, &RevisionFile)> {
         self.revisions.iter().find_map(|loaded| {

@@ -547,7 +547,8 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
             Volatility::Unknown(f) => (
                 Form::AddColumnVolatileDefault,
                 Some(format!(
-                    "{f} is not known to be stable, so it is assumed volatile (the default for CREATE FUNCTION)"
+                    "{f} is neither a built-in function (PostgreSQL {}'s catalog) nor a known extension's, so it is assumed volatile (the default for CREATE FUNCTION)",
+                    volatility::catalog_major()
                 )),
             ),
         }

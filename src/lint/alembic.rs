@@ -46,10 +46,13 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         .collect();
     let graph = loaded.graph();
     for rule in rules::ALL {
-        let (Check::Graph(check), Some(severity)) = (&rule.check, config.severity_of(rule)) else {
+        let Check::Graph(check) = &rule.check else {
             continue;
         };
         for violation in check(&graph) {
+            let Some(severity) = config.for_path(&violation.file).severity_of(rule) else {
+                continue;
+            };
             let name = violation.file.display().to_string();
             let Some((report, _)) = reports.iter_mut().find(|(r, _)| r.source.name == name) else {
                 continue;
@@ -82,6 +85,7 @@ fn lint_revision(
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
+    let config = &*config.for_path(&loaded.path);
     let comments = python_comments(&loaded.source.text);
     let mut report = FileReport {
         source: loaded.source.clone(),

@@ -94,8 +94,12 @@ fn lint_sql_with(
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
 ) -> FileReport {
+    let config = &*config.for_path(std::path::Path::new(&source.name));
     let parsed = parse::parse_sql(&source.text);
     let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
+    // What the team's runner sets on the connection before every migration (config).
+    state.lock_timeout_set = config.runner_sets_lock_timeout;
+    state.statement_timeout_set = config.runner_sets_statement_timeout;
     for sql in &session.setup {
         for statement in parse::parse_sql(sql).statements {
             let facts = facts::analyze(&statement.node, &state);
@@ -268,6 +272,7 @@ fn place(
 /// The last step for any source: apply the `locksmith:ignore` comments among `comments`
 /// and sort the findings by position, then rule id.
 pub fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Config) {
+    let config = &*config.for_path(std::path::Path::new(&report.source.name));
     let spans: Vec<Range<usize>> = report.statements.iter().map(|s| s.span.clone()).collect();
     let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
     suppress::apply(
@@ -307,6 +312,90 @@ mod tests {
                    ALTER TABLE users DROP COLUMN b; -- locksmith:ignore dropping-column\n\
                    ALTER TABLE users DROP COLUMN c;\n";
         assert_eq!(ids(sql), vec![("dropping-column", 5)]);
+    }
+
+    /// `runner_sets_lock_timeout` / `runner_sets_statement_timeout`: the file starts with
+    /// the timeouts in force, so the rules that look for them are silent, until the file
+    /// turns one off.
+    #[test]
+    fn runner_set_timeouts_are_in_force_from_the_start() {
+        let statement_timeout = crate::rules::find("missing-statement-timeout").unwrap();
+        let config = |lock, statement| {
+            Config {
+                runner_sets_lock_timeout: lock,
+                runner_sets_statement_timeout: statement,
+                ..Config::default()
+            }
+            .enabling(statement_timeout)
+        };
+        let fired = |sql: &str, config: &Config| {
+            crate::rules::cases::fired_with(sql, config)
+                .into_iter()
+                .filter(|id| id.starts_with("missing-"))
+                .collect::<Vec<_>>()
+        };
+        let alter = "ALTER TABLE users ADD COLUMN age int;";
+        assert_eq!(
+            fired(alter, &config(false, false)),
+            vec!["missing-lock-timeout", "missing-statement-timeout"]
+        );
+        assert_eq!(
+            fired(alter, &config(true, false)),
+            vec!["missing-statement-timeout"]
+        );
+        assert_eq!(
+            fired(alter, &config(false, true)),
+            vec!["missing-lock-timeout"]
+        );
+        assert!(fired(alter, &config(true, true)).is_empty());
+        let turned_off = "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN age int;";
+        assert_eq!(
+            fired(turned_off, &config(true, true)),
+            vec!["missing-lock-timeout"]
+        );
+    }
+
+    /// `overrides:` apply to the file by its name (the path it was found at).
+    #[test]
+    fn overrides_apply_to_the_file_linted() {
+        let config = Config::parse(
+            "overrides:\n  - paths: [\"legacy/**\"]\n    rules:\n      dropping-column: off\n      missing-lock-timeout: error\n",
+            "lint.yaml",
+        )
+        .unwrap();
+        let sql = "ALTER TABLE users DROP COLUMN a;\n";
+        let found = |name: &str| {
+            let report = lint_sql(SourceFile::new(name, sql), &config);
+            report
+                .findings
+                .iter()
+                .map(|f| (f.rule.id, f.severity))
+                .collect::<Vec<_>>()
+        };
+        use crate::rules::Severity;
+        assert_eq!(
+            found("legacy/001.sql"),
+            vec![("missing-lock-timeout", Severity::Error)]
+        );
+        assert_eq!(
+            found("migrations/001.sql"),
+            vec![
+                ("dropping-column", Severity::Warning),
+                ("missing-lock-timeout", Severity::Warning)
+            ]
+        );
+        // A suppression of a rule the override turned off is not reported as unused.
+        let ignored =
+            "-- locksmith:ignore dropping-column: legacy\nALTER TABLE users DROP COLUMN a;\n";
+        let report = lint_sql(SourceFile::new("legacy/002.sql", ignored), &config);
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.rule.id != "unused-suppression"),
+            "{:?}",
+            report.findings
+        );
     }
 
     /// An unknown id is invalid-suppression (it was unused-suppression before that rule).

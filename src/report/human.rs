@@ -178,6 +178,12 @@ pub fn summary(result: &RunResult) -> String {
             plural(baseline.hidden, "finding")
         ));
     }
+    if let Some(count) = result.grandfathered {
+        line.push_str(&format!(
+            "; {} before grandfather_before not linted",
+            plural(count, "migration")
+        ));
+    }
     if !result.errors.is_empty() {
         line.push_str(&format!(
             "; {} could not be read",

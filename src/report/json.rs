@@ -100,6 +100,10 @@ pub fn render(result: &RunResult) -> String {
         value["summary"]["baseline_hidden"] = json!(baseline.hidden);
         value["baseline_stale"] = json!(baseline.stale);
     }
+    // Only with grandfather_before set, likewise.
+    if let Some(count) = result.grandfathered {
+        value["summary"]["grandfathered"] = json!(count);
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

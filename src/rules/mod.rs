@@ -30,6 +30,7 @@ mod backfilling_in_transaction_with_ddl;
 mod banned_char_type;
 mod changing_column_type;
 mod column_types;
+mod concurrent_index_without_if_not_exists;
 mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
 mod creating_trigger;
@@ -49,6 +50,7 @@ mod nested_transaction;
 mod prefer_bigint_over_int;
 mod prefer_identity_over_serial;
 mod prefer_jsonb_over_json;
+mod prefer_robust_statements;
 mod prefer_text_over_varchar;
 mod prefer_timestamptz;
 pub mod psql_meta_command;
@@ -66,12 +68,14 @@ mod unbounded_data_change;
 mod uncommitted_transaction;
 mod unrenderable_operation;
 mod validating_constraint_in_same_transaction;
+mod versions;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
 pub use invalid_suppression::RULE as INVALID_SUPPRESSION;
 pub use psql_meta_command::RULE as PSQL_META_COMMAND;
 pub use severity::Severity;
 pub use unrenderable_operation::RULE as UNRENDERABLE_OPERATION;
+pub use versions::versions;
 
 /// What a rule is about; shown by `locksmith rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -415,6 +419,8 @@ pub static ALL: &[&Rule] = &[
     &banned_char_type::RULE,
     &prefer_jsonb_over_json::RULE,
     &identifier_too_long::RULE,
+    &prefer_robust_statements::RULE,
+    &concurrent_index_without_if_not_exists::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
@@ -551,16 +557,18 @@ pub fn documented_ids() -> impl Iterator<Item = &'static str> {
 
 /// The README's rules table, generated from the rules' metadata.
 pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| Rule | Default | Category | What it flags |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| Rule | Default | Category | PostgreSQL versions | What it flags |\n|---|---|---|---|---|\n",
+    );
     for rule in ALL {
         let category = serde_json::to_value(rule.category)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         out.push_str(&format!(
-            "| [`{id}`](rules/{id}.md) | {} | {category} | {} |\n",
+            "| [`{id}`](rules/{id}.md) | {} | {category} | {} | {} |\n",
             rule.default_name(),
+            versions(rule.id).unwrap_or("?"),
             rule.summary.replace('|', "\\|"),
             id = rule.id
         ));

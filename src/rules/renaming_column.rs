@@ -1,6 +1,8 @@
+use pg_query::NodeEnum;
+
 use super::Severity;
-use super::{Category, Check, Rule, StatementView, Violation, or_placeholder};
-use crate::facts::Form;
+use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
+use crate::facts::{Form, quote_ident};
 
 pub static RULE: Rule = Rule {
     id: "renaming-column",
@@ -16,13 +18,45 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .existing(&[Form::RenameColumn])
         .map(|action| {
             let column = or_placeholder(&action.column, "column");
-            Violation::new(
+            let new_name = match input.node {
+                NodeEnum::RenameStmt(stmt) if !stmt.newname.is_empty() => {
+                    quote_ident(&stmt.newname)
+                }
+                _ => "new_name".into(),
+            };
+            let table = action.relation.as_ref().map_or("t".into(), ToString::to_string);
+            let ty = action
+                .relation
+                .as_ref()
+                .zip(action.column.as_deref())
+                .and_then(|(t, c)| input.state.column_type(t, c))
+                .map_or_else(|| format!("<type of {column}>"), |t| t.to_string());
+            let bare = |name: &str| name.trim_matches('"').to_string();
+            let advice = Advice::sql(format!(
+                "expand and contract over several releases instead:\n  \
+                 ALTER TABLE {table} ADD COLUMN {new_name} {ty};\n  \
+                 -- deploy code that writes both columns, then backfill in batches:\n  \
+                 UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL;\n  \
+                 -- deploy code that reads {new_name} only, then in a later migration:\n  \
+                 ALTER TABLE {table} DROP COLUMN {column};"
+            ))
+            .with_alembic(format!(
+                "expand and contract over several releases instead:\n  \
+                 op.add_column(\"{t}\", sa.Column(\"{n}\", ...))  # the type of {c}\n  \
+                 # deploy code that writes both columns, then backfill in batches:\n  \
+                 op.execute(\"UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL\")\n  \
+                 # deploy code that reads {n} only, then in a later migration:\n  \
+                 op.drop_column(\"{t}\", \"{c}\")",
+                t = action.relation.as_ref().map_or("t".into(), |r| r.name.clone()),
+                n = bare(&new_name),
+                c = action.column.clone().unwrap_or_else(|| "column".into()),
+            ));
+            Violation::with(
                 format!(
                     "renaming column {column} breaks running application code that still uses the old name; it takes {}",
                     action.lock_phrase()
                 ),
-                "expand and contract: add the new column, write to both, backfill, move readers, \
-                 then drop the old column in a later release (or expose the new name through a view)",
+                advice,
             )
         })
         .collect()
@@ -41,6 +75,28 @@ mod tests {
                 "ALTER TABLE users RENAME COLUMN name TO full_name",
                 "ALTER TABLE app.users RENAME name TO full_name",
             ],
+        );
+    }
+
+    /// The help is the expand-and-contract sequence with the statement's own names.
+    #[test]
+    fn help_names_the_table_and_both_columns() {
+        let sql = "ALTER TABLE app.users RENAME COLUMN name TO full_name";
+        let report = crate::lint::lint_sql(
+            crate::source::SourceFile::new("t.sql", sql),
+            &crate::config::Config::default(),
+        );
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "renaming-column")
+            .unwrap();
+        let help = finding.advice.sql.as_deref().unwrap();
+        assert!(
+            help.contains("ALTER TABLE app.users ADD COLUMN full_name <type of name>;")
+                && help.contains("UPDATE app.users SET full_name = name WHERE full_name IS NULL;")
+                && help.contains("ALTER TABLE app.users DROP COLUMN name;"),
+            "{help}"
         );
     }
 }

@@ -215,6 +215,28 @@ impl RevisionGraph {
         names
     }
 
+    /// Every revision that must be applied before `revision` (its `down_revision`
+    /// ancestors and their dependencies, transitively), not itself; empty when the id is
+    /// unknown.
+    pub fn ancestors(&self, revision: &str) -> Vec<&RevisionNode> {
+        let Some(&start) = self.by_id.get(revision) else {
+            return Vec::new();
+        };
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = self.up[start].clone();
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(&self.up[i]);
+            }
+        }
+        // A cycle through `revision` does not make it its own ancestor.
+        seen[start] = false;
+        (0..self.nodes.len())
+            .filter(|&i| seen[i])
+            .map(|i| &self.nodes[i])
+            .collect()
+    }
+
     fn bases_idx(&self) -> Vec<usize> {
         let mut bases: Vec<usize> = self
             .by_id

@@ -576,3 +576,25 @@ fn long_chain_of_two_thousand_revisions() {
     assert_eq!(g.downgrade_path("head", Some(&id(0))).unwrap().len(), N - 1);
     assert_eq!(g.resolve("-1999").unwrap(), revs(&[&id(0)]));
 }
+
+/// `grandfather_before`'s selection: what runs before a revision, through merges and
+/// `depends_on`, never the revision itself or what comes after it.
+#[test]
+fn ancestors_follow_parents_merges_and_dependencies() {
+    let mut feature = rev("f1", &["a1"]);
+    feature.depends_on = vec!["x1".into()];
+    let graph = build(vec![
+        rev("a1", &[]),
+        rev("b1", &["a1"]),
+        feature,
+        rev("x1", &[]),
+        rev("m1", &["b1", "f1"]),
+        rev("n1", &["m1"]),
+    ]);
+    let mut before = ids(&graph.ancestors("m1"));
+    before.sort();
+    assert_eq!(before, ["a1", "b1", "f1", "x1"]);
+    assert_eq!(ids(&graph.ancestors("b1")), ["a1"]);
+    assert!(graph.ancestors("a1").is_empty());
+    assert!(graph.ancestors("nope").is_empty());
+}
