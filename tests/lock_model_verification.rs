@@ -1075,30 +1075,38 @@ fn table(rows: &[Mismatch]) -> String {
     out.join("\n")
 }
 
-#[test]
-fn lock_model_matches_a_real_server() {
-    let started = Instant::now();
-    let cluster = match Cluster::start() {
-        Ok(cluster) => cluster,
-        Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
-            panic!(
-                "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found, and CI is set: install PostgreSQL"
-            )
-        }
-        Err(StartError::NoBinaries) => {
-            eprintln!(
-                "\n!!!!! SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found; the lock model was NOT verified !!!!!\n"
-            );
-            return;
-        }
-        Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
-    };
-    eprintln!(
-        "lock model verification against PostgreSQL {} (major {})",
-        cluster.version, cluster.major
-    );
-    let major = cluster.major;
+/// What one major's run proved.
+struct MajorRun {
+    major: u32,
+    version: String,
+    ran: usize,
+    skipped: Vec<String>,
+    proved_forms: BTreeSet<String>,
+    mismatches: Vec<Mismatch>,
+    log: Vec<String>,
+    seconds: f64,
+}
 
+/// The majors the model covers; `scripts/pg-majors` unpacks each under target/pg/<major>.
+const MAJORS: std::ops::RangeInclusive<u32> = 11..=18;
+
+fn major_bindirs() -> Vec<(u32, std::path::PathBuf)> {
+    let root = std::env::var_os("LOCKSMITH_PG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pg"));
+    MAJORS
+        .map(|m| (m, root.join(m.to_string()).join("bin")))
+        .filter(|(_, bin)| bin.join("postgres").is_file())
+        .collect()
+}
+
+fn run_major(cluster: Cluster) -> MajorRun {
+    let started = Instant::now();
+    let major = cluster.major;
+    let mut log = vec![format!(
+        "lock model verification against PostgreSQL {} (major {major})",
+        cluster.version
+    )];
     let globals = GLOBALS.replace("{tablespace}", &cluster.tablespace_dir().to_string_lossy());
     cluster
         .query("postgres", &format!("CREATE DATABASE {DB}"))
@@ -1117,13 +1125,7 @@ fn lock_model_matches_a_real_server() {
     let mut proved_forms: BTreeSet<String> = BTreeSet::new();
     let (mut ran, mut skipped) = (0, Vec::new());
     for (n, case) in CASES.iter().enumerate() {
-        let needs = case
-            .forms
-            .iter()
-            .map(|f| entry(*f).since)
-            .max()
-            .unwrap_or(0)
-            .max(case.min_server);
+        let needs = case_needs(case);
         if major < needs {
             skipped.push(format!("{} (needs PostgreSQL {needs})", short(case.sql)));
             continue;
@@ -1132,7 +1134,7 @@ fn lock_model_matches_a_real_server() {
         match run_case(&h, major, n, case) {
             Ok((found, line)) => {
                 let status = if found.is_empty() { "ok  " } else { "FAIL" };
-                eprintln!("{status} {line}");
+                log.push(format!("{status} {line}"));
                 if found.is_empty() {
                     for form in case.forms {
                         proved_forms.insert(format!("{form:?}"));
@@ -1141,7 +1143,7 @@ fn lock_model_matches_a_real_server() {
                 mismatches.extend(found);
             }
             Err(e) => {
-                eprintln!("ERR  {}: {e}", short(case.sql));
+                log.push(format!("ERR  {}: {e}", short(case.sql)));
                 mismatches.push(Mismatch {
                     forms: case
                         .forms
@@ -1158,30 +1160,152 @@ fn lock_model_matches_a_real_server() {
         }
     }
     for s in &skipped {
-        eprintln!("skip {s}");
+        log.push(format!("skip {s}"));
     }
-    eprintln!(
-        "{ran} cases run ({} skipped), {} forms proved, {:.1}s",
+    let seconds = started.elapsed().as_secs_f64();
+    log.push(format!(
+        "{ran} cases run ({} skipped), {} forms proved, {seconds:.1}s",
         skipped.len(),
         proved_forms.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !mismatches.is_empty() {
+    ));
+    MajorRun {
+        major,
+        version: cluster.version.clone(),
+        ran,
+        skipped,
+        proved_forms,
+        mismatches,
+        log,
+        seconds,
+    }
+}
+
+/// The oldest major a case runs on.
+fn case_needs(case: &Case) -> u32 {
+    case.forms
+        .iter()
+        .map(|f| entry(*f).since)
+        .max()
+        .unwrap_or(0)
+        .max(case.min_server)
+}
+
+/// How many clusters run at once (CI has 2 cores; most of a case is waiting).
+fn parallel_clusters() -> usize {
+    std::env::var("LOCKSMITH_PG_PARALLEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(4)
+}
+
+#[test]
+fn lock_model_matches_a_real_server() {
+    let started = Instant::now();
+    let ci = std::env::var_os("CI").is_some();
+    let majors = major_bindirs();
+    let missing: Vec<u32> = MAJORS
+        .filter(|m| !majors.iter().any(|(have, _)| have == m))
+        .collect();
+    if ci && !missing.is_empty() {
         panic!(
-            "the lock model disagrees with PostgreSQL {} in {} place(s):\n\n{}\n",
-            cluster.version,
-            mismatches.len(),
-            table(&mismatches)
+            "CI is set but PostgreSQL {missing:?} are not unpacked under target/pg: run scripts/pg-majors \
+             (scripts/bootstrap --test does)"
         );
     }
-    // The proof `.ci/run` looks for: the suite really ran against a server.
+    // Without the majors (a developer who has not run scripts/pg-majors): the system server.
+    let bindirs: Vec<Option<std::path::PathBuf>> = if majors.is_empty() {
+        vec![None]
+    } else {
+        majors.into_iter().map(|(_, bin)| Some(bin)).collect()
+    };
+    let start = |bindir: Option<std::path::PathBuf>| match bindir {
+        Some(bin) => Cluster::start_with(bin),
+        None => Cluster::start(),
+    };
+
+    // A fixed pool of workers, each taking the next major.
+    let queue = std::sync::Mutex::new(bindirs.into_iter());
+    let runs = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..parallel_clusters() {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().next();
+                    let Some(bindir) = next else { break };
+                    let what = bindir
+                        .as_ref()
+                        .map_or("the system PostgreSQL".into(), |b| b.display().to_string());
+                    let result = match start(bindir) {
+                        Ok(cluster) => Ok(run_major(cluster)),
+                        Err(StartError::NoBinaries) => Err(None),
+                        Err(StartError::Failed(e)) => {
+                            Err(Some(format!("could not start {what}: {e}")))
+                        }
+                    };
+                    runs.lock().unwrap().push(result);
+                }
+            });
+        }
+    });
+    let mut runs = runs.into_inner().unwrap();
+    if runs.iter().any(|r| matches!(r, Err(None))) {
+        assert!(
+            !ci,
+            "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found, and CI is set: install PostgreSQL"
+        );
+        eprintln!(
+            "\n!!!!! SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found; the lock model was NOT verified !!!!!\n"
+        );
+        return;
+    }
+    let failures: Vec<String> = runs
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned().flatten())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let mut runs: Vec<MajorRun> = runs.drain(..).filter_map(Result::ok).collect();
+    runs.sort_by_key(|r| r.major);
+    for run in &runs {
+        for line in &run.log {
+            eprintln!("[{}] {line}", run.major);
+        }
+    }
+    let failed: Vec<String> = runs
+        .iter()
+        .filter(|r| !r.mismatches.is_empty())
+        .map(|r| {
+            format!(
+                "the lock model disagrees with PostgreSQL {} in {} place(s):\n\n{}\n",
+                r.version,
+                r.mismatches.len(),
+                table(&r.mismatches)
+            )
+        })
+        .collect();
+    eprintln!(
+        "lock model verification: {} major(s) in {:.1}s",
+        runs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+
+    // The proof `.ci/run` looks for: one line per major that really ran.
     let proof =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lock-model-verification.txt");
-    let summary = format!(
-        "lock model verified against PostgreSQL {}: {ran} statements, {} forms, 0 mismatches",
-        cluster.version,
-        proved_forms.len()
-    );
+    let summary: String = runs
+        .iter()
+        .map(|r| {
+            format!(
+                "lock model verified against PostgreSQL {}: {} statements, {} forms, 0 mismatches ({} cases need a newer major; {:.1}s)\n",
+                r.version,
+                r.ran,
+                r.proved_forms.len(),
+                r.skipped.len(),
+                r.seconds
+            )
+        })
+        .collect();
     std::fs::create_dir_all(proof.parent().unwrap()).expect("create target/");
-    std::fs::write(&proof, format!("{summary}\n")).expect("write the verification proof");
+    std::fs::write(&proof, summary).expect("write the verification proof");
 }
