@@ -48,11 +48,28 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             } else {
                 relation
             };
-            let mut action =
-                Action::new(form, relation, v).with_detail(format!("new name {}", stmt.newname));
+            // PostgreSQL's default names of index-backed constraints: the index has the
+            // constraint's name and is renamed (and locked) with it.
+            let index_backed = [("_pkey"), ("_key"), ("_excl")]
+                .iter()
+                .any(|suffix| stmt.subname.ends_with(suffix));
+            let (form, index) = match form {
+                Form::RenameConstraint if index_backed => (
+                    Form::RenameIndexConstraint,
+                    relation
+                        .as_ref()
+                        .map(|r| Relation::new(r.schema.as_deref(), &stmt.subname)),
+                ),
+                _ => (form, None),
+            };
+            let mut action = Action::new(form, relation, v)
+                .with_other(index, v)
+                .with_detail(format!("new name {}", stmt.newname));
             match form {
                 Form::RenameColumn => action = action.with_column(&stmt.subname),
-                Form::RenameConstraint => action = action.with_constraint(&stmt.subname),
+                Form::RenameConstraint | Form::RenameIndexConstraint => {
+                    action = action.with_constraint(&stmt.subname)
+                }
                 _ => {}
             }
             actions.push(action);
@@ -65,7 +82,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     _ => None,
                 });
                 actions.push(
-                    Action::new(Form::CreateTablePartitionOf, relation, v).with_other(parent),
+                    Action::new(Form::CreateTablePartitionOf, relation, v).with_other(parent, v),
                 );
             } else {
                 let referenced = referenced_tables(stmt);
@@ -75,8 +92,17 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 for other in referenced {
                     actions.push(
                         Action::new(Form::CreateTableReferences, relation.clone(), v)
-                            .with_other(Some(other)),
+                            .with_other(Some(other), v),
                     );
+                }
+                for parent in stmt.inh_relations.iter().filter_map(range_var) {
+                    actions.push(Action::new(Form::InheritsParent, Some(parent), v));
+                }
+            }
+            for element in &stmt.table_elts {
+                if let Some(NodeEnum::TableLikeClause(like)) = &element.node {
+                    let source = like.relation.as_ref().map(Relation::from_range_var);
+                    actions.push(Action::new(Form::LikeSource, source, v));
                 }
             }
         }
@@ -92,6 +118,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 Form::CreateTableAs
             };
             actions.push(Action::new(form, relation, v));
+            sources(stmt.query.as_deref(), Form::QuerySource, v, &mut actions);
         }
         NodeEnum::DropStmt(stmt) => {
             let form = match ObjectType::try_from(stmt.remove_type) {
@@ -100,6 +127,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 Ok(ObjectType::ObjectIndex) => Form::DropIndex,
                 Ok(ObjectType::ObjectView | ObjectType::ObjectMatview) => Form::DropView,
                 Ok(ObjectType::ObjectTrigger) => Form::DropTrigger,
+                Ok(ObjectType::ObjectPolicy) => Form::Policy,
                 _ => Form::NoRelationLock,
             };
             for object in &stmt.objects {
@@ -107,7 +135,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     Some(NodeEnum::List(list)) => list.items.as_slice(),
                     _ => std::slice::from_ref(object),
                 };
-                let action = if form == Form::DropTrigger {
+                let action = if matches!(form, Form::DropTrigger | Form::Policy) {
                     // [schema.]table.trigger: the lock is on the table.
                     Action::new(
                         form,
@@ -160,9 +188,12 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             );
             let kind = ReindexObjectType::try_from(stmt.kind);
             let form = match kind {
-                Ok(
-                    ReindexObjectType::ReindexObjectIndex | ReindexObjectType::ReindexObjectTable,
-                ) if concurrently => Form::ReindexConcurrently,
+                Ok(ReindexObjectType::ReindexObjectIndex) if concurrently => {
+                    Form::ReindexIndexConcurrently
+                }
+                Ok(ReindexObjectType::ReindexObjectTable) if concurrently => {
+                    Form::ReindexConcurrently
+                }
                 Ok(ReindexObjectType::ReindexObjectIndex) => Form::ReindexIndex,
                 Ok(ReindexObjectType::ReindexObjectTable) => Form::ReindexTable,
                 _ => Form::ReindexSchemaOrDatabase,
@@ -185,6 +216,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 stmt.view.as_ref().map(Relation::from_range_var),
                 v,
             ));
+            sources(stmt.query.as_deref(), Form::ViewSource, v, &mut actions);
         }
         NodeEnum::RefreshMatViewStmt(stmt) => {
             let form = if stmt.concurrent {
@@ -272,9 +304,29 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             };
             actions.push(action);
         }
-        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => {
-            actions.push(Action::new(Form::Grant, None, v))
+        NodeEnum::GrantStmt(stmt) => {
+            // GRANT ... ON [TABLE] t: since PostgreSQL 18 the tables named are locked.
+            let tables: Vec<Relation> = if stmt.objtype == ObjectType::ObjectTable as i32 {
+                stmt.objects
+                    .iter()
+                    .filter_map(|n| match &n.node {
+                        Some(NodeEnum::RangeVar(rv)) => Some(Relation::from_range_var(rv)),
+                        _ => None,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if tables.is_empty() {
+                actions.push(Action::new(Form::NoRelationLock, None, v));
+            }
+            actions.extend(
+                tables
+                    .into_iter()
+                    .map(|t| Action::new(Form::Grant, Some(t), v)),
+            );
         }
+        NodeEnum::GrantRoleStmt(_) => actions.push(Action::new(Form::NoRelationLock, None, v)),
         NodeEnum::CreateSeqStmt(stmt) => {
             actions.push(Action::new(
                 Form::CreateSequence,
@@ -295,6 +347,35 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 stmt.relation.as_ref().map(Relation::from_range_var),
                 v,
             ));
+            sources(
+                stmt.select_stmt.as_deref(),
+                Form::QuerySource,
+                v,
+                &mut actions,
+            );
+            sequence_functions(node, v, &mut actions);
+        }
+        NodeEnum::CopyStmt(stmt) => {
+            if let Some(rv) = &stmt.relation {
+                let form = if stmt.is_from {
+                    Form::CopyFrom
+                } else {
+                    Form::CopyTo
+                };
+                actions.push(Action::new(form, Some(Relation::from_range_var(rv)), v));
+            }
+            sources(stmt.query.as_deref(), Form::QuerySource, v, &mut actions);
+            if actions.is_empty() {
+                actions.push(Action::new(Form::NoRelationLock, None, v));
+            }
+        }
+        NodeEnum::CreatePolicyStmt(stmt) => {
+            let table = stmt.table.as_ref().map(Relation::from_range_var);
+            actions.push(Action::new(Form::Policy, table, v));
+        }
+        NodeEnum::AlterPolicyStmt(stmt) => {
+            let table = stmt.table.as_ref().map(Relation::from_range_var);
+            actions.push(Action::new(Form::Policy, table, v));
         }
         NodeEnum::UpdateStmt(stmt) => {
             actions.push(Action::new(
@@ -316,18 +397,12 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             } else {
                 Form::SelectForUpdate
             };
-            let tables: Vec<Relation> = stmt
-                .from_clause
-                .iter()
-                .filter_map(|n| match &n.node {
-                    Some(NodeEnum::RangeVar(rv)) => Some(Relation::from_range_var(rv)),
-                    _ => None,
-                })
-                .collect();
-            if tables.is_empty() {
+            let tables = read_tables(node);
+            actions.extend(tables.into_iter().map(|t| Action::new(form, Some(t), v)));
+            sequence_functions(node, v, &mut actions);
+            if actions.is_empty() {
                 actions.push(Action::new(Form::NoRelationLock, None, v));
             }
-            actions.extend(tables.into_iter().map(|t| Action::new(form, Some(t), v)));
         }
         NodeEnum::LockStmt(stmt) => {
             let mode = LockMode::from_number(stmt.mode).unwrap_or(LockMode::AccessExclusiveLock);
@@ -353,7 +428,6 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
         | NodeEnum::AlterRoleStmt(_)
         | NodeEnum::AlterFunctionStmt(_)
         | NodeEnum::AlterDefaultPrivilegesStmt(_)
-        | NodeEnum::CreatePolicyStmt(_)
         | NodeEnum::CreateCastStmt(_)
         | NodeEnum::DefineStmt(_)
         | NodeEnum::CheckPointStmt(_)
@@ -444,7 +518,14 @@ fn alter_table_cmd(
             }
         }
         T::AtValidateConstraint => {
-            out.push(Action::new(Form::ValidateConstraint, rel(), v).with_constraint(&cmd.name))
+            let target = relation.and_then(|r| history.foreign_key_target(r, &cmd.name));
+            let action = match target {
+                Some(target) => {
+                    Action::new(Form::ValidateForeignKey, rel(), v).with_other(Some(target), v)
+                }
+                None => Action::new(Form::ValidateConstraint, rel(), v),
+            };
+            out.push(action.with_constraint(&cmd.name))
         }
         T::AtDropConstraint => {
             out.push(Action::new(Form::DropConstraint, rel(), v).with_constraint(&cmd.name))
@@ -458,7 +539,24 @@ fn alter_table_cmd(
             }
         }
         T::AtChangeOwner => out.push(simple(Form::ChangeOwner)),
-        T::AtClusterOn | T::AtDropCluster => out.push(simple(Form::ClusterOn)),
+        T::AtClusterOn => {
+            // CLUSTER ON names an index of the table's schema.
+            let index = relation.map(|r| Relation::new(r.schema.as_deref(), &cmd.name));
+            out.push(Action::new(Form::ClusterOn, rel(), v).with_other(index, v))
+        }
+        T::AtDropCluster => out.push(simple(Form::ClusterOn)),
+        T::AtAddInherit | T::AtDropInherit => {
+            let parent = match def {
+                Some(NodeEnum::RangeVar(rv)) => Some(Relation::from_range_var(rv)),
+                _ => None,
+            };
+            let form = if subtype == T::AtAddInherit {
+                Form::InheritTable
+            } else {
+                Form::NoInheritTable
+            };
+            out.push(Action::new(form, rel(), v).with_other(parent, v))
+        }
         T::AtSetLogged => out.push(simple(Form::SetLogged)),
         T::AtSetUnLogged => out.push(simple(Form::SetUnlogged)),
         T::AtSetAccessMethod => out.push(simple(Form::SetAccessMethod)),
@@ -491,7 +589,7 @@ fn alter_table_cmd(
                 _ => Form::DetachPartition,
             };
             let partition = part.name.as_ref().map(Relation::from_range_var);
-            out.push(Action::new(form, rel(), v).with_other(partition));
+            out.push(Action::new(form, rel(), v).with_other(partition, v));
         }
         _ => out.push(simple(Form::OtherAlterTable)),
     }
@@ -591,9 +689,16 @@ fn add_constraint(
         _ if column.is_some() => return,
         _ => Form::OtherAlterTable,
     };
-    let other = c.pktable.as_ref().map(Relation::from_range_var);
+    // A foreign key's referenced table; the index a constraint is made from (same schema).
+    let other = match &c.pktable {
+        Some(pk) => Some(Relation::from_range_var(pk)),
+        None if form == Form::AddConstraintUsingIndex => {
+            relation.map(|r| Relation::new(r.schema.as_deref(), &c.indexname))
+        }
+        None => None,
+    };
     let mut action = Action::new(form, relation.cloned(), v)
-        .with_other(other)
+        .with_other(other, v)
         .with_constraint(&c.conname);
     action.column = column.map(str::to_string).or_else(|| first_key(c));
     if matches!(form, Form::AddCheck | Form::AddCheckNotValid) {
@@ -692,4 +797,95 @@ fn referenced_tables(stmt: &pg_query::protobuf::CreateStmt) -> Vec<Relation> {
         }
     }
     out
+}
+
+fn range_var(node: &pg_query::Node) -> Option<Relation> {
+    match &node.node {
+        Some(NodeEnum::RangeVar(rv)) => Some(Relation::from_range_var(rv)),
+        _ => None,
+    }
+}
+
+/// Every table a statement (or query) reads, once each, in order: the RangeVars of its
+/// tree, less the names of its CTEs.
+fn read_tables(node: &NodeEnum) -> Vec<Relation> {
+    use pg_query::NodeRef;
+    let nodes = node.nodes();
+    let ctes: Vec<&str> = nodes
+        .iter()
+        .filter_map(|(n, ..)| match n {
+            NodeRef::CommonTableExpr(cte) => Some(cte.ctename.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out: Vec<Relation> = Vec::new();
+    for (n, ..) in &nodes {
+        if let NodeRef::RangeVar(rv) = n {
+            if rv.schemaname.is_empty() && ctes.contains(&rv.relname.as_str()) {
+                continue;
+            }
+            let r = Relation::from_range_var(rv);
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The tables a statement's query reads, as actions of `form` (ViewSource: parsed only;
+/// QuerySource: planned and run).
+fn sources(query: Option<&pg_query::Node>, form: Form, v: u32, out: &mut Vec<Action>) {
+    let Some(query) = query.and_then(|q| q.node.as_ref()) else {
+        return;
+    };
+    for table in read_tables(query) {
+        out.push(Action::new(form, Some(table), v));
+    }
+}
+
+/// `nextval('s')` / `setval('s', ...)` with a literal sequence name lock the sequence.
+fn sequence_functions(node: &NodeEnum, v: u32, out: &mut Vec<Action>) {
+    use pg_query::NodeRef;
+    for (n, ..) in node.nodes() {
+        let NodeRef::FuncCall(call) = n else { continue };
+        let name = call.funcname.last().and_then(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        });
+        if !matches!(name, Some("nextval" | "setval")) {
+            continue;
+        }
+        let literal = call.args.first().and_then(|a| match a.node.as_ref()? {
+            NodeEnum::AConst(c) => match &c.val {
+                Some(pg_query::protobuf::a_const::Val::Sval(s)) => Some(s.sval.clone()),
+                _ => None,
+            },
+            NodeEnum::TypeCast(cast) => match cast.arg.as_deref()?.node.as_ref()? {
+                NodeEnum::AConst(c) => match &c.val {
+                    Some(pg_query::protobuf::a_const::Val::Sval(s)) => Some(s.sval.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        });
+        // 'app.seq' names a schema; a quoted name keeps its case.
+        let Some(literal) = literal else { continue };
+        let parts: Vec<String> = literal
+            .split('.')
+            .map(
+                |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                    Some(quoted) => quoted.to_string(),
+                    None => p.to_ascii_lowercase(),
+                },
+            )
+            .collect();
+        let sequence = match parts.as_slice() {
+            [schema, name] => Relation::new(Some(schema), name),
+            [name] => Relation::new(None, name),
+            _ => continue,
+        };
+        out.push(Action::new(Form::SequenceFunction, Some(sequence), v));
+    }
 }
