@@ -122,7 +122,11 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
         }
         NodeEnum::DropStmt(stmt) => {
             let form = match ObjectType::try_from(stmt.remove_type) {
-                Ok(ObjectType::ObjectTable | ObjectType::ObjectForeignTable) => Form::DropTable,
+                Ok(
+                    ObjectType::ObjectTable
+                    | ObjectType::ObjectForeignTable
+                    | ObjectType::ObjectSequence,
+                ) => Form::DropTable,
                 Ok(ObjectType::ObjectIndex) if stmt.concurrent => Form::DropIndexConcurrently,
                 Ok(ObjectType::ObjectIndex) => Form::DropIndex,
                 Ok(ObjectType::ObjectView | ObjectType::ObjectMatview) => Form::DropView,
@@ -432,11 +436,18 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
         | NodeEnum::DefineStmt(_)
         | NodeEnum::CheckPointStmt(_)
         | NodeEnum::NotifyStmt(_)
-        | NodeEnum::ListenStmt(_)
-        | NodeEnum::AlterObjectSchemaStmt(_) => {
-            actions.push(Action::new(Form::NoRelationLock, None, v))
+        | NodeEnum::ListenStmt(_) => actions.push(Action::new(Form::NoRelationLock, None, v)),
+        _ => {
+            // Why the model leaves it out (src/facts/coverage.rs).
+            let why = match super::coverage::coverage(node) {
+                Some(
+                    super::coverage::Coverage::NotModelled(why)
+                    | super::coverage::Coverage::NotTopLevel(why),
+                ) => why.to_string(),
+                _ => format!("{} is not modelled", super::coverage::node_name(node)),
+            };
+            actions.push(Action::new(Form::Unmodelled, None, v).with_detail(why))
         }
-        _ => actions.push(Action::new(Form::Unmodelled, None, v)),
     }
     Facts { actions }
 }

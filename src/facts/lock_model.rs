@@ -628,7 +628,7 @@ pub static MODEL: &[Entry] = &[
     row(Form::CreateTableAs, "CREATE TABLE t AS SELECT ...", AEL, "https://www.postgresql.org/docs/current/sql-createtableas.html")
         .scans(Always)
         .note("the tables the query reads are locked as by a SELECT (see QuerySource)"),
-    row(Form::DropTable, "DROP TABLE t", AEL, "https://www.postgresql.org/docs/current/sql-droptable.html")
+    row(Form::DropTable, "DROP TABLE t / DROP SEQUENCE s", AEL, "https://www.postgresql.org/docs/current/sql-droptable.html")
         .related(Indexes, AccessExclusiveLock)
         .other(AccessExclusiveLock)
         .note("the tables t references by foreign key, and those referencing it, are locked AccessExclusiveLock too (their FK triggers are dropped); the statement does not name them"),

@@ -4,6 +4,7 @@
 //! onto its rows. Rules read [`Facts`]; they never decide a lock mode themselves.
 
 mod analyze;
+pub mod coverage;
 pub mod lock_model;
 pub mod types;
 pub mod volatility;
