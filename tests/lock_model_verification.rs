@@ -1061,8 +1061,25 @@ fn compare(
     for lock in facts.locks() {
         let modes = observed.modes_on(&lock.relation.name);
         let strongest = modes.iter().max().copied();
+        // The brief lock at the very end (DROP INDEX CONCURRENTLY) is caught by the monitor
+        // only when the end comes while it samples: either is the model's.
+        let brief = facts
+            .actions
+            .iter()
+            .filter(|a| a.relation.as_ref() == Some(&lock.relation))
+            .find_map(|a| entry(a.form).brief_lock);
         if strongest == Some(lock.mode) {
             proved.push(format!("{}={}", lock.relation.name, lock.mode.name()));
+        } else if brief.is_some()
+            && strongest == brief
+            && modes.iter().all(|m| *m == lock.mode || Some(*m) == brief)
+        {
+            proved.push(format!(
+                "{}={} then briefly {}",
+                lock.relation.name,
+                lock.mode.name(),
+                strongest.map_or("", |m| m.name())
+            ));
         } else {
             let seen = if modes.is_empty() {
                 "(no lock)".to_string()

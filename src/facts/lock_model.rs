@@ -334,6 +334,9 @@ pub struct Entry {
     pub other_lock: Option<LockMode>,
     /// Older majors took a different lock on the second relation.
     pub other_before: Option<(u32, Option<LockMode>)>,
+    /// A stronger lock taken on the named relation only briefly, at the very end (the
+    /// final drop of DROP INDEX CONCURRENTLY): it waits for every transaction using it.
+    pub brief_lock: Option<LockMode>,
     /// Locks on relations found from the named one (its indexes, an index's table, its
     /// sequences), measured on every major by the verification suite.
     pub related: [Option<RelatedLockRow>; 5],
@@ -372,6 +375,7 @@ const fn row(
         lock_before: None,
         other_lock: None,
         other_before: None,
+        brief_lock: None,
         related: [None; 5],
         rewrite: When::Never,
         rebuild: When::Never,
@@ -386,6 +390,10 @@ const fn row(
 impl Entry {
     const fn rewrites(mut self, when: When) -> Self {
         self.rewrite = when;
+        self
+    }
+    const fn briefly(mut self, lock: LockMode) -> Self {
+        self.brief_lock = Some(lock);
         self
     }
     const fn rebuilds(mut self, when: When) -> Self {
@@ -648,6 +656,7 @@ pub static MODEL: &[Entry] = &[
         .note("AccessExclusiveLock is taken on the index's table as well"),
     row(Form::DropIndexConcurrently, "DROP INDEX CONCURRENTLY i", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-dropindex.html")
         .related(IndexTable, ShareUpdateExclusiveLock)
+        .briefly(AccessExclusiveLock)
         .no_transaction()
         .note("at the very end the index itself is locked AccessExclusiveLock, briefly: a transaction still reading through the index holds it up there (seen by the verification suite)"),
     row(Form::ReindexTable, "REINDEX TABLE t", Some(ShareLock), "https://www.postgresql.org/docs/current/sql-reindex.html")
