@@ -24,6 +24,9 @@
 #[path = "support/pg.rs"]
 mod pg;
 
+#[path = "support/lock_matrix.rs"]
+mod lock_matrix;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -1268,7 +1271,7 @@ fn run_case(
     major: u32,
     n: usize,
     case: &Case,
-) -> Result<(Vec<Mismatch>, String), String> {
+) -> Result<(Vec<Mismatch>, String, lock_matrix::Cell), String> {
     let schema = format!("lmv_{n}");
     let sql = case.sql.replace("{schema}", &schema);
     let facts = analyze_case(major, case, &sql)?;
@@ -1282,7 +1285,8 @@ fn run_case(
         }
     };
     observed.before = before;
-    Ok(compare(major, case, &sql, &facts, &observed))
+    let (found, line) = compare(major, case, &sql, &facts, &observed);
+    Ok((found, line, lock_matrix::cell(&facts, case.unnamed, major)))
 }
 
 fn table(rows: &[Mismatch]) -> String {
@@ -1327,6 +1331,8 @@ struct MajorRun {
     mismatches: Vec<Mismatch>,
     log: Vec<String>,
     seconds: f64,
+    /// The proven facts per case index, for the matrix.
+    cells: BTreeMap<usize, lock_matrix::Cell>,
 }
 
 /// The majors the model covers; `scripts/pg-majors` unpacks each under target/pg/<major>.
@@ -1365,6 +1371,7 @@ fn run_major(cluster: Cluster) -> MajorRun {
     let h = Harness { cluster: &cluster };
     let mut mismatches = Vec::new();
     let mut proved_forms: BTreeSet<String> = BTreeSet::new();
+    let mut cells = BTreeMap::new();
     let (mut ran, mut skipped) = (0, Vec::new());
     for (n, case) in CASES.iter().enumerate() {
         let needs = case_needs(case);
@@ -1374,10 +1381,11 @@ fn run_major(cluster: Cluster) -> MajorRun {
         }
         ran += 1;
         match run_case(&h, major, n, case) {
-            Ok((found, line)) => {
+            Ok((found, line, cell)) => {
                 let status = if found.is_empty() { "ok  " } else { "FAIL" };
                 log.push(format!("{status} {line}"));
                 if found.is_empty() {
+                    cells.insert(n, cell);
                     for form in case.forms {
                         proved_forms.insert(format!("{form:?}"));
                     }
@@ -1419,6 +1427,7 @@ fn run_major(cluster: Cluster) -> MajorRun {
         mismatches,
         log,
         seconds,
+        cells,
     }
 }
 
@@ -1565,7 +1574,52 @@ fn lock_model_matches_a_real_server() {
         })
         .collect();
     std::fs::create_dir_all(proof.parent().unwrap()).expect("create target/");
+
+    // The matrix in docs/ is what every major proved: only a run of all of them can write it.
+    if runs.len() == MAJORS.count() {
+        check_matrix(&runs, ci);
+    }
     std::fs::write(&proof, summary).expect("write the verification proof");
+}
+
+/// Renders docs/lock-matrix.md from the runs; a stale committed copy fails under CI and is
+/// rewritten otherwise (review the diff like a snapshot).
+fn check_matrix(runs: &[MajorRun], ci: bool) {
+    let rows: Vec<(String, String, BTreeMap<u32, lock_matrix::Cell>)> = CASES
+        .iter()
+        .enumerate()
+        .map(|(n, case)| {
+            let cells = runs
+                .iter()
+                .filter_map(|r| Some((r.major, r.cells.get(&n)?.clone())))
+                .collect();
+            let forms = case
+                .forms
+                .iter()
+                .map(|f| format!("{f:?}"))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            (
+                case.sql.replace("{schema}", "s").replace('\n', " "),
+                forms,
+                cells,
+            )
+        })
+        .collect();
+    let majors: Vec<(u32, String)> = runs.iter().map(|r| (r.major, r.version.clone())).collect();
+    let rendered = lock_matrix::render(&rows, &majors);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lock-matrix.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != rendered {
+        assert!(
+            !ci,
+            "docs/lock-matrix.md is out of date: run `cargo test --test lock_model_verification` \
+             with all majors (scripts/pg-majors) outside CI and commit the result"
+        );
+        std::fs::create_dir_all(path.parent().unwrap()).expect("create docs/");
+        std::fs::write(&path, rendered).expect("write docs/lock-matrix.md");
+        eprintln!("docs/lock-matrix.md updated: review and commit it");
+    }
 }
 
 /// Every statement node pg_query can produce is either modelled, with at least one case
