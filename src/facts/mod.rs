@@ -3,9 +3,11 @@
 //! The knowledge itself lives in [`lock_model`] (one table); [`analyze`] maps parse trees
 //! onto its rows. Rules read [`Facts`]; they never decide a lock mode themselves.
 
+mod alter_table;
 mod analyze;
 pub mod coverage;
 pub mod lock_model;
+mod reads;
 pub mod types;
 pub mod volatility;
 
