@@ -53,16 +53,21 @@ pub(super) fn read_tables(node: &NodeEnum) -> Vec<Relation> {
             _ => None,
         })
         .collect();
+    // In the order they are written (the tree walk is not).
+    let mut range_vars: Vec<&pg_query::protobuf::RangeVar> = nodes
+        .iter()
+        .filter_map(|(n, ..)| match n {
+            NodeRef::RangeVar(rv) => Some(*rv),
+            _ => None,
+        })
+        .filter(|rv| !(rv.schemaname.is_empty() && ctes.contains(&rv.relname.as_str())))
+        .collect();
+    range_vars.sort_by_key(|rv| rv.location);
     let mut out: Vec<Relation> = Vec::new();
-    for (n, ..) in &nodes {
-        if let NodeRef::RangeVar(rv) = n {
-            if rv.schemaname.is_empty() && ctes.contains(&rv.relname.as_str()) {
-                continue;
-            }
-            let r = Relation::from_range_var(rv);
-            if !out.contains(&r) {
-                out.push(r);
-            }
+    for rv in range_vars {
+        let r = Relation::from_range_var(rv);
+        if !out.contains(&r) {
+            out.push(r);
         }
     }
     out
@@ -122,5 +127,46 @@ pub(super) fn sequence_functions(node: &NodeEnum, v: u32, out: &mut Vec<Action>)
             _ => continue,
         };
         out.push(Action::new(Form::SequenceFunction, Some(sequence), v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(sql: &str) -> NodeEnum {
+        let parsed = pg_query::parse(sql, pg_query::ParserOptions::DEFAULT).unwrap();
+        parsed.protobuf.stmts[0]
+            .stmt
+            .as_ref()
+            .unwrap()
+            .node
+            .clone()
+            .unwrap()
+    }
+
+    #[test]
+    fn tables_read_skip_cte_names() {
+        let tables = read_tables(&node(
+            "WITH recent AS (SELECT * FROM app.orders) SELECT * FROM recent JOIN users u ON true",
+        ));
+        let names: Vec<String> = tables.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["app.orders", "users"]);
+    }
+
+    #[test]
+    fn sequence_functions_on_literal_names() {
+        let mut out = Vec::new();
+        sequence_functions(
+            &node("SELECT nextval('app.\"Seq\"'), setval('other_seq'::regclass, 1), currval('x')"),
+            15,
+            &mut out,
+        );
+        let names: Vec<String> = out
+            .iter()
+            .filter_map(|a| a.relation.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(names, ["app.\"Seq\"", "other_seq"]);
+        assert!(out.iter().all(|a| a.form == Form::SequenceFunction));
     }
 }
