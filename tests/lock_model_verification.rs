@@ -1,25 +1,30 @@
-//! Proves the lock model (`src/facts/lock_model.rs`) against a real PostgreSQL server.
+//! Proves the lock model (`src/facts/lock_model.rs`) against real PostgreSQL servers: one
+//! throwaway cluster per major 11..18 (`scripts/pg-majors` unpacks them under target/pg),
+//! a few at a time.
 //!
 //! For every case the statement is analyzed with the server's major version (the
-//! fixture and the case's setup are fed through the same [`Context`] first, as a
-//! migration file would be), and then run on a throwaway cluster:
+//! fixture and the case's setup are fed through the same [`FileState`] first, as a
+//! migration file would be), and then run:
 //!
 //! * statements allowed in a transaction block run as `BEGIN; <statement>;` followed by
 //!   a look at `pg_locks` for the session's own relation locks and at `pg_class` for
-//!   changed `relfilenode`s (a rewrite), then `ROLLBACK`;
+//!   changed `relfilenode`s (a new heap is a table rewrite, new index files only an index
+//!   rebuild), then `ROLLBACK`;
 //! * statements the server rejects inside `BEGIN` (that rejection is the proof of "not
 //!   allowed in a transaction block") run on their own while a second session holds a
 //!   conflicting lock; a third session (in another database, so that it holds no snapshot
 //!   the statement would wait for) records every relation lock the statement holds or
 //!   awaits while it is blocked.
 //!
-//! The strongest lock observed on each relation the analyzer names is compared with the
-//! model's lock for it (other relations the server touches, e.g. indexes opened with
-//! AccessShareLock, are ignored), together with "rewrites" and "allowed in a transaction
-//! block". All mismatches are collected and reported in one table.
+//! The comparison is strict: the strongest lock on each relation the analyzer names must be
+//! the model's, and every other relation of the fixture the server locked (an index, an
+//! index's table, a sequence, a table the statement does not name) must be one the model
+//! accounts for with the same mode; together with the work done and the transaction rule.
+//! All mismatches of all majors are reported in one table. The proven facts become
+//! `docs/lock-matrix.md`.
 //!
 //! Without PostgreSQL server binaries the test is skipped loudly, unless `CI` is set, in
-//! which case it fails.
+//! which case it fails (as it does when any major is missing).
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -1175,7 +1180,6 @@ fn compare(
                     .max()
             };
         let locked = observed.locks_on_existing();
-        let mut unexpected = Vec::new();
         for rel in &observed.before {
             // Named relations were compared above.
             if facts.locks().iter().any(|l| l.relation.name == rel.name) {
@@ -1191,7 +1195,6 @@ fn compare(
                     proved.push(format!("{}={}", rel.name, mode.name()));
                 }
             } else {
-                unexpected.push(rel.name.clone());
                 mismatch(
                     &format!("{} ({})", rel.name, rel.kind),
                     want.map_or("(no lock)".into(), |m| m.name().to_string()),
