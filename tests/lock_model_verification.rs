@@ -1348,6 +1348,8 @@ fn major_bindirs() -> Vec<(u32, std::path::PathBuf)> {
     MAJORS
         .map(|m| (m, root.join(m.to_string()).join("bin")))
         .filter(|(_, bin)| bin.join("postgres").is_file())
+        // The real path: target/pg may be a link to a cache the server's user can reach.
+        .map(|(m, bin)| (m, std::fs::canonicalize(&bin).unwrap_or(bin)))
         .collect()
 }
 
