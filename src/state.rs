@@ -53,6 +53,8 @@ pub struct FileState {
     not_null_checks: HashMap<Key, Vec<(Option<String>, String)>>,
     /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
     pending_not_null_checks: HashMap<(Key, String), String>,
+    /// Foreign keys declared so far by (table, constraint name) → the referenced table.
+    foreign_keys: HashMap<(Key, String), Relation>,
 }
 
 impl FileState {
@@ -73,6 +75,7 @@ impl FileState {
             column_types: HashMap::new(),
             not_null_checks: HashMap::new(),
             pending_not_null_checks: HashMap::new(),
+            foreign_keys: HashMap::new(),
         }
     }
 
@@ -233,6 +236,11 @@ impl FileState {
                     self.column_types.insert((key, column.clone()), ty.clone());
                 }
             }
+            Form::AddForeignKey | Form::AddForeignKeyNotValid => {
+                if let (Some(name), Some(other)) = (&action.constraint, &action.other) {
+                    self.foreign_keys.insert((key, name.clone()), other.clone());
+                }
+            }
             Form::AddCheck => {
                 if let Some(column) = &action.proves_not_null {
                     self.not_null_checks
@@ -281,6 +289,11 @@ impl History for FileState {
     }
     fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
         FileState::has_validated_not_null_check(self, table, column)
+    }
+    fn foreign_key_target(&self, table: &Relation, constraint: &str) -> Option<Relation> {
+        self.foreign_keys
+            .get(&(table.key(), constraint.to_string()))
+            .cloned()
     }
 }
 

@@ -3,8 +3,11 @@
 //! The knowledge itself lives in [`lock_model`] (one table); [`analyze`] maps parse trees
 //! onto its rows. Rules read [`Facts`]; they never decide a lock mode themselves.
 
+mod alter_table;
 mod analyze;
+pub mod coverage;
 pub mod lock_model;
+mod reads;
 pub mod types;
 pub mod volatility;
 
@@ -13,7 +16,7 @@ use pg_query::protobuf::RangeVar;
 use serde::Serialize;
 
 pub use analyze::{CASCADE, analyze};
-pub use lock_model::{Form, LockMode, entry};
+pub use lock_model::{Form, LockMode, Related, entry};
 use types::ColumnType;
 
 /// What earlier statements of the migration established, as far as the analysis of the
@@ -26,6 +29,10 @@ pub trait History {
     fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType>;
     /// A validated `CHECK (column IS NOT NULL)` is in force on the table.
     fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool;
+    /// The table a foreign key declared earlier references.
+    fn foreign_key_target(&self, _table: &Relation, _constraint: &str) -> Option<Relation> {
+        None
+    }
 }
 
 /// A table, index or other relation as written in the SQL (names already case-folded by
@@ -108,7 +115,14 @@ pub struct Action {
     pub detail: Option<String>,
     pub lock: Option<LockMode>,
     pub other_lock: Option<LockMode>,
+    /// Locks on relations found from `relation` (its indexes, an index's table, its
+    /// sequences), as the model says.
+    pub related: Vec<(Related, LockMode)>,
+    /// Writes a new heap for the table (every index is rebuilt with it).
     pub rewrites: bool,
+    /// Builds new index files without rewriting the table.
+    pub rebuilds_indexes: bool,
+    /// Reads the whole table.
     pub scans: bool,
     pub in_transaction: bool,
     /// False when the syntax does not exist in the target version.
@@ -127,6 +141,14 @@ pub struct Action {
 impl Action {
     fn new(form: Form, relation: Option<Relation>, version: u32) -> Action {
         let row = entry(form);
+        let related = match &relation {
+            Some(_) => Related::ALL
+                .into_iter()
+                .filter(|r| *r != Related::OtherIndexes)
+                .filter_map(|r| Some((r, row.related_lock(r, version)?)))
+                .collect(),
+            None => Vec::new(),
+        };
         Action {
             form,
             relation,
@@ -136,7 +158,9 @@ impl Action {
             detail: None,
             lock: row.lock_at(version),
             other_lock: None,
+            related,
             rewrites: row.rewrite.at(version),
+            rebuilds_indexes: row.rebuild.at(version),
             scans: row.scan.at(version),
             in_transaction: row.in_transaction.at(version),
             available: version >= row.since,
@@ -146,8 +170,13 @@ impl Action {
         }
     }
 
-    fn with_other(mut self, other: Option<Relation>) -> Action {
-        self.other_lock = other.as_ref().and(entry(self.form).other_lock);
+    fn with_other(mut self, other: Option<Relation>, version: u32) -> Action {
+        self.other_lock = other.as_ref().and(entry(self.form).other_lock_at(version));
+        if other.is_some() {
+            if let Some(mode) = entry(self.form).related_lock(Related::OtherIndexes, version) {
+                self.related.push((Related::OtherIndexes, mode));
+            }
+        }
         self.other = other;
         self
     }
@@ -205,6 +234,27 @@ impl std::fmt::Display for RelationLock {
     }
 }
 
+/// A lock on relations found from a named one: "AccessExclusiveLock on the indexes of
+/// child (blocks reads and writes)".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedLock {
+    pub of: Relation,
+    pub kind: Related,
+    pub mode: LockMode,
+}
+
+impl std::fmt::Display for RelatedLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} on {} ({})",
+            self.mode.name(),
+            self.kind.describe(&self.of.to_string()),
+            self.mode.blocks_description()
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
     pub actions: Vec<Action>,
@@ -238,16 +288,64 @@ impl Facts {
         locks
     }
 
+    /// Locks on relations the statement does not name (the indexes of a table it names, an
+    /// index's table, a table's sequences): the strongest per (relation, kind).
+    pub fn related_locks(&self) -> Vec<RelatedLock> {
+        let mut out: Vec<RelatedLock> = Vec::new();
+        for action in &self.actions {
+            for &(kind, mode) in &action.related {
+                let of = match kind {
+                    Related::OtherIndexes => &action.other,
+                    _ => &action.relation,
+                };
+                let Some(of) = of else { continue };
+                match out
+                    .iter_mut()
+                    .find(|l| l.kind == kind && l.of.key() == of.key())
+                {
+                    Some(existing) => existing.mode = existing.mode.max(mode),
+                    None => out.push(RelatedLock {
+                        of: of.clone(),
+                        kind,
+                        mode,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
     pub fn strongest_lock(&self) -> Option<LockMode> {
         self.actions
             .iter()
             .flat_map(|a| [a.lock, a.other_lock])
             .flatten()
+            .chain(self.related_locks().iter().map(|l| l.mode))
             .max()
     }
 
+    /// Writes a new heap for a table.
     pub fn rewrites(&self) -> bool {
         self.actions.iter().any(|a| a.rewrites)
+    }
+
+    /// Builds new index files while the table itself is kept (REINDEX).
+    pub fn rebuilds_indexes(&self) -> bool {
+        !self.rewrites() && self.actions.iter().any(|a| a.rebuilds_indexes)
+    }
+
+    /// "rewrites the table", "rebuilds indexes", "scans the table" or nothing: the heaviest
+    /// work the statement does on existing data.
+    pub fn work(&self) -> Option<&'static str> {
+        if self.rewrites() {
+            Some("rewrites the table")
+        } else if self.rebuilds_indexes() {
+            Some("rebuilds indexes")
+        } else if self.scans() {
+            Some("scans the table")
+        } else {
+            None
+        }
     }
 
     pub fn scans(&self) -> bool {

@@ -24,13 +24,10 @@ pub fn render_human(file: &FileReport, color: bool) -> String {
             out.push_str(&format!("    {line}\n"));
         }
         let locks = stmt.facts.locks();
-        if locks.is_empty() {
-            let none = if stmt.facts.modelled() {
-                "no table lock"
-            } else {
-                "not modelled: check the PostgreSQL docs"
-            };
-            out.push_str(&format!("  locks:       {none}\n"));
+        if !stmt.facts.modelled() {
+            out.push_str("  locks:       not modelled: check the PostgreSQL docs\n");
+        } else if locks.is_empty() && stmt.facts.related_locks().is_empty() {
+            out.push_str("  locks:       no table lock\n");
         }
         for (n, lock) in locks.iter().enumerate() {
             let head = if n == 0 {
@@ -46,10 +43,45 @@ pub fn render_human(file: &FileReport, color: bool) -> String {
             };
             out.push_str(&format!("{head} {line}\n"));
         }
+        // Relations found from the named ones: indexes, an index's table, sequences.
+        for (n, lock) in stmt.facts.related_locks().iter().enumerate() {
+            let head = if n == 0 && locks.is_empty() && stmt.facts.modelled() {
+                "  locks:      "
+            } else {
+                "              "
+            };
+            let line = lock.to_string();
+            let line = if color {
+                line.style(mode_style(lock.mode)).to_string()
+            } else {
+                line
+            };
+            out.push_str(&format!("{head} {line}\n"));
+        }
+        // A stronger lock held only for a moment at the end (DROP INDEX CONCURRENTLY).
+        for action in &stmt.facts.actions {
+            let (Some(mode), Some(relation)) = (
+                crate::facts::entry(action.form).brief_lock,
+                &action.relation,
+            ) else {
+                continue;
+            };
+            out.push_str(&format!(
+                "               then briefly {} on {relation} at the end ({}): it waits for every transaction using it\n",
+                mode.name(),
+                mode.blocks_description()
+            ));
+        }
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         out.push_str(&format!(
             "  rewrites:    {}\n  scans:       {}\n  in a transaction block: {}\n",
-            yes_no(stmt.facts.rewrites()),
+            if stmt.facts.rewrites() {
+                "yes (new table file, every index rebuilt)"
+            } else if stmt.facts.rebuilds_indexes() {
+                "indexes only (the table is kept)"
+            } else {
+                "no"
+            },
             yes_no(stmt.facts.scans()),
             if stmt.facts.in_transaction_allowed() {
                 "allowed"
@@ -81,9 +113,13 @@ pub fn render_human(file: &FileReport, color: bool) -> String {
 }
 
 fn lock_style(lock: &RelationLock) -> Style {
-    if lock.mode.blocks_reads() {
+    mode_style(lock.mode)
+}
+
+fn mode_style(mode: crate::facts::LockMode) -> Style {
+    if mode.blocks_reads() {
         Style::new().red().bold()
-    } else if lock.mode.blocks_writes() {
+    } else if mode.blocks_writes() {
         Style::new().yellow().bold()
     } else {
         Style::new().green()

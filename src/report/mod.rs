@@ -29,15 +29,16 @@ pub fn describe_action(action: &Action) -> String {
 /// "AccessExclusiveLock on users (blocks reads and writes); rewrites table" for a statement.
 pub fn facts_summary(facts: &Facts) -> String {
     let mut parts: Vec<String> = facts.locks().iter().map(ToString::to_string).collect();
-    if parts.is_empty() {
-        parts.push(if facts.modelled() {
-            "no table lock".into()
-        } else {
-            "locks not modelled".into()
-        });
+    if !facts.modelled() {
+        // Never "no table lock" for a statement the model does not describe.
+        parts.push("locks not modelled".into());
+    } else if parts.is_empty() {
+        parts.push("no table lock".into());
     }
     if facts.rewrites() {
         parts.push("rewrites table".into());
+    } else if facts.rebuilds_indexes() {
+        parts.push("rebuilds indexes".into());
     } else if facts.scans() {
         parts.push("scans table".into());
     }

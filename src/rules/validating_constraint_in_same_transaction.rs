@@ -21,7 +21,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
             .facts
             .actions
             .iter()
-            .filter(|a| a.form == Form::ValidateConstraint);
+            .filter(|a| matches!(a.form, Form::ValidateConstraint | Form::ValidateForeignKey));
         for validate in validations {
             let (Some(table), Some(name)) = (&validate.relation, &validate.constraint) else {
                 continue;

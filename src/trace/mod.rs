@@ -562,7 +562,13 @@ pub fn observe(facts: &Facts, before: &Snapshot, after: &Snapshot, duration: Dur
     } else {
         Vec::new()
     };
-    let rewrite_check = modelled.then(|| (facts.rewrites(), !rewritten.is_empty()));
+    // `rewritten` counts index files too: an index rebuild (REINDEX) is a predicted change.
+    let rewrite_check = modelled.then(|| {
+        (
+            facts.rewrites() || facts.rebuilds_indexes(),
+            !rewritten.is_empty(),
+        )
+    });
     Observed {
         locks,
         rewritten,

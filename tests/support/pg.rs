@@ -264,7 +264,13 @@ pub enum StartError {
 
 impl Cluster {
     pub fn start() -> Result<Cluster, StartError> {
-        Cluster::start_with(|_| Ok(String::new()))
+        Cluster::start_in(find_bindir().ok_or(StartError::NoBinaries)?)
+    }
+
+    /// A cluster of the server in `bindir` (e.g. one of the majors `scripts/pg-majors`
+    /// unpacks, which ship no psql: any psql speaks to every supported major).
+    pub fn start_in(bindir: PathBuf) -> Result<Cluster, StartError> {
+        Cluster::start_configured(bindir, |_| Ok(String::new()))
     }
 
     /// Like [`Cluster::start`]; before the server starts, `setup` gets the cluster's
@@ -273,12 +279,19 @@ impl Cluster {
     pub fn start_with(
         setup: impl FnOnce(&Path) -> Result<String, String>,
     ) -> Result<Cluster, StartError> {
-        let bindir = find_bindir().ok_or(StartError::NoBinaries)?;
-        let psql = if bindir.join("psql").is_file() {
-            bindir.join("psql")
-        } else {
-            PathBuf::from("psql")
-        };
+        Cluster::start_configured(find_bindir().ok_or(StartError::NoBinaries)?, setup)
+    }
+
+    fn start_configured(
+        bindir: PathBuf,
+        setup: impl FnOnce(&Path) -> Result<String, String>,
+    ) -> Result<Cluster, StartError> {
+        let psql = [Some(bindir.clone()), find_bindir()]
+            .into_iter()
+            .flatten()
+            .map(|dir| dir.join("psql"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("psql"));
         let run_as = if running_as_root() {
             if !user_exists(SERVER_USER) {
                 return Err(StartError::Failed(format!(
@@ -292,7 +305,11 @@ impl Cluster {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let name = format!("locksmith-pg-{}-{nanos}", std::process::id());
+        // Several clusters may start in one process (one per major): the counter keeps
+        // their directories apart (the port may be shared: each has its own socket dir).
+        static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("locksmith-pg-{}-{n}-{nanos}", std::process::id());
         let mut dir = std::env::temp_dir().join(&name);
         // A unix socket path is limited to ~107 bytes.
         if dir.as_os_str().len() > 80 {
