@@ -118,6 +118,11 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     )
                 } else if form == Form::NoRelationLock {
                     Action::new(form, None, v)
+                } else if matches!(form, Form::DropIndex | Form::DropIndexConcurrently) {
+                    // The index's table is locked too; it is known when the file created the index.
+                    let index = Relation::from_names(names);
+                    let table = index.as_ref().and_then(|i| history.index_table(i));
+                    Action::new(form, index, v).with_other(table)
                 } else {
                     Action::new(form, Relation::from_names(names), v)
                 };
@@ -309,6 +314,15 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 stmt.relation.as_ref().map(Relation::from_range_var),
                 v,
             ));
+        }
+        // `SELECT ... INTO t` creates t, like CREATE TABLE t AS SELECT.
+        NodeEnum::SelectStmt(stmt) if stmt.into_clause.is_some() => {
+            let relation = stmt
+                .into_clause
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .map(Relation::from_range_var);
+            actions.push(Action::new(Form::CreateTableAs, relation, v));
         }
         NodeEnum::SelectStmt(stmt) => {
             let form = if stmt.locking_clause.is_empty() {
@@ -562,8 +576,21 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     out.push(action);
 
     // Inline constraints on the new column are their own actions.
-    for constraint in constraints {
+    let before = out.len();
+    for constraint in constraints.iter().copied() {
         add_constraint(constraint, relation, Some(&col.colname), v, out);
+    }
+    // PostgreSQL skips validating a new column's foreign key only when the column has no
+    // DEFAULT clause at all (transformAlterTableStmt: `def->raw_default != NULL`).
+    let has_default_clause = has(ConstrType::ConstrDefault).is_some() || col.raw_default.is_some();
+    if has_default_clause {
+        for action in &mut out[before..] {
+            if action.form == Form::AddColumnReferences {
+                let row = super::entry(Form::AddColumnReferencesValidated);
+                action.form = Form::AddColumnReferencesValidated;
+                action.scans = row.scan.at(v);
+            }
+        }
     }
 }
 

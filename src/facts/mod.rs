@@ -26,6 +26,8 @@ pub trait History {
     fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType>;
     /// A validated `CHECK (column IS NOT NULL)` is in force on the table.
     fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool;
+    /// The table of an index created earlier in the migration.
+    fn index_table(&self, index: &Relation) -> Option<Relation>;
 }
 
 /// A table, index or other relation as written in the SQL (names already case-folded by
