@@ -34,9 +34,11 @@ fn precision_fixtures_match_snapshots() {
             .unwrap()
             .trim_end_matches(".sql")
             .to_string();
-        // A runner that wraps each file in a transaction, unless the file says otherwise.
+        // The file name says the config: a runner that wraps each file in a transaction,
+        // one that runs single-statement files on their own (Prisma).
         let mut config = Config::default();
         config.assume_in_transaction = name.contains("assume-in-transaction");
+        config.single_statement_autocommit = name.contains("single-statement");
         insta::with_settings!({ snapshot_path => "../snapshots/precision", prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!(name, render(&path, &config));
         });

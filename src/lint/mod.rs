@@ -95,7 +95,10 @@ fn lint_sql_with(
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let parsed = parse::parse_sql(&source.text);
-    let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
+    let runner_transaction = config.assume_in_transaction
+        && source.autocommit_convention().is_none()
+        && !(config.single_statement_autocommit && parsed.statements.len() == 1);
+    let mut state = FileState::new(config.postgres_version, runner_transaction);
     for sql in &session.setup {
         for statement in parse::parse_sql(sql).statements {
             let facts = facts::analyze(&statement.node, &state);
