@@ -1,10 +1,9 @@
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableCmd, AlterTableType, ColumnDef, ConstrType};
+use pg_query::protobuf::ConstrType;
 
 use super::Severity;
+use super::advice::split_column_constraint;
 use super::{
-    Advice, Category, Check, Rule, StatementView, Violation, deparse_with, not_valid_variant,
-    or_placeholder,
+    Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
 };
 use crate::facts::{Action, Form, RelationLock};
 
@@ -143,67 +142,18 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
 /// The statement's ADD COLUMN without its REFERENCES clause, and that clause as a
 /// separate `ADD CONSTRAINT ... NOT VALID`.
 fn split_column_fk(input: &StatementView, action: &Action, name: &str) -> (String, String) {
-    let cmd = |node: &mut NodeEnum| -> Option<(AlterTableCmd, ColumnDef)> {
-        let NodeEnum::AlterTableStmt(stmt) = node else {
-            return None;
-        };
-        let cmd = action.subcommand.and_then(|i| stmt.cmds.get(i))?;
-        let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.clone() else {
-            return None;
-        };
-        let Some(NodeEnum::ColumnDef(col)) = cmd.def.as_deref().and_then(|d| d.node.clone()) else {
-            return None;
-        };
-        Some((*cmd, *col))
-    };
-    let is_fk = |c: &pg_query::Node| matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrForeign as i32);
-    let add_column = deparse_with(input.node, |tree| {
-        let Some((mut alter, mut col)) = cmd(tree) else {
-            return;
-        };
-        col.constraints.retain(|c| !is_fk(c));
-        alter.def = Some(Box::new(node(NodeEnum::ColumnDef(Box::new(col)))));
-        if let NodeEnum::AlterTableStmt(stmt) = tree {
-            stmt.cmds = vec![node(NodeEnum::AlterTableCmd(Box::new(alter)))];
-        }
-    });
-    let add_fk = deparse_with(input.node, |tree| {
-        let Some((mut alter, col)) = cmd(tree) else {
-            return;
-        };
-        let Some(NodeEnum::Constraint(mut fk)) = col
-            .constraints
-            .iter()
-            .find(|c| is_fk(c))
-            .and_then(|c| c.node.clone())
-        else {
-            return;
-        };
-        fk.conname = name.trim_matches('"').to_string();
-        fk.fk_attrs = vec![node(NodeEnum::String(pg_query::protobuf::String {
-            sval: col.colname.clone(),
-        }))];
-        fk.skip_validation = true;
-        fk.initially_valid = false;
-        alter.subtype = AlterTableType::AtAddConstraint as i32;
-        alter.name = String::new();
-        alter.def = Some(Box::new(node(NodeEnum::Constraint(fk))));
-        if let NodeEnum::AlterTableStmt(stmt) = tree {
-            stmt.cmds = vec![node(NodeEnum::AlterTableCmd(Box::new(alter)))];
-        }
-    });
-    (
-        add_column.unwrap_or_else(|| {
-            "ALTER TABLE ... ADD COLUMN ... DEFAULT ...  -- without REFERENCES".into()
-        }),
-        add_fk.unwrap_or_else(|| {
-            "ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (...) REFERENCES ... NOT VALID".into()
-        }),
+    split_column_constraint(
+        input.node,
+        action.subcommand,
+        ConstrType::ConstrForeign,
+        name.trim_matches('"'),
     )
-}
-
-fn node(node: NodeEnum) -> pg_query::Node {
-    pg_query::Node { node: Some(node) }
+    .unwrap_or_else(|| {
+        (
+            "ALTER TABLE ... ADD COLUMN ... DEFAULT ...  -- without REFERENCES".into(),
+            "ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (...) REFERENCES ... NOT VALID".into(),
+        )
+    })
 }
 
 #[cfg(test)]
