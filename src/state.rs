@@ -25,6 +25,8 @@ pub struct FileState {
     /// Target PostgreSQL major version.
     pub version: u32,
     pub in_transaction: bool,
+    /// The statement is one a PL/pgSQL `DO` block runs (always inside a transaction).
+    pub in_do_block: bool,
     /// A transaction still open at the end of the file is committed by what runs after it:
     /// the runner that opened it (`assume_in_transaction`, Alembic), or the rest of the
     /// script the file is a piece of (Alembic's offline SQL).
@@ -65,6 +67,7 @@ impl FileState {
         FileState {
             version,
             in_transaction: assume_in_transaction,
+            in_do_block: false,
             runner_commits: assume_in_transaction,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,

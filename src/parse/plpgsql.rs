@@ -96,7 +96,7 @@ pub fn do_block(sql: &str, span: Range<usize>, node: &NodeEnum) -> Option<Body> 
     let mut found = Vec::new();
     collect(&functions, &mut found);
     for (kind, query, line) in found {
-        place(&body, kind, &query, line, &mut out);
+        place(sql, &body, kind, &query, line, &mut out);
     }
     out.statements.sort_by_key(|s| s.span.start);
     out.opaque.sort_by_key(|o| o.span.start);
@@ -147,7 +147,7 @@ fn collect(value: &Value, out: &mut Vec<(Kind, String, usize)>) {
 }
 
 /// Finds `query` (from body line `line`) in the body and adds what it runs to `out`.
-fn place(body: &Mapped, kind: Kind, query: &str, line: usize, out: &mut Body) {
+fn place(sql: &str, body: &Mapped, kind: Kind, query: &str, line: usize, out: &mut Body) {
     let line_start = body
         .text
         .match_indices('\n')
@@ -166,7 +166,7 @@ fn place(body: &Mapped, kind: Kind, query: &str, line: usize, out: &mut Body) {
                 text: query.to_string(),
                 offsets: expr.offsets,
             };
-            parse_into(&mapped, out);
+            parse_into(sql, &mapped, out);
         }
         Kind::Execute => match literal(&expr.text, 0).filter(|(_, end)| *end == expr.text.len()) {
             Some((inner, _)) => {
@@ -174,7 +174,7 @@ fn place(body: &Mapped, kind: Kind, query: &str, line: usize, out: &mut Body) {
                     offsets: inner.offsets.iter().map(|&o| expr.offsets[o]).collect(),
                     text: inner.text,
                 };
-                parse_into(&mapped, out);
+                parse_into(sql, &mapped, out);
             }
             None => out.opaque.push(Opaque {
                 span: expr.span(0..expr.text.len()),
@@ -208,8 +208,8 @@ fn find(text: &str, from: usize, query: &str) -> Option<usize> {
         })
 }
 
-/// Parses mapped SQL text into statements with file spans.
-fn parse_into(mapped: &Mapped, out: &mut Body) {
+/// Parses mapped SQL text into statements with spans in the file `sql`.
+fn parse_into(sql: &str, mapped: &Mapped, out: &mut Body) {
     let result = match super::parse(&mapped.text) {
         Ok(result) => result,
         Err(error) => {
@@ -233,10 +233,12 @@ fn parse_into(mapped: &Mapped, out: &mut Body) {
         let local = trim_span(&mapped.text, start..end);
         let text = mapped.text[local.clone()].to_string();
         let span = mapped.span(local);
+        // The text is kept only where the file's bytes differ (doubled quotes, blanked INTO).
+        let text = Some(text).filter(|t| sql.get(span.clone()) != Some(t.as_str()));
         out.statements.push(Statement {
             span,
             node,
-            text: Some(text),
+            text,
             body: None,
         });
     }

@@ -37,6 +37,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
             } else {
                 super::excerpt(head)
             };
+            if input.state.in_do_block {
+                return Violation::new(
+                    format!(
+                        "{statement} cannot run inside a DO block (it runs in one transaction); it fails at \
+                         run time and aborts the migration"
+                    ),
+                    format!("move it out of the DO block, outside any transaction:\n  {one_line};"),
+                );
+            }
             Violation::with(
                 format!(
                     "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"

@@ -39,6 +39,7 @@ mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
 mod dropping_not_null;
 mod dropping_table;
+mod dynamic_sql_not_linted;
 mod holding_exclusive_lock_across_statements;
 mod identifier_too_long;
 mod invalid_suppression;
@@ -68,6 +69,9 @@ mod unrenderable_operation;
 mod validating_constraint_in_same_transaction;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use dynamic_sql_not_linted::{
+    RULE as DYNAMIC_SQL_NOT_LINTED, violation as dynamic_sql_not_linted,
+};
 pub use invalid_suppression::RULE as INVALID_SUPPRESSION;
 pub use psql_meta_command::RULE as PSQL_META_COMMAND;
 pub use severity::Severity;
@@ -415,6 +419,7 @@ pub static ALL: &[&Rule] = &[
     &banned_char_type::RULE,
     &prefer_jsonb_over_json::RULE,
     &identifier_too_long::RULE,
+    &DYNAMIC_SQL_NOT_LINTED,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
