@@ -6,6 +6,7 @@
 
 pub mod alembic;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
@@ -143,24 +144,36 @@ fn lint_sql_with(
 
     // What the rules walk: each statement, followed by the statements its DO block runs
     // (linted as if top-level, in the DO statement's transaction context).
-    let units: Vec<Unit> = parsed
-        .statements
-        .iter()
-        .enumerate()
-        .flat_map(|(top, stmt)| {
-            let inner = stmt.body.iter().flat_map(|b| &b.statements);
-            std::iter::once(Unit {
-                stmt,
-                top,
-                inner: false,
-            })
-            .chain(inner.map(move |stmt| Unit {
+    // A PL/pgSQL function created earlier in the file runs its statements where a plain
+    // `SELECT f(...)` or `CALL f(...)` calls it.
+    let mut functions: HashMap<&str, &parse::plpgsql::Body> = HashMap::new();
+    let mut units: Vec<Unit> = Vec::new();
+    let mut bodies_run: Vec<(usize, &parse::plpgsql::Body)> = Vec::new();
+    for (top, stmt) in parsed.statements.iter().enumerate() {
+        units.push(Unit {
+            stmt,
+            top,
+            inner: false,
+        });
+        let runs = match stmt.body.as_deref() {
+            Some(body) => match &body.function {
+                Some(name) => {
+                    functions.insert(name, body);
+                    None
+                }
+                None => Some(body),
+            },
+            None => called_function(&stmt.node).and_then(|name| functions.get(name).copied()),
+        };
+        if let Some(body) = runs {
+            bodies_run.push((top, body));
+            units.extend(body.statements.iter().map(|stmt| Unit {
                 stmt,
                 top,
                 inner: true,
-            }))
-        })
-        .collect();
+            }));
+        }
+    }
     let text = |stmt: &'_ Statement| -> String {
         stmt.text
             .clone()
@@ -259,13 +272,34 @@ fn lint_sql_with(
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
     for finding in &mut findings {
-        finding.statement = finding.statement.and_then(|i| units.get(i)).map(|u| u.top);
+        let unit = finding.statement.and_then(|i| units.get(i));
+        finding.statement = unit.map(|u| u.top);
+        // A function body's finding points into the body: say which call runs it.
+        if let Some(unit) = unit.filter(|u| u.inner && parsed.statements[u.top].body.is_none()) {
+            let call = &parsed.statements[unit.top];
+            let line = source.position(call.span.start).line;
+            finding.message = format!(
+                "{} (run by `{}` at line {line})",
+                finding.message,
+                rules::excerpt(&source.text[call.span.clone()])
+            );
+        }
     }
     let statements = merge_blocks(&units, reports);
     if let Some(severity) = config.severity_of(&rules::DYNAMIC_SQL_NOT_LINTED) {
-        for (top, stmt) in parsed.statements.iter().enumerate() {
-            for opaque in stmt.body.iter().flat_map(|b| &b.opaque) {
-                let violation = rules::dynamic_sql_not_linted(&opaque.reason);
+        for (top, body) in &bodies_run {
+            let top = *top;
+            for opaque in &body.opaque {
+                let mut violation = rules::dynamic_sql_not_linted(&opaque.reason);
+                if body.function.is_some() {
+                    let call = &parsed.statements[top];
+                    violation.message = format!(
+                        "{} (run by `{}` at line {})",
+                        violation.message,
+                        rules::excerpt(&source.text[call.span.clone()]),
+                        source.position(call.span.start).line
+                    );
+                }
                 findings.push(Finding {
                     rule: &rules::DYNAMIC_SQL_NOT_LINTED,
                     severity,
@@ -325,7 +359,33 @@ fn lint_sql_with(
     report
 }
 
-/// A statement the rules walk: a top-level one, or one a DO block runs.
+/// The function a statement calls when it is nothing but a call: `SELECT f(...)`,
+/// `SELECT schema.f(...)` or `CALL p(...)`.
+fn called_function(node: &pg_query::NodeEnum) -> Option<&str> {
+    use pg_query::NodeEnum;
+    let call = match node {
+        NodeEnum::SelectStmt(select)
+            if select.from_clause.is_empty() && select.target_list.len() == 1 =>
+        {
+            match select.target_list[0].node.as_ref()? {
+                NodeEnum::ResTarget(target) => match target.val.as_deref()?.node.as_ref()? {
+                    NodeEnum::FuncCall(call) => call.as_ref(),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        NodeEnum::CallStmt(call) => call.funccall.as_deref()?,
+        _ => return None,
+    };
+    match call.funcname.last()?.node.as_ref()? {
+        NodeEnum::String(name) => Some(name.sval.as_str()),
+        _ => None,
+    }
+}
+
+/// A statement the rules walk: a top-level one, or one a DO block (or a function it
+/// calls) runs.
 struct Unit<'a> {
     stmt: &'a Statement,
     /// The top-level statement it is, or whose DO block runs it.

@@ -18,12 +18,15 @@ pub struct Opaque {
     pub reason: String,
 }
 
-/// What a `DO` statement runs.
+/// What a `DO` statement runs, or a PL/pgSQL function or procedure runs when called.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
     /// In source order.
     pub statements: Vec<Statement>,
     pub opaque: Vec<Opaque>,
+    /// The function's name (unqualified) for `CREATE FUNCTION` / `CREATE PROCEDURE`: its
+    /// statements run where it is called, not where it is created. `None` for `DO`.
+    pub function: Option<String>,
 }
 
 /// Text decoded from the file: for each of its bytes, that byte's offset in the file.
@@ -53,23 +56,40 @@ impl Mapped {
 
 /// The statements a `DO` statement at `span` of `sql` runs, when its language is PL/pgSQL.
 pub fn do_block(sql: &str, span: Range<usize>, node: &NodeEnum) -> Option<Body> {
-    let NodeEnum::DoStmt(stmt) = node else {
-        return None;
+    let (args, function) = match node {
+        NodeEnum::DoStmt(stmt) => (&stmt.args, None),
+        NodeEnum::CreateFunctionStmt(stmt) => {
+            let name = stmt.funcname.last().and_then(|n| match &n.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            })?;
+            (&stmt.options, Some(name))
+        }
+        _ => return None,
     };
     let mut body_text = None;
-    for arg in &stmt.args {
+    let mut language = function.is_none().then(|| "plpgsql".to_string());
+    for arg in args {
         let Some(NodeEnum::DefElem(def)) = &arg.node else {
             continue;
         };
         let value = match def.arg.as_deref().and_then(|a| a.node.as_ref()) {
             Some(NodeEnum::String(s)) => s.sval.clone(),
+            // CREATE FUNCTION ... AS 'body' holds a list (two items for C functions).
+            Some(NodeEnum::List(list)) if list.items.len() == 1 => match &list.items[0].node {
+                Some(NodeEnum::String(s)) => s.sval.clone(),
+                _ => continue,
+            },
             _ => continue,
         };
         match def.defname.as_str() {
             "as" => body_text = Some(value),
-            "language" if !value.eq_ignore_ascii_case("plpgsql") => return None,
+            "language" => language = Some(value),
             _ => {}
         }
+    }
+    if !language.is_some_and(|l| l.eq_ignore_ascii_case("plpgsql")) {
+        return None;
     }
     let body_text = body_text?;
     let statement = &sql[span.clone()];
@@ -82,7 +102,10 @@ pub fn do_block(sql: &str, span: Range<usize>, node: &NodeEnum) -> Option<Body> 
             m.offsets.iter_mut().for_each(|o| *o += span.start);
             m
         })?;
-    let mut out = Body::default();
+    let mut out = Body {
+        function,
+        ..Body::default()
+    };
     let functions = match pg_query::parse_plpgsql(statement) {
         Ok(json) => json,
         Err(error) => {
@@ -351,6 +374,25 @@ mod tests {
         assert_eq!(
             inner.text.as_deref(),
             Some("ALTER TABLE t ADD COLUMN c text DEFAULT 'x'")
+        );
+    }
+
+    #[test]
+    fn a_plpgsql_function_body_is_kept_with_its_name() {
+        let sql = "CREATE FUNCTION app.fill() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  \
+                   UPDATE users SET a = 1;\nEND $$";
+        let parsed = crate::parse::parse_sql(sql);
+        let body = parsed.statements[0].body.as_deref().unwrap();
+        assert_eq!(body.function.as_deref(), Some("fill"));
+        assert_eq!(
+            &sql[body.statements[0].span.clone()],
+            "UPDATE users SET a = 1"
+        );
+        let sql_function = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+        assert!(
+            crate::parse::parse_sql(sql_function).statements[0]
+                .body
+                .is_none()
         );
     }
 
