@@ -191,23 +191,25 @@ fn place(sql: &str, body: &Mapped, kind: Kind, query: &str, line: usize, out: &m
             };
             parse_into(sql, &mapped, out);
         }
-        Kind::Execute => match literal(&expr.text, 0).filter(|(_, end)| *end == expr.text.len()) {
-            Some((inner, _)) => {
-                let mapped = Mapped {
-                    offsets: inner.offsets.iter().map(|&o| expr.offsets[o]).collect(),
-                    text: inner.text,
-                };
-                parse_into(sql, &mapped, out);
+        Kind::Execute | Kind::Dynamic => {
+            match literal(&expr.text, 0).filter(|(_, end)| *end == expr.text.len()) {
+                Some((inner, _)) => {
+                    let mapped = Mapped {
+                        offsets: inner.offsets.iter().map(|&o| expr.offsets[o]).collect(),
+                        text: inner.text,
+                    };
+                    parse_into(sql, &mapped, out);
+                }
+                None => out.opaque.push(Opaque {
+                    span: expr.span(0..expr.text.len()),
+                    reason: match kind {
+                        Kind::Execute => "EXECUTE of SQL built at run time",
+                        _ => "a query built at run time (FOR/OPEN/RETURN QUERY ... EXECUTE)",
+                    }
+                    .into(),
+                }),
             }
-            None => out.opaque.push(Opaque {
-                span: expr.span(0..expr.text.len()),
-                reason: "EXECUTE of SQL built at run time".into(),
-            }),
-        },
-        Kind::Dynamic => out.opaque.push(Opaque {
-            span: expr.span(0..expr.text.len()),
-            reason: "a query run with EXECUTE".into(),
-        }),
+        }
     }
 }
 
