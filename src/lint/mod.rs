@@ -272,6 +272,11 @@ fn lint_sql_with(
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
     for finding in &mut findings {
+        // A sub-span inside a DO block's quoted statement is measured in its decoded text:
+        // keep it on the file's character boundaries.
+        let start = crate::source::floor_char_boundary(&source.text, finding.span.start);
+        let end = crate::source::floor_char_boundary(&source.text, finding.span.end);
+        finding.span = start..end.max(start);
         let unit = finding.statement.and_then(|i| units.get(i));
         finding.statement = unit.map(|u| u.top);
         // A function body's finding points into the body: say which call runs it.

@@ -181,6 +181,10 @@ fn place(sql: &str, body: &Mapped, kind: Kind, query: &str, line: usize, out: &m
     let Some(at) = find(&body.text, line_start, query) else {
         return;
     };
+    // Byte offsets from a match: keep to character boundaries whatever the input.
+    if body.text.get(at..at + query.len()).is_none() {
+        return;
+    }
     let expr = body.slice(at..at + query.len());
     match kind {
         Kind::Static => {
