@@ -51,6 +51,10 @@ pub enum Render {
 pub struct Config {
     pub postgres_version: u32,
     pub assume_in_transaction: bool,
+    /// A file of one statement runs outside a transaction even with
+    /// `assume_in_transaction` (Prisma Migrate sends a file as one query string, which
+    /// PostgreSQL runs as an implicit transaction only when it holds several statements).
+    pub single_statement_autocommit: bool,
     pub fail_on: Severity,
     pub rules: BTreeMap<String, Level>,
     pub exclude: Vec<String>,
@@ -91,6 +95,7 @@ impl Default for Config {
         Config {
             postgres_version: 15,
             assume_in_transaction: false,
+            single_statement_autocommit: false,
             fail_on: Severity::Error,
             rules: BTreeMap::new(),
             exclude: Vec::new(),
@@ -130,6 +135,7 @@ impl std::fmt::Display for ConfigError {
 struct ConfigFile {
     postgres_version: Option<PostgresVersion>,
     assume_in_transaction: Option<bool>,
+    single_statement_autocommit: Option<bool>,
     fail_on: Option<FailOn>,
     rules: Option<BTreeMap<RuleId, Level>>,
     exclude: Option<Vec<String>>,
@@ -341,6 +347,9 @@ impl Config {
         }
         if let Some(b) = parsed.assume_in_transaction {
             config.assume_in_transaction = b;
+        }
+        if let Some(b) = parsed.single_statement_autocommit {
+            config.single_statement_autocommit = b;
         }
         if let Some(FailOn(s)) = parsed.fail_on {
             config.fail_on = s;

@@ -58,6 +58,26 @@ impl SourceFile {
         }
     }
 
+    /// Why a migration runner executes this file outside a transaction whatever the
+    /// configuration assumes, by a convention of its name or header; `None` when no
+    /// convention says so.
+    pub fn autocommit_convention(&self) -> Option<&'static str> {
+        if self.name.ends_with(".autocommit.up.sql") || self.name.ends_with(".autocommit.down.sql")
+        {
+            return Some(
+                "ory's migration tools run *.autocommit.*.sql files outside a transaction",
+            );
+        }
+        let up = self
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("-- migrate:up"))?;
+        up.split_whitespace()
+            .any(|option| option == "transaction:false")
+            .then_some("dbmate runs a `-- migrate:up transaction:false` file outside a transaction")
+    }
+
     /// Reads a file, rejecting content that is not UTF-8 (naming the first bad line).
     pub fn read(path: &Path, name: &str) -> Result<SourceFile, InputError> {
         let bytes = std::fs::read(path).map_err(|e| InputError {
@@ -143,6 +163,30 @@ pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runner_conventions_for_files_outside_a_transaction() {
+        let convention =
+            |name: &str, text: &str| SourceFile::new(name, text).autocommit_convention();
+        assert!(convention("m/20240101_idx.autocommit.up.sql", "SELECT 1").is_some());
+        assert!(convention("m/20240101_idx.up.sql", "SELECT 1").is_none());
+        assert!(
+            convention(
+                "db/1_idx.sql",
+                "-- migrate:up transaction:false\nSELECT 1\n"
+            )
+            .is_some()
+        );
+        assert!(convention("db/1_idx.sql", "-- migrate:up\nSELECT 1\n").is_none());
+        // Only the up marker's options count.
+        assert!(
+            convention(
+                "db/1.sql",
+                "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\n"
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn positions_are_one_based_and_count_characters() {

@@ -25,6 +25,8 @@ pub struct FileState {
     /// Target PostgreSQL major version.
     pub version: u32,
     pub in_transaction: bool,
+    /// The statement is one a PL/pgSQL `DO` block runs (always inside a transaction).
+    pub in_do_block: bool,
     /// A transaction still open at the end of the file is committed by what runs after it:
     /// the runner that opened it (`assume_in_transaction`, Alembic), or the rest of the
     /// script the file is a piece of (Alembic's offline SQL).
@@ -48,6 +50,11 @@ pub struct FileState {
     /// with no lock_timeout in force.
     pub unguarded_blocking_statements: usize,
     created_relations: HashSet<Key>,
+    /// Indexes created in this migration → their table.
+    index_tables: HashMap<Key, Relation>,
+    /// Tables created in this migration and filled with rows by it (`CREATE TABLE AS`,
+    /// `SELECT INTO`, `INSERT ... SELECT`): validating a constraint on them scans rows.
+    filled_relations: HashSet<Key>,
     column_types: HashMap<(Key, String), ColumnType>,
     /// Validated checks that prove a column NOT NULL: table → (constraint name, column).
     not_null_checks: HashMap<Key, Vec<(Option<String>, String)>>,
@@ -62,6 +69,7 @@ impl FileState {
         FileState {
             version,
             in_transaction: assume_in_transaction,
+            in_do_block: false,
             runner_commits: assume_in_transaction,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
@@ -72,6 +80,8 @@ impl FileState {
             lock_timeout_is_local: false,
             unguarded_blocking_statements: 0,
             created_relations: HashSet::new(),
+            index_tables: HashMap::new(),
+            filled_relations: HashSet::new(),
             column_types: HashMap::new(),
             not_null_checks: HashMap::new(),
             pending_not_null_checks: HashMap::new(),
@@ -82,6 +92,16 @@ impl FileState {
     /// True when the table (or index) was created earlier in this migration.
     pub fn is_new(&self, relation: &Relation) -> bool {
         self.created_relations.contains(&relation.key())
+    }
+
+    /// True when the table was created earlier in this migration and filled with rows by
+    /// it (`CREATE TABLE AS`, `SELECT INTO`, `INSERT ... SELECT`).
+    pub fn is_new_and_filled(&self, relation: &Relation) -> bool {
+        self.filled_relations.contains(&relation.key())
+    }
+
+    pub fn index_table(&self, index: &Relation) -> Option<Relation> {
+        self.index_tables.get(&index.key()).cloned()
     }
 
     pub fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
@@ -194,15 +214,38 @@ impl FileState {
                     }
                 }
             }
+            NodeEnum::InsertStmt(stmt) if stmt.select_stmt.as_deref().is_some_and(is_query) => {
+                if let Some(rv) = &stmt.relation {
+                    let table = Relation::new(Some(&rv.schemaname), &rv.relname).key();
+                    if self.created_relations.contains(&table) {
+                        self.filled_relations.insert(table);
+                    }
+                }
+            }
             NodeEnum::IndexStmt(stmt) if !stmt.idxname.is_empty() => {
                 let schema = stmt.relation.as_ref().map(|r| r.schemaname.as_str());
-                self.created_relations
-                    .insert(Relation::new(schema, &stmt.idxname).key());
+                let index = Relation::new(schema, &stmt.idxname).key();
+                self.created_relations.insert(index.clone());
+                if let Some(table) = &stmt.relation {
+                    self.index_tables.insert(
+                        index,
+                        Relation::new(Some(&table.schemaname), &table.relname),
+                    );
+                }
             }
             _ => {}
         }
         for action in &facts.actions {
             self.record_action(action);
+        }
+        if let NodeEnum::CreateTableAsStmt(stmt) = node {
+            // `WITH NO DATA` creates it empty.
+            if let Some(into) = stmt.into.as_ref().filter(|i| i.skip_data) {
+                if let Some(rv) = &into.rel {
+                    let table = Relation::new(Some(&rv.schemaname), &rv.relname);
+                    self.filled_relations.remove(&table.key());
+                }
+            }
         }
     }
 
@@ -213,6 +256,9 @@ impl FileState {
         let key = table.key();
         match action.form {
             form if form.creates_target() => {
+                if form == Form::CreateTableAs {
+                    self.filled_relations.insert(key.clone());
+                }
                 self.created_relations.insert(key);
             }
             Form::RenameTable if self.created_relations.contains(&key) => {
@@ -295,6 +341,15 @@ impl History for FileState {
             .get(&(table.key(), constraint.to_string()))
             .cloned()
     }
+    fn index_table(&self, index: &Relation) -> Option<Relation> {
+        FileState::index_table(self, index)
+    }
+}
+
+/// The source of `INSERT ... SELECT` (not `VALUES`, whose few rows a validation checks in
+/// no time).
+fn is_query(node: &pg_query::Node) -> bool {
+    matches!(&node.node, Some(NodeEnum::SelectStmt(s)) if s.values_lists.is_empty())
 }
 
 /// `SET lock_timeout = 0` (or '0', '0s') disables the timeout.
@@ -315,4 +370,73 @@ fn is_zero(args: &[pg_query::Node]) -> bool {
         },
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{LockMode, analyze};
+
+    /// The state after walking `sql`, and the locks on existing relations of its last
+    /// statement.
+    fn last_locks(sql: &str) -> (FileState, Vec<RelationLock>) {
+        let mut state = FileState::new(15, false);
+        let statements = crate::parse::parse_sql(sql).statements;
+        let (last, earlier) = statements.split_last().unwrap();
+        for stmt in earlier {
+            let facts = analyze(&stmt.node, &state);
+            state.record(&stmt.node, &facts);
+        }
+        let facts = analyze(&last.node, &state);
+        let locks = state.locks_on_existing(&facts);
+        (state, locks)
+    }
+
+    #[test]
+    fn select_into_creates_the_table() {
+        let (state, _) = last_locks("SELECT id INTO totals FROM orders; SELECT 1");
+        assert!(state.is_new(&Relation::new(None, "totals")));
+        assert!(state.is_new_and_filled(&Relation::new(None, "totals")));
+    }
+
+    #[test]
+    fn a_table_is_filled_by_insert_select_not_by_values_or_no_data() {
+        let filled = |sql: &str| {
+            last_locks(sql)
+                .0
+                .is_new_and_filled(&Relation::new(None, "n"))
+        };
+        assert!(filled(
+            "CREATE TABLE n (id int); INSERT INTO n SELECT id FROM o; SELECT 1"
+        ));
+        assert!(!filled(
+            "CREATE TABLE n (id int); INSERT INTO n VALUES (1); SELECT 1"
+        ));
+        assert!(!filled(
+            "CREATE TABLE n AS SELECT * FROM o WITH NO DATA; SELECT 1"
+        ));
+        assert!(filled("CREATE TABLE n AS SELECT * FROM o; SELECT 1"));
+        // An existing table is not "new and filled".
+        assert!(!filled("INSERT INTO n SELECT id FROM o; SELECT 1"));
+    }
+
+    /// PostgreSQL docs (DROP INDEX): "A normal DROP INDEX acquires an ACCESS EXCLUSIVE lock
+    /// on the table"; CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on it instead.
+    #[test]
+    fn dropping_an_index_created_earlier_locks_its_existing_table() {
+        let (_, locks) = last_locks("CREATE INDEX i ON app.orders (a); DROP INDEX app.i");
+        assert_eq!(
+            locks,
+            vec![RelationLock {
+                relation: Relation::new(Some("app"), "orders"),
+                mode: LockMode::AccessExclusiveLock
+            }]
+        );
+        let (_, locks) = last_locks("CREATE INDEX i ON orders (a); DROP INDEX CONCURRENTLY i");
+        assert_eq!(locks[0].mode, LockMode::ShareUpdateExclusiveLock);
+        // On a table created in the file, nothing existing is locked.
+        let (_, locks) =
+            last_locks("CREATE TABLE t (a int); CREATE INDEX i ON t (a); DROP INDEX i");
+        assert!(locks.is_empty(), "{locks:?}");
+    }
 }

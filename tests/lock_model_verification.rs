@@ -226,6 +226,10 @@ const CASES: &[Case] = &[
         &[AddColumn, AddColumnReferences],
     ),
     case(
+        "ALTER TABLE child ADD COLUMN owner_id int NOT NULL DEFAULT 1 REFERENCES parent",
+        &[AddColumnDefault, AddColumnReferencesValidated],
+    ),
+    case(
         "ALTER TABLE parent ADD COLUMN a int, ADD COLUMN b float8 DEFAULT random()",
         &[AddColumn, AddColumnVolatileDefault],
     ),

@@ -197,8 +197,27 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     out.push(action);
 
     // Inline constraints on the new column are their own actions.
-    for constraint in constraints {
+    let before = out.len();
+    for constraint in constraints.iter().copied() {
         add_constraint(constraint, relation, Some(&col.colname), v, out);
+    }
+    // PostgreSQL skips validating a new column's foreign key only when the column has no
+    // DEFAULT clause at all (transformAlterTableStmt: `def->raw_default != NULL`).
+    let has_default_clause = has(ConstrType::ConstrDefault).is_some() || col.raw_default.is_some();
+    if has_default_clause {
+        for action in &mut out[before..] {
+            if action.form == Form::AddColumnReferences {
+                let mut validated = Action::new(
+                    Form::AddColumnReferencesValidated,
+                    action.relation.clone(),
+                    v,
+                )
+                .with_other(action.other.clone(), v);
+                validated.column = action.column.take();
+                validated.constraint = action.constraint.take();
+                *action = validated;
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use pg_query::protobuf::{ObjectType, ReindexObjectType};
 
 use super::alter_table::alter_table_cmd;
 use super::reads::{range_var, read_tables, referenced_tables, sequence_functions, sources};
-use super::{Action, Facts, Form, History, LockMode, Relation};
+use super::{Action, Facts, Form, History, LockMode, Related, Relation};
 
 /// Maps one parsed statement onto lock-model rows. `history` supplies what
 /// earlier statements established (column types, validated NOT NULL checks).
@@ -148,6 +148,18 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     )
                 } else if form == Form::NoRelationLock {
                     Action::new(form, None, v)
+                } else if matches!(form, Form::DropIndex | Form::DropIndexConcurrently) {
+                    // The index's table is locked too; it is named when the file created the
+                    // index (else it stays "the table of i").
+                    let index = Relation::from_names(names);
+                    let table = index.as_ref().and_then(|i| history.index_table(i));
+                    let mut action = Action::new(form, index, v);
+                    if table.is_some() {
+                        action
+                            .related
+                            .retain(|(kind, _)| *kind != Related::IndexTable);
+                    }
+                    action.with_other(table, v)
                 } else {
                     Action::new(form, Relation::from_names(names), v)
                 };
@@ -392,6 +404,22 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 stmt.relation.as_ref().map(Relation::from_range_var),
                 v,
             ));
+        }
+        // `SELECT ... INTO t` creates t, like CREATE TABLE t AS SELECT.
+        NodeEnum::SelectStmt(stmt) if stmt.into_clause.is_some() => {
+            let relation = stmt
+                .into_clause
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .map(Relation::from_range_var);
+            let sources = read_tables(node)
+                .into_iter()
+                .filter(|t| Some(t) != relation.as_ref());
+            let reads: Vec<Action> = sources
+                .map(|t| Action::new(Form::QuerySource, Some(t), v))
+                .collect();
+            actions.push(Action::new(Form::CreateTableAs, relation, v));
+            actions.extend(reads);
         }
         NodeEnum::SelectStmt(stmt) => {
             let form = if stmt.locking_clause.is_empty() {

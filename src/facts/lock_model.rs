@@ -164,6 +164,8 @@ pub enum Form {
     AddColumnGenerated,
     AddColumnIdentity,
     AddColumnReferences,
+    /// The new column has a DEFAULT, so it is not all NULL: the foreign key is validated.
+    AddColumnReferencesValidated,
     DropColumn,
     AlterColumnDefault,
     SetNotNull,
@@ -514,7 +516,13 @@ pub static MODEL: &[Entry] = &[
         .note("every existing row gets a value from the new sequence"),
     row(Form::AddColumnReferences, "ALTER TABLE t ADD COLUMN c type REFERENCES r", AEL, ALTER_TABLE)
         .other(ShareRowExclusiveLock)
-        .note("the referenced table is locked in ShareRowExclusiveLock to add the FK triggers"),
+        .note("the referenced table is locked in ShareRowExclusiveLock to add the FK triggers; a new column without a default is all NULL, so PostgreSQL skips the validation"),
+    row(Form::AddColumnReferencesValidated, "ALTER TABLE t ADD COLUMN c type DEFAULT x REFERENCES r", AEL, ALTER_TABLE)
+        .other(ShareRowExclusiveLock)
+        .related(Indexes, AccessShareLock)
+        .related(OtherIndexes, AccessShareLock)
+        .scans(Always)
+        .note("with a DEFAULT the column is not all NULL, so PostgreSQL validates the foreign key (it skips validation only for a column without one): every row is checked against r under both locks"),
     row(Form::DropColumn, "ALTER TABLE t DROP COLUMN c", AEL, ALTER_TABLE)
         .note("catalog-only: the column is hidden, its space reclaimed by later writes"),
     row(Form::AlterColumnDefault, "ALTER TABLE t ALTER COLUMN c SET DEFAULT / DROP DEFAULT", AEL, ALTER_TABLE)
@@ -653,9 +661,11 @@ pub static MODEL: &[Entry] = &[
         .note("two table scans; waits for transactions that could use the index to finish"),
     row(Form::DropIndex, "DROP INDEX i", AEL, "https://www.postgresql.org/docs/current/sql-dropindex.html")
         .related(IndexTable, AccessExclusiveLock)
-        .note("AccessExclusiveLock is taken on the index's table as well"),
+        .other(AccessExclusiveLock)
+        .note("the docs: 'a normal DROP INDEX acquires an ACCESS EXCLUSIVE lock on the table'; the table is named when the migration created the index"),
     row(Form::DropIndexConcurrently, "DROP INDEX CONCURRENTLY i", Some(ShareUpdateExclusiveLock), "https://www.postgresql.org/docs/current/sql-dropindex.html")
         .related(IndexTable, ShareUpdateExclusiveLock)
+        .other(ShareUpdateExclusiveLock)
         .briefly(AccessExclusiveLock)
         .no_transaction()
         .note("at the very end the index itself is locked AccessExclusiveLock, briefly: a transaction still reading through the index holds it up there (seen by the verification suite)"),

@@ -33,6 +33,8 @@ pub trait History {
     fn foreign_key_target(&self, _table: &Relation, _constraint: &str) -> Option<Relation> {
         None
     }
+    /// The table of an index created earlier in the migration.
+    fn index_table(&self, index: &Relation) -> Option<Relation>;
 }
 
 /// A table, index or other relation as written in the SQL (names already case-folded by

@@ -325,6 +325,8 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
         .extend(sql.statements.iter().map(|s| StatementReport {
             span: origin(s.span.start),
             sql: Some(sql.source.text[s.span.clone()].to_string()),
+            // Spans inside the rendered SQL mean nothing in the Python.
+            inner: Vec::new(),
             ..s.clone()
         }));
     for finding in &sql.findings {

@@ -6,6 +6,7 @@
 
 pub mod alembic;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
@@ -33,11 +34,23 @@ pub struct StatementReport {
     /// Every lock it takes on a relation that existed before the migration.
     pub locks_on_existing: Vec<RelationLock>,
     /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
-    /// points at the Python call that produced it.
+    /// points at the Python call that produced it. Also the SQL of a statement inside a
+    /// quoted DO block, whose doubled quotes were undone.
     pub sql: Option<String>,
+    /// For a DO statement: the statements its block runs (its own facts merge theirs).
+    pub inner: Vec<StatementReport>,
 }
 
 impl StatementReport {
+    /// The statement a finding at `span` is about: the one of a DO block's statements that
+    /// holds the span, or this one.
+    pub fn at(&self, span: &Range<usize>) -> &StatementReport {
+        self.inner
+            .iter()
+            .find(|s| s.span.start <= span.start && span.end <= s.span.end)
+            .unwrap_or(self)
+    }
+
     /// The statement's SQL: its text in the source, or the SQL rendered from it.
     pub fn text<'a>(&'a self, source: &'a SourceFile) -> &'a str {
         self.sql
@@ -54,6 +67,14 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// Statements that could not be parsed (syntax errors), so no rule checked them.
     pub unparsable_statements: usize,
+}
+
+impl FileReport {
+    /// The statement a finding is about (inside a DO block: the block's statement).
+    pub fn statement_of(&self, finding: &Finding) -> Option<&StatementReport> {
+        let statement = self.statements.get(finding.statement?)?;
+        Some(statement.at(&finding.span))
+    }
 }
 
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
@@ -96,7 +117,10 @@ fn lint_sql_with(
 ) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
     let parsed = parse::parse_sql(&source.text);
-    let mut state = FileState::new(config.postgres_version, config.assume_in_transaction);
+    let runner_transaction = config.assume_in_transaction
+        && source.autocommit_convention().is_none()
+        && !(config.single_statement_autocommit && parsed.statements.len() == 1);
+    let mut state = FileState::new(config.postgres_version, runner_transaction);
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;
@@ -108,7 +132,6 @@ fn lint_sql_with(
     }
     state.session_settings_from = session.looked_in.clone();
     state.runner_commits |= session.piece_of_script;
-    let mut statements = Vec::with_capacity(parsed.statements.len());
     let mut findings = Vec::new();
     let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
     let mut statement_checks = Vec::new();
@@ -123,21 +146,74 @@ fn lint_sql_with(
         }
     }
 
+    // What the rules walk: each statement, followed by the statements its DO block runs
+    // (linted as if top-level, in the DO statement's transaction context).
+    // A PL/pgSQL function created earlier in the file runs its statements where a plain
+    // `SELECT f(...)` or `CALL f(...)` calls it.
+    let mut functions: HashMap<&str, &parse::plpgsql::Body> = HashMap::new();
+    let mut units: Vec<Unit> = Vec::new();
+    let mut bodies_run: Vec<(usize, &parse::plpgsql::Body)> = Vec::new();
+    for (top, stmt) in parsed.statements.iter().enumerate() {
+        units.push(Unit {
+            stmt,
+            top,
+            inner: false,
+        });
+        let runs = match stmt.body.as_deref() {
+            Some(body) => match &body.function {
+                Some(name) => {
+                    functions.insert(name, body);
+                    None
+                }
+                None => Some(body),
+            },
+            None => called_function(&stmt.node).and_then(|name| functions.get(name).copied()),
+        };
+        if let Some(body) = runs {
+            bodies_run.push((top, body));
+            units.extend(body.statements.iter().map(|stmt| Unit {
+                stmt,
+                top,
+                inner: true,
+            }));
+        }
+    }
+    let text = |stmt: &'_ Statement| -> String {
+        stmt.text
+            .clone()
+            .unwrap_or_else(|| source.text[stmt.span.clone()].to_string())
+    };
+    let texts: Vec<String> = units.iter().map(|u| text(u.stmt)).collect();
+    let spans: Vec<Range<usize>> = units.iter().map(|u| u.stmt.span.clone()).collect();
+    let mut reports = Vec::with_capacity(units.len());
     let mut known = known.iter().peekable();
-    for (index, stmt) in parsed.statements.iter().enumerate() {
+    for (index, unit) in units.iter().enumerate() {
+        let stmt = unit.stmt;
         while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
             state.declare_column(column);
         }
         let facts = facts::analyze(&stmt.node, &state);
+        // A DO block runs its statements inside a transaction of its own at least: what may
+        // not run in one (CONCURRENTLY) fails there too.
+        let block_state;
+        let seen_state = if unit.inner {
+            let mut inside = state.clone();
+            inside.in_transaction = true;
+            inside.in_do_block = true;
+            block_state = inside;
+            &block_state
+        } else {
+            &state
+        };
         let view = StatementView {
-            sql: &source.text[stmt.span.clone()],
+            sql: &texts[index],
             node: &stmt.node,
             facts: &facts,
-            state: &state,
+            state: seen_state,
         };
         for (rule, severity, check) in &statement_checks {
             for violation in check(&view) {
-                findings.push(place(rule, *severity, violation, &parsed.statements, index));
+                findings.push(place(rule, *severity, violation, &spans, index));
             }
         }
         let in_transaction = state.in_transaction;
@@ -147,25 +223,26 @@ fn lint_sql_with(
         // BEGIN belongs to the block it opens, COMMIT to the one it closes.
         let transaction = (in_transaction || state.in_transaction)
             .then(|| state.transactions_started.saturating_sub(1));
-        statements.push(StatementReport {
+        reports.push(StatementReport {
             span: stmt.span.clone(),
             facts,
             in_transaction,
             transaction,
             existing_lock,
             locks_on_existing,
-            sql: None,
+            sql: stmt.text.clone(),
+            inner: Vec::new(),
         });
     }
 
     if !transaction_checks.is_empty() || !file_checks.is_empty() {
-        let checked: Vec<CheckedStatement> = parsed
-            .statements
+        let checked: Vec<CheckedStatement> = units
             .iter()
-            .zip(&statements)
-            .map(|(stmt, report)| CheckedStatement {
-                sql: &source.text[stmt.span.clone()],
-                node: &stmt.node,
+            .zip(&reports)
+            .zip(&texts)
+            .map(|((unit, report), sql)| CheckedStatement {
+                sql,
+                node: &unit.stmt.node,
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
                 transaction: report.transaction,
@@ -185,14 +262,61 @@ fn lint_sql_with(
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
                     let index = first + violation.statement.unwrap_or(0);
-                    findings.push(place(rule, *severity, violation, &parsed.statements, index));
+                    findings.push(place(rule, *severity, violation, &spans, index));
                 }
             }
         }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
                 let index = violation.statement.unwrap_or(0);
-                findings.push(place(rule, *severity, violation, &parsed.statements, index));
+                findings.push(place(rule, *severity, violation, &spans, index));
+            }
+        }
+    }
+    // Findings and reports are per top-level statement: a DO statement reports what its
+    // block runs.
+    for finding in &mut findings {
+        // A sub-span inside a DO block's quoted statement is measured in its decoded text:
+        // keep it on the file's character boundaries.
+        let start = crate::source::floor_char_boundary(&source.text, finding.span.start);
+        let end = crate::source::floor_char_boundary(&source.text, finding.span.end);
+        finding.span = start..end.max(start);
+        let unit = finding.statement.and_then(|i| units.get(i));
+        finding.statement = unit.map(|u| u.top);
+        // A function body's finding points into the body: say which call runs it.
+        if let Some(unit) = unit.filter(|u| u.inner && parsed.statements[u.top].body.is_none()) {
+            let call = &parsed.statements[unit.top];
+            let line = source.position(call.span.start).line;
+            finding.message = format!(
+                "{} (run by `{}` at line {line})",
+                finding.message,
+                rules::excerpt(&source.text[call.span.clone()])
+            );
+        }
+    }
+    let statements = merge_blocks(&units, reports);
+    if let Some(severity) = config.severity_of(&rules::DYNAMIC_SQL_NOT_LINTED) {
+        for (top, body) in &bodies_run {
+            let top = *top;
+            for opaque in &body.opaque {
+                let mut violation = rules::dynamic_sql_not_linted(&opaque.reason);
+                if body.function.is_some() {
+                    let call = &parsed.statements[top];
+                    violation.message = format!(
+                        "{} (run by `{}` at line {})",
+                        violation.message,
+                        rules::excerpt(&source.text[call.span.clone()]),
+                        source.position(call.span.start).line
+                    );
+                }
+                findings.push(Finding {
+                    rule: &rules::DYNAMIC_SQL_NOT_LINTED,
+                    severity,
+                    message: violation.message,
+                    advice: violation.advice,
+                    span: opaque.span.clone(),
+                    statement: Some(top),
+                });
             }
         }
     }
@@ -244,16 +368,99 @@ fn lint_sql_with(
     report
 }
 
-/// A violation on statement `index`, placed in the source.
+/// The function a statement calls when it is nothing but a call: `SELECT f(...)`,
+/// `SELECT schema.f(...)` or `CALL p(...)`.
+fn called_function(node: &pg_query::NodeEnum) -> Option<&str> {
+    use pg_query::NodeEnum;
+    let call = match node {
+        NodeEnum::SelectStmt(select)
+            if select.from_clause.is_empty() && select.target_list.len() == 1 =>
+        {
+            match select.target_list[0].node.as_ref()? {
+                NodeEnum::ResTarget(target) => match target.val.as_deref()?.node.as_ref()? {
+                    NodeEnum::FuncCall(call) => call.as_ref(),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        NodeEnum::CallStmt(call) => call.funccall.as_deref()?,
+        _ => return None,
+    };
+    match call.funcname.last()?.node.as_ref()? {
+        NodeEnum::String(name) => Some(name.sval.as_str()),
+        _ => None,
+    }
+}
+
+/// A statement the rules walk: a top-level one, or one a DO block (or a function it
+/// calls) runs.
+struct Unit<'a> {
+    stmt: &'a Statement,
+    /// The top-level statement it is, or whose DO block runs it.
+    top: usize,
+    inner: bool,
+}
+
+/// One report per top-level statement: a DO statement's facts are those of the statements
+/// its block runs (the DO itself is not modelled), with their locks.
+fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementReport> {
+    let mut merged: Vec<StatementReport> = Vec::new();
+    let mut block_started = false;
+    for (unit, report) in units.iter().zip(reports) {
+        if !unit.inner {
+            block_started = false;
+            merged.push(report);
+            continue;
+        }
+        let Some(outer) = merged.last_mut() else {
+            continue;
+        };
+        if !block_started {
+            outer
+                .facts
+                .actions
+                .retain(|a| a.form != crate::facts::Form::Unmodelled);
+            block_started = true;
+        }
+        outer
+            .facts
+            .actions
+            .extend(report.facts.actions.iter().cloned());
+        for lock in report.locks_on_existing.iter().cloned() {
+            match outer
+                .locks_on_existing
+                .iter_mut()
+                .find(|l| l.relation.key() == lock.relation.key())
+            {
+                Some(held) => held.mode = held.mode.max(lock.mode),
+                None => outer.locks_on_existing.push(lock),
+            }
+        }
+        if let Some(lock) = report.existing_lock.clone() {
+            if outer
+                .existing_lock
+                .as_ref()
+                .is_none_or(|l| l.mode < lock.mode)
+            {
+                outer.existing_lock = Some(lock);
+            }
+        }
+        outer.inner.push(report);
+    }
+    merged
+}
+
+/// A violation on statement `index` (whose span is `spans[index]`), placed in the source.
 fn place(
     rule: &'static rules::Rule,
     severity: rules::Severity,
     violation: Violation,
-    statements: &[Statement],
+    spans: &[Range<usize>],
     index: usize,
 ) -> Finding {
-    let index = index.min(statements.len().saturating_sub(1));
-    let statement = &statements[index].span;
+    let index = index.min(spans.len().saturating_sub(1));
+    let statement = spans.get(index).cloned().unwrap_or_default();
     let finding_severity = violation.severity_under(severity);
     let span = match violation.span {
         Some(sub) => statement.start + sub.start..statement.start + sub.end,

@@ -5,6 +5,7 @@
 //! this). A statement that does not parse costs only itself: [`split`] resynchronises at
 //! the next `;`.
 
+pub mod plpgsql;
 pub mod split;
 
 use std::ops::Range;
@@ -19,6 +20,11 @@ use split::ChunkKind;
 pub struct Statement {
     pub span: Range<usize>,
     pub node: NodeEnum,
+    /// The statement's SQL when the source bytes at `span` are not exactly it: a statement
+    /// inside a quoted string, whose doubled quotes were undone.
+    pub text: Option<String>,
+    /// What a PL/pgSQL `DO` block runs.
+    pub body: Option<Box<plpgsql::Body>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,9 +171,13 @@ fn collect_statements(
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
         };
+        let span = trim_span(sql, start..end);
+        let body = plpgsql::do_block(sql, span.clone(), &node).map(Box::new);
         parsed.statements.push(Statement {
-            span: trim_span(sql, start..end),
+            span,
             node,
+            text: None,
+            body,
         });
     }
 }

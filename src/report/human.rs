@@ -95,7 +95,7 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
         // Help texts hold SQL meant to be copied: never break it across lines.
         .with_wrap_lines(false);
     for finding in &file.findings {
-        let statement = finding.statement.and_then(|i| file.statements.get(i));
+        let statement = file.statement_of(finding);
         let label = match statement {
             Some(statement) => super::facts_summary(&statement.facts),
             None => "here".into(),

@@ -69,7 +69,7 @@ fn fix_json(finding: &Finding, source: &SourceFile) -> Value {
 fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
     file.findings.iter().map(move |f| {
         let (start, end) = file.source.range_positions(&f.span);
-        let statement = f.statement.and_then(|i| file.statements.get(i));
+        let statement = file.statement_of(f);
         json!({
             "file": file.source.name,
             "line": start.line,

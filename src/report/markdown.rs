@@ -259,7 +259,7 @@ pub fn render_lint(result: &RunResult) -> String {
     }
     out.push_str("| | Where | Rule | Lock | Blocks | Finding |\n|---|---|---|---|---|---|\n");
     for (file, finding) in &findings {
-        let (lock, blocks) = match finding.statement.and_then(|i| file.statements.get(i)) {
+        let (lock, blocks) = match file.statement_of(finding) {
             Some(statement) => lock_cells(&statement.facts),
             None => ("—".to_string(), "—"),
         };

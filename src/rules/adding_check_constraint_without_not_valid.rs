@@ -1,4 +1,7 @@
+use pg_query::protobuf::ConstrType;
+
 use super::Severity;
+use super::advice::split_column_constraint;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
@@ -17,6 +20,38 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .map(|action| {
             let (add, name) = not_valid_variant(input, action, "check");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            let message = format!(
+                "adding a CHECK constraint scans every existing row while holding {}",
+                action.lock_phrase()
+            );
+            // A column constraint cannot be NOT VALID: split it off the ADD COLUMN.
+            let split = split_column_constraint(
+                input.node,
+                action.subcommand,
+                ConstrType::ConstrCheck,
+                name.trim_matches('"'),
+            );
+            if let Some((add_column, add_check)) = split {
+                let fix = format!(
+                    "{add_column};\n{add_check};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}"
+                );
+                let advice = Advice::sql(format!(
+                    "a column constraint cannot be NOT VALID: add the column, then the CHECK as a table \
+                     constraint NOT VALID (no scan), then validate it in a separate transaction (reads and \
+                     writes continue):\n  {};",
+                    fix.replace('\n', "\n  ")
+                ))
+                .with_fix(fix, false)
+                .with_alembic(format!(
+                    "add the column without the CHECK, then the CHECK NOT VALID, then validate it in a later \
+                     migration (reads and writes continue):\n  \
+                     op.add_column(...)  # without the CheckConstraint\n  \
+                     op.create_check_constraint(\"{}\", ..., postgresql_not_valid=True)\n  \
+                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision",
+                    name.trim_matches('"')
+                ));
+                return Violation::with(message, advice);
+            }
             let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
             let advice = Advice::sql(format!(
                 "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
@@ -28,13 +63,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  op.create_check_constraint(..., postgresql_not_valid=True)\n  \
                  op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
             ));
-            Violation::with(
-                format!(
-                    "adding a CHECK constraint scans every existing row while holding {}",
-                    action.lock_phrase()
-                ),
-                advice,
-            )
+            Violation::with(message, advice)
         })
         .collect()
 }
@@ -42,6 +71,36 @@ fn check(input: &StatementView) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use crate::rules::cases::assert_cases;
+
+    /// A column constraint cannot be NOT VALID: the help splits it off the ADD COLUMN.
+    #[test]
+    fn a_column_check_is_split_off_its_add_column() {
+        let source = crate::source::SourceFile::new(
+            "t.sql",
+            "ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 1 CHECK (age > 0)",
+        );
+        let report = crate::lint::lint_sql(source, &crate::config::Config::default());
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "adding-check-constraint-without-not-valid")
+            .unwrap();
+        let help = finding.advice.sql.as_deref().unwrap();
+        assert!(
+            help.contains("ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 1;"),
+            "{help}"
+        );
+        assert!(
+            help.contains(
+                "ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0) NOT VALID;"
+            ),
+            "{help}"
+        );
+        assert!(
+            help.contains("VALIDATE CONSTRAINT users_age_check"),
+            "{help}"
+        );
+    }
 
     #[test]
     fn cases() {
@@ -54,6 +113,7 @@ mod tests {
             &[
                 "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0)",
                 "ALTER TABLE users ADD CHECK (age > 0)",
+                "ALTER TABLE users ADD COLUMN age int CHECK (age > 0)",
             ],
         );
     }

@@ -1,4 +1,7 @@
+use pg_query::protobuf::ConstrType;
+
 use super::Severity;
+use super::advice::{added_column, column_constraints, expression_sql, is_not_null};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -31,17 +34,57 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 _ => "the default is volatile".into(),
             };
             let plain_type = ty;
+            let col = added_column(input.node, action.subcommand);
+            let expression = col
+                .as_ref()
+                .and_then(|col| {
+                    column_constraints(col)
+                        .find(|c| c.contype == ConstrType::ConstrDefault as i32)
+                        .and_then(|c| c.raw_expr.as_deref())
+                        .or(col.raw_default.as_deref())
+                })
+                .and_then(expression_sql)
+                .unwrap_or_else(|| "<expression>".into());
+            // The column goes in nullable; a NOT NULL it was declared with comes back after
+            // the backfill, proven by a CHECK first so that SET NOT NULL skips its scan (12+).
+            let not_null = col.as_ref().is_some_and(is_not_null);
+            let check = crate::facts::quote_ident(&format!("{bare_table}_{bare_column}_not_null"));
+            let restore = if not_null {
+                format!(
+                    "\n  -- then restore NOT NULL without a long lock:\n  \
+                     ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n  \
+                     ALTER TABLE {table} VALIDATE CONSTRAINT {check};  -- reads and writes continue\n  \
+                     ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;  -- PostgreSQL 12+: no scan\n  \
+                     ALTER TABLE {table} DROP CONSTRAINT {check};"
+                )
+            } else {
+                String::new()
+            };
+            let alembic_restore = if not_null {
+                format!(
+                    "\n  # then restore NOT NULL without a long lock, in a later revision:\n  \
+                     op.create_check_constraint(\"{}\", \"{bare_table}\", \"{bare_column} IS NOT NULL\", postgresql_not_valid=True)\n  \
+                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check}\")\n  \
+                     op.alter_column(\"{bare_table}\", \"{bare_column}\", nullable=False)  # PostgreSQL 12+: no scan\n  \
+                     op.drop_constraint(\"{}\", \"{bare_table}\")",
+                    check.trim_matches('"'),
+                    check.trim_matches('"')
+                )
+            } else {
+                String::new()
+            };
+            let nullable = if not_null { " (nullable for now)" } else { "" };
             let advice = Advice::sql(format!(
-                "add the column without the per-row value, then fill it in batches:\n  \
+                "add the column without the per-row value{nullable}, then fill it in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {plain_type};\n  \
-                 ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expression>;  -- new rows only\n  \
-                 UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL;  -- in batches"
+                 ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {expression};  -- new rows only\n  \
+                 UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL;  -- in batches{restore}"
             ))
             .with_alembic(format!(
-                "add the column without the per-row value, then fill it in batches:\n  \
+                "add the column without the per-row value{nullable}, then fill it in batches:\n  \
                  op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
-                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"<expression>\"))  # new rows only\n  \
-                 op.execute(\"UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL\")  # in batches"
+                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"{expression}\"))  # new rows only\n  \
+                 op.execute(\"UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL\")  # in batches{alembic_restore}"
             ));
             Violation::with(
                 format!(
@@ -60,6 +103,33 @@ mod tests {
     use crate::rules::cases::{assert_cases, fired_with};
 
     const ID: &str = "adding-column-with-volatile-default";
+
+    fn help(sql: &str) -> String {
+        let source = crate::source::SourceFile::new("t.sql", sql);
+        let report = crate::lint::lint_sql(source, &Config::default());
+        let finding = report.findings.iter().find(|f| f.rule.id == ID).unwrap();
+        finding.advice.sql.clone().unwrap()
+    }
+
+    /// The help drops NOT NULL to add the column; it must say to restore it.
+    #[test]
+    fn a_not_null_column_gets_its_not_null_back_after_the_backfill() {
+        let help =
+            help("ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()");
+        assert!(help.contains("SET DEFAULT gen_random_uuid()"), "{help}");
+        assert!(
+            help.contains("UPDATE users SET token = gen_random_uuid() WHERE token IS NULL"),
+            "{help}"
+        );
+        assert!(
+            help.contains("CHECK (token IS NOT NULL) NOT VALID")
+                && help.contains("ALTER TABLE users ALTER COLUMN token SET NOT NULL"),
+            "{help}"
+        );
+        let nullable =
+            self::help("ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()");
+        assert!(!nullable.contains("SET NOT NULL"), "{nullable}");
+    }
 
     #[test]
     fn cases() {

@@ -1,6 +1,11 @@
+use pg_query::protobuf::ConstrType;
+
 use super::Severity;
-use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
-use crate::facts::Form;
+use super::advice::split_column_constraint;
+use super::{
+    Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
+};
+use crate::facts::{Action, Form, RelationLock};
 
 pub static RULE: Rule = Rule {
     id: "adding-foreign-key-without-not-valid",
@@ -12,35 +17,143 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
-    input
+    let mut out: Vec<Violation> = input
         .existing(&[Form::AddForeignKey])
         .map(|action| {
-            let referenced = match (&action.other, action.other_lock) {
-                (Some(other), Some(lock)) => format!(" and {} on {other}", lock.name()),
-                _ => String::new(),
-            };
-            let (add, name) = not_valid_variant(input, action, "fkey");
-            let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
-            let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
-            let advice = Advice::sql(format!(
-                "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
-                 {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
-            ))
-            .with_fix(fix, false)
-            .with_alembic(format!(
-                "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-                 op.create_foreign_key(..., postgresql_not_valid=True)\n  \
-                 op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
-            ));
-            Violation::with(
-                format!(
-                    "adding a foreign key validates every existing row while holding {}{referenced}",
-                    action.lock_phrase()
-                ),
-                advice,
-            )
+            let message = format!(
+                "adding a foreign key validates every existing row while holding {}{}",
+                action.lock_phrase(),
+                referenced(action)
+            );
+            Violation::with(message, not_valid_advice(input, action))
         })
-        .collect()
+        .collect();
+    // A table this migration created and filled has rows to validate, and the referenced
+    // table, which existed before, stays locked against writes while they are checked.
+    out.extend(
+        input
+            .facts
+            .actions
+            .iter()
+            .filter(|a| a.form == Form::AddForeignKey)
+            .filter(|a| a.relation.as_ref().is_some_and(|r| input.state.is_new_and_filled(r)))
+            .filter(|a| a.other.as_ref().is_some_and(|o| !input.state.is_new(o)))
+            .map(|action| {
+                let (Some(table), Some(other)) = (&action.relation, &action.other) else {
+                    unreachable!("filtered above")
+                };
+                let lock = action.other_lock.map_or_else(String::new, |mode| {
+                    RelationLock { relation: other.clone(), mode }.to_string()
+                });
+                let message = format!(
+                    "{table} was filled earlier in this migration: validating the foreign key checks its rows \
+                     while holding {lock}"
+                );
+                let mut advice = not_valid_advice(input, action);
+                advice.sql = advice.sql.map(|help| {
+                    format!(
+                        "declare the foreign key before filling the table (each inserted row is then checked \
+                         under row locks only), or {help}"
+                    )
+                });
+                Violation::with(message, advice)
+            }),
+    );
+    out.extend(
+        input
+            .existing(&[Form::AddColumnReferencesValidated])
+            .map(|action| column_violation(input, action)),
+    );
+    out
+}
+
+fn referenced(action: &Action) -> String {
+    match (&action.other, action.other_lock) {
+        (Some(other), Some(lock)) => format!(" and {} on {other}", lock.name()),
+        _ => String::new(),
+    }
+}
+
+fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
+    let (add, name) = not_valid_variant(input, action, "fkey");
+    let table = action
+        .relation
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+    Advice::sql(format!(
+        "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
+         {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+    ))
+    .with_fix(fix, false)
+    .with_alembic(format!(
+        "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
+         op.create_foreign_key(..., postgresql_not_valid=True)\n  \
+         op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
+    ))
+}
+
+/// `ADD COLUMN c int DEFAULT 0 REFERENCES r (id)`: the column is not all NULL, so the
+/// foreign key is validated; without the DEFAULT PostgreSQL would skip that.
+fn column_violation(input: &StatementView, action: &Action) -> Violation {
+    let table = action
+        .relation
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let column = or_placeholder(&action.column, "c");
+    let name = crate::facts::quote_ident(&action.constraint.clone().unwrap_or_else(|| {
+        format!(
+            "{}_{}_fkey",
+            action.relation.as_ref().map_or("t", |r| r.name.as_str()),
+            action.column.as_deref().unwrap_or("c")
+        )
+    }));
+    let (add_column, add_fk) = split_column_fk(input, action, &name);
+    let message = format!(
+        "adding column {column} with a DEFAULT and REFERENCES validates the foreign key for every existing row \
+         while holding {}{}",
+        action.lock_phrase(),
+        referenced(action)
+    );
+    let steps = format!(
+        "{add_column};\n  {add_fk};\n  \
+         ALTER TABLE {table} VALIDATE CONSTRAINT {name};  -- separate transaction; reads and writes continue"
+    );
+    Violation::with(
+        message,
+        Advice::sql(format!(
+            "add the column without REFERENCES, then the foreign key NOT VALID, then validate it:\n  {steps}"
+        ))
+        .with_alembic(format!(
+            "add the column without the ForeignKey, then the foreign key NOT VALID, then validate it:\n  \
+             op.add_column(\"{t}\", sa.Column(\"{c}\", ..., server_default=...))\n  \
+             op.create_foreign_key(\"{n}\", \"{t}\", \"{o}\", [\"{c}\"], [...], postgresql_not_valid=True)\n  \
+             op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision",
+            t = action.relation.as_ref().map_or("t", |r| r.name.as_str()),
+            c = action.column.as_deref().unwrap_or("c"),
+            n = name.trim_matches('"'),
+            o = action.other.as_ref().map_or("r", |r| r.name.as_str()),
+        )),
+    )
+}
+
+/// The statement's ADD COLUMN without its REFERENCES clause, and that clause as a
+/// separate `ADD CONSTRAINT ... NOT VALID`.
+fn split_column_fk(input: &StatementView, action: &Action, name: &str) -> (String, String) {
+    split_column_constraint(
+        input.node,
+        action.subcommand,
+        ConstrType::ConstrForeign,
+        name.trim_matches('"'),
+    )
+    .unwrap_or_else(|| {
+        (
+            "ALTER TABLE ... ADD COLUMN ... DEFAULT ...  -- without REFERENCES".into(),
+            "ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (...) REFERENCES ... NOT VALID".into(),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -59,6 +172,11 @@ mod tests {
             &[
                 "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)",
                 "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users",
+                "ALTER TABLE orders ADD COLUMN shop_id int NOT NULL DEFAULT 0 REFERENCES shops (id)",
+                "CREATE TABLE archive AS SELECT * FROM orders; ALTER TABLE archive ADD FOREIGN KEY (user_id) REFERENCES users",
+                "SELECT * INTO archive FROM orders; ALTER TABLE archive ADD FOREIGN KEY (user_id) REFERENCES users",
+                "CREATE TABLE archive (user_id int); INSERT INTO archive SELECT user_id FROM orders; \
+                 ALTER TABLE archive ADD FOREIGN KEY (user_id) REFERENCES users",
             ],
         );
     }

@@ -1,4 +1,8 @@
+use pg_query::NodeEnum;
+use pg_query::protobuf::ConstrType;
+
 use super::Severity;
+use super::advice::{added_column, is_not_null, split_column_constraint};
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::{Form, quote_ident};
 
@@ -40,28 +44,117 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .constraint
                 .clone()
                 .unwrap_or_else(|| format!("{bare_table}_{column}_{suffix}"));
+            let bare_name = name.clone();
             let name = quote_ident(&name);
             let index = quote_ident(&format!("{bare_table}_{column}_idx"));
-            let fix = format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
-                 ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}",
-                quote_ident(column)
+            let keys = constraint_keys(input, action);
+            let key_list = keys.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
+            let mut steps = Vec::new();
+            let mut alembic = Vec::new();
+            // A column the statement adds must exist before an index can be built on it.
+            let added = added_column(input.node, action.subcommand);
+            let contype = if action.form == Form::AddPrimaryKey {
+                ConstrType::ConstrPrimary
+            } else {
+                ConstrType::ConstrUnique
+            };
+            if let Some((add_column, _)) =
+                split_column_constraint(input.node, action.subcommand, contype, &bare_name)
+            {
+                steps.push(format!("{add_column};"));
+                alembic.push(format!(
+                    "op.add_column(\"{bare_table}\", sa.Column(\"{column}\", ...))  # without unique/primary_key"
+                ));
+            }
+            // PRIMARY KEY ... USING INDEX sets its columns NOT NULL, scanning the table under
+            // AccessExclusiveLock unless a validated CHECK (c IS NOT NULL) proves it (12+).
+            let nullable: Vec<&String> = if action.form == Form::AddPrimaryKey {
+                keys.iter()
+                    .filter(|_| !added.as_ref().is_some_and(is_not_null))
+                    .filter(|k| {
+                        !action
+                            .relation
+                            .as_ref()
+                            .is_some_and(|t| input.state.has_validated_not_null_check(t, k))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for key in &nullable {
+                let check = quote_ident(&format!("{bare_table}_{key}_not_null"));
+                let key = quote_ident(key);
+                steps.push(format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID;\n\
+                     ALTER TABLE {table} VALIDATE CONSTRAINT {check};  -- separate transaction; reads and writes continue\n\
+                     ALTER TABLE {table} ALTER COLUMN {key} SET NOT NULL;  -- PostgreSQL 12+: the CHECK spares the scan\n\
+                     ALTER TABLE {table} DROP CONSTRAINT {check};"
+                ));
+                alembic.push(format!(
+                    "op.execute(\"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID\")\n  \
+                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check}\")  # in the next revision\n  \
+                     op.alter_column(\"{bare_table}\", \"{}\", nullable=False)  # PostgreSQL 12+: no scan",
+                    key.trim_matches('"')
+                ));
+            }
+            let attach = format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({key_list});\n\
+                 ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}"
             );
-            let advice = Advice::sql(format!(
-                "build the unique index concurrently, then attach it (a brief lock):\n  {};",
-                fix.replace('\n', "\n  ")
-            ))
-            .with_fix(fix, false)
-            .with_alembic(format!(
-                "build the unique index concurrently, outside the migration's transaction, then attach it (a brief lock):\n  \
-                 with op.get_context().autocommit_block():\n      \
-                 op.create_index(\"{}\", \"{bare_table}\", [\"{column}\"], unique=True, postgresql_concurrently=True)\n  \
+            steps.push(format!("{attach};"));
+            let fix = steps.join("\n").trim_end_matches(';').to_string();
+            let intro = if nullable.is_empty() {
+                "build the unique index concurrently, then attach it (a brief lock)".to_string()
+            } else {
+                format!(
+                    "PRIMARY KEY ... USING INDEX also sets {} NOT NULL, which scans the table under \
+                     AccessExclusiveLock unless a validated CHECK proves it: prove NOT NULL first, then build \
+                     the unique index concurrently and attach it (a brief lock)",
+                    nullable.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ")
+                )
+            };
+            alembic.push(format!(
+                "with op.get_context().autocommit_block():\n      \
+                 op.create_index(\"{}\", \"{bare_table}\", [{}], unique=True, postgresql_concurrently=True)\n  \
                  op.execute(\"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}\")",
-                index.trim_matches('"')
+                index.trim_matches('"'),
+                keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
             ));
+            let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
+                .with_fix(fix, false)
+                .with_alembic(format!("{intro}:\n  {}", alembic.join("\n  ")));
             Violation::with(message, advice)
         })
         .collect()
+}
+
+/// The key columns of the constraint the action adds.
+fn constraint_keys(input: &StatementView, action: &crate::facts::Action) -> Vec<String> {
+    let from_node = match input.node {
+        NodeEnum::AlterTableStmt(stmt) => action
+            .subcommand
+            .and_then(|i| stmt.cmds.get(i))
+            .and_then(|cmd| match &cmd.node {
+                Some(NodeEnum::AlterTableCmd(cmd)) => cmd.def.as_deref(),
+                _ => None,
+            })
+            .and_then(|def| match &def.node {
+                Some(NodeEnum::Constraint(c)) => Some(
+                    c.keys
+                        .iter()
+                        .filter_map(|k| match &k.node {
+                            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            }),
+        _ => None,
+    };
+    from_node
+        .filter(|keys| !keys.is_empty())
+        .unwrap_or_else(|| vec![action.column.clone().unwrap_or_else(|| "column".into())])
 }
 
 #[cfg(test)]

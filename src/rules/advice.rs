@@ -1,6 +1,12 @@
 //! What to do about a finding, kept apart from the diagnosis (message and lock facts):
 //! advice for a `.sql` migration, the flagged statement rewritten as data, and advice for
-//! an Alembic revision. Each reporter shows the advice that fits the file.
+//! an Alembic revision. Each reporter shows the advice that fits the file. Also the
+//! statement surgery help texts share (a column constraint split off its `ADD COLUMN`).
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{
+    AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropBehavior,
+};
 
 /// Advice for one finding. `sql` is shown for `.sql` sources, `alembic` for Alembic
 /// revisions (falling back to `sql` when a rule has nothing Alembic-specific to say).
@@ -119,6 +125,114 @@ pub fn autocommit_block(call: &str, argument: Option<&str>) -> String {
 /// `name` of `name=value`.
 fn keyword(argument: &str) -> &str {
     argument.split('=').next().unwrap_or(argument)
+}
+
+/// The column definition of subcommand `subcommand` of an `ALTER TABLE`, when that
+/// subcommand is `ADD COLUMN`.
+pub fn added_column(node: &NodeEnum, subcommand: Option<usize>) -> Option<ColumnDef> {
+    let NodeEnum::AlterTableStmt(stmt) = node else {
+        return None;
+    };
+    let Some(NodeEnum::AlterTableCmd(cmd)) = stmt.cmds.get(subcommand?)?.node.as_ref() else {
+        return None;
+    };
+    if cmd.subtype != AlterTableType::AtAddColumn as i32 {
+        return None;
+    }
+    match cmd.def.as_deref()?.node.as_ref()? {
+        NodeEnum::ColumnDef(col) => Some((**col).clone()),
+        _ => None,
+    }
+}
+
+/// The constraints written on a column definition.
+pub fn column_constraints(col: &ColumnDef) -> impl Iterator<Item = &Constraint> {
+    col.constraints.iter().filter_map(|c| match &c.node {
+        Some(NodeEnum::Constraint(c)) => Some(c.as_ref()),
+        _ => None,
+    })
+}
+
+/// The column is declared NOT NULL.
+pub fn is_not_null(col: &ColumnDef) -> bool {
+    col.is_not_null
+        || column_constraints(col).any(|c| c.contype == ConstrType::ConstrNotnull as i32)
+}
+
+/// For a constraint written on a column that `ADD COLUMN` adds (such a constraint cannot
+/// be `NOT VALID`): the `ADD COLUMN` without its constraints of type `contype`, and the
+/// first of them as a table constraint `ALTER TABLE ... ADD CONSTRAINT name ... NOT VALID`.
+/// `None` when the subcommand is not an `ADD COLUMN` with such a constraint.
+pub fn split_column_constraint(
+    node: &NodeEnum,
+    subcommand: Option<usize>,
+    contype: ConstrType,
+    name: &str,
+) -> Option<(String, String)> {
+    let col = added_column(node, subcommand)?;
+    let of_type = |c: &pg_query::Node| matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == contype as i32);
+    let mut constraint = column_constraints(&col)
+        .find(|c| c.contype == contype as i32)?
+        .clone();
+    let replace_cmd = |node: &mut NodeEnum, cmd: AlterTableCmd| {
+        if let NodeEnum::AlterTableStmt(stmt) = node {
+            stmt.cmds = vec![wrap(NodeEnum::AlterTableCmd(Box::new(cmd)))];
+        }
+    };
+    let mut without = col.clone();
+    without.constraints.retain(|c| !of_type(c));
+    let add_column = super::deparse_with(node, |tree| {
+        replace_cmd(
+            tree,
+            AlterTableCmd {
+                subtype: AlterTableType::AtAddColumn as i32,
+                def: Some(Box::new(wrap(NodeEnum::ColumnDef(Box::new(without))))),
+                behavior: DropBehavior::DropRestrict as i32,
+                ..Default::default()
+            },
+        )
+    })?;
+    constraint.conname = name.to_string();
+    if contype == ConstrType::ConstrForeign {
+        constraint.fk_attrs = vec![wrap(NodeEnum::String(pg_query::protobuf::String {
+            sval: col.colname.clone(),
+        }))];
+    }
+    constraint.skip_validation = true;
+    constraint.initially_valid = false;
+    let add_constraint = super::deparse_with(node, |tree| {
+        replace_cmd(
+            tree,
+            AlterTableCmd {
+                subtype: AlterTableType::AtAddConstraint as i32,
+                def: Some(Box::new(wrap(NodeEnum::Constraint(Box::new(constraint))))),
+                behavior: DropBehavior::DropRestrict as i32,
+                ..Default::default()
+            },
+        )
+    })?;
+    Some((add_column, add_constraint))
+}
+
+/// An expression as SQL text, printed by PostgreSQL's deparser.
+pub fn expression_sql(expr: &pg_query::Node) -> Option<String> {
+    let select = NodeEnum::SelectStmt(Box::new(pg_query::protobuf::SelectStmt {
+        target_list: vec![wrap(NodeEnum::ResTarget(Box::new(
+            pg_query::protobuf::ResTarget {
+                val: Some(Box::new(expr.clone())),
+                ..Default::default()
+            },
+        )))],
+        limit_option: pg_query::protobuf::LimitOption::Default as i32,
+        op: pg_query::protobuf::SetOperation::SetopNone as i32,
+        ..Default::default()
+    }));
+    let sql = select.deparse(Default::default()).ok()?;
+    sql.strip_prefix("SELECT ").map(str::to_string)
+}
+
+fn wrap(node: NodeEnum) -> pg_query::Node {
+    pg_query::Node { node: Some(node) }
 }
 
 #[cfg(test)]

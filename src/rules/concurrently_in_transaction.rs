@@ -1,7 +1,7 @@
 use super::Severity;
 use super::advice::autocommit_block;
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
-use crate::facts::{Form, entry};
+use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
     id: "concurrently-in-transaction",
@@ -24,16 +24,38 @@ fn check(input: &StatementView) -> Vec<Violation> {
         // ALTER TYPE ... ADD VALUE before 12 is adding-enum-value-in-transaction.
         .filter(|action| action.form != Form::AlterEnumAddValue)
         .take(1)
-        .map(|action| {
+        .map(|_| {
+            // The statement's own text, not the model's syntax template.
+            let one_line = input.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            // Up to the column list: the verb and the names.
+            let head = match one_line.find(" (") {
+                Some(at) if at > 20 => &one_line[..at],
+                _ => one_line.as_str(),
+            };
+            let statement = if head.len() <= 100 {
+                head.to_string()
+            } else {
+                super::excerpt(head)
+            };
+            if input.state.in_do_block {
+                return Violation::new(
+                    format!(
+                        "{statement} cannot run inside a DO block (it runs in one transaction); it fails at \
+                         run time and aborts the migration"
+                    ),
+                    format!("move it out of the DO block, outside any transaction:\n  {one_line};"),
+                );
+            }
             Violation::with(
                 format!(
-                    "{} cannot run inside a transaction block; it fails at run time and aborts the migration",
-                    entry(action.form).syntax
+                    "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"
                 ),
-                Advice::sql(
-                    "run it outside the transaction: COMMIT before it (and BEGIN again after), or give it a \
-                 migration of its own that is not wrapped in a transaction",
-                )
+                Advice::sql(format!(
+                    "run it outside the transaction: end the transaction before it, and start a new one \
+                     after it if more statements need one:\n  \
+                     COMMIT;\n  {one_line};\n  BEGIN;\n\
+                     or give it a migration of its own that is not wrapped in a transaction"
+                ))
                 .with_alembic_call(in_autocommit_block),
             )
         })
@@ -51,9 +73,25 @@ fn in_autocommit_block(call: &str) -> String {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::rules::cases::{assert_cases, fired_with};
+    use crate::rules::cases::{assert_cases, fired_with, messages};
 
     const ID: &str = "concurrently-in-transaction";
+
+    /// The message names the statement's own objects, not the lock model's template.
+    #[test]
+    fn the_message_names_the_real_index_and_table() {
+        let found = messages(
+            ID,
+            "BEGIN;\nCREATE UNIQUE INDEX CONCURRENTLY users_email_idx\n  ON public.users (lower(email));",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON public.users cannot run inside a \
+                 transaction block; it fails at run time and aborts the migration"
+            ]
+        );
+    }
 
     #[test]
     fn cases() {

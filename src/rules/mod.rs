@@ -40,6 +40,7 @@ mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
 mod dropping_not_null;
 mod dropping_table;
+mod dynamic_sql_not_linted;
 mod holding_exclusive_lock_across_statements;
 mod identifier_too_long;
 mod invalid_suppression;
@@ -71,6 +72,9 @@ mod validating_constraint_in_same_transaction;
 mod versions;
 
 pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use dynamic_sql_not_linted::{
+    RULE as DYNAMIC_SQL_NOT_LINTED, violation as dynamic_sql_not_linted,
+};
 pub use invalid_suppression::RULE as INVALID_SUPPRESSION;
 pub use psql_meta_command::RULE as PSQL_META_COMMAND;
 pub use severity::Severity;
@@ -421,6 +425,7 @@ pub static ALL: &[&Rule] = &[
     &identifier_too_long::RULE,
     &prefer_robust_statements::RULE,
     &concurrent_index_without_if_not_exists::RULE,
+    &DYNAMIC_SQL_NOT_LINTED,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,

@@ -1,3 +1,6 @@
+use pg_query::NodeEnum;
+use pg_query::protobuf::ObjectType;
+
 use super::Severity;
 use super::{Category, Check, Rule, StatementView, Violation};
 use crate::facts::Form;
@@ -12,10 +15,25 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
+    let sequence = matches!(input.node, NodeEnum::RenameStmt(r)
+        if r.rename_type == ObjectType::ObjectSequence as i32);
     input
         .existing(&[Form::RenameTable])
         .map(|action| {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            if sequence {
+                // No view can stand in for a sequence; defaults follow it by OID.
+                return Violation::new(
+                    format!(
+                        "renaming sequence {table} breaks running application code that still names it \
+                         (nextval('{table}'), setval, currval); it takes {}",
+                        action.lock_phrase()
+                    ),
+                    "column defaults keep working (nextval('...'::regclass) follows the sequence, not its \
+                     name), but nothing can keep the old name alive: first deploy code that no longer names \
+                     the sequence (or uses pg_get_serial_sequence()), then rename it",
+                );
+            }
             Violation::new(
                 format!(
                     "renaming {table} breaks running application code that still uses the old name; it takes {}",
@@ -31,7 +49,28 @@ fn check(input: &StatementView) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{assert_cases, messages};
+
+    #[test]
+    fn a_sequence_is_not_called_a_table_nor_given_view_advice() {
+        let sql = "ALTER SEQUENCE users_id_seq RENAME TO accounts_id_seq";
+        let found = messages("renaming-table", sql);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("renaming sequence users_id_seq"),
+            "{}",
+            found[0]
+        );
+        let source = crate::source::SourceFile::new("t.sql", sql);
+        let report = crate::lint::lint_sql(source, &crate::config::Config::default());
+        let help = report
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "renaming-table")
+            .unwrap();
+        let help = help.advice.sql.as_deref().unwrap();
+        assert!(!help.contains("VIEW"), "{help}");
+    }
 
     #[test]
     fn cases() {
@@ -41,7 +80,10 @@ mod tests {
                 "CREATE TABLE users (id int); ALTER TABLE users RENAME TO accounts",
                 "ALTER INDEX users_email RENAME TO users_email_idx",
             ],
-            &["ALTER TABLE users RENAME TO accounts"],
+            &[
+                "ALTER TABLE users RENAME TO accounts",
+                "ALTER SEQUENCE users_id_seq RENAME TO accounts_id_seq",
+            ],
         );
     }
 }

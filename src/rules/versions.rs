@@ -36,6 +36,7 @@ pub fn versions(id: &str) -> Option<&'static str> {
         | "changing-column-type"
         | "creating-index-non-concurrently"
         | "dropping-index-non-concurrently"
+        | "dynamic-sql-not-linted"
         | "adding-foreign-key-without-not-valid"
         | "adding-check-constraint-without-not-valid"
         | "adding-unique-constraint"
