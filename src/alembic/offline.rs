@@ -61,6 +61,9 @@ pub struct RenderedSql {
     /// What op calls say about columns before they run, at the offset in `text` of the
     /// call's first statement.
     pub existing: Vec<(usize, ExistingColumn)>,
+    /// Statements rendered approximately, at their offset in `text`, with what was unknown
+    /// ([`super::revision::RenderedStatement::approximate`]).
+    pub approximate: Vec<(usize, Vec<String>)>,
 }
 
 impl RenderedSql {
@@ -87,6 +90,10 @@ pub fn function_sql(function: Option<&RenderedFunction>) -> RenderedSql {
         if let Some(existing) = this.and_then(|s| s.existing.as_ref()) {
             sql.existing.push((sql.text.len(), existing.clone()));
         }
+        if let Some(this) = this.filter(|s| !s.approximate.is_empty()) {
+            sql.approximate
+                .push((sql.text.len(), this.approximate.clone()));
+        }
         sql.push_statement(&statement, origin);
     }
     sql
@@ -109,6 +116,9 @@ pub struct ScriptUnit {
     /// What the SQL leaves out because it cannot be rendered without running Python,
     /// each `<what> (file:line)`; `sql` has a `-- locksmith: not rendered:` comment there.
     pub not_rendered: Vec<String>,
+    /// Statements rendered approximately: offset in `sql` of each, with what was unknown;
+    /// `sql` has a `-- locksmith: approximate (unknown: ...)` comment above each.
+    pub approximate: Vec<(usize, Vec<String>)>,
 }
 
 #[derive(Debug, Default)]
@@ -242,6 +252,7 @@ fn bookkeeping_unit(sql: String) -> ScriptUnit {
         sql,
         own: 0..0,
         not_rendered: Vec::new(),
+        approximate: Vec::new(),
     }
 }
 
@@ -264,8 +275,11 @@ fn revision_unit(
     if wrap {
         sql.push_str("BEGIN;\n\n");
     }
-    let (body, not_rendered) = function_script(function, source);
+    let (body, not_rendered, approximate) = function_script(function, source);
     let own = sql.len()..sql.len() + body.len();
+    let approximate = (approximate.into_iter())
+        .map(|(at, unknown)| (own.start + at, unknown))
+        .collect();
     sql.push_str(&body);
     if let Some(version) = version {
         sql.push_str(version);
@@ -280,16 +294,19 @@ fn revision_unit(
         sql,
         own,
         not_rendered,
+        approximate,
     }
 }
 
 /// The function's SQL with a `-- locksmith: not rendered: <what> (file:line)` comment
 /// where each part that cannot be rendered statically would have run, so the preview never
-/// silently leaves code out; and those notes.
+/// silently leaves code out, and a `-- locksmith: approximate (unknown: ...)` comment above
+/// each statement rendered with placeholders; the notes, and the approximate statements'
+/// offsets in the SQL with what was unknown.
 fn function_script(
     function: Option<&RenderedFunction>,
     source: &SourceFile,
-) -> (String, Vec<String>) {
+) -> (String, Vec<String>, Vec<(usize, Vec<String>)>) {
     let notes: Vec<(usize, String)> = function
         .map(|f| f.unrenderable.as_slice())
         .unwrap_or_default()
@@ -304,25 +321,32 @@ fn function_script(
         .collect();
     let mut pending = notes.iter().peekable();
     let mut text = String::new();
+    // One line, so the comment cannot end early and the output stays valid SQL.
+    let one_line = |note: &str| note.replace(['\n', '\r'], " ");
     let comment = |text: &mut String, note: &str| {
-        // One line, so the comment cannot end early and the output stays valid SQL.
-        let note = note.replace(['\n', '\r'], " ");
-        text.push_str(&format!("-- locksmith: not rendered: {note}\n\n"));
+        text.push_str(&format!("-- locksmith: not rendered: {}\n\n", one_line(note)));
     };
-    for (statement, origin) in function
-        .map(RenderedFunction::offline_sql)
-        .unwrap_or_default()
-    {
+    let rendered = function_sql(function);
+    let mut approximate = Vec::new();
+    for (span, origin) in &rendered.origins {
         while let Some((_, note)) = pending.next_if(|(at, _)| *at < origin.start) {
             comment(&mut text, note);
         }
-        text.push_str(statement.trim_end());
+        if let Some((_, unknown)) = rendered.approximate.iter().find(|(at, _)| *at == span.start) {
+            text.push_str(&format!(
+                "-- locksmith: approximate (unknown: {})\n",
+                one_line(&unknown.join(", "))
+            ));
+            approximate.push((text.len(), unknown.clone()));
+        }
+        text.push_str(&rendered.text[span.clone()]);
         text.push_str(";\n\n");
     }
     for (_, note) in pending {
         comment(&mut text, note);
     }
-    (text, notes.into_iter().map(|(_, note)| note).collect())
+    let notes = notes.into_iter().map(|(_, note)| note).collect();
+    (text, notes, approximate)
 }
 
 /// The `alembic_version` statements of one step and its `-- Running ...` marker text.

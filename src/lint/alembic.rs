@@ -183,6 +183,7 @@ pub fn lint_real_step(
         text: sql.to_string(),
         origins,
         existing: Vec::new(),
+        approximate: Vec::new(),
     };
     append_mapped(&mut report, &linted, &rendered);
     let comments = python_comments(&report.source.text);

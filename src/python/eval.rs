@@ -574,6 +574,10 @@ fn comparison(op: ast::CmpOp, left: &Value, right: &Value) -> Result<bool, Strin
     if let Value::Runtime(origin) = right {
         return Err(format!("comparison with {origin}"));
     }
+    // Comparing a third-party constant would be a guess at its value.
+    if let Some(path) = left.foreign_path().or(right.foreign_path()) {
+        return Err(format!("comparison with `{path}`, not known statically"));
+    }
     Ok(match op {
         Eq => values_equal(left, right),
         NotEq => !values_equal(left, right),

@@ -7,6 +7,7 @@
 //! SQLAlchemy schema objects ([`schema`], [`types`]) and SQL text ([`sql`]) as the
 //! PostgreSQL dialect compiles them.
 
+mod approx;
 mod dml;
 mod enum_ops;
 mod interp;

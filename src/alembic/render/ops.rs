@@ -5,6 +5,7 @@ use std::ops::Range;
 use crate::alembic::revision::ExistingColumn;
 use crate::python::{EvalError, EvalResult, Object, Value};
 
+use super::approx;
 use super::names::{explicit_name, sa_name, truncated_label};
 use super::objects::object;
 use super::quote::{qualified, quote, string_literal};
@@ -505,6 +506,9 @@ fn render(
             let comment = match p.get("comment") {
                 Some(Value::Str(c)) => string_literal(c),
                 Some(Value::None) => "NULL".into(),
+                Some(other) if approx::unknown_name(other).is_some() => {
+                    approx::literal(other).unwrap_or_default()
+                }
                 _ => return Err("op.create_table_comment: `comment` is not a string".into()),
             };
             Ok(vec![format!(
@@ -693,7 +697,12 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             "COMMENT ON COLUMN {table}.{column} IS {}",
             string_literal(comment)
         )),
-        Some(other) => return Err(format!("`comment` is a {}", other.type_name())),
+        Some(other) => match approx::literal(other) {
+            Some(placeholder) => {
+                statements.push(format!("COMMENT ON COLUMN {table}.{column} IS {placeholder}"))
+            }
+            None => return Err(format!("`comment` is a {}", other.type_name())),
+        },
     }
     if let Some(new_name) = p.opt_string("new_column_name")? {
         statements.push(format!(

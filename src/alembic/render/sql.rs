@@ -4,12 +4,16 @@
 
 use crate::python::{Object, Value, float_repr};
 
+use super::approx;
 use super::names::sa_name;
 use super::quote::{qualified, quote, string_literal};
 use super::types::SqlType;
 
 /// A Python value rendered as a SQL literal, as `literal_binds` does for untyped values.
 pub fn literal(value: &Value) -> Result<String, String> {
+    if let Some(placeholder) = approx::literal(value) {
+        return Ok(placeholder);
+    }
     Ok(match value {
         Value::None => "NULL".into(),
         Value::Bool(true) => "true".into(),
@@ -50,6 +54,10 @@ pub fn expression(value: &Value, strings: StrAs) -> Result<String, String> {
         }),
         Value::Object(object) => object_expression(object),
         Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => literal(value),
+        // A value only known when run, where a bound value goes: a placeholder.
+        other if strings == StrAs::Literal && approx::unknown_name(other).is_some() => {
+            literal(other)
+        }
         other => Err(format!(
             "a {} where a SQL expression is expected",
             other.type_name()

@@ -20,7 +20,7 @@ impl Interp<'_> {
         span: Range<usize>,
     ) -> EvalResult {
         if let Some(name) = op_name(path) {
-            return self.perform(ops::call(name, args, kwargs, span.clone()), span);
+            return self.perform(|| ops::call(name, args, kwargs, span.clone()), span.clone());
         }
         match path {
             "alembic.context.get_context" => {
@@ -28,7 +28,7 @@ impl Interp<'_> {
             }
             "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
             "alembic.context.execute" => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+                return self.perform(|| ops::call("execute", args, kwargs, span.clone()), span.clone());
             }
             _ => {}
         }
@@ -36,11 +36,17 @@ impl Interp<'_> {
             return Ok(object(path, args, kwargs, span));
         }
         if is_foreign(path) {
-            let name = path.rsplit('.').next().unwrap_or(path);
-            return Err(EvalError::new(
-                span,
-                format!("call of imported helper `{name}` (from `{path}`)"),
-            ));
+            // A helper given op, the bind or the migration context may emit SQL itself;
+            // any other third-party call (`uuid4()`, a settings getter) only gives a value
+            // known when the migration runs (a call whose result is dropped is refused
+            // where it stands, see `run_stmt`).
+            let hands_over_alembic = (args.iter())
+                .chain(kwargs.iter().map(|(_, v)| v))
+                .any(holds_alembic);
+            if hands_over_alembic {
+                return Err(foreign_call(path, span));
+            }
+            return Ok(Value::Runtime(format!("`{path}()`")));
         }
         if sa_name(path).is_some() {
             return Ok(object(path, args, kwargs, span));
@@ -67,13 +73,9 @@ impl Interp<'_> {
         };
         match (object_ref.path.as_str(), method) {
             ("alembic.bind", "execute") => {
-                let execute = ops::call(
-                    "execute",
-                    args.into_iter().take(1).collect(),
-                    vec![],
-                    span.clone(),
-                );
-                self.perform(execute, span)?;
+                let statement = args.into_iter().take(1).collect();
+                let execute = || ops::call("execute", statement, vec![], span.clone());
+                self.perform(execute, span.clone())?;
                 return Ok(Value::Runtime(
                     "op.get_bind() followed by Python logic on the result of `execute()`".into(),
                 ));
@@ -88,7 +90,7 @@ impl Interp<'_> {
                 return Ok(object("alembic.autocommit_block", vec![], vec![], span));
             }
             ("alembic.context", "execute") => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+                return self.perform(|| ops::call("execute", args, kwargs, span.clone()), span.clone());
             }
             ("alembic.context", other) => {
                 return Err(EvalError::new(
@@ -104,8 +106,8 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
-                let effect = ops::batch_call(object_ref, name, args, kwargs, span.clone());
-                return self.perform(effect, span);
+                let effect = || ops::batch_call(object_ref, name, args, kwargs, span.clone());
+                return self.perform(effect, span.clone());
             }
             _ => {}
         }
@@ -124,8 +126,8 @@ impl Interp<'_> {
         }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
-                let effect = enum_ops::enum_ddl(object_ref, method, &args, span.clone());
-                self.perform(effect, span)
+                let effect = || enum_ops::enum_ddl(object_ref, method, &args, span.clone());
+                self.perform(effect, span.clone())
             }
             (Some("text"), "bindparams") => {
                 let mut bound = (**object_ref).clone();
@@ -149,6 +151,28 @@ impl Interp<'_> {
                 format!("method `{method}` of `{}`", object_ref.path),
             )),
         }
+    }
+}
+
+/// Calling a third-party helper means running its code.
+pub(super) fn foreign_call(path: &str, span: Range<usize>) -> EvalError {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    EvalError::new(
+        span,
+        format!("call of imported helper `{name}` (from `{path}`)"),
+    )
+}
+
+/// Whether `value` is (or holds) Alembic's op, the bind, the migration context or a
+/// batch operation.
+fn holds_alembic(value: &Value) -> bool {
+    match value {
+        Value::Path(path) => path == "alembic" || path.starts_with("alembic."),
+        Value::Object(object) => object.path.starts_with("alembic."),
+        Value::Method(receiver, _) => holds_alembic(receiver),
+        Value::List(items) | Value::Tuple(items) => items.iter().any(holds_alembic),
+        Value::Dict(pairs) => pairs.iter().any(|(k, v)| holds_alembic(k) || holds_alembic(v)),
+        _ => false,
     }
 }
 

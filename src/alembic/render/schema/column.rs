@@ -1,6 +1,7 @@
 //! `sa.Column(...)`: type, defaults, identity, computed expression and inline constraints,
 //! and its specification in `CREATE TABLE` / `ADD COLUMN`.
 
+use crate::alembic::render::approx;
 use crate::python::{Object, Value};
 
 use crate::alembic::render::names::sa_name;
@@ -118,7 +119,10 @@ impl Column {
             checks: Vec::new(),
             unique: opt_bool(object, "unique")?.unwrap_or(false),
             index: opt_bool(object, "index")?.unwrap_or(false),
-            comment: opt_str(object, "comment")?,
+            comment: match object.kwarg("comment") {
+                Some(value) if approx::unknown_name(value).is_some() => approx::text(value),
+                _ => opt_str(object, "comment")?,
+            },
             autoincrement: match object.kwarg("autoincrement") {
                 None => Autoincrement::Auto,
                 Some(Value::Str(s)) if s == "auto" => Autoincrement::Auto,
