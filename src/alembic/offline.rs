@@ -324,7 +324,10 @@ fn function_script(
     // One line, so the comment cannot end early and the output stays valid SQL.
     let one_line = |note: &str| note.replace(['\n', '\r'], " ");
     let comment = |text: &mut String, note: &str| {
-        text.push_str(&format!("-- locksmith: not rendered: {}\n\n", one_line(note)));
+        text.push_str(&format!(
+            "-- locksmith: not rendered: {}\n\n",
+            one_line(note)
+        ));
     };
     let rendered = function_sql(function);
     let mut approximate = Vec::new();
@@ -332,7 +335,11 @@ fn function_script(
         while let Some((_, note)) = pending.next_if(|(at, _)| *at < origin.start) {
             comment(&mut text, note);
         }
-        if let Some((_, unknown)) = rendered.approximate.iter().find(|(at, _)| *at == span.start) {
+        if let Some((_, unknown)) = rendered
+            .approximate
+            .iter()
+            .find(|(at, _)| *at == span.start)
+        {
             text.push_str(&format!(
                 "-- locksmith: approximate (unknown: {})\n",
                 one_line(&unknown.join(", "))

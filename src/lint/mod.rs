@@ -35,6 +35,8 @@ pub struct StatementReport {
     /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
     /// points at the Python call that produced it.
     pub sql: Option<String>,
+    /// Rendered approximately: the values a placeholder stands for; empty when exact.
+    pub unknown: Vec<String>,
 }
 
 impl StatementReport {
@@ -54,6 +56,36 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// Statements that could not be parsed (syntax errors), so no rule checked them.
     pub unparsable_statements: usize,
+    /// For an Alembic revision rendered statically: how much of it was rendered.
+    pub rendering: Option<Rendering>,
+}
+
+/// How much of an Alembic revision the static renderer turned into SQL: statements
+/// rendered exactly and approximately, operations not rendered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Rendering {
+    pub exact: usize,
+    pub approximate: usize,
+    pub not_rendered: usize,
+}
+
+impl Rendering {
+    pub fn add(&mut self, other: Rendering) {
+        self.exact += other.exact;
+        self.approximate += other.approximate;
+        self.not_rendered += other.not_rendered;
+    }
+
+    /// `12 statements rendered exactly, 1 approximately, 2 operations not rendered`.
+    pub fn describe(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "Alembic rendering: {} exactly, {} approximately, {} not rendered",
+            plural(self.exact, "statement"),
+            self.approximate,
+            plural(self.not_rendered, "operation"),
+        )
+    }
 }
 
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
@@ -151,6 +183,7 @@ fn lint_sql_with(
             existing_lock,
             locks_on_existing,
             sql: None,
+            unknown: Vec::new(),
         });
     }
 
@@ -234,6 +267,7 @@ fn lint_sql_with(
         statements,
         findings,
         unparsable_statements: parsed.errors.len(),
+        rendering: None,
     };
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);

@@ -26,10 +26,12 @@ thread_local! {
 pub fn unknown_name(value: &Value) -> Option<String> {
     match value {
         // A call's origin is written `` `uuid.uuid4()` `` for messages; a name lists bare.
-        Value::Runtime(origin) => Some(match origin.strip_prefix('`').and_then(|o| o.strip_suffix('`')) {
-            Some(name) if !name.contains('`') => name.to_string(),
-            _ => origin.clone(),
-        }),
+        Value::Runtime(origin) => Some(
+            match origin.strip_prefix('`').and_then(|o| o.strip_suffix('`')) {
+                Some(name) if !name.contains('`') => name.to_string(),
+                _ => origin.clone(),
+            },
+        ),
         other => other.foreign_path().map(str::to_string),
     }
 }

@@ -698,9 +698,9 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             string_literal(comment)
         )),
         Some(other) => match approx::literal(other) {
-            Some(placeholder) => {
-                statements.push(format!("COMMENT ON COLUMN {table}.{column} IS {placeholder}"))
-            }
+            Some(placeholder) => statements.push(format!(
+                "COMMENT ON COLUMN {table}.{column} IS {placeholder}"
+            )),
             None => return Err(format!("`comment` is a {}", other.type_name())),
         },
     }

@@ -2,8 +2,8 @@
 
 use crate::python::{Object, Value, float_repr};
 
-use super::names::sa_name;
 use super::approx;
+use super::names::sa_name;
 use super::pyvalues;
 use super::quote::{qualified, quote, string_literal};
 

@@ -28,7 +28,10 @@ impl Interp<'_> {
             }
             "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
             "alembic.context.execute" => {
-                return self.perform(|| ops::call("execute", args, kwargs, span.clone()), span.clone());
+                return self.perform(
+                    || ops::call("execute", args, kwargs, span.clone()),
+                    span.clone(),
+                );
             }
             _ => {}
         }
@@ -90,7 +93,10 @@ impl Interp<'_> {
                 return Ok(object("alembic.autocommit_block", vec![], vec![], span));
             }
             ("alembic.context", "execute") => {
-                return self.perform(|| ops::call("execute", args, kwargs, span.clone()), span.clone());
+                return self.perform(
+                    || ops::call("execute", args, kwargs, span.clone()),
+                    span.clone(),
+                );
             }
             ("alembic.context", other) => {
                 return Err(EvalError::new(
@@ -171,7 +177,9 @@ fn holds_alembic(value: &Value) -> bool {
         Value::Object(object) => object.path.starts_with("alembic."),
         Value::Method(receiver, _) => holds_alembic(receiver),
         Value::List(items) | Value::Tuple(items) => items.iter().any(holds_alembic),
-        Value::Dict(pairs) => pairs.iter().any(|(k, v)| holds_alembic(k) || holds_alembic(v)),
+        Value::Dict(pairs) => pairs
+            .iter()
+            .any(|(k, v)| holds_alembic(k) || holds_alembic(v)),
         _ => false,
     }
 }

@@ -94,7 +94,9 @@ impl Table {
             match (key.as_str(), value) {
                 ("comment", Value::Str(c)) => table.comment = Some(c.clone()),
                 ("comment", Value::None) => {}
-                ("comment", v) if approx::unknown_name(v).is_some() => table.comment = approx::text(v),
+                ("comment", v) if approx::unknown_name(v).is_some() => {
+                    table.comment = approx::text(v)
+                }
                 ("postgresql_partition_by", Value::Str(p)) => {
                     table.post_create.push_str(&format!("\n PARTITION BY {p}"))
                 }
@@ -323,5 +325,8 @@ impl Table {
 pub fn is_other_dialect_option(name: &str) -> bool {
     ["sqlite_", "mysql_", "mariadb_", "mssql_", "oracle_"]
         .iter()
-        .any(|prefix| name.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()))
+        .any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty())
+        })
 }
