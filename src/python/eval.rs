@@ -187,11 +187,26 @@ fn eval_unbounded<E: Env>(env: &mut E, expr: &Expr, span: Range<usize>) -> EvalR
         Expr::BinOp(binop) => {
             let left = eval(env, &binop.left)?;
             let right = eval(env, &binop.right)?;
+            // `a & b`, `a | b` of SQL expressions are SQLAlchemy's AND / OR.
+            let conjunction = match binop.op {
+                ast::Operator::BitAnd => Some("AND"),
+                ast::Operator::BitOr => Some("OR"),
+                _ => None,
+            };
+            if let Some(sql_op) = conjunction
+                && (matches!(left, Value::Object(_)) || matches!(right, Value::Object(_)))
+            {
+                return env.sql_comparison(sql_op, left, right, span);
+            }
             binary(binop.op, left, right).map_err(|m| EvalError::new(span, m))
         }
         Expr::UnaryOp(unary) => {
             let operand = eval(env, &unary.operand)?;
             match (unary.op, operand) {
+                // `~clause` of a SQL expression is SQLAlchemy's NOT.
+                (ast::UnaryOp::Invert, operand @ Value::Object(_)) => {
+                    env.sql_comparison("NOT", Value::None, operand, span)
+                }
                 (ast::UnaryOp::Not, v) => v
                     .truthy()
                     .map(|b| Value::Bool(!b))

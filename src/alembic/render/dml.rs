@@ -64,10 +64,7 @@ pub fn method(
             span,
         )));
     }
-    if receiver.path != DML {
-        return None;
-    }
-    let mut statement = receiver.clone();
+    let mut statement = as_dml(receiver)?;
     match method {
         "where" => statement
             .kwargs
@@ -87,11 +84,30 @@ pub fn method(
 }
 
 pub fn is_statement(object: &Object) -> bool {
-    object.path == DML
+    as_dml(object).is_some()
+}
+
+/// A recorded statement, or one written the functional way: `sa.update(t)`,
+/// `sa.insert(t)`, `sa.delete(t)` on a lightweight table.
+fn as_dml(object: &Object) -> Option<Object> {
+    if object.path == DML {
+        return Some(object.clone());
+    }
+    let kind = sa_name(&object.path).filter(|k| matches!(*k, "update" | "insert" | "delete"))?;
+    let [Value::Object(table)] = object.args.as_slice() else {
+        return None;
+    };
+    (is_table(table) && object.kwargs.is_empty()).then(|| Object {
+        path: DML.into(),
+        args: vec![Value::Str(kind.into()), Value::Object(table.clone())],
+        kwargs: Vec::new(),
+        span: object.span.clone(),
+    })
 }
 
 /// The SQL of a recorded DML statement.
 pub fn render(statement: &Object) -> Result<String, String> {
+    let statement = &as_dml(statement).ok_or("not an update/insert/delete")?;
     let [Value::Str(kind), Value::Object(table)] = statement.args.as_slice() else {
         return Err("malformed DML statement".into());
     };

@@ -273,8 +273,17 @@ pub fn batch_call(
         other => return Err(EvalError::new(span, format!("batch operation `{other}`"))),
     };
     if position != usize::MAX {
-        let position = position.min(args.len());
-        args.insert(position, table);
+        if args.len() >= position {
+            args.insert(position, table);
+        } else {
+            // The name before it was given by keyword (`constraint_name=...`).
+            let key = if name == "create_foreign_key" {
+                "source_table"
+            } else {
+                "table_name"
+            };
+            kwargs.push((key.into(), table));
+        }
     }
     let schema_key = if name == "create_foreign_key" {
         "source_schema"

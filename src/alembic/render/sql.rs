@@ -86,10 +86,30 @@ fn object_expression(object: &Object) -> Result<String, String> {
             let [left, Value::Str(op), right] = object.args.as_slice() else {
                 return Err("malformed SQL comparison".into());
             };
+            if op == "NOT" {
+                return Ok(format!("NOT ({})", expression(right, StrAs::Literal)?));
+            }
             let left = expression(left, StrAs::Literal)?;
             Ok(match (op.as_str(), right) {
-                ("=", Value::None) => format!("{left} IS NULL"),
-                ("!=", Value::None) => format!("{left} IS NOT NULL"),
+                ("=" | "IS", Value::None) => format!("{left} IS NULL"),
+                ("!=" | "IS NOT", Value::None) => format!("{left} IS NOT NULL"),
+                // Parenthesised operands keep the grouping Python's operators gave.
+                ("AND" | "OR", right) => {
+                    format!("({left}) {op} ({})", expression(right, StrAs::Literal)?)
+                }
+                ("IN" | "NOT IN", Value::List(items) | Value::Tuple(items)) => {
+                    if items.is_empty() {
+                        return Err("in_() of an empty list".into());
+                    }
+                    let items: Result<Vec<String>, String> =
+                        items.iter().map(|i| expression(i, StrAs::Literal)).collect();
+                    format!("{left} {op} ({})", items?.join(", "))
+                }
+                ("BETWEEN" | "NOT BETWEEN", Value::Tuple(bounds)) if bounds.len() == 2 => format!(
+                    "{left} {op} {} AND {}",
+                    expression(&bounds[0], StrAs::Literal)?,
+                    expression(&bounds[1], StrAs::Literal)?
+                ),
                 (op, right) => format!("{left} {op} {}", expression(right, StrAs::Literal)?),
             })
         }
@@ -106,6 +126,16 @@ fn object_expression(object: &Object) -> Result<String, String> {
                 qualified(schema, table_name),
                 quote(column)
             ))
+        }
+        "and_" | "or_" => {
+            let op = if name == "and_" { " AND " } else { " OR " };
+            let clauses: Result<Vec<String>, String> = (object.args.iter())
+                .map(|c| Ok(format!("({})", expression(c, StrAs::Text)?)))
+                .collect();
+            match clauses?.as_slice() {
+                [] => Err(format!("{name}() without clauses")),
+                clauses => Ok(clauses.join(op)),
+            }
         }
         // `op.inline_literal(value)`: the value, rendered inline.
         "__inline_literal__" => literal(first.unwrap_or(&Value::None)),

@@ -1073,7 +1073,7 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
             "attribute `clear` of a method",
             "method `info`",
             "method `info`",
-            "`datetime.datetime.now`",
+            "f-string of a runtime value (`datetime.datetime.now()`)",
         ],
     ),
     (

@@ -51,6 +51,9 @@ impl Interp<'_> {
             }
             return Ok(Value::Runtime(format!("`{path}()`")));
         }
+        if sa_name(path) == Some("not_") && args.len() == 1 && kwargs.is_empty() {
+            return Ok(negated(args.into_iter().next().unwrap_or(Value::None), span));
+        }
         if sa_name(path).is_some() {
             return Ok(object(path, args, kwargs, span));
         }
@@ -145,6 +148,22 @@ impl Interp<'_> {
                 }
                 Ok(Value::Object(Rc::new(bound)))
             }
+            (Some("column" | "__table_column__"), method) if column_operator(method).is_some() => {
+                let op = column_operator(method).unwrap_or_default();
+                let right = match (op, args.as_slice()) {
+                    ("BETWEEN", [low, high]) => Value::Tuple(vec![low.clone(), high.clone()]),
+                    ("BETWEEN", _) => {
+                        return Err(EvalError::new(span, "between() needs two bounds"));
+                    }
+                    (_, [right]) => right.clone(),
+                    _ => {
+                        let message = format!("`.{method}()` with {} arguments", args.len());
+                        return Err(EvalError::new(span, message));
+                    }
+                };
+                let op = Value::Str(op.to_string());
+                Ok(object("sqlalchemy.__binary__", vec![receiver.clone(), op, right], vec![], span))
+            }
             (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
                 &format!("sqlalchemy.{method}"),
                 vec![receiver.clone()],
@@ -158,6 +177,51 @@ impl Interp<'_> {
             )),
         }
     }
+}
+
+/// The SQL operator of a column method (`t.c.email.ilike("%@x")`), as the PostgreSQL
+/// dialect writes it.
+fn column_operator(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "like" => "LIKE",
+        "ilike" => "ILIKE",
+        "notlike" | "not_like" => "NOT LIKE",
+        "notilike" | "not_ilike" => "NOT ILIKE",
+        "in_" => "IN",
+        "notin_" | "not_in" => "NOT IN",
+        "is_" => "IS",
+        "isnot" | "is_not" => "IS NOT",
+        "between" => "BETWEEN",
+        _ => return None,
+    })
+}
+
+/// `~clause` / `sa.not_(clause)`: as SQLAlchemy negates a comparison, by its opposite
+/// operator (`NOT (a > 5)` is `a <= 5`, `~c.notilike(x)` is `c ILIKE x`); anything else
+/// is `NOT (...)`.
+pub(super) fn negated(clause: Value, span: Range<usize>) -> Value {
+    const OPPOSITES: &[(&str, &str)] = &[
+        ("=", "!="),
+        ("<", ">="),
+        (">", "<="),
+        ("LIKE", "NOT LIKE"),
+        ("ILIKE", "NOT ILIKE"),
+        ("IN", "NOT IN"),
+        ("IS", "IS NOT"),
+        ("BETWEEN", "NOT BETWEEN"),
+    ];
+    if let Value::Object(binary) = &clause
+        && binary.path == "sqlalchemy.__binary__"
+        && let [left, Value::Str(op), right] = binary.args.as_slice()
+        && let Some(opposite) = OPPOSITES.iter().find_map(|(a, b)| {
+            (a == op).then_some(*b).or((b == op).then_some(*a))
+        })
+    {
+        let args = vec![left.clone(), Value::Str(opposite.into()), right.clone()];
+        return object("sqlalchemy.__binary__", args, vec![], span);
+    }
+    let args = vec![Value::None, Value::Str("NOT".into()), clause];
+    object("sqlalchemy.__binary__", args, vec![], span)
 }
 
 /// Calling a third-party helper means running its code.

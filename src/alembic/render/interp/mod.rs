@@ -744,6 +744,9 @@ impl Env for Interp<'_> {
         right: Value,
         span: Range<usize>,
     ) -> EvalResult {
+        if op == "NOT" {
+            return Ok(library::negated(right, span));
+        }
         Ok(object(
             "sqlalchemy.__binary__",
             vec![left, Value::Str(op.to_string()), right],

@@ -85,6 +85,13 @@ impl Column {
         let mut schema_items: Vec<&Value> = Vec::new();
         let mut type_value = object.kwarg("type_");
         for arg in args {
+            // A type from a third-party library decides the column's DDL and rewrites:
+            // never a placeholder.
+            if let Some(unknown) = approx::unknown_name(arg) {
+                return Err(format!(
+                    "column `{name}`: type `{unknown}` is not known statically"
+                ));
+            }
             if type_value.is_none() && is_type(arg) {
                 type_value = Some(arg);
             } else {
