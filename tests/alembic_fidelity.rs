@@ -320,7 +320,11 @@ fn static_rendering_matches_real_alembic() {
                 }
                 reported.insert(line);
             }
-            for statement in function.statements.iter().filter(|s| !s.approximate.is_empty()) {
+            for statement in function
+                .statements
+                .iter()
+                .filter(|s| !s.approximate.is_empty())
+            {
                 let line = line_of(&source, statement.origin.start);
                 if !expected_approximate.contains(&line) {
                     problems.push(format!(

@@ -101,8 +101,10 @@ fn object_expression(object: &Object) -> Result<String, String> {
                     if items.is_empty() {
                         return Err("in_() of an empty list".into());
                     }
-                    let items: Result<Vec<String>, String> =
-                        items.iter().map(|i| expression(i, StrAs::Literal)).collect();
+                    let items: Result<Vec<String>, String> = items
+                        .iter()
+                        .map(|i| expression(i, StrAs::Literal))
+                        .collect();
                     format!("{left} {op} ({})", items?.join(", "))
                 }
                 ("BETWEEN" | "NOT BETWEEN", Value::Tuple(bounds)) if bounds.len() == 2 => format!(

@@ -52,7 +52,10 @@ impl Interp<'_> {
             return Ok(Value::Runtime(format!("`{path}()`")));
         }
         if sa_name(path) == Some("not_") && args.len() == 1 && kwargs.is_empty() {
-            return Ok(negated(args.into_iter().next().unwrap_or(Value::None), span));
+            return Ok(negated(
+                args.into_iter().next().unwrap_or(Value::None),
+                span,
+            ));
         }
         if sa_name(path).is_some() {
             return Ok(object(path, args, kwargs, span));
@@ -162,7 +165,12 @@ impl Interp<'_> {
                     }
                 };
                 let op = Value::Str(op.to_string());
-                Ok(object("sqlalchemy.__binary__", vec![receiver.clone(), op, right], vec![], span))
+                Ok(object(
+                    "sqlalchemy.__binary__",
+                    vec![receiver.clone(), op, right],
+                    vec![],
+                    span,
+                ))
             }
             (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
                 &format!("sqlalchemy.{method}"),
@@ -213,9 +221,9 @@ pub(super) fn negated(clause: Value, span: Range<usize>) -> Value {
     if let Value::Object(binary) = &clause
         && binary.path == "sqlalchemy.__binary__"
         && let [left, Value::Str(op), right] = binary.args.as_slice()
-        && let Some(opposite) = OPPOSITES.iter().find_map(|(a, b)| {
-            (a == op).then_some(*b).or((b == op).then_some(*a))
-        })
+        && let Some(opposite) = OPPOSITES
+            .iter()
+            .find_map(|(a, b)| (a == op).then_some(*b).or((b == op).then_some(*a)))
     {
         let args = vec![left.clone(), Value::Str(opposite.into()), right.clone()];
         return object("sqlalchemy.__binary__", args, vec![], span);

@@ -104,6 +104,7 @@ impl<'a> Interp<'a> {
             autocommit: self.autocommit_depth > 0,
             existing: None,
             approximate: Vec::new(),
+            creates_type: None,
         });
         Ok(())
     }
@@ -126,9 +127,12 @@ impl<'a> Interp<'a> {
         let mut created = Vec::new();
         for (name, sql) in types {
             if !self.created_types.contains(&name) {
-                created.push(name);
                 self.emit(sql, span.clone())
                     .map_err(|m| EvalError::new(span.clone(), m))?;
+                if let Some(statement) = self.statements.last_mut() {
+                    statement.creates_type = Some(name.clone());
+                }
+                created.push(name);
             }
         }
         self.created_types.extend(created);
