@@ -135,7 +135,6 @@ pub fn render_plan(units: &[Unit], errors: &[InputError]) -> String {
                         .collect();
                     json!({
                         "sql": statement.text(source),
-                        "line": source.position(statement.span.start).line,
                         "own": unit.own.contains(&statement.span.start),
                         "approximate": !unknown.is_empty(),
                         "unknown": unknown,
