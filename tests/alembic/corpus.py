@@ -35,8 +35,10 @@ For each revision file:
                           was touched
       needs stand-ins     the render touched a stand-in consequentially (see below)
       unrenderable        locksmith reported unrenderable-operation for upgrade()
-      approximate         locksmith marked the rendering approximate (no such marker
-                          exists yet: always 0, the class is kept for when it does)
+      approximate         locksmith rendered some statements approximately (``locksmith
+                          sql --format json`` marks them ``"approximate": true``) and every
+                          other statement equals Alembic's, position by position
+                          (otherwise: silently different)
       equivalent          same statements
       silently different  different statements, and locksmith said nothing
       locksmith error     locksmith exited with an error / printed nothing parsable
@@ -446,6 +448,16 @@ def run_locksmith(binary: str, path: str) -> dict:
     res["sql_rc"], res["sql_stderr"] = p.returncode, p.stderr.strip()[:2000]
     # drop the `-- <file>` header
     res["sql"] = "\n".join(l for l in p.stdout.splitlines() if l != f"-- {path}")
+    p = subprocess.run([binary, "sql", path, "--format", "json"], capture_output=True,
+                       text=True, timeout=120)
+    try:
+        units = json.loads(p.stdout).get("units", [])
+    except ValueError:
+        units = []
+    # The revision's own statements (not the BEGIN/COMMIT around a lone revision), each
+    # with whether it was rendered approximately.
+    res["statements"] = [(st["sql"], st["approximate"], st["unknown"])
+                         for u in units for st in u["statements"] if st["own"]]
     p = subprocess.run([binary, "lint", path, "--format", "json", "--color", "never",
                         "--fail-on", "error"], capture_output=True, text=True, timeout=120)
     res["lint_rc"] = p.returncode
@@ -458,11 +470,21 @@ def run_locksmith(binary: str, path: str) -> dict:
         where = f"{f.get('line')}: {f.get('message')}"
         if f.get("rule") == "unrenderable-operation":
             res["unrenderable"].append(where)
-        elif "approximate" in (f.get("rule") or ""):
+        elif f.get("rule") == "approximate-rendering":
             res["approximate"].append(where)
-    if re.search(r"--.*\bapproximate\b", res["sql"], re.I):
-        res["approximate"].append("sql output carries an approximate marker")
     return res
+
+
+def approximate_differences(alembic_sql: str, statements: list) -> list[str]:
+    """Differences between Alembic's statements and locksmith's, the approximate ones
+    compared by position only (their values are placeholders)."""
+    theirs = normalised(alembic_sql.replace("%%", "%"))
+    mine = [(normalise(sql), approx) for sql, approx, _ in statements]
+    if len(theirs) != len(mine):
+        return [f"{len(mine)} statements, alembic {len(theirs)}"]
+    return [f"statement {i + 1}: {m} / alembic: {t}"
+            for i, ((m, approx), t) in enumerate(zip(mine, theirs))
+            if not approx and m != t]
 
 
 # --------------------------------------------------------------------------
@@ -483,7 +505,10 @@ def classify(alem: dict, lock: dict) -> tuple[str, list[str]]:
     if lock["unrenderable"]:
         same = normalised(alem["upgrade"]) == locksmith_statements(lock["sql"])
         return "unrenderable", lock["unrenderable"] + (["statements equal anyway"] if same else [])
-    if lock["approximate"]:
+    if any(approx for _, approx, _ in lock.get("statements", [])):
+        differences = approximate_differences(alem["upgrade"], lock["statements"])
+        if differences:
+            return "silently different", ["approximate, and"] + differences
         return "approximate", lock["approximate"]
     if lock["sql_rc"] not in (0, None) and not lock["sql"].strip():
         return "locksmith error", [lock["sql_stderr"]]
