@@ -91,4 +91,86 @@ mod tests {
         let ((), noted) = collecting(|| {});
         assert!(noted.is_empty());
     }
+
+    fn upgrade(module: &str, body: &str) -> crate::alembic::revision::RenderedFunction {
+        let body: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        let source = format!(
+            "from alembic import op\nimport sqlalchemy as sa\nimport uuid\nfrom neutron_lib.constants import NAME_SIZE\n{module}\ndef upgrade():\n{body}"
+        );
+        super::super::render_revision(&source)
+            .unwrap()
+            .upgrade
+            .unwrap()
+    }
+
+    /// Values: placeholders, the statement marked with what was unknown.
+    #[test]
+    fn unknown_values_render_approximately() {
+        let function = upgrade(
+            "t = sa.table('t', sa.column('id', sa.String), sa.column('n', sa.Integer))",
+            "op.bulk_insert(t, [{'id': str(uuid.uuid4()), 'n': 1}])\nop.add_column('t', sa.Column('x', sa.String(NAME_SIZE), comment=NAME_SIZE))\nop.drop_column('t', 'y')",
+        );
+        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
+            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
+            .collect();
+        let size = "neutron_lib.constants.NAME_SIZE".to_string();
+        assert_eq!(
+            rendered,
+            [
+                (
+                    "INSERT INTO t (id, n) VALUES ('<uuid.uuid4()>', 1)",
+                    &["uuid.uuid4()".to_string()][..]
+                ),
+                ("ALTER TABLE t ADD COLUMN x VARCHAR", &[size.clone()][..]),
+                (
+                    "COMMENT ON COLUMN t.x IS '<neutron_lib.constants.NAME_SIZE>'",
+                    &[size][..]
+                ),
+                ("ALTER TABLE t DROP COLUMN y", &[][..]),
+            ]
+        );
+        assert!(function.unrenderable.is_empty());
+    }
+
+    /// Where an unknown value decides the statement, or a library call may emit SQL, the
+    /// operation is not rendered, never guessed.
+    #[test]
+    fn unknown_values_that_decide_the_statement_are_unrenderable() {
+        for (body, message) in [
+            ("if NAME_SIZE:\n    op.drop_table('t')", "`if` over"),
+            (
+                "if NAME_SIZE == 255:\n    op.drop_table('t')",
+                "comparison with `neutron_lib.constants.NAME_SIZE`",
+            ),
+            ("uuid.uuid4()", "call of imported helper `uuid4`"),
+            ("uuid.uuid5(op, 'x')", "call of imported helper `uuid5`"),
+            (
+                "op.add_column('t', sa.Column('x', uuid.uuid4()))",
+                "type `uuid.uuid4()` is not known",
+            ),
+            (
+                "op.execute(f'DROP TABLE {uuid.uuid4()}')",
+                "f-string of a runtime value",
+            ),
+            (
+                "op.add_column('t', sa.Column('x', sa.Text, server_default=NAME_SIZE))",
+                "server_default `neutron_lib",
+            ),
+            (
+                "op.alter_column('t', 'x', server_default=uuid.uuid4())",
+                "server_default `uuid.uuid4()`",
+            ),
+        ] {
+            let function = upgrade("", body);
+            assert!(
+                function.statements.is_empty(),
+                "{body}: {:?}",
+                function.statements
+            );
+            let [item] = function.unrenderable.as_slice() else {
+                panic!("{body}: {:?}", function.unrenderable);
+            };
+            assert!(item.message.contains(message), "{body}: {}", item.message);
+        }
+    }
 }

@@ -693,7 +693,7 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             {
                 return Err(format!("alter_column(server_default={}(...))", o.class()));
             }
-            let default = expression(default, StrAs::Literal)?;
+            let default = super::schema::default_expression(default)?;
             statements.push(format!(
                 "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}"
             ));

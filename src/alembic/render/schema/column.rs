@@ -117,7 +117,7 @@ impl Column {
             explicit_nullable: opt_bool(object, "nullable")?,
             server_default: match object.kwarg("server_default") {
                 None | Some(Value::None) => None,
-                Some(v) => Some(expression(v, StrAs::Literal)?),
+                Some(v) => Some(default_expression(v)?),
             },
             has_python_default: object.kwarg("default").is_some_and(|v| !v.is_none()),
             identity: None,
@@ -357,4 +357,15 @@ pub fn sequence_ddl(statement: &Object) -> Result<String, String> {
     Ok(format!("CREATE SEQUENCE {guard}{target} {options}")
         .trim_end()
         .to_string())
+}
+
+/// A `server_default` as SQL. One only known when run is not a placeholder: whether it is
+/// volatile decides whether adding the column rewrites the table.
+pub fn default_expression(value: &Value) -> Result<String, String> {
+    if let Some(unknown) = approx::unknown_name(value) {
+        return Err(format!(
+            "server_default `{unknown}` is not known statically"
+        ));
+    }
+    expression(value, StrAs::Literal)
 }
