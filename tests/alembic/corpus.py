@@ -35,9 +35,10 @@ For each revision file:
                           was touched
       needs stand-ins     the render touched a stand-in consequentially (see below)
       unrenderable        locksmith reported unrenderable-operation for upgrade()
-      approximate         locksmith rendered some statements approximately (``locksmith
-                          sql --format json`` marks them ``"approximate": true``) and every
-                          other statement equals Alembic's, position by position
+      approximate         locksmith rendered some statements approximately (its lint
+                          JSON has ``approximate-rendering`` findings; ``locksmith sql``
+                          puts ``-- locksmith: approximate`` above each such statement) and
+                          every other statement equals Alembic's, position by position
                           (otherwise: silently different)
       equivalent          same statements
       silently different  different statements, and locksmith said nothing
@@ -448,16 +449,6 @@ def run_locksmith(binary: str, path: str) -> dict:
     res["sql_rc"], res["sql_stderr"] = p.returncode, p.stderr.strip()[:2000]
     # drop the `-- <file>` header
     res["sql"] = "\n".join(l for l in p.stdout.splitlines() if l != f"-- {path}")
-    p = subprocess.run([binary, "sql", path, "--format", "json"], capture_output=True,
-                       text=True, timeout=120)
-    try:
-        units = json.loads(p.stdout).get("units", [])
-    except ValueError:
-        units = []
-    # The revision's own statements (not the BEGIN/COMMIT around a lone revision), each
-    # with whether it was rendered approximately.
-    res["statements"] = [(st["sql"], st["approximate"], st["unknown"])
-                         for u in units for st in u["statements"] if st["own"]]
     p = subprocess.run([binary, "lint", path, "--format", "json", "--color", "never",
                         "--fail-on", "error"], capture_output=True, text=True, timeout=120)
     res["lint_rc"] = p.returncode
@@ -475,11 +466,30 @@ def run_locksmith(binary: str, path: str) -> dict:
     return res
 
 
-def approximate_differences(alembic_sql: str, statements: list) -> list[str]:
+APPROXIMATE_MARK = "-- locksmith: approximate"
+
+
+def marked_statements(text: str) -> list[tuple[str, bool]]:
+    """locksmith's statements (as `locksmith_statements`), each with whether `locksmith sql`
+    marked it approximate (the comment line above it, which the scanner keeps with it)."""
+    out = []
+    for piece in split_statements(text):
+        lines = piece.splitlines()
+        approx = any(l.startswith(APPROXIMATE_MARK) for l in lines)
+        sql = "\n".join(l for l in lines if not l.startswith("-- locksmith:"))
+        n = normalise(sql)
+        if n and n != "~ ":
+            out.append((n, approx))
+    if len(out) >= 2 and out[0][0] == normalise("BEGIN") and out[-1][0] == normalise("COMMIT"):
+        out = out[1:-1]
+    return out
+
+
+def approximate_differences(alembic_sql: str, locksmith_sql: str) -> list[str]:
     """Differences between Alembic's statements and locksmith's, the approximate ones
     compared by position only (their values are placeholders)."""
     theirs = normalised(alembic_sql.replace("%%", "%"))
-    mine = [(normalise(sql), approx) for sql, approx, _ in statements]
+    mine = marked_statements(locksmith_sql)
     if len(theirs) != len(mine):
         return [f"{len(mine)} statements, alembic {len(theirs)}"]
     return [f"statement {i + 1}: {m} / alembic: {t}"
@@ -505,8 +515,8 @@ def classify(alem: dict, lock: dict) -> tuple[str, list[str]]:
     if lock["unrenderable"]:
         same = normalised(alem["upgrade"]) == locksmith_statements(lock["sql"])
         return "unrenderable", lock["unrenderable"] + (["statements equal anyway"] if same else [])
-    if any(approx for _, approx, _ in lock.get("statements", [])):
-        differences = approximate_differences(alem["upgrade"], lock["statements"])
+    if lock["approximate"]:
+        differences = approximate_differences(alem["upgrade"], lock["sql"])
         if differences:
             return "silently different", ["approximate, and"] + differences
         return "approximate", lock["approximate"]

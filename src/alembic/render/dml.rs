@@ -143,6 +143,17 @@ pub fn render(statement: &Object) -> Result<String, String> {
     {
         return Err(format!("values() key `{key}` is not a column of `{name}`"));
     }
+    // SQLAlchemy adds the other tables a statement's conditions or values name to an
+    // UPDATE's FROM / a DELETE's USING, in an order this renderer does not reproduce.
+    let mut others = Vec::new();
+    for (_, value) in &statement.kwargs {
+        other_tables(value, name, schema, &mut others);
+    }
+    if let Some(other) = others.first() {
+        return Err(format!(
+            "{kind}() whose conditions or values name another table (`{other}`)"
+        ));
+    }
     let conditions: Result<Vec<String>, String> = (statement.kwargs.iter())
         .filter(|(k, _)| k == "where")
         .map(|(_, c)| expression(c, StrAs::Text))
@@ -174,6 +185,42 @@ pub fn render(statement: &Object) -> Result<String, String> {
         sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
     }
     Ok(sql)
+}
+
+/// Tables other than `name` (in `schema`) whose columns `value` refers to.
+fn other_tables(value: &Value, name: &str, schema: Option<&str>, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) if object.path == TABLE_COLUMN => {
+            if let Some(Value::Object(table)) = object.args.first() {
+                let table_name = table.args.first().and_then(Value::as_str).unwrap_or("?");
+                let table_schema = table.kwarg("schema").and_then(Value::as_str);
+                if (table_name, table_schema) != (name, schema) {
+                    out.push(table_name.to_string());
+                }
+            }
+        }
+        Value::Object(object) => {
+            for item in object
+                .args
+                .iter()
+                .chain(object.kwargs.iter().map(|(_, v)| v))
+            {
+                other_tables(item, name, schema, out);
+            }
+        }
+        Value::List(items) | Value::Tuple(items) => {
+            for item in items {
+                other_tables(item, name, schema, out);
+            }
+        }
+        Value::Dict(pairs) => {
+            for (key, item) in pairs {
+                other_tables(key, name, schema, out);
+                other_tables(item, name, schema, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn column_key(key: &Value) -> Result<String, String> {
