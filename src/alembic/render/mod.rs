@@ -8,6 +8,7 @@
 //! PostgreSQL dialect compiles them.
 
 mod approx;
+mod batch;
 mod dml;
 mod enum_ops;
 mod interp;

@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{dml, enum_ops, ops, pyvalues};
+use super::super::{batch, dml, enum_ops, ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -118,7 +118,7 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
-                let effect = || ops::batch_call(object_ref, name, args, kwargs, span.clone());
+                let effect = || batch::batch_call(object_ref, name, args, kwargs, span.clone());
                 return self.perform(effect, span.clone());
             }
             _ => {}
