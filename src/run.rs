@@ -56,6 +56,15 @@ impl RunResult {
             .count()
     }
 
+    /// How much of the Alembic revisions linted was rendered; `None` when none was.
+    pub fn rendering(&self) -> Option<crate::lint::Rendering> {
+        let mut files = self.files.iter().filter_map(|f| f.rendering).peekable();
+        files.peek()?;
+        let mut total = crate::lint::Rendering::default();
+        files.for_each(|r| total.add(r));
+        Some(total)
+    }
+
     /// Statements no rule checked because they did not parse.
     pub fn unparsable_statements(&self) -> usize {
         self.files.iter().map(|f| f.unparsable_statements).sum()

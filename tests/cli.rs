@@ -512,6 +512,39 @@ fn sql_preview_marks_what_it_cannot_render() {
     assert!(markdown.stdout.contains(line), "{}", markdown.stdout);
 }
 
+/// A statement rendered with placeholders is marked in every output: a comment above it in
+/// `sql`, `approximate`/`unknown` per statement in `sql --format json`, the coverage line
+/// and the `rendered` counts in both summaries.
+#[test]
+fn sql_preview_marks_approximate_statements() {
+    let file = "tests/fixtures/rules/approximate-rendering/a1_seed_settings.py";
+    let plain = run(&["sql", file]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain
+            .stdout
+            .contains("-- locksmith: approximate (unknown: uuid.uuid4())\nINSERT INTO settings"),
+        "{}",
+        plain.stdout
+    );
+    snapshot("sql-alembic-approximate", &plain);
+    let json = run(&["sql", "--format", "json", file]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let statements = value["units"][0]["statements"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "{}", json.stdout);
+    assert!(statements.iter().all(|s| s["approximate"] == true));
+    assert_eq!(
+        statements[1]["unknown"],
+        serde_json::json!(["uuid.uuid4()"])
+    );
+    assert_eq!(
+        value["summary"]["rendered"],
+        serde_json::json!({"exact": 0, "approximate": 2, "not_rendered": 0})
+    );
+    snapshot("sql-alembic-approximate-json", &json);
+}
+
 #[test]
 fn sql_preview_of_a_broken_revision_graph_is_an_error() {
     for (name, files, message) in [
@@ -747,8 +780,14 @@ fn explain_colors_lock_lines_only_when_asked() {
 fn markdown_preview_counts_as_lint_does() {
     for project in ["tests/alembic/example", "examples/shop"] {
         let lint = run(&["lint", project]);
-        let summary = lint.stdout.lines().last().unwrap().to_string();
-        // "4 errors, 1 warning, 1 info in 6 files (27 statements checked)"
+        // "4 errors, 1 warning, 1 info in 6 files (27 statements checked)" (for Alembic
+        // followed by the rendering line)
+        let summary = lint
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.contains("checked"))
+            .unwrap();
         let (findings, rest) = summary.split_once(" in ").unwrap();
         let files = rest.split(' ').next().unwrap();
         let statements = rest.split('(').nth(1).unwrap().split(' ').next().unwrap();

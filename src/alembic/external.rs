@@ -66,6 +66,7 @@ pub fn real_offline_script(
                 sql: step.sql,
                 // Real Alembic ran the code: nothing is left out.
                 not_rendered: Vec::new(),
+                approximate: Vec::new(),
             }
         })
         .collect())

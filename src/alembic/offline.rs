@@ -85,6 +85,9 @@ pub struct RenderedSql {
     /// What op calls say about columns before they run, at the offset in `text` of the
     /// call's first statement.
     pub existing: Vec<(usize, ExistingColumn)>,
+    /// Statements rendered approximately, at their offset in `text`, with what was unknown
+    /// ([`super::revision::RenderedStatement::approximate`]).
+    pub approximate: Vec<(usize, Vec<String>)>,
 }
 
 impl RenderedSql {
@@ -111,6 +114,10 @@ pub fn function_sql(function: Option<&RenderedFunction>) -> RenderedSql {
         if let Some(existing) = this.and_then(|s| s.existing.as_ref()) {
             sql.existing.push((sql.text.len(), existing.clone()));
         }
+        if let Some(this) = this.filter(|s| !s.approximate.is_empty()) {
+            sql.approximate
+                .push((sql.text.len(), this.approximate.clone()));
+        }
         sql.push_statement(&statement, origin);
     }
     sql
@@ -133,6 +140,9 @@ pub struct ScriptUnit {
     /// What the SQL leaves out because it cannot be rendered without running Python,
     /// each `<what> (file:line)`; `sql` has a `-- locksmith: not rendered:` comment there.
     pub not_rendered: Vec<String>,
+    /// Statements rendered approximately: offset in `sql` of each, with what was unknown;
+    /// `sql` has a `-- locksmith: approximate (unknown: ...)` comment above each.
+    pub approximate: Vec<(usize, Vec<String>)>,
 }
 
 #[derive(Debug, Default)]
@@ -159,9 +169,8 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
 
     if single_file {
         if let Some((source, revision)) = rendered.first() {
-            script
-                .units
-                .push(revision_unit(source, revision, range.downgrade, None));
+            let unit = revision_unit(source, revision, range.downgrade, None, &mut Vec::new());
+            script.units.push(unit);
         }
         return script;
     }
@@ -225,13 +234,21 @@ pub fn offline_script(loaded: &LoadedProject, range: &RevisionRange, single_file
     if !preamble.is_empty() {
         script.units.push(bookkeeping_unit(preamble));
     }
+    // The enum types `create_table` created so far in this run (one migration context).
+    let mut created_types = Vec::new();
     for id in &path {
         let Some((source, revision)) = by_id.get(id.as_str()) else {
             continue;
         };
         let (bookkeeping, marker) =
             version_step(revision, &version_table, &mut heads, range.downgrade);
-        let mut unit = revision_unit(source, revision, range.downgrade, Some(&bookkeeping));
+        let mut unit = revision_unit(
+            source,
+            revision,
+            range.downgrade,
+            Some(&bookkeeping),
+            &mut created_types,
+        );
         unit.heading = marker;
         if per_migration {
             const BEGIN: &str = "BEGIN;\n\n";
@@ -255,6 +272,7 @@ fn bookkeeping_unit(sql: String) -> ScriptUnit {
         sql,
         own: 0..0,
         not_rendered: Vec::new(),
+        approximate: Vec::new(),
     }
 }
 
@@ -266,19 +284,25 @@ fn revision_unit(
     revision: &RevisionFile,
     downgrade: bool,
     version: Option<&str>,
+    created_types: &mut Vec<String>,
 ) -> ScriptUnit {
     let function = if downgrade {
         revision.downgrade.as_ref()
     } else {
         revision.upgrade.as_ref()
     };
+    let function = function.map(|f| without_created_types(f, created_types));
+    let function = function.as_ref();
     let wrap = version.is_none() && function.is_some_and(|f| !f.autocommit_blocks.is_empty());
     let mut sql = String::new();
     if wrap {
         sql.push_str("BEGIN;\n\n");
     }
-    let (body, not_rendered) = function_script(function, source);
+    let (body, not_rendered, approximate) = function_script(function, source);
     let own = sql.len()..sql.len() + body.len();
+    let approximate = (approximate.into_iter())
+        .map(|(at, unknown)| (own.start + at, unknown))
+        .collect();
     sql.push_str(&body);
     if let Some(version) = version {
         sql.push_str(version);
@@ -293,16 +317,19 @@ fn revision_unit(
         sql,
         own,
         not_rendered,
+        approximate,
     }
 }
 
 /// The function's SQL with a `-- locksmith: not rendered: <what> (file:line)` comment
 /// where each part that cannot be rendered statically would have run, so the preview never
-/// silently leaves code out; and those notes.
+/// silently leaves code out, and a `-- locksmith: approximate (unknown: ...)` comment above
+/// each statement rendered with placeholders; the notes, and the approximate statements'
+/// offsets in the SQL with what was unknown.
 fn function_script(
     function: Option<&RenderedFunction>,
     source: &SourceFile,
-) -> (String, Vec<String>) {
+) -> (String, Vec<String>, Vec<(usize, Vec<String>)>) {
     let notes: Vec<(usize, String)> = function
         .map(|f| f.unrenderable.as_slice())
         .unwrap_or_default()
@@ -317,25 +344,66 @@ fn function_script(
         .collect();
     let mut pending = notes.iter().peekable();
     let mut text = String::new();
+    // One line, so the comment cannot end early and the output stays valid SQL.
+    let one_line = |note: &str| note.replace(['\n', '\r'], " ");
     let comment = |text: &mut String, note: &str| {
-        // One line, so the comment cannot end early and the output stays valid SQL.
-        let note = note.replace(['\n', '\r'], " ");
-        text.push_str(&format!("-- locksmith: not rendered: {note}\n\n"));
+        text.push_str(&format!(
+            "-- locksmith: not rendered: {}\n\n",
+            one_line(note)
+        ));
     };
-    for (statement, origin) in function
-        .map(RenderedFunction::offline_sql)
-        .unwrap_or_default()
-    {
+    let rendered = function_sql(function);
+    let mut approximate = Vec::new();
+    for (span, origin) in &rendered.origins {
         while let Some((_, note)) = pending.next_if(|(at, _)| *at < origin.start) {
             comment(&mut text, note);
         }
-        text.push_str(statement.trim_end());
+        if let Some((_, unknown)) = rendered
+            .approximate
+            .iter()
+            .find(|(at, _)| *at == span.start)
+        {
+            text.push_str(&format!(
+                "-- locksmith: approximate (unknown: {})\n",
+                one_line(&unknown.join(", "))
+            ));
+            approximate.push((text.len(), unknown.clone()));
+        }
+        text.push_str(&rendered.text[span.clone()]);
         text.push_str(";\n\n");
     }
     for (_, note) in pending {
         comment(&mut text, note);
     }
-    (text, notes.into_iter().map(|(_, note)| note).collect())
+    let notes = notes.into_iter().map(|(_, note)| note).collect();
+    (text, notes, approximate)
+}
+
+/// The function without the `CREATE TYPE`s of enum types an earlier revision of the same
+/// run already created: SQLAlchemy notes each type `create_table` creates in the DDL
+/// runner's memo, which Alembic keeps for the whole migration context, i.e. for a whole
+/// `alembic upgrade --sql` run. Notes the types this function creates.
+fn without_created_types(
+    function: &RenderedFunction,
+    created: &mut Vec<String>,
+) -> RenderedFunction {
+    let mut kept = function.clone();
+    kept.statements.clear();
+    let mut new_index = Vec::with_capacity(function.statements.len() + 1);
+    for statement in &function.statements {
+        new_index.push(kept.statements.len());
+        match &statement.creates_type {
+            Some(key) if created.contains(key) => continue,
+            Some(key) => created.push(key.clone()),
+            None => {}
+        }
+        kept.statements.push(statement.clone());
+    }
+    new_index.push(kept.statements.len());
+    for block in &mut kept.autocommit_blocks {
+        block.statements = new_index[block.statements.start]..new_index[block.statements.end];
+    }
+    kept
 }
 
 /// The `alembic_version` statements of one step and its `-- Running ...` marker text.
@@ -401,5 +469,43 @@ fn version_step(
         heads.extend(restore.into_iter().cloned());
         let marker = format!("Running downgrade {id} -> {}", downs.join(", "));
         (sql, marker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(id: &str, down: &str, table: &str) -> SourceFile {
+        SourceFile::new(
+            format!("{id}.py"),
+            format!(
+                "from alembic import op\nimport sqlalchemy as sa\nrevision = '{id}'\ndown_revision = {down}\n\ndef upgrade():\n    op.create_table('{table}', sa.Column('s', sa.Enum('a', 'b', name='status')))\n\ndef downgrade():\n    op.drop_table('{table}')\n"
+            ),
+        )
+    }
+
+    /// Alembic keeps the types `create_table` created in its migration context, which
+    /// lives for a whole `alembic upgrade --sql` run (checked against Alembic 1.20.1):
+    /// `status` is created once over `base:head`, and by a2 when the run starts after a1.
+    #[test]
+    fn enum_types_are_created_once_per_run() {
+        let loaded = LoadedProject::from_sources(
+            ".".into(),
+            vec![revision("a1", "None", "t1"), revision("a2", "'a1'", "t2")],
+        );
+        let creates = |from: Option<&str>| -> Vec<String> {
+            let range = RevisionRange {
+                from: from.map(str::to_string),
+                ..RevisionRange::default()
+            };
+            let script = offline_script(&loaded, &range, false);
+            (script.units.iter())
+                .filter(|u| u.sql.contains("CREATE TYPE"))
+                .map(|u| u.file.clone())
+                .collect()
+        };
+        assert_eq!(creates(None), ["a1.py"]);
+        assert_eq!(creates(Some("a1")), ["a2.py"]);
     }
 }

@@ -17,6 +17,14 @@ pub struct RenderedStatement {
     pub autocommit: bool,
     /// What the op call says about the column before it runs (`existing_type=`).
     pub existing: Option<ExistingColumn>,
+    /// Values rendered as placeholders because they are only known when the migration runs
+    /// (a third-party constant or helper, runtime data), by name; empty: the statement is
+    /// exact.
+    pub approximate: Vec<String>,
+    /// A `CREATE TYPE` that `create_table` emits for a named enum, with the type's key
+    /// (schema and name): SQLAlchemy creates each such type once per migration context,
+    /// i.e. once per `alembic upgrade --sql` run, not once per revision.
+    pub creates_type: Option<String>,
 }
 
 /// A column as an `op.alter_column(..., existing_type=...)` call says it is before the

@@ -157,6 +157,9 @@ pub(crate) enum SqlFormat {
     Sql,
     /// a summary for a pull-request comment: per migration, a table of statements and locks
     Markdown,
+    /// the statements as data: per migration, each statement's SQL, locks, findings and
+    /// whether it was rendered approximately (stable schema, see the README)
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

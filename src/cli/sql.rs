@@ -42,6 +42,7 @@ pub(crate) fn run(
             print(&report::plan::render(&preview.units, style));
         }
         SqlFormat::Markdown => print(&report::markdown::render(&preview.units)),
+        SqlFormat::Json => print(&report::json::render_plan(&preview.units, &preview.errors)),
     }
     if preview.errors.is_empty() { 0 } else { 2 }
 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{FileReport, Session, StatementReport, finish, lint_rendered_sql};
+use super::{FileReport, Rendering, Session, StatementReport, finish, lint_rendered_sql};
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::revision::ExistingColumn;
 use crate::alembic::revision::RevisionFile;
@@ -92,6 +92,7 @@ fn lint_revision(
         statements: Vec::new(),
         findings: Vec::new(),
         unparsable_statements: 0,
+        rendering: None,
     };
     let revision = match &loaded.rendered {
         Ok(revision) => revision,
@@ -127,6 +128,17 @@ fn lint_revision(
         );
         append_mapped(&mut report, &sql, &rendered);
     }
+    let approximate = report.statements.iter().filter(|s| !s.unknown.is_empty());
+    let approximate = approximate.count();
+    let not_rendered = directions.iter().filter_map(|direction| match direction {
+        Direction::Upgrade => revision.upgrade.as_ref(),
+        Direction::Downgrade => revision.downgrade.as_ref(),
+    });
+    report.rendering = Some(Rendering {
+        exact: report.statements.len() - approximate,
+        approximate,
+        not_rendered: not_rendered.map(|f| f.unrenderable.len()).sum(),
+    });
     report.findings.extend(revision_findings(
         revision,
         config,
@@ -151,6 +163,7 @@ pub fn lint_real_step(
         statements: Vec::new(),
         findings: Vec::new(),
         unparsable_statements: 0,
+        rendering: None,
     };
     let function = revision
         .rendered
@@ -187,6 +200,7 @@ pub fn lint_real_step(
         text: sql.to_string(),
         origins,
         existing: Vec::new(),
+        approximate: Vec::new(),
     };
     append_mapped(&mut report, &linted, &rendered);
     let comments = python_comments(&report.source.text);
@@ -318,6 +332,15 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
             })
             .map_or(0..0, |(_, py)| py.clone())
     };
+    // What an approximately rendered op call's statements stand in for (raw SQL of one
+    // call may hold several statements: each is in the call's piece).
+    let unknown = |offset: usize| {
+        let piece = pieces
+            .iter()
+            .find(|(sql_span, _)| sql_span.start <= offset && offset < sql_span.end)?;
+        let (_, names) = (rendered.approximate.iter()).find(|(at, _)| *at == piece.0.start)?;
+        Some(names.clone())
+    };
     let first = report.statements.len();
     report.unparsable_statements += sql.unparsable_statements;
     report
@@ -327,6 +350,7 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
             sql: Some(sql.source.text[s.span.clone()].to_string()),
             // Spans inside the rendered SQL mean nothing in the Python.
             inner: Vec::new(),
+            unknown: unknown(s.span.start).unwrap_or_default(),
             ..s.clone()
         }));
     for finding in &sql.findings {

@@ -39,6 +39,8 @@ pub struct StatementReport {
     pub sql: Option<String>,
     /// For a DO statement: the statements its block runs (its own facts merge theirs).
     pub inner: Vec<StatementReport>,
+    /// Rendered approximately: the values a placeholder stands for; empty when exact.
+    pub unknown: Vec<String>,
 }
 
 impl StatementReport {
@@ -67,6 +69,36 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// Statements that could not be parsed (syntax errors), so no rule checked them.
     pub unparsable_statements: usize,
+    /// For an Alembic revision rendered statically: how much of it was rendered.
+    pub rendering: Option<Rendering>,
+}
+
+/// How much of an Alembic revision the static renderer turned into SQL: statements
+/// rendered exactly and approximately, operations not rendered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Rendering {
+    pub exact: usize,
+    pub approximate: usize,
+    pub not_rendered: usize,
+}
+
+impl Rendering {
+    pub fn add(&mut self, other: Rendering) {
+        self.exact += other.exact;
+        self.approximate += other.approximate;
+        self.not_rendered += other.not_rendered;
+    }
+
+    /// `12 statements rendered exactly, 1 approximately, 2 operations not rendered`.
+    pub fn describe(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "Alembic rendering: {} exactly, {} approximately, {} not rendered",
+            plural(self.exact, "statement"),
+            self.approximate,
+            plural(self.not_rendered, "operation"),
+        )
+    }
 }
 
 impl FileReport {
@@ -232,6 +264,7 @@ fn lint_sql_with(
             locks_on_existing,
             sql: stmt.text.clone(),
             inner: Vec::new(),
+            unknown: Vec::new(),
         });
     }
 
@@ -362,6 +395,7 @@ fn lint_sql_with(
         statements,
         findings,
         unparsable_statements: parsed.errors.len(),
+        rendering: None,
     };
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);

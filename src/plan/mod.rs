@@ -15,7 +15,7 @@ use crate::alembic::{self, LoadedProject, LoadedRevision, project::find_project}
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::discover::{self, Input};
-use crate::lint::{self, FileReport, lint_sql};
+use crate::lint::{self, FileReport, Rendering, lint_sql};
 use crate::run::{Skipped, check_found, read_input};
 use crate::source::{InputError, SourceFile};
 
@@ -45,6 +45,21 @@ pub struct Unit {
     /// What could not be rendered without running code, `<what> (file:line)`; the SQL
     /// has a comment at each.
     pub not_rendered: Vec<String>,
+    /// Statements rendered approximately: offset in the report's text, with the values a
+    /// placeholder stands for; the SQL has a comment above each.
+    pub approximate: Vec<(usize, Vec<String>)>,
+    /// For an Alembic revision: how much of it was rendered.
+    pub rendering: Option<Rendering>,
+}
+
+impl Unit {
+    /// What the statement starting at `offset` of the report's text was rendered without
+    /// knowing; empty when it is exact.
+    pub fn unknown_at(&self, offset: usize) -> &[String] {
+        (self.approximate.iter())
+            .find(|(at, _)| *at == offset)
+            .map_or(&[], |(_, names)| names.as_slice())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -159,6 +174,21 @@ fn alembic_unit(
                 .collect()
         })
         .unwrap_or_default();
+    // Alembic's BEGIN/COMMIT and version bookkeeping (units without a file) are not the
+    // revisions' rendering.
+    let rendering = (!unit.file.is_empty()).then(|| {
+        let own = report
+            .statements
+            .iter()
+            .filter(|s| unit.own.contains(&s.span.start));
+        let (approximate, exact): (Vec<_>, Vec<_>) =
+            own.partition(|s| unit.approximate.iter().any(|(at, _)| *at == s.span.start));
+        Rendering {
+            exact: exact.len(),
+            approximate: approximate.len(),
+            not_rendered: unit.not_rendered.len(),
+        }
+    });
     Unit {
         heading: unit.heading,
         file: unit.file,
@@ -168,6 +198,8 @@ fn alembic_unit(
         report,
         revision_findings,
         not_rendered: unit.not_rendered,
+        approximate: unit.approximate,
+        rendering,
     }
 }
 
@@ -232,6 +264,8 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         range,
         revision_findings: Vec::new(),
         not_rendered: Vec::new(),
+        approximate: Vec::new(),
+        rendering: None,
     }))
 }
 

@@ -19,6 +19,11 @@ pub fn iterate(value: &Value) -> Result<Vec<Value>, String> {
 pub(super) fn builtin_function(name: &str, args: &[Value]) -> Result<Value, String> {
     let arg = args.first();
     Ok(match (name, arg) {
+        // The text of a value only known when run is only known when run.
+        ("str", Some(Value::Runtime(origin))) => Value::Runtime(origin.clone()),
+        ("str", Some(v)) if v.foreign_path().is_some() => {
+            Value::Runtime(format!("`{}`", v.foreign_path().unwrap_or_default()))
+        }
         ("str", Some(v)) => Value::Str(v.py_str().ok_or("str() of a library object")?),
         ("str", None) => Value::Str(String::new()),
         ("repr", Some(v)) => Value::Str(v.py_repr().ok_or("repr() of a library object")?),

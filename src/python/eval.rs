@@ -187,11 +187,26 @@ fn eval_unbounded<E: Env>(env: &mut E, expr: &Expr, span: Range<usize>) -> EvalR
         Expr::BinOp(binop) => {
             let left = eval(env, &binop.left)?;
             let right = eval(env, &binop.right)?;
+            // `a & b`, `a | b` of SQL expressions are SQLAlchemy's AND / OR.
+            let conjunction = match binop.op {
+                ast::Operator::BitAnd => Some("AND"),
+                ast::Operator::BitOr => Some("OR"),
+                _ => None,
+            };
+            if let Some(sql_op) = conjunction
+                && (matches!(left, Value::Object(_)) || matches!(right, Value::Object(_)))
+            {
+                return env.sql_comparison(sql_op, left, right, span);
+            }
             binary(binop.op, left, right).map_err(|m| EvalError::new(span, m))
         }
         Expr::UnaryOp(unary) => {
             let operand = eval(env, &unary.operand)?;
             match (unary.op, operand) {
+                // `~clause` of a SQL expression is SQLAlchemy's NOT.
+                (ast::UnaryOp::Invert, operand @ Value::Object(_)) => {
+                    env.sql_comparison("NOT", Value::None, operand, span)
+                }
                 (ast::UnaryOp::Not, v) => v
                     .truthy()
                     .map(|b| Value::Bool(!b))
@@ -573,6 +588,10 @@ fn comparison(op: ast::CmpOp, left: &Value, right: &Value) -> Result<bool, Strin
     }
     if let Value::Runtime(origin) = right {
         return Err(format!("comparison with {origin}"));
+    }
+    // Comparing a third-party constant would be a guess at its value.
+    if let Some(path) = left.foreign_path().or(right.foreign_path()) {
+        return Err(format!("comparison with `{path}`, not known statically"));
     }
     Ok(match op {
         Eq => values_equal(left, right),

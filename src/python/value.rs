@@ -28,6 +28,14 @@ pub enum Value {
     Runtime(String),
 }
 
+/// A path under the libraries whose names the renderer knows: SQLAlchemy, Alembic, builtins.
+pub fn is_library_path(path: &str) -> bool {
+    ["sqlalchemy", "alembic", "builtins"].iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
+}
+
 /// A recorded call of a library callable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {
@@ -110,8 +118,20 @@ impl Value {
             Value::List(v) | Value::Tuple(v) => !v.is_empty(),
             Value::Dict(v) => !v.is_empty(),
             Value::Runtime(_) => return None,
+            // A constant of a third-party module: its value is not known statically.
+            Value::Path(path) if !is_library_path(path) => return None,
             _ => true,
         })
+    }
+
+    /// A name imported from a module that is neither SQLAlchemy, Alembic nor a builtin
+    /// (a third-party constant such as `neutron_lib.constants.NAME_SIZE`): its value is
+    /// not known statically.
+    pub fn foreign_path(&self) -> Option<&str> {
+        match self {
+            Value::Path(path) if !is_library_path(path) => Some(path),
+            _ => None,
+        }
     }
 
     /// `str(value)`.

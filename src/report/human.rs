@@ -191,5 +191,9 @@ pub fn summary(result: &RunResult) -> String {
         ));
     }
     line.push('\n');
+    if let Some(rendering) = result.rendering() {
+        line.push_str(&rendering.describe());
+        line.push('\n');
+    }
     line
 }

@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 use crate::diagnostic::Finding;
 use crate::facts::{Facts, entry};
 use crate::lint::FileReport;
+use crate::plan::Unit;
 use crate::rules::Severity;
 use crate::run::RunResult;
-use crate::source::{Language, SourceFile};
+use crate::source::{InputError, Language, SourceFile};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -70,7 +71,7 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
     file.findings.iter().map(move |f| {
         let (start, end) = file.source.range_positions(&f.span);
         let statement = file.statement_of(f);
-        json!({
+        let mut finding = json!({
             "file": file.source.name,
             "line": start.line,
             "column": start.column,
@@ -84,7 +85,13 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
             "statement": statement.map(|s| s.text(&file.source)),
             "facts": statement.map(|s| facts_json(&s.facts)),
             "doc": format!("rules/{}.md", f.rule),
-        })
+        });
+        // Only on a statement rendered approximately, so that other output is unchanged.
+        if let Some(statement) = statement.filter(|s| !s.unknown.is_empty()) {
+            finding["approximate"] = json!(true);
+            finding["unknown"] = json!(statement.unknown);
+        }
+        finding
     })
 }
 
@@ -105,6 +112,10 @@ pub fn render(result: &RunResult) -> String {
             "unreadable_inputs": result.errors.len(),
         },
     });
+    // Only for Alembic revisions rendered statically.
+    if let Some(rendering) = result.rendering() {
+        value["summary"]["rendered"] = json!(rendering);
+    }
     // Only with a baseline, so that output without one is unchanged.
     if let Some(baseline) = &result.baseline {
         value["summary"]["baseline_hidden"] = json!(baseline.hidden);
@@ -113,6 +124,63 @@ pub fn render(result: &RunResult) -> String {
     // Only with grandfather_before set, likewise.
     if let Some(count) = result.grandfathered {
         value["summary"]["grandfathered"] = json!(count);
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `locksmith sql --format json`: each migration's statements (its own, then Alembic's
+/// bookkeeping marked `"own": false`) with their locks, the rules that fired on them and
+/// whether they were rendered approximately; the summary counts how much of the Alembic
+/// revisions was rendered.
+pub fn render_plan(units: &[Unit], errors: &[InputError]) -> String {
+    let units_json: Vec<Value> = units
+        .iter()
+        .map(|unit| {
+            let source = &unit.report.source;
+            let statements: Vec<Value> = (unit.report.statements.iter().enumerate())
+                .filter(|(_, s)| unit.range.contains(&s.span.start))
+                .map(|(index, statement)| {
+                    let unknown = unit.unknown_at(statement.span.start);
+                    let rules: Vec<&str> = (unit.report.findings.iter())
+                        .filter(|f| f.statement == Some(index))
+                        .map(|f| f.rule.id)
+                        .collect();
+                    json!({
+                        "sql": statement.text(source),
+                        "own": unit.own.contains(&statement.span.start),
+                        "approximate": !unknown.is_empty(),
+                        "unknown": unknown,
+                        "facts": facts_json(&statement.facts),
+                        "rules": rules,
+                    })
+                })
+                .collect();
+            json!({
+                "heading": unit.heading,
+                "file": unit.file,
+                "message": unit.message,
+                "statements": statements,
+                "not_rendered": unit.not_rendered,
+            })
+        })
+        .collect();
+    let statements: usize = units_json
+        .iter()
+        .map(|u| u["statements"].as_array().map_or(0, Vec::len))
+        .sum();
+    let mut value = json!({
+        "schema_version": SCHEMA_VERSION,
+        "units": units_json,
+        "errors": errors,
+        "summary": {
+            "units": units.len(),
+            "statements": statements,
+        },
+    });
+    if let Some(rendering) = super::plan::rendering(units) {
+        value["summary"]["rendered"] = json!(rendering);
     }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

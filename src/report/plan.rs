@@ -5,6 +5,7 @@ use owo_colors::{OwoColorize, Style};
 use pg_query::protobuf::{KeywordKind, Token};
 
 use crate::diagnostic::Finding;
+use crate::lint::Rendering;
 use crate::plan::Unit;
 use crate::report::facts_summary;
 use crate::rules::Severity;
@@ -37,6 +38,10 @@ pub fn render(units: &[Unit], style: PreviewStyle) -> String {
         }
         unit_pieces(unit, style.annotate, &mut pieces);
     }
+    if let Some(rendering) = rendering(units) {
+        pieces.push(Piece::Newline);
+        pieces.push(Piece::Note(format!("-- {}", rendering.describe()), None));
+    }
     let mut out = String::new();
     for piece in pieces {
         match piece {
@@ -58,6 +63,15 @@ pub fn render(units: &[Unit], style: PreviewStyle) -> String {
         }
     }
     out
+}
+
+/// How much of the Alembic revisions previewed was rendered; `None` without any.
+pub fn rendering(units: &[Unit]) -> Option<Rendering> {
+    let mut revisions = units.iter().filter_map(|u| u.rendering).peekable();
+    revisions.peek()?;
+    let mut total = Rendering::default();
+    revisions.for_each(|r| total.add(r));
+    Some(total)
 }
 
 fn note_style(severity: Option<Severity>) -> Style {

@@ -25,6 +25,7 @@ mod advice;
 mod alembic_broken_revision;
 mod alembic_empty_downgrade;
 mod alembic_multiple_heads;
+mod approximate_rendering;
 mod attaching_partition_without_check;
 mod backfilling_in_transaction_with_ddl;
 mod banned_char_type;
@@ -431,6 +432,7 @@ pub static ALL: &[&Rule] = &[
     &UNUSED_SUPPRESSION,
     &INVALID_SUPPRESSION,
     &unrenderable_operation::RULE,
+    &approximate_rendering::RULE,
     &alembic_multiple_heads::RULE,
     &alembic_broken_revision::RULE,
     &alembic_empty_downgrade::RULE,

@@ -29,6 +29,7 @@ pub fn versions(id: &str) -> Option<&'static str> {
         | "unused-suppression"
         | "invalid-suppression"
         | "unrenderable-operation"
+        | "approximate-rendering"
         | "alembic-multiple-heads"
         | "alembic-broken-revision"
         | "alembic-empty-downgrade" => "none",

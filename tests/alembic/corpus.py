@@ -35,8 +35,11 @@ For each revision file:
                           was touched
       needs stand-ins     the render touched a stand-in consequentially (see below)
       unrenderable        locksmith reported unrenderable-operation for upgrade()
-      approximate         locksmith marked the rendering approximate (no such marker
-                          exists yet: always 0, the class is kept for when it does)
+      approximate         locksmith rendered some statements approximately (its lint
+                          JSON has ``approximate-rendering`` findings; ``locksmith sql``
+                          puts ``-- locksmith: approximate`` above each such statement) and
+                          every other statement equals Alembic's, position by position
+                          (otherwise: silently different)
       equivalent          same statements
       silently different  different statements, and locksmith said nothing
       locksmith error     locksmith exited with an error / printed nothing parsable
@@ -458,11 +461,40 @@ def run_locksmith(binary: str, path: str) -> dict:
         where = f"{f.get('line')}: {f.get('message')}"
         if f.get("rule") == "unrenderable-operation":
             res["unrenderable"].append(where)
-        elif "approximate" in (f.get("rule") or ""):
+        elif f.get("rule") == "approximate-rendering":
             res["approximate"].append(where)
-    if re.search(r"--.*\bapproximate\b", res["sql"], re.I):
-        res["approximate"].append("sql output carries an approximate marker")
     return res
+
+
+APPROXIMATE_MARK = "-- locksmith: approximate"
+
+
+def marked_statements(text: str) -> list[tuple[str, bool]]:
+    """locksmith's statements (as `locksmith_statements`), each with whether `locksmith sql`
+    marked it approximate (the comment line above it, which the scanner keeps with it)."""
+    out = []
+    for piece in split_statements(text):
+        lines = piece.splitlines()
+        approx = any(l.startswith(APPROXIMATE_MARK) for l in lines)
+        sql = "\n".join(l for l in lines if not l.startswith("-- locksmith:"))
+        n = normalise(sql)
+        if n and n != "~ ":
+            out.append((n, approx))
+    if len(out) >= 2 and out[0][0] == normalise("BEGIN") and out[-1][0] == normalise("COMMIT"):
+        out = out[1:-1]
+    return out
+
+
+def approximate_differences(alembic_sql: str, locksmith_sql: str) -> list[str]:
+    """Differences between Alembic's statements and locksmith's, the approximate ones
+    compared by position only (their values are placeholders)."""
+    theirs = normalised(alembic_sql.replace("%%", "%"))
+    mine = marked_statements(locksmith_sql)
+    if len(theirs) != len(mine):
+        return [f"{len(mine)} statements, alembic {len(theirs)}"]
+    return [f"statement {i + 1}: {m} / alembic: {t}"
+            for i, ((m, approx), t) in enumerate(zip(mine, theirs))
+            if not approx and m != t]
 
 
 # --------------------------------------------------------------------------
@@ -484,6 +516,9 @@ def classify(alem: dict, lock: dict) -> tuple[str, list[str]]:
         same = normalised(alem["upgrade"]) == locksmith_statements(lock["sql"])
         return "unrenderable", lock["unrenderable"] + (["statements equal anyway"] if same else [])
     if lock["approximate"]:
+        differences = approximate_differences(alem["upgrade"], lock["sql"])
+        if differences:
+            return "silently different", ["approximate, and"] + differences
         return "approximate", lock["approximate"]
     if lock["sql_rc"] not in (0, None) and not lock["sql"].strip():
         return "locksmith error", [lock["sql_stderr"]]

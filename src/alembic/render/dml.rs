@@ -64,10 +64,7 @@ pub fn method(
             span,
         )));
     }
-    if receiver.path != DML {
-        return None;
-    }
-    let mut statement = receiver.clone();
+    let mut statement = as_dml(receiver)?;
     match method {
         "where" => statement
             .kwargs
@@ -87,11 +84,30 @@ pub fn method(
 }
 
 pub fn is_statement(object: &Object) -> bool {
-    object.path == DML
+    as_dml(object).is_some()
+}
+
+/// A recorded statement, or one written the functional way: `sa.update(t)`,
+/// `sa.insert(t)`, `sa.delete(t)` on a lightweight table.
+fn as_dml(object: &Object) -> Option<Object> {
+    if object.path == DML {
+        return Some(object.clone());
+    }
+    let kind = sa_name(&object.path).filter(|k| matches!(*k, "update" | "insert" | "delete"))?;
+    let [Value::Object(table)] = object.args.as_slice() else {
+        return None;
+    };
+    (is_table(table) && object.kwargs.is_empty()).then(|| Object {
+        path: DML.into(),
+        args: vec![Value::Str(kind.into()), Value::Object(table.clone())],
+        kwargs: Vec::new(),
+        span: object.span.clone(),
+    })
 }
 
 /// The SQL of a recorded DML statement.
 pub fn render(statement: &Object) -> Result<String, String> {
+    let statement = &as_dml(statement).ok_or("not an update/insert/delete")?;
     let [Value::Str(kind), Value::Object(table)] = statement.args.as_slice() else {
         return Err("malformed DML statement".into());
     };
@@ -127,6 +143,17 @@ pub fn render(statement: &Object) -> Result<String, String> {
     {
         return Err(format!("values() key `{key}` is not a column of `{name}`"));
     }
+    // SQLAlchemy adds the other tables a statement's conditions or values name to an
+    // UPDATE's FROM / a DELETE's USING, in an order this renderer does not reproduce.
+    let mut others = Vec::new();
+    for (_, value) in &statement.kwargs {
+        other_tables(value, name, schema, &mut others);
+    }
+    if let Some(other) = others.first() {
+        return Err(format!(
+            "{kind}() whose conditions or values name another table (`{other}`)"
+        ));
+    }
     let conditions: Result<Vec<String>, String> = (statement.kwargs.iter())
         .filter(|(k, _)| k == "where")
         .map(|(_, c)| expression(c, StrAs::Text))
@@ -158,6 +185,42 @@ pub fn render(statement: &Object) -> Result<String, String> {
         sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
     }
     Ok(sql)
+}
+
+/// Tables other than `name` (in `schema`) whose columns `value` refers to.
+fn other_tables(value: &Value, name: &str, schema: Option<&str>, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) if object.path == TABLE_COLUMN => {
+            if let Some(Value::Object(table)) = object.args.first() {
+                let table_name = table.args.first().and_then(Value::as_str).unwrap_or("?");
+                let table_schema = table.kwarg("schema").and_then(Value::as_str);
+                if (table_name, table_schema) != (name, schema) {
+                    out.push(table_name.to_string());
+                }
+            }
+        }
+        Value::Object(object) => {
+            for item in object
+                .args
+                .iter()
+                .chain(object.kwargs.iter().map(|(_, v)| v))
+            {
+                other_tables(item, name, schema, out);
+            }
+        }
+        Value::List(items) | Value::Tuple(items) => {
+            for item in items {
+                other_tables(item, name, schema, out);
+            }
+        }
+        Value::Dict(pairs) => {
+            for (key, item) in pairs {
+                other_tables(key, name, schema, out);
+                other_tables(item, name, schema, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn column_key(key: &Value) -> Result<String, String> {

@@ -7,6 +7,8 @@
 //! SQLAlchemy schema objects ([`schema`], [`types`]) and SQL text ([`sql`]) as the
 //! PostgreSQL dialect compiles them.
 
+mod approx;
+mod batch;
 mod dml;
 mod enum_ops;
 mod interp;

@@ -25,11 +25,7 @@ pub fn op_name(path: &str) -> Option<&str> {
 /// The module a path was imported from, when it is neither SQLAlchemy nor Alembic: calling it
 /// means running project code.
 pub fn is_foreign(path: &str) -> bool {
-    !(path == "sqlalchemy"
-        || path.starts_with("sqlalchemy.")
-        || path == "alembic"
-        || path.starts_with("alembic.")
-        || path.starts_with("builtins."))
+    !crate::python::is_library_path(path)
 }
 
 /// SQLAlchemy's `max_identifier_length` for PostgreSQL (PostgreSQL's NAMEDATALEN - 1).

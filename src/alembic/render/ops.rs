@@ -5,6 +5,7 @@ use std::ops::Range;
 use crate::alembic::revision::ExistingColumn;
 use crate::python::{EvalError, EvalResult, Object, Value};
 
+use super::approx;
 use super::names::{explicit_name, sa_name, truncated_label};
 use super::objects::object;
 use super::quote::{qualified, quote, string_literal};
@@ -239,53 +240,6 @@ fn existing_column(p: &Params) -> Result<Option<ExistingColumn>, String> {
     }))
 }
 
-/// `batch_op.<name>(...)` inside `with op.batch_alter_table(...)`: on PostgreSQL these are
-/// the plain operations on the batch's table.
-pub fn batch_call(
-    batch: &Object,
-    name: &str,
-    mut args: Vec<Value>,
-    mut kwargs: Vec<(String, Value)>,
-    span: Range<usize>,
-) -> EvalResult<Effect> {
-    let table = batch.kwarg("table_name").cloned().unwrap_or(Value::None);
-    let schema = batch.kwarg("schema").cloned().unwrap_or(Value::None);
-    // Where the table name goes among the plain operation's positional parameters.
-    let position = match name {
-        "add_column"
-        | "drop_column"
-        | "alter_column"
-        | "create_table_comment"
-        | "drop_table_comment" => 0,
-        "create_index"
-        | "create_unique_constraint"
-        | "create_foreign_key"
-        | "create_check_constraint"
-        | "create_primary_key"
-        | "drop_constraint"
-        | "create_exclude_constraint" => 1,
-        "drop_index" => {
-            kwargs.push(("table_name".into(), table.clone()));
-            usize::MAX
-        }
-        "execute" => usize::MAX,
-        other => return Err(EvalError::new(span, format!("batch operation `{other}`"))),
-    };
-    if position != usize::MAX {
-        let position = position.min(args.len());
-        args.insert(position, table);
-    }
-    let schema_key = if name == "create_foreign_key" {
-        "source_schema"
-    } else {
-        "schema"
-    };
-    if !schema.is_none() && !kwargs.iter().any(|(k, _)| k == schema_key) && name != "execute" {
-        kwargs.push((schema_key.into(), schema));
-    }
-    call(name, args, kwargs, span)
-}
-
 /// The statements of every operation that only emits SQL.
 fn render(
     name: &str,
@@ -505,6 +459,9 @@ fn render(
             let comment = match p.get("comment") {
                 Some(Value::Str(c)) => string_literal(c),
                 Some(Value::None) => "NULL".into(),
+                Some(other) if approx::unknown_name(other).is_some() => {
+                    approx::literal(other).unwrap_or_default()
+                }
                 _ => return Err("op.create_table_comment: `comment` is not a string".into()),
             };
             Ok(vec![format!(
@@ -680,7 +637,7 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             {
                 return Err(format!("alter_column(server_default={}(...))", o.class()));
             }
-            let default = expression(default, StrAs::Literal)?;
+            let default = super::schema::default_expression(default)?;
             statements.push(format!(
                 "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}"
             ));
@@ -693,7 +650,12 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             "COMMENT ON COLUMN {table}.{column} IS {}",
             string_literal(comment)
         )),
-        Some(other) => return Err(format!("`comment` is a {}", other.type_name())),
+        Some(other) => match approx::literal(other) {
+            Some(placeholder) => statements.push(format!(
+                "COMMENT ON COLUMN {table}.{column} IS {placeholder}"
+            )),
+            None => return Err(format!("`comment` is a {}", other.type_name())),
+        },
     }
     if let Some(new_name) = p.opt_string("new_column_name")? {
         statements.push(format!(

@@ -4,12 +4,16 @@
 
 use crate::python::{Object, Value, float_repr};
 
+use super::approx;
 use super::names::sa_name;
 use super::quote::{qualified, quote, string_literal};
 use super::types::SqlType;
 
 /// A Python value rendered as a SQL literal, as `literal_binds` does for untyped values.
 pub fn literal(value: &Value) -> Result<String, String> {
+    if let Some(placeholder) = approx::literal(value) {
+        return Ok(placeholder);
+    }
     Ok(match value {
         Value::None => "NULL".into(),
         Value::Bool(true) => "true".into(),
@@ -50,6 +54,10 @@ pub fn expression(value: &Value, strings: StrAs) -> Result<String, String> {
         }),
         Value::Object(object) => object_expression(object),
         Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => literal(value),
+        // A value only known when run, where a bound value goes: a placeholder.
+        other if strings == StrAs::Literal && approx::unknown_name(other).is_some() => {
+            literal(other)
+        }
         other => Err(format!(
             "a {} where a SQL expression is expected",
             other.type_name()
@@ -78,10 +86,32 @@ fn object_expression(object: &Object) -> Result<String, String> {
             let [left, Value::Str(op), right] = object.args.as_slice() else {
                 return Err("malformed SQL comparison".into());
             };
+            if op == "NOT" {
+                return Ok(format!("NOT ({})", expression(right, StrAs::Literal)?));
+            }
             let left = expression(left, StrAs::Literal)?;
             Ok(match (op.as_str(), right) {
-                ("=", Value::None) => format!("{left} IS NULL"),
-                ("!=", Value::None) => format!("{left} IS NOT NULL"),
+                ("=" | "IS", Value::None) => format!("{left} IS NULL"),
+                ("!=" | "IS NOT", Value::None) => format!("{left} IS NOT NULL"),
+                // Parenthesised operands keep the grouping Python's operators gave.
+                ("AND" | "OR", right) => {
+                    format!("({left}) {op} ({})", expression(right, StrAs::Literal)?)
+                }
+                ("IN" | "NOT IN", Value::List(items) | Value::Tuple(items)) => {
+                    if items.is_empty() {
+                        return Err("in_() of an empty list".into());
+                    }
+                    let items: Result<Vec<String>, String> = items
+                        .iter()
+                        .map(|i| expression(i, StrAs::Literal))
+                        .collect();
+                    format!("{left} {op} ({})", items?.join(", "))
+                }
+                ("BETWEEN" | "NOT BETWEEN", Value::Tuple(bounds)) if bounds.len() == 2 => format!(
+                    "{left} {op} {} AND {}",
+                    expression(&bounds[0], StrAs::Literal)?,
+                    expression(&bounds[1], StrAs::Literal)?
+                ),
                 (op, right) => format!("{left} {op} {}", expression(right, StrAs::Literal)?),
             })
         }
@@ -98,6 +128,16 @@ fn object_expression(object: &Object) -> Result<String, String> {
                 qualified(schema, table_name),
                 quote(column)
             ))
+        }
+        "and_" | "or_" => {
+            let op = if name == "and_" { " AND " } else { " OR " };
+            let clauses: Result<Vec<String>, String> = (object.args.iter())
+                .map(|c| Ok(format!("({})", expression(c, StrAs::Text)?)))
+                .collect();
+            match clauses?.as_slice() {
+                [] => Err(format!("{name}() without clauses")),
+                clauses => Ok(clauses.join(op)),
+            }
         }
         // `op.inline_literal(value)`: the value, rendered inline.
         "__inline_literal__" => literal(first.unwrap_or(&Value::None)),

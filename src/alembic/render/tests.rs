@@ -1073,7 +1073,7 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
             "attribute `clear` of a method",
             "method `info`",
             "method `info`",
-            "`datetime.datetime.now`",
+            "f-string of a runtime value (`datetime.datetime.now()`)",
         ],
     ),
     (
@@ -1128,6 +1128,13 @@ const UNRENDERABLE: &[(&str, &str, &[&str], &[&str])] = &[
         &["name `undefined_name` is not defined"],
     ),
     ("", "while True:\n    pass", &[], &["`while` loop"]),
+    (
+        // SQLAlchemy would add the other table as UPDATE ... FROM: not guessed.
+        "a = sa.table('a', sa.column('id'), sa.column('b_id'))\nb = sa.table('b', sa.column('id'), sa.column('name'))",
+        "op.execute(a.update().where(a.c.b_id == b.c.id).where(b.c.name.ilike('x%')).values(b_id=None))",
+        &[],
+        &["update() whose conditions or values name another table (`b`)"],
+    ),
     (
         "",
         "try:\n    op.drop_table('a')\n    nowhere()\nexcept Exception:\n    op.drop_table('x')\nelse:\n    op.drop_table('b')\nfinally:\n    op.drop_table('c')",

@@ -2,6 +2,7 @@
 
 use crate::python::{Object, Value, float_repr};
 
+use super::approx;
 use super::names::sa_name;
 use super::pyvalues;
 use super::quote::{qualified, quote, string_literal};
@@ -99,6 +100,12 @@ fn int_param(object: &Object, position: usize, name: &str) -> Result<Option<i64>
     match object.param(position, name) {
         None | Some(Value::None) => Ok(None),
         Some(Value::Int(i)) => Ok(Some(*i)),
+        // A length or precision only known when run (a third-party constant): the type
+        // without it, approximately.
+        Some(value) if approx::unknown_name(value).is_some() => {
+            approx::text(value);
+            Ok(None)
+        }
         Some(other) => Err(format!(
             "`{name}` of {} is a {}",
             object.class(),
@@ -337,6 +344,9 @@ impl SqlType {
     pub fn literal(&self, value: &Value) -> Result<String, String> {
         if value.is_none() {
             return Ok("NULL".into());
+        }
+        if let Some(placeholder) = approx::literal(value) {
+            return Ok(placeholder);
         }
         let unsupported = || {
             format!(

@@ -8,7 +8,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{dml, enum_ops, ops, pyvalues};
+use super::super::{batch, dml, enum_ops, ops, pyvalues};
 use super::Interp;
 
 impl Interp<'_> {
@@ -20,7 +20,7 @@ impl Interp<'_> {
         span: Range<usize>,
     ) -> EvalResult {
         if let Some(name) = op_name(path) {
-            return self.perform(ops::call(name, args, kwargs, span.clone()), span);
+            return self.perform(|| ops::call(name, args, kwargs, span.clone()), span.clone());
         }
         match path {
             "alembic.context.get_context" => {
@@ -28,7 +28,10 @@ impl Interp<'_> {
             }
             "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
             "alembic.context.execute" => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+                return self.perform(
+                    || ops::call("execute", args, kwargs, span.clone()),
+                    span.clone(),
+                );
             }
             _ => {}
         }
@@ -36,10 +39,22 @@ impl Interp<'_> {
             return Ok(object(path, args, kwargs, span));
         }
         if is_foreign(path) {
-            let name = path.rsplit('.').next().unwrap_or(path);
-            return Err(EvalError::new(
+            // A helper given op, the bind or the migration context may emit SQL itself;
+            // any other third-party call (`uuid4()`, a settings getter) only gives a value
+            // known when the migration runs (a call whose result is dropped is refused
+            // where it stands, see `run_stmt`).
+            let hands_over_alembic = (args.iter())
+                .chain(kwargs.iter().map(|(_, v)| v))
+                .any(holds_alembic);
+            if hands_over_alembic {
+                return Err(foreign_call(path, span));
+            }
+            return Ok(Value::Runtime(format!("`{path}()`")));
+        }
+        if sa_name(path) == Some("not_") && args.len() == 1 && kwargs.is_empty() {
+            return Ok(negated(
+                args.into_iter().next().unwrap_or(Value::None),
                 span,
-                format!("call of imported helper `{name}` (from `{path}`)"),
             ));
         }
         if sa_name(path).is_some() {
@@ -67,13 +82,9 @@ impl Interp<'_> {
         };
         match (object_ref.path.as_str(), method) {
             ("alembic.bind", "execute") => {
-                let execute = ops::call(
-                    "execute",
-                    args.into_iter().take(1).collect(),
-                    vec![],
-                    span.clone(),
-                );
-                self.perform(execute, span)?;
+                let statement = args.into_iter().take(1).collect();
+                let execute = || ops::call("execute", statement, vec![], span.clone());
+                self.perform(execute, span.clone())?;
                 return Ok(Value::Runtime(
                     "op.get_bind() followed by Python logic on the result of `execute()`".into(),
                 ));
@@ -88,7 +99,10 @@ impl Interp<'_> {
                 return Ok(object("alembic.autocommit_block", vec![], vec![], span));
             }
             ("alembic.context", "execute") => {
-                return self.perform(ops::call("execute", args, kwargs, span.clone()), span);
+                return self.perform(
+                    || ops::call("execute", args, kwargs, span.clone()),
+                    span.clone(),
+                );
             }
             ("alembic.context", other) => {
                 return Err(EvalError::new(
@@ -104,8 +118,8 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
-                let effect = ops::batch_call(object_ref, name, args, kwargs, span.clone());
-                return self.perform(effect, span);
+                let effect = || batch::batch_call(object_ref, name, args, kwargs, span.clone());
+                return self.perform(effect, span.clone());
             }
             _ => {}
         }
@@ -124,8 +138,8 @@ impl Interp<'_> {
         }
         match (sa_name(&object_ref.path), method) {
             (Some("Enum" | "ENUM"), "create" | "drop") => {
-                let effect = enum_ops::enum_ddl(object_ref, method, &args, span.clone());
-                self.perform(effect, span)
+                let effect = || enum_ops::enum_ddl(object_ref, method, &args, span.clone());
+                self.perform(effect, span.clone())
             }
             (Some("text"), "bindparams") => {
                 let mut bound = (**object_ref).clone();
@@ -136,6 +150,27 @@ impl Interp<'_> {
                     return Err(EvalError::new(span, "bindparams() with bindparam objects"));
                 }
                 Ok(Value::Object(Rc::new(bound)))
+            }
+            (Some("column" | "__table_column__"), method) if column_operator(method).is_some() => {
+                let op = column_operator(method).unwrap_or_default();
+                let right = match (op, args.as_slice()) {
+                    ("BETWEEN", [low, high]) => Value::Tuple(vec![low.clone(), high.clone()]),
+                    ("BETWEEN", _) => {
+                        return Err(EvalError::new(span, "between() needs two bounds"));
+                    }
+                    (_, [right]) => right.clone(),
+                    _ => {
+                        let message = format!("`.{method}()` with {} arguments", args.len());
+                        return Err(EvalError::new(span, message));
+                    }
+                };
+                let op = Value::Str(op.to_string());
+                Ok(object(
+                    "sqlalchemy.__binary__",
+                    vec![receiver.clone(), op, right],
+                    vec![],
+                    span,
+                ))
             }
             (Some("column"), "desc" | "asc" | "nulls_first" | "nulls_last") => Ok(object(
                 &format!("sqlalchemy.{method}"),
@@ -149,6 +184,75 @@ impl Interp<'_> {
                 format!("method `{method}` of `{}`", object_ref.path),
             )),
         }
+    }
+}
+
+/// The SQL operator of a column method (`t.c.email.ilike("%@x")`), as the PostgreSQL
+/// dialect writes it.
+fn column_operator(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "like" => "LIKE",
+        "ilike" => "ILIKE",
+        "notlike" | "not_like" => "NOT LIKE",
+        "notilike" | "not_ilike" => "NOT ILIKE",
+        "in_" => "IN",
+        "notin_" | "not_in" => "NOT IN",
+        "is_" => "IS",
+        "isnot" | "is_not" => "IS NOT",
+        "between" => "BETWEEN",
+        _ => return None,
+    })
+}
+
+/// `~clause` / `sa.not_(clause)`: as SQLAlchemy negates a comparison, by its opposite
+/// operator (`NOT (a > 5)` is `a <= 5`, `~c.notilike(x)` is `c ILIKE x`); anything else
+/// is `NOT (...)`.
+pub(super) fn negated(clause: Value, span: Range<usize>) -> Value {
+    const OPPOSITES: &[(&str, &str)] = &[
+        ("=", "!="),
+        ("<", ">="),
+        (">", "<="),
+        ("LIKE", "NOT LIKE"),
+        ("ILIKE", "NOT ILIKE"),
+        ("IN", "NOT IN"),
+        ("IS", "IS NOT"),
+        ("BETWEEN", "NOT BETWEEN"),
+    ];
+    if let Value::Object(binary) = &clause
+        && binary.path == "sqlalchemy.__binary__"
+        && let [left, Value::Str(op), right] = binary.args.as_slice()
+        && let Some(opposite) = OPPOSITES
+            .iter()
+            .find_map(|(a, b)| (a == op).then_some(*b).or((b == op).then_some(*a)))
+    {
+        let args = vec![left.clone(), Value::Str(opposite.into()), right.clone()];
+        return object("sqlalchemy.__binary__", args, vec![], span);
+    }
+    let args = vec![Value::None, Value::Str("NOT".into()), clause];
+    object("sqlalchemy.__binary__", args, vec![], span)
+}
+
+/// Calling a third-party helper means running its code.
+pub(super) fn foreign_call(path: &str, span: Range<usize>) -> EvalError {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    EvalError::new(
+        span,
+        format!("call of imported helper `{name}` (from `{path}`)"),
+    )
+}
+
+/// Whether `value` is (or holds) Alembic's op, the bind, the migration context or a
+/// batch operation.
+fn holds_alembic(value: &Value) -> bool {
+    match value {
+        Value::Path(path) => path == "alembic" || path.starts_with("alembic."),
+        Value::Object(object) => object.path.starts_with("alembic."),
+        Value::Method(receiver, _) => holds_alembic(receiver),
+        Value::List(items) | Value::Tuple(items) => items.iter().any(holds_alembic),
+        Value::Dict(pairs) => pairs
+            .iter()
+            .any(|(k, v)| holds_alembic(k) || holds_alembic(v)),
+        _ => false,
     }
 }
 

@@ -9,8 +9,9 @@ use rustpython_parser::ast::{self, Expr, Stmt};
 use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
 use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterate, span_of};
 
+use super::names::is_foreign;
 use super::objects::object;
-use super::{ops, type_decorator};
+use super::{approx, ops, type_decorator};
 
 mod effectless;
 mod imports;
@@ -102,12 +103,20 @@ impl<'a> Interp<'a> {
             origin,
             autocommit: self.autocommit_depth > 0,
             existing: None,
+            approximate: Vec::new(),
+            creates_type: None,
         });
         Ok(())
     }
 
-    /// Record the statements of an operation called at `span`; the call's value.
-    fn perform(&mut self, effect: EvalResult<ops::Effect>, span: Range<usize>) -> EvalResult {
+    /// Render an operation called at `span` and record its statements (approximate when
+    /// the rendering put placeholders for unknown values); the call's value.
+    fn perform(
+        &mut self,
+        render: impl FnOnce() -> EvalResult<ops::Effect>,
+        span: Range<usize>,
+    ) -> EvalResult {
+        let (effect, unknown) = approx::collecting(render);
         let ops::Effect {
             statements,
             value,
@@ -118,9 +127,12 @@ impl<'a> Interp<'a> {
         let mut created = Vec::new();
         for (name, sql) in types {
             if !self.created_types.contains(&name) {
-                created.push(name);
                 self.emit(sql, span.clone())
                     .map_err(|m| EvalError::new(span.clone(), m))?;
+                if let Some(statement) = self.statements.last_mut() {
+                    statement.creates_type = Some(name.clone());
+                }
+                created.push(name);
             }
         }
         self.created_types.extend(created);
@@ -130,6 +142,7 @@ impl<'a> Interp<'a> {
         }
         for statement in &mut self.statements[first..] {
             statement.existing = existing.clone();
+            statement.approximate = unknown.clone();
         }
         Ok(value)
     }
@@ -304,7 +317,15 @@ impl<'a> Interp<'a> {
         match stmt {
             Stmt::Expr(expr) => {
                 if !self.is_effectless_call(&expr.value) {
-                    python::eval(self, &expr.value)?;
+                    let value = python::eval(self, &expr.value)?;
+                    // A third-party helper called for its effect may emit SQL.
+                    if let (Expr::Call(call), Value::Runtime(_)) = (&*expr.value, &value)
+                        && matches!(&*call.func, Expr::Name(_) | Expr::Attribute(_))
+                        && let Ok(Value::Path(path)) = python::eval(self, &call.func)
+                        && is_foreign(&path)
+                    {
+                        return Err(library::foreign_call(&path, span_of(&*expr.value)));
+                    }
                 }
             }
             Stmt::Pass(_) => {}
@@ -727,6 +748,9 @@ impl Env for Interp<'_> {
         right: Value,
         span: Range<usize>,
     ) -> EvalResult {
+        if op == "NOT" {
+            return Ok(library::negated(right, span));
+        }
         Ok(object(
             "sqlalchemy.__binary__",
             vec![left, Value::Str(op.to_string()), right],

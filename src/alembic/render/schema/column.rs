@@ -1,6 +1,7 @@
 //! `sa.Column(...)`: type, defaults, identity, computed expression and inline constraints,
 //! and its specification in `CREATE TABLE` / `ADD COLUMN`.
 
+use crate::alembic::render::approx;
 use crate::python::{Object, Value};
 
 use crate::alembic::render::names::sa_name;
@@ -84,6 +85,13 @@ impl Column {
         let mut schema_items: Vec<&Value> = Vec::new();
         let mut type_value = object.kwarg("type_");
         for arg in args {
+            // A type from a third-party library decides the column's DDL and rewrites:
+            // never a placeholder.
+            if let Some(unknown) = approx::unknown_name(arg) {
+                return Err(format!(
+                    "column `{name}`: type `{unknown}` is not known statically"
+                ));
+            }
             if type_value.is_none() && is_type(arg) {
                 type_value = Some(arg);
             } else {
@@ -109,7 +117,7 @@ impl Column {
             explicit_nullable: opt_bool(object, "nullable")?,
             server_default: match object.kwarg("server_default") {
                 None | Some(Value::None) => None,
-                Some(v) => Some(expression(v, StrAs::Literal)?),
+                Some(v) => Some(default_expression(v)?),
             },
             has_python_default: object.kwarg("default").is_some_and(|v| !v.is_none()),
             identity: None,
@@ -118,7 +126,10 @@ impl Column {
             checks: Vec::new(),
             unique: opt_bool(object, "unique")?.unwrap_or(false),
             index: opt_bool(object, "index")?.unwrap_or(false),
-            comment: opt_str(object, "comment")?,
+            comment: match object.kwarg("comment") {
+                Some(value) if approx::unknown_name(value).is_some() => approx::text(value),
+                _ => opt_str(object, "comment")?,
+            },
             autoincrement: match object.kwarg("autoincrement") {
                 None => Autoincrement::Auto,
                 Some(Value::Str(s)) if s == "auto" => Autoincrement::Auto,
@@ -346,4 +357,15 @@ pub fn sequence_ddl(statement: &Object) -> Result<String, String> {
     Ok(format!("CREATE SEQUENCE {guard}{target} {options}")
         .trim_end()
         .to_string())
+}
+
+/// A `server_default` as SQL. One only known when run is not a placeholder: whether it is
+/// volatile decides whether adding the column rewrites the table.
+pub fn default_expression(value: &Value) -> Result<String, String> {
+    if let Some(unknown) = approx::unknown_name(value) {
+        return Err(format!(
+            "server_default `{unknown}` is not known statically"
+        ));
+    }
+    expression(value, StrAs::Literal)
 }

@@ -8,7 +8,7 @@ mod index;
 mod table;
 
 pub use args::{column_name, string_list};
-pub use column::{Column, sequence_ddl};
+pub use column::{Column, default_expression, sequence_ddl};
 pub use constraint::{Constraint, ConstraintKind, Deferral, exclude, foreign_key};
 pub use index::Index;
 pub use table::Table;

@@ -3,6 +3,7 @@
 
 use crate::python::Value;
 
+use crate::alembic::render::approx;
 use crate::alembic::render::names::{sa_name, truncated_label};
 use crate::alembic::render::quote::{qualified, quote, string_literal};
 
@@ -93,6 +94,9 @@ impl Table {
             match (key.as_str(), value) {
                 ("comment", Value::Str(c)) => table.comment = Some(c.clone()),
                 ("comment", Value::None) => {}
+                ("comment", v) if approx::unknown_name(v).is_some() => {
+                    table.comment = approx::text(v)
+                }
                 ("postgresql_partition_by", Value::Str(p)) => {
                     table.post_create.push_str(&format!("\n PARTITION BY {p}"))
                 }
@@ -114,6 +118,9 @@ impl Table {
                 }
                 ("if_not_exists", v) if v.truthy() == Some(true) => table.if_not_exists = true,
                 ("schema" | "info" | "keep_existing" | "extend_existing" | "if_not_exists", _) => {}
+                // Other dialects' options (`sqlite_autoincrement`, `mysql_engine`): the
+                // PostgreSQL dialect ignores them.
+                (other, _) if is_other_dialect_option(other) => {}
                 (other, _) => return Err(format!("create_table option `{other}`")),
             }
         }
@@ -311,4 +318,15 @@ impl Table {
             .map(|i| i.create_sql(self.schema.as_deref(), &self.name))
             .collect()
     }
+}
+
+/// A keyword argument for another dialect SQLAlchemy ships (`sqlite_autoincrement`,
+/// `mysql_engine`): the PostgreSQL dialect ignores it.
+pub fn is_other_dialect_option(name: &str) -> bool {
+    ["sqlite_", "mysql_", "mariadb_", "mssql_", "oracle_"]
+        .iter()
+        .any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty())
+        })
 }

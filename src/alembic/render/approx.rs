@@ -1,0 +1,176 @@
+//! Approximate rendering: where a statement's shape (which operation, which table and
+//! columns) is known but one value in it is not (a third-party constant, a third-party
+//! helper's result, data only known when the migration runs), the value is rendered as a
+//! placeholder and the statement is marked approximate with the names of what was unknown.
+//! Only value positions that decide neither the statement's shape nor its lock facts take
+//! a placeholder: literals (`bulk_insert` rows, DML values, `inline_literal`, bind
+//! values), comments and type lengths. Anywhere else an unknown value stays an
+//! `unrenderable-operation`.
+//!
+//! The renderers are plain functions of values, so what they replace is noted on the
+//! rendering thread (one thread renders one file) and collected per operation by
+//! [`collecting`].
+
+use std::cell::RefCell;
+
+use crate::python::Value;
+
+use super::quote::string_literal;
+
+thread_local! {
+    static NOTED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What is unknown about `value`, when it is a value only known by running code: a
+/// third-party constant (its import path) or a runtime value (where it came from).
+pub fn unknown_name(value: &Value) -> Option<String> {
+    match value {
+        // A call's origin is written `` `uuid.uuid4()` `` for messages; a name lists bare.
+        Value::Runtime(origin) => Some(
+            match origin.strip_prefix('`').and_then(|o| o.strip_suffix('`')) {
+                Some(name) if !name.contains('`') => name.to_string(),
+                _ => origin.clone(),
+            },
+        ),
+        other => other.foreign_path().map(str::to_string),
+    }
+}
+
+/// Notes that the operation being rendered put a placeholder for `name`.
+pub fn note(name: String) {
+    NOTED.with(|noted| {
+        let mut noted = noted.borrow_mut();
+        if !noted.contains(&name) {
+            noted.push(name);
+        }
+    });
+}
+
+/// Runs one operation's rendering; its result and the unknown names it noted.
+pub fn collecting<T>(render: impl FnOnce() -> T) -> (T, Vec<String>) {
+    NOTED.with(|noted| noted.borrow_mut().clear());
+    let result = render();
+    let noted = NOTED.with(|noted| std::mem::take(&mut *noted.borrow_mut()));
+    (result, noted)
+}
+
+/// The SQL literal standing for an unknown value, noted: a string naming it, so the
+/// preview shows where the value goes.
+pub fn literal(value: &Value) -> Option<String> {
+    let name = unknown_name(value)?;
+    let text = format!("<{name}>");
+    note(name);
+    Some(string_literal(&text))
+}
+
+/// The text standing for an unknown comment or name part, noted.
+pub fn text(value: &Value) -> Option<String> {
+    let name = unknown_name(value)?;
+    let text = format!("<{name}>");
+    note(name);
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_noted_per_operation() {
+        let constant = Value::Path("neutron_lib.constants.NAME_SIZE".into());
+        let ((), noted) = collecting(|| {
+            assert_eq!(
+                literal(&constant).as_deref(),
+                Some("'<neutron_lib.constants.NAME_SIZE>'")
+            );
+            assert_eq!(literal(&Value::Int(1)), None);
+            assert_eq!(literal(&Value::Path("sqlalchemy.Integer".into())), None);
+            literal(&constant);
+        });
+        assert_eq!(noted, ["neutron_lib.constants.NAME_SIZE"]);
+        let ((), noted) = collecting(|| {});
+        assert!(noted.is_empty());
+    }
+
+    fn upgrade(module: &str, body: &str) -> crate::alembic::revision::RenderedFunction {
+        let body: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        let source = format!(
+            "from alembic import op\nimport sqlalchemy as sa\nimport uuid\nfrom neutron_lib.constants import NAME_SIZE\n{module}\ndef upgrade():\n{body}"
+        );
+        super::super::render_revision(&source)
+            .unwrap()
+            .upgrade
+            .unwrap()
+    }
+
+    /// Values: placeholders, the statement marked with what was unknown.
+    #[test]
+    fn unknown_values_render_approximately() {
+        let function = upgrade(
+            "t = sa.table('t', sa.column('id', sa.String), sa.column('n', sa.Integer))",
+            "op.bulk_insert(t, [{'id': str(uuid.uuid4()), 'n': 1}])\nop.add_column('t', sa.Column('x', sa.String(NAME_SIZE), comment=NAME_SIZE))\nop.drop_column('t', 'y')",
+        );
+        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
+            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
+            .collect();
+        let size = "neutron_lib.constants.NAME_SIZE".to_string();
+        assert_eq!(
+            rendered,
+            [
+                (
+                    "INSERT INTO t (id, n) VALUES ('<uuid.uuid4()>', 1)",
+                    &["uuid.uuid4()".to_string()][..]
+                ),
+                ("ALTER TABLE t ADD COLUMN x VARCHAR", &[size.clone()][..]),
+                (
+                    "COMMENT ON COLUMN t.x IS '<neutron_lib.constants.NAME_SIZE>'",
+                    &[size][..]
+                ),
+                ("ALTER TABLE t DROP COLUMN y", &[][..]),
+            ]
+        );
+        assert!(function.unrenderable.is_empty());
+    }
+
+    /// Where an unknown value decides the statement, or a library call may emit SQL, the
+    /// operation is not rendered, never guessed.
+    #[test]
+    fn unknown_values_that_decide_the_statement_are_unrenderable() {
+        for (body, message) in [
+            ("if NAME_SIZE:\n    op.drop_table('t')", "`if` over"),
+            (
+                "if NAME_SIZE == 255:\n    op.drop_table('t')",
+                "comparison with `neutron_lib.constants.NAME_SIZE`",
+            ),
+            ("uuid.uuid4()", "call of imported helper `uuid4`"),
+            ("uuid.uuid5(op, 'x')", "call of imported helper `uuid5`"),
+            (
+                "op.add_column('t', sa.Column('x', uuid.uuid4()))",
+                "type `uuid.uuid4()` is not known",
+            ),
+            (
+                "op.execute(f'DROP TABLE {uuid.uuid4()}')",
+                "f-string of a runtime value",
+            ),
+            (
+                "op.add_column('t', sa.Column('x', sa.Text, server_default=NAME_SIZE))",
+                "server_default `neutron_lib",
+            ),
+            (
+                "op.alter_column('t', 'x', server_default=uuid.uuid4())",
+                "server_default `uuid.uuid4()`",
+            ),
+        ] {
+            let function = upgrade("", body);
+            assert!(
+                function.statements.is_empty(),
+                "{body}: {:?}",
+                function.statements
+            );
+            let [item] = function.unrenderable.as_slice() else {
+                panic!("{body}: {:?}", function.unrenderable);
+            };
+            assert!(item.message.contains(message), "{body}: {}", item.message);
+        }
+    }
+}
