@@ -232,8 +232,9 @@ fn lock_cells(facts: &Facts) -> (String, &'static str) {
 /// one table row per finding (where, rule, the lock and what it blocks, the message), and
 /// each finding's help collapsed under `<details>`.
 pub fn render_lint(result: &RunResult) -> String {
-    let parts: Vec<(String, String)> = result.files.iter().map(lint_file_part).collect();
-    assemble_lint(&parts, result, &result.tally())
+    let (rows, details): (Vec<String>, Vec<String>) =
+        result.files.iter().map(lint_file_part).unzip();
+    assemble_lint(&rows, &details, result, &result.tally())
 }
 
 /// One file's table rows and its `<details>` help sections.
@@ -266,7 +267,12 @@ pub fn lint_file_part(file: &FileReport) -> (String, String) {
 }
 
 /// The comment around the files' parts: the headline needs the counts of the whole run.
-pub fn assemble_lint(parts: &[(String, String)], result: &RunResult, tally: &Tally) -> String {
+pub fn assemble_lint(
+    rows: &[String],
+    details: &[String],
+    result: &RunResult,
+    tally: &Tally,
+) -> String {
     let counts = [Severity::Error, Severity::Warning, Severity::Info]
         .map(|severity| plural(tally.count(severity), severity.name()));
     let mut out = format!(
@@ -287,9 +293,9 @@ pub fn assemble_lint(parts: &[(String, String)], result: &RunResult, tally: &Tal
         return out;
     }
     out.push_str("| | Where | Rule | Lock | Blocks | Finding |\n|---|---|---|---|---|---|\n");
-    parts.iter().for_each(|(rows, _)| out.push_str(rows));
+    rows.iter().for_each(|part| out.push_str(part));
     out.push('\n');
-    parts.iter().for_each(|(_, details)| out.push_str(details));
+    details.iter().for_each(|part| out.push_str(part));
     out
 }
 

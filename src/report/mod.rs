@@ -49,23 +49,28 @@ fn fill(document: &str, key: &str, depth: usize, parts: &[String]) -> String {
     let Some(start) = document.find(&at) else {
         return document.to_string();
     };
-    let parts: Vec<&str> = parts
-        .iter()
-        .map(String::as_str)
-        .filter(|p| !p.is_empty())
-        .collect();
-    let array = if parts.is_empty() {
-        "[]".to_string()
-    } else {
-        format!("[\n{}\n{}]", parts.join(",\n"), " ".repeat(depth))
-    };
     let end = start + at.len();
-    format!(
-        "{}{}{array}{}",
-        &document[..start],
-        &at[..at.len() - placeholder.len()],
-        &document[end..]
-    )
+    let mut out =
+        String::with_capacity(document.len() + parts.iter().map(|p| p.len() + 2).sum::<usize>());
+    out.push_str(&document[..start]);
+    out.push_str(&at[..at.len() - placeholder.len()]);
+    let mut parts = parts.iter().filter(|p| !p.is_empty()).peekable();
+    if parts.peek().is_none() {
+        out.push_str("[]");
+    } else {
+        out.push_str("[\n");
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str(part);
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(depth));
+        out.push(']');
+    }
+    out.push_str(&document[end..]);
+    out
 }
 
 /// "ADD COLUMN (NOT NULL, no default) on users: fails ..." style one-liners for actions.

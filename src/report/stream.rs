@@ -25,7 +25,9 @@ pub struct Stream<'w> {
     format: Format,
     /// Where human output goes as it is rendered.
     direct: Option<&'w mut dyn Write>,
-    parts: Vec<(String, String)>,
+    parts: Vec<String>,
+    /// Markdown's second section (the help of each finding).
+    details: Vec<String>,
 }
 
 impl<'w> Stream<'w> {
@@ -36,6 +38,7 @@ impl<'w> Stream<'w> {
             format,
             direct,
             parts: Vec::new(),
+            details: Vec::new(),
         }
     }
 
@@ -47,26 +50,31 @@ impl<'w> Stream<'w> {
             Some(out) => parts.iter().for_each(|(text, _)| {
                 let _ = out.write_all(text.as_bytes());
             }),
-            None => self
-                .parts
-                .extend(parts.into_iter().filter(|p| p != &Default::default())),
+            None => {
+                for (text, details) in parts {
+                    if !text.is_empty() || !details.is_empty() {
+                        self.parts.push(text);
+                        self.details.push(details);
+                    }
+                }
+            }
         }
     }
 
     /// What is left to write: the whole document, or after direct output its last line.
     pub fn finish(self, result: &RunResult, tally: &Tally) -> String {
-        let texts = || -> Vec<String> { self.parts.iter().map(|p| p.0.clone()).collect() };
+        let parts = &self.parts;
         match &self.format {
             Format::Human(_) => {
-                let mut out: String = self.parts.iter().map(|p| p.0.as_str()).collect();
+                let mut out: String = parts.concat();
                 out.push_str(&human::summary(result, tally));
                 out
             }
-            Format::Json => json::assemble(&texts(), result, tally),
-            Format::Github => github::assemble(&texts(), result),
-            Format::Sarif => sarif::assemble(&texts(), result),
-            Format::Markdown => markdown::assemble_lint(&self.parts, result, tally),
-            Format::Gitlab => gitlab::assemble(&texts()),
+            Format::Json => json::assemble(parts, result, tally),
+            Format::Github => github::assemble(parts, result),
+            Format::Sarif => sarif::assemble(parts, result),
+            Format::Markdown => markdown::assemble_lint(parts, &self.details, result, tally),
+            Format::Gitlab => gitlab::assemble(parts),
         }
     }
 }
