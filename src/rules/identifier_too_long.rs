@@ -98,7 +98,7 @@ fn renamed(sql: &str, span: &std::ops::Range<usize>, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::renamed;
+    use super::{may_hold_long_identifier, renamed};
     use crate::rules::cases::assert_cases;
 
     #[test]
@@ -132,5 +132,27 @@ mod tests {
                 &format!("CREATE TABLE t (id bigint, CONSTRAINT {long} UNIQUE (id))"),
             ],
         );
+    }
+
+    /// The pre-check skips the scan only where no identifier can be over 63 bytes.
+    #[test]
+    fn statements_are_scanned_when_they_can_hold_a_long_identifier() {
+        let long = "a".repeat(64);
+        assert!(may_hold_long_identifier(&format!(
+            "ALTER TABLE {long} ADD c int"
+        )));
+        assert!(may_hold_long_identifier(&format!("DROP TABLE x.{long}")));
+        assert!(may_hold_long_identifier(&format!(
+            "CREATE TABLE é{}",
+            "é".repeat(32)
+        )));
+        assert!(may_hold_long_identifier("CREATE TABLE \"a b\" (id int)"));
+        assert!(!may_hold_long_identifier(&format!(
+            "ALTER TABLE {} ADD c int",
+            "a".repeat(63)
+        )));
+        assert!(!may_hold_long_identifier(
+            "ALTER TABLE users ADD COLUMN email text"
+        ));
     }
 }
