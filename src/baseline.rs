@@ -149,29 +149,59 @@ impl Baseline {
 
     /// Removes the findings the baseline records from `files`.
     pub fn apply(&self, files: &mut [FileReport]) -> Applied {
-        let mut unmatched: BTreeSet<_> = self.entries.iter().map(Entry::key).collect();
-        let mut linted = BTreeSet::new();
-        let mut hidden = 0;
+        let mut applying = self.applying();
+        applying.files(files);
+        applying.finish()
+    }
+
+    /// [`Baseline::apply`] a batch of files at a time, as a run streams.
+    pub fn applying(&self) -> Applying<'_> {
+        Applying {
+            baseline: self,
+            unmatched: self.entries.iter().map(Entry::key).collect(),
+            linted: BTreeSet::new(),
+            hidden: 0,
+        }
+    }
+}
+
+/// A baseline being applied: what is still unmatched.
+pub struct Applying<'b> {
+    baseline: &'b Baseline,
+    unmatched: BTreeSet<(String, String, String, usize)>,
+    linted: BTreeSet<String>,
+    hidden: usize,
+}
+
+impl Applying<'_> {
+    pub fn files(&mut self, files: &mut [FileReport]) {
         for file in files.iter_mut() {
-            let name = relative_name(&file.source.name, &self.dir);
+            let name = relative_name(&file.source.name, &self.baseline.dir);
             let keys = entries(file, &name);
             let mut keys = keys.iter();
             file.findings.retain(|_| {
                 let entry = keys.next().expect("one key per finding");
-                let recorded = unmatched.remove(&entry.key());
-                hidden += usize::from(recorded);
+                let recorded = self.unmatched.remove(&entry.key());
+                self.hidden += usize::from(recorded);
                 !recorded
             });
-            linted.insert(name);
+            self.linted.insert(name);
         }
+    }
+
+    pub fn finish(self) -> Applied {
         let stale = self
+            .baseline
             .entries
             .iter()
-            .filter(|e| unmatched.contains(&e.key()))
-            .filter(|e| linted.contains(&e.file) || !self.dir.join(&e.file).exists())
+            .filter(|e| self.unmatched.contains(&e.key()))
+            .filter(|e| self.linted.contains(&e.file) || !self.baseline.dir.join(&e.file).exists())
             .cloned()
             .collect();
-        Applied { hidden, stale }
+        Applied {
+            hidden: self.hidden,
+            stale,
+        }
     }
 }
 

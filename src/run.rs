@@ -49,37 +49,73 @@ pub struct RunResult {
 
 impl RunResult {
     pub fn count(&self, severity: Severity) -> usize {
-        self.files
-            .iter()
-            .flat_map(|f| &f.findings)
-            .filter(|f| f.severity == severity)
-            .count()
+        self.tally().count(severity)
     }
 
     /// How much of the Alembic revisions linted was rendered; `None` when none was.
     pub fn rendering(&self) -> Option<crate::lint::Rendering> {
-        let mut files = self.files.iter().filter_map(|f| f.rendering).peekable();
-        files.peek()?;
-        let mut total = crate::lint::Rendering::default();
-        files.for_each(|r| total.add(r));
-        Some(total)
+        self.tally().rendering
     }
 
     /// Statements no rule checked because they did not parse.
     pub fn unparsable_statements(&self) -> usize {
-        self.files.iter().map(|f| f.unparsable_statements).sum()
+        self.tally().unparsable_statements
+    }
+
+    /// The counts of `files`.
+    pub fn tally(&self) -> Tally {
+        let mut tally = Tally::default();
+        self.files.iter().for_each(|f| tally.add(f));
+        tally
     }
 
     /// 0 clean, 1 findings at or above `fail_on`, 2 when an input could not be read.
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
-        if !self.errors.is_empty() {
+        self.tally().exit_code(&self.errors, fail_on)
+    }
+}
+
+/// What the summaries count, kept as reports stream past.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub files: usize,
+    pub statements: usize,
+    pub unparsable_statements: usize,
+    /// Findings by severity: info, warning, error.
+    pub findings: [usize; 3],
+    /// How much of the Alembic revisions was rendered; `None` while none was.
+    pub rendering: Option<crate::lint::Rendering>,
+}
+
+impl Tally {
+    pub fn add(&mut self, file: &FileReport) {
+        self.files += 1;
+        self.statements += file.statements.len();
+        self.unparsable_statements += file.unparsable_statements;
+        for finding in &file.findings {
+            self.findings[finding.severity as usize] += 1;
+        }
+        if let Some(rendering) = file.rendering {
+            self.rendering.get_or_insert_default().add(rendering);
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings[severity as usize]
+    }
+
+    pub fn total(&self) -> usize {
+        self.findings.iter().sum()
+    }
+
+    /// 0 clean, 1 findings at or above `fail_on`, 2 when an input could not be read.
+    pub fn exit_code(&self, errors: &[InputError], fail_on: Severity) -> i32 {
+        let failing = [Severity::Info, Severity::Warning, Severity::Error]
+            .into_iter()
+            .any(|s| s >= fail_on && self.count(s) > 0);
+        if !errors.is_empty() {
             2
-        } else if self
-            .files
-            .iter()
-            .flat_map(|f| &f.findings)
-            .any(|f| f.severity >= fail_on)
-        {
+        } else if failing {
             1
         } else {
             0
@@ -122,6 +158,20 @@ enum Unit {
 /// Lints every path in order: Alembic projects and revision files through the Alembic
 /// front-end, everything else as SQL. A path in which nothing could be linted is an error.
 pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
+    let mut files = Vec::new();
+    let mut result = lint_paths_each(paths, config, &mut |batch| files.extend(batch));
+    result.files = files;
+    result
+}
+
+/// [`lint_paths`], handing the reports to `each` in input order, a batch at a time, as
+/// soon as a batch is linted, and keeping none: memory does not grow with the number of
+/// files. The result holds the errors and warnings; its `files` stays empty.
+pub fn lint_paths_each(
+    paths: &[String],
+    config: &Config,
+    each: &mut dyn FnMut(Vec<FileReport>),
+) -> RunResult {
     let mut result = RunResult::default();
     let mut units: Vec<(&String, Unit)> = Vec::new();
     for path in paths {
@@ -138,7 +188,7 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
         }
     }
     // Every SQL file of every path in one parallel pass (a pre-commit file list is many
-    // paths of one file each), reports kept in input order.
+    // paths of one file each), reports handed on in input order.
     let mut grandfather = config.grandfather_before.as_deref().map(Grandfather::new);
     let discovered: Vec<Option<Discovered>> = units
         .iter()
@@ -155,50 +205,65 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
             _ => None,
         })
         .collect();
-    let mut linted = lint_inputs(
+    let mut linted = Ordered::new(
         discovered
             .iter()
             .flatten()
-            .flat_map(|d| &d.inputs)
+            .flat_map(|d| d.inputs.iter().cloned())
             .collect(),
         config,
-    )
-    .into_iter();
+    );
     for ((path, unit), found) in units.into_iter().zip(discovered) {
-        let (files, errors) = (result.files.len(), result.errors.len());
+        let (files, errors) = (linted.handed, result.errors.len());
         let skipped = match unit {
             Unit::Sql(_) => {
                 let found = found.unwrap_or_default();
                 result
                     .errors
                     .extend(found.errors.into_iter().map(InputError::from));
-                for outcome in linted.by_ref().take(found.inputs.len()) {
-                    match outcome {
-                        Ok(report) => result.files.push(report),
-                        Err(error) => result.errors.push(error),
+                let mut left = found.inputs.len();
+                while left > 0 {
+                    let batch = linted.next_batch(left);
+                    left -= batch.len();
+                    let mut reports = Vec::with_capacity(batch.len());
+                    for outcome in batch {
+                        match outcome {
+                            Ok(report) => reports.push(report),
+                            Err(error) => result.errors.push(error),
+                        }
                     }
+                    linted.handed += reports.len();
+                    each(reports);
                 }
                 Skipped {
                     files: found.skipped,
                     excluded: found.excluded,
                 }
             }
-            Unit::Project(project) => {
-                lint_alembic_project(project, None, config, grandfather.as_mut(), &mut result)
-            }
+            Unit::Project(project) => lint_alembic_project(
+                project,
+                None,
+                config,
+                grandfather.as_mut(),
+                &mut result,
+                &mut linted,
+                each,
+            ),
             Unit::Revisions(project, files) => lint_alembic_project(
                 project,
                 Some(&files),
                 config,
                 grandfather.as_mut(),
                 &mut result,
+                &mut linted,
+                each,
             ),
             Unit::Error(error) => {
                 result.errors.push(error);
                 continue;
             }
         };
-        let found_nothing = result.files.len() == files && result.errors.len() == errors;
+        let found_nothing = linted.handed == files && result.errors.len() == errors;
         check_found(
             path,
             found_nothing,
@@ -280,6 +345,46 @@ impl Grandfather {
     }
 }
 
+/// SQL inputs linted in parallel a window at a time and handed out in input order: only
+/// one window's reports are ever held.
+struct Ordered<'a> {
+    inputs: std::vec::IntoIter<Input>,
+    config: &'a Config,
+    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    /// Reports handed on so far (SQL and Alembic).
+    handed: usize,
+}
+
+/// Files linted per parallel window: enough to keep every thread busy, few enough that a
+/// window's reports stay small.
+const WINDOW_PER_THREAD: usize = 32;
+
+impl<'a> Ordered<'a> {
+    fn new(inputs: Vec<Input>, config: &'a Config) -> Self {
+        Ordered {
+            inputs: inputs.into_iter(),
+            config,
+            ready: Default::default(),
+            handed: 0,
+        }
+    }
+
+    /// The next at most `max` outcomes, in input order.
+    fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+        if self.ready.is_empty() {
+            let window: Vec<Input> = self
+                .inputs
+                .by_ref()
+                .take(WINDOW_PER_THREAD * rayon::current_num_threads())
+                .collect();
+            self.ready
+                .extend(lint_inputs(window.iter().collect(), self.config));
+        }
+        let take = max.min(self.ready.len());
+        self.ready.drain(..take).collect()
+    }
+}
+
 /// What a path held that was not linted.
 #[derive(Debug, Default)]
 pub struct Skipped {
@@ -348,6 +453,8 @@ fn lint_alembic_project(
     config: &Config,
     grandfather: Option<&mut Grandfather>,
     result: &mut RunResult,
+    linted: &mut Ordered,
+    each: &mut dyn FnMut(Vec<FileReport>),
 ) -> Skipped {
     let skip = |path: &Path| config.is_excluded(path);
     let mut loaded = match named {
@@ -369,11 +476,16 @@ fn lint_alembic_project(
     }
     result.errors.extend(loaded.unreadable.iter().cloned());
     if config.render == Render::Alembic {
-        lint_with_real_alembic(&project, &loaded, named.is_some(), config, result);
+        let reports = lint_with_real_alembic(&project, &loaded, named.is_some(), config, result);
+        linted.handed += reports.len();
+        each(reports);
         return skipped;
     }
     match catch_unwind(AssertUnwindSafe(|| lint::alembic::lint_project(&loaded, config))) {
-        Ok(reports) => result.files.extend(reports),
+        Ok(reports) => {
+            linted.handed += reports.len();
+            each(reports);
+        }
         Err(_) => result.errors.push(InputError {
             file: loaded
                 .revisions
@@ -413,7 +525,8 @@ fn lint_with_real_alembic(
     named: bool,
     config: &Config,
     result: &mut RunResult,
-) {
+) -> Vec<FileReport> {
+    let mut reports = Vec::new();
     let direction = if config.downgrade {
         Direction::Downgrade
     } else {
@@ -426,25 +539,28 @@ fn lint_with_real_alembic(
         config.downgrade,
     ) {
         Ok(units) => units,
-        Err(error) => return result.errors.push(error),
+        Err(error) => {
+            result.errors.push(error);
+            return reports;
+        }
     };
     let session = lint::alembic::session(loaded);
     for unit in units {
         let revision = loaded.revisions.iter().find(|r| r.source.name == unit.file);
         match revision {
-            Some(revision) => result.files.push(lint::alembic::lint_real_step(
+            Some(revision) => reports.push(lint::alembic::lint_real_step(
                 revision, &unit.sql, direction, &session, config,
             )),
             // A step without a revision file of its own: shown under the step's name
             // (not a revision `grandfather_before` set aside).
-            None if !named && !loaded.context.iter().any(|r| r.source.name == unit.file) => {
-                result.files.push(lint::alembic::lint_rendered(
+            None if !named && !loaded.context.iter().any(|r| r.source.name == unit.file) => reports
+                .push(lint::alembic::lint_rendered(
                     &unit.file, &unit.sql, &session, config,
-                ))
-            }
+                )),
             None => {}
         }
     }
+    reports
 }
 
 /// One input read and, for Alembic, rendered: what `explain` and `trace` work on.

@@ -896,7 +896,9 @@ fn pyproject_tool_locksmith_is_found_and_lint_yaml_wins() {
 }
 
 /// A list of files (as pre-commit passes them) is linted in one parallel pass, and the
-/// output is the same byte for byte whatever the number of threads, in input order.
+/// output is the same byte for byte whatever the number of threads, in input order, in
+/// every format (stdout, stderr and exit code), with an Alembic project and a directory
+/// among the inputs.
 #[test]
 fn file_lists_give_the_same_output_on_one_thread_and_many() {
     let mut files: Vec<String> = std::fs::read_dir("tests/fixtures/rules")
@@ -908,26 +910,46 @@ fn file_lists_give_the_same_output_on_one_thread_and_many() {
     files.sort();
     files.reverse(); // not the walk order: input order must be kept
     assert!(files.len() > 10);
-    let lint = |threads: &str| {
+    let mut inputs = files.clone();
+    inputs.insert(3, "tests/alembic/example".into());
+    inputs.insert(7, "examples/shop".into());
+    let lint = |format: &str, threads: &str| {
         Command::new(env!("CARGO_BIN_EXE_locksmith"))
-            .args(["lint", "--format", "json"])
-            .args(&files)
+            .args(["lint", "--color", "never", "--format", format])
+            .args(&inputs)
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap()
-            .stdout
     };
-    let one = lint("1");
-    assert_eq!(one, lint("4"));
-    let text = String::from_utf8(one).unwrap();
-    let order: Vec<usize> = files
-        .iter()
-        .filter_map(|f| text.find(&format!("\"file\": \"{f}\"")))
-        .collect();
-    assert!(
-        order.windows(2).all(|w| w[0] < w[1]),
-        "findings not in input order"
-    );
+    for format in ["human", "json", "sarif", "github", "markdown", "gitlab"] {
+        let one = lint(format, "1");
+        assert_eq!(one.status.code(), Some(1), "{format}");
+        assert!(one.stdout.len() > 1000, "{format}: too little output");
+        for threads in ["2", "4"] {
+            let many = lint(format, threads);
+            assert!(
+                one.stdout == many.stdout,
+                "{format}: stdout differs on {threads} threads"
+            );
+            assert_eq!(
+                one.stderr, many.stderr,
+                "{format}: stderr, {threads} threads"
+            );
+            assert_eq!(one.status.code(), many.status.code(), "{format}");
+        }
+        if format == "json" {
+            let text = String::from_utf8(one.stdout).unwrap();
+            let order: Vec<usize> = files
+                .iter()
+                .filter_map(|f| text.find(&format!("\"file\": \"{f}\"")))
+                .collect();
+            assert!(order.len() > 10);
+            assert!(
+                order.windows(2).all(|w| w[0] < w[1]),
+                "findings not in input order"
+            );
+        }
+    }
 }
 
 /// `--format gitlab` is GitLab Code Quality JSON: the required keys, unique fingerprints

@@ -1,5 +1,6 @@
 //! `locksmith lint`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use locksmith::baseline::{self, Baseline};
@@ -7,13 +8,12 @@ use locksmith::changed::{self, ChangedFiles};
 use locksmith::config;
 use locksmith::lint::FileReport;
 use locksmith::report;
+use locksmith::report::stream::{Format, Stream};
 use locksmith::rules::{Check, Severity};
 use locksmith::run;
 use locksmith::source::InputError;
 
-use super::{
-    Common, FailOn, LintFormat, RenderChoice, load_config, print, terminal_width, use_color,
-};
+use super::{Common, FailOn, LintFormat, RenderChoice, load_config, terminal_width, use_color};
 
 /// Where the report goes: `format` to stdout, or to `file` while stdout gets the human
 /// output.
@@ -100,17 +100,59 @@ pub(crate) fn run(
         },
         None => None,
     };
-    let mut result = run::lint_paths(&paths, &config);
-    // In `errors`, so every format reports it and the exit code is 2.
-    result.errors.splice(0..0, config_error);
-    if let Some(changed) = &changed {
-        keep_changed(&mut result.files, changed);
-    }
     if let Some(path) = &narrow.write_baseline {
+        let mut result = run::lint_paths(&paths, &config);
+        result.errors.splice(0..0, config_error);
+        if let Some(changed) = &changed {
+            keep_changed(&mut result.files, changed);
+        }
         return write_baseline(path, &result);
     }
-    if let Some(baseline) = &baseline {
-        let applied = baseline.apply(&mut result.files);
+    // Streamed: each batch of reports is narrowed, rendered and dropped as it comes.
+    let human_style = |color| report::human::Style {
+        color,
+        width: terminal_width(),
+    };
+    let format = match output.format {
+        LintFormat::Human => Format::Human(human_style(
+            use_color(common.color) && output.file.is_none(),
+        )),
+        LintFormat::Json => Format::Json,
+        LintFormat::Github => Format::Github,
+        LintFormat::Sarif => Format::Sarif,
+        LintFormat::Markdown => Format::Markdown,
+        LintFormat::Gitlab => Format::Gitlab,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let (mut main, mut human) = match output.file {
+        None => (Stream::new(format, Some(&mut stdout)), None),
+        Some(_) => (
+            Stream::new(format, None),
+            Some(Stream::new(
+                Format::Human(human_style(use_color(common.color))),
+                Some(&mut stdout),
+            )),
+        ),
+    };
+    let mut applying = baseline.as_ref().map(Baseline::applying);
+    let mut tally = run::Tally::default();
+    let mut result = run::lint_paths_each(&paths, &config, &mut |mut batch| {
+        if let Some(changed) = &changed {
+            keep_changed(&mut batch, changed);
+        }
+        if let Some(applying) = &mut applying {
+            applying.files(&mut batch);
+        }
+        batch.iter().for_each(|file| tally.add(file));
+        main.files(&batch);
+        if let Some(human) = &mut human {
+            human.files(&batch);
+        }
+    });
+    // In `errors`, so every format reports it and the exit code is 2.
+    result.errors.splice(0..0, config_error);
+    if let (Some(baseline), Some(applying)) = (&baseline, applying) {
+        let applied = applying.finish();
         result
             .warnings
             .extend(applied.stale.iter().map(|entry| InputError {
@@ -124,31 +166,21 @@ pub(crate) fn run(
         result.baseline = Some(applied);
     }
     eprint!("{}", report::human::render_errors(&result));
-    let human = |color| {
-        let style = report::human::Style {
-            color,
-            width: terminal_width(),
-        };
-        report::human::render(&result, &style)
-    };
-    let text = match output.format {
-        LintFormat::Human => human(use_color(common.color) && output.file.is_none()),
-        LintFormat::Json => report::json::render(&result),
-        LintFormat::Github => report::github::render(&result),
-        LintFormat::Sarif => report::sarif::render(&result),
-        LintFormat::Markdown => report::markdown::render_lint(&result),
-        LintFormat::Gitlab => report::gitlab::render(&result),
-    };
+    let exit = tally.exit_code(&result.errors, config.fail_on) as u8;
+    let text = main.finish(&result, &tally);
     let Some(file) = output.file else {
-        print(&text);
-        return result.exit_code(config.fail_on) as u8;
+        let _ = stdout.write_all(text.as_bytes());
+        return exit;
     };
     if let Err(e) = std::fs::write(&file, text) {
         eprintln!("error: {}: cannot write the report: {e}", file.display());
         return 2;
     }
-    print(&human(use_color(common.color)));
-    result.exit_code(config.fail_on) as u8
+    if let Some(human) = human {
+        let text = human.finish(&result, &tally);
+        let _ = stdout.write_all(text.as_bytes());
+    }
+    exit
 }
 
 pub(crate) fn default_paths(paths: &[String]) -> Result<Vec<String>, String> {

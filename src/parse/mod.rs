@@ -85,9 +85,28 @@ fn parse_here(sql: &str) -> Parsed {
     parsed
 }
 
+/// SQL handed to the parser per call, at most (unless one statement is longer): the
+/// parser's tree and its protobuf copy take many times the text's size, so a huge file is
+/// parsed a bounded slice at a time.
+const PARSE_BATCH: usize = 64 << 10;
+
+/// Parses consecutive SQL pieces, in batches of about [`PARSE_BATCH`] bytes.
+fn parse_run(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
+    let mut rest = pieces;
+    while let Some(first) = rest.first() {
+        let count = rest
+            .iter()
+            .position(|p| p.end - first.start > PARSE_BATCH)
+            .unwrap_or(rest.len())
+            .max(1);
+        parse_batch(sql, &rest[..count], parsed);
+        rest = &rest[count..];
+    }
+}
+
 /// Parses consecutive SQL pieces: all at once, or when that fails each on its own, so a
 /// bad statement becomes one error and the others are still returned.
-fn parse_run(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
+fn parse_batch(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
     let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
         return;
     };

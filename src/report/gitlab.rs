@@ -4,28 +4,42 @@
 //! is keyed by), so merge requests show only what is new.
 //! <https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format>
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::baseline::{entries, fnv1a};
+use crate::lint::FileReport;
 use crate::rules::Severity;
 use crate::run::RunResult;
 
 pub fn render(result: &RunResult) -> String {
+    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    assemble(&parts)
+}
+
+/// The array around the files' parts.
+pub fn assemble(parts: &[String]) -> String {
+    let mut text = super::fill(&super::pretty(&json!(super::PARTS)), "", 0, parts);
+    text.push('\n');
+    text
+}
+
+/// One file's issues, as text.
+pub fn file_part(file: &FileReport) -> String {
     let mut issues = Vec::new();
-    for file in &result.files {
-        let path = file.source.name.trim_start_matches("./");
-        for (finding, entry) in file.findings.iter().zip(entries(file, path)) {
-            let identity = format!(
-                "{}\0{}\0{}\0{}",
-                entry.file, entry.rule, entry.fingerprint, entry.occurrence
-            );
-            let line = file.source.position(finding.span.start).line;
-            let mut description = finding.message.clone();
-            if let Some(help) = finding.help(&file.source) {
-                description.push_str("\nhelp: ");
-                description.push_str(&help);
-            }
-            issues.push(json!({
+    let path = file.source.name.trim_start_matches("./");
+    for (finding, entry) in file.findings.iter().zip(entries(file, path)) {
+        let identity = format!(
+            "{}\0{}\0{}\0{}",
+            entry.file, entry.rule, entry.fingerprint, entry.occurrence
+        );
+        let line = file.source.position(finding.span.start).line;
+        let mut description = finding.message.clone();
+        if let Some(help) = finding.help(&file.source) {
+            description.push_str("\nhelp: ");
+            description.push_str(&help);
+        }
+        issues.push(super::indent(
+            &super::pretty(&json!({
                 "type": "issue",
                 "check_name": finding.rule.id,
                 "description": description,
@@ -33,12 +47,11 @@ pub fn render(result: &RunResult) -> String {
                 "severity": severity(finding.severity),
                 "fingerprint": format!("{:016x}", fnv1a(identity.as_bytes())),
                 "location": { "path": path, "lines": { "begin": line } },
-            }));
-        }
+            })),
+            2,
+        ));
     }
-    let mut text = serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_default();
-    text.push('\n');
-    text
+    issues.join(",\n")
 }
 
 /// GitLab's scale: info, minor, major, critical, blocker.

@@ -12,7 +12,7 @@ use super::snippet::Snippet;
 use crate::diagnostic::Finding;
 use crate::lint::FileReport;
 use crate::rules::Severity;
-use crate::run::RunResult;
+use crate::run::{RunResult, Tally};
 use crate::source::InputError;
 
 pub struct Style {
@@ -148,19 +148,20 @@ pub fn render(result: &RunResult, style: &Style) -> String {
         })
         .collect();
     let mut out = rendered.concat();
-    out.push_str(&summary(result));
+    out.push_str(&summary(result, &result.tally()));
     out
 }
 
-pub fn summary(result: &RunResult) -> String {
-    let statements: usize = result.files.iter().map(|f| f.statements.len()).sum();
+/// The last line: counts from `tally`, the errors and baseline from `result`.
+pub fn summary(result: &RunResult, tally: &Tally) -> String {
+    let statements = tally.statements;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let counts = [
-        plural(result.count(Severity::Error), "error"),
-        plural(result.count(Severity::Warning), "warning"),
-        plural(result.count(Severity::Info), "info"),
+        plural(tally.count(Severity::Error), "error"),
+        plural(tally.count(Severity::Warning), "warning"),
+        plural(tally.count(Severity::Info), "info"),
     ];
-    let unparsable = result.unparsable_statements();
+    let unparsable = tally.unparsable_statements;
     // Statements that did not parse were not checked: say so, not just "N checked".
     let unchecked = match unparsable {
         0 => String::new(),
@@ -169,7 +170,7 @@ pub fn summary(result: &RunResult) -> String {
     let mut line = format!(
         "{} in {} ({} checked{unchecked})",
         counts.join(", "),
-        plural(result.files.len(), "file"),
+        plural(tally.files, "file"),
         plural(statements, "statement")
     );
     if let Some(baseline) = &result.baseline {
@@ -191,7 +192,7 @@ pub fn summary(result: &RunResult) -> String {
         ));
     }
     line.push('\n');
-    if let Some(rendering) = result.rendering() {
+    if let Some(rendering) = tally.rendering {
         line.push_str(&rendering.describe());
         line.push('\n');
     }

@@ -8,7 +8,7 @@ use crate::facts::{Facts, entry};
 use crate::lint::FileReport;
 use crate::plan::Unit;
 use crate::rules::Severity;
-use crate::run::RunResult;
+use crate::run::{RunResult, Tally};
 use crate::source::{InputError, Language, SourceFile};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -96,24 +96,38 @@ fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
 }
 
 pub fn render(result: &RunResult) -> String {
-    let findings: Vec<Value> = result.files.iter().flat_map(file_findings).collect();
+    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    assemble(&parts, result, &result.tally())
+}
+
+/// One file's findings as they stand in the `findings` array (text: no value tree is kept
+/// while a run streams).
+pub fn file_part(file: &FileReport) -> String {
+    let findings: Vec<String> = file_findings(file)
+        .map(|f| super::indent(&super::pretty(&f), 4))
+        .collect();
+    findings.join(",\n")
+}
+
+/// The whole document around the files' parts.
+pub fn assemble(parts: &[String], result: &RunResult, tally: &Tally) -> String {
     let mut value = json!({
         "schema_version": SCHEMA_VERSION,
-        "findings": findings,
+        "findings": super::PARTS,
         "errors": result.errors,
         "summary": {
-            "files": result.files.len(),
-            "statements": result.files.iter().map(|f| f.statements.len()).sum::<usize>(),
-            "unparsable_statements": result.unparsable_statements(),
-            "findings": findings.len(),
-            "errors": result.count(Severity::Error),
-            "warnings": result.count(Severity::Warning),
-            "infos": result.count(Severity::Info),
+            "files": tally.files,
+            "statements": tally.statements,
+            "unparsable_statements": tally.unparsable_statements,
+            "findings": tally.total(),
+            "errors": tally.count(Severity::Error),
+            "warnings": tally.count(Severity::Warning),
+            "infos": tally.count(Severity::Info),
             "unreadable_inputs": result.errors.len(),
         },
     });
     // Only for Alembic revisions rendered statically.
-    if let Some(rendering) = result.rendering() {
+    if let Some(rendering) = tally.rendering {
         value["summary"]["rendered"] = json!(rendering);
     }
     // Only with a baseline, so that output without one is unchanged.
@@ -125,7 +139,7 @@ pub fn render(result: &RunResult) -> String {
     if let Some(count) = result.grandfathered {
         value["summary"]["grandfathered"] = json!(count);
     }
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut text = super::fill(&super::pretty(&value), "findings", 2, parts);
     text.push('\n');
     text
 }

@@ -7,7 +7,7 @@ use crate::facts::{Facts, LockMode};
 use crate::lint::{FileReport, StatementReport};
 use crate::plan::Unit;
 use crate::rules::{self, Severity};
-use crate::run::RunResult;
+use crate::run::{RunResult, Tally};
 
 pub fn render(units: &[Unit]) -> String {
     let mut out = String::from("## locksmith: migration preview\n\n");
@@ -232,14 +232,54 @@ fn lock_cells(facts: &Facts) -> (String, &'static str) {
 /// one table row per finding (where, rule, the lock and what it blocks, the message), and
 /// each finding's help collapsed under `<details>`.
 pub fn render_lint(result: &RunResult) -> String {
+    let (rows, details): (Vec<String>, Vec<String>) =
+        result.files.iter().map(lint_file_part).unzip();
+    assemble_lint(&rows, &details, result, &result.tally())
+}
+
+/// One file's table rows and its `<details>` help sections.
+pub fn lint_file_part(file: &FileReport) -> (String, String) {
+    let (mut rows, mut details) = (String::new(), String::new());
+    for finding in &file.findings {
+        let (lock, blocks) = match file.statement_of(finding) {
+            Some(statement) => lock_cells(&statement.facts),
+            None => ("—".to_string(), "—"),
+        };
+        rows.push_str(&format!(
+            "| {} | `{}` | `{}` | {lock} | {blocks} | {} |\n",
+            severity_mark(finding.severity),
+            location(file, finding),
+            finding.rule,
+            cell(&finding.message),
+        ));
+        let Some(help) = finding.help(&file.source) else {
+            continue;
+        };
+        // A fence inside the help would end the block early.
+        let help = help.replace("```", "` ` `");
+        details.push_str(&format!(
+            "<details><summary><code>{}</code> {}: how to fix</summary>\n\n```\n{help}\n```\n\n</details>\n",
+            location(file, finding),
+            finding.rule,
+        ));
+    }
+    (rows, details)
+}
+
+/// The comment around the files' parts: the headline needs the counts of the whole run.
+pub fn assemble_lint(
+    rows: &[String],
+    details: &[String],
+    result: &RunResult,
+    tally: &Tally,
+) -> String {
     let counts = [Severity::Error, Severity::Warning, Severity::Info]
-        .map(|severity| plural(result.count(severity), severity.name()));
-    let statements: usize = result.files.iter().map(|f| f.statements.len()).sum();
+        .map(|severity| plural(tally.count(severity), severity.name()));
     let mut out = format!(
         "## locksmith: {} in {}\n\n{} checked",
         counts.join(", "),
-        plural(result.files.len(), "file"),
-        plural(statements, "statement"),
+        plural(tally.files, "file"),
+        plural(tally.statements, "statement"),
     );
     if !result.errors.is_empty() {
         out.push_str(&format!(
@@ -248,42 +288,14 @@ pub fn render_lint(result: &RunResult) -> String {
         ));
     }
     out.push_str(".\n\n");
-    let findings: Vec<(&FileReport, &Finding)> = result
-        .files
-        .iter()
-        .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
-        .collect();
-    if findings.is_empty() {
+    if tally.total() == 0 {
         out.push_str("No findings.\n");
         return out;
     }
     out.push_str("| | Where | Rule | Lock | Blocks | Finding |\n|---|---|---|---|---|---|\n");
-    for (file, finding) in &findings {
-        let (lock, blocks) = match file.statement_of(finding) {
-            Some(statement) => lock_cells(&statement.facts),
-            None => ("—".to_string(), "—"),
-        };
-        out.push_str(&format!(
-            "| {} | `{}` | `{}` | {lock} | {blocks} | {} |\n",
-            severity_mark(finding.severity),
-            location(file, finding),
-            finding.rule,
-            cell(&finding.message),
-        ));
-    }
+    rows.iter().for_each(|part| out.push_str(part));
     out.push('\n');
-    for (file, finding) in &findings {
-        let Some(help) = finding.help(&file.source) else {
-            continue;
-        };
-        // A fence inside the help would end the block early.
-        let help = help.replace("```", "` ` `");
-        out.push_str(&format!(
-            "<details><summary><code>{}</code> {}: how to fix</summary>\n\n```\n{help}\n```\n\n</details>\n",
-            location(file, finding),
-            finding.rule,
-        ));
-    }
+    details.iter().for_each(|part| out.push_str(part));
     out
 }
 

@@ -11,7 +11,67 @@ pub mod sarif;
 mod snippet;
 pub mod trace;
 
+pub mod stream;
+
 use crate::facts::{Action, Facts, entry};
+
+/// Where the files' parts go in a JSON document rendered around them ([`fill`]).
+const PARTS: &str = "\u{0}parts";
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// `text` with every line indented by `by` spaces (JSON strings hold no raw newline).
+fn indent(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    let mut out = String::with_capacity(text.len() + 16 * by);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push_str(line);
+    }
+    out
+}
+
+/// The pretty-printed `document` with the [`PARTS`] placeholder of `key` (at `depth`
+/// spaces; an empty key: the whole document) replaced by the array of the non-empty
+/// `parts`, exactly as serde_json would have printed the array.
+fn fill(document: &str, key: &str, depth: usize, parts: &[String]) -> String {
+    let placeholder = serde_json::to_string(PARTS).unwrap_or_default();
+    let at = if key.is_empty() {
+        placeholder.clone()
+    } else {
+        format!("\n{}\"{key}\": {placeholder}", " ".repeat(depth))
+    };
+    let Some(start) = document.find(&at) else {
+        return document.to_string();
+    };
+    let end = start + at.len();
+    let mut out =
+        String::with_capacity(document.len() + parts.iter().map(|p| p.len() + 2).sum::<usize>());
+    out.push_str(&document[..start]);
+    out.push_str(&at[..at.len() - placeholder.len()]);
+    let mut parts = parts.iter().filter(|p| !p.is_empty()).peekable();
+    if parts.peek().is_none() {
+        out.push_str("[]");
+    } else {
+        out.push_str("[\n");
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str(part);
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(depth));
+        out.push(']');
+    }
+    out.push_str(&document[end..]);
+    out
+}
 
 /// "ADD COLUMN (NOT NULL, no default) on users: fails ..." style one-liners for actions.
 pub fn describe_action(action: &Action) -> String {

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::lint::FileReport;
 use crate::rules;
 use crate::rules::Severity;
 use crate::run::RunResult;
@@ -16,6 +17,45 @@ fn level(severity: Severity) -> &'static str {
 }
 
 pub fn render(result: &RunResult) -> String {
+    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    assemble(&parts, result)
+}
+
+/// One file's entries of the `results` array, as text.
+pub fn file_part(file: &FileReport) -> String {
+    let mut results = Vec::new();
+    for f in &file.findings {
+        let (start, end) = file.source.range_positions(&f.span);
+        let rule_index = rules::ALL.iter().position(|r| *r == f.rule);
+        let mut text = f.message.clone();
+        if let Some(help) = f.help(&file.source) {
+            text.push_str("\nhelp: ");
+            text.push_str(&help);
+        }
+        let result = json!({
+            "ruleId": f.rule,
+            "ruleIndex": rule_index,
+            "level": level(f.severity),
+            "message": { "text": text },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": file.source.name.trim_start_matches("./") },
+                    "region": {
+                        "startLine": start.line,
+                        "startColumn": start.column,
+                        "endLine": end.line,
+                        "endColumn": end.column + 1,
+                    },
+                },
+            }],
+        });
+        results.push(super::indent(&super::pretty(&result), 8));
+    }
+    results.join(",\n")
+}
+
+/// The whole log around the files' parts.
+pub fn assemble(parts: &[String], result: &RunResult) -> String {
     let driver_rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
@@ -34,35 +74,6 @@ pub fn render(result: &RunResult) -> String {
             rule
         })
         .collect();
-    let mut results = Vec::new();
-    for file in &result.files {
-        for f in &file.findings {
-            let (start, end) = file.source.range_positions(&f.span);
-            let rule_index = rules::ALL.iter().position(|r| *r == f.rule);
-            let mut text = f.message.clone();
-            if let Some(help) = f.help(&file.source) {
-                text.push_str("\nhelp: ");
-                text.push_str(&help);
-            }
-            results.push(json!({
-                "ruleId": f.rule,
-                "ruleIndex": rule_index,
-                "level": level(f.severity),
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": file.source.name.trim_start_matches("./") },
-                        "region": {
-                            "startLine": start.line,
-                            "startColumn": start.column,
-                            "endLine": end.line,
-                            "endColumn": end.column + 1,
-                        },
-                    },
-                }],
-            }));
-        }
-    }
     let notifications: Vec<Value> = result
         .errors
         .iter()
@@ -77,7 +88,7 @@ pub fn render(result: &RunResult) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": driver_rules,
             }},
-            "results": results,
+            "results": super::PARTS,
             // Columns count characters, as in every other output of locksmith.
             "columnKind": "unicodeCodePoints",
             "invocations": [{
@@ -86,7 +97,7 @@ pub fn render(result: &RunResult) -> String {
             }],
         }],
     });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut text = super::fill(&super::pretty(&value), "results", 6, parts);
     text.push('\n');
     text
 }

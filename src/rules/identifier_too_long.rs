@@ -16,8 +16,23 @@ pub static RULE: Rule = Rule {
 /// NAMEDATALEN - 1.
 const MAX_BYTES: usize = 63;
 
+/// Whether scanning can find anything: an unquoted identifier is one run of identifier
+/// characters, so without a quote (`"..."`, `U&"..."`) and without a run over 63 bytes
+/// there is none to report, and the statement is not scanned (most are not).
+fn may_hold_long_identifier(sql: &str) -> bool {
+    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80;
+    sql.contains('"')
+        || sql
+            .as_bytes()
+            .split(|b| !ident(b))
+            .any(|run| run.len() > MAX_BYTES)
+}
+
 /// Reads the statement's tokens: the parse tree already holds the truncated names.
 fn check(input: &StatementView) -> Vec<Violation> {
+    if !may_hold_long_identifier(input.sql) {
+        return Vec::new();
+    }
     let Ok(tokens) = pg_query::scan_tokens(input.sql) else {
         return Vec::new();
     };
@@ -83,7 +98,7 @@ fn renamed(sql: &str, span: &std::ops::Range<usize>, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::renamed;
+    use super::{may_hold_long_identifier, renamed};
     use crate::rules::cases::assert_cases;
 
     #[test]
@@ -117,5 +132,27 @@ mod tests {
                 &format!("CREATE TABLE t (id bigint, CONSTRAINT {long} UNIQUE (id))"),
             ],
         );
+    }
+
+    /// The pre-check skips the scan only where no identifier can be over 63 bytes.
+    #[test]
+    fn statements_are_scanned_when_they_can_hold_a_long_identifier() {
+        let long = "a".repeat(64);
+        assert!(may_hold_long_identifier(&format!(
+            "ALTER TABLE {long} ADD c int"
+        )));
+        assert!(may_hold_long_identifier(&format!("DROP TABLE x.{long}")));
+        assert!(may_hold_long_identifier(&format!(
+            "CREATE TABLE é{}",
+            "é".repeat(32)
+        )));
+        assert!(may_hold_long_identifier("CREATE TABLE \"a b\" (id int)"));
+        assert!(!may_hold_long_identifier(&format!(
+            "ALTER TABLE {} ADD c int",
+            "a".repeat(63)
+        )));
+        assert!(!may_hold_long_identifier(
+            "ALTER TABLE users ADD COLUMN email text"
+        ));
     }
 }

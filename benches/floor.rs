@@ -1,0 +1,40 @@
+//! The CPU floor for `scripts/bench-compare`: what any pg_query-based linter must spend
+//! at least. Reads each file named on the command line (or one per line on stdin with
+//! `-`), finds its statements with locksmith's splitter and parses the file with
+//! libpg_query (one parser call per file, as locksmith makes in the common case), in
+//! parallel like `locksmith lint`; nothing else: no facts, rules or output.
+//! Not a criterion benchmark: `cargo bench --bench floor -- FILES...`.
+
+use std::io::BufRead;
+
+use rayon::prelude::*;
+
+fn main() {
+    locksmith::stack::init_workers();
+    let mut files: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if files == ["-"] {
+        files = std::io::stdin()
+            .lock()
+            .lines()
+            .map_while(Result::ok)
+            .collect();
+    }
+    let (statements, failed): (usize, usize) = files
+        .par_iter()
+        .map(|file| {
+            let sql = std::fs::read_to_string(file).unwrap_or_default();
+            std::hint::black_box(locksmith::parse::split::split(&sql, 0));
+            match pg_query::parse(&sql, pg_query::ParserOptions::DEFAULT) {
+                Ok(parsed) => (parsed.protobuf.stmts.len(), 0),
+                Err(_) => (0, 1),
+            }
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    eprintln!(
+        "floor: {} files, {statements} statements parsed, {failed} files with a syntax error",
+        files.len()
+    );
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The side-by-side benchmark's measurements (run through scripts/bench-compare, which
+builds the binaries, installs squawk and generates the corpus first).
+
+Every command runs with stdout to /dev/null; wall time is measured around the process,
+CPU (user + system) and peak RSS come from the kernel's rusage of that process (wait4).
+Each figure is the median of --runs runs after one warm-up run.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run_once(cmd, cwd=None):
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        stderr = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mib": usage.ru_maxrss / 1024,
+        "code": proc.returncode,
+        "stderr": stderr,
+    }
+
+
+def measure(name, cmd, runs, ok_codes=(0, 1), cwd=None):
+    first = run_once(cmd, cwd)
+    if first["code"] not in ok_codes:
+        sys.exit(f"{name}: exit code {first['code']}: {' '.join(cmd[:3])} ...\n{first['stderr'][-2000:]}")
+    samples = [run_once(cmd, cwd) for _ in range(runs)] or [first]
+    return {
+        "name": name,
+        "wall": statistics.median(s["wall"] for s in samples),
+        "cpu": statistics.median(s["cpu"] for s in samples),
+        "rss_mib": max(s["rss_mib"] for s in samples),
+        "code": first["code"],
+    }
+
+
+def one_file(cmd, runs):
+    """Wall time of a whole process run on one file: hyperfine when installed."""
+    if shutil.which("hyperfine"):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run(
+                ["hyperfine", "-N", "-i", "--warmup", "20", "--runs", str(runs),
+                 "--export-json", out.name, " ".join(cmd)],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            result = json.load(open(out.name))["results"][0]
+            return {"wall": result["median"], "how": f"hyperfine -N, median of {runs}"}
+    samples = [run_once(cmd)["wall"] for _ in range(runs)]
+    return {"wall": statistics.median(samples), "how": f"median of {runs} runs"}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--locksmith", required=True)
+    p.add_argument("--squawk", required=True)
+    p.add_argument("--floor", required=True)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--files", type=int, default=3200)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+
+    sql = os.path.join(a.corpus, "sql")
+    every = sorted(os.path.join(sql, f) for f in os.listdir(sql) if f.endswith(".sql"))
+    listed = every[: a.files]
+    # The same files as one directory (hard links), for the directory-input run.
+    subset = os.path.join(a.corpus, f"dir{a.files}")
+    if not os.path.isdir(subset) or len(os.listdir(subset)) != len(listed):
+        shutil.rmtree(subset, ignore_errors=True)
+        os.makedirs(subset)
+        for f in listed:
+            os.link(f, os.path.join(subset, os.path.basename(f)))
+    size = sum(os.path.getsize(f) for f in listed)
+    ls, sq = a.locksmith, a.squawk
+    rows = []
+
+    def add(m):
+        rows.append(m)
+        print(f"  {m['name']:<44} wall {m['wall'] * 1e3:8.1f} ms  cpu {m['cpu'] * 1e3:8.1f} ms  "
+              f"peak RSS {m['rss_mib']:6.1f} MiB  exit {m['code']}", flush=True)
+        return m
+
+    print(f"corpus: {len(listed)} .sql files, {size / 2**20:.1f} MiB; {os.cpu_count()} cores; "
+          f"median of {a.runs} runs", flush=True)
+    l_list = add(measure("locksmith lint FILES (file list)", [ls, "lint", *listed], a.runs))
+    s_list = add(measure("squawk FILES (file list)", [sq, *listed], a.runs))
+    l_dir = add(measure("locksmith lint DIR", [ls, "lint", subset], a.runs))
+    s_dir = add(measure("squawk 'DIR/*.sql'", [sq, os.path.join(subset, "*.sql")], a.runs))
+    l_json = add(measure("locksmith lint --format json FILES", [ls, "lint", "--format", "json", *listed], a.runs))
+    floor = add(measure("floor: split + pg_query parse FILES", [a.floor, *listed], a.runs, ok_codes=(0,)))
+
+    scale = []
+    for n in (1000, 5000, 10000):
+        files = every[:n]
+        if len(files) < n:
+            continue
+        scale.append(add(measure(f"locksmith lint {n} files (file list)", [ls, "lint", *files], max(1, a.runs // 2))))
+
+    single = one_file([ls, "lint", listed[0]], 200)
+    print(f"  one file, whole process: {single['wall'] * 1e3:.2f} ms ({single['how']})", flush=True)
+
+    alembic = add(measure("locksmith lint ALEMBIC (2,000 revisions)", [ls, "lint", os.path.join(a.corpus, "alembic")], a.runs))
+
+    huge = os.path.join(a.corpus, "huge", "huge.sql")
+    big = None
+    if os.path.exists(huge):
+        big = add(measure(f"locksmith lint huge.sql ({os.path.getsize(huge) / 2**20:.0f} MiB)", [ls, "lint", huge], 0))
+
+    def ratio(x, y):
+        return x / y if y else float("nan")
+
+    lines = [
+        f"| measure | figure | target | met |",
+        f"| --- | --- | --- | --- |",
+    ]
+
+    def row(what, figure, target, met):
+        lines.append(f"| {what} | {figure} | {target} | {'yes' if met else '**no**'} |")
+
+    r = ratio(l_list["wall"], s_list["wall"])
+    row(f"wall, {len(listed)} files as a file list: locksmith / squawk",
+        f"{l_list['wall'] * 1e3:.0f} ms / {s_list['wall'] * 1e3:.0f} ms = {r:.2f}×", "≤ 0.5×", r <= 0.5)
+    r = ratio(l_dir["wall"], s_dir["wall"])
+    row(f"wall, the same files as a directory: locksmith / squawk",
+        f"{l_dir['wall'] * 1e3:.0f} ms / {s_dir['wall'] * 1e3:.0f} ms = {r:.2f}×", "≤ 0.5×", r <= 0.5)
+    r = ratio(l_list["cpu"], floor["cpu"])
+    row("CPU: locksmith / bare split + pg_query parse",
+        f"{l_list['cpu'] * 1e3:.0f} ms / {floor['cpu'] * 1e3:.0f} ms = {r:.2f}×", "≤ 1.5×", r <= 1.5)
+    if scale:
+        peaks = ", ".join(f"{m['rss_mib']:.0f}" for m in scale)
+        counts = "/".join(f"{m['name'].split()[2]}" for m in scale)
+        flat = scale[-1]["rss_mib"] <= 1.5 * scale[0]["rss_mib"]
+        row(f"peak RSS at {counts} files", f"{peaks} MiB (squawk {s_list['rss_mib']:.0f} MiB at {len(listed)})",
+            "≤ 100 MiB, flat", max(m["rss_mib"] for m in scale) <= 100 and flat)
+    row("one file, whole process (pre-commit)", f"{single['wall'] * 1e3:.2f} ms", "< 10 ms", single["wall"] < 0.010)
+    row("Alembic project, 2,000 revisions", f"{alembic['wall'] * 1e3:.0f} ms", "< 200 ms", alembic["wall"] < 0.200)
+    if big:
+        row("one 50 MiB .sql file: wall, peak RSS", f"{big['wall']:.2f} s, {big['rss_mib']:.0f} MiB",
+            "< 5 s, < 300 MiB", big["wall"] < 5 and big["rss_mib"] < 300)
+    table = "\n".join(lines)
+    print()
+    print(table)
+    with open(a.out, "w") as f:
+        f.write(table + "\n")
+        json.dump(rows, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
