@@ -64,6 +64,7 @@ mod severity;
 mod truncating_table;
 mod unbounded_data_change;
 mod uncommitted_transaction;
+mod unknown_object;
 mod unrenderable_operation;
 mod validating_constraint_in_same_transaction;
 
@@ -415,6 +416,7 @@ pub static ALL: &[&Rule] = &[
     &banned_char_type::RULE,
     &prefer_jsonb_over_json::RULE,
     &identifier_too_long::RULE,
+    &unknown_object::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
