@@ -30,6 +30,9 @@ pub mod stack;
 // The stages, in pipeline order: each imports only from the ones above it.
 pub mod discover;
 
+// The order migration tools run .sql files in (Flyway, golang-migrate, dbmate).
+pub mod order;
+
 pub mod changed;
 
 pub mod source;

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
 use crate::discover::{self, Discovered, Input};
-use crate::lint::{self, FileReport, alembic::Direction, lint_sql};
+use crate::lint::{self, FileReport, alembic::Direction};
 use crate::rules::Severity;
+use crate::schema::Catalog;
 use crate::source::{InputError, SourceFile};
 
 impl From<discover::DiscoverError> for InputError {
@@ -141,7 +142,7 @@ pub fn lint_paths(paths: &[String], config: &Config) -> RunResult {
         discovered
             .iter()
             .flatten()
-            .flat_map(|d| &d.inputs)
+            .map(|d| d.inputs.iter().collect())
             .collect(),
         config,
     )
@@ -285,14 +286,37 @@ fn lint_alembic_project(
     skipped
 }
 
-/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
-fn lint_inputs(inputs: Vec<&Input>, config: &Config) -> Vec<Result<FileReport, InputError>> {
-    inputs
+/// Lints SQL inputs in parallel, each inside a panic guard; results in input order. Each
+/// group is one command-line path: its migrations are replayed in their tool's order
+/// first, so that each file is linted knowing the schema the ones before it built.
+fn lint_inputs(groups: Vec<Vec<&Input>>, config: &Config) -> Vec<Result<FileReport, InputError>> {
+    let read: Vec<Vec<Result<SourceFile, InputError>>> = groups
         .par_iter()
-        .map(|input| {
-            let source = read_input(input)?;
+        .map(|group| group.par_iter().map(|input| read_input(input)).collect())
+        .collect();
+    let jobs: Vec<(Result<SourceFile, InputError>, Catalog)> = read
+        .into_iter()
+        .flat_map(|group| {
+            let sources: Vec<&SourceFile> = group.iter().filter_map(|r| r.as_ref().ok()).collect();
+            // Replay is best effort: a bug in it must not cost the lint.
+            let mut starts = catch_unwind(AssertUnwindSafe(|| lint::history::sql_starts(&sources)))
+                .unwrap_or_default()
+                .into_iter();
+            group
+                .into_iter()
+                .map(|r| {
+                    let start = if r.is_ok() { starts.next() } else { None };
+                    (r, start.unwrap_or_default())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    jobs.into_par_iter()
+        .map(|(source, catalog)| {
+            let source = source?;
             let name = source.name.clone();
-            catch_unwind(AssertUnwindSafe(|| lint_sql(source, config))).map_err(|_| InputError {
+            catch_unwind(AssertUnwindSafe(|| lint::lint_sql_after(source, config, catalog)))
+                .map_err(|_| InputError {
                 file: name,
                 line: None,
                 message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),

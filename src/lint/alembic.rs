@@ -39,10 +39,12 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         &[Direction::Upgrade]
     };
     let session = session(loaded);
+    let starts = super::history::alembic_starts(loaded);
     let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = loaded
         .revisions
         .par_iter()
-        .map(|revision| lint_revision(revision, &session, config, directions))
+        .zip(starts)
+        .map(|(revision, start)| lint_revision(revision, &session, &start, config, directions))
         .collect();
     let graph = loaded.graph();
     for rule in rules::ALL {
@@ -79,6 +81,7 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
 fn lint_revision(
     loaded: &LoadedRevision,
     session: &Session,
+    start: &super::history::Start,
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
@@ -114,11 +117,18 @@ fn lint_revision(
             Direction::Downgrade => revision.downgrade.as_ref(),
         };
         let rendered = function_sql(function);
+        let session = Session {
+            catalog: match direction {
+                Direction::Upgrade => start.upgrade.clone(),
+                Direction::Downgrade => start.downgrade.clone(),
+            },
+            ..session.clone()
+        };
         let sql = lint_rendered_knowing(
             &report.source.name,
             &rendered.text,
             &rendered.existing,
-            session,
+            &session,
             config,
         );
         append_mapped(&mut report, &sql, &rendered);
@@ -260,6 +270,7 @@ pub fn session(project: &LoadedProject) -> Session {
             .collect(),
         looked_in: project.env_py.as_ref().map(|p| p.display().to_string()),
         piece_of_script: false,
+        catalog: Default::default(),
     }
 }
 

@@ -41,6 +41,7 @@ mod dropping_not_null;
 mod dropping_table;
 mod holding_exclusive_lock_across_statements;
 mod identifier_too_long;
+mod index_concurrently_on_partitioned_table;
 mod invalid_suppression;
 mod locking_table_explicitly;
 mod missing_lock_timeout;
@@ -417,6 +418,7 @@ pub static ALL: &[&Rule] = &[
     &prefer_jsonb_over_json::RULE,
     &identifier_too_long::RULE,
     &unknown_object::RULE,
+    &index_concurrently_on_partitioned_table::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
