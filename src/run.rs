@@ -294,7 +294,11 @@ fn lint_inputs(groups: Vec<Vec<&Input>>, config: &Config) -> Vec<Result<FileRepo
         .par_iter()
         .map(|group| group.par_iter().map(|input| read_input(input)).collect())
         .collect();
-    let jobs: Vec<(Result<SourceFile, InputError>, Catalog)> = read
+    let roundtrips = config
+        .severity_of(&crate::rules::downgrade_not_reversible::RULE)
+        .is_some();
+    type Job = (Result<SourceFile, InputError>, Catalog, Option<Vec<String>>);
+    let jobs: Vec<Job> = read
         .into_iter()
         .flat_map(|group| {
             let sources: Vec<&SourceFile> = group.iter().filter_map(|r| r.as_ref().ok()).collect();
@@ -302,21 +306,38 @@ fn lint_inputs(groups: Vec<Vec<&Input>>, config: &Config) -> Vec<Result<FileRepo
             let mut starts = catch_unwind(AssertUnwindSafe(|| lint::history::sql_starts(&sources)))
                 .unwrap_or_default()
                 .into_iter();
+            let mut trips = if roundtrips {
+                catch_unwind(AssertUnwindSafe(|| lint::history::sql_roundtrips(&sources)))
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+            .into_iter();
             group
                 .into_iter()
                 .map(|r| {
-                    let start = if r.is_ok() { starts.next() } else { None };
-                    (r, start.unwrap_or_default())
+                    let (start, trip) = if r.is_ok() {
+                        (starts.next(), trips.next().flatten())
+                    } else {
+                        (None, None)
+                    };
+                    (r, start.unwrap_or_default(), trip)
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
     jobs.into_par_iter()
-        .map(|(source, catalog)| {
+        .map(|(source, catalog, roundtrip)| {
             let source = source?;
             let name = source.name.clone();
-            catch_unwind(AssertUnwindSafe(|| lint::lint_sql_after(source, config, catalog)))
-                .map_err(|_| InputError {
+            catch_unwind(AssertUnwindSafe(|| {
+                let mut report = lint::lint_sql_after(source, config, catalog);
+                if let Some(differences) = roundtrip.filter(|d| !d.is_empty()) {
+                    lint::history::report_roundtrip(&mut report, &differences, config);
+                }
+                report
+            }))
+            .map_err(|_| InputError {
                 file: name,
                 line: None,
                 message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),

@@ -46,6 +46,32 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         .zip(starts)
         .map(|(revision, start)| lint_revision(revision, &session, &start, config, directions))
         .collect();
+    if let Some(severity) = config.severity_of(&rules::downgrade_not_reversible::RULE) {
+        let roundtrips = super::history::alembic_roundtrips(loaded);
+        for ((report, _), (revision, differences)) in reports
+            .iter_mut()
+            .zip(loaded.revisions.iter().zip(roundtrips))
+        {
+            let Some(differences) = differences.filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            let span = revision
+                .rendered
+                .as_ref()
+                .ok()
+                .and_then(|r| r.downgrade.as_ref())
+                .map_or(0..0, |d| d.def_span.clone());
+            let (message, advice) = rules::downgrade_not_reversible::message(&differences);
+            report.findings.push(Finding {
+                rule: &rules::downgrade_not_reversible::RULE,
+                severity,
+                message,
+                advice,
+                span,
+                statement: None,
+            });
+        }
+    }
     let graph = loaded.graph();
     for rule in rules::ALL {
         let (Check::Graph(check), Some(severity)) = (&rule.check, config.severity_of(rule)) else {

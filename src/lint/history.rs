@@ -132,6 +132,167 @@ pub fn sql_starts(sources: &[&SourceFile]) -> Vec<Catalog> {
     starts
 }
 
+/// What a downgrade leaves different from the schema its upgrade started from, for every
+/// revision (same index as `loaded.revisions`). None where there is nothing to compare:
+/// the revision did not render, its downgrade is empty or missing, or part of either
+/// function could not be rendered (other rules report those).
+pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
+    let mut out = vec![None; loaded.revisions.len()];
+    let mut catalog = Catalog::default();
+    for i in alembic_order(loaded) {
+        let revision = &loaded.revisions[i];
+        let upgrade = revision_sql(revision, Direction::Upgrade).unwrap_or_default();
+        let comparable = revision.rendered.as_ref().is_ok_and(|r| {
+            let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
+                f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
+            };
+            complete(&r.upgrade)
+                && complete(&r.downgrade)
+                && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
+        });
+        if comparable {
+            let downgrade = revision_sql(revision, Direction::Downgrade).unwrap_or_default();
+            out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
+        }
+        catalog.apply_sql(&upgrade);
+    }
+    out
+}
+
+/// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
+pub fn roundtrip(before: &Catalog, upgrade: &str, downgrade: &str) -> Vec<String> {
+    let mut names = HashSet::new();
+    mentioned_names(upgrade, &mut names);
+    mentioned_names(downgrade, &mut names);
+    let before = before.subset(&names);
+    let mut after = before.clone();
+    after.apply_sql(upgrade);
+    after.apply_sql(downgrade);
+    crate::schema::diff::differences(&before, &after, "after downgrade")
+}
+
+/// The same for `.sql` migrations with their down part (golang-migrate `.down.sql`,
+/// Flyway `U` files, dbmate `-- migrate:down` sections), by index in `sources`: the
+/// finding belongs to the file holding the down part.
+pub fn sql_roundtrips(sources: &[&SourceFile]) -> Vec<Option<Vec<String>>> {
+    let mut out = vec![None; sources.len()];
+    let order = sql_order(sources);
+    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    let mut catalog = Catalog::default();
+    for (at, &i) in order.iter().enumerate() {
+        let source = sources[i];
+        if names[i].kind == Kind::Down {
+            continue;
+        }
+        let up = up_sql(source);
+        // The down part: the next file in order when it is this version's down file,
+        // else a dbmate down section.
+        let paired = order.get(at + 1).copied().filter(|&j| {
+            names[j].kind == Kind::Down
+                && names[j].version.is_some()
+                && names[j].version == names[i].version
+        });
+        let down = match paired {
+            Some(j) => Some((j, sources[j].text.as_str())),
+            None => section(&source.text, true)
+                .map(|range| (i, &source.text[range]))
+                .filter(|(_, text)| !text.trim().is_empty()),
+        };
+        if let Some((holder, down)) = down {
+            out[holder] = Some(roundtrip(&catalog, up, down));
+        }
+        catalog.apply_sql(up);
+    }
+    out
+}
+
+/// Adds the `downgrade-not-reversible` finding to the report of the `.sql` file holding a
+/// down part: on its `-- migrate:down` line (dbmate), else on its first line.
+pub fn report_roundtrip(
+    report: &mut super::FileReport,
+    differences: &[String],
+    config: &crate::config::Config,
+) {
+    let rule = &crate::rules::downgrade_not_reversible::RULE;
+    let Some(severity) = config.severity_of(rule) else {
+        return;
+    };
+    let source = &report.source;
+    let line = match section(&source.text, true) {
+        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
+        None => 1,
+    };
+    let (message, advice) = crate::rules::downgrade_not_reversible::message(differences);
+    report.findings.push(crate::diagnostic::Finding {
+        rule,
+        severity,
+        message,
+        advice,
+        span: source.line_span(line),
+        statement: None,
+    });
+    report
+        .findings
+        .sort_by(|a, b| (a.span.start, a.rule.id).cmp(&(b.span.start, b.rule.id)));
+}
+
+/// The schema an Alembic project has at `at` (any revision spec Alembic accepts: an id,
+/// `head`, `heads`, `base`, a label; default `heads`): the revisions up to it, with their
+/// ancestors only, replayed in graph order.
+pub fn alembic_schema_at(loaded: &LoadedProject, at: Option<&str>) -> Result<Catalog, String> {
+    let graph = loaded.graph();
+    let targets = match graph.resolve(at.unwrap_or("heads")) {
+        Ok(crate::alembic::graph::Resolved::Base) => Vec::new(),
+        Ok(crate::alembic::graph::Resolved::Revisions(ids)) => ids,
+        Err(error) => return Err(error.to_string()),
+    };
+    // The targets and everything they stand on.
+    let mut wanted: HashSet<String> = HashSet::new();
+    let mut stack = targets;
+    while let Some(id) = stack.pop() {
+        if !wanted.insert(id.clone()) {
+            continue;
+        }
+        if let Some(node) = graph.get(&id) {
+            stack.extend(node.down_revision.iter().cloned());
+            stack.extend(node.depends_on.iter().cloned());
+        }
+    }
+    let mut catalog = Catalog::default();
+    for i in alembic_order(loaded) {
+        let revision = &loaded.revisions[i];
+        let id = revision
+            .rendered
+            .as_ref()
+            .ok()
+            .and_then(|r| r.revision.clone());
+        if id.is_some_and(|id| wanted.contains(&id)) {
+            catalog.apply_sql(&revision_sql(revision, Direction::Upgrade).unwrap_or_default());
+        }
+    }
+    Ok(catalog)
+}
+
+/// The schema `.sql` migrations build, up to and including the file `at` names (its
+/// file name, or the start of it: `V3`, `000003`), in their tool's order.
+pub fn sql_schema_at(sources: &[&SourceFile], at: Option<&str>) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    for i in sql_order(sources) {
+        let source = sources[i];
+        if classify(file_name(source)).kind == Kind::Down {
+            continue;
+        }
+        catalog.apply_sql(up_sql(source));
+        if at.is_some_and(|at| file_name(source).starts_with(at)) {
+            return Ok(catalog);
+        }
+    }
+    match at {
+        Some(at) => Err(format!("no migration file named {at}")),
+        None => Ok(catalog),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +314,35 @@ mod tests {
         );
         assert!(starts[1].tables.is_empty());
         assert!(starts[2].table(&t).is_some(), "U2 starts after V2");
+    }
+
+    #[test]
+    fn paired_down_files_and_dbmate_sections_are_compared() {
+        let files = [
+            SourceFile::new("m/000001_init.up.sql", "CREATE TABLE t (a int);"),
+            SourceFile::new("m/000001_init.down.sql", "DROP TABLE t;"),
+            SourceFile::new(
+                "m/000002_idx.up.sql",
+                "CREATE INDEX t_a ON t (a); ALTER TABLE t ALTER COLUMN a TYPE bigint;",
+            ),
+            SourceFile::new("m/000002_idx.down.sql", "SELECT 1;"),
+            SourceFile::new(
+                "m/20240101_x.sql",
+                "-- migrate:up\nALTER TABLE t ADD COLUMN b int NOT NULL;\n-- migrate:down\nALTER TABLE t DROP COLUMN b;\n",
+            ),
+        ];
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let found = sql_roundtrips(&refs);
+        assert_eq!(found[0], None);
+        assert_eq!(found[1], Some(vec![]));
+        assert_eq!(found[2], None);
+        assert_eq!(
+            found[3],
+            Some(vec![
+                "column t.a: integer before, bigint after".to_string(),
+                "index t_a is left over after downgrade".to_string()
+            ])
+        );
+        assert_eq!(found[4], Some(vec![]));
     }
 }

@@ -34,6 +34,7 @@ mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
 mod creating_trigger;
 mod detaching_partition_non_concurrently;
+pub mod downgrade_not_reversible;
 mod dropping_column;
 mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
@@ -427,6 +428,7 @@ pub static ALL: &[&Rule] = &[
     &alembic_multiple_heads::RULE,
     &alembic_broken_revision::RULE,
     &alembic_empty_downgrade::RULE,
+    &downgrade_not_reversible::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
