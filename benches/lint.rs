@@ -113,7 +113,9 @@ fn alembic_benchmark(config: &Config) {
     // The schema model alone: every revision's SQL replayed in graph order (what `lint`
     // does before linting, and `schema` and `check-downgrade` do).
     let loaded = locksmith::alembic::load_project(
-        &locksmith::alembic::project::find_project(&root).unwrap().unwrap(),
+        &locksmith::alembic::project::find_project(&root)
+            .unwrap()
+            .unwrap(),
         |_| false,
     );
     let replay = time(RUNS, || {

@@ -6,7 +6,10 @@ use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 pub static RULE: Rule = Rule {
     id: "unknown-object",
     severity: Severity::Warning,
-    default_enabled: true,
+    // Off by default: on 14 real Alembic projects it reported 34 statements, which the
+    // linear replay of branched revision graphs and SQLAlchemy naming conventions explain
+    // better than broken migrations (see the README).
+    default_enabled: false,
     category: Category::Compatibility,
     summary: "drops, renames or alters an object earlier migrations removed, or creates one that already exists",
     check: Check::Statement(check),

@@ -216,25 +216,65 @@ impl Catalog {
     /// migration that names those objects needs to see. Everything it does not hold is
     /// unknown, not absent (`gone` is kept for the same names).
     pub fn subset(&self, names: &HashSet<String>) -> Catalog {
-        let wanted = |k: &Key| names.contains(&k.1);
-        let mut tables: BTreeSet<Key> = self.tables.keys().filter(|k| wanted(k)).cloned().collect();
-        for (k, index) in &self.indexes {
-            if wanted(k) {
-                tables.insert(index.table.clone());
-            }
+        // Looked up by name in every schema rather than scanning the catalog: a migration
+        // names a few dozen words, a long history holds thousands of objects.
+        let keys: Vec<Key> = self
+            .schemas
+            .iter()
+            .map(String::as_str)
+            .chain(["public"])
+            .flat_map(|schema| names.iter().map(move |n| (schema.to_string(), n.clone())))
+            .collect();
+        let pick = |map_has: &dyn Fn(&Key) -> bool| -> Vec<Key> {
+            keys.iter().filter(|k| map_has(k)).cloned().collect()
+        };
+        let mut tables: BTreeSet<Key> =
+            pick(&|k| self.tables.contains_key(k)).into_iter().collect();
+        for k in pick(&|k| self.indexes.contains_key(k)) {
+            tables.insert(self.indexes[&k].table.clone());
         }
         for k in tables.clone() {
             if let Some((parent, _)) = self.tables.get(&k).and_then(|t| t.partition_of.as_ref()) {
                 tables.insert(parent.clone());
             }
         }
-        // A partitioned table's partitions too (index plans name them).
-        for (k, t) in &self.tables {
-            if t.partition_of
-                .as_ref()
-                .is_some_and(|(p, _)| tables.contains(p))
-            {
-                tables.insert(k.clone());
+        let partitioned = tables
+            .iter()
+            .any(|k| self.tables.get(k).is_some_and(|t| t.partition_by.is_some()));
+        if partitioned {
+            // A partitioned table's partitions too (index plans name them).
+            for (k, t) in &self.tables {
+                if t.partition_of
+                    .as_ref()
+                    .is_some_and(|(p, _)| tables.contains(p))
+                {
+                    tables.insert(k.clone());
+                }
+            }
+        }
+        let mut indexes: BTreeMap<Key, Index> = BTreeMap::new();
+        for k in pick(&|k| self.indexes.contains_key(k)) {
+            indexes.insert(k.clone(), self.indexes[&k].clone());
+        }
+        if !tables.is_empty() {
+            for (k, i) in &self.indexes {
+                if tables.contains(&i.table) {
+                    indexes.insert(k.clone(), i.clone());
+                }
+            }
+        }
+        let mut sequences: BTreeMap<Key, Sequence> = pick(&|k| self.sequences.contains_key(k))
+            .into_iter()
+            .map(|k| {
+                let s = self.sequences[&k].clone();
+                (k, s)
+            })
+            .collect();
+        if !tables.is_empty() {
+            for (k, s) in &self.sequences {
+                if s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t)) {
+                    sequences.insert(k.clone(), s.clone());
+                }
             }
         }
         Catalog {
@@ -243,23 +283,23 @@ impl Catalog {
                 .iter()
                 .filter_map(|k| self.tables.get(k).map(|t| (k.clone(), t.clone())))
                 .collect(),
-            indexes: self
-                .indexes
-                .iter()
-                .filter(|(k, i)| wanted(k) || tables.contains(&i.table))
-                .map(|(k, i)| (k.clone(), i.clone()))
-                .collect(),
-            enums: filter(&self.enums, wanted),
-            sequences: self
-                .sequences
-                .iter()
-                .filter(|(k, s)| {
-                    wanted(k) || s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t))
+            indexes,
+            enums: pick(&|k| self.enums.contains_key(k))
+                .into_iter()
+                .map(|k| {
+                    let v = self.enums[&k].clone();
+                    (k, v)
                 })
-                .map(|(k, s)| (k.clone(), s.clone()))
                 .collect(),
-            views: filter(&self.views, wanted),
-            gone: self.gone.iter().filter(|k| wanted(k)).cloned().collect(),
+            sequences,
+            views: pick(&|k| self.views.contains_key(k))
+                .into_iter()
+                .map(|k| {
+                    let v = self.views[&k].clone();
+                    (k, v)
+                })
+                .collect(),
+            gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
             opaque: 0,
         }
     }
@@ -278,13 +318,6 @@ impl Catalog {
             + self.sequences.len()
             + self.views.len()
     }
-}
-
-fn filter<V: Clone>(map: &BTreeMap<Key, V>, wanted: impl Fn(&Key) -> bool) -> BTreeMap<Key, V> {
-    map.iter()
-        .filter(|(k, _)| wanted(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 /// Every word of a migration's SQL that could name an object (what [`Catalog::subset`]
