@@ -164,7 +164,7 @@ pub fn roundtrip(before: &Catalog, upgrade: &str, downgrade: &str) -> Vec<String
     let mut names = HashSet::new();
     mentioned_names(upgrade, &mut names);
     mentioned_names(downgrade, &mut names);
-    let before = before.subset(&names);
+    let before = before.subset_with(&names, true);
     let mut after = before.clone();
     after.apply_sql(upgrade);
     after.apply_sql(downgrade);

@@ -212,10 +212,18 @@ impl Catalog {
     }
 
     /// A copy holding only the objects whose (bare) name is in `names`, with what hangs
-    /// off them (a table's indexes, an index's table, a partition's parent): what one
+    /// off them (an index's table, a partition's parent, a serial column's sequence; a
+    /// table's other indexes only when named, since copying every index of a hot table
+    /// for every migration was the replay's main cost): what one
     /// migration that names those objects needs to see. Everything it does not hold is
     /// unknown, not absent (`gone` is kept for the same names).
     pub fn subset(&self, names: &HashSet<String>) -> Catalog {
+        self.subset_with(names, false)
+    }
+
+    /// [`Catalog::subset`], with every index of the tables kept when `table_indexes`
+    /// (comparing schemas needs them: a dropped column takes its indexes along).
+    pub fn subset_with(&self, names: &HashSet<String>, table_indexes: bool) -> Catalog {
         // Looked up by name in every schema rather than scanning the catalog: a migration
         // names a few dozen words, a long history holds thousands of objects.
         let keys: Vec<Key> = self
@@ -256,7 +264,7 @@ impl Catalog {
         for k in pick(&|k| self.indexes.contains_key(k)) {
             indexes.insert(k.clone(), self.indexes[&k].clone());
         }
-        if !tables.is_empty() {
+        if table_indexes && !tables.is_empty() {
             for (k, i) in &self.indexes {
                 if tables.contains(&i.table) {
                     indexes.insert(k.clone(), i.clone());
