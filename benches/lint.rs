@@ -110,8 +110,29 @@ fn alembic_benchmark(config: &Config) {
     let sql = time(RUNS, || {
         locksmith::plan::plan_paths(&paths, &range, config);
     });
+    // The schema model alone: every revision's SQL replayed in graph order (what `lint`
+    // does before linting, and `schema` and `check-downgrade` do).
+    let loaded = locksmith::alembic::load_project(
+        &locksmith::alembic::project::find_project(&root)
+            .unwrap()
+            .unwrap(),
+        |_| false,
+    );
+    let replay = time(RUNS, || {
+        locksmith::lint::history::alembic_starts(&loaded);
+    });
+    let roundtrips = time(RUNS, || {
+        locksmith::lint::history::alembic_roundtrips(&loaded);
+    });
+    let schema = locksmith::lint::history::alembic_schema_at(&loaded, None).unwrap();
     std::fs::remove_dir_all(&root).ok();
     println!("alembic corpus:     {REVISIONS} revisions, {statements} rendered statements");
+    println!(
+        "alembic schema replay (median of {RUNS}): {:.1} ms, {} objects at head; downgrade round trips: {:.1} ms",
+        replay.as_secs_f64() * 1e3,
+        schema.object_count(),
+        roundtrips.as_secs_f64() * 1e3
+    );
     println!(
         "alembic lint (median of {RUNS}): {:.1} ms  ({:.0} revisions/s)",
         lint.as_secs_f64() * 1e3,

@@ -10,6 +10,7 @@
 //! front-end  Alembic .py → SQL with a map back to the Python line       python/, alembic/
 //! parse      SQL → statements with byte spans, each parsed once         parse/
 //! facts      statement → lock per relation, rewrite, scan, tx rules     facts/ (lock_model.rs)
+//! schema     earlier migrations replayed into a catalog                 schema/
 //! state      what the file's earlier statements established             state.rs
 //! rules      facts + state → violations with advice                     rules/ (+ config.rs)
 //! findings   violations placed in their source                          diagnostic.rs
@@ -29,6 +30,9 @@ pub mod stack;
 // The stages, in pipeline order: each imports only from the ones above it.
 pub mod discover;
 
+// The order migration tools run .sql files in (Flyway, golang-migrate, dbmate).
+pub mod order;
+
 pub mod changed;
 
 pub mod source;
@@ -40,6 +44,9 @@ pub mod alembic;
 pub mod parse;
 
 pub mod facts;
+
+// After facts (it reuses their column types), before state (which carries it through a file).
+pub mod schema;
 
 pub mod state;
 

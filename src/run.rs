@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
 use crate::discover::{self, Discovered, Input};
-use crate::lint::{self, FileReport, alembic::Direction, lint_sql};
+use crate::lint::{self, FileReport, alembic::Direction, history::SqlHistory};
 use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
 
@@ -209,7 +209,7 @@ pub fn lint_paths_each(
         discovered
             .iter()
             .flatten()
-            .flat_map(|d| d.inputs.iter().cloned())
+            .map(|d| d.inputs.clone())
             .collect(),
         config,
     );
@@ -346,10 +346,14 @@ impl Grandfather {
 }
 
 /// SQL inputs linted in parallel a window at a time and handed out in input order: only
-/// one window's reports are ever held.
+/// one window's reports are ever held. Each group is one command-line path, whose
+/// migrations are replayed first (in their tool's order) so that each file is linted
+/// knowing the schema the ones before it built; only the replay's results, narrowed to
+/// the names each file mentions, are kept.
 struct Ordered<'a> {
-    inputs: std::vec::IntoIter<Input>,
+    groups: std::vec::IntoIter<Vec<Input>>,
     config: &'a Config,
+    replayed: std::collections::VecDeque<(Input, SqlHistory)>,
     ready: std::collections::VecDeque<Result<FileReport, InputError>>,
     /// Reports handed on so far (SQL and Alembic).
     handed: usize,
@@ -360,10 +364,11 @@ struct Ordered<'a> {
 const WINDOW_PER_THREAD: usize = 32;
 
 impl<'a> Ordered<'a> {
-    fn new(inputs: Vec<Input>, config: &'a Config) -> Self {
+    fn new(groups: Vec<Vec<Input>>, config: &'a Config) -> Self {
         Ordered {
-            inputs: inputs.into_iter(),
+            groups: groups.into_iter(),
             config,
+            replayed: Default::default(),
             ready: Default::default(),
             handed: 0,
         }
@@ -371,14 +376,22 @@ impl<'a> Ordered<'a> {
 
     /// The next at most `max` outcomes, in input order.
     fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+        let window = WINDOW_PER_THREAD * rayon::current_num_threads();
         if self.ready.is_empty() {
-            let window: Vec<Input> = self
-                .inputs
-                .by_ref()
-                .take(WINDOW_PER_THREAD * rayon::current_num_threads())
-                .collect();
-            self.ready
-                .extend(lint_inputs(window.iter().collect(), self.config));
+            // Whole groups are replayed (several at once: a pre-commit file list is many
+            // groups of one file each).
+            let mut groups = Vec::new();
+            let mut count = self.replayed.len();
+            while count < window
+                && let Some(group) = self.groups.next()
+            {
+                count += group.len();
+                groups.push(group);
+            }
+            self.replayed.extend(replay(groups, self.config));
+            let take = window.min(self.replayed.len());
+            let jobs: Vec<(Input, SqlHistory)> = self.replayed.drain(..take).collect();
+            self.ready.extend(lint_inputs(jobs, self.config));
         }
         let take = max.min(self.ready.len());
         self.ready.drain(..take).collect()
@@ -500,14 +513,60 @@ fn lint_alembic_project(
     skipped
 }
 
-/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
-fn lint_inputs(inputs: Vec<&Input>, config: &Config) -> Vec<Result<FileReport, InputError>> {
-    inputs
+/// The history of every input of each group (one command-line path), groups in
+/// parallel. Replay is best effort: a file that cannot be read here is reported when it is
+/// linted, and a bug in the replay must not cost the lint.
+fn replay(groups: Vec<Vec<Input>>, config: &Config) -> Vec<(Input, SqlHistory)> {
+    let roundtrips = config
+        .severity_of(&crate::rules::downgrade_not_reversible::RULE)
+        .is_some();
+    let histories: Vec<Vec<SqlHistory>> = groups
         .par_iter()
-        .map(|input| {
-            let source = read_input(input)?;
+        .map(|group| {
+            // Standard input can be read only once: when it is linted.
+            let sources: Vec<Option<SourceFile>> = group
+                .par_iter()
+                .map(|input| match input {
+                    Input::File(_) => read_input(input).ok(),
+                    Input::Stdin => None,
+                })
+                .collect();
+            let read: Vec<&SourceFile> = sources.iter().flatten().collect();
+            let mut found = catch_unwind(AssertUnwindSafe(|| {
+                lint::history::sql_history(&read, roundtrips)
+            }))
+            .unwrap_or_default()
+            .into_iter();
+            sources
+                .iter()
+                .map(|s| s.as_ref().and_then(|_| found.next()).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    groups
+        .into_iter()
+        .zip(histories)
+        .flat_map(|(g, h)| g.into_iter().zip(h))
+        .collect()
+}
+
+/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
+fn lint_inputs(
+    jobs: Vec<(Input, SqlHistory)>,
+    config: &Config,
+) -> Vec<Result<FileReport, InputError>> {
+    jobs.into_par_iter()
+        .map(|(input, history)| {
+            let source = read_input(&input)?;
             let name = source.name.clone();
-            catch_unwind(AssertUnwindSafe(|| lint_sql(source, config))).map_err(|_| InputError {
+            catch_unwind(AssertUnwindSafe(|| {
+                let mut report = lint::lint_sql_after(source, config, history.start);
+                if let Some(differences) = history.roundtrip.filter(|d| !d.is_empty()) {
+                    lint::history::report_roundtrip(&mut report, &differences, config);
+                }
+                report
+            }))
+            .map_err(|_| InputError {
                 file: name,
                 line: None,
                 message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),

@@ -9,6 +9,7 @@ use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
 use crate::facts::types::ColumnType;
 use crate::facts::{Facts, Form, History, Relation, RelationLock};
+use crate::schema::Catalog;
 
 type Key = (String, String);
 
@@ -62,6 +63,10 @@ pub struct FileState {
     pending_not_null_checks: HashMap<(Key, String), String>,
     /// Foreign keys declared so far by (table, constraint name) → the referenced table.
     foreign_keys: HashMap<(Key, String), Relation>,
+    /// The schema as earlier migrations (replayed before this file) and this file's
+    /// earlier statements left it: what the catalog knows about types and constraints.
+    /// It says nothing about "new": a table from an earlier migration is an existing one.
+    pub catalog: Catalog,
 }
 
 impl FileState {
@@ -86,7 +91,14 @@ impl FileState {
             not_null_checks: HashMap::new(),
             pending_not_null_checks: HashMap::new(),
             foreign_keys: HashMap::new(),
+            catalog: Catalog::default(),
         }
+    }
+
+    /// Starts from the schema earlier migrations built.
+    pub fn with_catalog(mut self, catalog: Catalog) -> FileState {
+        self.catalog = catalog;
+        self
     }
 
     /// True when the table (or index) was created earlier in this migration.
@@ -104,16 +116,20 @@ impl FileState {
         self.index_tables.get(&index.key()).cloned()
     }
 
+    /// The column's type: as this file (or its source) declares it, else as the catalog
+    /// of earlier migrations has it.
     pub fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
         self.column_types
             .get(&(table.key(), column.to_string()))
             .cloned()
+            .or_else(|| self.catalog.column_type(table, column))
     }
 
     pub fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
         self.not_null_checks
             .get(&table.key())
             .is_some_and(|checks| checks.iter().any(|(_, c)| c == column))
+            || self.catalog.has_validated_not_null_check(table, column)
     }
 
     /// Takes what the source says about a column before the statement (Alembic's
@@ -151,6 +167,7 @@ impl FileState {
 
     /// Advances past a statement.
     pub fn record(&mut self, node: &NodeEnum, facts: &Facts) {
+        self.catalog.apply(node);
         if self.blocking_lock_on_existing(facts).is_some() {
             if !self.lock_timeout_set {
                 self.unguarded_blocking_statements += 1;

@@ -23,7 +23,7 @@ pub(crate) struct Output {
 }
 
 /// Options that narrow what `lint` reports: to a branch's changes, or past a baseline.
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 pub(crate) struct Narrow {
     /// Report only the migrations added or modified since the merge base of HEAD and REF
     /// (committed, staged, unstaged or untracked); Alembic graph checks still cover the
@@ -47,6 +47,29 @@ pub(crate) fn run(
     render: Option<RenderChoice>,
     narrow: &Narrow,
 ) -> u8 {
+    let adjust = |config: &mut config::Config| {
+        if downgrade {
+            config.downgrade = true;
+        }
+        match render {
+            Some(RenderChoice::Static) => config.render = config::Render::Static,
+            Some(RenderChoice::Alembic) => config.render = config::Render::Alembic,
+            None => {}
+        }
+    };
+    run_adjusted(paths, common, output, fail_on, &adjust, narrow)
+}
+
+/// `lint` with the loaded configuration adjusted by the command (`check-downgrade` runs
+/// only its rules).
+pub(crate) fn run_adjusted(
+    paths: &[String],
+    common: &Common,
+    output: Output,
+    fail_on: Option<FailOn>,
+    adjust: &dyn Fn(&mut config::Config),
+    narrow: &Narrow,
+) -> u8 {
     let (mut config, config_error) = match load_config(common) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -54,14 +77,7 @@ pub(crate) fn run(
             return 2;
         }
     };
-    if downgrade {
-        config.downgrade = true;
-    }
-    match render {
-        Some(RenderChoice::Static) => config.render = config::Render::Static,
-        Some(RenderChoice::Alembic) => config.render = config::Render::Alembic,
-        None => {}
-    }
+    adjust(&mut config);
     let paths = match default_paths(paths) {
         Ok(paths) => paths,
         Err(message) => {

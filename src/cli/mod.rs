@@ -11,9 +11,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use locksmith::config::{self, Config};
 use locksmith::source::InputError;
 
+mod check_downgrade;
 mod explain;
 mod lint;
 mod rules;
+mod schema;
 mod sql;
 mod trace;
 
@@ -103,6 +105,35 @@ enum Command {
         id: String,
     },
     Trace(trace::TraceArgs),
+    /// The schema the migrations build (replayed offline), as SQL DDL or JSON.
+    Schema {
+        paths: Vec<String>,
+        /// A revision (Alembic spec) or migration file name (start of it) to stop at.
+        #[arg(long, allow_hyphen_values = true)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value = "sql")]
+        format: SchemaFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Checks that every migration's downgrade restores the schema its upgrade started from.
+    CheckDowngrade {
+        paths: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value = "human")]
+        format: LintFormat,
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum SchemaFormat {
+    Sql,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -225,6 +256,27 @@ pub fn main() -> ExitCode {
         Command::Rules { format } => rules::list(format),
         Command::Rule { id } => rules::show(&id),
         Command::Trace(args) => trace::run(&args),
+        Command::Schema {
+            paths,
+            at,
+            format,
+            common,
+        } => schema::run(&paths, at.as_deref(), format, &common),
+        Command::CheckDowngrade {
+            paths,
+            common,
+            format,
+            fail_on,
+            output,
+        } => check_downgrade::run(
+            &paths,
+            &common,
+            lint::Output {
+                format,
+                file: output,
+            },
+            fail_on,
+        ),
     };
     ExitCode::from(code)
 }

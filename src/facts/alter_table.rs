@@ -310,7 +310,7 @@ fn alter_column_type(
         ),
         (Some(old), Some(new)) => (
             Form::AlterColumnType,
-            format!("{old} to {new} is not binary-coercible"),
+            format!("{old} to {new} is not binary-coercible, so it is known to rewrite"),
         ),
         (None, Some(new)) if types::has_coercible_sources(new) => (
             Form::AlterColumnType,
@@ -318,6 +318,10 @@ fn alter_column_type(
                 "the column's current type is not known from this migration; if it is binary-coercible to {new} \
                  (e.g. a shorter varchar), there is no rewrite and this finding can be ignored"
             ),
+        ),
+        (None, Some(_)) => (
+            Form::AlterColumnType,
+            "the column's current type is not known from the migrations".to_string(),
         ),
         _ => (Form::AlterColumnType, String::new()),
     };

@@ -39,11 +39,39 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         &[Direction::Upgrade]
     };
     let session = session(loaded);
+    let starts = super::history::alembic_starts(loaded);
     let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = loaded
         .revisions
         .par_iter()
-        .map(|revision| lint_revision(revision, &session, config, directions))
+        .zip(starts)
+        .map(|(revision, start)| lint_revision(revision, &session, &start, config, directions))
         .collect();
+    if let Some(severity) = config.severity_of(&rules::downgrade_not_reversible::RULE) {
+        let roundtrips = super::history::alembic_roundtrips(loaded);
+        for ((report, _), (revision, differences)) in reports
+            .iter_mut()
+            .zip(loaded.revisions.iter().zip(roundtrips))
+        {
+            let Some(differences) = differences.filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            let span = revision
+                .rendered
+                .as_ref()
+                .ok()
+                .and_then(|r| r.downgrade.as_ref())
+                .map_or(0..0, |d| d.def_span.clone());
+            let (message, advice) = rules::downgrade_not_reversible::message(&differences);
+            report.findings.push(Finding {
+                rule: &rules::downgrade_not_reversible::RULE,
+                severity,
+                message,
+                advice,
+                span,
+                statement: None,
+            });
+        }
+    }
     let graph = loaded.graph();
     for rule in rules::ALL {
         let Check::Graph(check) = &rule.check else {
@@ -82,6 +110,7 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
 fn lint_revision(
     loaded: &LoadedRevision,
     session: &Session,
+    start: &super::history::Start,
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
@@ -119,11 +148,18 @@ fn lint_revision(
             Direction::Downgrade => revision.downgrade.as_ref(),
         };
         let rendered = function_sql(function);
+        let session = Session {
+            catalog: match direction {
+                Direction::Upgrade => start.upgrade.clone(),
+                Direction::Downgrade => start.downgrade.clone(),
+            },
+            ..session.clone()
+        };
         let sql = lint_rendered_knowing(
             &report.source.name,
             &rendered.text,
             &rendered.existing,
-            session,
+            &session,
             config,
         );
         append_mapped(&mut report, &sql, &rendered);
@@ -284,6 +320,7 @@ pub fn session(project: &LoadedProject) -> Session {
             .collect(),
         looked_in: project.env_py.as_ref().map(|p| p.display().to_string()),
         piece_of_script: false,
+        catalog: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! Output is plain data for the reporters.
 
 pub mod alembic;
+pub mod history;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -115,6 +116,20 @@ pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
     lint_sql_with(source, config, &Session::default(), &[], rules::ALL)
 }
 
+/// [`lint_sql`] for a migration that runs after others: `catalog` is the schema they
+/// built ([`history`]).
+pub fn lint_sql_after(
+    source: SourceFile,
+    config: &Config,
+    catalog: crate::schema::Catalog,
+) -> FileReport {
+    let session = Session {
+        catalog,
+        ..Session::default()
+    };
+    lint_sql_with(source, config, &session, &[], rules::ALL)
+}
+
 /// What ran on the same connection before the file, which the file inherits (a
 /// `lock_timeout`): Alembic's env.py settings.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +141,8 @@ pub struct Session {
     /// The file is one piece of a longer script (Alembic's offline SQL): the script's later
     /// pieces end a transaction it leaves open.
     pub piece_of_script: bool,
+    /// The schema earlier migrations built ([`history`]), as far as this file names it.
+    pub catalog: crate::schema::Catalog,
 }
 
 /// [`lint_sql`] for SQL rendered from another source: it runs after `session`'s
@@ -152,7 +169,8 @@ fn lint_sql_with(
     let runner_transaction = config.assume_in_transaction
         && source.autocommit_convention().is_none()
         && !(config.single_statement_autocommit && parsed.statements.len() == 1);
-    let mut state = FileState::new(config.postgres_version, runner_transaction);
+    let mut state = FileState::new(config.postgres_version, runner_transaction)
+        .with_catalog(session.catalog.clone());
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;

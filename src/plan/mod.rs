@@ -2,7 +2,8 @@
 //! of SQL a deploy runs (Alembic's offline script, or `.sql` files in their tool's order),
 //! each linted by the engine so reporters can annotate every statement.
 
-pub mod order;
+// The tool order lives before the engine, which replays migrations in it.
+pub use crate::order;
 
 use std::collections::HashMap;
 use std::ops::Range;

@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod plan;
 pub mod sarif;
+pub mod schema;
 mod snippet;
 pub mod trace;
 

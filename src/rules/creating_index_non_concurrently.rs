@@ -24,11 +24,27 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 }
             })
             .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".into());
-            let advice = Advice::sql(format!(
-                "build it concurrently, outside a transaction block:\n  {concurrent};"
-            ))
-            .with_fix(concurrent.clone(), false)
-            .with_alembic_call(concurrently_outside_transaction);
+            let partitioned = match input.node {
+                NodeEnum::IndexStmt(index) => action
+                    .relation
+                    .as_ref()
+                    .filter(|r| input.state.catalog.is_partitioned(r))
+                    .map(|_| index),
+                _ => None,
+            };
+            // PostgreSQL refuses CONCURRENTLY on a partitioned table: one partition at a time.
+            let advice = match partitioned {
+                Some(index) => Advice::sql(format!(
+                    "the table is partitioned, where CONCURRENTLY is refused: build the index on each \
+                     partition concurrently and attach it to an index on the parent alone:\n{}",
+                    super::index_concurrently_on_partitioned_table::partition_plan(index, input.state)
+                )),
+                None => Advice::sql(format!(
+                    "build it concurrently, outside a transaction block:\n  {concurrent};"
+                ))
+                .with_fix(concurrent.clone(), false)
+                .with_alembic_call(concurrently_outside_transaction),
+            };
             Violation::with(
                 format!(
                     "building an index takes {} for the whole build",

@@ -36,6 +36,7 @@ mod concurrently_in_transaction;
 mod creating_index_non_concurrently;
 mod creating_trigger;
 mod detaching_partition_non_concurrently;
+pub mod downgrade_not_reversible;
 mod dropping_column;
 mod dropping_database_or_schema;
 mod dropping_index_non_concurrently;
@@ -44,6 +45,7 @@ mod dropping_table;
 mod dynamic_sql_not_linted;
 mod holding_exclusive_lock_across_statements;
 mod identifier_too_long;
+mod index_concurrently_on_partitioned_table;
 mod invalid_suppression;
 mod locking_table_explicitly;
 mod missing_lock_timeout;
@@ -68,6 +70,7 @@ mod severity;
 mod truncating_table;
 mod unbounded_data_change;
 mod uncommitted_transaction;
+mod unknown_object;
 mod unrenderable_operation;
 mod validating_constraint_in_same_transaction;
 mod versions;
@@ -427,6 +430,8 @@ pub static ALL: &[&Rule] = &[
     &prefer_robust_statements::RULE,
     &concurrent_index_without_if_not_exists::RULE,
     &DYNAMIC_SQL_NOT_LINTED,
+    &unknown_object::RULE,
+    &index_concurrently_on_partitioned_table::RULE,
     &SYNTAX_ERROR,
     &PSQL_META_COMMAND,
     &UNUSED_SUPPRESSION,
@@ -436,6 +441,7 @@ pub static ALL: &[&Rule] = &[
     &alembic_multiple_heads::RULE,
     &alembic_broken_revision::RULE,
     &alembic_empty_downgrade::RULE,
+    &downgrade_not_reversible::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -13,6 +13,120 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
+    let mut found = primary_keys(input);
+    found.extend(narrow_references(input));
+    found
+}
+
+/// Foreign key columns narrower than the column they reference, as the schema model
+/// knows it (`user_id integer REFERENCES users` where users.id is bigint): inserts fail
+/// once the referenced ids pass the narrower type's limit.
+fn narrow_references(input: &StatementView) -> Vec<Violation> {
+    use pg_query::NodeEnum;
+    use pg_query::protobuf::{ConstrType, Constraint};
+    let (rv, elements): (_, Vec<&pg_query::Node>) = match input.node {
+        NodeEnum::CreateStmt(s) => (s.relation.as_ref(), s.table_elts.iter().collect()),
+        NodeEnum::AlterTableStmt(s) => (
+            s.relation.as_ref(),
+            s.cmds
+                .iter()
+                .filter_map(|c| match &c.node {
+                    Some(NodeEnum::AlterTableCmd(c)) => c.def.as_deref(),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => return Vec::new(),
+    };
+    let Some(rv) = rv else { return Vec::new() };
+    let names = |nodes: &[pg_query::Node]| -> Vec<String> {
+        nodes
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // (column, its declared type, the foreign key)
+    let mut pairs: Vec<(String, Option<crate::facts::types::ColumnType>, &Constraint)> = Vec::new();
+    let declared = |column: &str| {
+        elements.iter().find_map(|e| match &e.node {
+            Some(NodeEnum::ColumnDef(c)) if c.colname == column => c
+                .type_name
+                .as_ref()
+                .map(crate::facts::types::ColumnType::from_type_name),
+            _ => None,
+        })
+    };
+    for element in &elements {
+        match &element.node {
+            Some(NodeEnum::ColumnDef(col)) => {
+                for c in &col.constraints {
+                    if let Some(NodeEnum::Constraint(c)) = &c.node {
+                        if c.contype == ConstrType::ConstrForeign as i32 {
+                            pairs.push((col.colname.clone(), declared(&col.colname), c));
+                        }
+                    }
+                }
+            }
+            Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrForeign as i32 => {
+                let fk = names(&c.fk_attrs);
+                if let [column] = fk.as_slice() {
+                    pairs.push((column.clone(), declared(column), c));
+                }
+            }
+            _ => {}
+        }
+    }
+    let table = crate::facts::Relation::new(Some(&rv.schemaname), &rv.relname);
+    pairs
+        .into_iter()
+        .filter_map(|(column, ty, fk)| {
+            let ty = ty.or_else(|| input.state.column_type(&table, &column))?;
+            let pk = fk.pktable.as_ref()?;
+            let target = crate::facts::Relation::new(Some(&pk.schemaname), &pk.relname);
+            let referenced = match names(&fk.pk_attrs).as_slice() {
+                [one] => one.clone(),
+                [] => input
+                    .state
+                    .catalog
+                    .table(&target)?
+                    .constraints
+                    .iter()
+                    .find(|c| c.kind == crate::schema::ConstraintKind::PrimaryKey)
+                    .and_then(|c| match c.columns.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    })?,
+                _ => return None,
+            };
+            let target_type = input.state.column_type(&target, &referenced)?;
+            let width = |name: &str| match name {
+                "int2" => Some(2),
+                "int4" => Some(4),
+                "int8" => Some(8),
+                _ => None,
+            };
+            if width(&ty.name)? >= width(&target_type.name)? || ty.array {
+                return None;
+            }
+            Some(Violation::with(
+                format!(
+                    "{table}.{} is {ty} but references {target}.{} which is {target_type}: inserts fail \
+                     once the referenced ids outgrow {ty}",
+                    crate::facts::quote_ident(&column),
+                    crate::facts::quote_ident(&referenced),
+                ),
+                Advice::sql(format!(
+                    "declare the referencing column as {target_type}, like the column it references"
+                )),
+            ))
+        })
+        .collect()
+}
+
+fn primary_keys(input: &StatementView) -> Vec<Violation> {
     typed_columns(input.node)
         .into_iter()
         .filter(|c| c.primary_key && !c.column_type.array)
@@ -66,6 +180,8 @@ mod tests {
                 "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n int)",
                 "CREATE TABLE t (id uuid, n integer, PRIMARY KEY (id))",
                 "ALTER TABLE t ADD COLUMN n int",
+                "CREATE TABLE u (id int8 PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id bigint REFERENCES u)",
+                "CREATE TABLE o (id bigint PRIMARY KEY, u_id int REFERENCES unknown_table)",
             ],
             &[
                 "CREATE TABLE t (id int PRIMARY KEY)",
@@ -75,6 +191,9 @@ mod tests {
                 "CREATE TABLE t (id int4 PRIMARY KEY)",
                 "CREATE TABLE t (a bigint, b int, CONSTRAINT t_pk PRIMARY KEY (a, b))",
                 "ALTER TABLE t ADD COLUMN id int PRIMARY KEY",
+                "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id int REFERENCES u)",
+                "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id int, FOREIGN KEY (u_id) REFERENCES u (id))",
+                "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY); ALTER TABLE o ADD COLUMN u_id integer REFERENCES u (id)",
             ],
         );
     }

@@ -25,6 +25,10 @@ pub fn versions(id: &str) -> Option<&'static str> {
         }
         "creating-trigger" => "all; CREATE OR REPLACE TRIGGER 14+",
         "syntax-error" => "none (the PostgreSQL 18 grammar)",
+        "index-concurrently-on-partitioned-table" => {
+            "all: no version allows it (11+ have partitioned indexes)"
+        }
+        "downgrade-not-reversible" => "none (compares the schema model)",
         "psql-meta-command"
         | "unused-suppression"
         | "invalid-suppression"
@@ -38,6 +42,7 @@ pub fn versions(id: &str) -> Option<&'static str> {
         | "creating-index-non-concurrently"
         | "dropping-index-non-concurrently"
         | "dynamic-sql-not-linted"
+        | "unknown-object"
         | "adding-foreign-key-without-not-valid"
         | "adding-check-constraint-without-not-valid"
         | "adding-unique-constraint"

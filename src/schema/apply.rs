@@ -1,0 +1,1081 @@
+//! Replaying one statement into the catalog. Each handler follows what PostgreSQL does to
+//! its own catalog for the statement (default names, NOT NULL implied by PRIMARY KEY,
+//! serial columns as sequences, indexes and constraints dropped with their column).
+
+use pg_query::protobuf::{
+    AlterTableType, ColumnDef, ConstrType, Constraint as PgConstraint, ObjectType, RangeVar,
+};
+use pg_query::{Node, NodeEnum};
+
+use super::names::{choose, columns_part};
+use super::{
+    Catalog, Column, Constraint, ConstraintKind, Index, Key, Replayed, Sequence, Table, View,
+};
+use crate::facts::types::ColumnType;
+
+pub fn rel_key(rv: &RangeVar) -> Key {
+    let schema = if rv.schemaname.is_empty() {
+        "public"
+    } else {
+        &rv.schemaname
+    };
+    (schema.to_string(), rv.relname.clone())
+}
+
+/// `["s", "t"]` (a qualified name as a list of String nodes) as a key.
+pub fn list_key(names: &[Node]) -> Option<Key> {
+    let parts: Vec<String> = strings(names);
+    match parts.as_slice() {
+        [name] => Some(("public".into(), name.clone())),
+        [.., schema, name] => Some((schema.clone(), name.clone())),
+        [] => None,
+    }
+}
+
+pub fn strings(nodes: &[Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An expression as SQL, printed by PostgreSQL's own deparser.
+pub fn expr_sql(node: &Node) -> String {
+    use pg_query::protobuf::{ResTarget, SelectStmt};
+    let select = NodeEnum::SelectStmt(Box::new(SelectStmt {
+        target_list: vec![Node {
+            node: Some(NodeEnum::ResTarget(Box::new(ResTarget {
+                val: Some(Box::new(node.clone())),
+                ..Default::default()
+            }))),
+        }],
+        // Zero is "undefined" for these enums, which the C deparser asserts against.
+        op: pg_query::protobuf::SetOperation::SetopNone as i32,
+        limit_option: pg_query::protobuf::LimitOption::Default as i32,
+        ..Default::default()
+    }));
+    select
+        .deparse(Default::default())
+        .ok()
+        .and_then(|s| s.strip_prefix("SELECT ").map(str::to_string))
+        .unwrap_or_else(|| "NULL".into())
+}
+
+/// The first column an expression refers to (what PostgreSQL names a CHECK after).
+fn first_column(node: &Node) -> Option<String> {
+    let node = node.node.as_ref()?;
+    node.nodes().into_iter().find_map(|(n, ..)| match n {
+        pg_query::NodeRef::ColumnRef(c) => strings(&c.fields).pop(),
+        _ => None,
+    })
+}
+
+/// The column `CHECK (col IS NOT NULL)` proves NOT NULL (also inside an AND).
+fn not_null_test(node: &Node) -> Option<String> {
+    use pg_query::protobuf::{BoolExprType, NullTestType};
+    match node.node.as_ref()? {
+        NodeEnum::NullTest(t) if t.nulltesttype == NullTestType::IsNotNull as i32 => {
+            match t.arg.as_deref()?.node.as_ref()? {
+                NodeEnum::ColumnRef(c) => strings(&c.fields).pop(),
+                _ => None,
+            }
+        }
+        NodeEnum::BoolExpr(b) if b.boolop == BoolExprType::AndExpr as i32 => {
+            b.args.iter().find_map(not_null_test)
+        }
+        _ => None,
+    }
+}
+
+pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
+    match node {
+        NodeEnum::CreateSchemaStmt(s) => {
+            catalog.schemas.insert(s.schemaname.clone());
+        }
+        NodeEnum::CreateStmt(s) => create_table(catalog, s),
+        NodeEnum::AlterTableStmt(s) => {
+            let Some(rv) = &s.relation else {
+                return Replayed::Opaque;
+            };
+            let key = rel_key(rv);
+            for cmd in &s.cmds {
+                if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                    alter_table(catalog, &key, cmd);
+                }
+            }
+        }
+        NodeEnum::RenameStmt(s) => rename(catalog, s),
+        NodeEnum::DropStmt(s) => drop(catalog, s),
+        NodeEnum::IndexStmt(s) => create_index(catalog, s),
+        NodeEnum::CreateEnumStmt(s) => {
+            if let Some(key) = list_key(&s.type_name) {
+                catalog.gone.remove(&key);
+                let values = s
+                    .vals
+                    .iter()
+                    .filter_map(|v| match &v.node {
+                        Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                catalog.enums.entry(key).or_insert(values);
+            }
+        }
+        NodeEnum::AlterEnumStmt(s) => alter_enum(catalog, s),
+        NodeEnum::CreateSeqStmt(s) => {
+            let Some(rv) = &s.sequence else {
+                return Replayed::Opaque;
+            };
+            let key = rel_key(rv);
+            catalog.gone.remove(&key);
+            let mut sequence = Sequence::default();
+            sequence_options(&mut sequence, &s.options);
+            catalog.sequences.entry(key).or_insert(sequence);
+        }
+        NodeEnum::AlterSeqStmt(s) => {
+            let Some(rv) = &s.sequence else {
+                return Replayed::Opaque;
+            };
+            if let Some(sequence) = catalog.sequences.get_mut(&rel_key(rv)) {
+                sequence_options(sequence, &s.options);
+            }
+        }
+        NodeEnum::ViewStmt(s) => {
+            let (Some(rv), Some(query)) = (&s.view, &s.query) else {
+                return Replayed::Opaque;
+            };
+            let definition = query
+                .node
+                .as_ref()
+                .and_then(|q| q.deparse(Default::default()).ok())
+                .unwrap_or_default();
+            let key = rel_key(rv);
+            catalog.gone.remove(&key);
+            catalog.views.insert(
+                key,
+                View {
+                    definition,
+                    materialized: false,
+                },
+            );
+        }
+        NodeEnum::CreateTableAsStmt(s) if s.objtype == ObjectType::ObjectMatview as i32 => {
+            let (Some(into), Some(query)) = (&s.into, &s.query) else {
+                return Replayed::Opaque;
+            };
+            let Some(rv) = &into.rel else {
+                return Replayed::Opaque;
+            };
+            let definition = query
+                .node
+                .as_ref()
+                .and_then(|q| q.deparse(Default::default()).ok())
+                .unwrap_or_default();
+            let key = rel_key(rv);
+            catalog.gone.remove(&key);
+            catalog.views.entry(key).or_insert(View {
+                definition,
+                materialized: true,
+            });
+        }
+        NodeEnum::TransactionStmt(_)
+        | NodeEnum::VariableSetStmt(_)
+        | NodeEnum::VariableShowStmt(_)
+        | NodeEnum::CommentStmt(_) => return Replayed::Control,
+        _ => return Replayed::Opaque,
+    }
+    Replayed::Modelled
+}
+
+fn sequence_options(sequence: &mut Sequence, options: &[Node]) {
+    for option in options {
+        let Some(NodeEnum::DefElem(d)) = &option.node else {
+            continue;
+        };
+        let arg = d.arg.as_deref().and_then(|a| a.node.as_ref());
+        match (d.defname.as_str(), arg) {
+            ("as", Some(NodeEnum::TypeName(t))) => {
+                sequence.data_type = Some(super::ddl::type_sql(&ColumnType::from_type_name(t)))
+            }
+            ("owned_by", Some(NodeEnum::List(l))) => {
+                let parts = strings(&l.items);
+                sequence.owned_by = match parts.as_slice() {
+                    [table, column] => Some((("public".into(), table.clone()), column.clone())),
+                    [schema, table, column] => {
+                        Some(((schema.clone(), table.clone()), column.clone()))
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
+    let Some(rv) = &s.relation else { return };
+    let key = rel_key(rv);
+    if catalog.tables.contains_key(&key) {
+        return; // IF NOT EXISTS, or an error in PostgreSQL: either way nothing changes
+    }
+    catalog.gone.remove(&key);
+    let mut table = Table::default();
+    let deparsed = NodeEnum::CreateStmt(s.clone())
+        .deparse(Default::default())
+        .unwrap_or_default();
+    if s.partspec.is_some() {
+        table.partition_by = deparsed
+            .find(" PARTITION BY ")
+            .map(|i| deparsed[i + 14..].trim().to_string());
+    }
+    if let (Some(_), Some(parent)) = (&s.partbound, s.inh_relations.first()) {
+        if let Some(NodeEnum::RangeVar(parent)) = &parent.node {
+            let parent = rel_key(parent);
+            let bound = deparsed
+                .find(" FOR VALUES ")
+                .map(|i| deparsed[i + 1..].to_string())
+                .or_else(|| {
+                    deparsed
+                        .ends_with(" DEFAULT")
+                        .then(|| "DEFAULT".to_string())
+                })
+                .unwrap_or_default();
+            // A partition has its parent's columns.
+            if let Some(p) = catalog.tables.get(&parent) {
+                table.columns = p.columns.clone();
+            }
+            table.partition_of = Some((parent, bound));
+        }
+    }
+    catalog.tables.insert(key.clone(), table);
+    for element in &s.table_elts {
+        match &element.node {
+            Some(NodeEnum::ColumnDef(col)) => add_column(catalog, &key, col),
+            Some(NodeEnum::Constraint(c)) => add_constraint(catalog, &key, c, None),
+            _ => {}
+        }
+    }
+    for c in &s.constraints {
+        if let Some(NodeEnum::Constraint(c)) = &c.node {
+            add_constraint(catalog, &key, c, None);
+        }
+    }
+}
+
+fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
+    let Some(table) = catalog.tables.get(key) else {
+        return;
+    };
+    if table.columns.iter().any(|c| c.name == col.colname) {
+        return; // ADD COLUMN IF NOT EXISTS, or a partition's own definition of a column
+    }
+    let mut ty = col
+        .type_name
+        .as_ref()
+        .map(ColumnType::from_type_name)
+        .unwrap_or_else(|| ColumnType {
+            name: "unknown".into(),
+            modifiers: Vec::new(),
+            array: false,
+        });
+    let mut column = Column {
+        name: col.colname.clone(),
+        ty: ty.clone(),
+        not_null: col.is_not_null,
+        default: col.raw_default.as_deref().map(expr_sql),
+        identity: None,
+        generated: None,
+    };
+    if ty.is_serial() {
+        ty.name = match ty.name.as_str() {
+            "bigserial" | "serial8" => "int8",
+            "smallserial" | "serial2" => "int2",
+            _ => "int4",
+        }
+        .into();
+        column.ty = ty;
+        column.not_null = true;
+        let taken = |n: &str| relation_exists(catalog, &(key.0.clone(), n.to_string()));
+        let seq = choose(&key.1, Some(&col.colname), "seq", taken);
+        let qualified = if key.0 == "public" {
+            seq.clone()
+        } else {
+            format!("{}.{seq}", key.0)
+        };
+        column.default = Some(format!("nextval('{qualified}'::regclass)"));
+        catalog.sequences.insert(
+            (key.0.clone(), seq),
+            Sequence {
+                owned_by: Some((key.clone(), col.colname.clone())),
+                data_type: None,
+            },
+        );
+    }
+    let mut constraints = Vec::new();
+    for c in &col.constraints {
+        let Some(NodeEnum::Constraint(c)) = &c.node else {
+            continue;
+        };
+        match ConstrType::try_from(c.contype) {
+            Ok(ConstrType::ConstrNotnull) => column.not_null = true,
+            Ok(ConstrType::ConstrNull) => column.not_null = false,
+            Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr.as_deref().map(expr_sql),
+            Ok(ConstrType::ConstrIdentity) => {
+                column.identity = Some(identity_kind(c));
+                column.not_null = true;
+            }
+            Ok(ConstrType::ConstrGenerated) => {
+                column.generated = c.raw_expr.as_deref().map(expr_sql)
+            }
+            Ok(
+                ConstrType::ConstrPrimary
+                | ConstrType::ConstrUnique
+                | ConstrType::ConstrForeign
+                | ConstrType::ConstrCheck
+                | ConstrType::ConstrExclusion,
+            ) => constraints.push(c),
+            _ => {}
+        }
+    }
+    if let Some(table) = catalog.tables.get_mut(key) {
+        table.columns.push(column);
+    }
+    for c in constraints {
+        add_constraint(catalog, key, c, Some(&col.colname));
+    }
+}
+
+fn identity_kind(c: &PgConstraint) -> String {
+    if c.generated_when == "d" {
+        "BY DEFAULT".into()
+    } else {
+        "ALWAYS".into()
+    }
+}
+
+/// A table, index, sequence or view of that name exists (they share one namespace).
+pub fn relation_exists(catalog: &Catalog, key: &Key) -> bool {
+    catalog.tables.contains_key(key)
+        || catalog.indexes.contains_key(key)
+        || catalog.sequences.contains_key(key)
+        || catalog.views.contains_key(key)
+        || constraint_index_exists(catalog, key)
+}
+
+/// A primary key, unique or exclusion constraint's index of that name.
+fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
+    catalog
+        .tables
+        .iter()
+        .filter(|(k, _)| k.0 == key.0)
+        .flat_map(|(_, t)| &t.constraints)
+        .any(|c| c.name == key.1 && has_index(c.kind))
+}
+
+pub fn has_index(kind: ConstraintKind) -> bool {
+    matches!(
+        kind,
+        ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+    )
+}
+
+pub fn quote(name: &str) -> String {
+    super::ddl::ident(name)
+}
+
+fn column_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Option<&str>) {
+    let Some(table) = catalog.tables.get(key) else {
+        return;
+    };
+    let keys = |nodes: &[Node]| -> Vec<String> {
+        let listed = strings(nodes);
+        if listed.is_empty() {
+            column.map(str::to_string).into_iter().collect()
+        } else {
+            listed
+        }
+    };
+    let validated = !c.skip_validation;
+    let (kind, columns, definition, references, suffix) = match ConstrType::try_from(c.contype) {
+        Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique) if !c.indexname.is_empty() => {
+            // ADD CONSTRAINT ... USING INDEX: the index becomes the constraint's, renamed.
+            let index_key = (key.0.clone(), c.indexname.clone());
+            let Some(index) = catalog.indexes.remove(&index_key) else {
+                return;
+            };
+            let primary = c.contype == ConstrType::ConstrPrimary as i32;
+            let name = if c.conname.is_empty() {
+                c.indexname.clone()
+            } else {
+                c.conname.clone()
+            };
+            let word = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+            let table = catalog.tables.get_mut(key).expect("checked above");
+            if primary {
+                set_not_null(table, &index.columns);
+            }
+            table.constraints.push(Constraint {
+                name,
+                kind: if primary {
+                    ConstraintKind::PrimaryKey
+                } else {
+                    ConstraintKind::Unique
+                },
+                definition: format!("{word} ({})", column_list(&index.columns)),
+                columns: index.columns,
+                validated: true,
+                references: None,
+                not_null_of: None,
+            });
+            return;
+        }
+        Ok(ConstrType::ConstrPrimary) => {
+            let columns = keys(&c.keys);
+            let def = format!("PRIMARY KEY ({})", column_list(&columns));
+            (ConstraintKind::PrimaryKey, columns, def, None, "pkey")
+        }
+        Ok(ConstrType::ConstrUnique) => {
+            let columns = keys(&c.keys);
+            let nulls = if c.nulls_not_distinct {
+                " NULLS NOT DISTINCT"
+            } else {
+                ""
+            };
+            let def = format!("UNIQUE{nulls} ({})", column_list(&columns));
+            (ConstraintKind::Unique, columns, def, None, "key")
+        }
+        Ok(ConstrType::ConstrForeign) => {
+            let columns = keys(&c.fk_attrs);
+            let Some(pk) = &c.pktable else { return };
+            let target = rel_key(pk);
+            let mut referenced = strings(&c.pk_attrs);
+            if referenced.is_empty() {
+                // REFERENCES t: the referenced table's primary key.
+                referenced = catalog
+                    .tables
+                    .get(&target)
+                    .and_then(|t| {
+                        t.constraints
+                            .iter()
+                            .find(|c| c.kind == ConstraintKind::PrimaryKey)
+                    })
+                    .map(|c| c.columns.clone())
+                    .unwrap_or_default();
+            }
+            let mut def = format!(
+                "FOREIGN KEY ({}) REFERENCES {}",
+                column_list(&columns),
+                super::ddl::qualified(&target)
+            );
+            if !referenced.is_empty() {
+                def.push_str(&format!("({})", column_list(&referenced)));
+            }
+            for (action, word) in [(&c.fk_upd_action, "UPDATE"), (&c.fk_del_action, "DELETE")] {
+                let what = match action.as_str() {
+                    "r" => "RESTRICT",
+                    "c" => "CASCADE",
+                    "n" => "SET NULL",
+                    "d" => "SET DEFAULT",
+                    _ => continue,
+                };
+                def.push_str(&format!(" ON {word} {what}"));
+            }
+            (
+                ConstraintKind::ForeignKey,
+                columns,
+                def,
+                Some(target),
+                "fkey",
+            )
+        }
+        Ok(ConstrType::ConstrCheck) => {
+            let Some(expr) = c.raw_expr.as_deref() else {
+                return;
+            };
+            let first = first_column(expr).or_else(|| column.map(str::to_string));
+            let def = format!("CHECK ({})", expr_sql(expr));
+            (
+                ConstraintKind::Check,
+                first.into_iter().collect(),
+                def,
+                None,
+                "check",
+            )
+        }
+        Ok(ConstrType::ConstrExclusion) => {
+            let mut columns = Vec::new();
+            let mut elements = Vec::new();
+            for pair in &c.exclusions {
+                let Some(NodeEnum::List(pair)) = &pair.node else {
+                    continue;
+                };
+                let (Some(Some(NodeEnum::IndexElem(elem))), Some(op)) = (
+                    pair.items.first().map(|n| n.node.as_ref()),
+                    pair.items.get(1),
+                ) else {
+                    continue;
+                };
+                let ops = match &op.node {
+                    Some(NodeEnum::List(l)) => strings(&l.items).join("."),
+                    _ => String::new(),
+                };
+                let (sql, name) = index_elem(elem);
+                columns.push(name);
+                elements.push(format!("{sql} WITH {ops}"));
+            }
+            let method = if c.access_method.is_empty() {
+                "gist"
+            } else {
+                &c.access_method
+            };
+            let mut def = format!("EXCLUDE USING {method} ({})", elements.join(", "));
+            if let Some(w) = c.where_clause.as_deref() {
+                def.push_str(&format!(" WHERE ({})", expr_sql(w)));
+            }
+            (ConstraintKind::Exclusion, columns, def, None, "excl")
+        }
+        _ => return,
+    };
+    let name = if c.conname.is_empty() {
+        let part = match kind {
+            ConstraintKind::PrimaryKey => None,
+            ConstraintKind::Check if columns.is_empty() => None,
+            ConstraintKind::Check => columns.first().cloned(),
+            _ => Some(columns_part(&columns)),
+        };
+        let taken = |n: &str| {
+            table.constraints.iter().any(|c| c.name == n)
+                || (has_index(kind) && relation_exists(catalog, &(key.0.clone(), n.to_string())))
+        };
+        choose(&key.1, part.as_deref(), suffix, taken)
+    } else {
+        c.conname.clone()
+    };
+    let not_null_of = match kind {
+        ConstraintKind::Check => c.raw_expr.as_deref().and_then(not_null_test),
+        _ => None,
+    };
+    let table = catalog.tables.get_mut(key).expect("checked above");
+    if kind == ConstraintKind::PrimaryKey {
+        set_not_null(table, &columns);
+    }
+    table.constraints.push(Constraint {
+        name,
+        kind,
+        columns,
+        definition,
+        validated,
+        references,
+        not_null_of,
+    });
+}
+
+fn set_not_null(table: &mut Table, columns: &[String]) {
+    for column in &mut table.columns {
+        if columns.contains(&column.name) {
+            column.not_null = true;
+        }
+    }
+}
+
+/// An index element as SQL, and the name PostgreSQL gives its column.
+fn index_elem(elem: &pg_query::protobuf::IndexElem) -> (String, String) {
+    use pg_query::protobuf::{SortByDir, SortByNulls};
+    let (mut sql, name) = match elem.expr.as_deref() {
+        Some(expr) => {
+            let name = match expr.node.as_ref() {
+                Some(NodeEnum::FuncCall(f)) => strings(&f.funcname).pop(),
+                Some(NodeEnum::ColumnRef(c)) => strings(&c.fields).pop(),
+                _ => None,
+            };
+            (
+                format!("({})", expr_sql(expr)),
+                name.unwrap_or_else(|| "expr".into()),
+            )
+        }
+        None => (quote(&elem.name), elem.name.clone()),
+    };
+    let opclass = strings(&elem.opclass);
+    if !opclass.is_empty() {
+        sql.push(' ');
+        sql.push_str(&opclass.join("."));
+    }
+    if elem.ordering == SortByDir::SortbyDesc as i32 {
+        sql.push_str(" DESC");
+    }
+    if elem.nulls_ordering == SortByNulls::SortbyNullsFirst as i32 {
+        sql.push_str(" NULLS FIRST");
+    } else if elem.nulls_ordering == SortByNulls::SortbyNullsLast as i32 {
+        sql.push_str(" NULLS LAST");
+    }
+    (sql, name)
+}
+
+fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
+    let Some(rv) = &s.relation else { return };
+    let table = rel_key(rv);
+    if !catalog.tables.contains_key(&table) && !catalog.views.contains_key(&table) {
+        return; // an index on a table the catalog never saw
+    }
+    let mut keys = Vec::new();
+    let mut names = Vec::new();
+    let mut columns = Vec::new();
+    for param in &s.index_params {
+        if let Some(NodeEnum::IndexElem(elem)) = &param.node {
+            let (sql, name) = index_elem(elem);
+            if elem.expr.is_none() {
+                columns.push(elem.name.clone());
+            }
+            keys.push(sql);
+            names.push(name);
+        }
+    }
+    let include: Vec<String> = s
+        .index_including_params
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::IndexElem(e)) => Some(e.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let name = if s.idxname.is_empty() {
+        let taken = |n: &str| relation_exists(catalog, &(table.0.clone(), n.to_string()));
+        choose(&table.1, Some(&columns_part(&names)), "idx", taken)
+    } else {
+        s.idxname.clone()
+    };
+    let key = (table.0.clone(), name);
+    if relation_exists(catalog, &key) {
+        return;
+    }
+    catalog.gone.remove(&key);
+    let partitioned = catalog
+        .tables
+        .get(&table)
+        .is_some_and(|t| t.partition_by.is_some());
+    let index = Index {
+        table,
+        unique: s.unique,
+        method: if s.access_method.is_empty() {
+            "btree".into()
+        } else {
+            s.access_method.clone()
+        },
+        keys,
+        columns,
+        include,
+        predicate: s.where_clause.as_deref().map(expr_sql),
+        // ON ONLY a partitioned table: invalid until every partition's index is attached.
+        valid: !(partitioned && !rv.inh),
+        concurrently: s.concurrent,
+    };
+    catalog.indexes.insert(key, index);
+}
+
+fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::AlterTableCmd) {
+    use AlterTableType as T;
+    let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
+    let subtype = T::try_from(cmd.subtype).unwrap_or(T::Undefined);
+    if subtype == T::AtAttachPartition || subtype == T::AtDetachPartition {
+        if let Some(NodeEnum::PartitionCmd(p)) = def {
+            let Some(rv) = &p.name else { return };
+            let child = rel_key(rv);
+            // ALTER INDEX parent ATTACH PARTITION child_index: the parent becomes valid.
+            if let Some(index) = catalog.indexes.get_mut(key) {
+                index.valid = true;
+                return;
+            }
+            if let Some(table) = catalog.tables.get_mut(&child) {
+                table.partition_of = (subtype == T::AtAttachPartition).then(|| {
+                    let bound = p
+                        .bound
+                        .as_ref()
+                        .map(|b| bound_sql(b, rv))
+                        .unwrap_or_default();
+                    (key.clone(), bound)
+                });
+            }
+        }
+        return;
+    }
+    if subtype == T::AtAddColumn {
+        if let Some(NodeEnum::ColumnDef(col)) = def {
+            add_column(catalog, key, col);
+        }
+        return;
+    }
+    if subtype == T::AtAddConstraint {
+        if let Some(NodeEnum::Constraint(c)) = def {
+            add_constraint(catalog, key, c, None);
+        }
+        return;
+    }
+    if subtype == T::AtDropColumn {
+        drop_column(catalog, key, &cmd.name);
+        return;
+    }
+    let Some(table) = catalog.tables.get_mut(key) else {
+        return;
+    };
+    let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
+    match (subtype, column) {
+        (T::AtAlterColumnType, Some(column)) => {
+            if let Some(NodeEnum::ColumnDef(col)) = def {
+                if let Some(t) = &col.type_name {
+                    column.ty = ColumnType::from_type_name(t);
+                }
+            }
+        }
+        (T::AtColumnDefault, Some(column)) => {
+            column.default = cmd.def.as_deref().map(expr_sql);
+        }
+        (T::AtSetNotNull, Some(column)) => column.not_null = true,
+        (T::AtDropNotNull, Some(column)) => column.not_null = false,
+        (T::AtAddIdentity, Some(column)) => {
+            if let Some(NodeEnum::Constraint(c)) = def {
+                column.identity = Some(identity_kind(c));
+                column.not_null = true;
+            }
+        }
+        (T::AtDropIdentity, Some(column)) => column.identity = None,
+        (T::AtDropExpression, Some(column)) => column.generated = None,
+        (T::AtDropConstraint, _) => table.constraints.retain(|c| c.name != cmd.name),
+        (T::AtValidateConstraint, _) => {
+            for c in table.constraints.iter_mut().filter(|c| c.name == cmd.name) {
+                c.validated = true;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn bound_sql(bound: &pg_query::protobuf::PartitionBoundSpec, rv: &RangeVar) -> String {
+    // Deparse a CREATE TABLE ... PARTITION OF with this bound and keep the bound's text.
+    let stmt = NodeEnum::CreateStmt(pg_query::protobuf::CreateStmt {
+        relation: Some(rv.clone()),
+        inh_relations: vec![Node {
+            node: Some(NodeEnum::RangeVar(rv.clone())),
+        }],
+        partbound: Some(bound.clone()),
+        oncommit: 1,
+        ..Default::default()
+    });
+    let sql = stmt.deparse(Default::default()).unwrap_or_default();
+    sql.find(" FOR VALUES ")
+        .map(|i| sql[i + 1..].to_string())
+        .unwrap_or_else(|| "DEFAULT".into())
+}
+
+/// DROP COLUMN: the indexes and constraints that use the column go with it.
+fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
+    let Some(table) = catalog.tables.get_mut(key) else {
+        return;
+    };
+    table.columns.retain(|c| c.name != column);
+    table
+        .constraints
+        .retain(|c| !c.columns.iter().any(|c| c == column));
+    catalog
+        .indexes
+        .retain(|_, i| !(i.table == *key && i.columns.iter().any(|c| c == column)));
+    catalog
+        .sequences
+        .retain(|_, s| s.owned_by.as_ref() != Some(&(key.clone(), column.to_string())));
+}
+
+fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) {
+    let object = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
+    let new = s.newname.clone();
+    match object {
+        ObjectType::ObjectColumn => {
+            let Some(rv) = &s.relation else { return };
+            let key = rel_key(rv);
+            let Some(table) = catalog.tables.get_mut(&key) else {
+                return;
+            };
+            let old = &s.subname;
+            for column in table.columns.iter_mut().filter(|c| c.name == *old) {
+                column.name = new.clone();
+            }
+            for c in &mut table.constraints {
+                rename_in(&mut c.columns, old, &new);
+            }
+            let (old_q, new_q) = (quote(old), quote(&new));
+            for index in catalog.indexes.values_mut().filter(|i| i.table == key) {
+                rename_in(&mut index.columns, old, &new);
+                for k in &mut index.keys {
+                    if *k == old_q {
+                        *k = new_q.clone();
+                    }
+                }
+            }
+            for sequence in catalog.sequences.values_mut() {
+                if let Some((t, c)) = &mut sequence.owned_by {
+                    if *t == key && c == old {
+                        *c = new.clone();
+                    }
+                }
+            }
+        }
+        ObjectType::ObjectTabconstraint => {
+            let Some(rv) = &s.relation else { return };
+            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)) {
+                for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
+                    c.name = new.clone();
+                }
+            }
+        }
+        ObjectType::ObjectSchema => {
+            let old = s.subname.clone();
+            if catalog.schemas.remove(&old) {
+                catalog.schemas.insert(new.clone());
+            }
+            rename_schema(catalog, &old, &new);
+        }
+        ObjectType::ObjectType => {
+            let Some(key) = s.object.as_deref().and_then(|o| match &o.node {
+                Some(NodeEnum::List(l)) => list_key(&l.items),
+                _ => None,
+            }) else {
+                return;
+            };
+            if let Some(values) = catalog.enums.remove(&key) {
+                let renamed = (key.0.clone(), new);
+                catalog.gone.insert(key.clone());
+                catalog.gone.remove(&renamed);
+                for t in catalog.tables.values_mut() {
+                    for c in &mut t.columns {
+                        if c.ty.name == key.1 {
+                            c.ty.name = renamed.1.clone();
+                        }
+                    }
+                }
+                catalog.enums.insert(renamed, values);
+            }
+        }
+        ObjectType::ObjectTable
+        | ObjectType::ObjectIndex
+        | ObjectType::ObjectSequence
+        | ObjectType::ObjectView
+        | ObjectType::ObjectMatview
+        | ObjectType::ObjectForeignTable => {
+            let Some(rv) = &s.relation else { return };
+            let old = rel_key(rv);
+            let renamed = (old.0.clone(), new.clone());
+            rename_relation(catalog, &old, &renamed);
+        }
+        _ => {}
+    }
+}
+
+fn rename_in(list: &mut [String], old: &str, new: &str) {
+    for item in list.iter_mut().filter(|i| *i == old) {
+        *item = new.to_string();
+    }
+}
+
+fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
+    let mut moved = true;
+    if let Some(table) = catalog.tables.remove(old) {
+        catalog.tables.insert(new.clone(), table);
+        for index in catalog.indexes.values_mut() {
+            if index.table == *old {
+                index.table = new.clone();
+            }
+        }
+        for t in catalog.tables.values_mut() {
+            for c in &mut t.constraints {
+                if c.references.as_ref() == Some(old) {
+                    c.references = Some(new.clone());
+                    c.definition = c.definition.replace(
+                        &format!("REFERENCES {}", super::ddl::qualified(old)),
+                        &format!("REFERENCES {}", super::ddl::qualified(new)),
+                    );
+                }
+            }
+            if let Some((parent, _)) = &mut t.partition_of {
+                if parent == old {
+                    *parent = new.clone();
+                }
+            }
+        }
+        for s in catalog.sequences.values_mut() {
+            if let Some((t, _)) = &mut s.owned_by {
+                if t == old {
+                    *t = new.clone();
+                }
+            }
+        }
+    } else if let Some(index) = catalog.indexes.remove(old) {
+        catalog.indexes.insert(new.clone(), index);
+    } else if let Some(sequence) = catalog.sequences.remove(old) {
+        catalog.sequences.insert(new.clone(), sequence);
+    } else if let Some(view) = catalog.views.remove(old) {
+        catalog.views.insert(new.clone(), view);
+    } else {
+        // ALTER INDEX on a constraint's index renames the constraint too.
+        moved = false;
+        for (_, t) in catalog.tables.iter_mut().filter(|(k, _)| k.0 == old.0) {
+            for c in t.constraints.iter_mut() {
+                if c.name == old.1 && has_index(c.kind) {
+                    c.name = new.1.clone();
+                    moved = true;
+                }
+            }
+        }
+    }
+    if moved {
+        catalog.gone.insert(old.clone());
+        catalog.gone.remove(new);
+    }
+}
+
+fn rename_schema(catalog: &mut Catalog, old: &str, new: &str) {
+    let move_key = |k: &Key| {
+        if k.0 == old {
+            (new.to_string(), k.1.clone())
+        } else {
+            k.clone()
+        }
+    };
+    let keys: Vec<Key> = catalog
+        .tables
+        .keys()
+        .filter(|k| k.0 == old)
+        .cloned()
+        .collect();
+    for k in keys {
+        rename_relation(catalog, &k, &move_key(&k));
+    }
+    catalog.indexes = std::mem::take(&mut catalog.indexes)
+        .into_iter()
+        .map(|(k, i)| (move_key(&k), i))
+        .collect();
+    catalog.sequences = std::mem::take(&mut catalog.sequences)
+        .into_iter()
+        .map(|(k, s)| (move_key(&k), s))
+        .collect();
+    catalog.views = std::mem::take(&mut catalog.views)
+        .into_iter()
+        .map(|(k, v)| (move_key(&k), v))
+        .collect();
+    catalog.enums = std::mem::take(&mut catalog.enums)
+        .into_iter()
+        .map(|(k, v)| (move_key(&k), v))
+        .collect();
+}
+
+fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
+    let object = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
+    let cascade = s.behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
+    for target in &s.objects {
+        let key = match &target.node {
+            Some(NodeEnum::List(l)) => list_key(&l.items),
+            Some(NodeEnum::TypeName(t)) => list_key(&t.names),
+            Some(NodeEnum::String(name)) => Some((name.sval.clone(), String::new())),
+            _ => None,
+        };
+        let Some(key) = key else { continue };
+        match object {
+            ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
+                drop_table(catalog, &key, cascade)
+            }
+            ObjectType::ObjectIndex => {
+                if catalog.indexes.remove(&key).is_some() {
+                    catalog.gone.insert(key);
+                }
+            }
+            ObjectType::ObjectSequence => {
+                if catalog.sequences.remove(&key).is_some() {
+                    catalog.gone.insert(key);
+                }
+            }
+            ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                if catalog.views.remove(&key).is_some() {
+                    catalog.gone.insert(key);
+                }
+            }
+            ObjectType::ObjectType => {
+                if catalog.enums.remove(&key).is_some() {
+                    catalog.gone.insert(key);
+                }
+            }
+            ObjectType::ObjectSchema => {
+                let schema = key.0;
+                catalog.schemas.remove(&schema);
+                let tables: Vec<Key> = catalog
+                    .tables
+                    .keys()
+                    .filter(|k| k.0 == schema)
+                    .cloned()
+                    .collect();
+                for t in tables {
+                    drop_table(catalog, &t, true);
+                }
+                catalog.indexes.retain(|k, _| k.0 != schema);
+                catalog.sequences.retain(|k, _| k.0 != schema);
+                catalog.views.retain(|k, _| k.0 != schema);
+                catalog.enums.retain(|k, _| k.0 != schema);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
+    if catalog.tables.remove(key).is_none() {
+        return;
+    }
+    catalog.gone.insert(key.clone());
+    catalog.indexes.retain(|_, i| i.table != *key);
+    catalog
+        .sequences
+        .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != key));
+    let partitions: Vec<Key> = catalog
+        .tables
+        .iter()
+        .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == key))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for p in partitions {
+        drop_table(catalog, &p, cascade);
+    }
+    if cascade {
+        for t in catalog.tables.values_mut() {
+            t.constraints.retain(|c| c.references.as_ref() != Some(key));
+        }
+    }
+}
+
+fn alter_enum(catalog: &mut Catalog, s: &pg_query::protobuf::AlterEnumStmt) {
+    let Some(key) = list_key(&s.type_name) else {
+        return;
+    };
+    let Some(values) = catalog.enums.get_mut(&key) else {
+        return;
+    };
+    if !s.old_val.is_empty() {
+        rename_in(values, &s.old_val, &s.new_val);
+        return;
+    }
+    if values.contains(&s.new_val) {
+        return;
+    }
+    let at = values
+        .iter()
+        .position(|v| *v == s.new_val_neighbor)
+        .map(|i| i + usize::from(s.new_val_is_after))
+        .unwrap_or(values.len());
+    values.insert(at, s.new_val.clone());
+}

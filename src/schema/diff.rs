@@ -1,0 +1,180 @@
+//! What differs between two catalogs, in words (`check-downgrade`: the catalog before a
+//! revision's upgrade against the one after its upgrade and downgrade).
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use super::ddl::{qualified, type_sql};
+use super::{Catalog, Key};
+
+/// Differences between `before` and `after`, `after_what` naming the second state
+/// ("after downgrade"): "index ix_users_email is missing after downgrade", "column
+/// users.age: integer before, bigint after".
+pub fn differences(before: &Catalog, after: &Catalog, after_what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in before.schemas.difference(&after.schemas) {
+        out.push(format!("schema {s} is missing {after_what}"));
+    }
+    for s in after.schemas.difference(&before.schemas) {
+        out.push(format!("schema {s} is left over {after_what}"));
+    }
+    presence(&before.tables, &after.tables, "table", after_what, &mut out);
+    for (key, old) in &before.tables {
+        let Some(new) = after.tables.get(key) else {
+            continue;
+        };
+        let table = qualified(key);
+        for c in &old.columns {
+            let Some(n) = new.columns.iter().find(|n| n.name == c.name) else {
+                out.push(format!("column {table}.{} is missing {after_what}", c.name));
+                continue;
+            };
+            let name = format!("column {table}.{}", c.name);
+            if c.ty != n.ty {
+                out.push(format!(
+                    "{name}: {} before, {} after",
+                    type_sql(&c.ty),
+                    type_sql(&n.ty)
+                ));
+            }
+            if c.not_null != n.not_null {
+                let word = |b: bool| if b { "NOT NULL" } else { "nullable" };
+                out.push(format!(
+                    "{name}: {} before, {} after",
+                    word(c.not_null),
+                    word(n.not_null)
+                ));
+            }
+            let show = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".into());
+            if c.default != n.default {
+                out.push(format!(
+                    "{name}: default {} before, {} after",
+                    show(&c.default),
+                    show(&n.default)
+                ));
+            }
+            if c.identity != n.identity || c.generated != n.generated {
+                out.push(format!("{name}: identity or generation expression differs"));
+            }
+        }
+        for n in &new.columns {
+            if !old.columns.iter().any(|c| c.name == n.name) {
+                out.push(format!(
+                    "column {table}.{} is left over {after_what}",
+                    n.name
+                ));
+            }
+        }
+        if old
+            .columns
+            .iter()
+            .map(|c| &c.name)
+            .ne(new.columns.iter().map(|c| &c.name))
+            && old.columns.len() == new.columns.len()
+        {
+            out.push(format!(
+                "table {table}: columns are in another order {after_what}"
+            ));
+        }
+        for c in &old.constraints {
+            match new.constraints.iter().find(|n| n.name == c.name) {
+                None => out.push(format!(
+                    "constraint {} on {table} is missing {after_what}",
+                    c.name
+                )),
+                Some(n) if n.definition != c.definition => out.push(format!(
+                    "constraint {} on {table}: {} before, {} after",
+                    c.name, c.definition, n.definition
+                )),
+                Some(n) if n.validated != c.validated => out.push(format!(
+                    "constraint {} on {table}: {} before, {} after",
+                    c.name,
+                    valid(c.validated),
+                    valid(n.validated)
+                )),
+                Some(_) => {}
+            }
+        }
+        for n in &new.constraints {
+            if !old.constraints.iter().any(|c| c.name == n.name) {
+                out.push(format!(
+                    "constraint {} on {table} is left over {after_what}",
+                    n.name
+                ));
+            }
+        }
+        if old.partition_by != new.partition_by || old.partition_of != new.partition_of {
+            out.push(format!("table {table}: partitioning differs {after_what}"));
+        }
+    }
+    presence(
+        &before.indexes,
+        &after.indexes,
+        "index",
+        after_what,
+        &mut out,
+    );
+    changed(&before.indexes, &after.indexes, "index", &mut out);
+    presence(&before.enums, &after.enums, "type", after_what, &mut out);
+    for (key, values) in &before.enums {
+        if let Some(new) = after.enums.get(key) {
+            for v in values.iter().filter(|v| !new.contains(v)) {
+                out.push(format!(
+                    "enum value {}.'{v}' is missing {after_what}",
+                    qualified(key)
+                ));
+            }
+            for v in new.iter().filter(|v| !values.contains(v)) {
+                out.push(format!(
+                    "enum value {}.'{v}' is left over {after_what}",
+                    qualified(key)
+                ));
+            }
+        }
+    }
+    presence(
+        &before.sequences,
+        &after.sequences,
+        "sequence",
+        after_what,
+        &mut out,
+    );
+    presence(&before.views, &after.views, "view", after_what, &mut out);
+    changed(&before.views, &after.views, "view", &mut out);
+    out
+}
+
+fn valid(v: bool) -> &'static str {
+    if v { "validated" } else { "NOT VALID" }
+}
+
+fn presence<V>(
+    before: &BTreeMap<Key, V>,
+    after: &BTreeMap<Key, V>,
+    what: &str,
+    after_what: &str,
+    out: &mut Vec<String>,
+) {
+    for key in before.keys().filter(|k| !after.contains_key(*k)) {
+        out.push(format!("{what} {} is missing {after_what}", qualified(key)));
+    }
+    for key in after.keys().filter(|k| !before.contains_key(*k)) {
+        out.push(format!(
+            "{what} {} is left over {after_what}",
+            qualified(key)
+        ));
+    }
+}
+
+fn changed<V: PartialEq + Debug>(
+    before: &BTreeMap<Key, V>,
+    after: &BTreeMap<Key, V>,
+    what: &str,
+    out: &mut Vec<String>,
+) {
+    for (key, old) in before {
+        if after.get(key).is_some_and(|new| new != old) {
+            out.push(format!("{what} {}: its definition differs", qualified(key)));
+        }
+    }
+}

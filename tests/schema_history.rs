@@ -1,0 +1,170 @@
+//! Rules see the schema earlier migrations built: `.sql` directories replayed in their
+//! tool's order, Alembic revisions in graph order.
+
+#[path = "support/lint_cli.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locksmith-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// (file name, rule, message) of every finding of `locksmith lint --format json PATH`.
+fn findings(dir: &Path) -> Vec<(String, String, String)> {
+    let out = support::lint(dir, &["--format", "json", "."]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    // Findings or none, never an input or usage error.
+    assert!(
+        matches!(out.code, 0 | 1),
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or_default();
+            let file = file.rsplit('/').next().unwrap_or_default().to_string();
+            (
+                file,
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn rules_in(found: &[(String, String, String)], file: &str) -> Vec<String> {
+    let mut rules: Vec<String> = found
+        .iter()
+        .filter(|(f, ..)| f == file)
+        .map(|(_, r, _)| r.clone())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+#[test]
+fn sql_migrations_know_what_earlier_files_built() {
+    let dir = temp_dir("schema-history-sql");
+    std::fs::write(dir.join("lint.yaml"), "rules:\n  unknown-object: warning\n").unwrap();
+    // V10 sorts before V2 by name: the tool order (by version) is what counts.
+    std::fs::write(
+        dir.join("V2__init.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(20), n numeric(10,2), net cidr, at timestamp(0), age int, legacy int);\n\
+         ALTER TABLE users ADD CONSTRAINT age_nn CHECK (age IS NOT NULL);\n\
+         CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n\
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("V10__change.sql"),
+        "SET lock_timeout = '1s';\n\
+         ALTER TABLE users ALTER COLUMN name TYPE varchar(50);\n\
+         ALTER TABLE users ALTER COLUMN name TYPE text;\n\
+         ALTER TABLE users ALTER COLUMN n TYPE numeric(12,2);\n\
+         ALTER TABLE users ALTER COLUMN net TYPE inet;\n\
+         ALTER TABLE users ALTER COLUMN at TYPE timestamp(3);\n\
+         ALTER TABLE users ALTER COLUMN age SET NOT NULL;\n\
+         ALTER TABLE users ALTER COLUMN legacy TYPE bigint;\n\
+         ALTER TABLE users ALTER COLUMN unknown_col TYPE bigint;\n\
+         CREATE INDEX CONCURRENTLY events_at_idx ON events (at);\n\
+         CREATE TABLE orders (id bigint PRIMARY KEY, user_id int REFERENCES users (id));\n",
+    )
+    .unwrap();
+    let found = findings(&dir);
+    assert_eq!(
+        rules_in(&found, "V10__change.sql"),
+        [
+            "changing-column-type",
+            "index-concurrently-on-partitioned-table",
+            "prefer-bigint-over-int",
+            "prefer-text-over-varchar",
+            "prefer-timestamptz",
+            "unknown-object",
+        ],
+        "{found:#?}"
+    );
+    let message = |rule: &str| {
+        found
+            .iter()
+            .find(|(f, r, _)| f == "V10__change.sql" && r == rule)
+            .map(|(.., m)| m.clone())
+            .unwrap()
+    };
+    // Only legacy (integer to bigint) and the unknown column: the coercible changes and
+    // SET NOT NULL (proven by the earlier validated CHECK) are not reported.
+    let changes: Vec<&String> = found
+        .iter()
+        .filter(|(_, r, _)| r == "changing-column-type")
+        .map(|(.., m)| m)
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    assert!(
+        changes[0].contains("legacy")
+            && changes[0]
+                .contains("integer to bigint is not binary-coercible, so it is known to rewrite")
+    );
+    assert!(changes[1].contains("the column's current type is not known from the migrations"));
+    assert!(message("unknown-object").contains("column users.unknown_col does not exist"));
+    assert!(message("prefer-bigint-over-int").contains("references users.id which is bigint"));
+}
+
+#[test]
+fn a_table_from_an_earlier_migration_is_still_an_existing_table() {
+    let dir = temp_dir("schema-history-existing");
+    std::fs::write(
+        dir.join("001_init.up.sql"),
+        "CREATE TABLE t (a int, b int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("002_drop.up.sql"),
+        "SET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN b;\nCREATE INDEX t_a ON t (a);\n",
+    )
+    .unwrap();
+    let found = findings(&dir);
+    assert_eq!(
+        rules_in(&found, "002_drop.up.sql"),
+        ["creating-index-non-concurrently", "dropping-column"],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn alembic_revisions_know_what_earlier_revisions_built() {
+    let dir = temp_dir("schema-history-alembic");
+    support::copy_alembic_example(&dir.join("project"));
+    let versions = dir.join("project/migrations/versions");
+    for entry in std::fs::read_dir(&versions).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    std::fs::write(
+        versions.join("a1_init.py"),
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\
+         def upgrade():\n    op.create_table('accounts', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('name', sa.String(20)))\n\n\
+         def downgrade():\n    op.drop_table('accounts')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("b2_widen.py"),
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\
+         def upgrade():\n    op.alter_column('accounts', 'name', type_=sa.String(50))\n    op.alter_column('accounts', 'id', type_=sa.BigInteger())\n\n\
+         def downgrade():\n    op.alter_column('accounts', 'id', type_=sa.Integer())\n    op.alter_column('accounts', 'name', type_=sa.String(20))\n",
+    )
+    .unwrap();
+    let found = findings(&dir.join("project"));
+    let b2: Vec<_> = found
+        .iter()
+        .filter(|(f, r, _)| f == "b2_widen.py" && r == "changing-column-type")
+        .collect();
+    assert_eq!(b2.len(), 1, "{found:#?}");
+    assert!(b2[0].2.contains("integer to bigint"), "{found:#?}");
+}
