@@ -6,6 +6,7 @@ use pg_query::protobuf::{
     AlterTableType, ColumnDef, ConstrType, Constraint as PgConstraint, ObjectType, RangeVar,
 };
 use pg_query::{Node, NodeEnum};
+use std::sync::Arc;
 
 use super::names::{choose, columns_part};
 use super::{
@@ -250,7 +251,7 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
             table.partition_of = Some((parent, bound));
         }
     }
-    catalog.tables.insert(key.clone(), table);
+    catalog.tables.insert(key.clone(), Arc::new(table));
     for element in &s.table_elts {
         match &element.node {
             Some(NodeEnum::ColumnDef(col)) => add_column(catalog, &key, col),
@@ -340,7 +341,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             _ => {}
         }
     }
-    if let Some(table) = catalog.tables.get_mut(key) {
+    if let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) {
         table.columns.push(column);
     }
     for c in constraints {
@@ -421,7 +422,11 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
                 c.conname.clone()
             };
             let word = if primary { "PRIMARY KEY" } else { "UNIQUE" };
-            let table = catalog.tables.get_mut(key).expect("checked above");
+            let table = catalog
+                .tables
+                .get_mut(key)
+                .map(Arc::make_mut)
+                .expect("checked above");
             if primary {
                 set_not_null(table, &index.columns);
             }
@@ -566,7 +571,11 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         ConstraintKind::Check => c.raw_expr.as_deref().and_then(not_null_test),
         _ => None,
     };
-    let table = catalog.tables.get_mut(key).expect("checked above");
+    let table = catalog
+        .tables
+        .get_mut(key)
+        .map(Arc::make_mut)
+        .expect("checked above");
     if kind == ConstraintKind::PrimaryKey {
         set_not_null(table, &columns);
     }
@@ -696,7 +705,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
                 index.valid = true;
                 return;
             }
-            if let Some(table) = catalog.tables.get_mut(&child) {
+            if let Some(table) = catalog.tables.get_mut(&child).map(Arc::make_mut) {
                 table.partition_of = (subtype == T::AtAttachPartition).then(|| {
                     let bound = p
                         .bound
@@ -725,7 +734,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         drop_column(catalog, key, &cmd.name);
         return;
     }
-    let Some(table) = catalog.tables.get_mut(key) else {
+    let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
         return;
     };
     let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
@@ -779,7 +788,7 @@ fn bound_sql(bound: &pg_query::protobuf::PartitionBoundSpec, rv: &RangeVar) -> S
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
 fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
-    let Some(table) = catalog.tables.get_mut(key) else {
+    let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
         return;
     };
     table.columns.retain(|c| c.name != column);
@@ -801,7 +810,7 @@ fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) {
         ObjectType::ObjectColumn => {
             let Some(rv) = &s.relation else { return };
             let key = rel_key(rv);
-            let Some(table) = catalog.tables.get_mut(&key) else {
+            let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) else {
                 return;
             };
             let old = &s.subname;
@@ -830,7 +839,7 @@ fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) {
         }
         ObjectType::ObjectTabconstraint => {
             let Some(rv) = &s.relation else { return };
-            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)) {
+            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)).map(Arc::make_mut) {
                 for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
                     c.name = new.clone();
                 }
@@ -854,8 +863,9 @@ fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) {
                 let renamed = (key.0.clone(), new);
                 catalog.gone.insert(key.clone());
                 catalog.gone.remove(&renamed);
-                for t in catalog.tables.values_mut() {
-                    for c in &mut t.columns {
+                let uses = |t: &Table| t.columns.iter().any(|c| c.ty.name == key.1);
+                for t in catalog.tables.values_mut().filter(|t| uses(t)) {
+                    for c in &mut Arc::make_mut(t).columns {
                         if c.ty.name == key.1 {
                             c.ty.name = renamed.1.clone();
                         }
@@ -894,7 +904,16 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                 index.table = new.clone();
             }
         }
-        for t in catalog.tables.values_mut() {
+        let refers = |t: &Table| {
+            t.constraints
+                .iter()
+                .any(|c| c.references.as_ref() == Some(old))
+                || t.partition_of
+                    .as_ref()
+                    .is_some_and(|(parent, _)| parent == old)
+        };
+        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
+            let t = Arc::make_mut(t);
             for c in &mut t.constraints {
                 if c.references.as_ref() == Some(old) {
                     c.references = Some(new.clone());
@@ -926,8 +945,9 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
     } else {
         // ALTER INDEX on a constraint's index renames the constraint too.
         moved = false;
-        for (_, t) in catalog.tables.iter_mut().filter(|(k, _)| k.0 == old.0) {
-            for c in t.constraints.iter_mut() {
+        let owns = |t: &Table| (t.constraints.iter()).any(|c| c.name == old.1 && has_index(c.kind));
+        for (_, t) in (catalog.tables.iter_mut()).filter(|(k, t)| k.0 == old.0 && owns(t)) {
+            for c in Arc::make_mut(t).constraints.iter_mut() {
                 if c.name == old.1 && has_index(c.kind) {
                     c.name = new.1.clone();
                     moved = true;
@@ -1052,8 +1072,15 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
         drop_table(catalog, &p, cascade);
     }
     if cascade {
-        for t in catalog.tables.values_mut() {
-            t.constraints.retain(|c| c.references.as_ref() != Some(key));
+        let refers = |t: &Table| {
+            t.constraints
+                .iter()
+                .any(|c| c.references.as_ref() == Some(key))
+        };
+        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
+            Arc::make_mut(t)
+                .constraints
+                .retain(|c| c.references.as_ref() != Some(key));
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod diff;
 mod names;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use pg_query::NodeEnum;
 use serde::Serialize;
@@ -34,7 +35,9 @@ pub fn key_of(relation: &Relation) -> Key {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<Key, Table>,
+    /// Shared: each migration's narrowed copy of the catalog clones pointers, not columns
+    /// (a table that every migration alters would make the copies quadratic).
+    pub tables: BTreeMap<Key, Arc<Table>>,
     pub indexes: BTreeMap<Key, Index>,
     pub enums: BTreeMap<Key, Vec<String>>,
     pub sequences: BTreeMap<Key, Sequence>,
@@ -166,7 +169,7 @@ impl Catalog {
     }
 
     pub fn table(&self, relation: &Relation) -> Option<&Table> {
-        self.tables.get(&key_of(relation))
+        self.tables.get(&key_of(relation)).map(|t| &**t)
     }
 
     pub fn column(&self, relation: &Relation, column: &str) -> Option<&Column> {
