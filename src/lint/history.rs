@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::alembic::offline::function_sql;
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::order::{Kind, classify, natural_cmp, section, upgrade_order};
@@ -120,6 +122,9 @@ pub struct SqlHistory {
     pub roundtrip: Option<Vec<String>>,
 }
 
+/// Migrations parsed in parallel at a time while a directory is replayed.
+const REPLAY_CHUNK: usize = 64;
+
 /// [`SqlHistory`] for every SQL migration of one directory (same index as `sources`), in
 /// one replay in the tool's order. `roundtrips`: compare down parts with their up parts.
 pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory> {
@@ -129,36 +134,51 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
     // One file alone has no history; only its own down part can be compared.
     let many = sources.len() >= 2;
     let mut catalog = Catalog::default();
-    for (at, &i) in order.iter().enumerate() {
-        let source = sources[i];
-        if many {
-            out[i].start = narrowed(&catalog, &source.text);
-        }
-        if names[i].kind == Kind::Down {
-            continue;
-        }
-        let up = up_sql(source);
-        if roundtrips {
-            // The down part: the next file in order when it is this version's down file,
-            // else a dbmate down section.
-            let paired = order.get(at + 1).copied().filter(|&j| {
-                names[j].kind == Kind::Down
-                    && names[j].version.is_some()
-                    && names[j].version == names[i].version
-            });
-            let down = match paired {
-                Some(j) => Some((j, sources[j].text.as_str())),
-                None => section(&source.text, true)
-                    .map(|range| (i, &source.text[range]))
-                    .filter(|(_, text)| !text.trim().is_empty()),
-            };
-            if let Some((holder, down)) = down {
-                out[holder].roundtrip = Some(roundtrip(&catalog, up, down));
+    // Parsing is most of a replay: the up parts are parsed in parallel a chunk at a time,
+    // then applied in order.
+    let last = order.len().saturating_sub(1);
+    for (chunk_at, chunk) in order.chunks(REPLAY_CHUNK).enumerate() {
+        let first = chunk_at * REPLAY_CHUNK;
+        let parsed: Vec<Option<crate::parse::Parsed>> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                // What the last migration builds reaches no later one: no need to replay it.
+                let replayed = names[i].kind != Kind::Down && first + k < last;
+                replayed.then(|| crate::parse::parse_sql(up_sql(sources[i])))
+            })
+            .collect();
+        for ((k, &i), parsed) in chunk.iter().enumerate().zip(parsed) {
+            let at = first + k;
+            let source = sources[i];
+            if many {
+                out[i].start = narrowed(&catalog, &source.text);
             }
-        }
-        // What the last migration builds reaches no later one: no need to replay it.
-        if at + 1 < order.len() {
-            catalog.apply_sql(up);
+            if names[i].kind == Kind::Down {
+                continue;
+            }
+            if roundtrips {
+                let up = up_sql(source);
+                // The down part: the next file in order when it is this version's down
+                // file, else a dbmate down section.
+                let paired = order.get(at + 1).copied().filter(|&j| {
+                    names[j].kind == Kind::Down
+                        && names[j].version.is_some()
+                        && names[j].version == names[i].version
+                });
+                let down = match paired {
+                    Some(j) => Some((j, sources[j].text.as_str())),
+                    None => section(&source.text, true)
+                        .map(|range| (i, &source.text[range]))
+                        .filter(|(_, text)| !text.trim().is_empty()),
+                };
+                if let Some((holder, down)) = down {
+                    out[holder].roundtrip = Some(roundtrip(&catalog, up, down));
+                }
+            }
+            for statement in parsed.iter().flat_map(|p| &p.statements) {
+                catalog.apply(&statement.node);
+            }
         }
     }
     out
