@@ -8,42 +8,14 @@ use pg_query::protobuf::{
 use pg_query::{Node, NodeEnum};
 use std::sync::Arc;
 
+use super::keys::{has_index, list_key, quote, rel_key, strings};
 use super::names::{choose, columns_part};
+use super::rename_drop::{self, rename_in};
 use super::{
     Catalog, Column, Constraint, ConstraintKind, Index, Key, Replayed, Sequence, Table, View,
 };
 use crate::facts::types::ColumnType;
 
-pub fn rel_key(rv: &RangeVar) -> Key {
-    let schema = if rv.schemaname.is_empty() {
-        "public"
-    } else {
-        &rv.schemaname
-    };
-    (schema.to_string(), rv.relname.clone())
-}
-
-/// `["s", "t"]` (a qualified name as a list of String nodes) as a key.
-pub fn list_key(names: &[Node]) -> Option<Key> {
-    let parts: Vec<String> = strings(names);
-    match parts.as_slice() {
-        [name] => Some(("public".into(), name.clone())),
-        [.., schema, name] => Some((schema.clone(), name.clone())),
-        [] => None,
-    }
-}
-
-pub fn strings(nodes: &[Node]) -> Vec<String> {
-    nodes
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// An expression as SQL, printed by PostgreSQL's own deparser.
 pub fn expr_sql(node: &Node) -> String {
     use pg_query::protobuf::{ResTarget, SelectStmt};
     let select = NodeEnum::SelectStmt(Box::new(SelectStmt {
@@ -108,8 +80,8 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 }
             }
         }
-        NodeEnum::RenameStmt(s) => rename(catalog, s),
-        NodeEnum::DropStmt(s) => drop(catalog, s),
+        NodeEnum::RenameStmt(s) => rename_drop::rename(catalog, s),
+        NodeEnum::DropStmt(s) => rename_drop::drop(catalog, s),
         NodeEnum::IndexStmt(s) => create_index(catalog, s),
         NodeEnum::CreateEnumStmt(s) => {
             if let Some(key) = list_key(&s.type_name) {
@@ -374,17 +346,6 @@ fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
         .filter(|(k, _)| k.0 == key.0)
         .flat_map(|(_, t)| &t.constraints)
         .any(|c| c.name == key.1 && has_index(c.kind))
-}
-
-pub fn has_index(kind: ConstraintKind) -> bool {
-    matches!(
-        kind,
-        ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
-    )
-}
-
-pub fn quote(name: &str) -> String {
-    super::ddl::ident(name)
 }
 
 fn column_list(columns: &[String]) -> String {
@@ -731,7 +692,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         return;
     }
     if subtype == T::AtDropColumn {
-        drop_column(catalog, key, &cmd.name);
+        rename_drop::drop_column(catalog, key, &cmd.name);
         return;
     }
     let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
@@ -784,305 +745,6 @@ fn bound_sql(bound: &pg_query::protobuf::PartitionBoundSpec, rv: &RangeVar) -> S
     sql.find(" FOR VALUES ")
         .map(|i| sql[i + 1..].to_string())
         .unwrap_or_else(|| "DEFAULT".into())
-}
-
-/// DROP COLUMN: the indexes and constraints that use the column go with it.
-fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
-    let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
-        return;
-    };
-    table.columns.retain(|c| c.name != column);
-    table
-        .constraints
-        .retain(|c| !c.columns.iter().any(|c| c == column));
-    catalog
-        .indexes
-        .retain(|_, i| !(i.table == *key && i.columns.iter().any(|c| c == column)));
-    catalog
-        .sequences
-        .retain(|_, s| s.owned_by.as_ref() != Some(&(key.clone(), column.to_string())));
-}
-
-fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) {
-    let object = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
-    let new = s.newname.clone();
-    match object {
-        ObjectType::ObjectColumn => {
-            let Some(rv) = &s.relation else { return };
-            let key = rel_key(rv);
-            let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) else {
-                return;
-            };
-            let old = &s.subname;
-            for column in table.columns.iter_mut().filter(|c| c.name == *old) {
-                column.name = new.clone();
-            }
-            for c in &mut table.constraints {
-                rename_in(&mut c.columns, old, &new);
-            }
-            let (old_q, new_q) = (quote(old), quote(&new));
-            for index in catalog.indexes.values_mut().filter(|i| i.table == key) {
-                rename_in(&mut index.columns, old, &new);
-                for k in &mut index.keys {
-                    if *k == old_q {
-                        *k = new_q.clone();
-                    }
-                }
-            }
-            for sequence in catalog.sequences.values_mut() {
-                if let Some((t, c)) = &mut sequence.owned_by {
-                    if *t == key && c == old {
-                        *c = new.clone();
-                    }
-                }
-            }
-        }
-        ObjectType::ObjectTabconstraint => {
-            let Some(rv) = &s.relation else { return };
-            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)).map(Arc::make_mut) {
-                for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
-                    c.name = new.clone();
-                }
-            }
-        }
-        ObjectType::ObjectSchema => {
-            let old = s.subname.clone();
-            if catalog.schemas.remove(&old) {
-                catalog.schemas.insert(new.clone());
-            }
-            rename_schema(catalog, &old, &new);
-        }
-        ObjectType::ObjectType => {
-            let Some(key) = s.object.as_deref().and_then(|o| match &o.node {
-                Some(NodeEnum::List(l)) => list_key(&l.items),
-                _ => None,
-            }) else {
-                return;
-            };
-            if let Some(values) = catalog.enums.remove(&key) {
-                let renamed = (key.0.clone(), new);
-                catalog.gone.insert(key.clone());
-                catalog.gone.remove(&renamed);
-                let uses = |t: &Table| t.columns.iter().any(|c| c.ty.name == key.1);
-                for t in catalog.tables.values_mut().filter(|t| uses(t)) {
-                    for c in &mut Arc::make_mut(t).columns {
-                        if c.ty.name == key.1 {
-                            c.ty.name = renamed.1.clone();
-                        }
-                    }
-                }
-                catalog.enums.insert(renamed, values);
-            }
-        }
-        ObjectType::ObjectTable
-        | ObjectType::ObjectIndex
-        | ObjectType::ObjectSequence
-        | ObjectType::ObjectView
-        | ObjectType::ObjectMatview
-        | ObjectType::ObjectForeignTable => {
-            let Some(rv) = &s.relation else { return };
-            let old = rel_key(rv);
-            let renamed = (old.0.clone(), new.clone());
-            rename_relation(catalog, &old, &renamed);
-        }
-        _ => {}
-    }
-}
-
-fn rename_in(list: &mut [String], old: &str, new: &str) {
-    for item in list.iter_mut().filter(|i| *i == old) {
-        *item = new.to_string();
-    }
-}
-
-fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
-    let mut moved = true;
-    if let Some(table) = catalog.tables.remove(old) {
-        catalog.tables.insert(new.clone(), table);
-        for index in catalog.indexes.values_mut() {
-            if index.table == *old {
-                index.table = new.clone();
-            }
-        }
-        let refers = |t: &Table| {
-            t.constraints
-                .iter()
-                .any(|c| c.references.as_ref() == Some(old))
-                || t.partition_of
-                    .as_ref()
-                    .is_some_and(|(parent, _)| parent == old)
-        };
-        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
-            let t = Arc::make_mut(t);
-            for c in &mut t.constraints {
-                if c.references.as_ref() == Some(old) {
-                    c.references = Some(new.clone());
-                    c.definition = c.definition.replace(
-                        &format!("REFERENCES {}", super::ddl::qualified(old)),
-                        &format!("REFERENCES {}", super::ddl::qualified(new)),
-                    );
-                }
-            }
-            if let Some((parent, _)) = &mut t.partition_of {
-                if parent == old {
-                    *parent = new.clone();
-                }
-            }
-        }
-        for s in catalog.sequences.values_mut() {
-            if let Some((t, _)) = &mut s.owned_by {
-                if t == old {
-                    *t = new.clone();
-                }
-            }
-        }
-    } else if let Some(index) = catalog.indexes.remove(old) {
-        catalog.indexes.insert(new.clone(), index);
-    } else if let Some(sequence) = catalog.sequences.remove(old) {
-        catalog.sequences.insert(new.clone(), sequence);
-    } else if let Some(view) = catalog.views.remove(old) {
-        catalog.views.insert(new.clone(), view);
-    } else {
-        // ALTER INDEX on a constraint's index renames the constraint too.
-        moved = false;
-        let owns = |t: &Table| (t.constraints.iter()).any(|c| c.name == old.1 && has_index(c.kind));
-        for (_, t) in (catalog.tables.iter_mut()).filter(|(k, t)| k.0 == old.0 && owns(t)) {
-            for c in Arc::make_mut(t).constraints.iter_mut() {
-                if c.name == old.1 && has_index(c.kind) {
-                    c.name = new.1.clone();
-                    moved = true;
-                }
-            }
-        }
-    }
-    if moved {
-        catalog.gone.insert(old.clone());
-        catalog.gone.remove(new);
-    }
-}
-
-fn rename_schema(catalog: &mut Catalog, old: &str, new: &str) {
-    let move_key = |k: &Key| {
-        if k.0 == old {
-            (new.to_string(), k.1.clone())
-        } else {
-            k.clone()
-        }
-    };
-    let keys: Vec<Key> = catalog
-        .tables
-        .keys()
-        .filter(|k| k.0 == old)
-        .cloned()
-        .collect();
-    for k in keys {
-        rename_relation(catalog, &k, &move_key(&k));
-    }
-    catalog.indexes = std::mem::take(&mut catalog.indexes)
-        .into_iter()
-        .map(|(k, i)| (move_key(&k), i))
-        .collect();
-    catalog.sequences = std::mem::take(&mut catalog.sequences)
-        .into_iter()
-        .map(|(k, s)| (move_key(&k), s))
-        .collect();
-    catalog.views = std::mem::take(&mut catalog.views)
-        .into_iter()
-        .map(|(k, v)| (move_key(&k), v))
-        .collect();
-    catalog.enums = std::mem::take(&mut catalog.enums)
-        .into_iter()
-        .map(|(k, v)| (move_key(&k), v))
-        .collect();
-}
-
-fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
-    let object = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
-    let cascade = s.behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
-    for target in &s.objects {
-        let key = match &target.node {
-            Some(NodeEnum::List(l)) => list_key(&l.items),
-            Some(NodeEnum::TypeName(t)) => list_key(&t.names),
-            Some(NodeEnum::String(name)) => Some((name.sval.clone(), String::new())),
-            _ => None,
-        };
-        let Some(key) = key else { continue };
-        match object {
-            ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
-                drop_table(catalog, &key, cascade)
-            }
-            ObjectType::ObjectIndex => {
-                if catalog.indexes.remove(&key).is_some() {
-                    catalog.gone.insert(key);
-                }
-            }
-            ObjectType::ObjectSequence => {
-                if catalog.sequences.remove(&key).is_some() {
-                    catalog.gone.insert(key);
-                }
-            }
-            ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                if catalog.views.remove(&key).is_some() {
-                    catalog.gone.insert(key);
-                }
-            }
-            ObjectType::ObjectType => {
-                if catalog.enums.remove(&key).is_some() {
-                    catalog.gone.insert(key);
-                }
-            }
-            ObjectType::ObjectSchema => {
-                let schema = key.0;
-                catalog.schemas.remove(&schema);
-                let tables: Vec<Key> = catalog
-                    .tables
-                    .keys()
-                    .filter(|k| k.0 == schema)
-                    .cloned()
-                    .collect();
-                for t in tables {
-                    drop_table(catalog, &t, true);
-                }
-                catalog.indexes.retain(|k, _| k.0 != schema);
-                catalog.sequences.retain(|k, _| k.0 != schema);
-                catalog.views.retain(|k, _| k.0 != schema);
-                catalog.enums.retain(|k, _| k.0 != schema);
-            }
-            _ => {}
-        }
-    }
-}
-
-fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
-    if catalog.tables.remove(key).is_none() {
-        return;
-    }
-    catalog.gone.insert(key.clone());
-    catalog.indexes.retain(|_, i| i.table != *key);
-    catalog
-        .sequences
-        .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != key));
-    let partitions: Vec<Key> = catalog
-        .tables
-        .iter()
-        .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == key))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for p in partitions {
-        drop_table(catalog, &p, cascade);
-    }
-    if cascade {
-        let refers = |t: &Table| {
-            t.constraints
-                .iter()
-                .any(|c| c.references.as_ref() == Some(key))
-        };
-        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
-            Arc::make_mut(t)
-                .constraints
-                .retain(|c| c.references.as_ref() != Some(key));
-        }
-    }
 }
 
 fn alter_enum(catalog: &mut Catalog, s: &pg_query::protobuf::AlterEnumStmt) {

@@ -6,8 +6,9 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ObjectType};
 
-use super::apply::{list_key, rel_key, relation_exists};
+use super::apply::relation_exists;
 use super::ddl::qualified;
+use super::keys::{list_key, rel_key};
 use super::{Catalog, Key};
 
 pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::apply::has_index;
+use super::keys::has_index;
 use super::{Catalog, Column, ConstraintKind, Key};
 use crate::facts::types::ColumnType;
 

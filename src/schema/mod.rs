@@ -14,7 +14,9 @@ mod apply;
 mod check;
 pub mod ddl;
 pub mod diff;
+mod keys;
 mod names;
+mod rename_drop;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
