@@ -14,15 +14,15 @@ use crate::order::{Kind, classify, natural_cmp, section, upgrade_order};
 use crate::schema::{Catalog, mentioned_names};
 use crate::source::SourceFile;
 
-use super::alembic::Direction;
+/// The SQL a revision's upgrade renders to (Alembic's offline SQL).
+pub fn upgrade_sql(revision: &LoadedRevision) -> Option<String> {
+    let function = revision.rendered.as_ref().ok()?.upgrade.as_ref()?;
+    Some(function_sql(Some(function)).text)
+}
 
-/// The SQL a revision's upgrade or downgrade renders to (Alembic's offline SQL).
-pub fn revision_sql(revision: &LoadedRevision, direction: Direction) -> Option<String> {
-    let rendered = revision.rendered.as_ref().ok()?;
-    let function = match direction {
-        Direction::Upgrade => rendered.upgrade.as_ref(),
-        Direction::Downgrade => rendered.downgrade.as_ref(),
-    }?;
+/// The SQL a revision's downgrade renders to.
+pub fn downgrade_sql(revision: &LoadedRevision) -> Option<String> {
+    let function = revision.rendered.as_ref().ok()?.downgrade.as_ref()?;
     Some(function_sql(Some(function)).text)
 }
 
@@ -63,10 +63,10 @@ pub fn alembic_starts(loaded: &LoadedProject) -> Vec<Start> {
     let mut catalog = Catalog::default();
     for i in alembic_order(loaded) {
         let revision = &loaded.revisions[i];
-        let upgrade = revision_sql(revision, Direction::Upgrade).unwrap_or_default();
+        let upgrade = upgrade_sql(revision).unwrap_or_default();
         starts[i].upgrade = narrowed(&catalog, &upgrade);
         catalog.apply_sql(&upgrade);
-        if let Some(downgrade) = revision_sql(revision, Direction::Downgrade) {
+        if let Some(downgrade) = downgrade_sql(revision) {
             starts[i].downgrade = narrowed(&catalog, &downgrade);
         }
     }
@@ -193,7 +193,7 @@ pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut catalog = Catalog::default();
     for i in alembic_order(loaded) {
         let revision = &loaded.revisions[i];
-        let upgrade = revision_sql(revision, Direction::Upgrade).unwrap_or_default();
+        let upgrade = upgrade_sql(revision).unwrap_or_default();
         let comparable = revision.rendered.as_ref().is_ok_and(|r| {
             let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
                 f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
@@ -203,7 +203,7 @@ pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
                 && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
         });
         if comparable {
-            let downgrade = revision_sql(revision, Direction::Downgrade).unwrap_or_default();
+            let downgrade = downgrade_sql(revision).unwrap_or_default();
             out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
         }
         catalog.apply_sql(&upgrade);
@@ -284,7 +284,7 @@ pub fn alembic_schema_at(loaded: &LoadedProject, at: Option<&str>) -> Result<Cat
             .ok()
             .and_then(|r| r.revision.clone());
         if id.is_some_and(|id| wanted.contains(&id)) {
-            catalog.apply_sql(&revision_sql(revision, Direction::Upgrade).unwrap_or_default());
+            catalog.apply_sql(&upgrade_sql(revision).unwrap_or_default());
         }
     }
     Ok(catalog)

@@ -8,7 +8,8 @@ use pg_query::protobuf::{
 use pg_query::{Node, NodeEnum};
 use std::sync::Arc;
 
-use super::keys::{has_index, list_key, quote, rel_key, strings};
+use super::ddl::ident as quote;
+use super::keys::{has_index, list_key, rel_key, strings};
 use super::names::{choose, columns_part};
 use super::rename_drop::{self, rename_in};
 use super::{

@@ -1,5 +1,5 @@
-//! Keys and names shared by the replay's handlers: a RangeVar or a qualified name list
-//! as a catalog key, quoting, which constraints own an index.
+//! Keys shared by the replay's handlers: a RangeVar or a qualified name list
+//! as a catalog key, which constraints own an index.
 
 use pg_query::protobuf::RangeVar;
 use pg_query::{Node, NodeEnum};
@@ -41,8 +41,4 @@ pub fn has_index(kind: ConstraintKind) -> bool {
         kind,
         ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
     )
-}
-
-pub fn quote(name: &str) -> String {
-    super::ddl::ident(name)
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::keys::{has_index, list_key, quote, rel_key};
+use super::ddl::ident as quote;
+use super::keys::{has_index, list_key, rel_key};
 use super::{Catalog, Key, Table};
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
