@@ -513,8 +513,9 @@ fn sql_preview_marks_what_it_cannot_render() {
 }
 
 /// A statement rendered with placeholders is marked in every output: a comment above it in
-/// `sql`, `approximate`/`unknown` per statement in `sql --format json`, the coverage line
-/// and the `rendered` counts in both summaries.
+/// `sql`, `approximate`/`unknown` per statement in `sql --format json`, a note in the
+/// statement's cell and a count in the headline of `sql --format markdown`, the coverage
+/// line and the `rendered` counts in both summaries.
 #[test]
 fn sql_preview_marks_approximate_statements() {
     let file = "tests/fixtures/rules/approximate-rendering/a1_seed_settings.py";
@@ -543,6 +544,19 @@ fn sql_preview_marks_approximate_statements() {
         serde_json::json!({"exact": 0, "approximate": 2, "not_rendered": 0})
     );
     snapshot("sql-alembic-approximate-json", &json);
+    let markdown = run(&["sql", "--format", "markdown", file]);
+    assert_eq!(markdown.code, 0, "{}", markdown.stderr);
+    assert!(
+        markdown
+            .stdout
+            .contains("(approximate: unknown uuid.uuid4())")
+            && markdown
+                .stdout
+                .contains("**2 statements rendered approximately**"),
+        "{}",
+        markdown.stdout
+    );
+    snapshot("sql-alembic-approximate-markdown", &markdown);
 }
 
 #[test]

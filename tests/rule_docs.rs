@@ -161,3 +161,17 @@ fn readme_rules_table_matches_the_rules() {
         "README rules table is stale: run `UPDATE_README=1 cargo test --test rule_docs`"
     );
 }
+
+/// The peer mapping (squawk, eugene, strong_migrations) names every rule, either as the
+/// counterpart of a peer check or among the rules no peer has.
+#[test]
+fn peer_mapping_names_every_rule() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peers/MAPPING.md");
+    let mapping = std::fs::read_to_string(&path).expect("tests/fixtures/peers/MAPPING.md");
+    let missing: Vec<&str> = rules::ALL
+        .iter()
+        .map(|rule| rule.id)
+        .filter(|id| !mapping.contains(&format!("`{id}`")))
+        .collect();
+    assert!(missing.is_empty(), "MAPPING.md does not name: {missing:?}");
+}

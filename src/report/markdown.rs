@@ -94,6 +94,13 @@ fn headline(units: &[Unit]) -> String {
             if not_rendered == 1 { "" } else { "s" }
         ));
     }
+    let approximate: usize = units.iter().map(|u| u.approximate.len()).sum();
+    if approximate > 0 {
+        parts.push(format!(
+            "**{} rendered approximately** (a placeholder for a value known only at run time)",
+            plural(approximate, "statement")
+        ));
+    }
     if errors + warnings + infos == 0 {
         parts.push("no findings".into());
     } else {
@@ -149,8 +156,15 @@ fn section(unit: &Unit) -> String {
                 _ => "—",
             };
             let line = source.position(statement.span.start).line;
+            // A placeholder stands in the SQL: say so where the statement is shown.
+            let unknown = unit.unknown_at(statement.span.start);
+            let approximate = if unknown.is_empty() {
+                String::new()
+            } else {
+                format!(" (approximate: unknown {})", cell(&unknown.join(", ")))
+            };
             out.push_str(&format!(
-                "| {} | {line} | `{}` | {lock} | {blocks} | {work} | {} |\n",
+                "| {} | {line} | `{}`{approximate} | {lock} | {blocks} | {work} | {} |\n",
                 index + 1,
                 cell(&first_line(&source.text[statement.span.clone()])),
                 finding_cells(&findings),

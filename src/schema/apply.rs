@@ -107,14 +107,17 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             catalog.gone.remove(&key);
             let mut sequence = Sequence::default();
             sequence_options(&mut sequence, &s.options);
+            catalog.hints.sequence(&key, &sequence);
             catalog.sequences.entry(key).or_insert(sequence);
         }
         NodeEnum::AlterSeqStmt(s) => {
             let Some(rv) = &s.sequence else {
                 return Replayed::Opaque;
             };
-            if let Some(sequence) = catalog.sequences.get_mut(&rel_key(rv)) {
+            let key = rel_key(rv);
+            if let Some(sequence) = catalog.sequences.get_mut(&key) {
                 sequence_options(sequence, &s.options);
+                catalog.hints.sequence(&key, sequence);
             }
         }
         NodeEnum::ViewStmt(s) => {
@@ -280,13 +283,13 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             format!("{}.{seq}", key.0)
         };
         column.default = Some(format!("nextval('{qualified}'::regclass)"));
-        catalog.sequences.insert(
-            (key.0.clone(), seq),
-            Sequence {
-                owned_by: Some((key.clone(), col.colname.clone())),
-                data_type: None,
-            },
-        );
+        let sequence = Sequence {
+            owned_by: Some((key.clone(), col.colname.clone())),
+            data_type: None,
+        };
+        let seq_key = (key.0.clone(), seq);
+        catalog.hints.sequence(&seq_key, &sequence);
+        catalog.sequences.insert(seq_key, sequence);
     }
     let mut constraints = Vec::new();
     for c in &col.constraints {
@@ -341,6 +344,9 @@ pub fn relation_exists(catalog: &Catalog, key: &Key) -> bool {
 
 /// A primary key, unique or exclusion constraint's index of that name.
 fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
+    if !catalog.hints.constraint_names.contains(&key.1) {
+        return false;
+    }
     catalog
         .tables
         .iter()
@@ -392,6 +398,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
             if primary {
                 set_not_null(table, &index.columns);
             }
+            catalog.hints.constraint(&name);
             table.constraints.push(Constraint {
                 name,
                 kind: if primary {
@@ -541,6 +548,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
     if kind == ConstraintKind::PrimaryKey {
         set_not_null(table, &columns);
     }
+    catalog.hints.constraint(&name);
     table.constraints.push(Constraint {
         name,
         kind,

@@ -18,7 +18,7 @@ mod keys;
 mod names;
 mod rename_drop;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use pg_query::NodeEnum;
@@ -50,6 +50,42 @@ pub struct Catalog {
     /// Statements replayed that the model does not represent.
     #[serde(skip)]
     pub opaque: usize,
+    #[serde(skip)]
+    hints: Hints,
+}
+
+/// What keeps a long replay linear: every name a constraint was ever given and every
+/// sequence a table ever owned, so that naming a new object and narrowing the catalog
+/// need not scan every table and sequence of the history. Append-only, so a superset of
+/// what the catalog holds: a lookup checks the catalog after it. Not part of the schema
+/// (two equal schemas may have different histories), hence always equal.
+#[derive(Debug, Clone, Default)]
+struct Hints {
+    constraint_names: HashSet<String>,
+    owned_sequences: HashMap<Key, Vec<Key>>,
+}
+
+impl PartialEq for Hints {
+    fn eq(&self, _: &Hints) -> bool {
+        true
+    }
+}
+
+impl Hints {
+    fn constraint(&mut self, name: &str) {
+        if !self.constraint_names.contains(name) {
+            self.constraint_names.insert(name.to_string());
+        }
+    }
+
+    fn sequence(&mut self, key: &Key, sequence: &Sequence) {
+        if let Some((table, _)) = &sequence.owned_by {
+            let owned = self.owned_sequences.entry(table.clone()).or_default();
+            if !owned.contains(key) {
+                owned.push(key.clone());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -229,12 +265,14 @@ impl Catalog {
     /// [`Catalog::subset`], with every index of the tables kept when `table_indexes`
     /// (comparing schemas needs them: a dropped column takes its indexes along).
     pub fn subset_with(&self, names: &HashSet<String>, table_indexes: bool) -> Catalog {
-        // Looked up by name in every schema rather than scanning the catalog: a migration
-        // names a few dozen words, a long history holds thousands of objects.
-        let keys: Vec<Key> = self
-            .schemas
+        // Looked up by name rather than scanning the catalog: a migration names a few
+        // dozen words, a long history holds thousands of objects. Only in the schemas the
+        // migration names (unqualified names are `public`'s: keys.rs), not in every schema
+        // the history created: that product grew with the history, quadratic over a directory.
+        let keys: Vec<Key> = names
             .iter()
             .map(String::as_str)
+            .filter(|name| self.schemas.contains(*name))
             .chain(["public"])
             .flat_map(|schema| names.iter().map(move |n| (schema.to_string(), n.clone())))
             .collect();
@@ -283,10 +321,13 @@ impl Catalog {
                 (k, s)
             })
             .collect();
-        if !tables.is_empty() {
-            for (k, s) in &self.sequences {
-                if s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t)) {
-                    sequences.insert(k.clone(), s.clone());
+        for table in &tables {
+            let hinted = self.hints.owned_sequences.get(table).into_iter().flatten();
+            for k in hinted {
+                if let Some(s) = self.sequences.get(k) {
+                    if s.owned_by.as_ref().is_some_and(|(t, _)| t == table) {
+                        sequences.insert(k.clone(), s.clone());
+                    }
                 }
             }
         }
@@ -314,7 +355,39 @@ impl Catalog {
                 .collect(),
             gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
             opaque: 0,
+            hints: Hints::default(),
         }
+        .with_hints()
+    }
+
+    /// The hints cover what the catalog holds (checked after every replay in the tests).
+    #[cfg(test)]
+    fn hints_cover_the_catalog(&self) -> bool {
+        let names = (self.tables.values()).flat_map(|t| &t.constraints);
+        names
+            .into_iter()
+            .all(|c| self.hints.constraint_names.contains(&c.name))
+            && self.sequences.iter().all(|(k, s)| match &s.owned_by {
+                Some((table, _)) => self
+                    .hints
+                    .owned_sequences
+                    .get(table)
+                    .is_some_and(|o| o.contains(k)),
+                None => true,
+            })
+    }
+
+    /// The catalog with hints built from what it holds (a copy made without replaying).
+    fn with_hints(mut self) -> Catalog {
+        for table in self.tables.values() {
+            for c in &table.constraints {
+                self.hints.constraint(&c.name);
+            }
+        }
+        for (k, s) in &self.sequences {
+            self.hints.sequence(k, s);
+        }
+        self
     }
 
     /// Objects in the catalog (schemas, tables, columns, constraints, indexes, types,

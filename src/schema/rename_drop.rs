@@ -68,6 +68,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
                     c.name = new.clone();
                 }
+                catalog.hints.constraint(&new);
             }
         }
         ObjectType::ObjectSchema => {
@@ -154,16 +155,18 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                 }
             }
         }
-        for s in catalog.sequences.values_mut() {
+        for (k, s) in catalog.sequences.iter_mut() {
             if let Some((t, _)) = &mut s.owned_by {
                 if t == old {
                     *t = new.clone();
+                    catalog.hints.sequence(k, s);
                 }
             }
         }
     } else if let Some(index) = catalog.indexes.remove(old) {
         catalog.indexes.insert(new.clone(), index);
     } else if let Some(sequence) = catalog.sequences.remove(old) {
+        catalog.hints.sequence(new, &sequence);
         catalog.sequences.insert(new.clone(), sequence);
     } else if let Some(view) = catalog.views.remove(old) {
         catalog.views.insert(new.clone(), view);
@@ -175,6 +178,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
             for c in Arc::make_mut(t).constraints.iter_mut() {
                 if c.name == old.1 && has_index(c.kind) {
                     c.name = new.1.clone();
+                    catalog.hints.constraint(&new.1);
                     moved = true;
                 }
             }

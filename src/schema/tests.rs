@@ -5,6 +5,7 @@ use super::*;
 fn replay(sql: &str) -> Catalog {
     let mut c = Catalog::default();
     c.apply_sql(sql);
+    assert!(c.hints_cover_the_catalog(), "{:#?}", c.hints);
     c
 }
 
@@ -326,4 +327,33 @@ fn attach_and_detach_partition() {
     let mut c = c;
     c.apply_sql("ALTER TABLE p DETACH PARTITION p1;");
     assert!(c.tables[&t("p1")].partition_of.is_none());
+}
+
+/// Names PostgreSQL picks avoid the indexes of other tables' constraints, also after
+/// renames; a renamed table keeps its sequences (the replay's name hints follow both).
+#[test]
+fn generated_names_avoid_constraint_indexes_after_renames() {
+    let c = replay(
+        "CREATE TABLE a (id int CONSTRAINT b_pkey PRIMARY KEY);
+         CREATE TABLE b (id serial PRIMARY KEY);
+         CREATE TABLE d (id int CONSTRAINT tmp UNIQUE);
+         ALTER TABLE d RENAME CONSTRAINT tmp TO e_id_key;
+         CREATE TABLE e (id int UNIQUE);
+         ALTER TABLE b RENAME TO b2;
+         ALTER SEQUENCE b_id_seq RENAME TO b2_seq;",
+    );
+    let names = |table: &str| -> Vec<String> {
+        c.tables[&t(table)]
+            .constraints
+            .iter()
+            .map(|x| x.name.clone())
+            .collect()
+    };
+    assert_eq!(names("b2"), ["b_pkey1"]);
+    assert_eq!(names("e"), ["e_id_key1"]);
+    let narrowed = c.subset(&["b2".to_string()].into_iter().collect());
+    assert_eq!(
+        narrowed.sequences.keys().collect::<Vec<_>>(),
+        [&t("b2_seq")]
+    );
 }
