@@ -6,6 +6,9 @@
 //! - golang-migrate: `000001_init.up.sql` / `000001_init.down.sql`;
 //! - dbmate and timestamped files: `20240101120000_init.sql` (dbmate keeps `-- migrate:up` and
 //!   `-- migrate:down` sections in one file, see [`section`]);
+//! - a directory per migration: diesel's `2019-02-26-002946_x/up.sql` and `.../down.sql`,
+//!   Prisma's `20230404095503_x/migration.sql` (the directory's name is the version, see
+//!   [`migration_name`]);
 //! - anything else: natural order of the name (`2_x.sql` before `10_x.sql`).
 
 use std::cmp::Ordering;
@@ -30,9 +33,32 @@ pub struct MigrationName {
     pub name: String,
 }
 
+/// Files named only for their role in a directory per migration (diesel, Prisma).
+const ROLE_NAMES: [&str; 3] = ["up.sql", "down.sql", "migration.sql"];
+
+/// The part of a path that names a migration: its file name, or `DIR/FILE` when the file
+/// is named only for its role in the directory `DIR` (`.../2019-02-26-002946_x/up.sql`).
+pub fn migration_name(path: &str) -> &str {
+    let mut parts = path.rsplitn(3, ['/', '\\']);
+    let file = parts.next().unwrap_or(path);
+    let role = ROLE_NAMES.iter().any(|r| file.eq_ignore_ascii_case(r));
+    match (role, parts.next()) {
+        (true, Some(dir)) if !dir.is_empty() => &path[path.len() - file.len() - dir.len() - 1..],
+        _ => file,
+    }
+}
+
+/// What a migration's name (see [`migration_name`]) says of its direction and version.
 pub fn classify(file_name: &str) -> MigrationName {
     let lower = file_name.to_ascii_lowercase();
     let stem = lower.strip_suffix(".sql").unwrap_or(&lower);
+    // `DIR/up`, `DIR/down`, `DIR/migration`: the direction from the file, the rest from DIR.
+    let stem = match stem.rsplit_once(['/', '\\']) {
+        Some((dir, "down")) => format!("{dir}.down"),
+        Some((dir, _)) => dir.to_string(),
+        None => stem.to_string(),
+    };
+    let stem = stem.as_str();
     let (kind, stem) = if let Some(s) = stem.strip_suffix(".down") {
         (Kind::Down, s)
     } else if let Some(s) = stem.strip_suffix(".up") {
@@ -52,7 +78,11 @@ pub fn classify(file_name: &str) -> MigrationName {
     } else if stem.starts_with("r__") {
         (Kind::Repeatable, None)
     } else {
-        let digits: String = stem.chars().take_while(char::is_ascii_digit).collect();
+        // `20240101120000_x`, and diesel's `2019-02-26-002946_x` read as one number.
+        let digits: String = (stem.chars())
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .filter(char::is_ascii_digit)
+            .collect();
         (kind, digits.parse().ok().map(|v| vec![v]))
     };
     MigrationName {
@@ -183,6 +213,41 @@ mod tests {
         assert_eq!(
             sorted(&["20240301_b.sql", "20231201_a.sql", "notes.sql"]),
             ["20231201_a.sql", "20240301_b.sql", "notes.sql"]
+        );
+    }
+
+    #[test]
+    fn a_directory_per_migration() {
+        let diesel = "migrations/2019-02-26-002946_create_user/down.sql";
+        assert_eq!(
+            migration_name(diesel),
+            "2019-02-26-002946_create_user/down.sql"
+        );
+        assert_eq!(migration_name("db/V1__a.sql"), "V1__a.sql");
+        assert_eq!(migration_name("up.sql"), "up.sql");
+        let down = classify(migration_name(diesel));
+        assert_eq!(
+            (down.kind, down.version),
+            (Kind::Down, Some(vec![20190226002946]))
+        );
+        assert_eq!(
+            sorted(&[
+                "2019-03-01-000000_b/up.sql",
+                "2019-02-26-002946_a/up.sql",
+                "00000000000000_setup/up.sql",
+            ]),
+            [
+                "00000000000000_setup/up.sql",
+                "2019-02-26-002946_a/up.sql",
+                "2019-03-01-000000_b/up.sql"
+            ]
+        );
+        let prisma = classify(migration_name(
+            "prisma/migrations/20230411134605_doc/migration.sql",
+        ));
+        assert_eq!(
+            (prisma.kind, prisma.version),
+            (Kind::Up, Some(vec![20230411134605]))
         );
     }
 

@@ -168,3 +168,57 @@ fn alembic_revisions_know_what_earlier_revisions_built() {
     assert_eq!(b2.len(), 1, "{found:#?}");
     assert!(b2[0].2.contains("integer to bigint"), "{found:#?}");
 }
+
+/// A directory per migration (diesel's `DIR/up.sql` + `DIR/down.sql`, Prisma's
+/// `DIR/migration.sql`): the directory names the version, `down.sql` is the downgrade, and
+/// each up file sees what the earlier ones built.
+#[test]
+fn a_directory_per_migration_is_replayed_in_its_order() {
+    let dir = temp_dir("schema-history-diesel");
+    let write = |path: &str, sql: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, sql).unwrap();
+    };
+    // Discovered in name order, down.sql before up.sql: the tool order is what counts.
+    write(
+        "2019-02-26-002946_create/up.sql",
+        "CREATE TABLE t (name varchar(20));\n",
+    );
+    write("2019-02-26-002946_create/down.sql", "DROP TABLE t;\n");
+    write(
+        "2019-10-01-000000_widen/up.sql",
+        "ALTER TABLE t ALTER COLUMN name TYPE varchar(50);\n",
+    );
+    write(
+        "2019-10-01-000000_widen/down.sql",
+        "ALTER TABLE t ALTER COLUMN name TYPE text;\n",
+    );
+    let found = findings(&dir);
+    // Widening a varchar the first migration created does not rewrite (nor does the
+    // down file's change to text): known only when the up files run in version order.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, rule, _)| rule == "changing-column-type"),
+        "{found:?}"
+    );
+    // The round trip pairs each down.sql with its directory's up.sql.
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .args(["check-downgrade", "--format", "json", "."])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("column t.name: character varying(20) before, text after"),
+        "{messages:?}"
+    );
+}

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::alembic::offline::function_sql;
 use crate::alembic::{LoadedProject, LoadedRevision};
-use crate::order::{Kind, classify, natural_cmp, section, upgrade_order};
+use crate::order::{Kind, classify, migration_name, natural_cmp, section, upgrade_order};
 use crate::schema::{Catalog, mentioned_names};
 use crate::source::SourceFile;
 
@@ -81,13 +81,10 @@ pub fn up_sql(source: &SourceFile) -> &str {
     }
 }
 
-/// The bare file name of a source, which carries its version.
+/// The name that carries a source's version: its file name, or `DIR/FILE` in a directory
+/// per migration.
 fn file_name(source: &SourceFile) -> &str {
-    source
-        .name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(&source.name)
+    migration_name(&source.name)
 }
 
 /// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by

@@ -20,7 +20,7 @@ use crate::lint::{self, FileReport, Rendering, lint_sql};
 use crate::run::{Skipped, check_found, read_input};
 use crate::source::{InputError, SourceFile};
 
-use order::{Kind, classify, section, upgrade_order};
+use order::{Kind, classify, migration_name, section, upgrade_order};
 
 /// One migration's SQL with its lint report.
 #[derive(Debug)]
@@ -209,10 +209,7 @@ fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
         .into_iter()
         .map(|input| {
             let file_name = match &input {
-                Input::File(path) => path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                Input::File(path) => migration_name(&path.to_string_lossy()).to_string(),
                 Input::Stdin => String::new(),
             };
             (classify(&file_name), input)
@@ -240,10 +237,9 @@ fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
 fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, InputError> {
     let source = read_input(input)?;
     let file_name = match input {
-        Input::File(path) => path.file_name().map(|n| n.to_string_lossy().into_owned()),
-        Input::Stdin => None,
-    }
-    .unwrap_or_default();
+        Input::File(path) => migration_name(&path.to_string_lossy()).to_string(),
+        Input::Stdin => String::new(),
+    };
     let is_down_file = classify(&file_name).kind == Kind::Down;
     let range = if let Some(range) = section(&source.text, downgrade) {
         range

@@ -375,6 +375,15 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
             listed
         }
     };
+    // PostgreSQL 18's table constraint `CONSTRAINT n NOT NULL col`: nullability is kept
+    // on the column.
+    if c.contype == ConstrType::ConstrNotnull as i32 {
+        let columns = keys(&c.keys);
+        if let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) {
+            set_not_null(table, &columns);
+        }
+        return;
+    }
     let validated = !c.skip_validation;
     let (kind, columns, definition, references, suffix) = match ConstrType::try_from(c.contype) {
         Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique) if !c.indexname.is_empty() => {

@@ -46,7 +46,7 @@ pub fn differences(before: &Catalog, after: &Catalog, after_what: &str) -> Vec<S
                 ));
             }
             let show = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".into());
-            if c.default != n.default {
+            if stored_default(&c.default) != stored_default(&n.default) {
                 out.push(format!(
                     "{name}: default {} before, {} after",
                     show(&c.default),
@@ -176,5 +176,53 @@ fn changed<V: PartialEq + Debug>(
         if after.get(key).is_some_and(|new| new != old) {
             out.push(format!("{what} {}: its definition differs", qualified(key)));
         }
+    }
+}
+
+/// A default as PostgreSQL stores it, for comparison: `DEFAULT NULL` is no default (the
+/// server records none), and see [`literal_default`].
+fn stored_default(default: &Option<String>) -> Option<&str> {
+    let default = literal_default(default.as_deref()?);
+    let null = default.eq_ignore_ascii_case("null")
+        || default
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("null::"));
+    (!null).then_some(default)
+}
+
+/// `'darkly'` and `'darkly'::character varying` are the same default of a varchar column
+/// (the server records the cast to the column's type, a migration's SQL usually does not).
+fn literal_default(default: &str) -> &str {
+    let Some(end) = default.rfind("'::") else {
+        return default;
+    };
+    let cast = &default[end + 3..];
+    let is_type = cast
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '"' | '(' | ')' | ',' | '.'));
+    if default.starts_with('\'') && is_type {
+        &default[..end + 1]
+    } else {
+        default
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{literal_default, stored_default};
+
+    #[test]
+    fn a_literal_default_compares_without_its_cast() {
+        assert_eq!(literal_default("'darkly'::character varying"), "'darkly'");
+        assert_eq!(literal_default("'a'::varchar(10)"), "'a'");
+        assert_eq!(literal_default("'darkly'"), "'darkly'");
+        assert_eq!(literal_default("now()"), "now()");
+        assert_eq!(
+            literal_default("('a'::text || 'b'::text)"),
+            "('a'::text || 'b'::text)"
+        );
+        assert_eq!(stored_default(&Some("NULL".into())), None);
+        assert_eq!(stored_default(&Some("NULL::text".into())), None);
+        assert_eq!(stored_default(&Some("now()".into())), Some("now()"));
     }
 }

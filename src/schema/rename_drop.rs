@@ -44,14 +44,44 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             }
             for c in &mut table.constraints {
                 rename_in(&mut c.columns, old, &new);
+                // The table's own columns: all of a CHECK, a foreign key up to REFERENCES.
+                let own = c
+                    .definition
+                    .find(" REFERENCES ")
+                    .unwrap_or(c.definition.len());
+                c.definition =
+                    rename_identifier(&c.definition[..own], old, &new) + &c.definition[own..];
             }
-            let (old_q, new_q) = (quote(old), quote(&new));
+            // Foreign keys that reference the column, this table's included.
+            let referenced = format!(" REFERENCES {}(", super::ddl::qualified(&key));
+            for t in catalog.tables.values_mut() {
+                let refers = |c: &super::Constraint| c.references.as_ref() == Some(&key);
+                if !t.constraints.iter().any(refers) {
+                    continue;
+                }
+                for c in Arc::make_mut(t)
+                    .constraints
+                    .iter_mut()
+                    .filter(|c| refers(c))
+                {
+                    if let Some(at) = c.definition.find(&referenced) {
+                        let start = at + referenced.len();
+                        let end = c.definition[start..]
+                            .find(')')
+                            .map_or(c.definition.len(), |e| start + e);
+                        let columns = rename_identifier(&c.definition[start..end], old, &new);
+                        c.definition.replace_range(start..end, &columns);
+                    }
+                }
+            }
             for index in catalog.indexes.values_mut().filter(|i| i.table == key) {
                 rename_in(&mut index.columns, old, &new);
+                rename_in(&mut index.include, old, &new);
                 for k in &mut index.keys {
-                    if *k == old_q {
-                        *k = new_q.clone();
-                    }
+                    *k = rename_identifier(k, old, &new);
+                }
+                if let Some(p) = &mut index.predicate {
+                    *p = rename_identifier(p, old, &new);
                 }
             }
             for sequence in catalog.sequences.values_mut() {
@@ -113,6 +143,50 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         _ => {}
     }
+}
+
+/// SQL text (a CHECK expression, an index key) with the identifier `old` renamed to `new`,
+/// quoted or not; string literals are left alone. The text names one table's columns, as
+/// PostgreSQL keeps such expressions by column number and prints them with the new name.
+pub(super) fn rename_identifier(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let token_len = match c {
+            '\'' | '"' => {
+                // Up to the closing quote; a doubled quote is part of the token.
+                let mut end = 1;
+                loop {
+                    match rest[end..].find(c) {
+                        Some(i) if rest[end + i + 1..].starts_with(c) => end += i + 2,
+                        Some(i) => break end + i + 1,
+                        None => break rest.len(),
+                    }
+                }
+            }
+            c if c.is_alphabetic() || c == '_' => rest
+                .find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$'))
+                .unwrap_or(rest.len()),
+            c => c.len_utf8(),
+        };
+        let token = &rest[..token_len];
+        let name = if c == '"' && token.len() >= 2 {
+            Some(token[1..token.len() - 1].replace("\"\"", "\""))
+        } else if c.is_alphabetic() || c == '_' {
+            Some(token.to_lowercase())
+        } else {
+            None
+        };
+        // A name followed by `(` is a function's, not a column's.
+        let call = rest[token_len..].trim_start().starts_with('(');
+        if name.as_deref() == Some(old) && !call {
+            out.push_str(&quote(new));
+        } else {
+            out.push_str(token);
+        }
+        rest = &rest[token_len..];
+    }
+    out
 }
 
 pub(super) fn rename_in(list: &mut [String], old: &str, new: &str) {
@@ -250,11 +324,7 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
                     catalog.gone.insert(key);
                 }
             }
-            ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                if catalog.views.remove(&key).is_some() {
-                    catalog.gone.insert(key);
-                }
-            }
+            ObjectType::ObjectView | ObjectType::ObjectMatview => drop_view(catalog, &key, cascade),
             ObjectType::ObjectType => {
                 if catalog.enums.remove(&key).is_some() {
                     catalog.gone.insert(key);
@@ -282,9 +352,52 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
     }
 }
 
+/// DROP VIEW / MATERIALIZED VIEW: its indexes go with it; with CASCADE, the views built
+/// on it too.
+fn drop_view(catalog: &mut Catalog, key: &Key, cascade: bool) {
+    if catalog.views.remove(key).is_none() {
+        return;
+    }
+    catalog.gone.insert(key.clone());
+    catalog.indexes.retain(|_, i| i.table != *key);
+    if cascade {
+        drop_dependent_views(catalog, key);
+    }
+}
+
+/// What CASCADE takes along: the views whose query reads the relation `key` (their
+/// definitions parsed again: views are few, CASCADE drops rare).
+fn drop_dependent_views(catalog: &mut Catalog, key: &Key) {
+    let reads = |definition: &str| {
+        // Decoding a deep parse tree recurses: on a thread with the stack it needs.
+        let tables = || {
+            let parsed = pg_query::parse(definition, pg_query::ParserOptions::DEFAULT);
+            parsed.map(|p| p.tables()).unwrap_or_default()
+        };
+        let tables = crate::stack::with_stack(crate::stack::WORKER_STACK, tables);
+        tables
+            .unwrap_or_default()
+            .iter()
+            .any(|name| match name.split_once('.') {
+                Some((schema, table)) => schema == key.0 && table == key.1,
+                None => key.0 == "public" && *name == key.1,
+            })
+    };
+    let dependents: Vec<Key> = (catalog.views.iter())
+        .filter(|(_, view)| reads(&view.definition))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for view in dependents {
+        drop_view(catalog, &view, true);
+    }
+}
+
 fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
     if catalog.tables.remove(key).is_none() {
         return;
+    }
+    if cascade {
+        drop_dependent_views(catalog, key);
     }
     catalog.gone.insert(key.clone());
     catalog.indexes.retain(|_, i| i.table != *key);

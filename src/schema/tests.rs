@@ -357,3 +357,80 @@ fn generated_names_avoid_constraint_indexes_after_renames() {
         [&t("b2_seq")]
     );
 }
+
+/// A view's indexes go with it; CASCADE takes the views built on a view or table along.
+#[test]
+fn dropping_views_and_cascades() {
+    let c = replay(
+        "CREATE TABLE t (id int);
+         CREATE VIEW v AS SELECT id FROM t;
+         CREATE MATERIALIZED VIEW m AS SELECT * FROM v;
+         CREATE UNIQUE INDEX m_id ON m (id);
+         CREATE VIEW other AS SELECT 1 AS one;
+         DROP VIEW v CASCADE;",
+    );
+    assert!(!c.views.contains_key(&t("v")) && !c.views.contains_key(&t("m")));
+    assert!(!c.indexes.contains_key(&t("m_id")));
+    assert!(c.views.contains_key(&t("other")) && c.tables.contains_key(&t("t")));
+    let c = replay(
+        "CREATE TABLE t (id int);
+         CREATE VIEW v AS SELECT id FROM public.t;
+         DROP TABLE t CASCADE;",
+    );
+    assert!(c.views.is_empty(), "{:?}", c.views);
+    let c = replay(
+        "CREATE MATERIALIZED VIEW m AS SELECT 1 AS id;
+         CREATE UNIQUE INDEX m_id ON m (id);
+         DROP MATERIALIZED VIEW m;",
+    );
+    assert!(c.views.is_empty() && c.indexes.is_empty());
+}
+
+/// PostgreSQL 18's named NOT NULL constraints, in CREATE TABLE and ALTER TABLE.
+#[test]
+fn named_not_null_constraints() {
+    let c = replay(
+        "CREATE TABLE t (a int, b int, CONSTRAINT t_a_not_null NOT NULL a);
+         ALTER TABLE t ADD CONSTRAINT t_b_not_null NOT NULL b;",
+    );
+    assert!(col(&c, "t", "a").not_null && col(&c, "t", "b").not_null);
+}
+
+/// A renamed column is renamed where PostgreSQL prints it: constraint definitions (a
+/// CHECK, both ends of a foreign key) and index keys, expressions and predicates.
+#[test]
+fn renaming_a_column_renames_it_in_definitions() {
+    let c = replay(
+        "CREATE TABLE p (user_id int PRIMARY KEY);
+         CREATE TABLE c (id int, user_id int REFERENCES p (user_id),
+                         CONSTRAINT pos CHECK (user_id > 0 AND 'user_id' <> ''),
+                         UNIQUE (id, user_id));
+         CREATE INDEX c_expr ON c (lower(user_id::text)) WHERE user_id IS NOT NULL;
+         ALTER TABLE c RENAME COLUMN user_id TO person_id;
+         ALTER TABLE p RENAME COLUMN user_id TO id;",
+    );
+    let definitions: Vec<&str> = c.tables[&t("c")]
+        .constraints
+        .iter()
+        .map(|x| x.definition.as_str())
+        .collect();
+    assert!(
+        definitions.contains(&"CHECK (person_id > 0 AND 'user_id' <> '')"),
+        "{definitions:?}"
+    );
+    assert!(
+        definitions.contains(&"UNIQUE (id, person_id)"),
+        "{definitions:?}"
+    );
+    assert!(
+        definitions.contains(&"FOREIGN KEY (person_id) REFERENCES p(id)"),
+        "{definitions:?}"
+    );
+    let index = &c.indexes[&t("c_expr")];
+    assert_eq!(index.keys, ["(lower(person_id::text))"]);
+    assert_eq!(index.predicate.as_deref(), Some("person_id IS NOT NULL"));
+    assert_eq!(
+        super::rename_drop::rename_identifier("\"Odd\" + odd", "Odd", "x"),
+        "x + odd"
+    );
+}
