@@ -113,6 +113,61 @@ pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
     order
 }
 
+/// The down part of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file, else a dbmate down section; with the file that holds it.
+fn down_part<'a>(
+    sources: &[&'a SourceFile],
+    names: &[crate::order::MigrationName],
+    order: &[usize],
+    at: usize,
+) -> Option<(usize, &'a str)> {
+    let i = order[at];
+    let source = sources[i];
+    let paired = order.get(at + 1).copied().filter(|&j| {
+        names[j].kind == Kind::Down
+            && names[j].version.is_some()
+            && names[j].version == names[i].version
+    });
+    match paired {
+        Some(j) => Some((j, sources[j].text.as_str())),
+        None => section(&source.text, true)
+            .map(|range| (i, &source.text[range]))
+            .filter(|(_, text)| !text.trim().is_empty()),
+    }
+}
+
+/// One SQL migration in its tool's order, as the live round trip runs it: the up part
+/// (index into `sources`) and, when it has one, the down part with the file holding it.
+#[derive(Debug, Clone)]
+pub struct SqlStep<'a> {
+    pub up: usize,
+    pub down: Option<(usize, &'a str)>,
+}
+
+/// The up migrations of `sources` in their tool's order, each with its down part paired
+/// as `check-downgrade` pairs them.
+pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
+    let order = sql_order(sources);
+    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    (0..order.len())
+        .filter(|&at| names[order[at]].kind != Kind::Down)
+        .map(|at| SqlStep {
+            up: order[at],
+            down: down_part(sources, &names, &order, at),
+        })
+        .collect()
+}
+
+/// Where a `.sql` file's round-trip finding goes: its `-- migrate:down` line (dbmate),
+/// else its first line.
+pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
+    let line = match section(&source.text, true) {
+        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
+        None => 1,
+    };
+    source.line_span(line)
+}
+
 /// What one SQL migration is linted with: the schema the migrations before it built (a
 /// down file: the schema its up file left), and for the file holding a down part, what
 /// that down part leaves different from the schema its up part started from.
@@ -158,22 +213,8 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
                 continue;
             }
             if roundtrips {
-                let up = up_sql(source);
-                // The down part: the next file in order when it is this version's down
-                // file, else a dbmate down section.
-                let paired = order.get(at + 1).copied().filter(|&j| {
-                    names[j].kind == Kind::Down
-                        && names[j].version.is_some()
-                        && names[j].version == names[i].version
-                });
-                let down = match paired {
-                    Some(j) => Some((j, sources[j].text.as_str())),
-                    None => section(&source.text, true)
-                        .map(|range| (i, &source.text[range]))
-                        .filter(|(_, text)| !text.trim().is_empty()),
-                };
-                if let Some((holder, down)) = down {
-                    out[holder].roundtrip = Some(roundtrip(&catalog, up, down));
+                if let Some((holder, down)) = down_part(sources, &names, &order, at) {
+                    out[holder].roundtrip = Some(roundtrip(&catalog, up_sql(source), down));
                 }
             }
             for statement in parsed.iter().flat_map(|p| &p.statements) {
@@ -194,21 +235,26 @@ pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     for i in alembic_order(loaded) {
         let revision = &loaded.revisions[i];
         let upgrade = upgrade_sql(revision).unwrap_or_default();
-        let comparable = revision.rendered.as_ref().is_ok_and(|r| {
-            let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
-                f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
-            };
-            complete(&r.upgrade)
-                && complete(&r.downgrade)
-                && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
-        });
-        if comparable {
+        if comparable(revision) {
             let downgrade = downgrade_sql(revision).unwrap_or_default();
             out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
         }
         catalog.apply_sql(&upgrade);
     }
     out
+}
+
+/// Whether a revision's round trip can be compared: both functions rendered completely,
+/// and a downgrade that does something.
+pub fn comparable(revision: &LoadedRevision) -> bool {
+    revision.rendered.as_ref().is_ok_and(|r| {
+        let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
+            f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
+        };
+        complete(&r.upgrade)
+            && complete(&r.downgrade)
+            && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
+    })
 }
 
 /// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
@@ -234,18 +280,13 @@ pub fn report_roundtrip(
     let Some(severity) = config.severity_of(rule) else {
         return;
     };
-    let source = &report.source;
-    let line = match section(&source.text, true) {
-        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
-        None => 1,
-    };
     let (message, advice) = crate::rules::downgrade_not_reversible::message(differences);
     report.findings.push(crate::diagnostic::Finding {
         rule,
         severity,
         message,
         advice,
-        span: source.line_span(line),
+        span: roundtrip_span(&report.source),
         statement: None,
     });
     report
