@@ -366,6 +366,13 @@ pub fn run(steps: &[Step], options: &Options) -> Result<LiveRun, String> {
         compared - differ,
         plural(live.dumps, "pg_dump"),
     ));
+    if upgraded > compared {
+        live.log.push(format!(
+            "{} only upgraded: no down part, an empty one, or one not completely rendered \
+             (as offline, these are not compared)",
+            plural(upgraded - compared, "migration")
+        ));
+    }
     if live.resets > 0 {
         live.log.push(format!(
             "the database was rebuilt {} (every schema dropped, the upgrades so far applied \
