@@ -168,3 +168,64 @@ fn alembic_revisions_know_what_earlier_revisions_built() {
     assert_eq!(b2.len(), 1, "{found:#?}");
     assert!(b2[0].2.contains("integer to bigint"), "{found:#?}");
 }
+
+#[test]
+fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
+    let dir = temp_dir("schema-history-branches");
+    support::copy_alembic_example(&dir.join("project"));
+    std::fs::write(
+        dir.join("project/lint.yaml"),
+        "rules:\n  unknown-object: warning\n",
+    )
+    .unwrap();
+    let versions = dir.join("project/migrations/versions");
+    for entry in std::fs::read_dir(&versions).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let revision = |file: &str, id: &str, down: &str, body: &str| {
+        std::fs::write(
+            versions.join(file),
+            format!(
+                "from alembic import op\nimport sqlalchemy as sa\n\nrevision = '{id}'\ndown_revision = {down}\n\n\
+                 def upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+            ),
+        )
+        .unwrap();
+    };
+    revision(
+        "a1_init.py",
+        "a1",
+        "None",
+        "    op.create_table('users', sa.Column('id', sa.BigInteger(), primary_key=True), sa.Column('legacy', sa.Integer()))",
+    );
+    // Two branches from a1: b2 drops the column c2 still uses. Replayed in one line
+    // (b2 first), c2 would look as if it altered a dropped column.
+    revision(
+        "b2_drop_legacy.py",
+        "b2",
+        "'a1'",
+        "    op.drop_column('users', 'legacy')",
+    );
+    revision(
+        "c2_reports.py",
+        "c2",
+        "'a1'",
+        "    op.execute('ALTER TABLE users ALTER COLUMN legacy SET DEFAULT 0')\n    op.create_table('reports', sa.Column('id', sa.BigInteger()))",
+    );
+    // The merge sees both branches: reports exists, legacy is gone.
+    revision(
+        "m3_merge.py",
+        "m3",
+        "('b2', 'c2')",
+        "    op.execute('CREATE INDEX reports_id ON reports (id)')\n    op.drop_column('users', 'legacy')",
+    );
+    let found = findings(&dir.join("project"));
+    let unknown: Vec<_> = found
+        .iter()
+        .filter(|(_, r, _)| r == "unknown-object")
+        .map(|(f, _, m)| (f.as_str(), m.as_str()))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{found:#?}");
+    assert_eq!(unknown[0].0, "m3_merge.py", "{found:#?}");
+    assert!(unknown[0].1.contains("legacy"), "{found:#?}");
+}

@@ -56,20 +56,130 @@ fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
     catalog.subset(&names)
 }
 
+/// What [`replay_ancestry`] shows its visitor about one revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The schema before the revision's upgrade.
+    Before,
+    /// The schema after it.
+    After,
+}
+
+/// Replays an Alembic project so that every revision sees exactly the schema its
+/// ancestors build (a sibling branch's objects are not there): revisions in graph order,
+/// each starting from its parent's catalog (moved along a line of single children, copied
+/// where a branch starts; tables are shared, so a copy is cheap), and at a merge (or a
+/// `depends_on`) the revisions of the other parents' branches that the first one lacks
+/// replayed on top, in graph order. `visit(revision index, phase, catalog)` is called
+/// before and after each revision's upgrade.
+pub fn replay_ancestry(loaded: &LoadedProject, visit: &mut dyn FnMut(usize, Phase, &Catalog)) {
+    let graph = loaded.graph();
+    let by_path: HashMap<&std::path::Path, usize> = loaded
+        .revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.path.as_path(), i))
+        .collect();
+    let nodes = graph.nodes();
+    let revision_of: Vec<Option<usize>> = nodes
+        .iter()
+        .map(|n| by_path.get(n.file.as_path()).copied())
+        .collect();
+    let upgrade = |node: usize| -> String {
+        revision_of[node]
+            .and_then(|i| upgrade_sql(&loaded.revisions[i]))
+            .unwrap_or_default()
+    };
+    let order = graph.order_indices();
+    let mut position = vec![usize::MAX; nodes.len()];
+    for (at, &node) in order.iter().enumerate() {
+        position[node] = at;
+    }
+    let mut waiting: Vec<usize> = (0..nodes.len())
+        .map(|i| graph.required_by(i).len())
+        .collect();
+    let mut after: HashMap<usize, Catalog> = HashMap::new();
+    for (at, &node) in order.iter().enumerate() {
+        // Parents replayed already (on a cycle one may not be).
+        let parents: Vec<usize> = graph
+            .requires(node)
+            .iter()
+            .copied()
+            .filter(|&p| position[p] < at)
+            .collect();
+        // The parent latest in graph order, usually the main line, is the base.
+        let base = parents.iter().copied().max_by_key(|&p| position[p]);
+        let mut catalog = match base {
+            None => Catalog::default(),
+            Some(p) if waiting[p] <= 1 => after.remove(&p).unwrap_or_default(),
+            Some(p) => after.get(&p).cloned().unwrap_or_default(),
+        };
+        if parents.len() > 1 {
+            let base = base.unwrap_or_default();
+            let has = ancestors_of(&graph, &[base], &position, at);
+            let wanted = ancestors_of(&graph, &parents, &position, at);
+            let mut missing: Vec<usize> =
+                (0..nodes.len()).filter(|&i| wanted[i] && !has[i]).collect();
+            missing.sort_unstable_by_key(|&i| position[i]);
+            for i in missing {
+                catalog.apply_sql(&upgrade(i));
+            }
+        }
+        for &p in &parents {
+            waiting[p] = waiting[p].saturating_sub(1);
+            if waiting[p] == 0 {
+                after.remove(&p);
+            }
+        }
+        let revision = revision_of[node];
+        if let Some(i) = revision {
+            visit(i, Phase::Before, &catalog);
+        }
+        catalog.apply_sql(&upgrade(node));
+        if let Some(i) = revision {
+            visit(i, Phase::After, &catalog);
+        }
+        if waiting[node] > 0 {
+            after.insert(node, catalog);
+        }
+    }
+}
+
+/// `starts` and everything they require, among the nodes placed before `at`.
+fn ancestors_of(
+    graph: &crate::alembic::graph::RevisionGraph,
+    starts: &[usize],
+    position: &[usize],
+    at: usize,
+) -> Vec<bool> {
+    let mut seen = vec![false; position.len()];
+    let mut stack = starts.to_vec();
+    while let Some(i) = stack.pop() {
+        if position[i] < at && !std::mem::replace(&mut seen[i], true) {
+            stack.extend(graph.requires(i));
+        }
+    }
+    seen
+}
+
 /// For every revision (same index as `loaded.revisions`): the schema before its upgrade,
 /// and after it (where its downgrade starts).
 pub fn alembic_starts(loaded: &LoadedProject) -> Vec<Start> {
     let mut starts = vec![Start::default(); loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
+    replay_ancestry(loaded, &mut |i, phase, catalog| {
         let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        starts[i].upgrade = narrowed(&catalog, &upgrade);
-        catalog.apply_sql(&upgrade);
-        if let Some(downgrade) = downgrade_sql(revision) {
-            starts[i].downgrade = narrowed(&catalog, &downgrade);
+        match phase {
+            Phase::Before => {
+                let upgrade = upgrade_sql(revision).unwrap_or_default();
+                starts[i].upgrade = narrowed(catalog, &upgrade);
+            }
+            Phase::After => {
+                if let Some(downgrade) = downgrade_sql(revision) {
+                    starts[i].downgrade = narrowed(catalog, &downgrade);
+                }
+            }
         }
-    }
+    });
     starts
 }
 
@@ -231,16 +341,14 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
+    replay_ancestry(loaded, &mut |i, phase, catalog| {
         let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        if comparable(revision) {
+        if phase == Phase::Before && comparable(revision) {
+            let upgrade = upgrade_sql(revision).unwrap_or_default();
             let downgrade = downgrade_sql(revision).unwrap_or_default();
-            out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
+            out[i] = Some(roundtrip(catalog, &upgrade, &downgrade));
         }
-        catalog.apply_sql(&upgrade);
-    }
+    });
     out
 }
 
