@@ -26,6 +26,38 @@ pub fn downgrade_sql(revision: &LoadedRevision) -> Option<String> {
     Some(function_sql(Some(function)).text)
 }
 
+/// The names an upgrade's unrendered operations quote (`op.add_column("users", ...)` in
+/// an `if` over runtime data: `users`): what they may have changed is unknown.
+pub fn unrendered_names(revision: &LoadedRevision) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let Some(upgrade) = revision
+        .rendered
+        .as_ref()
+        .ok()
+        .and_then(|r| r.upgrade.as_ref())
+    else {
+        return names;
+    };
+    for unrendered in &upgrade.unrenderable {
+        let text = revision
+            .source
+            .text
+            .get(unrendered.span.clone())
+            .unwrap_or_default();
+        for (i, part) in text.split(['"', '\'']).enumerate() {
+            // Odd parts are inside quotes (near enough: escapes are rare in names).
+            let identifier = !part.is_empty()
+                && part.len() <= 63
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !part.starts_with(|c: char| c.is_ascii_digit());
+            if i % 2 == 1 && identifier {
+                names.insert(part.to_ascii_lowercase());
+            }
+        }
+    }
+    names
+}
+
 /// Indexes into `loaded.revisions` in the order `alembic upgrade heads` applies them
 /// (graph order, branches one after the other); revisions outside the graph are left out.
 pub fn alembic_order(loaded: &LoadedProject) -> Vec<usize> {
@@ -132,10 +164,16 @@ pub fn replay_ancestry(loaded: &LoadedProject, visit: &mut dyn FnMut(usize, Phas
             }
         }
         let revision = revision_of[node];
+        // What the revision's unrendered operations name is unknown, before and after it.
+        let unknown = revision
+            .map(|i| unrendered_names(&loaded.revisions[i]))
+            .unwrap_or_default();
+        catalog.forget(&unknown);
         if let Some(i) = revision {
             visit(i, Phase::Before, &catalog);
         }
         catalog.apply_sql(&upgrade(node));
+        catalog.forget(&unknown);
         if let Some(i) = revision {
             visit(i, Phase::After, &catalog);
         }
