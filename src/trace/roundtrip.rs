@@ -167,7 +167,7 @@ impl Live<'_> {
                     format!(
                         "{} (line {line} of its SQL: {})",
                         db::error_text(&e),
-                        text.trim()
+                        head(text)
                     )
                 })?;
             }
@@ -242,6 +242,16 @@ fn reset(client: &mut Client, public: Option<&PublicSchema>) -> Result<(), Strin
             let _ = client.batch_execute("ROLLBACK");
             db::error_text(&e)
         })
+}
+
+/// A statement's first line, shortened, for messages.
+fn head(statement: &str) -> String {
+    let line = statement.trim().lines().next().unwrap_or_default();
+    match line.char_indices().nth(100) {
+        Some((at, _)) => format!("{} ...", &line[..at]),
+        None if statement.trim().contains('\n') => format!("{line} ..."),
+        None => line.to_string(),
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
