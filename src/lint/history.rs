@@ -241,8 +241,13 @@ fn file_name(source: &SourceFile) -> &str {
 /// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by
 /// version, repeatable ones last; down files after the up file of the same version.
 pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..sources.len()).collect();
     let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    order_of(&names)
+}
+
+/// [`sql_order`] of classified file names.
+fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|&a, &b| {
         let down = |i: usize| names[i].kind == Kind::Down;
         let key = |i: usize| {
@@ -271,17 +276,23 @@ fn down_part<'a>(
 ) -> Option<(usize, &'a str)> {
     let i = order[at];
     let source = sources[i];
-    let paired = order.get(at + 1).copied().filter(|&j| {
-        names[j].kind == Kind::Down
-            && names[j].version.is_some()
-            && names[j].version == names[i].version
-    });
-    match paired {
+    match paired_down(names, order, at) {
         Some(j) => Some((j, sources[j].text.as_str())),
         None => section(&source.text, true)
             .map(|range| (i, &source.text[range]))
             .filter(|(_, text)| !text.trim().is_empty()),
     }
+}
+
+/// The down file of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file.
+fn paired_down(names: &[crate::order::MigrationName], order: &[usize], at: usize) -> Option<usize> {
+    let i = order[at];
+    order.get(at + 1).copied().filter(|&j| {
+        names[j].kind == Kind::Down
+            && names[j].version.is_some()
+            && names[j].version == names[i].version
+    })
 }
 
 /// One SQL migration in its tool's order, as the live round trip runs it: the up part
@@ -331,38 +342,70 @@ const REPLAY_CHUNK: usize = 64;
 /// [`SqlHistory`] for every SQL migration of one directory (same index as `sources`), in
 /// one replay in the tool's order. `roundtrips`: compare down parts with their up parts.
 pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory> {
-    let mut out = vec![SqlHistory::default(); sources.len()];
-    let order = sql_order(sources);
-    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    sql_history_read(&names, &|i| Some(sources[i].clone()), roundtrips)
+}
+
+/// [`sql_history`] of the files called `names` (paths, whose last part carries the
+/// version), read with `read` a chunk at a time in the tool's order, so that a big
+/// directory is never held in memory whole. A file `read` cannot read is left out.
+pub fn sql_history_read(
+    names: &[String],
+    read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    roundtrips: bool,
+) -> Vec<SqlHistory> {
+    let mut out = vec![SqlHistory::default(); names.len()];
+    let classified: Vec<_> = names
+        .iter()
+        .map(|n| classify(n.rsplit(['/', '\\']).next().unwrap_or(n)))
+        .collect();
+    let order = order_of(&classified);
     // One file alone has no history; only its own down part can be compared.
-    let many = sources.len() >= 2;
+    let many = names.len() >= 2;
     let mut catalog = Catalog::default();
-    // Parsing is most of a replay: the up parts are parsed in parallel a chunk at a time,
-    // then applied in order.
+    // Parsing is most of a replay: the up parts are read and parsed in parallel a chunk
+    // at a time, then applied in order.
     let last = order.len().saturating_sub(1);
     for (chunk_at, chunk) in order.chunks(REPLAY_CHUNK).enumerate() {
         let first = chunk_at * REPLAY_CHUNK;
-        let parsed: Vec<Option<crate::parse::Parsed>> = chunk
+        let files: Vec<(Option<SourceFile>, Option<crate::parse::Parsed>)> = chunk
             .par_iter()
             .enumerate()
             .map(|(k, &i)| {
+                let source = read(i);
                 // What the last migration builds reaches no later one: no need to replay it.
-                let replayed = names[i].kind != Kind::Down && first + k < last;
-                replayed.then(|| crate::parse::parse_sql(up_sql(sources[i])))
+                let replayed = classified[i].kind != Kind::Down && first + k < last;
+                let parsed = source
+                    .as_ref()
+                    .filter(|_| replayed)
+                    .map(|s| crate::parse::parse_sql(up_sql(s)));
+                (source, parsed)
             })
             .collect();
-        for ((k, &i), parsed) in chunk.iter().enumerate().zip(parsed) {
+        for (k, (source, parsed)) in files.iter().enumerate() {
             let at = first + k;
-            let source = sources[i];
+            let i = order[at];
+            let Some(source) = source else { continue };
             if many {
                 out[i].start = narrowed(&catalog, &source.text);
             }
-            if names[i].kind == Kind::Down {
+            if classified[i].kind == Kind::Down {
                 continue;
             }
             if roundtrips {
-                if let Some((holder, down)) = down_part(sources, &names, &order, at) {
-                    out[holder].roundtrip = Some(roundtrip(&catalog, up_sql(source), down));
+                let down = match paired_down(&classified, &order, at) {
+                    // The down file is the next one: in this chunk, or the next one's first.
+                    Some(j) => match files.get(k + 1) {
+                        Some((next, _)) => next.clone(),
+                        None => read(j),
+                    }
+                    .map(|d| (j, d.text)),
+                    None => section(&source.text, true)
+                        .map(|range| (i, source.text[range].to_string()))
+                        .filter(|(_, text)| !text.trim().is_empty()),
+                };
+                if let Some((holder, down)) = down {
+                    out[holder].roundtrip = Some(roundtrip(&catalog, up_sql(source), &down));
                 }
             }
             for statement in parsed.iter().flat_map(|p| &p.statements) {
@@ -521,6 +564,40 @@ mod tests {
         );
         assert!(starts[1].tables.is_empty());
         assert!(starts[2].table(&t).is_some(), "U2 starts after V2");
+    }
+
+    #[test]
+    fn a_down_file_read_in_the_next_chunk_is_still_paired() {
+        // One lone up file first: the 32nd pair's up file ends the first chunk of 64 and
+        // its down file starts the second.
+        let mut files = vec![SourceFile::new(
+            "m/000000_x.up.sql",
+            "CREATE TABLE x (a int);",
+        )];
+        for k in 1..=40 {
+            files.push(SourceFile::new(
+                format!("m/{k:06}_t.up.sql"),
+                format!("CREATE TABLE t{k} (a int);"),
+            ));
+            let down = if k == 32 {
+                "SELECT 1;".to_string()
+            } else {
+                format!("DROP TABLE t{k};")
+            };
+            files.push(SourceFile::new(format!("m/{k:06}_t.down.sql"), down));
+        }
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        assert_eq!(sql_order(&refs)[63], 63, "the 32nd up file is the 64th");
+        let found: Vec<_> = sql_history(&refs, true)
+            .into_iter()
+            .map(|h| h.roundtrip)
+            .collect();
+        assert_eq!(
+            found[64],
+            Some(vec!["table t32 is left over after downgrade".to_string()])
+        );
+        assert_eq!(found[62], Some(vec![]));
+        assert_eq!(found[66], Some(vec![]));
     }
 
     #[test]
