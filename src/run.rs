@@ -523,23 +523,31 @@ fn replay(groups: Vec<Vec<Input>>, config: &Config) -> Vec<(Input, SqlHistory)> 
     let histories: Vec<Vec<SqlHistory>> = groups
         .par_iter()
         .map(|group| {
-            // Standard input can be read only once: when it is linted.
-            let sources: Vec<Option<SourceFile>> = group
-                .par_iter()
+            // Standard input can be read only once: when it is linted. The files are read
+            // by the replay, a chunk at a time.
+            let files: Vec<&Input> = group
+                .iter()
+                .filter(|input| matches!(input, Input::File(_)))
+                .collect();
+            let names: Vec<String> = files
+                .iter()
                 .map(|input| match input {
-                    Input::File(_) => read_input(input).ok(),
-                    Input::Stdin => None,
+                    Input::File(path) => path.to_string_lossy().into_owned(),
+                    Input::Stdin => String::new(),
                 })
                 .collect();
-            let read: Vec<&SourceFile> = sources.iter().flatten().collect();
+            let read = |i: usize| read_input(files[i]).ok();
             let mut found = catch_unwind(AssertUnwindSafe(|| {
-                lint::history::sql_history(&read, roundtrips)
+                lint::history::sql_history_read(&names, &read, roundtrips)
             }))
             .unwrap_or_default()
             .into_iter();
-            sources
+            group
                 .iter()
-                .map(|s| s.as_ref().and_then(|_| found.next()).unwrap_or_default())
+                .map(|input| match input {
+                    Input::File(_) => found.next().unwrap_or_default(),
+                    Input::Stdin => SqlHistory::default(),
+                })
                 .collect()
         })
         .collect();

@@ -222,3 +222,115 @@ fn a_directory_per_migration_is_replayed_in_its_order() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
+    let dir = temp_dir("schema-history-branches");
+    support::copy_alembic_example(&dir.join("project"));
+    std::fs::write(
+        dir.join("project/lint.yaml"),
+        "rules:\n  unknown-object: warning\n",
+    )
+    .unwrap();
+    let versions = dir.join("project/migrations/versions");
+    for entry in std::fs::read_dir(&versions).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let revision = |file: &str, id: &str, down: &str, body: &str| {
+        std::fs::write(
+            versions.join(file),
+            format!(
+                "from alembic import op\nimport sqlalchemy as sa\n\nrevision = '{id}'\ndown_revision = {down}\n\n\
+                 def upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+            ),
+        )
+        .unwrap();
+    };
+    revision(
+        "a1_init.py",
+        "a1",
+        "None",
+        "    op.create_table('users', sa.Column('id', sa.BigInteger(), primary_key=True), sa.Column('legacy', sa.Integer()))",
+    );
+    // Two branches from a1: b2 drops the column c2 still uses. Replayed in one line
+    // (b2 first), c2 would look as if it altered a dropped column.
+    revision(
+        "b2_drop_legacy.py",
+        "b2",
+        "'a1'",
+        "    op.drop_column('users', 'legacy')",
+    );
+    revision(
+        "c2_reports.py",
+        "c2",
+        "'a1'",
+        "    op.execute('ALTER TABLE users ALTER COLUMN legacy SET DEFAULT 0')\n    op.create_table('reports', sa.Column('id', sa.BigInteger()))",
+    );
+    // The merge sees both branches: reports exists, legacy is gone.
+    revision(
+        "m3_merge.py",
+        "m3",
+        "('b2', 'c2')",
+        "    op.execute('CREATE INDEX reports_id ON reports (id)')\n    op.drop_column('users', 'legacy')",
+    );
+    let found = findings(&dir.join("project"));
+    let unknown: Vec<_> = found
+        .iter()
+        .filter(|(_, r, _)| r == "unknown-object")
+        .map(|(f, _, m)| (f.as_str(), m.as_str()))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{found:#?}");
+    assert_eq!(unknown[0].0, "m3_merge.py", "{found:#?}");
+    assert!(unknown[0].1.contains("legacy"), "{found:#?}");
+}
+
+#[test]
+fn what_an_unrendered_operation_names_is_unknown_afterwards() {
+    let dir = temp_dir("schema-history-unrendered");
+    support::copy_alembic_example(&dir.join("project"));
+    std::fs::write(
+        dir.join("project/lint.yaml"),
+        "rules:\n  unknown-object: warning\n",
+    )
+    .unwrap();
+    let versions = dir.join("project/migrations/versions");
+    for entry in std::fs::read_dir(&versions).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    std::fs::write(
+        versions.join("a1_init.py"),
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\
+         def upgrade():\n    op.create_table('users', sa.Column('id', sa.BigInteger()))\n    op.create_table('other', sa.Column('id', sa.BigInteger()))\n\n\
+         def downgrade():\n    pass\n",
+    )
+    .unwrap();
+    // The column is added only when the database says so: not rendered.
+    std::fs::write(
+        versions.join("b2_maybe.py"),
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\
+         def upgrade():\n    columns = [c['name'] for c in sa.inspect(op.get_bind()).get_columns('users')]\n    if 'nickname' not in columns:\n        op.add_column('users', sa.Column('nickname', sa.Text()))\n\n\
+         def downgrade():\n    pass\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("c3_drop.py"),
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'c3'\ndown_revision = 'b2'\n\n\
+         def upgrade():\n    op.drop_column('users', 'nickname')\n    op.drop_column('other', 'nickname')\n\n\
+         def downgrade():\n    pass\n",
+    )
+    .unwrap();
+    let found = findings(&dir.join("project"));
+    assert!(
+        found
+            .iter()
+            .any(|(f, r, _)| f == "b2_maybe.py" && r == "unrenderable-operation"),
+        "{found:#?}"
+    );
+    let unknown: Vec<_> = found
+        .iter()
+        .filter(|(_, r, _)| r == "unknown-object")
+        .collect();
+    // users may have the column; other, which the unrendered code does not name, has not.
+    assert_eq!(unknown.len(), 1, "{found:#?}");
+    assert!(unknown[0].2.contains("other.nickname"), "{found:#?}");
+}

@@ -57,11 +57,12 @@ pub(crate) fn run(
             None => {}
         }
     };
-    run_adjusted(paths, common, output, fail_on, &adjust, narrow)
+    run_adjusted(paths, common, output, fail_on, &adjust, narrow, &|_, _| {})
 }
 
 /// `lint` with the loaded configuration adjusted by the command (`check-downgrade` runs
-/// only its rules).
+/// only its rules), and each file's report amended before it is reported (the live
+/// check's findings).
 pub(crate) fn run_adjusted(
     paths: &[String],
     common: &Common,
@@ -69,6 +70,7 @@ pub(crate) fn run_adjusted(
     fail_on: Option<FailOn>,
     adjust: &dyn Fn(&mut config::Config),
     narrow: &Narrow,
+    amend: &dyn Fn(&mut FileReport, &config::Config),
 ) -> u8 {
     let (mut config, config_error) = match load_config(common) {
         Ok(loaded) => loaded,
@@ -153,6 +155,7 @@ pub(crate) fn run_adjusted(
     let mut applying = baseline.as_ref().map(Baseline::applying);
     let mut tally = run::Tally::default();
     let mut result = run::lint_paths_each(&paths, &config, &mut |mut batch| {
+        batch.iter_mut().for_each(|file| amend(file, &config));
         if let Some(changed) = &changed {
             keep_changed(&mut batch, changed);
         }

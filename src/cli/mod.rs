@@ -117,8 +117,17 @@ enum Command {
         common: Common,
     },
     /// Checks that every migration's downgrade restores the schema its upgrade started from.
+    ///
+    /// Offline by default: the round trip is replayed on the schema model. With
+    /// --database-url it is also run on that database (which must be an empty, disposable
+    /// scratch database): for each migration in order, pg_dump --schema-only, upgrade,
+    /// dump, downgrade, dump compared with the one before the upgrade, upgrade again. A
+    /// `downgrade-not-reversible` finding then says whether the live check confirmed it,
+    /// and what only the live check found is reported as findings of the same rule.
     CheckDowngrade {
         paths: Vec<String>,
+        #[command(flatten)]
+        live: check_downgrade::Live,
         #[command(flatten)]
         common: Common,
         #[arg(long, value_enum, default_value = "human")]
@@ -264,12 +273,14 @@ pub fn main() -> ExitCode {
         } => schema::run(&paths, at.as_deref(), format, &common),
         Command::CheckDowngrade {
             paths,
+            live,
             common,
             format,
             fail_on,
             output,
         } => check_downgrade::run(
             &paths,
+            &live,
             &common,
             lint::Output {
                 format,

@@ -26,6 +26,38 @@ pub fn downgrade_sql(revision: &LoadedRevision) -> Option<String> {
     Some(function_sql(Some(function)).text)
 }
 
+/// The names an upgrade's unrendered operations quote (`op.add_column("users", ...)` in
+/// an `if` over runtime data: `users`): what they may have changed is unknown.
+pub fn unrendered_names(revision: &LoadedRevision) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let Some(upgrade) = revision
+        .rendered
+        .as_ref()
+        .ok()
+        .and_then(|r| r.upgrade.as_ref())
+    else {
+        return names;
+    };
+    for unrendered in &upgrade.unrenderable {
+        let text = revision
+            .source
+            .text
+            .get(unrendered.span.clone())
+            .unwrap_or_default();
+        for (i, part) in text.split(['"', '\'']).enumerate() {
+            // Odd parts are inside quotes (near enough: escapes are rare in names).
+            let identifier = !part.is_empty()
+                && part.len() <= 63
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !part.starts_with(|c: char| c.is_ascii_digit());
+            if i % 2 == 1 && identifier {
+                names.insert(part.to_ascii_lowercase());
+            }
+        }
+    }
+    names
+}
+
 /// Indexes into `loaded.revisions` in the order `alembic upgrade heads` applies them
 /// (graph order, branches one after the other); revisions outside the graph are left out.
 pub fn alembic_order(loaded: &LoadedProject) -> Vec<usize> {
@@ -56,20 +88,136 @@ fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
     catalog.subset(&names)
 }
 
+/// What [`replay_ancestry`] shows its visitor about one revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The schema before the revision's upgrade.
+    Before,
+    /// The schema after it.
+    After,
+}
+
+/// Replays an Alembic project so that every revision sees exactly the schema its
+/// ancestors build (a sibling branch's objects are not there): revisions in graph order,
+/// each starting from its parent's catalog (moved along a line of single children, copied
+/// where a branch starts; tables are shared, so a copy is cheap), and at a merge (or a
+/// `depends_on`) the revisions of the other parents' branches that the first one lacks
+/// replayed on top, in graph order. `visit(revision index, phase, catalog)` is called
+/// before and after each revision's upgrade.
+pub fn replay_ancestry(loaded: &LoadedProject, visit: &mut dyn FnMut(usize, Phase, &Catalog)) {
+    let graph = loaded.graph();
+    let by_path: HashMap<&std::path::Path, usize> = loaded
+        .revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.path.as_path(), i))
+        .collect();
+    let nodes = graph.nodes();
+    let revision_of: Vec<Option<usize>> = nodes
+        .iter()
+        .map(|n| by_path.get(n.file.as_path()).copied())
+        .collect();
+    let upgrade = |node: usize| -> String {
+        revision_of[node]
+            .and_then(|i| upgrade_sql(&loaded.revisions[i]))
+            .unwrap_or_default()
+    };
+    let order = graph.order_indices();
+    let mut position = vec![usize::MAX; nodes.len()];
+    for (at, &node) in order.iter().enumerate() {
+        position[node] = at;
+    }
+    let mut waiting: Vec<usize> = (0..nodes.len())
+        .map(|i| graph.required_by(i).len())
+        .collect();
+    let mut after: HashMap<usize, Catalog> = HashMap::new();
+    for (at, &node) in order.iter().enumerate() {
+        // Parents replayed already (on a cycle one may not be).
+        let parents: Vec<usize> = graph
+            .requires(node)
+            .iter()
+            .copied()
+            .filter(|&p| position[p] < at)
+            .collect();
+        // The parent latest in graph order, usually the main line, is the base.
+        let base = parents.iter().copied().max_by_key(|&p| position[p]);
+        let mut catalog = match base {
+            None => Catalog::default(),
+            Some(p) if waiting[p] <= 1 => after.remove(&p).unwrap_or_default(),
+            Some(p) => after.get(&p).cloned().unwrap_or_default(),
+        };
+        if parents.len() > 1 {
+            let base = base.unwrap_or_default();
+            let has = ancestors_of(&graph, &[base], &position, at);
+            let wanted = ancestors_of(&graph, &parents, &position, at);
+            let mut missing: Vec<usize> =
+                (0..nodes.len()).filter(|&i| wanted[i] && !has[i]).collect();
+            missing.sort_unstable_by_key(|&i| position[i]);
+            for i in missing {
+                catalog.apply_sql(&upgrade(i));
+            }
+        }
+        for &p in &parents {
+            waiting[p] = waiting[p].saturating_sub(1);
+            if waiting[p] == 0 {
+                after.remove(&p);
+            }
+        }
+        let revision = revision_of[node];
+        // What the revision's unrendered operations name is unknown, before and after it.
+        let unknown = revision
+            .map(|i| unrendered_names(&loaded.revisions[i]))
+            .unwrap_or_default();
+        catalog.forget(&unknown);
+        if let Some(i) = revision {
+            visit(i, Phase::Before, &catalog);
+        }
+        catalog.apply_sql(&upgrade(node));
+        catalog.forget(&unknown);
+        if let Some(i) = revision {
+            visit(i, Phase::After, &catalog);
+        }
+        if waiting[node] > 0 {
+            after.insert(node, catalog);
+        }
+    }
+}
+
+/// `starts` and everything they require, among the nodes placed before `at`.
+fn ancestors_of(
+    graph: &crate::alembic::graph::RevisionGraph,
+    starts: &[usize],
+    position: &[usize],
+    at: usize,
+) -> Vec<bool> {
+    let mut seen = vec![false; position.len()];
+    let mut stack = starts.to_vec();
+    while let Some(i) = stack.pop() {
+        if position[i] < at && !std::mem::replace(&mut seen[i], true) {
+            stack.extend(graph.requires(i));
+        }
+    }
+    seen
+}
+
 /// For every revision (same index as `loaded.revisions`): the schema before its upgrade,
 /// and after it (where its downgrade starts).
 pub fn alembic_starts(loaded: &LoadedProject) -> Vec<Start> {
     let mut starts = vec![Start::default(); loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
+    replay_ancestry(loaded, &mut |i, phase, catalog| {
         let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        starts[i].upgrade = narrowed(&catalog, &upgrade);
-        catalog.apply_sql(&upgrade);
-        if let Some(downgrade) = downgrade_sql(revision) {
-            starts[i].downgrade = narrowed(&catalog, &downgrade);
+        match phase {
+            Phase::Before => {
+                let upgrade = upgrade_sql(revision).unwrap_or_default();
+                starts[i].upgrade = narrowed(catalog, &upgrade);
+            }
+            Phase::After => {
+                if let Some(downgrade) = downgrade_sql(revision) {
+                    starts[i].downgrade = narrowed(catalog, &downgrade);
+                }
+            }
         }
-    }
+    });
     starts
 }
 
@@ -90,8 +238,13 @@ fn file_name(source: &SourceFile) -> &str {
 /// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by
 /// version, repeatable ones last; down files after the up file of the same version.
 pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..sources.len()).collect();
     let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    order_of(&names)
+}
+
+/// [`sql_order`] of classified file names.
+fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|&a, &b| {
         let down = |i: usize| names[i].kind == Kind::Down;
         let key = |i: usize| {
@@ -110,6 +263,67 @@ pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
     order
 }
 
+/// The down part of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file, else a dbmate down section; with the file that holds it.
+fn down_part<'a>(
+    sources: &[&'a SourceFile],
+    names: &[crate::order::MigrationName],
+    order: &[usize],
+    at: usize,
+) -> Option<(usize, &'a str)> {
+    let i = order[at];
+    let source = sources[i];
+    match paired_down(names, order, at) {
+        Some(j) => Some((j, sources[j].text.as_str())),
+        None => section(&source.text, true)
+            .map(|range| (i, &source.text[range]))
+            .filter(|(_, text)| !text.trim().is_empty()),
+    }
+}
+
+/// The down file of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file.
+fn paired_down(names: &[crate::order::MigrationName], order: &[usize], at: usize) -> Option<usize> {
+    let i = order[at];
+    order.get(at + 1).copied().filter(|&j| {
+        names[j].kind == Kind::Down
+            && names[j].version.is_some()
+            && names[j].version == names[i].version
+    })
+}
+
+/// One SQL migration in its tool's order, as the live round trip runs it: the up part
+/// (index into `sources`) and, when it has one, the down part with the file holding it.
+#[derive(Debug, Clone)]
+pub struct SqlStep<'a> {
+    pub up: usize,
+    pub down: Option<(usize, &'a str)>,
+}
+
+/// The up migrations of `sources` in their tool's order, each with its down part paired
+/// as `check-downgrade` pairs them.
+pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
+    let order = sql_order(sources);
+    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    (0..order.len())
+        .filter(|&at| names[order[at]].kind != Kind::Down)
+        .map(|at| SqlStep {
+            up: order[at],
+            down: down_part(sources, &names, &order, at),
+        })
+        .collect()
+}
+
+/// Where a `.sql` file's round-trip finding goes: its `-- migrate:down` line (dbmate),
+/// else its first line.
+pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
+    let line = match section(&source.text, true) {
+        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
+        None => 1,
+    };
+    source.line_span(line)
+}
+
 /// What one SQL migration is linted with: the schema the migrations before it built (a
 /// down file: the schema its up file left), and for the file holding a down part, what
 /// that down part leaves different from the schema its up part started from.
@@ -125,52 +339,67 @@ const REPLAY_CHUNK: usize = 64;
 /// [`SqlHistory`] for every SQL migration of one directory (same index as `sources`), in
 /// one replay in the tool's order. `roundtrips`: compare down parts with their up parts.
 pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory> {
-    let mut out = vec![SqlHistory::default(); sources.len()];
-    let order = sql_order(sources);
-    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    sql_history_read(&names, &|i| Some(sources[i].clone()), roundtrips)
+}
+
+/// [`sql_history`] of the files called `names` (paths, whose last part carries the
+/// version), read with `read` a chunk at a time in the tool's order, so that a big
+/// directory is never held in memory whole. A file `read` cannot read is left out.
+pub fn sql_history_read(
+    names: &[String],
+    read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    roundtrips: bool,
+) -> Vec<SqlHistory> {
+    let mut out = vec![SqlHistory::default(); names.len()];
+    let classified: Vec<_> = names.iter().map(|n| classify(migration_name(n))).collect();
+    let order = order_of(&classified);
     // One file alone has no history; only its own down part can be compared.
-    let many = sources.len() >= 2;
+    let many = names.len() >= 2;
     let mut catalog = Catalog::default();
-    // Parsing is most of a replay: the up parts are parsed in parallel a chunk at a time,
-    // then applied in order.
+    // Parsing is most of a replay: the up parts are read and parsed in parallel a chunk
+    // at a time, then applied in order.
     let last = order.len().saturating_sub(1);
     for (chunk_at, chunk) in order.chunks(REPLAY_CHUNK).enumerate() {
         let first = chunk_at * REPLAY_CHUNK;
-        let parsed: Vec<Option<crate::parse::Parsed>> = chunk
+        let files: Vec<(Option<SourceFile>, Option<crate::parse::Parsed>)> = chunk
             .par_iter()
             .enumerate()
             .map(|(k, &i)| {
+                let source = read(i);
                 // What the last migration builds reaches no later one: no need to replay it.
-                let replayed = names[i].kind != Kind::Down && first + k < last;
-                replayed.then(|| crate::parse::parse_sql(up_sql(sources[i])))
+                let replayed = classified[i].kind != Kind::Down && first + k < last;
+                let parsed = source
+                    .as_ref()
+                    .filter(|_| replayed)
+                    .map(|s| crate::parse::parse_sql(up_sql(s)));
+                (source, parsed)
             })
             .collect();
-        for ((k, &i), parsed) in chunk.iter().enumerate().zip(parsed) {
+        for (k, (source, parsed)) in files.iter().enumerate() {
             let at = first + k;
-            let source = sources[i];
+            let i = order[at];
+            let Some(source) = source else { continue };
             if many {
                 out[i].start = narrowed(&catalog, &source.text);
             }
-            if names[i].kind == Kind::Down {
+            if classified[i].kind == Kind::Down {
                 continue;
             }
             if roundtrips {
-                let up = up_sql(source);
-                // The down part: the next file in order when it is this version's down
-                // file, else a dbmate down section.
-                let paired = order.get(at + 1).copied().filter(|&j| {
-                    names[j].kind == Kind::Down
-                        && names[j].version.is_some()
-                        && names[j].version == names[i].version
-                });
-                let down = match paired {
-                    Some(j) => Some((j, sources[j].text.as_str())),
+                let down = match paired_down(&classified, &order, at) {
+                    // The down file is the next one: in this chunk, or the next one's first.
+                    Some(j) => match files.get(k + 1) {
+                        Some((next, _)) => next.clone(),
+                        None => read(j),
+                    }
+                    .map(|d| (j, d.text)),
                     None => section(&source.text, true)
-                        .map(|range| (i, &source.text[range]))
+                        .map(|range| (i, source.text[range].to_string()))
                         .filter(|(_, text)| !text.trim().is_empty()),
                 };
                 if let Some((holder, down)) = down {
-                    out[holder].roundtrip = Some(roundtrip(&catalog, up, down));
+                    out[holder].roundtrip = Some(roundtrip(&catalog, up_sql(source), &down));
                 }
             }
             for statement in parsed.iter().flat_map(|p| &p.statements) {
@@ -187,25 +416,28 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
+    replay_ancestry(loaded, &mut |i, phase, catalog| {
         let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        let comparable = revision.rendered.as_ref().is_ok_and(|r| {
-            let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
-                f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
-            };
-            complete(&r.upgrade)
-                && complete(&r.downgrade)
-                && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
-        });
-        if comparable {
+        if phase == Phase::Before && comparable(revision) {
+            let upgrade = upgrade_sql(revision).unwrap_or_default();
             let downgrade = downgrade_sql(revision).unwrap_or_default();
-            out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
+            out[i] = Some(roundtrip(catalog, &upgrade, &downgrade));
         }
-        catalog.apply_sql(&upgrade);
-    }
+    });
     out
+}
+
+/// Whether a revision's round trip can be compared: both functions rendered completely,
+/// and a downgrade that does something.
+pub fn comparable(revision: &LoadedRevision) -> bool {
+    revision.rendered.as_ref().is_ok_and(|r| {
+        let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
+            f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
+        };
+        complete(&r.upgrade)
+            && complete(&r.downgrade)
+            && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
+    })
 }
 
 /// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
@@ -231,18 +463,13 @@ pub fn report_roundtrip(
     let Some(severity) = config.severity_of(rule) else {
         return;
     };
-    let source = &report.source;
-    let line = match section(&source.text, true) {
-        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
-        None => 1,
-    };
     let (message, advice) = crate::rules::downgrade_not_reversible::message(differences);
     report.findings.push(crate::diagnostic::Finding {
         rule,
         severity,
         message,
         advice,
-        span: source.line_span(line),
+        span: roundtrip_span(&report.source),
         statement: None,
     });
     report
@@ -331,6 +558,40 @@ mod tests {
         );
         assert!(starts[1].tables.is_empty());
         assert!(starts[2].table(&t).is_some(), "U2 starts after V2");
+    }
+
+    #[test]
+    fn a_down_file_read_in_the_next_chunk_is_still_paired() {
+        // One lone up file first: the 32nd pair's up file ends the first chunk of 64 and
+        // its down file starts the second.
+        let mut files = vec![SourceFile::new(
+            "m/000000_x.up.sql",
+            "CREATE TABLE x (a int);",
+        )];
+        for k in 1..=40 {
+            files.push(SourceFile::new(
+                format!("m/{k:06}_t.up.sql"),
+                format!("CREATE TABLE t{k} (a int);"),
+            ));
+            let down = if k == 32 {
+                "SELECT 1;".to_string()
+            } else {
+                format!("DROP TABLE t{k};")
+            };
+            files.push(SourceFile::new(format!("m/{k:06}_t.down.sql"), down));
+        }
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        assert_eq!(sql_order(&refs)[63], 63, "the 32nd up file is the 64th");
+        let found: Vec<_> = sql_history(&refs, true)
+            .into_iter()
+            .map(|h| h.roundtrip)
+            .collect();
+        assert_eq!(
+            found[64],
+            Some(vec!["table t32 is left over after downgrade".to_string()])
+        );
+        assert_eq!(found[62], Some(vec![]));
+        assert_eq!(found[66], Some(vec![]));
     }
 
     #[test]

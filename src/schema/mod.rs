@@ -202,6 +202,23 @@ impl Catalog {
     /// What the statement contradicts in the catalog as it is before it runs: renaming or
     /// dropping something known not to exist, creating something that already exists.
     /// Only what the catalog knows counts: an object it never saw is not reported.
+    /// Forgets what is known about the objects called `names` (tables, indexes, types,
+    /// sequences, views, and that they were dropped): an operation that could not be
+    /// rendered may have changed them, so they are unknown from here on, not wrong.
+    pub fn forget(&mut self, names: &HashSet<String>) {
+        if names.is_empty() {
+            return;
+        }
+        let named = |key: &Key| names.contains(&key.1);
+        self.tables.retain(|k, _| !named(k));
+        // A forgotten table's indexes go with it (a later DROP TABLE must not leave them).
+        self.indexes.retain(|k, i| !named(k) && !named(&i.table));
+        self.enums.retain(|k, _| !named(k));
+        self.sequences.retain(|k, _| !named(k));
+        self.views.retain(|k, _| !named(k));
+        self.gone.retain(|k| !named(k));
+    }
+
     pub fn contradictions(&self, node: &NodeEnum) -> Vec<String> {
         check::contradictions(self, node)
     }

@@ -115,10 +115,11 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             }) else {
                 return;
             };
+            let renamed = (key.0.clone(), new);
+            // Renaming a type the model does not know still gives the new name a type.
+            catalog.gone.remove(&renamed);
             if let Some(values) = catalog.enums.remove(&key) {
-                let renamed = (key.0.clone(), new);
                 catalog.gone.insert(key.clone());
-                catalog.gone.remove(&renamed);
                 let uses = |t: &Table| t.columns.iter().any(|c| c.ty.name == key.1);
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
@@ -260,8 +261,9 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
     }
     if moved {
         catalog.gone.insert(old.clone());
-        catalog.gone.remove(new);
     }
+    // Renaming an object the model does not know still gives the new name an object.
+    catalog.gone.remove(new);
 }
 
 fn rename_schema(catalog: &mut Catalog, old: &str, new: &str) {

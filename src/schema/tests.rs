@@ -434,3 +434,28 @@ fn renaming_a_column_renames_it_in_definitions() {
         "x + odd"
     );
 }
+
+#[test]
+fn forgotten_names_are_unknown_not_wrong() {
+    let mut c = replay(
+        "CREATE TABLE users (a int); CREATE INDEX users_a ON users (a); CREATE TABLE gone (a int); DROP TABLE gone; CREATE TABLE kept (a int);",
+    );
+    c.forget(
+        &["users".to_string(), "gone".to_string()]
+            .into_iter()
+            .collect(),
+    );
+    assert!(!c.tables.contains_key(&t("users")), "the table");
+    assert!(
+        !c.indexes.contains_key(&t("users_a")),
+        "its index goes with it"
+    );
+    assert!(!c.gone.contains(&t("gone")), "nor known to be gone");
+    assert!(c.tables.contains_key(&t("kept")));
+    let parsed = crate::parse::parse_sql(
+        "DROP TABLE gone; ALTER TABLE users DROP COLUMN b; CREATE INDEX users_a ON users (a)",
+    );
+    for statement in &parsed.statements {
+        assert!(c.contradictions(&statement.node).is_empty());
+    }
+}

@@ -29,6 +29,8 @@
 
 pub mod alembic;
 pub mod db;
+pub mod dump;
+pub mod roundtrip;
 pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -561,6 +561,11 @@ impl Cluster {
         )
     }
 
+    /// A program of the server's bin directory (`pg_dump`, ...).
+    pub fn program(&self, name: &str) -> PathBuf {
+        self.bindir.join(name)
+    }
+
     /// The port the server listens on (its unix socket, and TCP when setup enabled it).
     pub fn port(&self) -> u16 {
         self.port

@@ -160,6 +160,21 @@ impl RevisionGraph {
         self.order.iter().map(|&i| &self.nodes[i]).collect()
     }
 
+    /// Indices into [`RevisionGraph::nodes`] in topological order.
+    pub fn order_indices(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// What must apply before node `i`: its `down_revision` parents and dependencies.
+    pub fn requires(&self, i: usize) -> &[usize] {
+        &self.up[i]
+    }
+
+    /// The nodes that require node `i`.
+    pub fn required_by(&self, i: usize) -> &[usize] {
+        &self.children[i]
+    }
+
     /// Marks `start` and everything reachable from it along `edges`.
     pub(super) fn closure(&self, start: &[usize], edges: &[Vec<usize>]) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
