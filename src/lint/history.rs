@@ -8,9 +8,10 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::alembic::offline::function_sql;
+use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::order::{Kind, classify, natural_cmp, section, upgrade_order};
+use crate::parse::Parsed;
 use crate::schema::{Catalog, mentioned_names};
 use crate::source::SourceFile;
 
@@ -56,21 +57,94 @@ fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
     catalog.subset(&names)
 }
 
-/// For every revision (same index as `loaded.revisions`): the schema before its upgrade,
-/// and after it (where its downgrade starts).
-pub fn alembic_starts(loaded: &LoadedProject) -> Vec<Start> {
-    let mut starts = vec![Start::default(); loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
-        let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        starts[i].upgrade = narrowed(&catalog, &upgrade);
-        catalog.apply_sql(&upgrade);
-        if let Some(downgrade) = downgrade_sql(revision) {
-            starts[i].downgrade = narrowed(&catalog, &downgrade);
+/// One revision as the replay meets it, in graph order.
+pub struct Replayed {
+    /// Its index in `loaded.revisions`.
+    pub index: usize,
+    /// Its upgrade's SQL (empty when it has none), and that SQL parsed: parsed once for
+    /// the replay and the rules.
+    pub upgrade: RenderedSql,
+    pub parsed: Parsed,
+    pub start: Start,
+    /// With round trips asked for and the revision comparable (see
+    /// [`alembic_roundtrips`]): the part of the schema before it that its upgrade and
+    /// downgrade name, to compare with what they leave ([`Replayed::roundtrip`]).
+    pub roundtrip_base: Option<Catalog>,
+}
+
+impl Replayed {
+    /// What the revision's downgrade leaves different from the schema its upgrade started
+    /// from, when it was asked for ([`roundtrip`], on the parse already made).
+    pub fn roundtrip(&self, revision: &LoadedRevision) -> Option<Vec<String>> {
+        let before = self.roundtrip_base.as_ref()?;
+        let mut after = before.clone();
+        for statement in &self.parsed.statements {
+            after.apply(&statement.node);
         }
+        after.apply_sql(&downgrade_sql(revision).unwrap_or_default());
+        Some(crate::schema::diff::differences(
+            before,
+            &after,
+            "after downgrade",
+        ))
     }
-    starts
+}
+
+/// Replays the revisions in graph order a chunk at a time: the chunk's upgrades are
+/// parsed in parallel (parsing is most of a replay), applied in order, and handed to
+/// `each` (which lints them, in parallel) before the next chunk, so that only one chunk's
+/// parse trees are held at once. Revisions outside the graph are not handed on; they
+/// start from an empty schema. `roundtrips`: fill [`Replayed::roundtrip_base`].
+pub fn alembic_replay(
+    loaded: &LoadedProject,
+    roundtrips: bool,
+    mut each: impl FnMut(Vec<Replayed>),
+) {
+    let mut catalog = Catalog::default();
+    for chunk in alembic_order(loaded).chunks(REPLAY_CHUNK) {
+        let parsed: Vec<(RenderedSql, Parsed)> = chunk
+            .par_iter()
+            .map(|&i| {
+                let upgrade = match &loaded.revisions[i].rendered {
+                    Ok(rendered) => function_sql(rendered.upgrade.as_ref()),
+                    Err(_) => RenderedSql::default(),
+                };
+                let parsed = crate::parse::parse_sql(&upgrade.text);
+                (upgrade, parsed)
+            })
+            .collect();
+        let replayed = chunk
+            .iter()
+            .zip(parsed)
+            .map(|(&index, (upgrade, parsed))| {
+                let revision = &loaded.revisions[index];
+                let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
+                    let mut names = HashSet::new();
+                    mentioned_names(&upgrade.text, &mut names);
+                    mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
+                    catalog.subset_with(&names, true)
+                });
+                let mut start = Start {
+                    upgrade: narrowed(&catalog, &upgrade.text),
+                    downgrade: Catalog::default(),
+                };
+                for statement in &parsed.statements {
+                    catalog.apply(&statement.node);
+                }
+                if let Some(downgrade) = downgrade_sql(revision) {
+                    start.downgrade = narrowed(&catalog, &downgrade);
+                }
+                Replayed {
+                    index,
+                    upgrade,
+                    parsed,
+                    start,
+                    roundtrip_base,
+                }
+            })
+            .collect();
+        each(replayed);
+    }
 }
 
 /// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
@@ -190,25 +264,29 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    let mut catalog = Catalog::default();
-    for i in alembic_order(loaded) {
-        let revision = &loaded.revisions[i];
-        let upgrade = upgrade_sql(revision).unwrap_or_default();
-        let comparable = revision.rendered.as_ref().is_ok_and(|r| {
-            let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
-                f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
-            };
-            complete(&r.upgrade)
-                && complete(&r.downgrade)
-                && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
-        });
-        if comparable {
-            let downgrade = downgrade_sql(revision).unwrap_or_default();
-            out[i] = Some(roundtrip(&catalog, &upgrade, &downgrade));
+    alembic_replay(loaded, true, |chunk| {
+        let found: Vec<_> = chunk
+            .par_iter()
+            .map(|r| (r.index, r.roundtrip(&loaded.revisions[r.index])))
+            .collect();
+        for (index, differences) in found {
+            out[index] = differences;
         }
-        catalog.apply_sql(&upgrade);
-    }
+    });
     out
+}
+
+/// Whether a revision's round trip can be compared: it rendered, with a downgrade that
+/// is not empty, and every statement of both functions rendered.
+fn comparable(revision: &LoadedRevision) -> bool {
+    revision.rendered.as_ref().is_ok_and(|r| {
+        let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {
+            f.as_ref().is_some_and(|f| f.unrenderable.is_empty())
+        };
+        complete(&r.upgrade)
+            && complete(&r.downgrade)
+            && r.downgrade.as_ref().is_some_and(|d| !d.is_empty)
+    })
 }
 
 /// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
