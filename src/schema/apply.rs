@@ -197,15 +197,9 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     }
     catalog.gone.remove(&key);
     let mut table = Table::default();
-    // Deparsing costs more than the rest of the replay: only a partitioned table or a
-    // partition needs the text.
-    let deparsed = if s.partspec.is_some() || s.partbound.is_some() {
-        NodeEnum::CreateStmt(s.clone())
-            .deparse(Default::default())
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let deparsed = NodeEnum::CreateStmt(s.clone())
+        .deparse(Default::default())
+        .unwrap_or_default();
     if s.partspec.is_some() {
         table.partition_by = deparsed
             .find(" PARTITION BY ")

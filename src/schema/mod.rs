@@ -230,41 +230,21 @@ impl Catalog {
     /// (comparing schemas needs them: a dropped column takes its indexes along).
     pub fn subset_with(&self, names: &HashSet<String>, table_indexes: bool) -> Catalog {
         // Looked up by name in every schema rather than scanning the catalog: a migration
-        // names a few dozen words, a long history holds thousands of objects. One key
-        // buffer for every lookup: this runs once per migration.
-        let mut tables: BTreeSet<Key> = BTreeSet::new();
-        let mut indexes: BTreeMap<Key, Index> = BTreeMap::new();
-        let mut sequences: BTreeMap<Key, Sequence> = BTreeMap::new();
-        let mut enums: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-        let mut views: BTreeMap<Key, View> = BTreeMap::new();
-        let mut gone: BTreeSet<Key> = BTreeSet::new();
-        let mut key: Key = Default::default();
-        for schema in self.schemas.iter().map(String::as_str).chain(["public"]) {
-            key.0.clear();
-            key.0.push_str(schema);
-            for name in names {
-                key.1.clear();
-                key.1.push_str(name);
-                if self.tables.contains_key(&key) {
-                    tables.insert(key.clone());
-                }
-                if let Some(index) = self.indexes.get(&key) {
-                    tables.insert(index.table.clone());
-                    indexes.insert(key.clone(), index.clone());
-                }
-                if let Some(sequence) = self.sequences.get(&key) {
-                    sequences.insert(key.clone(), sequence.clone());
-                }
-                if let Some(values) = self.enums.get(&key) {
-                    enums.insert(key.clone(), values.clone());
-                }
-                if let Some(view) = self.views.get(&key) {
-                    views.insert(key.clone(), view.clone());
-                }
-                if self.gone.contains(&key) {
-                    gone.insert(key.clone());
-                }
-            }
+        // names a few dozen words, a long history holds thousands of objects.
+        let keys: Vec<Key> = self
+            .schemas
+            .iter()
+            .map(String::as_str)
+            .chain(["public"])
+            .flat_map(|schema| names.iter().map(move |n| (schema.to_string(), n.clone())))
+            .collect();
+        let pick = |map_has: &dyn Fn(&Key) -> bool| -> Vec<Key> {
+            keys.iter().filter(|k| map_has(k)).cloned().collect()
+        };
+        let mut tables: BTreeSet<Key> =
+            pick(&|k| self.tables.contains_key(k)).into_iter().collect();
+        for k in pick(&|k| self.indexes.contains_key(k)) {
+            tables.insert(self.indexes[&k].table.clone());
         }
         for k in tables.clone() {
             if let Some((parent, _)) = self.tables.get(&k).and_then(|t| t.partition_of.as_ref()) {
@@ -285,6 +265,10 @@ impl Catalog {
                 }
             }
         }
+        let mut indexes: BTreeMap<Key, Index> = BTreeMap::new();
+        for k in pick(&|k| self.indexes.contains_key(k)) {
+            indexes.insert(k.clone(), self.indexes[&k].clone());
+        }
         if table_indexes && !tables.is_empty() {
             for (k, i) in &self.indexes {
                 if tables.contains(&i.table) {
@@ -292,6 +276,13 @@ impl Catalog {
                 }
             }
         }
+        let mut sequences: BTreeMap<Key, Sequence> = pick(&|k| self.sequences.contains_key(k))
+            .into_iter()
+            .map(|k| {
+                let s = self.sequences[&k].clone();
+                (k, s)
+            })
+            .collect();
         if !tables.is_empty() {
             for (k, s) in &self.sequences {
                 if s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t)) {
@@ -306,10 +297,22 @@ impl Catalog {
                 .filter_map(|k| self.tables.get(k).map(|t| (k.clone(), t.clone())))
                 .collect(),
             indexes,
-            enums,
+            enums: pick(&|k| self.enums.contains_key(k))
+                .into_iter()
+                .map(|k| {
+                    let v = self.enums[&k].clone();
+                    (k, v)
+                })
+                .collect(),
             sequences,
-            views,
-            gone,
+            views: pick(&|k| self.views.contains_key(k))
+                .into_iter()
+                .map(|k| {
+                    let v = self.views[&k].clone();
+                    (k, v)
+                })
+                .collect(),
+            gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
             opaque: 0,
         }
     }
@@ -335,12 +338,8 @@ impl Catalog {
 /// kind of parse tree.
 pub fn mentioned_names(sql: &str, out: &mut HashSet<String>) {
     for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
-        // Most words repeat (keywords, the same table): allocate only for new ones.
-        if word.is_empty() || out.contains(word) {
-            continue;
-        }
-        out.insert(word.to_string());
-        if !word.is_ascii() || word.bytes().any(|b| b.is_ascii_uppercase()) {
+        if !word.is_empty() {
+            out.insert(word.to_string());
             out.insert(word.to_lowercase());
         }
     }
