@@ -46,30 +46,24 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
     let roundtrips = config.severity_of(&rules::downgrade_not_reversible::RULE);
     let mut linted: Vec<Option<(FileReport, Vec<Range<usize>>)>> =
         loaded.revisions.iter().map(|_| None).collect();
-    // Each chunk of the replay is linted in parallel, on the parse the replay made.
-    history::alembic_replay(loaded, roundtrips.is_some(), |chunk| {
-        let done: Vec<_> = chunk
-            .into_par_iter()
-            .map(|replayed| {
-                let revision = &loaded.revisions[replayed.index];
-                let differences = replayed.roundtrip(revision);
-                let upgrade = Some((replayed.upgrade, replayed.parsed));
-                let start = &replayed.start;
-                let mut report =
-                    lint_revision(revision, &session, start, upgrade, config, directions);
-                if let (Some(severity), Some(differences)) = (roundtrips, differences) {
-                    report
-                        .0
-                        .findings
-                        .extend(not_reversible(revision, &differences, severity));
-                }
-                (replayed.index, report)
-            })
-            .collect();
-        for (index, report) in done {
-            linted[index] = Some(report);
+    // Linted as the replay reaches them, on the parse the replay made.
+    let done = history::alembic_replay(loaded, roundtrips.is_some(), |replayed| {
+        let revision = &loaded.revisions[replayed.index];
+        let differences = replayed.roundtrip(revision);
+        let upgrade = Some((replayed.upgrade, replayed.parsed));
+        let start = &replayed.start;
+        let mut report = lint_revision(revision, &session, start, upgrade, config, directions);
+        if let (Some(severity), Some(differences)) = (roundtrips, differences) {
+            report
+                .0
+                .findings
+                .extend(not_reversible(revision, &differences, severity));
         }
+        report
     });
+    for (index, report) in done {
+        linted[index] = Some(report);
+    }
     // Revisions outside the graph: no schema before them.
     let rest: Vec<_> = (linted.iter().enumerate())
         .filter(|(_, report)| report.is_none())

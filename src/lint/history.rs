@@ -90,19 +90,24 @@ impl Replayed {
     }
 }
 
-/// Replays the revisions in graph order a chunk at a time: the chunk's upgrades are
-/// parsed in parallel (parsing is most of a replay), applied in order, and handed to
-/// `each` (which lints them, in parallel) before the next chunk, so that only one chunk's
-/// parse trees are held at once. Revisions outside the graph are not handed on; they
-/// start from an empty schema. `roundtrips`: fill [`Replayed::roundtrip_base`].
-pub fn alembic_replay(
+/// Replays the revisions in graph order and hands each, with the schema before it, to
+/// `each` (which lints it); returns what `each` made, in graph order, with the revision's
+/// index. Revisions outside the graph are not handed on; they start from an empty schema.
+/// `roundtrips`: fill [`Replayed::roundtrip_base`].
+///
+/// Pipelined a chunk at a time: while one chunk's upgrades are applied in order (the only
+/// sequential part), the chunk before it goes through `each` and the one after is parsed,
+/// both in parallel; at most three chunks' parse trees are held at once.
+pub fn alembic_replay<T: Send>(
     loaded: &LoadedProject,
     roundtrips: bool,
-    mut each: impl FnMut(Vec<Replayed>),
-) {
-    let mut catalog = Catalog::default();
-    for chunk in alembic_order(loaded).chunks(REPLAY_CHUNK) {
-        let parsed: Vec<(RenderedSql, Parsed)> = chunk
+    each: impl Fn(Replayed) -> T + Sync,
+) -> Vec<(usize, T)> {
+    let order = alembic_order(loaded);
+    let chunks: Vec<&[usize]> = order.chunks(REPLAY_CHUNK).collect();
+    let parse = |chunk: Option<&&[usize]>| -> Vec<(RenderedSql, Parsed)> {
+        let chunk = chunk.map_or(&[][..], |c| *c);
+        chunk
             .par_iter()
             .map(|&i| {
                 let upgrade = match &loaded.revisions[i].rendered {
@@ -112,39 +117,69 @@ pub fn alembic_replay(
                 let parsed = crate::parse::parse_sql(&upgrade.text);
                 (upgrade, parsed)
             })
-            .collect();
-        let replayed = chunk
-            .iter()
-            .zip(parsed)
-            .map(|(&index, (upgrade, parsed))| {
-                let revision = &loaded.revisions[index];
-                let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
-                    let mut names = HashSet::new();
-                    mentioned_names(&upgrade.text, &mut names);
-                    mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
-                    catalog.subset_with(&names, true)
-                });
-                let mut start = Start {
-                    upgrade: narrowed(&catalog, &upgrade.text),
-                    downgrade: Catalog::default(),
-                };
-                for statement in &parsed.statements {
-                    catalog.apply(&statement.node);
-                }
-                if let Some(downgrade) = downgrade_sql(revision) {
-                    start.downgrade = narrowed(&catalog, &downgrade);
-                }
-                Replayed {
-                    index,
-                    upgrade,
-                    parsed,
-                    start,
-                    roundtrip_base,
-                }
-            })
-            .collect();
-        each(replayed);
+            .collect()
+    };
+    let finish = |replayed: Vec<Replayed>| -> Vec<(usize, T)> {
+        replayed
+            .into_par_iter()
+            .map(|r| (r.index, each(r)))
+            .collect()
+    };
+    let mut catalog = Catalog::default();
+    let mut out = Vec::with_capacity(order.len());
+    let mut parsed = parse(chunks.first());
+    let mut replayed = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let (this, before) = (std::mem::take(&mut parsed), std::mem::take(&mut replayed));
+        let apply = || apply_chunk(loaded, &mut catalog, chunk, this, roundtrips);
+        let (applied, (done, next)) = rayon::join(apply, || {
+            rayon::join(|| finish(before), || parse(chunks.get(k + 1)))
+        });
+        out.extend(done);
+        (replayed, parsed) = (applied, next);
     }
+    out.extend(finish(replayed));
+    out
+}
+
+/// Applies one chunk of parsed upgrades in order, noting where each revision starts.
+fn apply_chunk(
+    loaded: &LoadedProject,
+    catalog: &mut Catalog,
+    chunk: &[usize],
+    parsed: Vec<(RenderedSql, Parsed)>,
+    roundtrips: bool,
+) -> Vec<Replayed> {
+    chunk
+        .iter()
+        .zip(parsed)
+        .map(|(&index, (upgrade, parsed))| {
+            let revision = &loaded.revisions[index];
+            let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
+                let mut names = HashSet::new();
+                mentioned_names(&upgrade.text, &mut names);
+                mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
+                catalog.subset_with(&names, true)
+            });
+            let mut start = Start {
+                upgrade: narrowed(catalog, &upgrade.text),
+                downgrade: Catalog::default(),
+            };
+            for statement in &parsed.statements {
+                catalog.apply(&statement.node);
+            }
+            if let Some(downgrade) = downgrade_sql(revision) {
+                start.downgrade = narrowed(catalog, &downgrade);
+            }
+            Replayed {
+                index,
+                upgrade,
+                parsed,
+                start,
+                roundtrip_base,
+            }
+        })
+        .collect()
 }
 
 /// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
@@ -264,15 +299,10 @@ pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory>
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    alembic_replay(loaded, true, |chunk| {
-        let found: Vec<_> = chunk
-            .par_iter()
-            .map(|r| (r.index, r.roundtrip(&loaded.revisions[r.index])))
-            .collect();
-        for (index, differences) in found {
-            out[index] = differences;
-        }
-    });
+    let found = alembic_replay(loaded, true, |r| r.roundtrip(&loaded.revisions[r.index]));
+    for (index, differences) in found {
+        out[index] = differences;
+    }
     out
 }
 
