@@ -8,7 +8,11 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{FileReport, Rendering, Session, StatementReport, finish, lint_rendered_sql};
+use super::history;
+use super::{
+    FileReport, Rendering, Session, StatementReport, finish, lint_rendered_parsed,
+    lint_rendered_sql,
+};
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::revision::ExistingColumn;
 use crate::alembic::revision::RevisionFile;
@@ -17,7 +21,7 @@ use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::facts::Relation;
 use crate::facts::types::ColumnType;
-use crate::parse;
+use crate::parse::{self, Parsed};
 use crate::rules::{self, Check, RevisionView};
 use crate::source::{SourceFile, floor_char_boundary};
 use crate::state::KnownColumn;
@@ -39,39 +43,45 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         &[Direction::Upgrade]
     };
     let session = session(loaded);
-    let starts = super::history::alembic_starts(loaded);
-    let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = loaded
-        .revisions
-        .par_iter()
-        .zip(starts)
-        .map(|(revision, start)| lint_revision(revision, &session, &start, config, directions))
-        .collect();
-    if let Some(severity) = config.severity_of(&rules::downgrade_not_reversible::RULE) {
-        let roundtrips = super::history::alembic_roundtrips(loaded);
-        for ((report, _), (revision, differences)) in reports
-            .iter_mut()
-            .zip(loaded.revisions.iter().zip(roundtrips))
-        {
-            let Some(differences) = differences.filter(|d| !d.is_empty()) else {
-                continue;
-            };
-            let span = revision
-                .rendered
-                .as_ref()
-                .ok()
-                .and_then(|r| r.downgrade.as_ref())
-                .map_or(0..0, |d| d.def_span.clone());
-            let (message, advice) = rules::downgrade_not_reversible::message(&differences);
-            report.findings.push(Finding {
-                rule: &rules::downgrade_not_reversible::RULE,
-                severity,
-                message,
-                advice,
-                span,
-                statement: None,
-            });
+    let roundtrips = config.severity_of(&rules::downgrade_not_reversible::RULE);
+    let mut linted: Vec<Option<(FileReport, Vec<Range<usize>>)>> =
+        loaded.revisions.iter().map(|_| None).collect();
+    // Linted as the replay reaches them, on the parse the replay made.
+    let done = history::alembic_replay(loaded, roundtrips.is_some(), |replayed| {
+        let revision = &loaded.revisions[replayed.index];
+        let differences = replayed.roundtrip(revision);
+        let upgrade = Some((replayed.upgrade, replayed.parsed));
+        let start = &replayed.start;
+        let mut report = lint_revision(revision, &session, start, upgrade, config, directions);
+        if let (Some(severity), Some(differences)) = (roundtrips, differences) {
+            report
+                .0
+                .findings
+                .extend(not_reversible(revision, &differences, severity));
         }
+        report
+    });
+    for (index, report) in done {
+        linted[index] = Some(report);
     }
+    // Revisions outside the graph: no schema before them.
+    let rest: Vec<_> = (linted.iter().enumerate())
+        .filter(|(_, report)| report.is_none())
+        .map(|(index, _)| index)
+        .collect();
+    let start = history::Start::default();
+    let done: Vec<_> = rest
+        .into_par_iter()
+        .map(|index| {
+            let revision = &loaded.revisions[index];
+            let report = lint_revision(revision, &session, &start, None, config, directions);
+            (index, report)
+        })
+        .collect();
+    for (index, report) in done {
+        linted[index] = Some(report);
+    }
+    let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = linted.into_iter().flatten().collect();
     let graph = loaded.graph();
     for rule in rules::ALL {
         let Check::Graph(check) = &rule.check else {
@@ -105,12 +115,38 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         .collect()
 }
 
+/// The `downgrade-not-reversible` finding, on the `def downgrade()` line, when the round
+/// trip left differences.
+fn not_reversible(
+    revision: &LoadedRevision,
+    differences: &[String],
+    severity: rules::Severity,
+) -> Option<Finding> {
+    if differences.is_empty() {
+        return None;
+    }
+    let span = (revision.rendered.as_ref().ok())
+        .and_then(|r| r.downgrade.as_ref())
+        .map_or(0..0, |d| d.def_span.clone());
+    let (message, advice) = rules::downgrade_not_reversible::message(differences);
+    Some(Finding {
+        rule: &rules::downgrade_not_reversible::RULE,
+        severity,
+        message,
+        advice,
+        span,
+        statement: None,
+    })
+}
+
 /// Lints one revision file; returns its report (not yet suppressed and sorted) and its `#`
 /// comments that may suppress findings.
+/// `upgrade`: the upgrade's SQL and its parse, when the replay made them.
 fn lint_revision(
     loaded: &LoadedRevision,
     session: &Session,
-    start: &super::history::Start,
+    start: &history::Start,
+    mut upgrade: Option<(RenderedSql, Parsed)>,
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
@@ -147,7 +183,6 @@ fn lint_revision(
             Direction::Upgrade => revision.upgrade.as_ref(),
             Direction::Downgrade => revision.downgrade.as_ref(),
         };
-        let rendered = function_sql(function);
         let session = Session {
             catalog: match direction {
                 Direction::Upgrade => start.upgrade.clone(),
@@ -155,13 +190,31 @@ fn lint_revision(
             },
             ..session.clone()
         };
-        let sql = lint_rendered_knowing(
-            &report.source.name,
-            &rendered.text,
-            &rendered.existing,
-            &session,
-            config,
-        );
+        let (rendered, sql) = match upgrade.take().filter(|_| *direction == Direction::Upgrade) {
+            Some((rendered, parsed)) => {
+                let sql = lint_rendered_knowing(
+                    &report.source.name,
+                    &rendered.text,
+                    &rendered.existing,
+                    Some(parsed),
+                    &session,
+                    config,
+                );
+                (rendered, sql)
+            }
+            None => {
+                let rendered = function_sql(function);
+                let sql = lint_rendered_knowing(
+                    &report.source.name,
+                    &rendered.text,
+                    &rendered.existing,
+                    None,
+                    &session,
+                    config,
+                );
+                (rendered, sql)
+            }
+        };
         append_mapped(&mut report, &sql, &rendered);
     }
     let approximate = report.statements.iter().filter(|s| !s.unknown.is_empty());
@@ -262,7 +315,7 @@ pub fn lint_rendered(name: &str, sql: &str, session: &Session, config: &Config) 
                 || kind == pg_query::protobuf::TransactionStmtKind::TransStmtStart as i32
         });
     if !opens_own {
-        return lint_rendered_knowing(name, sql, &[], session, config);
+        return lint_rendered_knowing(name, sql, &[], None, session, config);
     }
     let config = Config {
         assume_in_transaction: false,
@@ -276,11 +329,13 @@ pub fn lint_rendered(name: &str, sql: &str, session: &Session, config: &Config) 
     lint_rendered_sql(source, &config, &session, &[])
 }
 
-/// [`lint_rendered`], with what op calls said about columns before they ran.
+/// [`lint_rendered`], with what op calls said about columns before they ran; `parsed`:
+/// `sql` parsed, when it already is.
 fn lint_rendered_knowing(
     name: &str,
     sql: &str,
     existing: &[(usize, ExistingColumn)],
+    parsed: Option<Parsed>,
     session: &Session,
     config: &Config,
 ) -> FileReport {
@@ -288,7 +343,10 @@ fn lint_rendered_knowing(
     config.assume_in_transaction = alembic::RUNS_IN_TRANSACTION;
     let known = known_columns(existing);
     let source = SourceFile::new(name.to_string(), sql.to_string());
-    lint_rendered_sql(source, &config, session, &known)
+    match parsed {
+        Some(parsed) => lint_rendered_parsed(source, parsed, &config, session, &known),
+        None => lint_rendered_sql(source, &config, session, &known),
+    }
 }
 
 /// What op calls say about columns before they run (`existing_type`), as the state

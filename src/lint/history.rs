@@ -8,9 +8,10 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::alembic::offline::function_sql;
+use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::order::{Kind, classify, migration_name, natural_cmp, section, upgrade_order};
+use crate::parse::Parsed;
 use crate::schema::{Catalog, mentioned_names};
 use crate::source::SourceFile;
 
@@ -88,137 +89,258 @@ fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
     catalog.subset(&names)
 }
 
-/// What [`replay_ancestry`] shows its visitor about one revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// The schema before the revision's upgrade.
-    Before,
-    /// The schema after it.
-    After,
+/// Where an Alembic replay stands: every revision sees exactly the schema its ancestors
+/// build (a sibling branch's objects are not there). Graph nodes go in graph order, each
+/// starting from its parent's catalog (moved along a line of single children, copied where
+/// a branch starts; tables are shared, so a copy is cheap), and at a merge (or a
+/// `depends_on`) the upgrades of the other parents' branches that the first one lacks are
+/// replayed on top, in graph order.
+struct Ancestry<'a> {
+    loaded: &'a LoadedProject,
+    graph: crate::alembic::graph::RevisionGraph,
+    /// Graph nodes in graph order, and each node's place in it.
+    order: Vec<usize>,
+    position: Vec<usize>,
+    /// The index in `loaded.revisions` of each node's revision.
+    revision_of: Vec<Option<usize>>,
+    /// Children not replayed yet, and the schema after each node some still wait for.
+    waiting: Vec<usize>,
+    after: HashMap<usize, Catalog>,
 }
 
-/// Replays an Alembic project so that every revision sees exactly the schema its
-/// ancestors build (a sibling branch's objects are not there): revisions in graph order,
-/// each starting from its parent's catalog (moved along a line of single children, copied
-/// where a branch starts; tables are shared, so a copy is cheap), and at a merge (or a
-/// `depends_on`) the revisions of the other parents' branches that the first one lacks
-/// replayed on top, in graph order. `visit(revision index, phase, catalog)` is called
-/// before and after each revision's upgrade.
-pub fn replay_ancestry(loaded: &LoadedProject, visit: &mut dyn FnMut(usize, Phase, &Catalog)) {
-    let graph = loaded.graph();
-    let by_path: HashMap<&std::path::Path, usize> = loaded
-        .revisions
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.path.as_path(), i))
-        .collect();
-    let nodes = graph.nodes();
-    let revision_of: Vec<Option<usize>> = nodes
-        .iter()
-        .map(|n| by_path.get(n.file.as_path()).copied())
-        .collect();
-    let upgrade = |node: usize| -> String {
-        revision_of[node]
-            .and_then(|i| upgrade_sql(&loaded.revisions[i]))
-            .unwrap_or_default()
-    };
-    let order = graph.order_indices();
-    let mut position = vec![usize::MAX; nodes.len()];
-    for (at, &node) in order.iter().enumerate() {
-        position[node] = at;
+impl<'a> Ancestry<'a> {
+    fn new(loaded: &'a LoadedProject) -> Ancestry<'a> {
+        let graph = loaded.graph();
+        let by_path: HashMap<&std::path::Path, usize> = (loaded.revisions.iter().enumerate())
+            .map(|(i, r)| (r.path.as_path(), i))
+            .collect();
+        let nodes = graph.nodes();
+        let revision_of = (nodes.iter())
+            .map(|n| by_path.get(n.file.as_path()).copied())
+            .collect();
+        let order = graph.order_indices().to_vec();
+        let mut position = vec![usize::MAX; nodes.len()];
+        for (at, &node) in order.iter().enumerate() {
+            position[node] = at;
+        }
+        let waiting = (0..nodes.len())
+            .map(|i| graph.required_by(i).len())
+            .collect();
+        Ancestry {
+            loaded,
+            graph,
+            order,
+            position,
+            revision_of,
+            waiting,
+            after: HashMap::new(),
+        }
     }
-    let mut waiting: Vec<usize> = (0..nodes.len())
-        .map(|i| graph.required_by(i).len())
-        .collect();
-    let mut after: HashMap<usize, Catalog> = HashMap::new();
-    for (at, &node) in order.iter().enumerate() {
+
+    fn upgrade(&self, node: usize) -> String {
+        self.revision_of[node]
+            .and_then(|i| upgrade_sql(&self.loaded.revisions[i]))
+            .unwrap_or_default()
+    }
+
+    /// What a node's unrendered operations name: unknown before and after it.
+    fn unknown(&self, node: usize) -> HashSet<String> {
+        self.revision_of[node]
+            .map(|i| unrendered_names(&self.loaded.revisions[i]))
+            .unwrap_or_default()
+    }
+
+    /// The schema before the node at `at` in graph order runs.
+    fn before(&mut self, at: usize) -> Catalog {
+        let node = self.order[at];
         // Parents replayed already (on a cycle one may not be).
-        let parents: Vec<usize> = graph
-            .requires(node)
-            .iter()
-            .copied()
-            .filter(|&p| position[p] < at)
+        let parents: Vec<usize> = (self.graph.requires(node).iter().copied())
+            .filter(|&p| self.position[p] < at)
             .collect();
         // The parent latest in graph order, usually the main line, is the base.
-        let base = parents.iter().copied().max_by_key(|&p| position[p]);
+        let base = parents.iter().copied().max_by_key(|&p| self.position[p]);
         let mut catalog = match base {
             None => Catalog::default(),
-            Some(p) if waiting[p] <= 1 => after.remove(&p).unwrap_or_default(),
-            Some(p) => after.get(&p).cloned().unwrap_or_default(),
+            Some(p) if self.waiting[p] <= 1 => self.after.remove(&p).unwrap_or_default(),
+            Some(p) => self.after.get(&p).cloned().unwrap_or_default(),
         };
         if parents.len() > 1 {
             let base = base.unwrap_or_default();
-            let has = ancestors_of(&graph, &[base], &position, at);
-            let wanted = ancestors_of(&graph, &parents, &position, at);
-            let mut missing: Vec<usize> =
-                (0..nodes.len()).filter(|&i| wanted[i] && !has[i]).collect();
-            missing.sort_unstable_by_key(|&i| position[i]);
+            let has = self.ancestors_of(&[base], at);
+            let wanted = self.ancestors_of(&parents, at);
+            let mut missing: Vec<usize> = (0..self.position.len())
+                .filter(|&i| wanted[i] && !has[i])
+                .collect();
+            missing.sort_unstable_by_key(|&i| self.position[i]);
             for i in missing {
-                catalog.apply_sql(&upgrade(i));
+                catalog.apply_sql(&self.upgrade(i));
             }
         }
         for &p in &parents {
-            waiting[p] = waiting[p].saturating_sub(1);
-            if waiting[p] == 0 {
-                after.remove(&p);
+            self.waiting[p] = self.waiting[p].saturating_sub(1);
+            if self.waiting[p] == 0 {
+                self.after.remove(&p);
             }
         }
-        let revision = revision_of[node];
-        // What the revision's unrendered operations name is unknown, before and after it.
-        let unknown = revision
-            .map(|i| unrendered_names(&loaded.revisions[i]))
-            .unwrap_or_default();
-        catalog.forget(&unknown);
-        if let Some(i) = revision {
-            visit(i, Phase::Before, &catalog);
+        catalog.forget(&self.unknown(node));
+        catalog
+    }
+
+    /// Keeps the schema after `node` for the children that wait for it.
+    fn keep(&mut self, node: usize, catalog: Catalog) {
+        if self.waiting[node] > 0 {
+            self.after.insert(node, catalog);
         }
-        catalog.apply_sql(&upgrade(node));
-        catalog.forget(&unknown);
-        if let Some(i) = revision {
-            visit(i, Phase::After, &catalog);
+    }
+
+    /// `starts` and everything they require, among the nodes placed before `at`.
+    fn ancestors_of(&self, starts: &[usize], at: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.position.len()];
+        let mut stack = starts.to_vec();
+        while let Some(i) = stack.pop() {
+            if self.position[i] < at && !std::mem::replace(&mut seen[i], true) {
+                stack.extend(self.graph.requires(i));
+            }
         }
-        if waiting[node] > 0 {
-            after.insert(node, catalog);
-        }
+        seen
     }
 }
 
-/// `starts` and everything they require, among the nodes placed before `at`.
-fn ancestors_of(
-    graph: &crate::alembic::graph::RevisionGraph,
-    starts: &[usize],
-    position: &[usize],
-    at: usize,
-) -> Vec<bool> {
-    let mut seen = vec![false; position.len()];
-    let mut stack = starts.to_vec();
-    while let Some(i) = stack.pop() {
-        if position[i] < at && !std::mem::replace(&mut seen[i], true) {
-            stack.extend(graph.requires(i));
-        }
-    }
-    seen
+/// One revision as the replay meets it, in graph order.
+pub struct Replayed {
+    /// Its index in `loaded.revisions`.
+    pub index: usize,
+    /// Its upgrade's SQL (empty when it has none), and that SQL parsed: parsed once for
+    /// the replay and the rules.
+    pub upgrade: RenderedSql,
+    pub parsed: Parsed,
+    pub start: Start,
+    /// With round trips asked for and the revision comparable (see
+    /// [`alembic_roundtrips`]): the part of the schema before it that its upgrade and
+    /// downgrade name, to compare with what they leave ([`Replayed::roundtrip`]).
+    pub roundtrip_base: Option<Catalog>,
 }
 
-/// For every revision (same index as `loaded.revisions`): the schema before its upgrade,
-/// and after it (where its downgrade starts).
-pub fn alembic_starts(loaded: &LoadedProject) -> Vec<Start> {
-    let mut starts = vec![Start::default(); loaded.revisions.len()];
-    replay_ancestry(loaded, &mut |i, phase, catalog| {
-        let revision = &loaded.revisions[i];
-        match phase {
-            Phase::Before => {
-                let upgrade = upgrade_sql(revision).unwrap_or_default();
-                starts[i].upgrade = narrowed(catalog, &upgrade);
-            }
-            Phase::After => {
-                if let Some(downgrade) = downgrade_sql(revision) {
-                    starts[i].downgrade = narrowed(catalog, &downgrade);
-                }
-            }
+impl Replayed {
+    /// What the revision's downgrade leaves different from the schema its upgrade started
+    /// from, when it was asked for ([`roundtrip`], on the parse already made).
+    pub fn roundtrip(&self, revision: &LoadedRevision) -> Option<Vec<String>> {
+        let before = self.roundtrip_base.as_ref()?;
+        let mut after = before.clone();
+        for statement in &self.parsed.statements {
+            after.apply(&statement.node);
         }
-    });
-    starts
+        after.apply_sql(&downgrade_sql(revision).unwrap_or_default());
+        Some(crate::schema::diff::differences(
+            before,
+            &after,
+            "after downgrade",
+        ))
+    }
+}
+
+/// Replays the revisions in graph order, each on the schema its ancestors build
+/// ([`Ancestry`]), and hands each, with the schema before it, to `each` (which lints it);
+/// returns what `each` made, in graph order, with the revision's index. Revisions outside
+/// the graph are not handed on; they start from an empty schema. `roundtrips`: fill
+/// [`Replayed::roundtrip_base`].
+///
+/// Pipelined a chunk at a time: while one chunk's upgrades are applied in order (the only
+/// sequential part), the chunk before it goes through `each` and the one after is parsed,
+/// both in parallel; at most three chunks' parse trees are held at once.
+pub fn alembic_replay<T: Send>(
+    loaded: &LoadedProject,
+    roundtrips: bool,
+    each: impl Fn(Replayed) -> T + Sync,
+) -> Vec<(usize, T)> {
+    let mut ancestry = Ancestry::new(loaded);
+    // Positions in graph order, a chunk at a time.
+    let positions: Vec<usize> = (0..ancestry.order.len()).collect();
+    let chunks: Vec<&[usize]> = positions.chunks(REPLAY_CHUNK).collect();
+    let revision_at: Vec<Option<usize>> = (ancestry.order.iter())
+        .map(|&node| ancestry.revision_of[node])
+        .collect();
+    let parse = |chunk: Option<&&[usize]>| -> Vec<(RenderedSql, Parsed)> {
+        let chunk = chunk.map_or(&[][..], |c| *c);
+        chunk
+            .par_iter()
+            .map(|&at| {
+                let rendered = revision_at[at].map(|i| &loaded.revisions[i].rendered);
+                let upgrade = match rendered {
+                    Some(Ok(rendered)) => function_sql(rendered.upgrade.as_ref()),
+                    _ => RenderedSql::default(),
+                };
+                let parsed = crate::parse::parse_sql(&upgrade.text);
+                (upgrade, parsed)
+            })
+            .collect()
+    };
+    let finish = |replayed: Vec<Replayed>| -> Vec<(usize, T)> {
+        replayed
+            .into_par_iter()
+            .map(|r| (r.index, each(r)))
+            .collect()
+    };
+    let mut out = Vec::with_capacity(positions.len());
+    let mut parsed = parse(chunks.first());
+    let mut replayed = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let (this, before) = (std::mem::take(&mut parsed), std::mem::take(&mut replayed));
+        let apply = || apply_chunk(&mut ancestry, chunk, this, roundtrips);
+        let (applied, (done, next)) = rayon::join(apply, || {
+            rayon::join(|| finish(before), || parse(chunks.get(k + 1)))
+        });
+        out.extend(done);
+        (replayed, parsed) = (applied, next);
+    }
+    out.extend(finish(replayed));
+    out
+}
+
+/// Applies one chunk of parsed upgrades in graph order, noting where each revision starts.
+fn apply_chunk(
+    ancestry: &mut Ancestry,
+    chunk: &[usize],
+    parsed: Vec<(RenderedSql, Parsed)>,
+    roundtrips: bool,
+) -> Vec<Replayed> {
+    let loaded = ancestry.loaded;
+    let mut out = Vec::with_capacity(chunk.len());
+    for (&at, (upgrade, parsed)) in chunk.iter().zip(parsed) {
+        let node = ancestry.order[at];
+        let mut catalog = ancestry.before(at);
+        let Some(index) = ancestry.revision_of[node] else {
+            ancestry.keep(node, catalog); // no revision file: nothing to replay
+            continue;
+        };
+        let revision = &loaded.revisions[index];
+        let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
+            let mut names = HashSet::new();
+            mentioned_names(&upgrade.text, &mut names);
+            mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
+            catalog.subset_with(&names, true)
+        });
+        let mut start = Start {
+            upgrade: narrowed(&catalog, &upgrade.text),
+            downgrade: Catalog::default(),
+        };
+        for statement in &parsed.statements {
+            catalog.apply(&statement.node);
+        }
+        catalog.forget(&ancestry.unknown(node));
+        if let Some(downgrade) = downgrade_sql(revision) {
+            start.downgrade = narrowed(&catalog, &downgrade);
+        }
+        ancestry.keep(node, catalog);
+        out.push(Replayed {
+            index,
+            upgrade,
+            parsed,
+            start,
+            roundtrip_base,
+        });
+    }
+    out
 }
 
 /// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
@@ -416,19 +538,15 @@ pub fn sql_history_read(
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    replay_ancestry(loaded, &mut |i, phase, catalog| {
-        let revision = &loaded.revisions[i];
-        if phase == Phase::Before && comparable(revision) {
-            let upgrade = upgrade_sql(revision).unwrap_or_default();
-            let downgrade = downgrade_sql(revision).unwrap_or_default();
-            out[i] = Some(roundtrip(catalog, &upgrade, &downgrade));
-        }
-    });
+    let found = alembic_replay(loaded, true, |r| r.roundtrip(&loaded.revisions[r.index]));
+    for (index, differences) in found {
+        out[index] = differences;
+    }
     out
 }
 
-/// Whether a revision's round trip can be compared: both functions rendered completely,
-/// and a downgrade that does something.
+/// Whether a revision's round trip can be compared: it rendered, with a downgrade that
+/// is not empty, and every statement of both functions rendered.
 pub fn comparable(revision: &LoadedRevision) -> bool {
     revision.rendered.as_ref().is_ok_and(|r| {
         let complete = |f: &Option<crate::alembic::revision::RenderedFunction>| {

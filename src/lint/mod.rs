@@ -164,8 +164,31 @@ fn lint_sql_with(
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
 ) -> FileReport {
+    lint_parsed_with(source, None, config, session, known, all)
+}
+
+/// [`lint_rendered_sql`] for SQL already parsed (`parsed` is `source`'s text parsed): an
+/// Alembic revision's upgrade is parsed once, for the schema replay and for the rules.
+pub fn lint_rendered_parsed(
+    source: SourceFile,
+    parsed: parse::Parsed,
+    config: &Config,
+    session: &Session,
+    known: &[(usize, KnownColumn)],
+) -> FileReport {
+    lint_parsed_with(source, Some(parsed), config, session, known, rules::ALL)
+}
+
+fn lint_parsed_with(
+    source: SourceFile,
+    parsed: Option<parse::Parsed>,
+    config: &Config,
+    session: &Session,
+    known: &[(usize, KnownColumn)],
+    all: &[&'static rules::Rule],
+) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
-    let parsed = parse::parse_sql(&source.text);
+    let parsed = parsed.unwrap_or_else(|| parse::parse_sql(&source.text));
     let runner_transaction = config.assume_in_transaction
         && source.autocommit_convention().is_none()
         && !(config.single_statement_autocommit && parsed.statements.len() == 1);

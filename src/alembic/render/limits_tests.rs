@@ -59,3 +59,27 @@ fn runaway_values_hit_the_memory_budget() {
         assert_eq!(unrenderable(body).len(), 1, "{body}");
     }
 }
+
+#[test]
+fn the_nesting_scan_skips_strings_and_comments_and_defers_to_the_lexer_when_unsure() {
+    use super::nesting_at_most;
+    let deep = format!("{}1{}", "(".repeat(3), ")".repeat(3));
+    assert!(nesting_at_most(deep.as_bytes(), 3));
+    assert!(!nesting_at_most(deep.as_bytes(), 2));
+    // Brackets in strings and comments are no tokens; closers there do not hide openers.
+    for quiet in [
+        "x = '((((' # ((((\n",
+        "x = \"\"\"(((\n((('\"\"\" + r'\\'(((('\n",
+        "x = ('))))', (1))\n",
+    ] {
+        assert!(nesting_at_most(quiet.as_bytes(), 2), "{quiet}");
+    }
+    assert!(!nesting_at_most(b"x = (('))))', ((1)))\n", 3));
+    // An unterminated string: the lexer decides.
+    assert!(!nesting_at_most(b"x = '(\n", 5));
+    assert!(!nesting_at_most(b"x = \"\"\"(", 5));
+    // The lexer still reports the exact bracket past the limit after a string of closers.
+    let source = format!("x = ']]]' + {}1{}\n", "[".repeat(300), "]".repeat(300));
+    let error = render_revision(&source).unwrap_err();
+    assert_eq!(error.offset, 12 + 200);
+}

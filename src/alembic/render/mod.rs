@@ -92,6 +92,11 @@ fn on_big_stack(
 /// by the (non-recursive) lexer before the parser builds a tree that deep.
 fn check_nesting(source: &str) -> Result<(), PythonError> {
     use rustpython_parser::{Tok, lexer::lex};
+    // Lexing costs about half as much as parsing: most files are shown shallow enough
+    // by a byte scan, and only the others are lexed (for the exact offset).
+    if nesting_at_most(source.as_bytes(), MAX_BRACKET_NESTING) {
+        return Ok(());
+    }
     let mut depth = 0usize;
     for (token, range) in lex(source, Mode::Module).map_while(Result::ok) {
         match token {
@@ -109,6 +114,55 @@ fn check_nesting(source: &str) -> Result<(), PythonError> {
         }
     }
     Ok(())
+}
+
+/// True when no bracket outside strings and comments is nested deeper than `limit`, as
+/// far as a byte scan can tell: it answers false (lex to know) when it meets a string it
+/// cannot see the end of, so a true answer is one the lexer would agree with.
+fn nesting_at_most(source: &[u8], limit: usize) -> bool {
+    let (mut depth, mut at) = (0usize, 0);
+    while let Some(&byte) = source.get(at) {
+        at += 1;
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' => {
+                while source.get(at).is_some_and(|&b| b != b'\n' && b != b'\r') {
+                    at += 1;
+                }
+            }
+            b'\'' | b'"' => {
+                let triple = source.get(at..at + 2) == Some(&[byte, byte][..]);
+                at += if triple { 2 } else { 0 };
+                loop {
+                    match source.get(at) {
+                        None => return false,
+                        Some(b'\\') => at += 2,
+                        Some(b'\n' | b'\r') if !triple => return false,
+                        Some(&b) if b == byte => {
+                            if !triple {
+                                at += 1;
+                                break;
+                            }
+                            if source.get(at..at + 3) == Some(&[byte, byte, byte][..]) {
+                                at += 3;
+                                break;
+                            }
+                            at += 1;
+                        }
+                        Some(_) => at += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 fn render_here(
