@@ -197,9 +197,14 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     }
     catalog.gone.remove(&key);
     let mut table = Table::default();
-    let deparsed = NodeEnum::CreateStmt(s.clone())
-        .deparse(Default::default())
-        .unwrap_or_default();
+    // Only a partitioned table or a partition needs its clauses as SQL.
+    let deparsed = if s.partspec.is_some() || s.partbound.is_some() {
+        NodeEnum::CreateStmt(s.clone())
+            .deparse(Default::default())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     if s.partspec.is_some() {
         table.partition_by = deparsed
             .find(" PARTITION BY ")
@@ -336,17 +341,7 @@ pub fn relation_exists(catalog: &Catalog, key: &Key) -> bool {
         || catalog.indexes.contains_key(key)
         || catalog.sequences.contains_key(key)
         || catalog.views.contains_key(key)
-        || constraint_index_exists(catalog, key)
-}
-
-/// A primary key, unique or exclusion constraint's index of that name.
-fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
-    catalog
-        .tables
-        .iter()
-        .filter(|(k, _)| k.0 == key.0)
-        .flat_map(|(_, t)| &t.constraints)
-        .any(|c| c.name == key.1 && has_index(c.kind))
+        || catalog.constraint_index_exists(key)
 }
 
 fn column_list(columns: &[String]) -> String {
@@ -358,6 +353,10 @@ fn column_list(columns: &[String]) -> String {
 }
 
 fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Option<&str>) {
+    catalog.changing_table(key, |catalog| add_constraint_to(catalog, key, c, column))
+}
+
+fn add_constraint_to(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Option<&str>) {
     let Some(table) = catalog.tables.get(key) else {
         return;
     };
@@ -693,7 +692,17 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         return;
     }
     if subtype == T::AtDropColumn {
-        rename_drop::drop_column(catalog, key, &cmd.name);
+        catalog.changing_table(key, |catalog| {
+            rename_drop::drop_column(catalog, key, &cmd.name)
+        });
+        return;
+    }
+    if subtype == T::AtDropConstraint {
+        catalog.changing_table(key, |catalog| {
+            if let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) {
+                table.constraints.retain(|c| c.name != cmd.name);
+            }
+        });
         return;
     }
     let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
@@ -721,7 +730,6 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         }
         (T::AtDropIdentity, Some(column)) => column.identity = None,
         (T::AtDropExpression, Some(column)) => column.generated = None,
-        (T::AtDropConstraint, _) => table.constraints.retain(|c| c.name != cmd.name),
         (T::AtValidateConstraint, _) => {
             for c in table.constraints.iter_mut().filter(|c| c.name == cmd.name) {
                 c.validated = true;

@@ -50,6 +50,22 @@ pub struct Catalog {
     /// Statements replayed that the model does not represent.
     #[serde(skip)]
     pub opaque: usize,
+    /// The names of the indexes constraints own, kept as the tables change.
+    #[serde(skip)]
+    constraint_indexes: ConstraintIndexes,
+}
+
+/// The indexes that primary key, unique and exclusion constraints own, by (schema, name),
+/// counted: their names share the relations' namespace, and scanning every table's
+/// constraints for a name made a long replay quadratic. Derived from `tables`, so it
+/// takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+struct ConstraintIndexes(std::collections::HashMap<Key, usize>);
+
+impl PartialEq for ConstraintIndexes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -147,6 +163,60 @@ pub enum Replayed {
 }
 
 impl Catalog {
+    /// Takes table `key`'s constraint indexes out of the name index, before the table
+    /// changes ([`Catalog::index_constraints`] after).
+    fn unindex_constraints(&mut self, key: &Key) {
+        let Some(table) = self.tables.get(key) else {
+            return;
+        };
+        for c in table.constraints.iter().filter(|c| keys::has_index(c.kind)) {
+            let name = (key.0.clone(), c.name.clone());
+            if let Some(count) = self.constraint_indexes.0.get_mut(&name) {
+                *count -= 1;
+                if *count == 0 {
+                    self.constraint_indexes.0.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// Puts table `key`'s constraint indexes (back) into the name index.
+    fn index_constraints(&mut self, key: &Key) {
+        let Some(table) = self.tables.get(key) else {
+            return;
+        };
+        for c in table.constraints.iter().filter(|c| keys::has_index(c.kind)) {
+            *self
+                .constraint_indexes
+                .0
+                .entry((key.0.clone(), c.name.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    /// Runs a change to table `key` with its constraint indexes re-indexed around it.
+    fn changing_table<R>(&mut self, key: &Key, change: impl FnOnce(&mut Catalog) -> R) -> R {
+        self.unindex_constraints(key);
+        let result = change(self);
+        self.index_constraints(key);
+        result
+    }
+
+    /// A primary key, unique or exclusion constraint owns an index of that name.
+    fn constraint_index_exists(&self, key: &Key) -> bool {
+        let found = self.constraint_indexes.0.contains_key(key);
+        debug_assert_eq!(
+            found,
+            self.tables
+                .iter()
+                .filter(|(k, _)| k.0 == key.0)
+                .flat_map(|(_, t)| &t.constraints)
+                .any(|c| c.name == key.1 && keys::has_index(c.kind)),
+            "constraint index of {key:?} out of step"
+        );
+        found
+    }
+
     /// Replays one parsed statement.
     pub fn apply(&mut self, node: &NodeEnum) -> Replayed {
         let replayed = apply::apply(self, node);
@@ -229,21 +299,18 @@ impl Catalog {
     /// [`Catalog::subset`], with every index of the tables kept when `table_indexes`
     /// (comparing schemas needs them: a dropped column takes its indexes along).
     pub fn subset_with(&self, names: &HashSet<String>, table_indexes: bool) -> Catalog {
-        // Looked up by name in every schema rather than scanning the catalog: a migration
-        // names a few dozen words, a long history holds thousands of objects.
-        let keys: Vec<Key> = self
+        // Per schema, whichever is shorter is walked: the schema's objects (tested against
+        // the names) or the names (looked up): a migration names a few dozen words, a long
+        // history holds thousands of objects in dozens of schemas.
+        let schemas: Vec<&str> = self
             .schemas
             .iter()
             .map(String::as_str)
             .chain(["public"])
-            .flat_map(|schema| names.iter().map(move |n| (schema.to_string(), n.clone())))
             .collect();
-        let pick = |map_has: &dyn Fn(&Key) -> bool| -> Vec<Key> {
-            keys.iter().filter(|k| map_has(k)).cloned().collect()
-        };
-        let mut tables: BTreeSet<Key> =
-            pick(&|k| self.tables.contains_key(k)).into_iter().collect();
-        for k in pick(&|k| self.indexes.contains_key(k)) {
+        let pick = |map: &dyn Keyed| -> Vec<Key> { named_keys(map, &schemas, names) };
+        let mut tables: BTreeSet<Key> = pick(&self.tables).into_iter().collect();
+        for k in pick(&self.indexes) {
             tables.insert(self.indexes[&k].table.clone());
         }
         for k in tables.clone() {
@@ -266,7 +333,7 @@ impl Catalog {
             }
         }
         let mut indexes: BTreeMap<Key, Index> = BTreeMap::new();
-        for k in pick(&|k| self.indexes.contains_key(k)) {
+        for k in pick(&self.indexes) {
             indexes.insert(k.clone(), self.indexes[&k].clone());
         }
         if table_indexes && !tables.is_empty() {
@@ -276,7 +343,7 @@ impl Catalog {
                 }
             }
         }
-        let mut sequences: BTreeMap<Key, Sequence> = pick(&|k| self.sequences.contains_key(k))
+        let mut sequences: BTreeMap<Key, Sequence> = pick(&self.sequences)
             .into_iter()
             .map(|k| {
                 let s = self.sequences[&k].clone();
@@ -290,14 +357,14 @@ impl Catalog {
                 }
             }
         }
-        Catalog {
+        let mut subset = Catalog {
             schemas: self.schemas.clone(),
             tables: tables
                 .iter()
                 .filter_map(|k| self.tables.get(k).map(|t| (k.clone(), t.clone())))
                 .collect(),
             indexes,
-            enums: pick(&|k| self.enums.contains_key(k))
+            enums: pick(&self.enums)
                 .into_iter()
                 .map(|k| {
                     let v = self.enums[&k].clone();
@@ -305,16 +372,22 @@ impl Catalog {
                 })
                 .collect(),
             sequences,
-            views: pick(&|k| self.views.contains_key(k))
+            views: pick(&self.views)
                 .into_iter()
                 .map(|k| {
                     let v = self.views[&k].clone();
                     (k, v)
                 })
                 .collect(),
-            gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
+            gone: pick(&self.gone).into_iter().collect(),
             opaque: 0,
+            constraint_indexes: ConstraintIndexes::default(),
+        };
+        let keys: Vec<Key> = subset.tables.keys().cloned().collect();
+        for key in &keys {
+            subset.index_constraints(key);
         }
+        subset
     }
 
     /// Objects in the catalog (schemas, tables, columns, constraints, indexes, types,
@@ -331,6 +404,60 @@ impl Catalog {
             + self.sequences.len()
             + self.views.len()
     }
+}
+
+/// A catalog map's keys, by schema.
+trait Keyed {
+    fn has(&self, key: &Key) -> bool;
+    /// The keys in `schema`, in order.
+    fn in_schema<'a>(&'a self, schema: &str) -> Box<dyn Iterator<Item = &'a Key> + 'a>;
+}
+
+fn schema_start(schema: &str) -> std::ops::RangeFrom<Key> {
+    (schema.to_string(), String::new())..
+}
+
+impl<V> Keyed for BTreeMap<Key, V> {
+    fn has(&self, key: &Key) -> bool {
+        self.contains_key(key)
+    }
+    fn in_schema<'a>(&'a self, schema: &str) -> Box<dyn Iterator<Item = &'a Key> + 'a> {
+        let schema = schema.to_string();
+        Box::new(
+            self.range(schema_start(&schema))
+                .map(|(k, _)| k)
+                .take_while(move |k| k.0 == schema),
+        )
+    }
+}
+
+impl Keyed for BTreeSet<Key> {
+    fn has(&self, key: &Key) -> bool {
+        self.contains(key)
+    }
+    fn in_schema<'a>(&'a self, schema: &str) -> Box<dyn Iterator<Item = &'a Key> + 'a> {
+        let schema = schema.to_string();
+        Box::new(
+            self.range(schema_start(&schema))
+                .take_while(move |k| k.0 == schema),
+        )
+    }
+}
+
+/// The keys of `map` in one of `schemas` whose name is one of `names`.
+fn named_keys(map: &dyn Keyed, schemas: &[&str], names: &HashSet<String>) -> Vec<Key> {
+    let mut out = Vec::new();
+    for schema in schemas {
+        let mut objects = map.in_schema(schema);
+        let few: Vec<&Key> = objects.by_ref().take(names.len() + 1).collect();
+        if few.len() <= names.len() {
+            out.extend(few.into_iter().filter(|k| names.contains(&k.1)).cloned());
+        } else {
+            let keys = names.iter().map(|n| (schema.to_string(), n.clone()));
+            out.extend(keys.filter(|k| map.has(k)));
+        }
+    }
+    out
 }
 
 /// Every word of a migration's SQL that could name an object (what [`Catalog::subset`]

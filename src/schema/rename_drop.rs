@@ -64,11 +64,14 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         ObjectType::ObjectTabconstraint => {
             let Some(rv) = &s.relation else { return };
-            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)).map(Arc::make_mut) {
-                for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
-                    c.name = new.clone();
+            let key = rel_key(rv);
+            catalog.changing_table(&key, |catalog| {
+                if let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) {
+                    for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
+                        c.name = new.clone();
+                    }
                 }
-            }
+            });
         }
         ObjectType::ObjectSchema => {
             let old = s.subname.clone();
@@ -122,8 +125,11 @@ pub(super) fn rename_in(list: &mut [String], old: &str, new: &str) {
 
 fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
     let mut moved = true;
+    catalog.unindex_constraints(old);
     if let Some(table) = catalog.tables.remove(old) {
+        catalog.unindex_constraints(new);
         catalog.tables.insert(new.clone(), table);
+        catalog.index_constraints(new);
         for index in catalog.indexes.values_mut() {
             if index.table == *old {
                 index.table = new.clone();
@@ -171,13 +177,26 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
         // ALTER INDEX on a constraint's index renames the constraint too.
         moved = false;
         let owns = |t: &Table| (t.constraints.iter()).any(|c| c.name == old.1 && has_index(c.kind));
-        for (_, t) in (catalog.tables.iter_mut()).filter(|(k, t)| k.0 == old.0 && owns(t)) {
-            for c in Arc::make_mut(t).constraints.iter_mut() {
-                if c.name == old.1 && has_index(c.kind) {
-                    c.name = new.1.clone();
-                    moved = true;
+        let owners: Vec<Key> = if catalog.constraint_index_exists(old) {
+            (catalog.tables.iter())
+                .filter(|(k, t)| k.0 == old.0 && owns(t))
+                .map(|(k, _)| k.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for key in owners {
+            catalog.changing_table(&key, |catalog| {
+                let Some(t) = catalog.tables.get_mut(&key).map(Arc::make_mut) else {
+                    return;
+                };
+                for c in t.constraints.iter_mut() {
+                    if c.name == old.1 && has_index(c.kind) {
+                        c.name = new.1.clone();
+                        moved = true;
+                    }
                 }
-            }
+            });
         }
     }
     if moved {
@@ -279,6 +298,7 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
 }
 
 fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
+    catalog.unindex_constraints(key);
     if catalog.tables.remove(key).is_none() {
         return;
     }
