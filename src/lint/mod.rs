@@ -274,6 +274,7 @@ fn lint_sql_with(
                     node: &stmt.node,
                     facts: &facts,
                     state: seen_state,
+                    typed: Default::default(),
                 };
                 for (rule, severity, check) in &statement_checks {
                     for violation in check(&view) {

@@ -172,9 +172,17 @@ pub struct StatementView<'a> {
     pub facts: &'a Facts,
     /// State before this statement runs.
     pub state: &'a FileState,
+    /// The columns it declares or retypes, found once for the rules that read them.
+    pub typed: std::cell::OnceCell<Vec<column_types::TypedColumn>>,
 }
 
 impl StatementView<'_> {
+    /// [`column_types::typed_columns`] of the statement.
+    pub fn typed_columns(&self) -> &[column_types::TypedColumn] {
+        self.typed
+            .get_or_init(|| column_types::typed_columns(self.node))
+    }
+
     /// Actions on tables that existed before this migration (rules about "an existing
     /// table" skip tables created earlier in the same file).
     pub fn existing<'s>(
