@@ -311,10 +311,14 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
         return;
     }
     catalog.gone.insert(key.clone());
-    catalog.indexes.retain(|_, i| i.table != *key);
-    catalog
-        .sequences
-        .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != key));
+    // Looked for before removing, as in drop_column.
+    if catalog.indexes.values().any(|i| i.table == *key) {
+        catalog.indexes.retain(|_, i| i.table != *key);
+    }
+    let owned = |s: &super::Sequence| s.owned_by.as_ref().is_some_and(|(t, _)| t == key);
+    if catalog.sequences.values().any(owned) {
+        catalog.sequences.retain(|_, s| !owned(s));
+    }
     let partitions: Vec<Key> = catalog
         .tables
         .iter()
