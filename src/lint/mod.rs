@@ -13,7 +13,7 @@ use std::ops::Range;
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
-use crate::parse::{self, Statement};
+use crate::parse;
 use crate::rules::{self, CheckedStatement, FileView, StatementView, TransactionView, Violation};
 use crate::source::SourceFile;
 use crate::state::{FileState, KnownColumn};
@@ -188,10 +188,25 @@ fn lint_parsed_with(
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
-    let parsed = parsed.unwrap_or_else(|| parse::parse_sql(&source.text));
+    // Parsed a batch at a time, each batch's trees dropped once walked: a huge file never
+    // holds every statement's tree. Enough is read ahead to know whether the file is one
+    // statement. SQL parsed already (an Alembic upgrade, parsed once for the replay) is
+    // the one batch.
+    let (mut ahead, mut batches) = match parsed {
+        Some(parsed) => (std::collections::VecDeque::from([parsed]), None),
+        None => (Default::default(), Some(parse::Batches::new(&source.text))),
+    };
+    let mut seen: usize = ahead.iter().map(|b| b.statements.len()).sum();
+    while seen < 2 {
+        let Some(batch) = batches.as_mut().and_then(Iterator::next) else {
+            break;
+        };
+        seen += batch.statements.len();
+        ahead.push_back(batch);
+    }
     let runner_transaction = config.assume_in_transaction
         && source.autocommit_convention().is_none()
-        && !(config.single_statement_autocommit && parsed.statements.len() == 1);
+        && !(config.single_statement_autocommit && seen == 1);
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
     // What the team's runner sets on the connection before every migration (config).
@@ -223,100 +238,106 @@ fn lint_parsed_with(
     // (linted as if top-level, in the DO statement's transaction context).
     // A PL/pgSQL function created earlier in the file runs its statements where a plain
     // `SELECT f(...)` or `CALL f(...)` calls it.
-    let mut functions: HashMap<&str, &parse::plpgsql::Body> = HashMap::new();
+    let mut functions: HashMap<String, parse::plpgsql::Body> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
-    let mut bodies_run: Vec<(usize, &parse::plpgsql::Body)> = Vec::new();
-    for (top, stmt) in parsed.statements.iter().enumerate() {
-        units.push(Unit {
-            stmt,
-            top,
-            inner: false,
-        });
-        let runs = match stmt.body.as_deref() {
-            Some(body) => match &body.function {
-                Some(name) => {
-                    functions.insert(name, body);
-                    None
-                }
-                None => Some(body),
-            },
-            None => called_function(&stmt.node).and_then(|name| functions.get(name).copied()),
-        };
-        if let Some(body) = runs {
-            bodies_run.push((top, body));
-            units.extend(body.statements.iter().map(|stmt| Unit {
-                stmt,
-                top,
-                inner: true,
-            }));
-        }
-    }
-    let text = |stmt: &'_ Statement| -> String {
-        stmt.text
-            .clone()
-            .unwrap_or_else(|| source.text[stmt.span.clone()].to_string())
-    };
-    let texts: Vec<String> = units.iter().map(|u| text(u.stmt)).collect();
-    let spans: Vec<Range<usize>> = units.iter().map(|u| u.stmt.span.clone()).collect();
-    let mut reports = Vec::with_capacity(units.len());
+    let mut summaries: Vec<rules::Summary> = Vec::new();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut top_spans: Vec<Range<usize>> = Vec::new();
+    let mut bodies_run: Vec<(usize, Vec<parse::plpgsql::Opaque>, bool)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut meta_commands = Vec::new();
+    let mut reports = Vec::new();
     let mut known = known.iter().peekable();
-    for (index, unit) in units.iter().enumerate() {
-        let stmt = unit.stmt;
-        while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
-            state.declare_column(column);
-        }
-        let facts = facts::analyze(&stmt.node, &state);
-        // A DO block runs its statements inside a transaction of its own at least: what may
-        // not run in one (CONCURRENTLY) fails there too.
-        let block_state;
-        let seen_state = if unit.inner {
-            let mut inside = state.clone();
-            inside.in_transaction = true;
-            inside.in_do_block = true;
-            block_state = inside;
-            &block_state
-        } else {
-            &state
-        };
-        let view = StatementView {
-            sql: &texts[index],
-            node: &stmt.node,
-            facts: &facts,
-            state: seen_state,
-        };
-        for (rule, severity, check) in &statement_checks {
-            for violation in check(&view) {
-                findings.push(place(rule, *severity, violation, &spans, index));
+    for batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
+        errors.extend(batch.errors);
+        meta_commands.extend(batch.meta_commands);
+        for stmt in &batch.statements {
+            let top = top_spans.len();
+            top_spans.push(stmt.span.clone());
+            let runs = match stmt.body.as_deref() {
+                Some(body) => match &body.function {
+                    Some(name) => {
+                        functions.insert(name.clone(), body.clone());
+                        None
+                    }
+                    None => Some(body),
+                },
+                None => called_function(&stmt.node).and_then(|name| functions.get(name)),
+            };
+            if let Some(body) = runs {
+                bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
+            }
+            let called = stmt.body.is_none();
+            let inner = runs.into_iter().flat_map(|body| &body.statements);
+            for (stmt, inner) in std::iter::once((stmt, false)).chain(inner.map(|s| (s, true))) {
+                let index = units.len();
+                units.push(Unit {
+                    top,
+                    inner,
+                    called: inner && called,
+                });
+                spans.push(stmt.span.clone());
+                summaries.push(rules::Summary::of(&stmt.node));
+                while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
+                    state.declare_column(column);
+                }
+                let facts = facts::analyze(&stmt.node, &state);
+                // A DO block runs its statements inside a transaction of its own at least:
+                // what may not run in one (CONCURRENTLY) fails there too.
+                let block_state;
+                let seen_state = if inner {
+                    let mut inside = state.clone();
+                    inside.in_transaction = true;
+                    inside.in_do_block = true;
+                    block_state = inside;
+                    &block_state
+                } else {
+                    &state
+                };
+                let view = StatementView {
+                    sql: stmt
+                        .text
+                        .as_deref()
+                        .unwrap_or_else(|| &source.text[stmt.span.clone()]),
+                    node: &stmt.node,
+                    facts: &facts,
+                    state: seen_state,
+                    typed: Default::default(),
+                };
+                for (rule, severity, check) in &statement_checks {
+                    for violation in check(&view) {
+                        findings.push(place(rule, *severity, violation, &spans, index));
+                    }
+                }
+                let in_transaction = state.in_transaction;
+                let existing_lock = state.blocking_lock_on_existing(&facts);
+                let locks_on_existing = state.locks_on_existing(&facts);
+                state.record(&stmt.node, &facts);
+                // BEGIN belongs to the block it opens, COMMIT to the one it closes.
+                let transaction = (in_transaction || state.in_transaction)
+                    .then(|| state.transactions_started.saturating_sub(1));
+                reports.push(StatementReport {
+                    span: stmt.span.clone(),
+                    facts,
+                    in_transaction,
+                    transaction,
+                    existing_lock,
+                    locks_on_existing,
+                    sql: stmt.text.clone(),
+                    inner: Vec::new(),
+                    unknown: Vec::new(),
+                });
             }
         }
-        let in_transaction = state.in_transaction;
-        let existing_lock = state.blocking_lock_on_existing(&facts);
-        let locks_on_existing = state.locks_on_existing(&facts);
-        state.record(&stmt.node, &facts);
-        // BEGIN belongs to the block it opens, COMMIT to the one it closes.
-        let transaction = (in_transaction || state.in_transaction)
-            .then(|| state.transactions_started.saturating_sub(1));
-        reports.push(StatementReport {
-            span: stmt.span.clone(),
-            facts,
-            in_transaction,
-            transaction,
-            existing_lock,
-            locks_on_existing,
-            sql: stmt.text.clone(),
-            inner: Vec::new(),
-            unknown: Vec::new(),
-        });
     }
 
     if !transaction_checks.is_empty() || !file_checks.is_empty() {
-        let checked: Vec<CheckedStatement> = units
+        let checked: Vec<CheckedStatement> = reports
             .iter()
-            .zip(&reports)
-            .zip(&texts)
-            .map(|((unit, report), sql)| CheckedStatement {
-                sql,
-                node: &unit.stmt.node,
+            .zip(&summaries)
+            .map(|(report, summary)| CheckedStatement {
+                sql: report.text(&source),
+                summary,
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
                 transaction: report.transaction,
@@ -347,6 +368,7 @@ fn lint_parsed_with(
             }
         }
     }
+    drop(summaries);
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
     for finding in &mut findings {
@@ -358,29 +380,29 @@ fn lint_parsed_with(
         let unit = finding.statement.and_then(|i| units.get(i));
         finding.statement = unit.map(|u| u.top);
         // A function body's finding points into the body: say which call runs it.
-        if let Some(unit) = unit.filter(|u| u.inner && parsed.statements[u.top].body.is_none()) {
-            let call = &parsed.statements[unit.top];
-            let line = source.position(call.span.start).line;
+        if let Some(unit) = unit.filter(|u| u.called) {
+            let call = &top_spans[unit.top];
+            let line = source.position(call.start).line;
             finding.message = format!(
                 "{} (run by `{}` at line {line})",
                 finding.message,
-                rules::excerpt(&source.text[call.span.clone()])
+                rules::excerpt(&source.text[call.clone()])
             );
         }
     }
     let statements = merge_blocks(&units, reports);
     if let Some(severity) = config.severity_of(&rules::DYNAMIC_SQL_NOT_LINTED) {
-        for (top, body) in &bodies_run {
+        for (top, opaques, function) in &bodies_run {
             let top = *top;
-            for opaque in &body.opaque {
+            for opaque in opaques {
                 let mut violation = rules::dynamic_sql_not_linted(&opaque.reason);
-                if body.function.is_some() {
-                    let call = &parsed.statements[top];
+                if *function {
+                    let call = &top_spans[top];
                     violation.message = format!(
                         "{} (run by `{}` at line {})",
                         violation.message,
-                        rules::excerpt(&source.text[call.span.clone()]),
-                        source.position(call.span.start).line
+                        rules::excerpt(&source.text[call.clone()]),
+                        source.position(call.start).line
                     );
                 }
                 findings.push(Finding {
@@ -396,7 +418,7 @@ fn lint_parsed_with(
     }
 
     if let Some(severity) = config.severity_of(&rules::SYNTAX_ERROR) {
-        for error in &parsed.errors {
+        for error in &errors {
             let end = source.text[error.offset..]
                 .find(|c: char| c.is_whitespace() || c == ';')
                 .map_or(source.text.len(), |i| error.offset + i.max(1));
@@ -413,14 +435,12 @@ fn lint_parsed_with(
         }
     }
     if let (Some(first), Some(severity)) = (
-        parsed.meta_commands.first(),
+        meta_commands.first(),
         config.severity_of(&rules::PSQL_META_COMMAND),
     ) {
         // One finding per file: the count says how many, the span shows the first.
-        let violation = rules::psql_meta_command::violation(
-            parsed.meta_commands.len(),
-            &source.text[first.clone()],
-        );
+        let violation =
+            rules::psql_meta_command::violation(meta_commands.len(), &source.text[first.clone()]);
         findings.push(Finding {
             rule: &rules::PSQL_META_COMMAND,
             severity,
@@ -435,7 +455,7 @@ fn lint_parsed_with(
         source,
         statements,
         findings,
-        unparsable_statements: parsed.errors.len(),
+        unparsable_statements: errors.len(),
         rendering: None,
     };
     let comments = suppress::sql_comments(&report.source.text);
@@ -470,11 +490,12 @@ fn called_function(node: &pg_query::NodeEnum) -> Option<&str> {
 
 /// A statement the rules walk: a top-level one, or one a DO block (or a function it
 /// calls) runs.
-struct Unit<'a> {
-    stmt: &'a Statement,
+struct Unit {
     /// The top-level statement it is, or whose DO block runs it.
     top: usize,
     inner: bool,
+    /// Run by a call of a function created earlier (not by a DO block).
+    called: bool,
 }
 
 /// One report per top-level statement: a DO statement's facts are those of the statements

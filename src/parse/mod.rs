@@ -60,28 +60,13 @@ pub fn parse_sql(sql: &str) -> Parsed {
 }
 
 fn parse_here(sql: &str) -> Parsed {
-    let start = if sql.starts_with(BYTE_ORDER_MARK) {
-        BYTE_ORDER_MARK.len_utf8()
-    } else {
-        0
-    };
     let mut parsed = Parsed::default();
-    // Consecutive SQL pieces are parsed together (one parser call in the common case);
-    // meta-commands and COPY data cut the SQL into such runs.
-    let mut run: Vec<Range<usize>> = Vec::new();
-    for chunk in split::split(sql, start) {
-        let skipped = match chunk.kind {
-            ChunkKind::Sql => {
-                run.push(chunk.span);
-                continue;
-            }
-            ChunkKind::MetaCommand => &mut parsed.meta_commands,
-            ChunkKind::CopyData => &mut parsed.copy_data,
-        };
-        skipped.push(chunk.span);
-        parse_run(sql, &std::mem::take(&mut run), &mut parsed);
+    for batch in Batches::new(sql) {
+        parsed.statements.extend(batch.statements);
+        parsed.errors.extend(batch.errors);
+        parsed.meta_commands.extend(batch.meta_commands);
+        parsed.copy_data.extend(batch.copy_data);
     }
-    parse_run(sql, &run, &mut parsed);
     parsed
 }
 
@@ -90,16 +75,85 @@ fn parse_here(sql: &str) -> Parsed {
 /// parsed a bounded slice at a time.
 const PARSE_BATCH: usize = 64 << 10;
 
-/// Parses consecutive SQL pieces, in batches of about [`PARSE_BATCH`] bytes.
-fn parse_run(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
-    let mut rest = pieces;
+/// One step of parsing a text: consecutive SQL pieces parsed together, or a piece that is
+/// not SQL.
+enum Step {
+    Sql(Vec<Range<usize>>),
+    MetaCommand(Range<usize>),
+    CopyData(Range<usize>),
+}
+
+/// The statements of a text a batch at a time (about [`PARSE_BATCH`] bytes of SQL, in
+/// order), so that a caller that is done with a batch's parse trees can drop them before
+/// the next batch is parsed: [`parse_sql`] is all of them at once.
+pub struct Batches<'a> {
+    sql: &'a str,
+    steps: std::vec::IntoIter<Step>,
+}
+
+impl<'a> Batches<'a> {
+    pub fn new(sql: &'a str) -> Batches<'a> {
+        let start = if sql.starts_with(BYTE_ORDER_MARK) {
+            BYTE_ORDER_MARK.len_utf8()
+        } else {
+            0
+        };
+        // Consecutive SQL pieces are parsed together (one parser call in the common case);
+        // meta-commands and COPY data cut the SQL into such runs.
+        let mut steps = Vec::new();
+        let mut run: Vec<Range<usize>> = Vec::new();
+        for chunk in split::split(sql, start) {
+            let skipped = match chunk.kind {
+                ChunkKind::Sql => {
+                    run.push(chunk.span);
+                    continue;
+                }
+                ChunkKind::MetaCommand => Step::MetaCommand(chunk.span),
+                ChunkKind::CopyData => Step::CopyData(chunk.span),
+            };
+            steps.push(skipped);
+            batch_run(std::mem::take(&mut run), &mut steps);
+        }
+        batch_run(run, &mut steps);
+        Batches {
+            sql,
+            steps: steps.into_iter(),
+        }
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Parsed;
+
+    fn next(&mut self) -> Option<Parsed> {
+        let mut parsed = Parsed::default();
+        match self.steps.next()? {
+            Step::Sql(pieces) => {
+                let sql = self.sql;
+                let batch = || {
+                    let mut parsed = Parsed::default();
+                    parse_batch(sql, &pieces, &mut parsed);
+                    parsed
+                };
+                parsed = crate::stack::with_stack(PARSER_STACK, batch).unwrap_or_else(|_| batch());
+            }
+            Step::MetaCommand(span) => parsed.meta_commands.push(span),
+            Step::CopyData(span) => parsed.copy_data.push(span),
+        }
+        Some(parsed)
+    }
+}
+
+/// Cuts consecutive SQL pieces into batches of about [`PARSE_BATCH`] bytes.
+fn batch_run(pieces: Vec<Range<usize>>, steps: &mut Vec<Step>) {
+    let mut rest = &pieces[..];
     while let Some(first) = rest.first() {
         let count = rest
             .iter()
             .position(|p| p.end - first.start > PARSE_BATCH)
             .unwrap_or(rest.len())
             .max(1);
-        parse_batch(sql, &rest[..count], parsed);
+        steps.push(Step::Sql(rest[..count].to_vec()));
         rest = &rest[count..];
     }
 }

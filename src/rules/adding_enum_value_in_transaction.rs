@@ -2,9 +2,12 @@
 //! on the new value cannot be used until the transaction commits.
 
 use pg_query::NodeEnum;
+use pg_query::protobuf::AlterEnumStmt;
 
 use super::advice::autocommit_block;
-use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
+use super::{
+    Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
+};
 use crate::facts::{Form, quote_ident};
 
 pub static RULE: Rule = Rule {
@@ -16,10 +19,24 @@ pub static RULE: Rule = Rule {
     check: Check::Transaction(check),
 };
 
+/// The type's name as SQL and the value an `ALTER TYPE` adds (or renames to).
+pub(super) fn summary(stmt: &AlterEnumStmt) -> (String, String) {
+    let type_name = stmt
+        .type_name
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(quote_ident(&s.sval)),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    (type_name, stmt.new_val.clone())
+}
+
 fn check(input: &TransactionView) -> Vec<Violation> {
     let mut out = Vec::new();
     for (i, statement) in input.statements.iter().enumerate() {
-        let NodeEnum::AlterEnumStmt(stmt) = statement.node else {
+        let Summary::EnumValue(named) = statement.summary else {
             continue;
         };
         let Some(action) = statement
@@ -30,16 +47,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         else {
             continue;
         };
-        let type_name = stmt
-            .type_name
-            .iter()
-            .filter_map(|n| match &n.node {
-                Some(NodeEnum::String(s)) => Some(quote_ident(&s.sval)),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join(".");
-        let value = &stmt.new_val;
+        let (type_name, value) = &**named;
         let sql = statement.sql.trim();
         let outside = Advice::sql(format!(
             "run it outside any transaction block, on its own (COMMIT before it):\n  COMMIT;\n  {sql};"

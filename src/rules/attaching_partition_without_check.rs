@@ -3,7 +3,11 @@
 
 use pg_query::{NodeEnum, NodeRef};
 
-use super::{Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Violation};
+use pg_query::protobuf::{AlterTableStmt, CreateStmt};
+
+use super::{
+    Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
+};
 use crate::facts::{Action, Form, Relation, RelationLock, quote_ident};
 
 pub static RULE: Rule = Rule {
@@ -99,17 +103,22 @@ fn violation(
 fn partition_keys(earlier: &[CheckedStatement], parent: &Relation) -> Vec<String> {
     earlier
         .iter()
-        .filter_map(|s| match s.node {
-            NodeEnum::CreateStmt(stmt) => Some(stmt),
+        .filter_map(|s| match s.summary {
+            Summary::PartitionedTable(table) if table.0.key() == parent.key() => Some(&table.1),
             _ => None,
         })
-        .filter(|stmt| {
-            stmt.relation.as_ref().is_some_and(|rv| {
-                Relation::new(Some(&rv.schemaname), &rv.relname).key() == parent.key()
-            })
-        })
-        .filter_map(|stmt| stmt.partspec.as_ref())
-        .flat_map(|spec| &spec.part_params)
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+/// A partitioned table's name and partition key columns ([`Summary`]).
+pub(super) fn partition_keys_of(stmt: &CreateStmt) -> Option<(Relation, Vec<String>)> {
+    let rv = stmt.relation.as_ref()?;
+    let spec = stmt.partspec.as_ref()?;
+    let keys = spec
+        .part_params
+        .iter()
         .flat_map(|param| match &param.node {
             Some(NodeEnum::PartitionElem(elem)) if !elem.name.is_empty() => vec![elem.name.clone()],
             Some(NodeEnum::PartitionElem(elem)) => elem
@@ -120,7 +129,8 @@ fn partition_keys(earlier: &[CheckedStatement], parent: &Relation) -> Vec<String
                 .unwrap_or_default(),
             _ => Vec::new(),
         })
-        .collect()
+        .collect();
+    Some((Relation::new(Some(&rv.schemaname), &rv.relname), keys))
 }
 
 /// A CHECK constraint on `partition`, validated before the attach (added without NOT VALID,
@@ -165,25 +175,35 @@ fn has_validated_check(
 
 /// The columns a CHECK constraint's expression names.
 fn check_columns(statement: &CheckedStatement, action: &Action) -> Vec<String> {
-    let NodeEnum::AlterTableStmt(stmt) = statement.node else {
-        return Vec::new();
-    };
-    let Some(NodeEnum::AlterTableCmd(cmd)) = action
-        .subcommand
-        .and_then(|i| stmt.cmds.get(i))
-        .and_then(|c| c.node.as_ref())
-    else {
-        return Vec::new();
-    };
-    match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
-        Some(NodeEnum::Constraint(c)) => c
-            .raw_expr
-            .as_deref()
-            .and_then(|e| e.node.as_ref())
-            .map(columns)
+    match statement.summary {
+        Summary::CheckColumns(checks) => checks
+            .iter()
+            .find(|(i, _)| Some(*i) == action.subcommand)
+            .map(|(_, columns)| columns.clone())
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// For each subcommand of an ALTER TABLE that adds a constraint with an expression: the
+/// columns the expression names ([`Summary`]).
+pub(super) fn check_columns_of(stmt: &AlterTableStmt) -> Vec<(usize, Vec<String>)> {
+    stmt.cmds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cmd)| {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                return None;
+            };
+            match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                Some(NodeEnum::Constraint(c)) => {
+                    let expr = c.raw_expr.as_deref().and_then(|e| e.node.as_ref())?;
+                    Some((i, columns(expr)))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 fn columns(expr: &NodeEnum) -> Vec<String> {

@@ -3,7 +3,9 @@
 
 use pg_query::NodeEnum;
 
-use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
+use super::{
+    Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
+};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -16,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 /// "UPDATE", "DELETE" or "INSERT ... SELECT": the statement changes rows it reads.
-fn verb(node: &NodeEnum) -> Option<&'static str> {
+pub(super) fn verb(node: &NodeEnum) -> Option<&'static str> {
     match node {
         NodeEnum::UpdateStmt(_) => Some("UPDATE"),
         NodeEnum::DeleteStmt(_) => Some("DELETE"),
@@ -35,7 +37,7 @@ fn verb(node: &NodeEnum) -> Option<&'static str> {
 fn check(input: &TransactionView) -> Vec<Violation> {
     let mut out = Vec::new();
     for (i, statement) in input.statements.iter().enumerate() {
-        let Some(verb) = verb(statement.node) else {
+        let Summary::ChangesRows(verb) = statement.summary else {
             continue;
         };
         let tables = statement

@@ -1,6 +1,6 @@
 //! A char(n) / character(n) column: blank-padded, prefer text.
 
-use super::column_types::{Declared, alembic_declaration, declaration, typed_columns};
+use super::column_types::{Declared, alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -13,8 +13,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         // `char(n)` parses as bpchar; the quoted one-byte type "char" keeps its name.
         .filter(|c| c.raw_name == "bpchar")
         .map(|c| {

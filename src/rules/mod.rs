@@ -172,9 +172,17 @@ pub struct StatementView<'a> {
     pub facts: &'a Facts,
     /// State before this statement runs.
     pub state: &'a FileState,
+    /// The columns it declares or retypes, found once for the rules that read them.
+    pub typed: std::cell::OnceCell<Vec<column_types::TypedColumn>>,
 }
 
 impl StatementView<'_> {
+    /// [`column_types::typed_columns`] of the statement.
+    pub fn typed_columns(&self) -> &[column_types::TypedColumn] {
+        self.typed
+            .get_or_init(|| column_types::typed_columns(self.node))
+    }
+
     /// Actions on tables that existed before this migration (rules about "an existing
     /// table" skip tables created earlier in the same file).
     pub fn existing<'s>(
@@ -187,10 +195,58 @@ impl StatementView<'_> {
     }
 }
 
+/// What transaction and file checks need of a statement's parse tree, taken while the
+/// tree is walked: the trees are dropped as the file is walked (a huge file cannot hold
+/// them all), and these checks run after the walk.
+#[derive(Debug, Clone, Default)]
+pub enum Summary {
+    #[default]
+    Other,
+    /// BEGIN, COMMIT, ...
+    Transaction(TransactionStmtKind),
+    /// `ALTER TYPE`'s enum statement: the type's name as SQL and the new value.
+    EnumValue(Box<(String, String)>),
+    /// A data change that reads rows: `UPDATE`, `DELETE` or `INSERT ... SELECT`.
+    ChangesRows(&'static str),
+    /// `CREATE TABLE ... PARTITION BY`: the table and its partition key columns.
+    PartitionedTable(Box<(crate::facts::Relation, Vec<String>)>),
+    /// `ALTER TABLE`: the columns each subcommand's CHECK constraint names, by subcommand.
+    CheckColumns(Vec<(usize, Vec<String>)>),
+}
+
+impl Summary {
+    pub fn of(node: &NodeEnum) -> Summary {
+        match node {
+            NodeEnum::TransactionStmt(_) => {
+                transaction_kind(node).map_or(Summary::Other, Summary::Transaction)
+            }
+            NodeEnum::AlterEnumStmt(stmt) => {
+                Summary::EnumValue(Box::new(adding_enum_value_in_transaction::summary(stmt)))
+            }
+            NodeEnum::CreateStmt(stmt) => {
+                attaching_partition_without_check::partition_keys_of(stmt)
+                    .map_or(Summary::Other, |keys| {
+                        Summary::PartitionedTable(Box::new(keys))
+                    })
+            }
+            NodeEnum::AlterTableStmt(stmt) => {
+                let checks = attaching_partition_without_check::check_columns_of(stmt);
+                if checks.is_empty() {
+                    Summary::Other
+                } else {
+                    Summary::CheckColumns(checks)
+                }
+            }
+            _ => backfilling_in_transaction_with_ddl::verb(node)
+                .map_or(Summary::Other, Summary::ChangesRows),
+        }
+    }
+}
+
 /// One statement as transaction and file checks see it, after the file was walked.
 pub struct CheckedStatement<'a> {
     pub sql: &'a str,
-    pub node: &'a NodeEnum,
+    pub summary: &'a Summary,
     pub facts: &'a Facts,
     /// It ran inside a transaction block (explicit or assumed).
     pub in_transaction: bool,
@@ -216,9 +272,16 @@ impl CheckedStatement<'_> {
             .map(|l| l.mode)
     }
 
+    fn transaction_kind(&self) -> Option<TransactionStmtKind> {
+        match self.summary {
+            Summary::Transaction(kind) => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// `BEGIN` or `START TRANSACTION`.
     pub fn is_begin(&self) -> bool {
-        transaction_kind(self.node).is_some_and(|k| {
+        self.transaction_kind().is_some_and(|k| {
             matches!(
                 k,
                 TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart
@@ -228,7 +291,7 @@ impl CheckedStatement<'_> {
 
     /// `COMMIT`, `ROLLBACK` or `PREPARE TRANSACTION`: it ends the transaction block.
     pub fn ends_transaction(&self) -> bool {
-        transaction_kind(self.node).is_some_and(|k| {
+        self.transaction_kind().is_some_and(|k| {
             matches!(
                 k,
                 TransactionStmtKind::TransStmtCommit

@@ -1,6 +1,6 @@
 //! An integer, smallint or serial primary key column: ids that can run out.
 
-use super::column_types::{alembic_declaration, declaration, typed_columns};
+use super::column_types::{alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -127,8 +127,9 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
 }
 
 fn primary_keys(input: &StatementView) -> Vec<Violation> {
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         .filter(|c| c.primary_key && !c.column_type.array)
         .filter_map(|c| {
             let (max, serial) = match c.column_type.name.as_str() {

@@ -1,6 +1,6 @@
 //! A serial, bigserial or smallserial column: prefer an identity column.
 
-use super::column_types::{Declared, alembic_declaration, declaration, typed_columns};
+use super::column_types::{Declared, alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::Form;
 
@@ -20,8 +20,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .existing(&[Form::AddColumnVolatileDefault])
         .filter_map(|a| a.column.as_deref())
         .collect();
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         .filter(|c| c.declared != Declared::AlterType && c.column_type.is_serial())
         .filter(|c| {
             !(c.declared == Declared::AddColumn && on_existing.contains(&c.column.as_str()))

@@ -1,6 +1,6 @@
 //! A json column: prefer jsonb.
 
-use super::column_types::{alembic_declaration, declaration, typed_columns};
+use super::column_types::{alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -13,8 +13,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         .filter(|c| c.column_type.name == "json")
         .map(|c| {
             let array = if c.column_type.array { "[]" } else { "" };

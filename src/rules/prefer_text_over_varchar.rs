@@ -1,6 +1,6 @@
 //! A varchar(n) column: prefer text, with a CHECK constraint when the limit matters.
 
-use super::column_types::{Declared, TypedColumn, typed_columns};
+use super::column_types::{Declared, TypedColumn};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::quote_ident;
 
@@ -14,8 +14,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         .filter(|c| c.column_type.name == "varchar")
         .filter_map(|c| {
             let n = *c.column_type.modifiers.first()?;

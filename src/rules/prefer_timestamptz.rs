@@ -1,6 +1,6 @@
 //! A timestamp (without time zone) column: prefer timestamptz.
 
-use super::column_types::{alembic_declaration, declaration, typed_columns};
+use super::column_types::{alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -13,8 +13,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(input: &StatementView) -> Vec<Violation> {
-    typed_columns(input.node)
-        .into_iter()
+    input
+        .typed_columns()
+        .iter()
         .filter(|c| c.column_type.name == "timestamp")
         .map(|c| {
             let mut new_type = c.column_type.clone();

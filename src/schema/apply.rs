@@ -200,9 +200,14 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     }
     catalog.gone.remove(&key);
     let mut table = Table::default();
-    let deparsed = NodeEnum::CreateStmt(s.clone())
-        .deparse(Default::default())
-        .unwrap_or_default();
+    // Only a partitioned table or a partition needs its clauses as SQL.
+    let deparsed = if s.partspec.is_some() || s.partbound.is_some() {
+        NodeEnum::CreateStmt(s.clone())
+            .deparse(Default::default())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     if s.partspec.is_some() {
         table.partition_by = deparsed
             .find(" PARTITION BY ")
