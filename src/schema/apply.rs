@@ -232,6 +232,7 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
             table.partition_of = Some((parent, bound));
         }
     }
+    catalog.hints.table(&key, &table);
     catalog.tables.insert(key.clone(), Arc::new(table));
     for element in &s.table_elts {
         match &element.node {
@@ -349,15 +350,13 @@ pub fn relation_exists(catalog: &Catalog, key: &Key) -> bool {
 
 /// A primary key, unique or exclusion constraint's index of that name.
 fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
-    if !catalog.hints.constraint_names.contains(&key.1) {
-        return false;
-    }
-    catalog
-        .tables
-        .iter()
-        .filter(|(k, _)| k.0 == key.0)
-        .flat_map(|(_, t)| &t.constraints)
-        .any(|c| c.name == key.1 && has_index(c.kind))
+    let tables = catalog.constraint_tables(&key.1);
+    tables.iter().filter(|k| k.0 == key.0).any(|k| {
+        let constraints = &catalog.tables[k].constraints;
+        constraints
+            .iter()
+            .any(|c| c.name == key.1 && has_index(c.kind))
+    })
 }
 
 fn column_list(columns: &[String]) -> String {
@@ -412,8 +411,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
             if primary {
                 set_not_null(table, &index.columns);
             }
-            catalog.hints.constraint(&name);
-            table.constraints.push(Constraint {
+            let constraint = Constraint {
                 name,
                 kind: if primary {
                     ConstraintKind::PrimaryKey
@@ -425,7 +423,9 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
                 validated: true,
                 references: None,
                 not_null_of: None,
-            });
+            };
+            catalog.hints.constraint(key, &constraint);
+            table.constraints.push(constraint);
             return;
         }
         Ok(ConstrType::ConstrPrimary) => {
@@ -562,8 +562,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
     if kind == ConstraintKind::PrimaryKey {
         set_not_null(table, &columns);
     }
-    catalog.hints.constraint(&name);
-    table.constraints.push(Constraint {
+    let constraint = Constraint {
         name,
         kind,
         columns,
@@ -571,7 +570,9 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         validated,
         references,
         not_null_of,
-    });
+    };
+    catalog.hints.constraint(key, &constraint);
+    table.constraints.push(constraint);
 }
 
 fn set_not_null(table: &mut Table, columns: &[String]) {
@@ -673,6 +674,7 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         valid: !(partitioned && !rv.inh),
         concurrently: s.concurrent,
     };
+    catalog.hints.index(&key, &index);
     catalog.indexes.insert(key, index);
 }
 
@@ -698,6 +700,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
                         .unwrap_or_default();
                     (key.clone(), bound)
                 });
+                super::remember(&mut catalog.hints.dependents, key, &child);
             }
         }
         return;

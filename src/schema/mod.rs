@@ -54,15 +54,20 @@ pub struct Catalog {
     hints: Hints,
 }
 
-/// What keeps a long replay linear: every name a constraint was ever given and every
-/// sequence a table ever owned, so that naming a new object and narrowing the catalog
-/// need not scan every table and sequence of the history. Append-only, so a superset of
-/// what the catalog holds: a lookup checks the catalog after it. Not part of the schema
-/// (two equal schemas may have different histories), hence always equal.
+/// What keeps a long replay linear: which tables ever had a constraint of a name, which
+/// indexes were ever built on a relation, which tables ever referenced a table or were
+/// its partitions, which sequences a table ever owned. Renames and drops then visit the
+/// objects that hang off one relation instead of scanning every table, index and
+/// sequence of the history (quadratic over a 50 MiB file). Append-only, so a superset of
+/// what the catalog holds: every lookup checks the catalog after it. Not part of the
+/// schema (two equal schemas may have different histories), hence always equal.
 #[derive(Debug, Clone, Default)]
 struct Hints {
-    constraint_names: HashSet<String>,
-    owned_sequences: HashMap<Key, Vec<Key>>,
+    constraint_tables: HashMap<String, BTreeSet<Key>>,
+    indexes_on: HashMap<Key, BTreeSet<Key>>,
+    /// Tables with a foreign key to the table, and its partitions.
+    dependents: HashMap<Key, BTreeSet<Key>>,
+    owned_sequences: HashMap<Key, BTreeSet<Key>>,
 }
 
 impl PartialEq for Hints {
@@ -71,21 +76,62 @@ impl PartialEq for Hints {
     }
 }
 
-impl Hints {
-    fn constraint(&mut self, name: &str) {
-        if !self.constraint_names.contains(name) {
-            self.constraint_names.insert(name.to_string());
+fn remember(map: &mut HashMap<Key, BTreeSet<Key>>, on: &Key, key: &Key) {
+    match map.get_mut(on) {
+        Some(keys) if keys.contains(key) => {}
+        Some(keys) => {
+            keys.insert(key.clone());
         }
+        None => {
+            map.insert(on.clone(), BTreeSet::from([key.clone()]));
+        }
+    }
+}
+
+impl Hints {
+    fn constraint(&mut self, table: &Key, constraint: &Constraint) {
+        match self.constraint_tables.get_mut(&constraint.name) {
+            Some(tables) if tables.contains(table) => {}
+            Some(tables) => {
+                tables.insert(table.clone());
+            }
+            None => {
+                let tables = BTreeSet::from([table.clone()]);
+                self.constraint_tables
+                    .insert(constraint.name.clone(), tables);
+            }
+        }
+        if let Some(referenced) = &constraint.references {
+            remember(&mut self.dependents, referenced, table);
+        }
+    }
+
+    fn table(&mut self, key: &Key, table: &Table) {
+        for c in &table.constraints {
+            self.constraint(key, c);
+        }
+        if let Some((parent, _)) = &table.partition_of {
+            remember(&mut self.dependents, parent, key);
+        }
+    }
+
+    fn index(&mut self, key: &Key, index: &Index) {
+        remember(&mut self.indexes_on, &index.table, key);
     }
 
     fn sequence(&mut self, key: &Key, sequence: &Sequence) {
         if let Some((table, _)) = &sequence.owned_by {
-            let owned = self.owned_sequences.entry(table.clone()).or_default();
-            if !owned.contains(key) {
-                owned.push(key.clone());
-            }
+            remember(&mut self.owned_sequences, table, key);
         }
     }
+}
+
+/// The keys hinted under `on` (a snapshot: the caller may change the catalog while it
+/// visits them).
+fn hinted(map: &HashMap<Key, BTreeSet<Key>>, on: &Key) -> Vec<Key> {
+    map.get(on)
+        .map(|k| k.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -255,11 +301,48 @@ impl Catalog {
     /// The partitions of a partitioned table, in name order.
     pub fn partitions(&self, relation: &Relation) -> Vec<&Key> {
         let parent = key_of(relation);
-        self.tables
-            .iter()
+        let partitions = self.hints.dependents.get(&parent).into_iter().flatten();
+        partitions
+            .filter_map(|k| self.tables.get_key_value(k))
             .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent))
             .map(|(k, _)| k)
             .collect()
+    }
+
+    /// The indexes on a table or materialized view.
+    fn indexes_on(&self, table: &Key) -> Vec<Key> {
+        let mut keys = hinted(&self.hints.indexes_on, table);
+        keys.retain(|k| self.indexes.get(k).is_some_and(|i| i.table == *table));
+        keys
+    }
+
+    /// The tables that may reference the table or be its partitions (the caller checks
+    /// which).
+    fn dependents(&self, table: &Key) -> Vec<Key> {
+        let mut keys = hinted(&self.hints.dependents, table);
+        keys.retain(|k| self.tables.contains_key(k));
+        keys
+    }
+
+    /// The sequences the table owns.
+    fn owned_sequences(&self, table: &Key) -> Vec<Key> {
+        let mut keys = hinted(&self.hints.owned_sequences, table);
+        keys.retain(|k| {
+            (self.sequences.get(k))
+                .is_some_and(|s| s.owned_by.as_ref().is_some_and(|o| o.0 == *table))
+        });
+        keys
+    }
+
+    /// The tables with a constraint of that name.
+    fn constraint_tables(&self, name: &str) -> Vec<Key> {
+        let mut keys: Vec<Key> = (self.hints.constraint_tables.get(name).into_iter().flatten())
+            .cloned()
+            .collect();
+        keys.retain(|k| {
+            (self.tables.get(k)).is_some_and(|t| t.constraints.iter().any(|c| c.name == name))
+        });
+        keys
     }
 
     /// An index by name, looked up like PostgreSQL does with the schema given (or in
@@ -311,12 +394,12 @@ impl Catalog {
             .any(|k| self.tables.get(k).is_some_and(|t| t.partition_by.is_some()));
         if partitioned {
             // A partitioned table's partitions too (index plans name them).
-            for (k, t) in &self.tables {
-                if t.partition_of
-                    .as_ref()
-                    .is_some_and(|(p, _)| tables.contains(p))
-                {
-                    tables.insert(k.clone());
+            for parent in tables.clone() {
+                for k in self.dependents(&parent) {
+                    let t = &self.tables[&k];
+                    if t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent) {
+                        tables.insert(k);
+                    }
                 }
             }
         }
@@ -324,10 +407,10 @@ impl Catalog {
         for k in pick(&|k| self.indexes.contains_key(k)) {
             indexes.insert(k.clone(), self.indexes[&k].clone());
         }
-        if table_indexes && !tables.is_empty() {
-            for (k, i) in &self.indexes {
-                if tables.contains(&i.table) {
-                    indexes.insert(k.clone(), i.clone());
+        if table_indexes {
+            for table in &tables {
+                for k in self.indexes_on(table) {
+                    indexes.insert(k.clone(), self.indexes[&k].clone());
                 }
             }
         }
@@ -339,13 +422,9 @@ impl Catalog {
             })
             .collect();
         for table in &tables {
-            let hinted = self.hints.owned_sequences.get(table).into_iter().flatten();
-            for k in hinted {
-                if let Some(s) = self.sequences.get(k) {
-                    if s.owned_by.as_ref().is_some_and(|(t, _)| t == table) {
-                        sequences.insert(k.clone(), s.clone());
-                    }
-                }
+            for k in self.owned_sequences(table) {
+                let s = self.sequences[&k].clone();
+                sequences.insert(k, s);
             }
         }
         Catalog {
@@ -380,31 +459,46 @@ impl Catalog {
     /// The hints cover what the catalog holds (checked after every replay in the tests).
     #[cfg(test)]
     fn hints_cover_the_catalog(&self) -> bool {
-        let names = (self.tables.values()).flat_map(|t| &t.constraints);
-        names
-            .into_iter()
-            .all(|c| self.hints.constraint_names.contains(&c.name))
+        let hinted = |map: &HashMap<Key, BTreeSet<Key>>, on: &Key, key: &Key| {
+            map.get(on).is_some_and(|keys| keys.contains(key))
+        };
+        let h = &self.hints;
+        self.tables.iter().all(|(k, t)| {
+            t.constraints.iter().all(|c| {
+                h.constraint_tables
+                    .get(&c.name)
+                    .is_some_and(|t| t.contains(k))
+                    && c.references
+                        .as_ref()
+                        .is_none_or(|r| hinted(&h.dependents, r, k))
+            }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
+        }) && (self.indexes.iter()).all(|(k, i)| hinted(&h.indexes_on, &i.table, k))
             && self.sequences.iter().all(|(k, s)| match &s.owned_by {
-                Some((table, _)) => self
-                    .hints
-                    .owned_sequences
-                    .get(table)
-                    .is_some_and(|o| o.contains(k)),
+                Some((table, _)) => hinted(&h.owned_sequences, table, k),
                 None => true,
             })
     }
 
     /// The catalog with hints built from what it holds (a copy made without replaying).
     fn with_hints(mut self) -> Catalog {
-        for table in self.tables.values() {
-            for c in &table.constraints {
-                self.hints.constraint(&c.name);
-            }
+        self.rebuild_hints();
+        self
+    }
+
+    /// Hints built afresh from what the catalog holds (after a schema is renamed, which
+    /// moves every key in it).
+    fn rebuild_hints(&mut self) {
+        let mut hints = Hints::default();
+        for (k, t) in &self.tables {
+            hints.table(k, t);
+        }
+        for (k, i) in &self.indexes {
+            hints.index(k, i);
         }
         for (k, s) in &self.sequences {
-            self.hints.sequence(k, s);
+            hints.sequence(k, s);
         }
-        self
+        self.hints = hints;
     }
 
     /// Objects in the catalog (schemas, tables, columns, constraints, indexes, types,

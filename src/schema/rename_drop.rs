@@ -9,7 +9,7 @@ use pg_query::protobuf::ObjectType;
 
 use super::ddl::ident as quote;
 use super::keys::{has_index, list_key, rel_key};
-use super::{Catalog, Key, Table};
+use super::{Catalog, Key, Table, hinted};
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
 pub(super) fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
@@ -20,16 +20,19 @@ pub(super) fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
     table
         .constraints
         .retain(|c| !c.columns.iter().any(|c| c == column));
-    // Looked for before removing: a BTreeMap's retain costs far more than a scan, and
-    // usually nothing goes.
-    let uses = |i: &super::Index| i.table == *key && i.columns.iter().any(|c| c == column);
-    if catalog.indexes.values().any(uses) {
-        catalog.indexes.retain(|_, i| !uses(i));
+    for index in catalog.indexes_on(key) {
+        if catalog.indexes[&index].columns.iter().any(|c| c == column) {
+            catalog.indexes.remove(&index);
+        }
     }
-    let owned =
-        |s: &super::Sequence| (s.owned_by.as_ref()).is_some_and(|(t, c)| c == column && t == key);
-    if catalog.sequences.values().any(owned) {
-        catalog.sequences.retain(|_, s| !owned(s));
+    for sequence in catalog.owned_sequences(key) {
+        if catalog.sequences[&sequence]
+            .owned_by
+            .as_ref()
+            .is_some_and(|(_, c)| c == column)
+        {
+            catalog.sequences.remove(&sequence);
+        }
     }
 }
 
@@ -59,8 +62,12 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             }
             // Foreign keys that reference the column, this table's included.
             let referenced = format!(" REFERENCES {}(", super::ddl::qualified(&key));
-            for t in catalog.tables.values_mut() {
+            for dependent in catalog.dependents(&key) {
                 let refers = |c: &super::Constraint| c.references.as_ref() == Some(&key);
+                let t = catalog
+                    .tables
+                    .get_mut(&dependent)
+                    .expect("a dependent table");
                 if !t.constraints.iter().any(refers) {
                     continue;
                 }
@@ -79,7 +86,11 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                     }
                 }
             }
-            for index in catalog.indexes.values_mut().filter(|i| i.table == key) {
+            for index in catalog.indexes_on(&key) {
+                let index = catalog
+                    .indexes
+                    .get_mut(&index)
+                    .expect("an index on the table");
                 rename_in(&mut index.columns, old, &new);
                 rename_in(&mut index.include, old, &new);
                 for k in &mut index.keys {
@@ -89,9 +100,13 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                     *p = rename_identifier(p, old, &new);
                 }
             }
-            for sequence in catalog.sequences.values_mut() {
-                if let Some((t, c)) = &mut sequence.owned_by {
-                    if *t == key && c == old {
+            for sequence in catalog.owned_sequences(&key) {
+                let sequence = catalog
+                    .sequences
+                    .get_mut(&sequence)
+                    .expect("an owned sequence");
+                if let Some((_, c)) = &mut sequence.owned_by {
+                    if c == old {
                         *c = new.clone();
                     }
                 }
@@ -99,11 +114,12 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         ObjectType::ObjectTabconstraint => {
             let Some(rv) = &s.relation else { return };
-            if let Some(table) = catalog.tables.get_mut(&rel_key(rv)).map(Arc::make_mut) {
+            let key = rel_key(rv);
+            if let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) {
                 for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
                     c.name = new.clone();
+                    catalog.hints.constraint(&key, c);
                 }
-                catalog.hints.constraint(&new);
             }
         }
         ObjectType::ObjectSchema => {
@@ -204,11 +220,15 @@ pub(super) fn rename_in(list: &mut [String], old: &str, new: &str) {
 fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
     let mut moved = true;
     if let Some(table) = catalog.tables.remove(old) {
+        catalog.hints.table(new, &table);
         catalog.tables.insert(new.clone(), table);
-        for index in catalog.indexes.values_mut() {
-            if index.table == *old {
-                index.table = new.clone();
-            }
+        for key in catalog.indexes_on(old) {
+            let index = catalog
+                .indexes
+                .get_mut(&key)
+                .expect("an index on the table");
+            index.table = new.clone();
+            catalog.hints.index(&key, index);
         }
         let refers = |t: &Table| {
             t.constraints
@@ -218,7 +238,20 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                     .as_ref()
                     .is_some_and(|(parent, _)| parent == old)
         };
-        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
+        // A table that references itself is now under its new name.
+        let mut dependents = hinted(&catalog.hints.dependents, old);
+        for d in &mut dependents {
+            if d == old {
+                *d = new.clone();
+            }
+        }
+        for dependent in dependents {
+            let Some(t) = catalog.tables.get_mut(&dependent) else {
+                continue;
+            };
+            if !refers(t) {
+                continue;
+            }
             let t = Arc::make_mut(t);
             for c in &mut t.constraints {
                 if c.references.as_ref() == Some(old) {
@@ -234,16 +267,17 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                     *parent = new.clone();
                 }
             }
+            catalog.hints.table(&dependent, t);
         }
-        for (k, s) in catalog.sequences.iter_mut() {
-            if let Some((t, _)) = &mut s.owned_by {
-                if t == old {
-                    *t = new.clone();
-                    catalog.hints.sequence(k, s);
-                }
+        for key in catalog.owned_sequences(old) {
+            let sequence = catalog.sequences.get_mut(&key).expect("an owned sequence");
+            if let Some((t, _)) = &mut sequence.owned_by {
+                *t = new.clone();
             }
+            catalog.hints.sequence(&key, sequence);
         }
     } else if let Some(index) = catalog.indexes.remove(old) {
+        catalog.hints.index(new, &index);
         catalog.indexes.insert(new.clone(), index);
     } else if let Some(sequence) = catalog.sequences.remove(old) {
         catalog.hints.sequence(new, &sequence);
@@ -254,11 +288,18 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
         // ALTER INDEX on a constraint's index renames the constraint too.
         moved = false;
         let owns = |t: &Table| (t.constraints.iter()).any(|c| c.name == old.1 && has_index(c.kind));
-        for (_, t) in (catalog.tables.iter_mut()).filter(|(k, t)| k.0 == old.0 && owns(t)) {
+        for key in catalog.constraint_tables(&old.1) {
+            let t = catalog
+                .tables
+                .get_mut(&key)
+                .expect("a table with the constraint");
+            if key.0 != old.0 || !owns(t) {
+                continue;
+            }
             for c in Arc::make_mut(t).constraints.iter_mut() {
                 if c.name == old.1 && has_index(c.kind) {
                     c.name = new.1.clone();
-                    catalog.hints.constraint(&new.1);
+                    catalog.hints.constraint(&key, c);
                     moved = true;
                 }
             }
@@ -304,6 +345,7 @@ fn rename_schema(catalog: &mut Catalog, old: &str, new: &str) {
         .into_iter()
         .map(|(k, v)| (move_key(&k), v))
         .collect();
+    catalog.rebuild_hints();
 }
 
 pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
@@ -366,7 +408,9 @@ fn drop_view(catalog: &mut Catalog, key: &Key, cascade: bool) {
         return;
     }
     catalog.gone.insert(key.clone());
-    catalog.indexes.retain(|_, i| i.table != *key);
+    for index in catalog.indexes_on(key) {
+        catalog.indexes.remove(&index);
+    }
     if cascade {
         drop_dependent_views(catalog, key);
     }
@@ -407,22 +451,19 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
         drop_dependent_views(catalog, key);
     }
     catalog.gone.insert(key.clone());
-    // Looked for before removing, as in drop_column.
-    if catalog.indexes.values().any(|i| i.table == *key) {
-        catalog.indexes.retain(|_, i| i.table != *key);
+    for index in catalog.indexes_on(key) {
+        catalog.indexes.remove(&index);
     }
-    let owned = |s: &super::Sequence| s.owned_by.as_ref().is_some_and(|(t, _)| t == key);
-    if catalog.sequences.values().any(owned) {
-        catalog.sequences.retain(|_, s| !owned(s));
+    for sequence in catalog.owned_sequences(key) {
+        catalog.sequences.remove(&sequence);
     }
-    let partitions: Vec<Key> = catalog
-        .tables
-        .iter()
-        .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == key))
-        .map(|(k, _)| k.clone())
+    let dependents = catalog.dependents(key);
+    let partition = |t: &Table| t.partition_of.as_ref().is_some_and(|(p, _)| p == key);
+    let partitions: Vec<&Key> = (dependents.iter())
+        .filter(|d| partition(&catalog.tables[*d]))
         .collect();
     for p in partitions {
-        drop_table(catalog, &p, cascade);
+        drop_table(catalog, p, cascade);
     }
     if cascade {
         let refers = |t: &Table| {
@@ -430,10 +471,15 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
                 .iter()
                 .any(|c| c.references.as_ref() == Some(key))
         };
-        for t in catalog.tables.values_mut().filter(|t| refers(t)) {
-            Arc::make_mut(t)
-                .constraints
-                .retain(|c| c.references.as_ref() != Some(key));
+        for dependent in &dependents {
+            let Some(t) = catalog.tables.get_mut(dependent) else {
+                continue; // a partition dropped above
+            };
+            if refers(t) {
+                Arc::make_mut(t)
+                    .constraints
+                    .retain(|c| c.references.as_ref() != Some(key));
+            }
         }
     }
 }

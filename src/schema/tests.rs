@@ -459,3 +459,68 @@ fn forgotten_names_are_unknown_not_wrong() {
         assert!(c.contradictions(&statement.node).is_empty());
     }
 }
+
+#[test]
+fn what_hangs_off_a_table_follows_its_renames_and_goes_with_it() {
+    // Renames and drops visit a table's indexes, referencing tables, partitions and
+    // sequences through the hints: each must still find them after the names moved.
+    let mut c = replay(
+        "CREATE TABLE t (id serial PRIMARY KEY, parent int REFERENCES t (id));
+         CREATE INDEX t_parent_idx ON t (parent);
+         CREATE TABLE child (id int, t_id int REFERENCES t (id));
+         CREATE TABLE p (at date, n int) PARTITION BY RANGE (at);
+         CREATE TABLE p_2024 PARTITION OF p FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         ALTER TABLE t RENAME TO nodes;
+         ALTER TABLE nodes RENAME COLUMN id TO node_id;
+         ALTER INDEX t_parent_idx RENAME TO nodes_parent_idx;
+         ALTER TABLE p RENAME TO events;
+         CREATE SCHEMA s;
+         CREATE TABLE s.a (id serial PRIMARY KEY);
+         CREATE INDEX a_idx ON s.a (id);
+         ALTER SCHEMA s RENAME TO r;",
+    );
+    let definitions = |c: &Catalog, table: &str| -> Vec<String> {
+        let constraints = &c.tables[&t(table)].constraints;
+        constraints.iter().map(|c| c.definition.clone()).collect()
+    };
+    assert!(
+        definitions(&c, "nodes").contains(&"FOREIGN KEY (parent) REFERENCES nodes(node_id)".into()),
+        "{:?}",
+        definitions(&c, "nodes")
+    );
+    assert!(
+        definitions(&c, "child").contains(&"FOREIGN KEY (t_id) REFERENCES nodes(node_id)".into()),
+        "{:?}",
+        definitions(&c, "child")
+    );
+    assert_eq!(c.indexes[&t("nodes_parent_idx")].table, t("nodes"));
+    assert_eq!(
+        c.sequences[&t("t_id_seq")].owned_by,
+        Some((t("nodes"), "node_id".into()))
+    );
+    assert_eq!(
+        c.tables[&t("p_2024")].partition_of.as_ref().unwrap().0,
+        t("events")
+    );
+    let r = |name: &str| ("r".to_string(), name.to_string());
+    assert_eq!(c.indexes[&r("a_idx")].table, r("a"));
+
+    for sql in [
+        "DROP TABLE events",
+        "DROP TABLE nodes CASCADE",
+        "DROP TABLE r.a",
+    ] {
+        c.apply_sql(sql);
+        assert!(c.hints_cover_the_catalog(), "after {sql}: {:#?}", c.hints);
+    }
+    assert!(
+        !c.tables.contains_key(&t("p_2024")),
+        "a partition goes with its parent"
+    );
+    assert!(
+        definitions(&c, "child").is_empty(),
+        "CASCADE drops the foreign key"
+    );
+    assert!(c.indexes.is_empty(), "{:?}", c.indexes.keys());
+    assert!(c.sequences.is_empty(), "{:?}", c.sequences.keys());
+}
