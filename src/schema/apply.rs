@@ -700,7 +700,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
                         .unwrap_or_default();
                     (key.clone(), bound)
                 });
-                super::remember(&mut catalog.hints.dependents, key, &child);
+                catalog.hints.dependent(key, &child);
             }
         }
         return;

@@ -63,6 +63,10 @@ pub struct Catalog {
 /// schema (two equal schemas may have different histories), hence always equal.
 #[derive(Debug, Clone, Default)]
 struct Hints {
+    /// A small copy (what one migration is linted with, thousands of which a directory
+    /// keeps): nothing is hinted and lookups scan, which costs little there and keeps
+    /// the copies small.
+    scan: bool,
     constraint_tables: HashMap<String, BTreeSet<Key>>,
     indexes_on: HashMap<Key, BTreeSet<Key>>,
     /// Tables with a foreign key to the table, and its partitions.
@@ -89,7 +93,17 @@ fn remember(map: &mut HashMap<Key, BTreeSet<Key>>, on: &Key, key: &Key) {
 }
 
 impl Hints {
+    fn scanning() -> Hints {
+        Hints {
+            scan: true,
+            ..Hints::default()
+        }
+    }
+
     fn constraint(&mut self, table: &Key, constraint: &Constraint) {
+        if self.scan {
+            return;
+        }
         match self.constraint_tables.get_mut(&constraint.name) {
             Some(tables) if tables.contains(table) => {}
             Some(tables) => {
@@ -102,7 +116,14 @@ impl Hints {
             }
         }
         if let Some(referenced) = &constraint.references {
-            remember(&mut self.dependents, referenced, table);
+            self.dependent(referenced, table);
+        }
+    }
+
+    /// `table` references `on`, or is one of its partitions.
+    fn dependent(&mut self, on: &Key, table: &Key) {
+        if !self.scan {
+            remember(&mut self.dependents, on, table);
         }
     }
 
@@ -111,27 +132,21 @@ impl Hints {
             self.constraint(key, c);
         }
         if let Some((parent, _)) = &table.partition_of {
-            remember(&mut self.dependents, parent, key);
+            self.dependent(parent, key);
         }
     }
 
     fn index(&mut self, key: &Key, index: &Index) {
-        remember(&mut self.indexes_on, &index.table, key);
+        if !self.scan {
+            remember(&mut self.indexes_on, &index.table, key);
+        }
     }
 
     fn sequence(&mut self, key: &Key, sequence: &Sequence) {
-        if let Some((table, _)) = &sequence.owned_by {
+        if let (Some((table, _)), false) = (&sequence.owned_by, self.scan) {
             remember(&mut self.owned_sequences, table, key);
         }
     }
-}
-
-/// The keys hinted under `on` (a snapshot: the caller may change the catalog while it
-/// visits them).
-fn hinted(map: &HashMap<Key, BTreeSet<Key>>, on: &Key) -> Vec<Key> {
-    map.get(on)
-        .map(|k| k.iter().cloned().collect())
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -301,47 +316,65 @@ impl Catalog {
     /// The partitions of a partitioned table, in name order.
     pub fn partitions(&self, relation: &Relation) -> Vec<&Key> {
         let parent = key_of(relation);
-        let partitions = self.hints.dependents.get(&parent).into_iter().flatten();
-        partitions
-            .filter_map(|k| self.tables.get_key_value(k))
-            .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent))
+        let partition = |t: &Table| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent);
+        let candidates = self.candidates(&self.hints.dependents, &self.tables, &parent);
+        candidates
+            .into_iter()
+            .filter_map(|k| self.tables.get_key_value(&k))
+            .filter(|(_, t)| partition(t))
             .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// The keys of `map` hinted under `on`, or all of them in a scanning copy (a snapshot:
+    /// the caller may change the catalog while it visits them).
+    fn candidates<V>(
+        &self,
+        hints: &HashMap<Key, BTreeSet<Key>>,
+        map: &BTreeMap<Key, V>,
+        on: &Key,
+    ) -> Vec<Key> {
+        if self.hints.scan {
+            return map.keys().cloned().collect();
+        }
+        (hints.get(on).into_iter().flatten())
+            .filter(|k| map.contains_key(*k))
+            .cloned()
             .collect()
     }
 
     /// The indexes on a table or materialized view.
     fn indexes_on(&self, table: &Key) -> Vec<Key> {
-        let mut keys = hinted(&self.hints.indexes_on, table);
-        keys.retain(|k| self.indexes.get(k).is_some_and(|i| i.table == *table));
+        let mut keys = self.candidates(&self.hints.indexes_on, &self.indexes, table);
+        keys.retain(|k| self.indexes[k].table == *table);
         keys
     }
 
     /// The tables that may reference the table or be its partitions (the caller checks
     /// which).
     fn dependents(&self, table: &Key) -> Vec<Key> {
-        let mut keys = hinted(&self.hints.dependents, table);
-        keys.retain(|k| self.tables.contains_key(k));
-        keys
+        self.candidates(&self.hints.dependents, &self.tables, table)
     }
 
     /// The sequences the table owns.
     fn owned_sequences(&self, table: &Key) -> Vec<Key> {
-        let mut keys = hinted(&self.hints.owned_sequences, table);
-        keys.retain(|k| {
-            (self.sequences.get(k))
-                .is_some_and(|s| s.owned_by.as_ref().is_some_and(|o| o.0 == *table))
-        });
+        let mut keys = self.candidates(&self.hints.owned_sequences, &self.sequences, table);
+        keys.retain(|k| (self.sequences[k].owned_by.as_ref()).is_some_and(|o| o.0 == *table));
         keys
     }
 
     /// The tables with a constraint of that name.
     fn constraint_tables(&self, name: &str) -> Vec<Key> {
-        let mut keys: Vec<Key> = (self.hints.constraint_tables.get(name).into_iter().flatten())
-            .cloned()
-            .collect();
-        keys.retain(|k| {
-            (self.tables.get(k)).is_some_and(|t| t.constraints.iter().any(|c| c.name == name))
-        });
+        let mut keys: Vec<Key> = if self.hints.scan {
+            self.tables.keys().cloned().collect()
+        } else {
+            let hinted = self.hints.constraint_tables.get(name).into_iter().flatten();
+            hinted
+                .filter(|k| self.tables.contains_key(*k))
+                .cloned()
+                .collect()
+        };
+        keys.retain(|k| self.tables[k].constraints.iter().any(|c| c.name == name));
         keys
     }
 
@@ -451,9 +484,8 @@ impl Catalog {
                 .collect(),
             gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
             opaque: 0,
-            hints: Hints::default(),
+            hints: Hints::scanning(),
         }
-        .with_hints()
     }
 
     /// The hints cover what the catalog holds (checked after every replay in the tests).
@@ -463,32 +495,31 @@ impl Catalog {
             map.get(on).is_some_and(|keys| keys.contains(key))
         };
         let h = &self.hints;
-        self.tables.iter().all(|(k, t)| {
-            t.constraints.iter().all(|c| {
-                h.constraint_tables
-                    .get(&c.name)
-                    .is_some_and(|t| t.contains(k))
-                    && c.references
-                        .as_ref()
-                        .is_none_or(|r| hinted(&h.dependents, r, k))
-            }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
-        }) && (self.indexes.iter()).all(|(k, i)| hinted(&h.indexes_on, &i.table, k))
-            && self.sequences.iter().all(|(k, s)| match &s.owned_by {
-                Some((table, _)) => hinted(&h.owned_sequences, table, k),
-                None => true,
-            })
+        h.scan
+            || self.tables.iter().all(|(k, t)| {
+                t.constraints.iter().all(|c| {
+                    h.constraint_tables
+                        .get(&c.name)
+                        .is_some_and(|t| t.contains(k))
+                        && c.references
+                            .as_ref()
+                            .is_none_or(|r| hinted(&h.dependents, r, k))
+                }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
+            }) && (self.indexes.iter()).all(|(k, i)| hinted(&h.indexes_on, &i.table, k))
+                && self.sequences.iter().all(|(k, s)| match &s.owned_by {
+                    Some((table, _)) => hinted(&h.owned_sequences, table, k),
+                    None => true,
+                })
     }
 
     /// The catalog with hints built from what it holds (a copy made without replaying).
-    fn with_hints(mut self) -> Catalog {
-        self.rebuild_hints();
-        self
-    }
-
     /// Hints built afresh from what the catalog holds (after a schema is renamed, which
     /// moves every key in it).
     fn rebuild_hints(&mut self) {
-        let mut hints = Hints::default();
+        let mut hints = Hints {
+            scan: self.hints.scan,
+            ..Hints::default()
+        };
         for (k, t) in &self.tables {
             hints.table(k, t);
         }

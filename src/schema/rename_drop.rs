@@ -9,7 +9,7 @@ use pg_query::protobuf::ObjectType;
 
 use super::ddl::ident as quote;
 use super::keys::{has_index, list_key, rel_key};
-use super::{Catalog, Key, Table, hinted};
+use super::{Catalog, Key, Table};
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
 pub(super) fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
@@ -238,13 +238,9 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                     .as_ref()
                     .is_some_and(|(parent, _)| parent == old)
         };
-        // A table that references itself is now under its new name.
-        let mut dependents = hinted(&catalog.hints.dependents, old);
-        for d in &mut dependents {
-            if d == old {
-                *d = new.clone();
-            }
-        }
+        // A table that references itself does so under its old name, now its new one's.
+        let mut dependents = catalog.dependents(old);
+        dependents.push(new.clone());
         for dependent in dependents {
             let Some(t) = catalog.tables.get_mut(&dependent) else {
                 continue;
