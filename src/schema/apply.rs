@@ -95,6 +95,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                         _ => None,
                     })
                     .collect();
+                catalog.hints.name(&key);
                 catalog.enums.entry(key).or_insert(values);
             }
         }
@@ -131,6 +132,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 .unwrap_or_default();
             let key = rel_key(rv);
             catalog.gone.remove(&key);
+            catalog.hints.name(&key);
             catalog.views.insert(
                 key,
                 View {
@@ -153,6 +155,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 .unwrap_or_default();
             let key = rel_key(rv);
             catalog.gone.remove(&key);
+            catalog.hints.name(&key);
             catalog.views.entry(key).or_insert(View {
                 definition,
                 materialized: true,

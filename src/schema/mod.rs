@@ -67,6 +67,9 @@ struct Hints {
     /// keeps): nothing is hinted and lookups scan, which costs little there and keeps
     /// the copies small.
     scan: bool,
+    /// Every bare name an object (table, index, type, sequence, view) ever had: most
+    /// words a migration mentions name none, and need not be looked up in every map.
+    names: HashSet<String>,
     constraint_tables: HashMap<String, BTreeSet<Key>>,
     indexes_on: HashMap<Key, BTreeSet<Key>>,
     /// Tables with a foreign key to the table, and its partitions.
@@ -100,6 +103,12 @@ impl Hints {
         }
     }
 
+    fn name(&mut self, key: &Key) {
+        if !self.scan && !self.names.contains(&key.1) {
+            self.names.insert(key.1.clone());
+        }
+    }
+
     fn constraint(&mut self, table: &Key, constraint: &Constraint) {
         if self.scan {
             return;
@@ -128,6 +137,7 @@ impl Hints {
     }
 
     fn table(&mut self, key: &Key, table: &Table) {
+        self.name(key);
         for c in &table.constraints {
             self.constraint(key, c);
         }
@@ -137,12 +147,14 @@ impl Hints {
     }
 
     fn index(&mut self, key: &Key, index: &Index) {
+        self.name(key);
         if !self.scan {
             remember(&mut self.indexes_on, &index.table, key);
         }
     }
 
     fn sequence(&mut self, key: &Key, sequence: &Sequence) {
+        self.name(key);
         if let (Some((table, _)), false) = (&sequence.owned_by, self.scan) {
             remember(&mut self.owned_sequences, table, key);
         }
@@ -343,6 +355,12 @@ impl Catalog {
             .collect()
     }
 
+    /// Notes that the relation or type `key` no longer exists (dropped or renamed away).
+    fn mark_gone(&mut self, key: Key) {
+        self.hints.name(&key);
+        self.gone.insert(key);
+    }
+
     /// The indexes on a table or materialized view.
     fn indexes_on(&self, table: &Key) -> Vec<Key> {
         let mut keys = self.candidates(&self.hints.indexes_on, &self.indexes, table);
@@ -402,12 +420,19 @@ impl Catalog {
         // dozen words, a long history holds thousands of objects. Only in the schemas the
         // migration names (unqualified names are `public`'s: keys.rs), not in every schema
         // the history created: that product grew with the history, quadratic over a directory.
+        let objects: Vec<&String> = (names.iter())
+            .filter(|n| self.hints.scan || self.hints.names.contains(*n))
+            .collect();
         let keys: Vec<Key> = names
             .iter()
             .map(String::as_str)
             .filter(|name| self.schemas.contains(*name))
             .chain(["public"])
-            .flat_map(|schema| names.iter().map(move |n| (schema.to_string(), n.clone())))
+            .flat_map(|schema| {
+                objects
+                    .iter()
+                    .map(move |n| (schema.to_string(), (*n).clone()))
+            })
             .collect();
         let pick = |map_has: &dyn Fn(&Key) -> bool| -> Vec<Key> {
             keys.iter().filter(|k| map_has(k)).cloned().collect()
@@ -495,17 +520,23 @@ impl Catalog {
             map.get(on).is_some_and(|keys| keys.contains(key))
         };
         let h = &self.hints;
+        let named = |k: &Key| h.names.contains(&k.1);
+        let keys = (self.tables.keys()).chain(self.indexes.keys());
+        let keys = keys.chain(self.enums.keys()).chain(self.sequences.keys());
+        let mut keys = keys.chain(self.views.keys()).chain(&self.gone);
         h.scan
-            || self.tables.iter().all(|(k, t)| {
-                t.constraints.iter().all(|c| {
-                    h.constraint_tables
-                        .get(&c.name)
-                        .is_some_and(|t| t.contains(k))
-                        && c.references
-                            .as_ref()
-                            .is_none_or(|r| hinted(&h.dependents, r, k))
-                }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
-            }) && (self.indexes.iter()).all(|(k, i)| hinted(&h.indexes_on, &i.table, k))
+            || keys.all(named)
+                && self.tables.iter().all(|(k, t)| {
+                    t.constraints.iter().all(|c| {
+                        h.constraint_tables
+                            .get(&c.name)
+                            .is_some_and(|t| t.contains(k))
+                            && c.references
+                                .as_ref()
+                                .is_none_or(|r| hinted(&h.dependents, r, k))
+                    }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
+                })
+                && (self.indexes.iter()).all(|(k, i)| hinted(&h.indexes_on, &i.table, k))
                 && self.sequences.iter().all(|(k, s)| match &s.owned_by {
                     Some((table, _)) => hinted(&h.owned_sequences, table, k),
                     None => true,
@@ -528,6 +559,12 @@ impl Catalog {
         }
         for (k, s) in &self.sequences {
             hints.sequence(k, s);
+        }
+        for k in (self.enums.keys())
+            .chain(self.views.keys())
+            .chain(&self.gone)
+        {
+            hints.name(k);
         }
         self.hints = hints;
     }

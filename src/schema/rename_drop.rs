@@ -140,7 +140,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             // Renaming a type the model does not know still gives the new name a type.
             catalog.gone.remove(&renamed);
             if let Some(values) = catalog.enums.remove(&key) {
-                catalog.gone.insert(key.clone());
+                catalog.mark_gone(key.clone());
                 let uses = |t: &Table| t.columns.iter().any(|c| c.ty.name == key.1);
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
@@ -149,6 +149,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                         }
                     }
                 }
+                catalog.hints.name(&renamed);
                 catalog.enums.insert(renamed, values);
             }
         }
@@ -279,6 +280,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
         catalog.hints.sequence(new, &sequence);
         catalog.sequences.insert(new.clone(), sequence);
     } else if let Some(view) = catalog.views.remove(old) {
+        catalog.hints.name(new);
         catalog.views.insert(new.clone(), view);
     } else {
         // ALTER INDEX on a constraint's index renames the constraint too.
@@ -302,7 +304,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
         }
     }
     if moved {
-        catalog.gone.insert(old.clone());
+        catalog.mark_gone(old.clone());
     }
     // Renaming an object the model does not know still gives the new name an object.
     catalog.gone.remove(new);
@@ -361,18 +363,18 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
             }
             ObjectType::ObjectIndex => {
                 if catalog.indexes.remove(&key).is_some() {
-                    catalog.gone.insert(key);
+                    catalog.mark_gone(key);
                 }
             }
             ObjectType::ObjectSequence => {
                 if catalog.sequences.remove(&key).is_some() {
-                    catalog.gone.insert(key);
+                    catalog.mark_gone(key);
                 }
             }
             ObjectType::ObjectView | ObjectType::ObjectMatview => drop_view(catalog, &key, cascade),
             ObjectType::ObjectType => {
                 if catalog.enums.remove(&key).is_some() {
-                    catalog.gone.insert(key);
+                    catalog.mark_gone(key);
                 }
             }
             ObjectType::ObjectSchema => {
@@ -403,7 +405,7 @@ fn drop_view(catalog: &mut Catalog, key: &Key, cascade: bool) {
     if catalog.views.remove(key).is_none() {
         return;
     }
-    catalog.gone.insert(key.clone());
+    catalog.mark_gone(key.clone());
     for index in catalog.indexes_on(key) {
         catalog.indexes.remove(&index);
     }
@@ -446,7 +448,7 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
     if cascade {
         drop_dependent_views(catalog, key);
     }
-    catalog.gone.insert(key.clone());
+    catalog.mark_gone(key.clone());
     for index in catalog.indexes_on(key) {
         catalog.indexes.remove(&index);
     }
