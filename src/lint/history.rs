@@ -494,7 +494,7 @@ pub fn sql_history_read(
                 let parsed = source
                     .as_ref()
                     .filter(|_| replayed)
-                    .map(|s| crate::parse::parse_sql(up_sql(s)));
+                    .map(|s| crate::parse::parse_schema_changes(up_sql(s)));
                 (source, parsed)
             })
             .collect();

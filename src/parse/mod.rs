@@ -70,6 +70,67 @@ fn parse_here(sql: &str) -> Parsed {
     parsed
 }
 
+/// The statements of `sql` that can change what a schema catalog models: `CREATE`,
+/// `ALTER` and `DROP`, but not the routines, triggers, rules and policies whose bodies are
+/// much of a migration's text. The rest (data changes, grants, DO blocks, functions) is
+/// skipped without being parsed, and syntax errors are not reported: what replaying a
+/// history needs, which the lint parses and reports in full.
+pub fn parse_schema_changes(sql: &str) -> Parsed {
+    let changes = |text: &str| {
+        let words = split::leading_words(text, 4);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["create", "or", "replace", what, ..] | ["create", what, ..] => !matches!(
+                *what,
+                "function"
+                    | "procedure"
+                    | "trigger"
+                    | "constraint"
+                    | "rule"
+                    | "policy"
+                    | "aggregate"
+                    | "role"
+                    | "user"
+                    | "group"
+            ),
+            ["alter" | "drop", ..] => true,
+            _ => false,
+        }
+    };
+    // Consecutive kept statements are parsed together, as in [`Batches`].
+    let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
+    let start = if sql.starts_with(BYTE_ORDER_MARK) {
+        BYTE_ORDER_MARK.len_utf8()
+    } else {
+        0
+    };
+    for chunk in split::split(sql, start) {
+        let last = runs.last_mut().expect("never empty");
+        if chunk.kind == ChunkKind::Sql && changes(&sql[chunk.span.clone()]) {
+            last.push(chunk.span);
+        } else if !last.is_empty() {
+            runs.push(Vec::new());
+        }
+    }
+    let mut steps = Vec::new();
+    for run in runs {
+        batch_run(run, &mut steps);
+    }
+    let mut parsed = Parsed::default();
+    for step in steps {
+        if let Step::Sql(pieces) = step {
+            let batch = || {
+                let mut parsed = Parsed::default();
+                parse_batch(sql, &pieces, &mut parsed);
+                parsed
+            };
+            let batch = crate::stack::with_stack(PARSER_STACK, batch).unwrap_or_else(|_| batch());
+            parsed.statements.extend(batch.statements);
+        }
+    }
+    parsed
+}
+
 /// SQL handed to the parser per call, at most (unless one statement is longer): the
 /// parser's tree and its protobuf copy take many times the text's size, so a huge file is
 /// parsed a bounded slice at a time.
@@ -404,6 +465,38 @@ mod tests {
     fn spans_skip_comments_and_semicolons() {
         let sql = "-- head\nSELECT 1;\n\n/* a /* nested */ b */ SELECT ';' ;\nSELECT $$ ; $$";
         assert_eq!(texts(sql), vec!["SELECT 1", "SELECT ';'", "SELECT $$ ; $$"]);
+    }
+
+    #[test]
+    fn schema_changes_are_parsed_the_rest_skipped() {
+        let sql = "\u{FEFF}CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n\
+                   -- why\nALTER TABLE t ADD b int; DROP INDEX i;\n\
+                   CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n\
+                   CREATE OR REPLACE VIEW v AS SELECT 1; DO $$ BEGIN NULL; END $$;\n\
+                   CREATE TRIGGER g AFTER INSERT ON t EXECUTE FUNCTION f(); GRANT SELECT ON t TO r;\n\
+                   ALTER TABLEE t; create unique index j on t (a)";
+        let changes = parse_schema_changes(sql);
+        let kept: Vec<&str> = (changes.statements.iter())
+            .map(|s| &sql[s.span.clone()])
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "CREATE TABLE t (a int)",
+                "ALTER TABLE t ADD b int",
+                "DROP INDEX i",
+                "CREATE OR REPLACE VIEW v AS SELECT 1",
+                "create unique index j on t (a)",
+            ]
+        );
+        // The same statements, spans and trees as a full parse gives.
+        let full = parse_sql(sql);
+        for statement in &changes.statements {
+            assert!(
+                (full.statements.iter())
+                    .any(|f| f.span == statement.span && f.node == statement.node)
+            );
+        }
     }
 
     #[test]

@@ -196,6 +196,24 @@ fn copy_data_end(sql: &str, start: usize) -> usize {
     sql.len()
 }
 
+/// The first `max` words of a statement's text (lowercase), after its leading
+/// comments; fewer when something other than a word comes first.
+pub fn leading_words(text: &str, max: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut pos = 0;
+    while words.len() < max
+        && let Some((token, end)) = next_token(text, pos)
+    {
+        match token {
+            Token::Space | Token::Comment => {}
+            Token::Word => words.push(text[pos..end].to_ascii_lowercase()),
+            _ => break,
+        }
+        pos = end;
+    }
+    words
+}
+
 /// The token starting at `pos` and where it ends, or `None` at the end of the input.
 fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
     let bytes = sql.as_bytes();
