@@ -590,9 +590,15 @@ impl Catalog {
 /// kind of parse tree.
 pub fn mentioned_names(sql: &str, out: &mut HashSet<String>) {
     for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
-        if !word.is_empty() {
+        // Most words repeat (keywords, column names): allocate only for new ones.
+        if !word.is_empty() && !out.contains(word) {
             out.insert(word.to_string());
-            out.insert(word.to_lowercase());
+        }
+        if word.bytes().any(|b| b.is_ascii_uppercase()) || !word.is_ascii() {
+            let lower = word.to_lowercase();
+            if !out.contains(&lower) {
+                out.insert(lower);
+            }
         }
     }
 }
