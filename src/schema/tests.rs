@@ -532,3 +532,58 @@ fn what_hangs_off_a_table_follows_its_renames_and_goes_with_it() {
     assert!(c.indexes.is_empty(), "{:?}", c.indexes.keys());
     assert!(c.sequences.is_empty(), "{:?}", c.sequences.keys());
 }
+
+#[test]
+fn hinted_and_scanning_catalogs_agree_on_every_fixture() {
+    // Every .sql fixture of the repository as one long history: after each statement the
+    // hinted catalog (a replay) and a scanning one (a migration's copy) must hold the same
+    // schema, and the hints must cover it.
+    fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let path = entry.path();
+            if path.is_dir() {
+                sql_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sql_files(&root.join("tests"), &mut files);
+    assert!(files.len() > 50, "{files:?}");
+    let mut sources: Vec<(String, String)> = (files.iter())
+        .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
+        .collect();
+    // And the SQL examples of every rule's doc (Bad and Good).
+    let mut docs: Vec<_> = (std::fs::read_dir(root.join("rules")).unwrap().flatten())
+        .map(|e| e.path())
+        .collect();
+    docs.sort();
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        for (k, block) in text.split("```sql\n").skip(1).enumerate() {
+            let sql = block.split("```").next().unwrap_or_default();
+            sources.push((format!("{} block {k}", doc.display()), sql.to_string()));
+        }
+    }
+    let mut hinted = Catalog::default();
+    let mut scanned = Catalog {
+        hints: Hints::scanning(),
+        ..Catalog::default()
+    };
+    let mut statements = 0;
+    for (name, sql) in &sources {
+        for statement in crate::parse::parse_sql(sql).statements {
+            hinted.apply(&statement.node);
+            scanned.apply(&statement.node);
+            statements += 1;
+            let at = || format!("{name} at {:?}", statement.span);
+            assert!(hinted.hints_cover_the_catalog(), "{}", at());
+            assert_eq!(hinted, scanned, "{}", at());
+        }
+    }
+    assert!(statements > 600, "{statements}");
+}
