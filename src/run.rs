@@ -645,6 +645,21 @@ pub struct Loaded {
     pub warnings: Vec<InputError>,
 }
 
+impl Loaded {
+    /// The `.sql` files and the Alembic projects among the inputs.
+    pub fn sources_and_projects(&self) -> (Vec<&SourceFile>, Vec<&LoadedProject>) {
+        let mut sources = Vec::new();
+        let mut projects = Vec::new();
+        for input in &self.inputs {
+            match input {
+                LoadedInput::Sql(source) => sources.push(source),
+                LoadedInput::Alembic(project) => projects.push(project),
+            }
+        }
+        (sources, projects)
+    }
+}
+
 /// Reads the paths as `lint` does: `.sql` files, directories, `-`, Alembic projects (each
 /// revision read and rendered statically; Python syntax errors are input errors here).
 pub fn load_inputs(paths: &[String], config: &Config) -> Loaded {

@@ -11,8 +11,7 @@ use locksmith::config::{Config, Level};
 use locksmith::diagnostic::Finding;
 use locksmith::lint::FileReport;
 use locksmith::rules;
-use locksmith::run::{LoadedInput, load_inputs};
-use locksmith::source::SourceFile;
+use locksmith::run::load_inputs;
 use locksmith::trace::roundtrip::{self, Outcome, StepResult};
 
 use super::lint::{Narrow, Output, default_paths, run_adjusted};
@@ -127,22 +126,7 @@ fn run_live(
             error.file, error.message
         ));
     }
-    let sources: Vec<&SourceFile> = loaded
-        .inputs
-        .iter()
-        .filter_map(|i| match i {
-            LoadedInput::Sql(source) => Some(source),
-            LoadedInput::Alembic(_) => None,
-        })
-        .collect();
-    let projects: Vec<_> = loaded
-        .inputs
-        .iter()
-        .filter_map(|i| match i {
-            LoadedInput::Alembic(project) => Some(project),
-            LoadedInput::Sql(_) => None,
-        })
-        .collect();
+    let (sources, projects) = loaded.sources_and_projects();
     let steps = match (projects.as_slice(), sources.is_empty()) {
         ([project], true) => roundtrip::alembic_steps(project),
         ([], false) => roundtrip::sql_steps(&sources),

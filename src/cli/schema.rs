@@ -3,8 +3,7 @@
 
 use locksmith::lint::history::{alembic_schema_at, sql_schema_at};
 use locksmith::report;
-use locksmith::run::{LoadedInput, load_inputs};
-use locksmith::source::SourceFile;
+use locksmith::run::load_inputs;
 
 use super::lint::default_paths;
 use super::{Common, SchemaFormat, load_config, print};
@@ -34,22 +33,7 @@ pub(crate) fn run(paths: &[String], at: Option<&str>, format: SchemaFormat, comm
         eprint!("{}", report::human::input_errors("error", &loaded.errors));
         return 2;
     }
-    let sources: Vec<&SourceFile> = loaded
-        .inputs
-        .iter()
-        .filter_map(|i| match i {
-            LoadedInput::Sql(source) => Some(source),
-            LoadedInput::Alembic(_) => None,
-        })
-        .collect();
-    let projects: Vec<_> = loaded
-        .inputs
-        .iter()
-        .filter_map(|i| match i {
-            LoadedInput::Alembic(project) => Some(project),
-            LoadedInput::Sql(_) => None,
-        })
-        .collect();
+    let (sources, projects) = loaded.sources_and_projects();
     // One schema: one Alembic project, or one set of .sql migrations.
     let result = match (projects.as_slice(), sources.is_empty()) {
         ([project], true) => alembic_schema_at(project, at),
