@@ -18,7 +18,9 @@ mod keys;
 mod names;
 mod rename_drop;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use pg_query::NodeEnum;
@@ -83,7 +85,7 @@ impl PartialEq for Hints {
     }
 }
 
-fn remember(map: &mut HashMap<Key, BTreeSet<Key>>, on: &Key, key: &Key) {
+fn remember<K: Hash + Eq + Clone>(map: &mut HashMap<K, BTreeSet<Key>>, on: &K, key: &Key) {
     match map.get_mut(on) {
         Some(keys) if keys.contains(key) => {}
         Some(keys) => {
@@ -113,17 +115,7 @@ impl Hints {
         if self.scan {
             return;
         }
-        match self.constraint_tables.get_mut(&constraint.name) {
-            Some(tables) if tables.contains(table) => {}
-            Some(tables) => {
-                tables.insert(table.clone());
-            }
-            None => {
-                let tables = BTreeSet::from([table.clone()]);
-                self.constraint_tables
-                    .insert(constraint.name.clone(), tables);
-            }
-        }
+        remember(&mut self.constraint_tables, &constraint.name, table);
         if let Some(referenced) = &constraint.references {
             self.dependent(referenced, table);
         }
@@ -340,11 +332,11 @@ impl Catalog {
 
     /// The keys of `map` hinted under `on`, or all of them in a scanning copy (a snapshot:
     /// the caller may change the catalog while it visits them).
-    fn candidates<V>(
+    fn candidates<K: Borrow<Q> + Hash + Eq, Q: Hash + Eq + ?Sized, V>(
         &self,
-        hints: &HashMap<Key, BTreeSet<Key>>,
+        hints: &HashMap<K, BTreeSet<Key>>,
         map: &BTreeMap<Key, V>,
-        on: &Key,
+        on: &Q,
     ) -> Vec<Key> {
         if self.hints.scan {
             return map.keys().cloned().collect();
@@ -383,15 +375,7 @@ impl Catalog {
 
     /// The tables with a constraint of that name.
     fn constraint_tables(&self, name: &str) -> Vec<Key> {
-        let mut keys: Vec<Key> = if self.hints.scan {
-            self.tables.keys().cloned().collect()
-        } else {
-            let hinted = self.hints.constraint_tables.get(name).into_iter().flatten();
-            hinted
-                .filter(|k| self.tables.contains_key(*k))
-                .cloned()
-                .collect()
-        };
+        let mut keys = self.candidates(&self.hints.constraint_tables, &self.tables, name);
         keys.retain(|k| self.tables[k].constraints.iter().any(|c| c.name == name));
         keys
     }
