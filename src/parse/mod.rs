@@ -116,19 +116,14 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     for run in runs {
         batch_run(run, &mut steps);
     }
-    let mut parsed = Parsed::default();
-    for step in steps {
-        if let Step::Sql(pieces) = step {
-            let batch = || {
-                let mut parsed = Parsed::default();
-                parse_batch(sql, &pieces, &mut parsed);
-                parsed
-            };
-            let batch = crate::stack::with_stack(PARSER_STACK, batch).unwrap_or_else(|_| batch());
-            parsed.statements.extend(batch.statements);
-        }
+    let batches = Batches {
+        sql,
+        steps: steps.into_iter(),
+    };
+    Parsed {
+        statements: batches.flat_map(|batch| batch.statements).collect(),
+        ..Parsed::default()
     }
-    parsed
 }
 
 /// SQL handed to the parser per call, at most (unless one statement is longer): the
