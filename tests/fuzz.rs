@@ -3,10 +3,13 @@
 //! panic fails the test. Seeds are fixed so a failure reproduces; raise the iteration count
 //! with LOCKSMITH_FUZZ_ITERATIONS for a longer run.
 
+use std::collections::HashSet;
+
 use locksmith::config::Config;
 use locksmith::lint::lint_sql;
 use locksmith::report::{explain, human, json};
 use locksmith::run::RunResult;
+use locksmith::schema::Catalog;
 use locksmith::source::SourceFile;
 
 #[path = "support/mutate.rs"]
@@ -81,6 +84,35 @@ fn sql_pipeline_never_panics() {
         };
         let _ = human::render(&result, &style);
         let _ = json::render(&result);
+    }
+}
+
+#[test]
+fn schema_replay_never_panics_and_hints_change_nothing() {
+    // Mutated histories of three migrations: the directory replay (starts and round
+    // trips), the schema's DDL and JSON. A replay with hints (a history) and one that
+    // scans (a migration's copy, here of an empty schema) must build the same schema.
+    let corpus = corpus();
+    let mut rng = Rng(0x0dd_ba11_5eed_0042);
+    for _ in 0..iterations() / 3 {
+        let files: Vec<SourceFile> = (1..=3)
+            .map(|n| {
+                let base = &corpus[rng.below(corpus.len())];
+                SourceFile::new(&format!("{n:03}_m.sql"), mutate(&mut rng, base))
+            })
+            .collect();
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let histories = locksmith::lint::history::sql_history(&refs, true);
+        assert_eq!(histories.len(), files.len());
+        let mut hinted = Catalog::default();
+        let mut scanned = Catalog::default().subset(&HashSet::new());
+        for file in &files {
+            hinted.apply_sql(&file.text);
+            scanned.apply_sql(&file.text);
+            assert_eq!(hinted, scanned, "after {}:\n{}", file.name, file.text);
+        }
+        let _ = locksmith::report::schema::render_sql(&hinted, "fuzz");
+        let _ = locksmith::report::schema::render_json(&hinted);
     }
 }
 
