@@ -84,6 +84,11 @@ impl Diagnostic for Rendered<'_> {
 }
 
 pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
+    render_findings(file, &file.findings, style, out);
+}
+
+/// Some of a file's findings (a slice of `file.findings`), as [`render_file`] shows them.
+pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, out: &mut String) {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -94,7 +99,7 @@ pub fn render_file(file: &FileReport, style: &Style, out: &mut String) {
         .with_links(false)
         // Help texts hold SQL meant to be copied: never break it across lines.
         .with_wrap_lines(false);
-    for finding in &file.findings {
+    for finding in findings {
         let statement = file.statement_of(finding);
         let label = match statement {
             Some(statement) => super::facts_summary(&statement.facts),

@@ -44,19 +44,15 @@ impl<'w> Stream<'w> {
 
     pub fn files(&mut self, files: &[FileReport]) {
         let format = &self.format;
+        if let (Format::Human(style), Some(out)) = (format, &mut self.direct) {
+            return write_human(files, style, &mut **out);
+        }
+        // Only human output is written directly (see `new`): the rest keep their text.
         let parts: Vec<(String, String)> = files.par_iter().map(|f| part(format, f)).collect();
-        match &mut self.direct {
-            // A closed pipe (`locksmith ... | head`) is not an error worth a panic.
-            Some(out) => parts.iter().for_each(|(text, _)| {
-                let _ = out.write_all(text.as_bytes());
-            }),
-            None => {
-                for (text, details) in parts {
-                    if !text.is_empty() || !details.is_empty() {
-                        self.parts.push(text);
-                        self.details.push(details);
-                    }
-                }
+        for (text, details) in parts {
+            if !text.is_empty() || !details.is_empty() {
+                self.parts.push(text);
+                self.details.push(details);
             }
         }
     }
@@ -79,6 +75,31 @@ impl<'w> Stream<'w> {
     }
 }
 
+/// Findings rendered per parallel task: a file with thousands of findings (a 50 MiB
+/// migration has 170,000) is rendered on every thread and written a group of slices at a
+/// time, never held whole.
+const HUMAN_SLICE: usize = 64;
+
+fn write_human(files: &[FileReport], style: &human::Style, out: &mut dyn Write) {
+    let slices: Vec<(&FileReport, &[crate::diagnostic::Finding])> = (files.iter())
+        .flat_map(|f| f.findings.chunks(HUMAN_SLICE).map(move |slice| (f, slice)))
+        .collect();
+    let group = 4 * rayon::current_num_threads();
+    for slices in slices.chunks(group) {
+        let texts: Vec<String> = (slices.par_iter())
+            .map(|(file, findings)| {
+                let mut text = String::new();
+                human::render_findings(file, findings, style, &mut text);
+                text
+            })
+            .collect();
+        for text in texts {
+            // A closed pipe (`locksmith ... | head`) is not an error worth a panic.
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+}
+
 fn part(format: &Format, file: &FileReport) -> (String, String) {
     let text = match format {
         Format::Human(style) => {
@@ -93,4 +114,41 @@ fn part(format: &Format, file: &FileReport) -> (String, String) {
         Format::Gitlab => gitlab::file_part(file),
     };
     (text, String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn human_output_written_in_slices_is_the_whole_rendering() {
+        // Several files, one with far more findings than a slice holds.
+        let many: String = (0..150)
+            .map(|i| format!("DROP TABLE t{i};\nTRUNCATE u{i};\n"))
+            .collect();
+        let files: Vec<FileReport> = [many.as_str(), "SELECT 1;", "DROP TABLE users;"]
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                let source = SourceFile::new(&format!("{i}.sql"), sql.to_string());
+                crate::lint::lint_sql(source, &crate::config::Config::default())
+            })
+            .collect();
+        assert!(files[0].findings.len() > 2 * HUMAN_SLICE);
+        let style = || human::Style {
+            color: false,
+            width: 100,
+        };
+        let mut written = Vec::new();
+        let mut stream = Stream::new(Format::Human(style()), Some(&mut written));
+        stream.files(&files);
+        let result = RunResult {
+            files,
+            ..RunResult::default()
+        };
+        let whole = human::render(&result, &style());
+        let summary = human::summary(&result, &result.tally());
+        assert_eq!(String::from_utf8(written).unwrap() + &summary, whole);
+    }
 }
