@@ -8,30 +8,18 @@
 mod pg;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
-use pg::{Cluster, StartError};
+use pg::Cluster;
 use serde_json::Value;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+#[path = "support/lint_cli.rs"]
+mod lint_cli;
 
+use lint_cli::Output;
+
+/// `locksmith ARGS` in the repository.
 fn locksmith(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
-        .output()
-        .expect("locksmith runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    lint_cli::locksmith(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 /// The files with a `downgrade-not-reversible` finding, and the findings' messages.
@@ -52,18 +40,8 @@ fn reported(json: &str) -> (BTreeSet<String>, Vec<String>) {
 
 #[test]
 fn the_live_round_trip_agrees_with_the_offline_one() {
-    let cluster = match Cluster::start() {
-        Ok(cluster) => cluster,
-        Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
-            panic!("no PostgreSQL server binaries found, and CI is set: install PostgreSQL")
-        }
-        Err(StartError::NoBinaries) => {
-            eprintln!(
-                "\n!!!!! SKIPPED: no PostgreSQL server binaries; check-downgrade was NOT run on a server !!!!!\n"
-            );
-            return;
-        }
-        Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
+    let Some(cluster) = Cluster::start_or_skip("check-downgrade was NOT run on a server") else {
+        return;
     };
     let pg_dump = cluster.program("pg_dump");
     let pg_dump = pg_dump.to_str().unwrap();

@@ -1,26 +1,13 @@
 //! `locksmith schema` and `locksmith check-downgrade`, run as the binary, snapshotted.
 
-use std::process::Command;
+#[path = "support/lint_cli.rs"]
+mod lint_cli;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use lint_cli::Output;
 
+/// `locksmith ARGS` in the repository.
 fn run(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
-        .output()
-        .expect("locksmith runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    lint_cli::locksmith(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 fn snapshot(name: &str, out: &Output) {

@@ -11,7 +11,7 @@ mod pg;
 use std::process::Command;
 use std::time::Duration;
 
-use pg::{Cluster, StartError};
+use pg::Cluster;
 
 fn preview(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
@@ -31,18 +31,8 @@ fn preview(args: &[&str]) -> String {
 
 #[test]
 fn previews_run_in_psql() {
-    let cluster = match Cluster::start() {
-        Ok(cluster) => cluster,
-        Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
-            panic!("no PostgreSQL server binaries found, and CI is set: install PostgreSQL")
-        }
-        Err(StartError::NoBinaries) => {
-            eprintln!(
-                "\n!!!!! SKIPPED: no PostgreSQL server binaries; previews were NOT run in psql !!!!!\n"
-            );
-            return;
-        }
-        Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
+    let Some(cluster) = Cluster::start_or_skip("previews were NOT run in psql") else {
+        return;
     };
     // (database, previews to run in order, a query that proves they ran)
     let cases: &[(&str, &[&[&str]], &str)] = &[

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
-use pg::{Cluster, StartError};
+use pg::Cluster;
 use serde_json::Value;
 
 fn locksmith(args: &[&str]) -> String {
@@ -283,18 +283,9 @@ fn difference(a: &BTreeSet<String>, b: &BTreeSet<String>, a_name: &str, b_name: 
 
 #[test]
 fn the_model_agrees_with_postgresql() {
-    let cluster = match Cluster::start() {
-        Ok(cluster) => cluster,
-        Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
-            panic!("no PostgreSQL server binaries found, and CI is set: install PostgreSQL")
-        }
-        Err(StartError::NoBinaries) => {
-            eprintln!(
-                "\n!!!!! SKIPPED: no PostgreSQL server binaries; the schema model was NOT compared with a server !!!!!\n"
-            );
-            return;
-        }
-        Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
+    let Some(cluster) = Cluster::start_or_skip("the schema model was NOT compared with a server")
+    else {
+        return;
     };
     let projects = [
         ("shop", "examples/shop/migrations"),

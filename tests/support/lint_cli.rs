@@ -1,4 +1,6 @@
-//! Running the `locksmith lint` binary from an integration test.
+//! Running the `locksmith` binary from an integration test.
+// Each test binary that includes this file uses only some of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
@@ -9,13 +11,13 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// `locksmith lint ARGS` in `dir`, colors off.
-pub fn lint(dir: &Path, args: &[&str]) -> Output {
+/// `locksmith ARGS` in `dir`, colors off, at the default width.
+pub fn locksmith(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .arg("lint")
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .output()
         .expect("locksmith runs");
     Output {
@@ -23,6 +25,11 @@ pub fn lint(dir: &Path, args: &[&str]) -> Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `locksmith lint ARGS` in `dir`.
+pub fn lint(dir: &Path, args: &[&str]) -> Output {
+    locksmith(dir, &[&["lint"], args].concat())
 }
 
 /// A copy of the bundled Alembic example project at `to`.

@@ -267,6 +267,24 @@ impl Cluster {
         Cluster::start_in(find_bindir().ok_or(StartError::NoBinaries)?)
     }
 
+    /// A cluster for a test, or `None` when this machine has no server binaries: the test
+    /// is then skipped, saying loudly that `what` was NOT done; under CI (`CI` set) a
+    /// missing server fails it instead.
+    #[allow(dead_code)] // not every test that includes this file starts a cluster so
+    pub fn start_or_skip(what: &str) -> Option<Cluster> {
+        match Cluster::start() {
+            Ok(cluster) => Some(cluster),
+            Err(StartError::NoBinaries) if std::env::var_os("CI").is_some() => {
+                panic!("no PostgreSQL server binaries found, and CI is set: install PostgreSQL")
+            }
+            Err(StartError::NoBinaries) => {
+                eprintln!("\n!!!!! SKIPPED: no PostgreSQL server binaries; {what} !!!!!\n");
+                None
+            }
+            Err(StartError::Failed(e)) => panic!("could not start a PostgreSQL cluster: {e}"),
+        }
+    }
+
     /// A cluster of the server in `bindir` (e.g. one of the majors `scripts/pg-majors`
     /// unpacks, which ship no psql: any psql speaks to every supported major).
     pub fn start_in(bindir: PathBuf) -> Result<Cluster, StartError> {
