@@ -3,7 +3,6 @@
 use pg_query::NodeEnum;
 
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
-use crate::facts::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "renaming-enum-value",
@@ -25,15 +24,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
     if stmt.old_val.is_empty() {
         return Vec::new();
     }
-    let type_name = stmt
-        .type_name
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::String(s)) => Some(quote_ident(&s.sval)),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(".");
+    let (type_name, _) = super::adding_enum_value_in_transaction::summary(stmt);
     let (old, new) = (literal(&stmt.old_val), literal(&stmt.new_val));
     vec![Violation::with(
         format!(
