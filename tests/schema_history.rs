@@ -13,6 +13,22 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A copy of the example Alembic project under a fresh temporary directory, with its
+/// revisions removed and `lint_yaml` as its configuration (when given): the project
+/// directory and its versions directory.
+fn empty_alembic_project(name: &str, lint_yaml: Option<&str>) -> (PathBuf, PathBuf) {
+    let project = temp_dir(name).join("project");
+    support::copy_alembic_example(&project);
+    if let Some(config) = lint_yaml {
+        std::fs::write(project.join("lint.yaml"), config).unwrap();
+    }
+    let versions = project.join("migrations/versions");
+    for entry in std::fs::read_dir(&versions).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    (project, versions)
+}
+
 /// (file name, rule, message) of every finding of `locksmith lint --format json PATH`.
 fn findings(dir: &Path) -> Vec<(String, String, String)> {
     let out = support::lint(dir, &["--format", "json", "."]);
@@ -140,12 +156,7 @@ fn a_table_from_an_earlier_migration_is_still_an_existing_table() {
 
 #[test]
 fn alembic_revisions_know_what_earlier_revisions_built() {
-    let dir = temp_dir("schema-history-alembic");
-    support::copy_alembic_example(&dir.join("project"));
-    let versions = dir.join("project/migrations/versions");
-    for entry in std::fs::read_dir(&versions).unwrap() {
-        std::fs::remove_file(entry.unwrap().path()).unwrap();
-    }
+    let (project, versions) = empty_alembic_project("schema-history-alembic", None);
     std::fs::write(
         versions.join("a1_init.py"),
         "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\
@@ -160,7 +171,7 @@ fn alembic_revisions_know_what_earlier_revisions_built() {
          def downgrade():\n    op.alter_column('accounts', 'id', type_=sa.Integer())\n    op.alter_column('accounts', 'name', type_=sa.String(20))\n",
     )
     .unwrap();
-    let found = findings(&dir.join("project"));
+    let found = findings(&project);
     let b2: Vec<_> = found
         .iter()
         .filter(|(f, r, _)| f == "b2_widen.py" && r == "changing-column-type")
@@ -225,17 +236,10 @@ fn a_directory_per_migration_is_replayed_in_its_order() {
 
 #[test]
 fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
-    let dir = temp_dir("schema-history-branches");
-    support::copy_alembic_example(&dir.join("project"));
-    std::fs::write(
-        dir.join("project/lint.yaml"),
-        "rules:\n  unknown-object: warning\n",
-    )
-    .unwrap();
-    let versions = dir.join("project/migrations/versions");
-    for entry in std::fs::read_dir(&versions).unwrap() {
-        std::fs::remove_file(entry.unwrap().path()).unwrap();
-    }
+    let (project, versions) = empty_alembic_project(
+        "schema-history-branches",
+        Some("rules:\n  unknown-object: warning\n"),
+    );
     let revision = |file: &str, id: &str, down: &str, body: &str| {
         std::fs::write(
             versions.join(file),
@@ -273,7 +277,7 @@ fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
         "('b2', 'c2')",
         "    op.execute('CREATE INDEX reports_id ON reports (id)')\n    op.drop_column('users', 'legacy')",
     );
-    let found = findings(&dir.join("project"));
+    let found = findings(&project);
     let unknown: Vec<_> = found
         .iter()
         .filter(|(_, r, _)| r == "unknown-object")
@@ -286,17 +290,10 @@ fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
 
 #[test]
 fn what_an_unrendered_operation_names_is_unknown_afterwards() {
-    let dir = temp_dir("schema-history-unrendered");
-    support::copy_alembic_example(&dir.join("project"));
-    std::fs::write(
-        dir.join("project/lint.yaml"),
-        "rules:\n  unknown-object: warning\n",
-    )
-    .unwrap();
-    let versions = dir.join("project/migrations/versions");
-    for entry in std::fs::read_dir(&versions).unwrap() {
-        std::fs::remove_file(entry.unwrap().path()).unwrap();
-    }
+    let (project, versions) = empty_alembic_project(
+        "schema-history-unrendered",
+        Some("rules:\n  unknown-object: warning\n"),
+    );
     std::fs::write(
         versions.join("a1_init.py"),
         "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'a1'\ndown_revision = None\n\n\
@@ -319,7 +316,7 @@ fn what_an_unrendered_operation_names_is_unknown_afterwards() {
          def downgrade():\n    pass\n",
     )
     .unwrap();
-    let found = findings(&dir.join("project"));
+    let found = findings(&project);
     assert!(
         found
             .iter()
