@@ -23,6 +23,20 @@ pub fn init_workers() {
         .build_global();
 }
 
+/// Starts a thread with a worker's stack, for work as deep as a worker's.
+pub fn spawn<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<std::thread::JoinHandle<T>, std::io::Error> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            STACK.with(|s| s.set(WORKER_STACK));
+            work()
+        })
+}
+
 /// Runs `work` with at least `needed` bytes of stack; `Err` when no thread can be started.
 pub fn with_stack<T: Send>(
     needed: usize,

@@ -966,6 +966,69 @@ fn file_lists_give_the_same_output_on_one_thread_and_many() {
     }
 }
 
+/// A directory is replayed in its tool's order (Flyway's `V2` before `V10`) a chunk at a
+/// time while the chunks replayed already are linted: every file, in every chunk, is
+/// linted knowing what the files before it built, the reports come out in input order
+/// (file names sorted), and the output is the same on one thread and many.
+#[test]
+fn a_directory_is_linted_with_its_history_in_input_order_on_any_number_of_threads() {
+    let count = 150; // more than two of the replay's chunks
+    let files: Vec<(String, String)> = (1..=count)
+        .map(|n| {
+            let mut sql = format!("CREATE TABLE t{n} (c int);\n");
+            if n > 1 {
+                sql += &format!("ALTER TABLE t{} ALTER COLUMN c TYPE bigint;\n", n - 1);
+            }
+            (format!("V{n}__step.sql"), sql)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = (files.iter())
+        .map(|(name, sql)| (name.as_str(), sql.as_str()))
+        .collect();
+    let dir = TempDir::new("directory-pipeline", &refs);
+    let lint = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_locksmith"))
+            .args(["lint", "--format", "json"])
+            .arg(&dir.0)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+    };
+    let one = lint("1");
+    assert_eq!(one.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    let changes: Vec<(&str, &str)> = (json["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "changing-column-type")
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            (
+                file.rsplit('/').next().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes.len(),
+        count - 1,
+        "one type change per file but the first"
+    );
+    let mut names: Vec<&str> = changes.iter().map(|(file, _)| *file).collect();
+    let in_input_order = names.clone();
+    names.sort();
+    assert_eq!(in_input_order, names, "reports in input (file name) order");
+    for (file, message) in &changes {
+        assert!(
+            !message.contains("not known from the migrations"),
+            "{file} was linted without its history: {message}"
+        );
+    }
+    for threads in ["2", "4"] {
+        let many = lint(threads);
+        assert!(one.stdout == many.stdout, "{threads} threads");
+        assert_eq!(one.status.code(), many.status.code());
+    }
+}
+
 /// `--format gitlab` is GitLab Code Quality JSON: the required keys, unique fingerprints
 /// that survive a line shift and reformatting.
 #[test]

@@ -117,9 +117,10 @@ pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
 }
 
 /// [`lint_sql`] for a migration that runs after others: `catalog` is the schema they
-/// built ([`history`]).
+/// built ([`history`]); `parsed`, when given, is `source`'s whole text parsed already.
 pub fn lint_sql_after(
     source: SourceFile,
+    parsed: Option<parse::Parsed>,
     config: &Config,
     catalog: crate::schema::Catalog,
 ) -> FileReport {
@@ -127,7 +128,7 @@ pub fn lint_sql_after(
         catalog,
         ..Session::default()
     };
-    lint_sql_with(source, config, &session, &[], rules::ALL)
+    lint_parsed_with(source, parsed, config, &session, &[], rules::ALL)
 }
 
 /// What ran on the same connection before the file, which the file inherits (a

@@ -76,27 +76,6 @@ fn parse_here(sql: &str) -> Parsed {
 /// skipped without being parsed, and syntax errors are not reported: what replaying a
 /// history needs, which the lint parses and reports in full.
 pub fn parse_schema_changes(sql: &str) -> Parsed {
-    let changes = |text: &str| {
-        let words = split::leading_words(text, 4);
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        match words.as_slice() {
-            ["create", "or", "replace", what, ..] | ["create", what, ..] => !matches!(
-                *what,
-                "function"
-                    | "procedure"
-                    | "trigger"
-                    | "constraint"
-                    | "rule"
-                    | "policy"
-                    | "aggregate"
-                    | "role"
-                    | "user"
-                    | "group"
-            ),
-            ["alter" | "drop", ..] => true,
-            _ => false,
-        }
-    };
     // Consecutive kept statements are parsed together, as in [`Batches`].
     let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
     let start = if sql.starts_with(BYTE_ORDER_MARK) {
@@ -106,7 +85,7 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     };
     for chunk in split::split(sql, start) {
         let last = runs.last_mut().expect("never empty");
-        if chunk.kind == ChunkKind::Sql && changes(&sql[chunk.span.clone()]) {
+        if chunk.kind == ChunkKind::Sql && is_schema_change(&sql[chunk.span.clone()]) {
             last.push(chunk.span);
         } else if !last.is_empty() {
             runs.push(Vec::new());
@@ -123,6 +102,30 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     Parsed {
         statements: batches.flat_map(|batch| batch.statements).collect(),
         ..Parsed::default()
+    }
+}
+
+/// Whether a statement's text (comments before it allowed) is one [`parse_schema_changes`]
+/// keeps.
+pub fn is_schema_change(text: &str) -> bool {
+    let words = split::leading_words(text, 4);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["create", "or", "replace", what, ..] | ["create", what, ..] => !matches!(
+            *what,
+            "function"
+                | "procedure"
+                | "trigger"
+                | "constraint"
+                | "rule"
+                | "policy"
+                | "aggregate"
+                | "role"
+                | "user"
+                | "group"
+        ),
+        ["alter" | "drop", ..] => true,
+        _ => false,
     }
 }
 

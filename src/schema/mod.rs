@@ -527,7 +527,17 @@ impl Catalog {
                 })
     }
 
-    /// The catalog with hints built from what it holds (a copy made without replaying).
+    /// The catalog, a copy made by [`Catalog::subset`], with the hints that keep a
+    /// long replay of it linear: what a file is linted on, since the file may build
+    /// thousands of objects of its own.
+    pub fn hinted(mut self) -> Catalog {
+        if self.hints.scan {
+            self.hints.scan = false;
+            self.rebuild_hints();
+        }
+        self
+    }
+
     /// Hints built afresh from what the catalog holds (after a schema is renamed, which
     /// moves every key in it).
     fn rebuild_hints(&mut self) {

@@ -4,16 +4,17 @@
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use rayon::prelude::*;
-
 use std::path::{Path, PathBuf};
 
 use crate::alembic::{self, LoadedProject, project::AlembicProject};
 use crate::config::{Config, Render};
 use crate::discover::{self, Discovered, Input};
-use crate::lint::{self, FileReport, alembic::Direction, history::SqlHistory};
+use crate::lint::{self, FileReport, alembic::Direction};
 use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
+
+mod sql;
+use sql::Ordered;
 
 impl From<discover::DiscoverError> for InputError {
     fn from(e: discover::DiscoverError) -> InputError {
@@ -345,59 +346,6 @@ impl Grandfather {
     }
 }
 
-/// SQL inputs linted in parallel a window at a time and handed out in input order: only
-/// one window's reports are ever held. Each group is one command-line path, whose
-/// migrations are replayed first (in their tool's order) so that each file is linted
-/// knowing the schema the ones before it built; only the replay's results, narrowed to
-/// the names each file mentions, are kept.
-struct Ordered<'a> {
-    groups: std::vec::IntoIter<Vec<Input>>,
-    config: &'a Config,
-    replayed: std::collections::VecDeque<(Input, SqlHistory)>,
-    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
-    /// Reports handed on so far (SQL and Alembic).
-    handed: usize,
-}
-
-/// Files linted per parallel window: enough to keep every thread busy, few enough that a
-/// window's reports stay small.
-const WINDOW_PER_THREAD: usize = 32;
-
-impl<'a> Ordered<'a> {
-    fn new(groups: Vec<Vec<Input>>, config: &'a Config) -> Self {
-        Ordered {
-            groups: groups.into_iter(),
-            config,
-            replayed: Default::default(),
-            ready: Default::default(),
-            handed: 0,
-        }
-    }
-
-    /// The next at most `max` outcomes, in input order.
-    fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
-        let window = WINDOW_PER_THREAD * rayon::current_num_threads();
-        if self.ready.is_empty() {
-            // Whole groups are replayed (several at once: a pre-commit file list is many
-            // groups of one file each).
-            let mut groups = Vec::new();
-            let mut count = self.replayed.len();
-            while count < window
-                && let Some(group) = self.groups.next()
-            {
-                count += group.len();
-                groups.push(group);
-            }
-            self.replayed.extend(replay(groups, self.config));
-            let take = window.min(self.replayed.len());
-            let jobs: Vec<(Input, SqlHistory)> = self.replayed.drain(..take).collect();
-            self.ready.extend(lint_inputs(jobs, self.config));
-        }
-        let take = max.min(self.ready.len());
-        self.ready.drain(..take).collect()
-    }
-}
-
 /// What a path held that was not linted.
 #[derive(Debug, Default)]
 pub struct Skipped {
@@ -511,76 +459,6 @@ fn lint_alembic_project(
         }),
     }
     skipped
-}
-
-/// The history of every input of each group (one command-line path), groups in
-/// parallel. Replay is best effort: a file that cannot be read here is reported when it is
-/// linted, and a bug in the replay must not cost the lint.
-fn replay(groups: Vec<Vec<Input>>, config: &Config) -> Vec<(Input, SqlHistory)> {
-    let roundtrips = config
-        .severity_of(&crate::rules::downgrade_not_reversible::RULE)
-        .is_some();
-    let histories: Vec<Vec<SqlHistory>> = groups
-        .par_iter()
-        .map(|group| {
-            // Standard input can be read only once: when it is linted. The files are read
-            // by the replay, a chunk at a time.
-            let files: Vec<&Input> = group
-                .iter()
-                .filter(|input| matches!(input, Input::File(_)))
-                .collect();
-            let names: Vec<String> = files
-                .iter()
-                .map(|input| match input {
-                    Input::File(path) => path.to_string_lossy().into_owned(),
-                    Input::Stdin => String::new(),
-                })
-                .collect();
-            let read = |i: usize| read_input(files[i]).ok();
-            let mut found = catch_unwind(AssertUnwindSafe(|| {
-                lint::history::sql_history_read(&names, &read, roundtrips)
-            }))
-            .unwrap_or_default()
-            .into_iter();
-            group
-                .iter()
-                .map(|input| match input {
-                    Input::File(_) => found.next().unwrap_or_default(),
-                    Input::Stdin => SqlHistory::default(),
-                })
-                .collect()
-        })
-        .collect();
-    groups
-        .into_iter()
-        .zip(histories)
-        .flat_map(|(g, h)| g.into_iter().zip(h))
-        .collect()
-}
-
-/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
-fn lint_inputs(
-    jobs: Vec<(Input, SqlHistory)>,
-    config: &Config,
-) -> Vec<Result<FileReport, InputError>> {
-    jobs.into_par_iter()
-        .map(|(input, history)| {
-            let source = read_input(&input)?;
-            let name = source.name.clone();
-            catch_unwind(AssertUnwindSafe(|| {
-                let mut report = lint::lint_sql_after(source, config, history.start);
-                if let Some(differences) = history.roundtrip.filter(|d| !d.is_empty()) {
-                    lint::history::report_roundtrip(&mut report, &differences, config);
-                }
-                report
-            }))
-            .map_err(|_| InputError {
-                file: name,
-                line: None,
-                message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),
-            })
-        })
-        .collect()
 }
 
 /// `render: alembic`: the project's own `alembic upgrade heads --sql` (this RUNS the

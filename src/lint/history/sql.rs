@@ -1,0 +1,442 @@
+//! The `.sql` migrations of a directory replayed in their tool's order (Flyway,
+//! golang-migrate, dbmate, timestamps, natural order), a chunk at a time, each handed the
+//! part of the catalog its text names, and its down part compared with its up part.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::{REPLAY_CHUNK, roundtrip};
+use crate::order::{Kind, classify, migration_name, natural_cmp, section, upgrade_order};
+use crate::parse::Parsed;
+use crate::schema::{Catalog, mentioned_names};
+use crate::source::SourceFile;
+
+/// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
+pub fn up_sql(source: &SourceFile) -> &str {
+    match section(&source.text, false) {
+        Some(range) => &source.text[range],
+        None => &source.text,
+    }
+}
+
+/// The name that carries a source's version: its file name, or `DIR/FILE` in a directory
+/// per migration.
+fn file_name(source: &SourceFile) -> &str {
+    migration_name(&source.name)
+}
+
+/// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by
+/// version, repeatable ones last; down files after the up file of the same version.
+pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
+    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    order_of(&names)
+}
+
+/// [`sql_order`] of classified file names.
+fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| {
+        let down = |i: usize| names[i].kind == Kind::Down;
+        let key = |i: usize| {
+            let mut name = names[i].clone();
+            name.kind = if down(i) { Kind::Up } else { name.kind };
+            // A versioned down file pairs with the up file of its version, whatever its name.
+            if name.version.is_some() {
+                name.name.clear();
+            }
+            name
+        };
+        upgrade_order(&key(a), &key(b))
+            .then(down(a).cmp(&down(b)))
+            .then_with(|| natural_cmp(&names[a].name, &names[b].name))
+    });
+    order
+}
+
+/// The down part of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file, else a dbmate down section; with the file that holds it.
+fn down_part<'a>(
+    sources: &[&'a SourceFile],
+    names: &[crate::order::MigrationName],
+    order: &[usize],
+    at: usize,
+) -> Option<(usize, &'a str)> {
+    let i = order[at];
+    let source = sources[i];
+    match paired_down(names, order, at) {
+        Some(j) => Some((j, sources[j].text.as_str())),
+        None => section(&source.text, true)
+            .map(|range| (i, &source.text[range]))
+            .filter(|(_, text)| !text.trim().is_empty()),
+    }
+}
+
+/// The down file of the up migration at `order[at]`: the next file in order when it is
+/// this version's down file.
+fn paired_down(names: &[crate::order::MigrationName], order: &[usize], at: usize) -> Option<usize> {
+    let i = order[at];
+    order.get(at + 1).copied().filter(|&j| {
+        names[j].kind == Kind::Down
+            && names[j].version.is_some()
+            && names[j].version == names[i].version
+    })
+}
+
+/// One SQL migration in its tool's order, as the live round trip runs it: the up part
+/// (index into `sources`) and, when it has one, the down part with the file holding it.
+#[derive(Debug, Clone)]
+pub struct SqlStep<'a> {
+    pub up: usize,
+    pub down: Option<(usize, &'a str)>,
+}
+
+/// The up migrations of `sources` in their tool's order, each with its down part paired
+/// as `check-downgrade` pairs them.
+pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
+    let order = sql_order(sources);
+    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    (0..order.len())
+        .filter(|&at| names[order[at]].kind != Kind::Down)
+        .map(|at| SqlStep {
+            up: order[at],
+            down: down_part(sources, &names, &order, at),
+        })
+        .collect()
+}
+
+/// Where a `.sql` file's round-trip finding goes: its `-- migrate:down` line (dbmate),
+/// else its first line.
+pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
+    let line = match section(&source.text, true) {
+        Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
+        None => 1,
+    };
+    source.line_span(line)
+}
+
+/// What one SQL migration is linted with: the schema the migrations before it built (a
+/// down file: the schema its up file left), and for the file holding a down part, what
+/// that down part leaves different from the schema its up part started from.
+#[derive(Debug, Clone, Default)]
+pub struct SqlHistory {
+    pub start: Catalog,
+    pub roundtrip: Option<Vec<String>>,
+}
+
+/// [`SqlHistory`] for every SQL migration of one directory (same index as `sources`), in
+/// one replay in the tool's order. `roundtrips`: compare down parts with their up parts.
+pub fn sql_history(sources: &[&SourceFile], roundtrips: bool) -> Vec<SqlHistory> {
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    sql_history_read(&names, &|i| Some(sources[i].clone()), roundtrips)
+}
+
+/// [`sql_history`] of the files called `names` (paths, whose last part carries the
+/// version), read with `read` a chunk at a time in the tool's order, so that a big
+/// directory is never held in memory whole. A file `read` cannot read is left out.
+pub fn sql_history_read(
+    names: &[String],
+    read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    roundtrips: bool,
+) -> Vec<SqlHistory> {
+    let mut out = vec![SqlHistory::default(); names.len()];
+    sql_replay(names, read, roundtrips, false, &mut |chunk| {
+        for replayed in chunk {
+            out[replayed.index] = replayed.history;
+        }
+    });
+    out
+}
+
+/// One SQL migration as the replay leaves it: what it is linted with, and what the replay
+/// read and parsed of it, for the lint to reuse.
+#[derive(Debug)]
+pub struct ReplayedSql {
+    /// Its index in `names`.
+    pub index: usize,
+    /// `None` when it could not be read.
+    pub source: Option<SourceFile>,
+    /// The whole file parsed (with `keep_parse`, for files up to [`REUSED_PARSE_MAX`]).
+    pub parsed: Option<Parsed>,
+    pub history: SqlHistory,
+}
+
+/// The biggest file whose parse a replay hands on (the lint's own batch size): a bigger
+/// one is parsed again by the lint a batch at a time, so that its parse trees are never
+/// held whole.
+pub const REUSED_PARSE_MAX: usize = 64 << 10;
+
+/// The SQL of one chunk whose parse trees are handed on, at most: the trees take many
+/// times the text's size, and a few chunks are in flight at once.
+const REUSED_PARSE_PER_CHUNK: usize = 1 << 20;
+
+/// Replays the files called `names` in their tool's order, a chunk at a time: each
+/// chunk's files are read and parsed in parallel, applied in order, then handed to `each`
+/// with their [`SqlHistory`] final. With `keep_parse`, each file (up to
+/// [`REUSED_PARSE_MAX`] and [`REUSED_PARSE_PER_CHUNK`] in all, and without a down section)
+/// is parsed whole and that parse handed on; otherwise only the statements the catalog
+/// models are parsed.
+pub fn sql_replay(
+    names: &[String],
+    read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    roundtrips: bool,
+    keep_parse: bool,
+    each: &mut dyn FnMut(Vec<ReplayedSql>),
+) {
+    let classified: Vec<_> = names.iter().map(|n| classify(migration_name(n))).collect();
+    let order = order_of(&classified);
+    // One file alone has no history; only its own down part can be compared.
+    let many = names.len() >= 2;
+    let mut catalog = Catalog::default();
+    // Round trips found for down files of the next chunk.
+    let mut roundtrip_of: HashMap<usize, Vec<String>> = HashMap::new();
+    let last = order.len().saturating_sub(1);
+    for (chunk_at, chunk) in order.chunks(REPLAY_CHUNK).enumerate() {
+        let first = chunk_at * REPLAY_CHUNK;
+        let sources: Vec<Option<SourceFile>> = chunk.par_iter().map(|&i| read(i)).collect();
+        let mut budget = REUSED_PARSE_PER_CHUNK;
+        let keep: Vec<bool> = (sources.iter())
+            .map(|source| {
+                let size = source.as_ref().map_or(usize::MAX, |s| s.text.len());
+                let kept = keep_parse && size <= REUSED_PARSE_MAX.min(budget);
+                budget -= if kept { size } else { 0 };
+                kept
+            })
+            .collect();
+        let files: Vec<ReadFile> = (sources.into_par_iter().zip(keep).enumerate())
+            .map(|(k, (source, keep))| {
+                let i = chunk[k];
+                // What the last migration builds reaches no later one: no need to replay it.
+                let replayed = classified[i].kind != Kind::Down && first + k < last;
+                read_and_parse(source, replayed, many, keep)
+            })
+            .collect();
+        let mut histories = Vec::with_capacity(files.len());
+        for (k, file) in files.iter().enumerate() {
+            let at = first + k;
+            let i = order[at];
+            let mut history = SqlHistory {
+                roundtrip: roundtrip_of.remove(&i),
+                ..SqlHistory::default()
+            };
+            let Some(source) = &file.source else {
+                histories.push(history);
+                continue;
+            };
+            if many {
+                history.start = catalog.subset(&file.mentioned);
+            }
+            if classified[i].kind != Kind::Down {
+                if roundtrips {
+                    let down = match paired_down(&classified, &order, at) {
+                        // The down file is the next one: in this chunk, or the next one's first.
+                        Some(j) => match files.get(k + 1) {
+                            Some(next) => next.source.clone(),
+                            None => read(j),
+                        }
+                        .map(|d| (j, d.text)),
+                        None => section(&source.text, true)
+                            .map(|range| (i, source.text[range].to_string()))
+                            .filter(|(_, text)| !text.trim().is_empty()),
+                    };
+                    if let Some((holder, down)) = down {
+                        let differences = roundtrip(&catalog, up_sql(source), &down);
+                        if holder == i {
+                            history.roundtrip = Some(differences);
+                        } else {
+                            roundtrip_of.insert(holder, differences);
+                        }
+                    }
+                }
+                for statement in file.schema_changes(source) {
+                    catalog.apply(&statement.node);
+                }
+            }
+            histories.push(history);
+        }
+        each(
+            (chunk.iter().zip(files).zip(histories))
+                .map(|((&index, file), history)| ReplayedSql {
+                    index,
+                    source: file.source,
+                    parsed: file.whole,
+                    history,
+                })
+                .collect(),
+        );
+    }
+}
+
+/// One migration read for the replay, with what can be worked out before its turn.
+struct ReadFile {
+    source: Option<SourceFile>,
+    /// The whole file parsed, to hand on.
+    whole: Option<Parsed>,
+    /// Only the statements the catalog models, when the file is replayed and not parsed
+    /// whole.
+    changes: Option<Parsed>,
+    /// The names its text mentions (what its copy of the schema is narrowed to).
+    mentioned: HashSet<String>,
+    /// Whether what it builds is applied: not a down file, not the last migration.
+    replayed: bool,
+}
+
+fn read_and_parse(
+    source: Option<SourceFile>,
+    replayed: bool,
+    many: bool,
+    keep_parse: bool,
+) -> ReadFile {
+    let mut file = ReadFile {
+        source: None,
+        whole: None,
+        changes: None,
+        mentioned: HashSet::new(),
+        replayed,
+    };
+    if let Some(source) = &source {
+        if many {
+            mentioned_names(&source.text, &mut file.mentioned);
+        }
+        let up = up_sql(source);
+        if keep_parse && up.len() == source.text.len() {
+            file.whole = Some(crate::parse::parse_sql(&source.text));
+        } else if replayed {
+            file.changes = Some(crate::parse::parse_schema_changes(up));
+        }
+    }
+    file.source = source;
+    file
+}
+
+impl ReadFile {
+    /// What the replay applies of it: the statements [`crate::parse::parse_schema_changes`]
+    /// keeps, from whichever parse there is.
+    fn schema_changes<'a>(
+        &'a self,
+        source: &'a SourceFile,
+    ) -> Box<dyn Iterator<Item = &'a crate::parse::Statement> + 'a> {
+        match (&self.changes, &self.whole) {
+            _ if !self.replayed => Box::new(std::iter::empty()),
+            (Some(changes), _) => Box::new(changes.statements.iter()),
+            (None, Some(whole)) => Box::new(whole.statements.iter().filter(|statement| {
+                crate::parse::is_schema_change(&source.text[statement.span.clone()])
+            })),
+            (None, None) => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+/// The schema `.sql` migrations build, up to and including the file `at` names (its
+/// file name, or the start of it: `V3`, `000003`), in their tool's order.
+pub fn sql_schema_at(sources: &[&SourceFile], at: Option<&str>) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    for i in sql_order(sources) {
+        let source = sources[i];
+        if classify(file_name(source)).kind == Kind::Down {
+            continue;
+        }
+        catalog.apply_sql(up_sql(source));
+        if at.is_some_and(|at| file_name(source).starts_with(at)) {
+            return Ok(catalog);
+        }
+    }
+    match at {
+        Some(at) => Err(format!("no migration file named {at}")),
+        None => Ok(catalog),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_files_replay_in_tool_order_and_down_files_follow_their_up_file() {
+        let files = [
+            SourceFile::new("m/V10__b.sql", "ALTER TABLE t ALTER COLUMN a TYPE text;"),
+            SourceFile::new("m/V2__a.sql", "CREATE TABLE t (a varchar(10));"),
+            SourceFile::new("m/U2__a.sql", "DROP TABLE t;"),
+        ];
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        assert_eq!(sql_order(&refs), [1, 2, 0]);
+        let starts: Vec<Catalog> = sql_history(&refs, false)
+            .into_iter()
+            .map(|h| h.start)
+            .collect();
+        let t = crate::facts::Relation::new(None, "t");
+        assert_eq!(
+            starts[0].column_type(&t, "a").unwrap().to_string(),
+            "varchar(10)"
+        );
+        assert!(starts[1].tables.is_empty());
+        assert!(starts[2].table(&t).is_some(), "U2 starts after V2");
+    }
+
+    #[test]
+    fn a_down_file_read_in_the_next_chunk_is_still_paired() {
+        // One lone up file first: the 32nd pair's up file ends the first chunk of 64 and
+        // its down file starts the second.
+        let mut files = vec![SourceFile::new(
+            "m/000000_x.up.sql",
+            "CREATE TABLE x (a int);",
+        )];
+        for k in 1..=40 {
+            files.push(SourceFile::new(
+                format!("m/{k:06}_t.up.sql"),
+                format!("CREATE TABLE t{k} (a int);"),
+            ));
+            let down = if k == 32 {
+                "SELECT 1;".to_string()
+            } else {
+                format!("DROP TABLE t{k};")
+            };
+            files.push(SourceFile::new(format!("m/{k:06}_t.down.sql"), down));
+        }
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        assert_eq!(sql_order(&refs)[63], 63, "the 32nd up file is the 64th");
+        let found: Vec<_> = sql_history(&refs, true)
+            .into_iter()
+            .map(|h| h.roundtrip)
+            .collect();
+        assert_eq!(
+            found[64],
+            Some(vec!["table t32 is left over after downgrade".to_string()])
+        );
+        assert_eq!(found[62], Some(vec![]));
+        assert_eq!(found[66], Some(vec![]));
+    }
+
+    #[test]
+    fn paired_down_files_and_dbmate_sections_are_compared() {
+        let files = [
+            SourceFile::new("m/000001_init.up.sql", "CREATE TABLE t (a int);"),
+            SourceFile::new("m/000001_init.down.sql", "DROP TABLE t;"),
+            SourceFile::new(
+                "m/000002_idx.up.sql",
+                "CREATE INDEX t_a ON t (a); ALTER TABLE t ALTER COLUMN a TYPE bigint;",
+            ),
+            SourceFile::new("m/000002_idx.down.sql", "SELECT 1;"),
+            SourceFile::new(
+                "m/20240101_x.sql",
+                "-- migrate:up\nALTER TABLE t ADD COLUMN b int NOT NULL;\n-- migrate:down\nALTER TABLE t DROP COLUMN b;\n",
+            ),
+        ];
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let found: Vec<_> = sql_history(&refs, true)
+            .into_iter()
+            .map(|h| h.roundtrip)
+            .collect();
+        assert_eq!(found[0], None);
+        assert_eq!(found[1], Some(vec![]));
+        assert_eq!(found[2], None);
+        assert_eq!(
+            found[3],
+            Some(vec![
+                "column t.a: integer before, bigint after".to_string(),
+                "index t_a is left over after downgrade".to_string()
+            ])
+        );
+        assert_eq!(found[4], Some(vec![]));
+    }
+}

@@ -1,0 +1,269 @@
+//! `.sql` inputs linted in parallel and handed on in input order: paths of one file each
+//! a window at a time, a directory's migrations as they are replayed in their tool's
+//! order.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use super::read_input;
+use crate::config::Config;
+use crate::discover::Input;
+use crate::lint::{
+    self, FileReport,
+    history::{ReplayedSql, SqlHistory},
+};
+use crate::source::{InputError, SourceFile};
+
+/// SQL inputs linted in parallel a window at a time and handed out in input order: only
+/// one window's reports are ever held. Each group is one command-line path; a directory's
+/// migrations are linted in their tool's order as they are replayed ([`Directory`]), so
+/// that each file is linted knowing the schema the ones before it built.
+pub(super) struct Ordered<'a> {
+    groups: std::iter::Peekable<std::vec::IntoIter<Vec<Input>>>,
+    config: &'a Config,
+    /// The directory being replayed and linted, when one is.
+    directory: Option<Directory>,
+    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    /// Reports handed on so far (SQL and Alembic).
+    pub(super) handed: usize,
+}
+
+/// Files linted per parallel window: enough to keep every thread busy, few enough that a
+/// window's reports stay small.
+const WINDOW_PER_THREAD: usize = 32;
+
+impl<'a> Ordered<'a> {
+    pub(super) fn new(groups: Vec<Vec<Input>>, config: &'a Config) -> Self {
+        Ordered {
+            groups: groups.into_iter().peekable(),
+            config,
+            directory: None,
+            ready: Default::default(),
+            handed: 0,
+        }
+    }
+
+    /// The next at most `max` outcomes, in input order.
+    pub(super) fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+        let window = WINDOW_PER_THREAD * rayon::current_num_threads();
+        while self.ready.is_empty() {
+            if let Some(directory) = &mut self.directory {
+                match directory.next_reports(self.config) {
+                    Some(reports) => self.ready.extend(reports),
+                    None => self.directory = None,
+                }
+                continue;
+            }
+            match self.groups.peek() {
+                None => break,
+                Some(group) if Directory::replays(group) => {
+                    let group = self.groups.next().expect("peeked");
+                    self.directory = Some(Directory::start(group, self.config));
+                }
+                Some(_) => {
+                    // Paths of one file each (a pre-commit file list) are linted a window
+                    // of them at a time.
+                    let mut groups = Vec::new();
+                    let mut count = 0;
+                    while count < window
+                        && let Some(group) = self.groups.next_if(|g| !Directory::replays(g))
+                    {
+                        count += group.len();
+                        groups.push(group);
+                    }
+                    self.ready
+                        .extend(lint_inputs(replay(groups, self.config), self.config));
+                }
+            }
+        }
+        let take = max.min(self.ready.len());
+        self.ready.drain(..take).collect()
+    }
+}
+
+/// One path's migrations (a directory), replayed on a thread of their own in their tool's
+/// order a chunk at a time ([`lint::history::sql_replay`]) while the chunks replayed
+/// already are linted in parallel, each file with the replay's parse of it; the reports
+/// are handed on in input order. A bug in the replay costs the history, not the lint: what
+/// it did not hand on is linted without one.
+struct Directory {
+    inputs: Vec<Input>,
+    chunks: std::sync::mpsc::Receiver<Vec<ReplayedSql>>,
+    replay: Option<std::thread::JoinHandle<()>>,
+    /// Which inputs the replay handed on, and the reports not handed on yet.
+    received: Vec<bool>,
+    linted: std::collections::HashMap<usize, Result<FileReport, InputError>>,
+    /// The next input to hand on.
+    next: usize,
+}
+
+impl Directory {
+    /// Whether a group is replayed: two files or more (one has no history).
+    fn replays(group: &[Input]) -> bool {
+        group.len() >= 2 && group.iter().all(|input| matches!(input, Input::File(_)))
+    }
+
+    fn start(inputs: Vec<Input>, config: &Config) -> Directory {
+        let roundtrips = roundtrips(config);
+        // A chunk in the channel while one is linted and the next replayed: a few chunks'
+        // parse trees at most.
+        let (sender, chunks) = std::sync::mpsc::sync_channel(1);
+        let files = inputs.clone();
+        let replay = crate::stack::spawn("locksmith-replay", move || {
+            let names: Vec<String> = (files.iter())
+                .map(|input| match input {
+                    Input::File(path) => path.to_string_lossy().into_owned(),
+                    Input::Stdin => String::new(),
+                })
+                .collect();
+            let read = |i: usize| read_input(&files[i]).ok();
+            lint::history::sql_replay(&names, &read, roundtrips, true, &mut |chunk| {
+                // The receiver is gone only when the run is.
+                let _ = sender.send(chunk);
+            });
+        })
+        .ok();
+        Directory {
+            received: vec![false; inputs.len()],
+            inputs,
+            chunks,
+            replay,
+            linted: Default::default(),
+            next: 0,
+        }
+    }
+
+    /// The reports that can be handed on after linting the next replayed chunk (maybe
+    /// none yet); `None` once every one was.
+    fn next_reports(&mut self, config: &Config) -> Option<Vec<Result<FileReport, InputError>>> {
+        if self.next == self.inputs.len() {
+            return None;
+        }
+        let jobs: Vec<ReplayedSql> = match self.chunks.recv() {
+            Ok(chunk) => chunk,
+            Err(_) => {
+                // The replay ended: whatever it did not hand on (a bug) has no history.
+                if let Some(replay) = self.replay.take() {
+                    let _ = replay.join();
+                }
+                (0..self.inputs.len())
+                    .filter(|&i| !self.received[i])
+                    .map(|index| ReplayedSql {
+                        index,
+                        source: None,
+                        parsed: None,
+                        history: SqlHistory::default(),
+                    })
+                    .collect()
+            }
+        };
+        let inputs = &self.inputs;
+        let reports: Vec<(usize, Result<FileReport, InputError>)> = jobs
+            .into_par_iter()
+            .map(|job| {
+                let input = &inputs[job.index];
+                let report = lint_one(input, job.source, job.parsed, job.history, config);
+                (job.index, report)
+            })
+            .collect();
+        for (index, report) in reports {
+            self.received[index] = true;
+            self.linted.insert(index, report);
+        }
+        let mut out = Vec::new();
+        while let Some(report) = self.linted.remove(&self.next) {
+            out.push(report);
+            self.next += 1;
+        }
+        Some(out)
+    }
+}
+
+/// Whether the run compares down migrations with their up migrations.
+fn roundtrips(config: &Config) -> bool {
+    config
+        .severity_of(&crate::rules::downgrade_not_reversible::RULE)
+        .is_some()
+}
+
+/// The history of every input of each group (one command-line path), groups in
+/// parallel. Replay is best effort: a file that cannot be read here is reported when it is
+/// linted, and a bug in the replay must not cost the lint.
+fn replay(groups: Vec<Vec<Input>>, config: &Config) -> Vec<(Input, SqlHistory)> {
+    let roundtrips = roundtrips(config);
+    let histories: Vec<Vec<SqlHistory>> = groups
+        .par_iter()
+        .map(|group| {
+            // Standard input can be read only once: when it is linted. The files are read
+            // by the replay, a chunk at a time.
+            let files: Vec<&Input> = group
+                .iter()
+                .filter(|input| matches!(input, Input::File(_)))
+                .collect();
+            let names: Vec<String> = files
+                .iter()
+                .map(|input| match input {
+                    Input::File(path) => path.to_string_lossy().into_owned(),
+                    Input::Stdin => String::new(),
+                })
+                .collect();
+            let read = |i: usize| read_input(files[i]).ok();
+            let mut found = catch_unwind(AssertUnwindSafe(|| {
+                lint::history::sql_history_read(&names, &read, roundtrips)
+            }))
+            .unwrap_or_default()
+            .into_iter();
+            group
+                .iter()
+                .map(|input| match input {
+                    Input::File(_) => found.next().unwrap_or_default(),
+                    Input::Stdin => SqlHistory::default(),
+                })
+                .collect()
+        })
+        .collect();
+    groups
+        .into_iter()
+        .zip(histories)
+        .flat_map(|(g, h)| g.into_iter().zip(h))
+        .collect()
+}
+
+/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
+fn lint_inputs(
+    jobs: Vec<(Input, SqlHistory)>,
+    config: &Config,
+) -> Vec<Result<FileReport, InputError>> {
+    jobs.into_par_iter()
+        .map(|(input, history)| lint_one(&input, None, None, history, config))
+        .collect()
+}
+
+/// Lints one SQL input (`source` and `parsed`: what was read and parsed of it already)
+/// inside a panic guard.
+fn lint_one(
+    input: &Input,
+    source: Option<SourceFile>,
+    parsed: Option<crate::parse::Parsed>,
+    history: SqlHistory,
+    config: &Config,
+) -> Result<FileReport, InputError> {
+    let source = match source {
+        Some(source) => source,
+        None => read_input(input)?,
+    };
+    let name = source.name.clone();
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut report = lint::lint_sql_after(source, parsed, config, history.start);
+        if let Some(differences) = history.roundtrip.filter(|d| !d.is_empty()) {
+            lint::history::report_roundtrip(&mut report, &differences, config);
+        }
+        report
+    }))
+    .map_err(|_| InputError {
+        file: name,
+        line: None,
+        message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),
+    })
+}
