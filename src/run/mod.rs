@@ -14,7 +14,7 @@ use crate::rules::Severity;
 use crate::source::{InputError, SourceFile};
 
 mod sql;
-use sql::Ordered;
+use sql::Linted;
 
 impl From<discover::DiscoverError> for InputError {
     fn from(e: discover::DiscoverError) -> InputError {
@@ -206,73 +206,73 @@ pub fn lint_paths_each(
             _ => None,
         })
         .collect();
-    let mut linted = Ordered::new(
-        discovered
-            .iter()
-            .flatten()
-            .map(|d| d.inputs.clone())
-            .collect(),
-        config,
-    );
-    for ((path, unit), found) in units.into_iter().zip(discovered) {
-        let (files, errors) = (linted.handed, result.errors.len());
-        let skipped = match unit {
-            Unit::Sql(_) => {
-                let found = found.unwrap_or_default();
-                result
-                    .errors
-                    .extend(found.errors.into_iter().map(InputError::from));
-                let mut left = found.inputs.len();
-                while left > 0 {
-                    let batch = linted.next_batch(left);
-                    left -= batch.len();
-                    let mut reports = Vec::with_capacity(batch.len());
-                    for outcome in batch {
-                        match outcome {
-                            Ok(report) => reports.push(report),
-                            Err(error) => result.errors.push(error),
+    let groups = (discovered.iter().flatten())
+        .map(|d| d.inputs.clone())
+        .collect();
+    sql::lint_ahead(groups, config, |linted| {
+        for ((path, unit), found) in units.into_iter().zip(discovered) {
+            let (files, errors) = (linted.handed, result.errors.len());
+            let skipped = match unit {
+                Unit::Sql(_) => {
+                    let found = found.unwrap_or_default();
+                    result
+                        .errors
+                        .extend(found.errors.into_iter().map(InputError::from));
+                    let mut left = found.inputs.len();
+                    while left > 0 {
+                        let batch = linted.next_batch(left);
+                        if batch.is_empty() {
+                            break; // only when the linting thread died (a bug)
                         }
+                        left -= batch.len();
+                        let mut reports = Vec::with_capacity(batch.len());
+                        for outcome in batch {
+                            match outcome {
+                                Ok(report) => reports.push(report),
+                                Err(error) => result.errors.push(error),
+                            }
+                        }
+                        linted.handed += reports.len();
+                        each(reports);
                     }
-                    linted.handed += reports.len();
-                    each(reports);
+                    Skipped {
+                        files: found.skipped,
+                        excluded: found.excluded,
+                    }
                 }
-                Skipped {
-                    files: found.skipped,
-                    excluded: found.excluded,
+                Unit::Project(project) => lint_alembic_project(
+                    project,
+                    None,
+                    config,
+                    grandfather.as_mut(),
+                    &mut result,
+                    linted,
+                    each,
+                ),
+                Unit::Revisions(project, files) => lint_alembic_project(
+                    project,
+                    Some(&files),
+                    config,
+                    grandfather.as_mut(),
+                    &mut result,
+                    linted,
+                    each,
+                ),
+                Unit::Error(error) => {
+                    result.errors.push(error);
+                    continue;
                 }
-            }
-            Unit::Project(project) => lint_alembic_project(
-                project,
-                None,
-                config,
-                grandfather.as_mut(),
-                &mut result,
-                &mut linted,
-                each,
-            ),
-            Unit::Revisions(project, files) => lint_alembic_project(
-                project,
-                Some(&files),
-                config,
-                grandfather.as_mut(),
-                &mut result,
-                &mut linted,
-                each,
-            ),
-            Unit::Error(error) => {
-                result.errors.push(error);
-                continue;
-            }
-        };
-        let found_nothing = linted.handed == files && result.errors.len() == errors;
-        check_found(
-            path,
-            found_nothing,
-            skipped,
-            &mut result.errors,
-            &mut result.warnings,
-        );
-    }
+            };
+            let found_nothing = linted.handed == files && result.errors.len() == errors;
+            check_found(
+                path,
+                found_nothing,
+                skipped,
+                &mut result.errors,
+                &mut result.warnings,
+            );
+        }
+    });
     if let Some(grandfather) = grandfather {
         result.grandfathered = Some(grandfather.set_aside);
         if !grandfather.matched {
@@ -414,7 +414,7 @@ fn lint_alembic_project(
     config: &Config,
     grandfather: Option<&mut Grandfather>,
     result: &mut RunResult,
-    linted: &mut Ordered,
+    linted: &mut Linted,
     each: &mut dyn FnMut(Vec<FileReport>),
 ) -> Skipped {
     let skip = |path: &Path| config.is_excluded(path);

@@ -15,18 +15,67 @@ use crate::lint::{
 };
 use crate::source::{InputError, SourceFile};
 
+/// The outcomes of the SQL inputs, in input order, linted ahead on a thread of their own
+/// ([`lint_ahead`]): while the caller renders one batch, the next is linted, so that
+/// neither waits for the other's slowest file.
+pub(super) struct Linted {
+    outcomes: std::sync::mpsc::Receiver<Vec<Result<FileReport, InputError>>>,
+    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    /// Reports handed on so far (SQL and Alembic).
+    pub(super) handed: usize,
+}
+
+impl Linted {
+    /// The next at most `max` outcomes, in input order; none once all were taken.
+    pub(super) fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+        if self.ready.is_empty()
+            && let Ok(window) = self.outcomes.recv()
+        {
+            self.ready.extend(window);
+        }
+        let take = max.min(self.ready.len());
+        self.ready.drain(..take).collect()
+    }
+}
+
+/// Runs `consume` with the outcomes of every input of `groups` (one group per
+/// command-line path), linted ahead by [`Ordered`] on a thread of its own, a window or
+/// two ahead of what `consume` took.
+pub(super) fn lint_ahead<R>(
+    groups: Vec<Vec<Input>>,
+    config: &Config,
+    consume: impl FnOnce(&mut Linted) -> R,
+) -> R {
+    std::thread::scope(|scope| {
+        let (sender, outcomes) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            let mut ordered = Ordered::new(groups, config);
+            loop {
+                let window = ordered.next_batch(usize::MAX);
+                if window.is_empty() || sender.send(window).is_err() {
+                    break;
+                }
+            }
+        });
+        consume(&mut Linted {
+            outcomes,
+            ready: Default::default(),
+            handed: 0,
+        })
+    })
+}
+
 /// SQL inputs linted in parallel a window at a time and handed out in input order: only
-/// one window's reports are ever held. Each group is one command-line path; a directory's
-/// migrations are linted in their tool's order as they are replayed ([`Directory`]), so
-/// that each file is linted knowing the schema the ones before it built.
-pub(super) struct Ordered<'a> {
+/// a window's reports are held at a time. Each group is one command-line path; a
+/// directory's migrations are linted in their tool's order as they are replayed
+/// ([`Directory`]), so that each file is linted knowing the schema the ones before it
+/// built.
+struct Ordered<'a> {
     groups: std::iter::Peekable<std::vec::IntoIter<Vec<Input>>>,
     config: &'a Config,
     /// The directory being replayed and linted, when one is.
     directory: Option<Directory>,
     ready: std::collections::VecDeque<Result<FileReport, InputError>>,
-    /// Reports handed on so far (SQL and Alembic).
-    pub(super) handed: usize,
 }
 
 /// Files linted per parallel window: enough to keep every thread busy, few enough that a
@@ -34,18 +83,17 @@ pub(super) struct Ordered<'a> {
 const WINDOW_PER_THREAD: usize = 32;
 
 impl<'a> Ordered<'a> {
-    pub(super) fn new(groups: Vec<Vec<Input>>, config: &'a Config) -> Self {
+    fn new(groups: Vec<Vec<Input>>, config: &'a Config) -> Self {
         Ordered {
             groups: groups.into_iter().peekable(),
             config,
             directory: None,
             ready: Default::default(),
-            handed: 0,
         }
     }
 
     /// The next at most `max` outcomes, in input order.
-    pub(super) fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+    fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
         let window = WINDOW_PER_THREAD * rayon::current_num_threads();
         while self.ready.is_empty() {
             if let Some(directory) = &mut self.directory {
