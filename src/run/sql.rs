@@ -112,16 +112,13 @@ impl<'a> Ordered<'a> {
                 Some(_) => {
                     // Paths of one file each (a pre-commit file list) are linted a window
                     // of them at a time.
-                    let mut groups = Vec::new();
-                    let mut count = 0;
-                    while count < window
+                    let mut inputs = Vec::new();
+                    while inputs.len() < window
                         && let Some(group) = self.groups.next_if(|g| !Directory::replays(g))
                     {
-                        count += group.len();
-                        groups.push(group);
+                        inputs.extend(group);
                     }
-                    self.ready
-                        .extend(lint_inputs(replay(groups, self.config), self.config));
+                    self.ready.extend(lint_alone(inputs, self.config));
                 }
             }
         }
@@ -235,56 +232,25 @@ fn roundtrips(config: &Config) -> bool {
         .is_some()
 }
 
-/// The history of every input of each group (one command-line path), groups in
-/// parallel. Replay is best effort: a file that cannot be read here is reported when it is
-/// linted, and a bug in the replay must not cost the lint.
-fn replay(groups: Vec<Vec<Input>>, config: &Config) -> Vec<(Input, SqlHistory)> {
+/// Lints paths of one file each (a pre-commit file list) in parallel, each inside a panic
+/// guard; results in input order. A file alone has no history: only its own down
+/// section, when it has one, is compared with its up part.
+fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Result<FileReport, InputError>> {
     let roundtrips = roundtrips(config);
-    let histories: Vec<Vec<SqlHistory>> = groups
-        .par_iter()
-        .map(|group| {
-            // Standard input can be read only once: when it is linted. The files are read
-            // by the replay, a chunk at a time.
-            let files: Vec<&Input> = group
-                .iter()
-                .filter(|input| matches!(input, Input::File(_)))
-                .collect();
-            let names: Vec<String> = files
-                .iter()
-                .map(|input| match input {
-                    Input::File(path) => path.to_string_lossy().into_owned(),
-                    Input::Stdin => String::new(),
-                })
-                .collect();
-            let read = |i: usize| read_input(files[i]).ok();
-            let mut found = catch_unwind(AssertUnwindSafe(|| {
-                lint::history::sql_history_read(&names, &read, roundtrips)
-            }))
-            .unwrap_or_default()
-            .into_iter();
-            group
-                .iter()
-                .map(|input| match input {
-                    Input::File(_) => found.next().unwrap_or_default(),
-                    Input::Stdin => SqlHistory::default(),
-                })
-                .collect()
+    inputs
+        .into_par_iter()
+        .map(|input| {
+            let source = read_input(&input)?;
+            // Best effort: a bug in the comparison must not cost the lint.
+            let history = match input {
+                Input::File(_) => catch_unwind(AssertUnwindSafe(|| {
+                    lint::history::sql_history_alone(&source, roundtrips)
+                }))
+                .unwrap_or_default(),
+                Input::Stdin => SqlHistory::default(),
+            };
+            lint_one(&input, Some(source), None, history, config)
         })
-        .collect();
-    groups
-        .into_iter()
-        .zip(histories)
-        .flat_map(|(g, h)| g.into_iter().zip(h))
-        .collect()
-}
-
-/// Lints SQL inputs in parallel, each inside a panic guard; results in input order.
-fn lint_inputs(
-    jobs: Vec<(Input, SqlHistory)>,
-    config: &Config,
-) -> Vec<Result<FileReport, InputError>> {
-    jobs.into_par_iter()
-        .map(|(input, history)| lint_one(&input, None, None, history, config))
         .collect()
 }
 

@@ -148,6 +148,29 @@ pub fn sql_history_read(
     out
 }
 
+/// The [`SqlHistory`] of a migration linted alone, with no other before it: only its own
+/// down section (dbmate), when it has one, compared with its up part.
+pub fn sql_history_alone(source: &SourceFile, roundtrips: bool) -> SqlHistory {
+    let mut history = SqlHistory::default();
+    if roundtrips && section(&source.text, true).is_some() {
+        let names = [source.name.clone()];
+        sql_replay(
+            &names,
+            &|_| Some(source.clone()),
+            true,
+            false,
+            &mut |chunk| {
+                history = chunk
+                    .into_iter()
+                    .next()
+                    .map(|r| r.history)
+                    .unwrap_or_default();
+            },
+        );
+    }
+    history
+}
+
 /// One SQL migration as the replay leaves it: what it is linted with, and what the replay
 /// read and parsed of it, for the lint to reuse.
 #[derive(Debug)]
