@@ -104,6 +104,31 @@ fn schema_replay_never_panics_and_hints_change_nothing() {
         let refs: Vec<&SourceFile> = files.iter().collect();
         let histories = locksmith::lint::history::sql_history(&refs, true);
         assert_eq!(histories.len(), files.len());
+        // The directory lint's replay, which parses each file whole and hands that parse
+        // on, must give the same histories, and a parse equal to the lint's own.
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        let read = |i: usize| Some(files[i].clone());
+        let mut handed = 0;
+        locksmith::lint::history::sql_replay(&names, &read, true, true, &mut |chunk| {
+            for replayed in chunk {
+                handed += 1;
+                let expected = &histories[replayed.index];
+                assert!(replayed.history.start == expected.start, "{names:?}");
+                assert_eq!(replayed.history.roundtrip, expected.roundtrip);
+                let text = &files[replayed.index].text;
+                if let Some(parsed) = replayed.parsed {
+                    let own = locksmith::parse::parse_sql(text);
+                    let spans = |p: &locksmith::parse::Parsed| {
+                        (p.statements.iter())
+                            .map(|s| (s.span.clone(), s.node.clone()))
+                            .collect::<Vec<_>>()
+                    };
+                    assert!(spans(&parsed) == spans(&own), "{text}");
+                    assert_eq!(parsed.errors, own.errors);
+                }
+            }
+        });
+        assert_eq!(handed, files.len());
         let mut hinted = Catalog::default();
         let mut scanned = Catalog::default().subset(&HashSet::new());
         for file in &files {
