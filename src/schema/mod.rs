@@ -65,9 +65,9 @@ pub struct Catalog {
 /// schema (two equal schemas may have different histories), hence always equal.
 #[derive(Debug, Clone, Default)]
 struct Hints {
-    /// A small copy (what one migration is linted with, thousands of which a directory
-    /// keeps): nothing is hinted and lookups scan, which costs little there and keeps
-    /// the copies small.
+    /// A small copy (what one migration is linted with, one for every migration of a
+    /// history): nothing is hinted and lookups scan, which keeps copying cheap; the lint
+    /// hints it ([`Catalog::hinted`]) before the migration's own statements are applied.
     scan: bool,
     /// Every bare name an object (table, index, type, sequence, view) ever had: most
     /// words a migration mentions name none, and need not be looked up in every map.
@@ -527,9 +527,9 @@ impl Catalog {
                 })
     }
 
-    /// The catalog, a copy made by [`Catalog::subset`], with the hints that keep a
-    /// long replay of it linear: what a file is linted on, since the file may build
-    /// thousands of objects of its own.
+    /// The catalog with lookup hints (a copy made by [`Catalog::subset`] has none, and
+    /// scans): what a file is linted on, since the file may build thousands of objects
+    /// of its own and each rename or drop would scan them all.
     pub fn hinted(mut self) -> Catalog {
         if self.hints.scan {
             self.hints.scan = false;
