@@ -271,7 +271,7 @@ pub fn sql_replay(
                         }
                     }
                 }
-                for statement in file.schema_changes(source) {
+                for statement in file.schema_changes(&source.text) {
                     catalog.apply(&statement.node);
                 }
             }
@@ -304,12 +304,10 @@ struct ReadFile {
     replayed: bool,
 }
 
-fn read_and_parse(
-    source: Option<SourceFile>,
-    replayed: bool,
-    many: bool,
-    keep_parse: bool,
-) -> ReadFile {
+/// Reads what can be worked out of a migration before its turn: the names it mentions
+/// (with `many` migrations), and its whole parse (with `keep`, when it has no down
+/// section) or else, when it is `replayed`, the statements the catalog models.
+fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: bool) -> ReadFile {
     let mut file = ReadFile {
         source: None,
         whole: None,
@@ -322,7 +320,7 @@ fn read_and_parse(
             mentioned_names(&source.text, &mut file.mentioned);
         }
         let up = up_sql(source);
-        if keep_parse && up.len() == source.text.len() {
+        if keep && up.len() == source.text.len() {
             file.whole = Some(crate::parse::parse_sql(&source.text));
         } else if replayed {
             file.changes = Some(crate::parse::parse_schema_changes(up));
@@ -334,19 +332,17 @@ fn read_and_parse(
 
 impl ReadFile {
     /// What the replay applies of it: the statements [`crate::parse::parse_schema_changes`]
-    /// keeps, from whichever parse there is.
+    /// keeps, from whichever parse there is (`text` is the file's).
     fn schema_changes<'a>(
         &'a self,
-        source: &'a SourceFile,
-    ) -> Box<dyn Iterator<Item = &'a crate::parse::Statement> + 'a> {
-        match (&self.changes, &self.whole) {
-            _ if !self.replayed => Box::new(std::iter::empty()),
-            (Some(changes), _) => Box::new(changes.statements.iter()),
-            (None, Some(whole)) => Box::new(whole.statements.iter().filter(|statement| {
-                crate::parse::is_schema_change(&source.text[statement.span.clone()])
-            })),
-            (None, None) => Box::new(std::iter::empty()),
-        }
+        text: &'a str,
+    ) -> impl Iterator<Item = &'a crate::parse::Statement> + 'a {
+        let whole = self.changes.is_none();
+        (self.changes.as_ref().or(self.whole.as_ref()))
+            .filter(|_| self.replayed)
+            .into_iter()
+            .flat_map(|parsed| &parsed.statements)
+            .filter(move |s| !whole || crate::parse::is_schema_change(&text[s.span.clone()]))
     }
 }
 
