@@ -37,6 +37,21 @@ pub fn spawn<T: Send + 'static>(
         })
 }
 
+/// [`spawn`] for a thread of `scope`, which may borrow what the scope outlives.
+pub fn spawn_scoped<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> Result<std::thread::ScopedJoinHandle<'scope, T>, std::io::Error> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(WORKER_STACK)
+        .spawn_scoped(scope, move || {
+            STACK.with(|s| s.set(WORKER_STACK));
+            work()
+        })
+}
+
 /// Runs `work` with at least `needed` bytes of stack; `Err` when no thread can be started.
 pub fn with_stack<T: Send>(
     needed: usize,

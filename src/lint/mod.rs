@@ -249,88 +249,94 @@ fn lint_parsed_with(
     let mut meta_commands = Vec::new();
     let mut reports = Vec::new();
     let mut known = known.iter().peekable();
-    for batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
-        errors.extend(batch.errors);
-        meta_commands.extend(batch.meta_commands);
-        for stmt in &batch.statements {
-            let top = top_spans.len();
-            top_spans.push(stmt.span.clone());
-            let runs = match stmt.body.as_deref() {
-                Some(body) => match &body.function {
-                    Some(name) => {
-                        functions.insert(name.clone(), body.clone());
-                        None
-                    }
-                    None => Some(body),
-                },
-                None => called_function(&stmt.node).and_then(|name| functions.get(name)),
-            };
-            if let Some(body) = runs {
-                bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
-            }
-            let called = stmt.body.is_none();
-            let inner = runs.into_iter().flat_map(|body| &body.statements);
-            for (stmt, inner) in std::iter::once((stmt, false)).chain(inner.map(|s| (s, true))) {
-                let index = units.len();
-                units.push(Unit {
-                    top,
-                    inner,
-                    called: inner && called,
-                });
-                spans.push(stmt.span.clone());
-                summaries.push(rules::Summary::of(&stmt.node));
-                while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
-                    state.declare_column(column);
-                }
-                let facts = facts::analyze(&stmt.node, &state);
-                // A DO block runs its statements inside a transaction of its own at least:
-                // what may not run in one (CONCURRENTLY) fails there too.
-                let block_state;
-                let seen_state = if inner {
-                    let mut inside = state.clone();
-                    inside.in_transaction = true;
-                    inside.in_do_block = true;
-                    block_state = inside;
-                    &block_state
-                } else {
-                    &state
+    // A file of many batches is parsed on a thread of its own, a batch or two ahead of
+    // its lint.
+    std::thread::scope(|scope| {
+        let batches = batches.map(|batches| parse::ahead(scope, batches));
+        for batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
+            errors.extend(batch.errors);
+            meta_commands.extend(batch.meta_commands);
+            for stmt in &batch.statements {
+                let top = top_spans.len();
+                top_spans.push(stmt.span.clone());
+                let runs = match stmt.body.as_deref() {
+                    Some(body) => match &body.function {
+                        Some(name) => {
+                            functions.insert(name.clone(), body.clone());
+                            None
+                        }
+                        None => Some(body),
+                    },
+                    None => called_function(&stmt.node).and_then(|name| functions.get(name)),
                 };
-                let view = StatementView {
-                    sql: stmt
-                        .text
-                        .as_deref()
-                        .unwrap_or_else(|| &source.text[stmt.span.clone()]),
-                    node: &stmt.node,
-                    facts: &facts,
-                    state: seen_state,
-                    typed: Default::default(),
-                };
-                for (rule, severity, check) in &statement_checks {
-                    for violation in check(&view) {
-                        findings.push(place(rule, *severity, violation, &spans, index));
-                    }
+                if let Some(body) = runs {
+                    bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
                 }
-                let in_transaction = state.in_transaction;
-                let existing_lock = state.blocking_lock_on_existing(&facts);
-                let locks_on_existing = state.locks_on_existing(&facts);
-                state.record(&stmt.node, &facts);
-                // BEGIN belongs to the block it opens, COMMIT to the one it closes.
-                let transaction = (in_transaction || state.in_transaction)
-                    .then(|| state.transactions_started.saturating_sub(1));
-                reports.push(StatementReport {
-                    span: stmt.span.clone(),
-                    facts,
-                    in_transaction,
-                    transaction,
-                    existing_lock,
-                    locks_on_existing,
-                    sql: stmt.text.clone(),
-                    inner: Vec::new(),
-                    unknown: Vec::new(),
-                });
+                let called = stmt.body.is_none();
+                let inner = runs.into_iter().flat_map(|body| &body.statements);
+                for (stmt, inner) in std::iter::once((stmt, false)).chain(inner.map(|s| (s, true)))
+                {
+                    let index = units.len();
+                    units.push(Unit {
+                        top,
+                        inner,
+                        called: inner && called,
+                    });
+                    spans.push(stmt.span.clone());
+                    summaries.push(rules::Summary::of(&stmt.node));
+                    while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
+                        state.declare_column(column);
+                    }
+                    let facts = facts::analyze(&stmt.node, &state);
+                    // A DO block runs its statements inside a transaction of its own at least:
+                    // what may not run in one (CONCURRENTLY) fails there too.
+                    let block_state;
+                    let seen_state = if inner {
+                        let mut inside = state.clone();
+                        inside.in_transaction = true;
+                        inside.in_do_block = true;
+                        block_state = inside;
+                        &block_state
+                    } else {
+                        &state
+                    };
+                    let view = StatementView {
+                        sql: stmt
+                            .text
+                            .as_deref()
+                            .unwrap_or_else(|| &source.text[stmt.span.clone()]),
+                        node: &stmt.node,
+                        facts: &facts,
+                        state: seen_state,
+                        typed: Default::default(),
+                    };
+                    for (rule, severity, check) in &statement_checks {
+                        for violation in check(&view) {
+                            findings.push(place(rule, *severity, violation, &spans, index));
+                        }
+                    }
+                    let in_transaction = state.in_transaction;
+                    let existing_lock = state.blocking_lock_on_existing(&facts);
+                    let locks_on_existing = state.locks_on_existing(&facts);
+                    state.record(&stmt.node, &facts);
+                    // BEGIN belongs to the block it opens, COMMIT to the one it closes.
+                    let transaction = (in_transaction || state.in_transaction)
+                        .then(|| state.transactions_started.saturating_sub(1));
+                    reports.push(StatementReport {
+                        span: stmt.span.clone(),
+                        facts,
+                        in_transaction,
+                        transaction,
+                        existing_lock,
+                        locks_on_existing,
+                        sql: stmt.text.clone(),
+                        inner: Vec::new(),
+                        unknown: Vec::new(),
+                    });
+                }
             }
         }
-    }
+    });
 
     if !transaction_checks.is_empty() || !file_checks.is_empty() {
         let checked: Vec<CheckedStatement> = reports

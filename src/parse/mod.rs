@@ -203,6 +203,49 @@ impl Iterator for Batches<'_> {
     }
 }
 
+/// Batches a text must have for [`ahead`] to parse them on a thread of their own: a
+/// thread costs more than parsing a small file does.
+const AHEAD_FROM: usize = 4;
+
+/// Parsed batches a thread of [`ahead`] may hold that the caller has not taken yet.
+const AHEAD_HELD: usize = 2;
+
+/// The rest of `batches`, parsed on a thread of `scope` a few batches ahead of the caller,
+/// which lints one batch while the next is parsed; `batches` itself when it has too few
+/// left for that to pay (or no thread can be started).
+pub fn ahead<'scope, 'env: 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    batches: Batches<'env>,
+) -> Box<dyn Iterator<Item = Parsed> + 'scope> {
+    if batches.steps.len() < AHEAD_FROM {
+        return Box::new(batches);
+    }
+    let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(batches)));
+    let theirs = std::sync::Arc::clone(&shared);
+    let (sender, parsed) = std::sync::mpsc::sync_channel(AHEAD_HELD);
+    let parse = move || {
+        let batches = theirs.lock().ok().and_then(|mut b| b.take());
+        // Stops when the caller is gone (it panicked).
+        for batch in batches.into_iter().flatten() {
+            if sender.send(batch).is_err() {
+                break;
+            }
+        }
+    };
+    match crate::stack::spawn_scoped(scope, "locksmith-parse", parse) {
+        // A panic while parsing ends the batches early, and the scope's end rethrows it.
+        Ok(_) => Box::new(parsed.into_iter()),
+        Err(_) => Box::new(
+            shared
+                .lock()
+                .ok()
+                .and_then(|mut b| b.take())
+                .into_iter()
+                .flatten(),
+        ),
+    }
+}
+
 /// Cuts consecutive SQL pieces into batches of about [`PARSE_BATCH`] bytes.
 fn batch_run(pieces: Vec<Range<usize>>, steps: &mut Vec<Step>) {
     let mut rest = &pieces[..];
@@ -457,6 +500,33 @@ mod tests {
             .iter()
             .map(|s| &sql[s.span.clone()])
             .collect()
+    }
+
+    #[test]
+    fn batches_parsed_ahead_on_a_thread_are_the_batches_in_order() {
+        // Enough batches for a thread of their own, with errors, a meta-command and COPY
+        // data between them.
+        let mut sql = String::new();
+        for i in 0..(AHEAD_FROM * PARSE_BATCH / 40) {
+            sql.push_str(&format!("CREATE INDEX i{i} ON t (c{i});\n"));
+            if i % 997 == 0 {
+                sql.push_str("SELEC oops;\n\\set x 1\nCOPY t FROM stdin;\n1\n\\.\n");
+            }
+        }
+        let summary = |batches: &mut dyn Iterator<Item = Parsed>| -> Vec<_> {
+            batches
+                .map(|b| {
+                    let spans: Vec<_> = b.statements.iter().map(|s| s.span.clone()).collect();
+                    (spans, b.errors, b.meta_commands, b.copy_data)
+                })
+                .collect()
+        };
+        let inline = summary(&mut Batches::new(&sql));
+        assert!(inline.len() > AHEAD_FROM);
+        let threaded = std::thread::scope(|scope| summary(&mut ahead(scope, Batches::new(&sql))));
+        assert_eq!(threaded, inline);
+        let statements: usize = inline.iter().map(|b| b.0.len()).sum();
+        assert_eq!(statements, parse_sql(&sql).statements.len());
     }
 
     #[test]

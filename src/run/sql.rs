@@ -48,7 +48,7 @@ pub(super) fn lint_ahead<R>(
 ) -> R {
     std::thread::scope(|scope| {
         let (sender, outcomes) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(move || {
+        let produce = move || {
             let mut ordered = Ordered::new(groups, config);
             loop {
                 let window = ordered.next_batch(usize::MAX);
@@ -56,7 +56,12 @@ pub(super) fn lint_ahead<R>(
                     break;
                 }
             }
-        });
+        };
+        // A worker's stack: rayon runs a window of one file (a single huge file) on the
+        // thread that asks, and its parse then needs no thread of its own per batch.
+        // As `scope.spawn` would, fails only when the system cannot start a thread.
+        crate::stack::spawn_scoped(scope, "locksmith-lint", produce)
+            .expect("the system could not start a thread");
         consume(&mut Linted {
             outcomes,
             ready: Default::default(),
