@@ -9,6 +9,10 @@ use std::io::BufRead;
 
 use rayon::prelude::*;
 
+// The allocator `locksmith` itself runs with (src/main.rs), so that figures compare.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     locksmith::stack::init_workers();
     let mut files: Vec<String> = std::env::args()

@@ -149,6 +149,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+// The allocator `locksmith` itself runs with (src/main.rs), so that figures compare.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     locksmith::stack::init_workers();
     let dir = std::env::temp_dir().join(format!("locksmith-bench-{}", std::process::id()));

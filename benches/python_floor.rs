@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rustpython_parser::{Mode, parse};
 
+// The allocator `locksmith` itself runs with (src/main.rs), so that figures compare.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     locksmith::stack::init_workers();
     let mut files: Vec<std::path::PathBuf> = Vec::new();
