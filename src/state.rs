@@ -2,14 +2,12 @@
 //! the file in order (transaction state, `lock_timeout` and `statement_timeout`, objects created so far, column
 //! types and validated NOT NULL checks). Rules read it; only the engine advances it.
 
-use std::collections::{HashMap, HashSet};
-
 use pg_query::NodeEnum;
 use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
 use crate::facts::types::ColumnType;
 use crate::facts::{Facts, Form, History, Relation, RelationLock};
-use crate::schema::Catalog;
+use crate::schema::{Catalog, FastMap, FastSet};
 
 type Key = (String, String);
 
@@ -50,19 +48,19 @@ pub struct FileState {
     /// Statements so far that requested a write-blocking lock on an existing table
     /// with no lock_timeout in force.
     pub unguarded_blocking_statements: usize,
-    created_relations: HashSet<Key>,
+    created_relations: FastSet<Key>,
     /// Indexes created in this migration → their table.
-    index_tables: HashMap<Key, Relation>,
+    index_tables: FastMap<Key, Relation>,
     /// Tables created in this migration and filled with rows by it (`CREATE TABLE AS`,
     /// `SELECT INTO`, `INSERT ... SELECT`): validating a constraint on them scans rows.
-    filled_relations: HashSet<Key>,
-    column_types: HashMap<(Key, String), ColumnType>,
+    filled_relations: FastSet<Key>,
+    column_types: FastMap<(Key, String), ColumnType>,
     /// Validated checks that prove a column NOT NULL: table → (constraint name, column).
-    not_null_checks: HashMap<Key, Vec<(Option<String>, String)>>,
+    not_null_checks: FastMap<Key, Vec<(Option<String>, String)>>,
     /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
-    pending_not_null_checks: HashMap<(Key, String), String>,
+    pending_not_null_checks: FastMap<(Key, String), String>,
     /// Foreign keys declared so far by (table, constraint name) → the referenced table.
-    foreign_keys: HashMap<(Key, String), Relation>,
+    foreign_keys: FastMap<(Key, String), Relation>,
     /// The schema as earlier migrations (replayed before this file) and this file's
     /// earlier statements left it: what the catalog knows about types and constraints.
     /// It says nothing about "new": a table from an earlier migration is an existing one.
@@ -84,13 +82,13 @@ impl FileState {
             session_settings_from: None,
             lock_timeout_is_local: false,
             unguarded_blocking_statements: 0,
-            created_relations: HashSet::new(),
-            index_tables: HashMap::new(),
-            filled_relations: HashSet::new(),
-            column_types: HashMap::new(),
-            not_null_checks: HashMap::new(),
-            pending_not_null_checks: HashMap::new(),
-            foreign_keys: HashMap::new(),
+            created_relations: FastSet::default(),
+            index_tables: FastMap::default(),
+            filled_relations: FastSet::default(),
+            column_types: FastMap::default(),
+            not_null_checks: FastMap::default(),
+            pending_not_null_checks: FastMap::default(),
+            foreign_keys: FastMap::default(),
             catalog: Catalog::default(),
         }
     }

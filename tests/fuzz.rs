@@ -3,8 +3,6 @@
 //! panic fails the test. Seeds are fixed so a failure reproduces; raise the iteration count
 //! with LOCKSMITH_FUZZ_ITERATIONS for a longer run.
 
-use std::collections::HashSet;
-
 use locksmith::config::Config;
 use locksmith::lint::lint_sql;
 use locksmith::report::{explain, human, json};
@@ -130,7 +128,7 @@ fn schema_replay_never_panics_and_hints_change_nothing() {
         });
         assert_eq!(handed, files.len());
         let mut hinted = Catalog::default();
-        let mut scanned = Catalog::default().subset(&HashSet::new());
+        let mut scanned = Catalog::default().subset(&locksmith::schema::NameSet::default());
         for file in &files {
             hinted.apply_sql(&file.text);
             scanned.apply_sql(&file.text);

@@ -19,7 +19,7 @@ mod names;
 mod rename_drop;
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -28,6 +28,15 @@ use serde::Serialize;
 
 use crate::facts::Relation;
 use crate::facts::types::ColumnType;
+
+/// Names and keys are hashed for every word of every migration: aHash costs a fraction of
+/// std's SipHash on short strings and is still keyed at random per process.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub type FastSet<T> = std::collections::HashSet<T, ahash::RandomState>;
+
+/// The words a migration mentions ([`mentioned_names`]), what a copy of the schema is
+/// narrowed to ([`Catalog::subset`]).
+pub type NameSet = FastSet<String>;
 
 /// (schema, name); the schema is `public` when the SQL does not name one.
 pub type Key = (String, String);
@@ -71,12 +80,12 @@ struct Hints {
     scan: bool,
     /// Every bare name an object (table, index, type, sequence, view) ever had: most
     /// words a migration mentions name none, and need not be looked up in every map.
-    names: HashSet<String>,
-    constraint_tables: HashMap<String, BTreeSet<Key>>,
-    indexes_on: HashMap<Key, BTreeSet<Key>>,
+    names: NameSet,
+    constraint_tables: FastMap<String, BTreeSet<Key>>,
+    indexes_on: FastMap<Key, BTreeSet<Key>>,
     /// Tables with a foreign key to the table, and its partitions.
-    dependents: HashMap<Key, BTreeSet<Key>>,
-    owned_sequences: HashMap<Key, BTreeSet<Key>>,
+    dependents: FastMap<Key, BTreeSet<Key>>,
+    owned_sequences: FastMap<Key, BTreeSet<Key>>,
 }
 
 impl PartialEq for Hints {
@@ -85,7 +94,7 @@ impl PartialEq for Hints {
     }
 }
 
-fn remember<K: Hash + Eq + Clone>(map: &mut HashMap<K, BTreeSet<Key>>, on: &K, key: &Key) {
+fn remember<K: Hash + Eq + Clone>(map: &mut FastMap<K, BTreeSet<Key>>, on: &K, key: &Key) {
     match map.get_mut(on) {
         Some(keys) if keys.contains(key) => {}
         Some(keys) => {
@@ -270,7 +279,7 @@ impl Catalog {
     /// Forgets what is known about the objects called `names` (tables, indexes, types,
     /// sequences, views, and that they were dropped): an operation that could not be
     /// rendered may have changed them, so they are unknown from here on, not wrong.
-    pub fn forget(&mut self, names: &HashSet<String>) {
+    pub fn forget(&mut self, names: &NameSet) {
         if names.is_empty() {
             return;
         }
@@ -334,7 +343,7 @@ impl Catalog {
     /// the caller may change the catalog while it visits them).
     fn candidates<K: Borrow<Q> + Hash + Eq, Q: Hash + Eq + ?Sized, V>(
         &self,
-        hints: &HashMap<K, BTreeSet<Key>>,
+        hints: &FastMap<K, BTreeSet<Key>>,
         map: &BTreeMap<Key, V>,
         on: &Q,
     ) -> Vec<Key> {
@@ -393,13 +402,13 @@ impl Catalog {
     /// for every migration was the replay's main cost): what one
     /// migration that names those objects needs to see. Everything it does not hold is
     /// unknown, not absent (`gone` is kept for the same names).
-    pub fn subset(&self, names: &HashSet<String>) -> Catalog {
+    pub fn subset(&self, names: &NameSet) -> Catalog {
         self.subset_with(names, false)
     }
 
     /// [`Catalog::subset`], with every index of the tables kept when `table_indexes`
     /// (comparing schemas needs them: a dropped column takes its indexes along).
-    pub fn subset_with(&self, names: &HashSet<String>, table_indexes: bool) -> Catalog {
+    pub fn subset_with(&self, names: &NameSet, table_indexes: bool) -> Catalog {
         // Looked up by name rather than scanning the catalog: a migration names a few
         // dozen words, a long history holds thousands of objects. Only in the schemas the
         // migration names (unqualified names are `public`'s: keys.rs), not in every schema
@@ -500,7 +509,7 @@ impl Catalog {
     /// The hints cover what the catalog holds (checked after every replay in the tests).
     #[cfg(test)]
     fn hints_cover_the_catalog(&self) -> bool {
-        let hinted = |map: &HashMap<Key, BTreeSet<Key>>, on: &Key, key: &Key| {
+        let hinted = |map: &FastMap<Key, BTreeSet<Key>>, on: &Key, key: &Key| {
             map.get(on).is_some_and(|keys| keys.contains(key))
         };
         let h = &self.hints;
@@ -582,7 +591,7 @@ impl Catalog {
 /// Every word of a migration's SQL that could name an object (what [`Catalog::subset`]
 /// keeps for it): a superset of the names its statements use, found without walking every
 /// kind of parse tree.
-pub fn mentioned_names(sql: &str, out: &mut HashSet<String>) {
+pub fn mentioned_names(sql: &str, out: &mut NameSet) {
     for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
         // Most words repeat (keywords, column names): allocate only for new ones.
         if !word.is_empty() && !out.contains(word) {

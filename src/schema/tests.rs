@@ -296,7 +296,7 @@ fn ddl_and_differences() {
 #[test]
 fn subset_keeps_what_a_migration_names() {
     let c = replay("CREATE TABLE a (x int); CREATE TABLE b (y serial); CREATE INDEX b_y ON b (y);");
-    let mut names = HashSet::new();
+    let mut names = NameSet::default();
     mentioned_names("ALTER TABLE b ADD COLUMN z int", &mut names);
     let s = c.subset(&names);
     assert!(s.tables.contains_key(&t("b")) && !s.tables.contains_key(&t("a")));

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::parse::Parsed;
-use crate::schema::{Catalog, mentioned_names};
+use crate::schema::{Catalog, NameSet, mentioned_names};
 
 mod sql;
 pub use sql::*;
@@ -33,8 +33,8 @@ pub fn downgrade_sql(revision: &LoadedRevision) -> Option<String> {
 
 /// The names an upgrade's unrendered operations quote (`op.add_column("users", ...)` in
 /// an `if` over runtime data: `users`): what they may have changed is unknown.
-pub fn unrendered_names(revision: &LoadedRevision) -> HashSet<String> {
-    let mut names = HashSet::new();
+pub fn unrendered_names(revision: &LoadedRevision) -> NameSet {
+    let mut names = NameSet::default();
     let Some(upgrade) = revision
         .rendered
         .as_ref()
@@ -88,7 +88,7 @@ pub struct Start {
 }
 
 fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
-    let mut names = HashSet::new();
+    let mut names = NameSet::default();
     mentioned_names(sql, &mut names);
     catalog.subset(&names)
 }
@@ -148,7 +148,7 @@ impl<'a> Ancestry<'a> {
     }
 
     /// What a node's unrendered operations name: unknown before and after it.
-    fn unknown(&self, node: usize) -> HashSet<String> {
+    fn unknown(&self, node: usize) -> NameSet {
         self.revision_of[node]
             .map(|i| unrendered_names(&self.loaded.revisions[i]))
             .unwrap_or_default()
@@ -319,7 +319,7 @@ fn apply_chunk(
         };
         let revision = &loaded.revisions[index];
         let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
-            let mut names = HashSet::new();
+            let mut names = NameSet::default();
             mentioned_names(&upgrade.text, &mut names);
             mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
             catalog.subset_with(&names, true)
@@ -375,7 +375,7 @@ pub fn comparable(revision: &LoadedRevision) -> bool {
 
 /// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
 pub fn roundtrip(before: &Catalog, upgrade: &str, downgrade: &str) -> Vec<String> {
-    let mut names = HashSet::new();
+    let mut names = NameSet::default();
     mentioned_names(upgrade, &mut names);
     mentioned_names(downgrade, &mut names);
     let before = before.subset_with(&names, true);

@@ -2,14 +2,14 @@
 //! golang-migrate, dbmate, timestamps, natural order), a chunk at a time, each handed the
 //! part of the catalog its text names, and its down part compared with its up part.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
 use crate::order::{Kind, classify, migration_name, natural_cmp, section, upgrade_order};
 use crate::parse::Parsed;
-use crate::schema::{Catalog, mentioned_names};
+use crate::schema::{Catalog, NameSet, mentioned_names};
 use crate::source::SourceFile;
 
 /// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
@@ -299,7 +299,7 @@ struct ReadFile {
     /// whole.
     changes: Option<Parsed>,
     /// The names its text mentions (what its copy of the schema is narrowed to).
-    mentioned: HashSet<String>,
+    mentioned: NameSet,
     /// Whether what it builds is applied: not a down file, not the last migration.
     replayed: bool,
 }
@@ -312,7 +312,7 @@ fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: 
         source: None,
         whole: None,
         changes: None,
-        mentioned: HashSet::new(),
+        mentioned: NameSet::default(),
         replayed,
     };
     if let Some(source) = &source {
