@@ -4,7 +4,8 @@ builds the binaries, installs squawk and generates the corpus first).
 
 Every command runs with stdout to /dev/null; wall time is measured around the process,
 CPU (user + system) and peak RSS come from the kernel's rusage of that process (wait4).
-Each figure is the median of --runs runs after one warm-up run.
+Each figure is the median of --runs runs after one warm-up run; the commands whose
+figures make a ratio run in turn, run by run.
 """
 
 import argparse
@@ -37,17 +38,33 @@ def run_once(cmd, cwd=None):
 
 
 def measure(name, cmd, runs, ok_codes=(0, 1), cwd=None):
-    first = run_once(cmd, cwd)
-    if first["code"] not in ok_codes:
-        sys.exit(f"{name}: exit code {first['code']}: {' '.join(cmd[:3])} ...\n{first['stderr'][-2000:]}")
-    samples = [run_once(cmd, cwd) for _ in range(runs)] or [first]
-    return {
-        "name": name,
-        "wall": statistics.median(s["wall"] for s in samples),
-        "cpu": statistics.median(s["cpu"] for s in samples),
-        "rss_mib": max(s["rss_mib"] for s in samples),
-        "code": first["code"],
-    }
+    return interleaved([(name, cmd, ok_codes)], runs, cwd)[0]
+
+
+def interleaved(commands, runs, cwd=None):
+    """Each (name, cmd, ok_codes) once to warm up, then all of them in turn `runs` times:
+    on a shared machine whose load drifts, commands whose figures are compared see the
+    same load, instead of one taking the quiet minute and the other the busy one."""
+    samples = []
+    for name, cmd, ok_codes in commands:
+        first = run_once(cmd, cwd)
+        if first["code"] not in ok_codes:
+            sys.exit(f"{name}: exit code {first['code']}: {' '.join(cmd[:3])} ...\n{first['stderr'][-2000:]}")
+        samples.append([first])
+    for _ in range(runs):
+        for (_, cmd, _), taken in zip(commands, samples):
+            taken.append(run_once(cmd, cwd))
+    measures = []
+    for (name, _, _), taken in zip(commands, samples):
+        timed = taken[1:] or taken
+        measures.append({
+            "name": name,
+            "wall": statistics.median(s["wall"] for s in timed),
+            "cpu": statistics.median(s["cpu"] for s in timed),
+            "rss_mib": max(s["rss_mib"] for s in timed),
+            "code": taken[0]["code"],
+        })
+    return measures
 
 
 def one_file(cmd, runs):
@@ -98,12 +115,17 @@ def main():
 
     print(f"corpus: {len(listed)} .sql files, {size / 2**20:.1f} MiB; {os.cpu_count()} cores; "
           f"median of {a.runs} runs", flush=True)
-    l_list = add(measure("locksmith lint FILES (file list)", [ls, "lint", *listed], a.runs))
-    s_list = add(measure("squawk FILES (file list)", [sq, *listed], a.runs))
-    l_dir = add(measure("locksmith lint DIR", [ls, "lint", subset], a.runs))
-    s_dir = add(measure("squawk 'DIR/*.sql'", [sq, os.path.join(subset, "*.sql")], a.runs))
+    # The figures of a ratio are measured in turn, run by run (see `interleaved`).
+    l_list, s_list, floor = map(add, interleaved([
+        ("locksmith lint FILES (file list)", [ls, "lint", *listed], (0, 1)),
+        ("squawk FILES (file list)", [sq, *listed], (0, 1)),
+        ("floor: split + pg_query parse FILES", [a.floor, *listed], (0,)),
+    ], a.runs))
+    l_dir, s_dir = map(add, interleaved([
+        ("locksmith lint DIR", [ls, "lint", subset], (0, 1)),
+        ("squawk 'DIR/*.sql'", [sq, os.path.join(subset, "*.sql")], (0, 1)),
+    ], a.runs))
     l_json = add(measure("locksmith lint --format json FILES", [ls, "lint", "--format", "json", *listed], a.runs))
-    floor = add(measure("floor: split + pg_query parse FILES", [a.floor, *listed], a.runs, ok_codes=(0,)))
 
     scale = []
     for n in (1000, 5000, 10000):
