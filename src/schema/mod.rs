@@ -14,6 +14,7 @@ mod apply;
 mod check;
 pub mod ddl;
 pub mod diff;
+mod expr;
 mod keys;
 mod names;
 mod rename_drop;
