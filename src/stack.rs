@@ -28,13 +28,7 @@ pub fn spawn<T: Send + 'static>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<std::thread::JoinHandle<T>, std::io::Error> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .stack_size(WORKER_STACK)
-        .spawn(move || {
-            STACK.with(|s| s.set(WORKER_STACK));
-            work()
-        })
+    worker_builder(name).spawn(as_worker(work))
 }
 
 /// [`spawn`] for a thread of `scope`, which may borrow what the scope outlives.
@@ -43,13 +37,21 @@ pub fn spawn_scoped<'scope, T: Send + 'scope>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'scope,
 ) -> Result<std::thread::ScopedJoinHandle<'scope, T>, std::io::Error> {
+    worker_builder(name).spawn_scoped(scope, as_worker(work))
+}
+
+fn worker_builder(name: &str) -> std::thread::Builder {
     std::thread::Builder::new()
         .name(name.into())
         .stack_size(WORKER_STACK)
-        .spawn_scoped(scope, move || {
-            STACK.with(|s| s.set(WORKER_STACK));
-            work()
-        })
+}
+
+/// `work`, run knowing that its thread has a worker's stack.
+fn as_worker<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
+    move || {
+        STACK.with(|s| s.set(WORKER_STACK));
+        work()
+    }
 }
 
 /// Runs `work` with at least `needed` bytes of stack; `Err` when no thread can be started.
