@@ -4,6 +4,7 @@
 //! is keyed by), so merge requests show only what is new.
 //! <https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format>
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::baseline::{entries, fnv1a};
@@ -23,35 +24,66 @@ pub fn assemble(parts: &[String]) -> String {
     text
 }
 
+/// An issue, its fields in key order as a `Value` prints them (see report/json.rs).
+#[derive(Serialize)]
+struct IssueJson<'a> {
+    categories: [&'static str; 1],
+    check_name: &'static str,
+    description: String,
+    fingerprint: String,
+    location: LocationJson<'a>,
+    severity: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct LocationJson<'a> {
+    lines: LinesJson,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct LinesJson {
+    begin: usize,
+}
+
 /// One file's issues, as text.
 pub fn file_part(file: &FileReport) -> String {
-    let mut issues = Vec::new();
+    super::array_part(issues(file), 1)
+}
+
+fn issues(file: &FileReport) -> impl Iterator<Item = IssueJson<'_>> {
     let path = file.source.name.trim_start_matches("./");
-    for (finding, entry) in file.findings.iter().zip(entries(file, path)) {
-        let identity = format!(
-            "{}\0{}\0{}\0{}",
-            entry.file, entry.rule, entry.fingerprint, entry.occurrence
-        );
-        let line = file.source.position(finding.span.start).line;
-        let mut description = finding.message.clone();
-        if let Some(help) = finding.help(&file.source) {
-            description.push_str("\nhelp: ");
-            description.push_str(&help);
-        }
-        issues.push(super::indent(
-            &super::pretty(&json!({
-                "type": "issue",
-                "check_name": finding.rule.id,
-                "description": description,
-                "categories": ["Bug Risk"],
-                "severity": severity(finding.severity),
-                "fingerprint": format!("{:016x}", fnv1a(identity.as_bytes())),
-                "location": { "path": path, "lines": { "begin": line } },
-            })),
-            2,
-        ));
-    }
-    issues.join(",\n")
+    let entries = entries(file, path);
+    file.findings
+        .iter()
+        .zip(entries)
+        .map(move |(finding, entry)| {
+            let identity = format!(
+                "{}\0{}\0{}\0{}",
+                entry.file, entry.rule, entry.fingerprint, entry.occurrence
+            );
+            let mut description = finding.message.clone();
+            if let Some(help) = finding.help(&file.source) {
+                description.push_str("\nhelp: ");
+                description.push_str(&help);
+            }
+            IssueJson {
+                categories: ["Bug Risk"],
+                check_name: finding.rule.id,
+                description,
+                fingerprint: format!("{:016x}", fnv1a(identity.as_bytes())),
+                location: LocationJson {
+                    lines: LinesJson {
+                        begin: file.source.position(finding.span.start).line,
+                    },
+                    path,
+                },
+                severity: severity(finding.severity),
+                kind: "issue",
+            }
+        })
 }
 
 /// GitLab's scale: info, minor, major, critical, blocker.
@@ -60,5 +92,15 @@ fn severity(severity: Severity) -> &'static str {
         Severity::Error => "major",
         Severity::Warning => "minor",
         Severity::Info => "info",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn issues_print_as_values_would() {
+        let file = crate::report::tests::varied_findings();
+        let issues: Vec<_> = super::issues(&file).collect();
+        crate::report::tests::assert_prints_as_values(&issues, 1);
     }
 }

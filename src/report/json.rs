@@ -1,98 +1,195 @@
 //! Stable JSON (schema version 1, documented in the README). Keys are never renamed or
 //! removed within a schema version; new keys may be added.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::diagnostic::Finding;
-use crate::facts::{Facts, entry};
+use crate::facts::{Action, Facts, Form, LockMode, Related, entry};
 use crate::lint::FileReport;
 use crate::plan::Unit;
-use crate::rules::Severity;
+use crate::rules::{Rule, Severity};
 use crate::run::{RunResult, Tally};
-use crate::source::{InputError, Language, SourceFile};
+use crate::source::{InputError, Language};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+// The documents are written from typed structs, never from `serde_json::Value` trees
+// (building, printing and dropping those trees cost as much as linting). Each struct
+// declares its fields in byte order, the order serde_json prints a `Value` object's keys
+// in: the output is what it always was (`keys_are_in_the_order_a_value_prints_them`).
+
+#[derive(Serialize)]
+struct LockJson {
+    blocks_reads: bool,
+    blocks_writes: bool,
+    mode: &'static str,
+    relation: String,
+}
+
+#[derive(Serialize)]
+struct RelatedLockJson {
+    blocks_reads: bool,
+    blocks_writes: bool,
+    mode: &'static str,
+    of: String,
+    relations: Related,
+}
+
+#[derive(Serialize)]
+struct ActionJson<'a> {
+    brief_lock_at_end: Option<&'static str>,
+    column: &'a Option<String>,
+    constraint: &'a Option<String>,
+    detail: &'a Option<String>,
+    docs: &'static str,
+    form: Form,
+    lock: Option<&'static str>,
+    other_lock: Option<&'static str>,
+    other_relation: Option<String>,
+    rebuilds_indexes: bool,
+    relation: Option<String>,
+    rewrites_table: bool,
+    scans_table: bool,
+    syntax: &'static str,
+    transaction_allowed: bool,
+}
+
 /// The facts of one statement as data: per relation the lock by its PostgreSQL name,
 /// plus rewrite/scan/transaction flags and the model rows that matched.
+#[derive(Serialize)]
+pub struct FactsJson<'a> {
+    actions: Vec<ActionJson<'a>>,
+    locks: Vec<LockJson>,
+    modelled: bool,
+    rebuilds_indexes: bool,
+    related_locks: Vec<RelatedLockJson>,
+    rewrites_table: bool,
+    scans_table: bool,
+    transaction_allowed: bool,
+}
+
+impl<'a> FactsJson<'a> {
+    pub fn of(facts: &'a Facts) -> FactsJson<'a> {
+        let lock = |relation: &crate::facts::Relation, mode: LockMode| LockJson {
+            blocks_reads: mode.blocks_reads(),
+            blocks_writes: mode.blocks_writes(),
+            mode: mode.name(),
+            relation: relation.to_string(),
+        };
+        FactsJson {
+            actions: facts.actions.iter().map(ActionJson::of).collect(),
+            locks: (facts.locks().iter())
+                .map(|l| lock(&l.relation, l.mode))
+                .collect(),
+            modelled: facts.modelled(),
+            rebuilds_indexes: facts.rebuilds_indexes(),
+            related_locks: (facts.related_locks().iter())
+                .map(|l| RelatedLockJson {
+                    blocks_reads: l.mode.blocks_reads(),
+                    blocks_writes: l.mode.blocks_writes(),
+                    mode: l.mode.name(),
+                    of: l.of.to_string(),
+                    relations: l.kind,
+                })
+                .collect(),
+            rewrites_table: facts.rewrites(),
+            scans_table: facts.scans(),
+            transaction_allowed: facts.in_transaction_allowed(),
+        }
+    }
+}
+
+impl<'a> ActionJson<'a> {
+    fn of(a: &'a Action) -> ActionJson<'a> {
+        let row = entry(a.form);
+        ActionJson {
+            brief_lock_at_end: a.relation.as_ref().and(row.brief_lock).map(|l| l.name()),
+            column: &a.column,
+            constraint: &a.constraint,
+            detail: &a.detail,
+            docs: row.docs,
+            form: a.form,
+            lock: a.lock.map(|l| l.name()),
+            other_lock: a.other_lock.map(|l| l.name()),
+            other_relation: a.other.as_ref().map(ToString::to_string),
+            rebuilds_indexes: a.rebuilds_indexes,
+            relation: a.relation.as_ref().map(ToString::to_string),
+            rewrites_table: a.rewrites,
+            scans_table: a.scans,
+            syntax: row.syntax,
+            transaction_allowed: a.in_transaction,
+        }
+    }
+}
+
+/// [`FactsJson`] as a value, for documents still built as one (`explain`, `sql`).
 pub fn facts_json(facts: &Facts) -> Value {
-    json!({
-        "locks": facts.locks().iter().map(|l| json!({
-            "relation": l.relation.to_string(),
-            "mode": l.mode.name(),
-            "blocks_reads": l.mode.blocks_reads(),
-            "blocks_writes": l.mode.blocks_writes(),
-        })).collect::<Vec<_>>(),
-        "related_locks": facts.related_locks().iter().map(|l| json!({
-            "relations": l.kind,
-            "of": l.of.to_string(),
-            "mode": l.mode.name(),
-            "blocks_reads": l.mode.blocks_reads(),
-            "blocks_writes": l.mode.blocks_writes(),
-        })).collect::<Vec<_>>(),
-        "rewrites_table": facts.rewrites(),
-        "rebuilds_indexes": facts.rebuilds_indexes(),
-        "scans_table": facts.scans(),
-        "transaction_allowed": facts.in_transaction_allowed(),
-        "modelled": facts.modelled(),
-        "actions": facts.actions.iter().map(|a| json!({
-            "form": a.form,
-            "syntax": entry(a.form).syntax,
-            "relation": a.relation.as_ref().map(ToString::to_string),
-            "lock": a.lock.map(|l| l.name()),
-            "other_relation": a.other.as_ref().map(ToString::to_string),
-            "other_lock": a.other_lock.map(|l| l.name()),
-            "brief_lock_at_end": a.relation.as_ref().and(entry(a.form).brief_lock).map(|l| l.name()),
-            "column": a.column,
-            "constraint": a.constraint,
-            "detail": a.detail,
-            "rewrites_table": a.rewrites,
-            "rebuilds_indexes": a.rebuilds_indexes,
-            "scans_table": a.scans,
-            "transaction_allowed": a.in_transaction,
-            "docs": entry(a.form).docs,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(FactsJson::of(facts)).unwrap_or_default()
 }
 
 /// The statement rewritten the safe way, for SQL files (an Alembic revision needs a Python
 /// change instead).
-fn fix_json(finding: &Finding, source: &SourceFile) -> Value {
-    match (&finding.advice.fix, source.language) {
-        (Some(fix), Language::Sql) => json!({
-            "replacement": fix.replacement,
-            "needs_input": fix.needs_input,
-        }),
-        _ => Value::Null,
-    }
+#[derive(Serialize)]
+struct FixJson<'a> {
+    needs_input: bool,
+    replacement: &'a str,
 }
 
-fn file_findings(file: &FileReport) -> impl Iterator<Item = Value> + '_ {
-    file.findings.iter().map(move |f| {
-        let (start, end) = file.source.range_positions(&f.span);
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    /// Only on a statement rendered approximately, so that other output is unchanged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    approximate: bool,
+    column: usize,
+    doc: String,
+    end_column: usize,
+    end_line: usize,
+    facts: Option<FactsJson<'a>>,
+    file: &'a str,
+    fix: Option<FixJson<'a>>,
+    help: Option<String>,
+    line: usize,
+    message: &'a str,
+    rule: &'static Rule,
+    severity: Severity,
+    statement: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown: Option<&'a [String]>,
+}
+
+impl<'a> FindingJson<'a> {
+    fn of(file: &'a FileReport, f: &'a Finding) -> FindingJson<'a> {
+        let source = &file.source;
+        let (start, end) = source.range_positions(&f.span);
         let statement = file.statement_of(f);
-        let mut finding = json!({
-            "file": file.source.name,
-            "line": start.line,
-            "column": start.column,
-            "end_line": end.line,
-            "end_column": end.column,
-            "rule": f.rule,
-            "severity": f.severity,
-            "message": f.message,
-            "help": f.help(&file.source),
-            "fix": fix_json(f, &file.source),
-            "statement": statement.map(|s| s.text(&file.source)),
-            "facts": statement.map(|s| facts_json(&s.facts)),
-            "doc": format!("rules/{}.md", f.rule),
-        });
-        // Only on a statement rendered approximately, so that other output is unchanged.
-        if let Some(statement) = statement.filter(|s| !s.unknown.is_empty()) {
-            finding["approximate"] = json!(true);
-            finding["unknown"] = json!(statement.unknown);
+        let unknown = statement
+            .map(|s| s.unknown.as_slice())
+            .filter(|u| !u.is_empty());
+        FindingJson {
+            approximate: unknown.is_some(),
+            column: start.column,
+            doc: format!("rules/{}.md", f.rule),
+            end_column: end.column,
+            end_line: end.line,
+            facts: statement.map(|s| FactsJson::of(&s.facts)),
+            file: &source.name,
+            fix: match (&f.advice.fix, source.language) {
+                (Some(fix), Language::Sql) => Some(FixJson {
+                    needs_input: fix.needs_input,
+                    replacement: &fix.replacement,
+                }),
+                _ => None,
+            },
+            help: f.help(source),
+            line: start.line,
+            message: &f.message,
+            rule: f.rule,
+            severity: f.severity,
+            statement: statement.map(|s| s.text(source)),
+            unknown,
         }
-        finding
-    })
+    }
 }
 
 pub fn render(result: &RunResult) -> String {
@@ -103,10 +200,8 @@ pub fn render(result: &RunResult) -> String {
 /// One file's findings as they stand in the `findings` array (text: no value tree is kept
 /// while a run streams).
 pub fn file_part(file: &FileReport) -> String {
-    let findings: Vec<String> = file_findings(file)
-        .map(|f| super::indent(&super::pretty(&f), 4))
-        .collect();
-    findings.join(",\n")
+    let findings = file.findings.iter().map(|f| FindingJson::of(file, f));
+    super::array_part(findings, 2)
 }
 
 /// The whole document around the files' parts.
@@ -199,4 +294,21 @@ pub fn render_plan(units: &[Unit], errors: &[InputError]) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_print_as_values_would() {
+        let file = crate::report::tests::varied_findings();
+        let findings: Vec<FindingJson> = (file.findings.iter())
+            .map(|f| FindingJson::of(&file, f))
+            .collect();
+        let text = |f: &FindingJson| serde_json::to_string(f).unwrap();
+        let has = |key: &str| findings.iter().any(|f| text(f).contains(key));
+        assert!(has("\"replacement\"") && has("\"unknown\"") && has("\"related_locks\":[{"));
+        crate::report::tests::assert_prints_as_values(&findings, 2);
+    }
 }

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
 //! <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::lint::FileReport;
@@ -21,37 +22,85 @@ pub fn render(result: &RunResult) -> String {
     assemble(&parts, result)
 }
 
+// Results are written from typed structs whose fields are in key order, as a `Value`
+// prints them (see report/json.rs).
+
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    level: &'static str,
+    locations: [LocationJson<'a>; 1],
+    message: TextJson,
+    #[serde(rename = "ruleId")]
+    rule_id: &'static rules::Rule,
+    #[serde(rename = "ruleIndex")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct TextJson {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct LocationJson<'a> {
+    #[serde(rename = "physicalLocation")]
+    physical_location: PhysicalLocationJson<'a>,
+}
+
+#[derive(Serialize)]
+struct PhysicalLocationJson<'a> {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: UriJson<'a>,
+    region: RegionJson,
+}
+
+#[derive(Serialize)]
+struct UriJson<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionJson {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
 /// One file's entries of the `results` array, as text.
 pub fn file_part(file: &FileReport) -> String {
-    let mut results = Vec::new();
-    for f in &file.findings {
+    super::array_part(results(file), 4)
+}
+
+fn results(file: &FileReport) -> impl Iterator<Item = ResultJson<'_>> {
+    file.findings.iter().map(|f| {
         let (start, end) = file.source.range_positions(&f.span);
-        let rule_index = rules::ALL.iter().position(|r| *r == f.rule);
         let mut text = f.message.clone();
         if let Some(help) = f.help(&file.source) {
             text.push_str("\nhelp: ");
             text.push_str(&help);
         }
-        let result = json!({
-            "ruleId": f.rule,
-            "ruleIndex": rule_index,
-            "level": level(f.severity),
-            "message": { "text": text },
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": { "uri": file.source.name.trim_start_matches("./") },
-                    "region": {
-                        "startLine": start.line,
-                        "startColumn": start.column,
-                        "endLine": end.line,
-                        "endColumn": end.column + 1,
+        ResultJson {
+            level: level(f.severity),
+            locations: [LocationJson {
+                physical_location: PhysicalLocationJson {
+                    artifact_location: UriJson {
+                        uri: file.source.name.trim_start_matches("./"),
+                    },
+                    region: RegionJson {
+                        end_column: end.column + 1,
+                        end_line: end.line,
+                        start_column: start.column,
+                        start_line: start.line,
                     },
                 },
             }],
-        });
-        results.push(super::indent(&super::pretty(&result), 8));
-    }
-    results.join(",\n")
+            message: TextJson { text },
+            rule_id: f.rule,
+            rule_index: rules::ALL.iter().position(|r| *r == f.rule),
+        }
+    })
 }
 
 /// The whole log around the files' parts.
@@ -100,4 +149,14 @@ pub fn assemble(parts: &[String], result: &RunResult) -> String {
     let mut text = super::fill(&super::pretty(&value), "results", 6, parts);
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_print_as_values_would() {
+        let file = crate::report::tests::varied_findings();
+        let results: Vec<_> = super::results(&file).collect();
+        crate::report::tests::assert_prints_as_values(&results, 4);
+    }
 }

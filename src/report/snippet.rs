@@ -10,8 +10,9 @@ use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanConten
 
 use crate::source::SourceFile;
 
-/// Lines of context kept around the span (miette shows at most one on each side).
-const CONTEXT_LINES: usize = 2;
+/// Lines of context kept around the span: the one on each side that miette shows (it
+/// scans the window three times per finding, so no more is cut out).
+const CONTEXT_LINES: usize = 1;
 /// Longer lines are shortened to about this many characters around the span.
 const MAX_LINE_CHARS: usize = 240;
 /// How much of a shortened line is kept before the span's start.
@@ -131,9 +132,9 @@ mod tests {
         let source = SourceFile::new("t.sql", "a;\nb;\nc;\nSELECT 'é' FROM x;\nd;\ne;\nf;\n");
         let start = source.text.find("FROM").unwrap();
         let snippet = Snippet::new(&source, &(start..start + 4));
-        assert_eq!(snippet.text, "b;\nc;\nSELECT 'é' FROM x;\nd;\ne;\n");
+        assert_eq!(snippet.text, "c;\nSELECT 'é' FROM x;\nd;\n");
         assert_eq!(&snippet.text[snippet.span.clone()], "FROM");
-        assert_eq!(snippet.first_line, 1);
+        assert_eq!(snippet.first_line, 2);
         // Line 4, character column 12 (the é is one character, two bytes).
         assert_eq!(snippet.start, (3, 11));
     }
