@@ -1,10 +1,8 @@
 //! `locksmith schema`: the modelled schema as DDL or JSON.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
-use crate::schema::{Catalog, Key, ddl};
+use crate::schema::{Catalog, ddl};
 
 /// DDL that recreates the schema on an empty database, headed by where it comes from.
 pub fn render_sql(catalog: &Catalog, heading: &str) -> String {
@@ -21,7 +19,7 @@ pub fn render_sql(catalog: &Catalog, heading: &str) -> String {
 
 /// The catalog as JSON, objects keyed by their qualified name.
 pub fn render_json(catalog: &Catalog) -> String {
-    fn keyed<V: serde::Serialize>(map: &BTreeMap<Key, V>) -> Value {
+    fn keyed<V: serde::Serialize>(map: &crate::schema::KeyMap<V>) -> Value {
         Value::Object(
             map.iter()
                 .map(|(k, v)| {

@@ -1,11 +1,10 @@
 //! What differs between two catalogs, in words (`check-downgrade`: the catalog before a
 //! revision's upgrade against the one after its upgrade and downgrade).
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use super::Catalog;
 use super::ddl::{qualified, type_sql};
-use super::{Catalog, Key};
 
 /// Differences between `before` and `after`, `after_what` naming the second state
 /// ("after downgrade"): "index ix_users_email is missing after downgrade", "column
@@ -149,8 +148,8 @@ fn valid(v: bool) -> &'static str {
 }
 
 fn presence<V>(
-    before: &BTreeMap<Key, V>,
-    after: &BTreeMap<Key, V>,
+    before: &crate::schema::KeyMap<V>,
+    after: &crate::schema::KeyMap<V>,
     what: &str,
     after_what: &str,
     out: &mut Vec<String>,
@@ -167,8 +166,8 @@ fn presence<V>(
 }
 
 fn changed<V: PartialEq + Debug>(
-    before: &BTreeMap<Key, V>,
-    after: &BTreeMap<Key, V>,
+    before: &crate::schema::KeyMap<V>,
+    after: &crate::schema::KeyMap<V>,
     what: &str,
     out: &mut Vec<String>,
 ) {

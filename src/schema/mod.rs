@@ -15,12 +15,13 @@ mod check;
 pub mod ddl;
 pub mod diff;
 mod expr;
+mod key_map;
 mod keys;
 mod names;
 mod rename_drop;
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ use serde::Serialize;
 
 use crate::facts::Relation;
 use crate::facts::types::ColumnType;
+
+pub use key_map::KeyMap;
 
 /// Names and keys are hashed for every word of every migration: aHash costs a fraction of
 /// std's SipHash on short strings and is still keyed at random per process.
@@ -51,11 +54,11 @@ pub struct Catalog {
     pub schemas: BTreeSet<String>,
     /// Shared: each migration's narrowed copy of the catalog clones pointers, not columns
     /// (a table that every migration alters would make the copies quadratic).
-    pub tables: BTreeMap<Key, Arc<Table>>,
-    pub indexes: BTreeMap<Key, Index>,
-    pub enums: BTreeMap<Key, Vec<String>>,
-    pub sequences: BTreeMap<Key, Sequence>,
-    pub views: BTreeMap<Key, View>,
+    pub tables: KeyMap<Arc<Table>>,
+    pub indexes: KeyMap<Index>,
+    pub enums: KeyMap<Vec<String>>,
+    pub sequences: KeyMap<Sequence>,
+    pub views: KeyMap<View>,
     /// Relations and types known NOT to exist: dropped or renamed away during replay.
     #[serde(skip)]
     pub gone: BTreeSet<Key>,
@@ -345,7 +348,7 @@ impl Catalog {
     fn candidates<K: Borrow<Q> + Hash + Eq, Q: Hash + Eq + ?Sized, V>(
         &self,
         hints: &FastMap<K, BTreeSet<Key>>,
-        map: &BTreeMap<Key, V>,
+        map: &KeyMap<V>,
         on: &Q,
     ) -> Vec<Key> {
         if self.hints.scan {
@@ -455,7 +458,7 @@ impl Catalog {
                 }
             }
         }
-        let mut indexes: BTreeMap<Key, Index> = BTreeMap::new();
+        let mut indexes: KeyMap<Index> = KeyMap::new();
         for k in pick(&|k| self.indexes.contains_key(k)) {
             indexes.insert(k.clone(), self.indexes[&k].clone());
         }
@@ -466,7 +469,7 @@ impl Catalog {
                 }
             }
         }
-        let mut sequences: BTreeMap<Key, Sequence> = pick(&|k| self.sequences.contains_key(k))
+        let mut sequences: KeyMap<Sequence> = pick(&|k| self.sequences.contains_key(k))
             .into_iter()
             .map(|k| {
                 let s = self.sequences[&k].clone();

@@ -529,8 +529,16 @@ fn what_hangs_off_a_table_follows_its_renames_and_goes_with_it() {
         definitions(&c, "child").is_empty(),
         "CASCADE drops the foreign key"
     );
-    assert!(c.indexes.is_empty(), "{:?}", c.indexes.keys());
-    assert!(c.sequences.is_empty(), "{:?}", c.sequences.keys());
+    assert!(
+        c.indexes.is_empty(),
+        "{:?}",
+        c.indexes.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        c.sequences.is_empty(),
+        "{:?}",
+        c.sequences.keys().collect::<Vec<_>>()
+    );
 }
 
 #[test]
