@@ -95,7 +95,7 @@ impl FileState {
 
     /// Starts from the schema earlier migrations built.
     pub fn with_catalog(mut self, catalog: Catalog) -> FileState {
-        self.catalog = catalog.hinted();
+        self.catalog = catalog;
         self
     }
 

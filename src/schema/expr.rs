@@ -5,7 +5,84 @@ use pg_query::{Node, NodeEnum};
 
 /// An expression as PostgreSQL's deparser writes it.
 pub(super) fn expr_sql(node: &Node) -> String {
-    plain_constant(node).unwrap_or_else(|| deparsed(node))
+    if let Some(plain) = plain_constant(node) {
+        return plain;
+    }
+    let Some(shape) = common_shape(node) else {
+        return deparsed(node);
+    };
+    // A history repeats a few such defaults thousands of times (`now()`,
+    // `gen_random_uuid()`, `'{}'::jsonb`): each is deparsed once per thread.
+    DEPARSED.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(sql) = memo.get(&shape) {
+            return sql.clone();
+        }
+        let sql = deparsed(node);
+        if memo.len() >= MEMO_MAX {
+            memo.clear();
+        }
+        memo.insert(shape, sql.clone());
+        sql
+    })
+}
+
+/// Expressions remembered per thread, at most.
+const MEMO_MAX: usize = 4096;
+
+thread_local! {
+    static DEPARSED: std::cell::RefCell<super::FastMap<String, String>> = Default::default();
+}
+
+/// Everything the deparser reads of an expression of a common kind, as a key (what it
+/// leaves out is a location): a function called without arguments, a SQL value function
+/// (`CURRENT_TIMESTAMP`), a string constant cast to a type without modifiers.
+fn common_shape(node: &Node) -> Option<String> {
+    use pg_query::protobuf::a_const::Val;
+    let names = |nodes: &[Node]| -> Option<String> {
+        let mut out = String::new();
+        for n in nodes {
+            let NodeEnum::String(s) = n.node.as_ref()? else {
+                return None;
+            };
+            out.push_str(&s.sval);
+            out.push('\0');
+        }
+        Some(out)
+    };
+    match node.node.as_ref()? {
+        NodeEnum::FuncCall(f)
+            if f.args.is_empty()
+                && f.agg_order.is_empty()
+                && f.agg_filter.is_none()
+                && f.over.is_none()
+                && !(f.agg_within_group || f.agg_star || f.agg_distinct || f.func_variadic) =>
+        {
+            Some(format!("f{}\0{}", f.funcformat, names(&f.funcname)?))
+        }
+        NodeEnum::SqlvalueFunction(v) if v.xpr.is_none() => {
+            Some(format!("v{}\0{}\0{}", v.op, v.r#type, v.typmod))
+        }
+        NodeEnum::TypeCast(cast) => {
+            let ty = cast.type_name.as_ref()?;
+            let NodeEnum::AConst(constant) = cast.arg.as_deref()?.node.as_ref()? else {
+                return None;
+            };
+            let (false, Some(Val::Sval(text))) = (constant.isnull, constant.val.as_ref()) else {
+                return None;
+            };
+            let plain = ty.typmods.is_empty() && ty.array_bounds.is_empty();
+            (plain && !ty.setof && !ty.pct_type).then_some(())?;
+            Some(format!(
+                "c{}\0{}\0{}\0{}",
+                ty.type_oid,
+                ty.typemod,
+                names(&ty.names)?,
+                text.sval
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// A constant written as the deparser writes it, without the round trip through it
@@ -117,5 +194,55 @@ mod tests {
         }
         // Most of them take the short way.
         assert!(written > cases.len() / 2, "{written} of {}", cases.len());
+    }
+
+    /// Expressions of a common shape are deparsed once per thread: the same expression
+    /// elsewhere (another location) gets the same text, a different one its own.
+    #[test]
+    fn common_shapes_are_deparsed_once_and_told_apart() {
+        let cases = [
+            "now()",
+            "pg_catalog.now()",
+            "gen_random_uuid()",
+            "\"Now\"()",
+            "CURRENT_TIMESTAMP",
+            "CURRENT_TIMESTAMP(3)",
+            "CURRENT_DATE",
+            "LOCALTIMESTAMP",
+            "'{}'::jsonb",
+            "'{}'::json",
+            "'[]'::jsonb",
+            "'a'::text",
+            "'a'::varchar",
+            "'a'::character varying",
+            "'a'::public.mood",
+            "'a'::\"Mood\"",
+            "'it''s'::text",
+            "'2024-01-01'::timestamp with time zone",
+            "'a'::varchar(3)",
+            "'{a}'::text[]",
+            "count(*)",
+            "max(x)",
+        ];
+        let mut shapes = std::collections::HashMap::new();
+        for case in cases {
+            // Twice each, at different locations: the memo must answer as the deparser.
+            for sql in [case.to_string(), format!("     {case}")] {
+                let node = parsed(&sql);
+                assert_eq!(expr_sql(&node), deparsed(&node), "{sql}");
+            }
+            if let Some(shape) = common_shape(&parsed(case)) {
+                assert_eq!(
+                    common_shape(&parsed(&format!("  {case}"))),
+                    Some(shape.clone())
+                );
+                // Only the same tree (`varchar` is `character varying`) shares a shape.
+                if let Some(other) = shapes.insert(shape, case) {
+                    let text = |sql: &str| deparsed(&parsed(sql));
+                    assert_eq!(text(other), text(case), "{case} and {other} share a shape");
+                }
+            }
+        }
+        assert!(shapes.len() >= 14, "{shapes:?}");
     }
 }

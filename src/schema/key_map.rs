@@ -68,6 +68,11 @@ impl<V> KeyMap<V> {
         self.0.values_mut()
     }
 
+    /// The entries, in no particular order (for lookups that sort what they keep).
+    pub fn iter_any_order(&self) -> impl Iterator<Item = (&Key, &V)> {
+        self.0.iter()
+    }
+
     /// The entries in key order.
     pub fn iter(&self) -> std::vec::IntoIter<(&Key, &V)> {
         let mut entries: Vec<(&Key, &V)> = self.0.iter().collect();

@@ -42,6 +42,10 @@ pub type FastSet<T> = std::collections::HashSet<T, ahash::RandomState>;
 /// narrowed to ([`Catalog::subset`]).
 pub type NameSet = FastSet<String>;
 
+/// The most objects a copy without hints holds before it gets them
+/// ([`Catalog::hint_when_grown`]).
+const SCANNED_AT_MOST: usize = 512;
+
 /// (schema, name); the schema is `public` when the SQL does not name one.
 pub type Key = (String, String);
 
@@ -79,8 +83,8 @@ pub struct Catalog {
 #[derive(Debug, Clone, Default)]
 struct Hints {
     /// A small copy (what one migration is linted with, one for every migration of a
-    /// history): nothing is hinted and lookups scan, which keeps copying cheap; the lint
-    /// hints it ([`Catalog::hinted`]) before the migration's own statements are applied.
+    /// history): nothing is hinted and lookups scan, which keeps copying cheap, until it
+    /// grows ([`Catalog::hint_when_grown`]).
     scan: bool,
     /// Every bare name an object (table, index, type, sequence, view) ever had: most
     /// words a migration mentions name none, and need not be looked up in every map.
@@ -267,6 +271,7 @@ impl Catalog {
         if replayed == Replayed::Opaque {
             self.opaque += 1;
         }
+        self.hint_when_grown();
         replayed
     }
 
@@ -333,29 +338,34 @@ impl Catalog {
     /// The partitions of a partitioned table, in name order.
     pub fn partitions(&self, relation: &Relation) -> Vec<&Key> {
         let parent = key_of(relation);
-        let partition = |t: &Table| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent);
-        let candidates = self.candidates(&self.hints.dependents, &self.tables, &parent);
-        candidates
-            .into_iter()
-            .filter_map(|k| self.tables.get_key_value(&k))
-            .filter(|(_, t)| partition(t))
+        let partition = |t: &Arc<Table>| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent);
+        let candidates = self.candidates(&self.hints.dependents, &self.tables, &parent, partition);
+        (candidates.iter())
+            .filter_map(|k| self.tables.get_key_value(k))
             .map(|(k, _)| k)
             .collect()
     }
 
-    /// The keys of `map` hinted under `on`, or all of them in a scanning copy (a snapshot:
-    /// the caller may change the catalog while it visits them).
+    /// The keys of `map` hinted under `on` (or in a scanning copy, any) whose entry `keep`
+    /// keeps, in order (a snapshot: the caller may change the catalog while it visits
+    /// them).
     fn candidates<K: Borrow<Q> + Hash + Eq, Q: Hash + Eq + ?Sized, V>(
         &self,
         hints: &FastMap<K, BTreeSet<Key>>,
         map: &KeyMap<V>,
         on: &Q,
+        keep: impl Fn(&V) -> bool,
     ) -> Vec<Key> {
         if self.hints.scan {
-            return map.keys().cloned().collect();
+            let mut keys: Vec<Key> = (map.iter_any_order())
+                .filter(|(_, v)| keep(v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.sort_unstable();
+            return keys;
         }
         (hints.get(on).into_iter().flatten())
-            .filter(|k| map.contains_key(*k))
+            .filter(|k| map.get(k).is_some_and(&keep))
             .cloned()
             .collect()
     }
@@ -368,29 +378,26 @@ impl Catalog {
 
     /// The indexes on a table or materialized view.
     fn indexes_on(&self, table: &Key) -> Vec<Key> {
-        let mut keys = self.candidates(&self.hints.indexes_on, &self.indexes, table);
-        keys.retain(|k| self.indexes[k].table == *table);
-        keys
+        let on_table = |i: &Index| i.table == *table;
+        self.candidates(&self.hints.indexes_on, &self.indexes, table, on_table)
     }
 
     /// The tables that may reference the table or be its partitions (the caller checks
     /// which).
     fn dependents(&self, table: &Key) -> Vec<Key> {
-        self.candidates(&self.hints.dependents, &self.tables, table)
+        self.candidates(&self.hints.dependents, &self.tables, table, |_| true)
     }
 
     /// The sequences the table owns.
     fn owned_sequences(&self, table: &Key) -> Vec<Key> {
-        let mut keys = self.candidates(&self.hints.owned_sequences, &self.sequences, table);
-        keys.retain(|k| (self.sequences[k].owned_by.as_ref()).is_some_and(|o| o.0 == *table));
-        keys
+        let owned = |s: &Sequence| s.owned_by.as_ref().is_some_and(|o| o.0 == *table);
+        self.candidates(&self.hints.owned_sequences, &self.sequences, table, owned)
     }
 
     /// The tables with a constraint of that name.
     fn constraint_tables(&self, name: &str) -> Vec<Key> {
-        let mut keys = self.candidates(&self.hints.constraint_tables, &self.tables, name);
-        keys.retain(|k| self.tables[k].constraints.iter().any(|c| c.name == name));
-        keys
+        let has = |t: &Arc<Table>| t.constraints.iter().any(|c| c.name == name);
+        self.candidates(&self.hints.constraint_tables, &self.tables, name, has)
     }
 
     /// An index by name, looked up like PostgreSQL does with the schema given (or in
@@ -540,15 +547,18 @@ impl Catalog {
                 })
     }
 
-    /// The catalog with lookup hints (a copy made by [`Catalog::subset`] has none, and
-    /// scans): what a file is linted on, since the file may build thousands of objects
-    /// of its own and each rename or drop would scan them all.
-    pub fn hinted(mut self) -> Catalog {
-        if self.hints.scan {
+    /// A copy made by [`Catalog::subset`] has no lookup hints, and scans: a migration is
+    /// linted on one, and most hold a few dozen objects, which scanning visits faster than
+    /// hints are built. One that grows past [`SCANNED_AT_MOST`] objects (a file that
+    /// builds thousands of its own, where each rename or drop would scan them all) is
+    /// hinted from then on.
+    fn hint_when_grown(&mut self) {
+        let held = self.tables.len() + self.indexes.len() + self.sequences.len();
+        let held = held + self.enums.len() + self.views.len() + self.gone.len();
+        if self.hints.scan && held > SCANNED_AT_MOST {
             self.hints.scan = false;
             self.rebuild_hints();
         }
-        self
     }
 
     /// Hints built afresh from what the catalog holds (after a schema is renamed, which

@@ -595,3 +595,34 @@ fn hinted_and_scanning_catalogs_agree_on_every_fixture() {
     }
     assert!(statements > 600, "{statements}");
 }
+
+/// A copy without hints (a migration's) gets them once it holds more than
+/// [`SCANNED_AT_MOST`] objects, and is then the same catalog a hinted replay builds.
+#[test]
+fn a_scanning_copy_is_hinted_once_it_grows() {
+    let mut sql = String::new();
+    for i in 0..SCANNED_AT_MOST / 2 + 10 {
+        sql += &format!(
+            "CREATE TABLE t{i} (id serial PRIMARY KEY, p int CONSTRAINT t{i}_p REFERENCES t0);\n\
+             CREATE INDEX t{i}_p_idx ON t{i} (p);\n"
+        );
+    }
+    sql += "ALTER TABLE t0 RENAME TO t0_old;\nDROP TABLE t5;\nALTER INDEX t7_p_idx RENAME TO t7_q;\n\
+            ALTER TABLE t9 RENAME CONSTRAINT t9_p TO t9_q;\nDROP TABLE t0_old CASCADE;\n";
+    let mut hinted = Catalog::default();
+    let mut scanned = Catalog {
+        hints: Hints::scanning(),
+        ..Catalog::default()
+    };
+    let mut switched_at = None;
+    for (n, statement) in crate::parse::parse_sql(&sql).statements.iter().enumerate() {
+        hinted.apply(&statement.node);
+        scanned.apply(&statement.node);
+        if !scanned.hints.scan && switched_at.is_none() {
+            switched_at = Some(n);
+        }
+        assert_eq!(hinted, scanned, "after statement {n}");
+    }
+    assert!(switched_at.is_some_and(|n| n > 100), "{switched_at:?}");
+    assert!(scanned.hints_cover_the_catalog());
+}
