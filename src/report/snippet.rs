@@ -43,32 +43,37 @@ impl Snippet {
         for line in first_line..=last_line {
             let line_span = source.line_span(line);
             let full = &source.text[line_span.clone()];
-            let chars = full.chars().count();
-            // Which characters of the line are kept: all of a short line; of a long one, a
-            // stretch starting a little before the span.
-            let (from, to) = if chars <= MAX_LINE_CHARS {
-                (0, chars)
+            // Which bytes of the line are kept: all of a short line (no more bytes than the
+            // characters shown, so no need to count them); of a long one, a stretch
+            // starting a little before the span.
+            let (kept_from, kept_to, cut_before, cut_after) = if full.len() <= MAX_LINE_CHARS {
+                (0, full.len(), false, false)
             } else {
-                let anchor = if line == start.line {
-                    start.column - 1
+                let chars = full.chars().count();
+                let (from, to) = if chars <= MAX_LINE_CHARS {
+                    (0, chars)
                 } else {
-                    0
+                    let anchor = if line == start.line {
+                        start.column - 1
+                    } else {
+                        0
+                    };
+                    let from = anchor.saturating_sub(LEAD_CHARS);
+                    (from, (from + MAX_LINE_CHARS).min(chars))
                 };
-                let from = anchor.saturating_sub(LEAD_CHARS);
-                (from, (from + MAX_LINE_CHARS).min(chars))
+                let byte_of = |char_index: usize| {
+                    full.char_indices()
+                        .nth(char_index)
+                        .map_or(full.len(), |(i, _)| i)
+                };
+                (byte_of(from), byte_of(to), from > 0, to < chars)
             };
-            let byte_of = |char_index: usize| {
-                full.char_indices()
-                    .nth(char_index)
-                    .map_or(full.len(), |(i, _)| i)
-            };
-            let (kept_from, kept_to) = (byte_of(from), byte_of(to));
-            if from > 0 {
+            if cut_before {
                 text.push_str(ELLIPSIS);
             }
             let kept_start_in_text = text.len();
             text.push_str(&full[kept_from..kept_to]);
-            if to < chars {
+            if cut_after {
                 text.push_str(ELLIPSIS);
             }
             // Offsets of this line that the span's ends fall on, clamped to what was kept.
