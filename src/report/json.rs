@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::diagnostic::Finding;
-use crate::facts::{Action, Facts, Form, LockMode, Related, entry};
+use crate::facts::{Action, Facts, Form, Related, entry};
 use crate::lint::FileReport;
 use crate::plan::Unit;
 use crate::rules::{Rule, Severity};
@@ -17,7 +17,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 // The documents are written from typed structs, never from `serde_json::Value` trees
 // (building, printing and dropping those trees cost as much as linting). Each struct
 // declares its fields in byte order, the order serde_json prints a `Value` object's keys
-// in: the output is what it always was (`keys_are_in_the_order_a_value_prints_them`).
+// in: the output is what it always was (tests: `*_print_as_values_would`).
 
 #[derive(Serialize)]
 struct LockJson {
@@ -71,16 +71,15 @@ pub struct FactsJson<'a> {
 
 impl<'a> FactsJson<'a> {
     pub fn of(facts: &'a Facts) -> FactsJson<'a> {
-        let lock = |relation: &crate::facts::Relation, mode: LockMode| LockJson {
-            blocks_reads: mode.blocks_reads(),
-            blocks_writes: mode.blocks_writes(),
-            mode: mode.name(),
-            relation: relation.to_string(),
-        };
         FactsJson {
             actions: facts.actions.iter().map(ActionJson::of).collect(),
             locks: (facts.locks().iter())
-                .map(|l| lock(&l.relation, l.mode))
+                .map(|l| LockJson {
+                    blocks_reads: l.mode.blocks_reads(),
+                    blocks_writes: l.mode.blocks_writes(),
+                    mode: l.mode.name(),
+                    relation: l.relation.to_string(),
+                })
                 .collect(),
             modelled: facts.modelled(),
             rebuilds_indexes: facts.rebuilds_indexes(),
