@@ -186,18 +186,23 @@ pub(crate) fn run_adjusted(
     }
     eprint!("{}", report::human::render_errors(&result));
     let exit = tally.exit_code(&result.errors, config.fail_on) as u8;
-    let text = main.finish(&result, &tally);
+    let finished = main.finish(&result, &tally);
     let Some(file) = output.file else {
-        let _ = stdout.write_all(text.as_bytes());
+        // A closed pipe (`locksmith ... | head`) is not an error worth reporting.
+        let _ = finished.write_to(&mut stdout);
         return exit;
     };
-    if let Err(e) = std::fs::write(&file, text) {
+    let written = std::fs::File::create(&file).and_then(|f| {
+        let mut writer = std::io::BufWriter::new(f);
+        finished.write_to(&mut writer)?;
+        writer.flush()
+    });
+    if let Err(e) = written {
         eprintln!("error: {}: cannot write the report: {e}", file.display());
         return 2;
     }
     if let Some(human) = human {
-        let text = human.finish(&result, &tally);
-        let _ = stdout.write_all(text.as_bytes());
+        let _ = human.finish(&result, &tally).write_to(&mut stdout);
     }
     exit
 }

@@ -2,7 +2,9 @@
 //! parallel into its format's text as soon as it is linted, and the reports are dropped.
 //! Human output goes straight to its writer; the other formats keep only their text
 //! (their head needs the whole run's errors or counts) and are put together at the end,
-//! byte for byte as the `render` functions print them.
+//! byte for byte as the `render` functions print them. JSON, SARIF and GitLab's findings
+//! are kept in a temporary file past [`SPILL_AT`] bytes, so that a long run's memory does
+//! not grow with its output.
 
 use std::io::Write;
 
@@ -28,6 +30,77 @@ pub struct Stream<'w> {
     parts: Vec<String>,
     /// Markdown's second section (the help of each finding).
     details: Vec<String>,
+    /// The bytes in `parts`.
+    held: usize,
+    /// Parts written out already, when there were too many to hold.
+    spill: Option<Spill>,
+    spill_at: usize,
+}
+
+/// The bytes of findings text a JSON, SARIF or GitLab document holds in memory before
+/// it writes them to a temporary file.
+pub const SPILL_AT: usize = 16 << 20;
+
+/// Parts of a document written to a temporary file (deleted when dropped), joined as the
+/// document joins them.
+pub struct Spill {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl Spill {
+    fn create() -> std::io::Result<Spill> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("locksmith-{}-{n}.part", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Spill { file, path })
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// What is left to write once the run is over ([`Stream::finish`]).
+pub enum Finished {
+    Text(String),
+    /// A document whose findings are partly in a temporary file: `head`, the file, then
+    /// `rest` (its `,\n` included) and `tail`.
+    Spilled {
+        head: String,
+        spill: Spill,
+        rest: String,
+        tail: String,
+    },
+}
+
+impl Finished {
+    pub fn write_to(self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Finished::Text(text) => out.write_all(text.as_bytes()),
+            Finished::Spilled {
+                head,
+                mut spill,
+                rest,
+                tail,
+            } => {
+                use std::io::Seek;
+                out.write_all(head.as_bytes())?;
+                spill.file.seek(std::io::SeekFrom::Start(0))?;
+                std::io::copy(&mut std::io::BufReader::new(&spill.file), out)?;
+                out.write_all(rest.as_bytes())?;
+                out.write_all(tail.as_bytes())
+            }
+        }
+    }
 }
 
 impl<'w> Stream<'w> {
@@ -39,6 +112,9 @@ impl<'w> Stream<'w> {
             direct,
             parts: Vec::new(),
             details: Vec::new(),
+            held: 0,
+            spill: None,
+            spill_at: SPILL_AT,
         }
     }
 
@@ -51,16 +127,41 @@ impl<'w> Stream<'w> {
         let parts: Vec<(String, String)> = files.par_iter().map(|f| part(format, f)).collect();
         for (text, details) in parts {
             if !text.is_empty() || !details.is_empty() {
+                self.held += text.len();
                 self.parts.push(text);
                 self.details.push(details);
             }
         }
+        let spills = matches!(self.format, Format::Json | Format::Sarif | Format::Gitlab);
+        if spills && self.held > self.spill_at {
+            self.spill_parts();
+        }
+    }
+
+    /// Appends the parts held to the temporary file (made on first use; without one they
+    /// stay in memory).
+    fn spill_parts(&mut self) {
+        if self.spill.is_none() {
+            self.spill = Spill::create().ok();
+        }
+        let Some(spill) = &mut self.spill else {
+            return;
+        };
+        let mut text = self.parts.join(",\n");
+        if spill.file.metadata().is_ok_and(|m| m.len() > 0) {
+            text.insert_str(0, ",\n");
+        }
+        if spill.file.write_all(text.as_bytes()).is_ok() {
+            self.parts.clear();
+            self.details.clear();
+            self.held = 0;
+        }
     }
 
     /// What is left to write: the whole document, or after direct output its last line.
-    pub fn finish(self, result: &RunResult, tally: &Tally) -> String {
+    pub fn finish(self, result: &RunResult, tally: &Tally) -> Finished {
         let parts = &self.parts;
-        match &self.format {
+        let document = |parts: &[String]| match &self.format {
             Format::Human(_) => {
                 let mut out: String = parts.concat();
                 out.push_str(&human::summary(result, tally));
@@ -71,6 +172,20 @@ impl<'w> Stream<'w> {
             Format::Sarif => sarif::assemble(parts, result),
             Format::Markdown => markdown::assemble_lint(parts, &self.details, result, tally),
             Format::Gitlab => gitlab::assemble(parts),
+        };
+        let Some(spill) = self.spill else {
+            return Finished::Text(document(parts));
+        };
+        // The document around one part, a mark (JSON text holds no raw NUL), is cut at it.
+        const MARK: &str = "\u{0}spilled";
+        let around = document(&[MARK.to_string()]);
+        let (head, tail) = around.split_once(MARK).unwrap_or((&around, ""));
+        let rest = parts.iter().map(|p| format!(",\n{p}")).collect();
+        Finished::Spilled {
+            head: head.to_string(),
+            spill,
+            rest,
+            tail: tail.to_string(),
         }
     }
 }
@@ -150,5 +265,51 @@ mod tests {
         let whole = human::render(&result, &style());
         let summary = human::summary(&result, &result.tally());
         assert_eq!(String::from_utf8(written).unwrap() + &summary, whole);
+    }
+
+    /// JSON, SARIF and GitLab documents whose findings went to a temporary file, a batch
+    /// at a time, are the documents their `render` prints; the file is gone afterwards.
+    #[test]
+    fn spilled_documents_are_the_whole_rendering() {
+        let sql = [
+            "DROP TABLE a;\nTRUNCATE b;\n",
+            "SELECT 1;",
+            "ALTER TABLE c DROP COLUMN d;",
+        ];
+        let files: Vec<FileReport> = (0..5)
+            .map(|i| {
+                let source = SourceFile::new(&format!("{i}.sql"), sql[i % 3].to_string());
+                crate::lint::lint_sql(source, &crate::config::Config::default())
+            })
+            .collect();
+        let renders: [(Format, fn(&RunResult) -> String); 3] = [
+            (Format::Json, json::render),
+            (Format::Sarif, sarif::render),
+            (Format::Gitlab, gitlab::render),
+        ];
+        for (format, render) in renders {
+            let mut stream = Stream::new(format, None);
+            // The first two batches go to the file, the rest stays in memory.
+            for (n, batch) in files.chunks(2).enumerate() {
+                stream.spill_at = if n < 2 { 1 } else { usize::MAX };
+                stream.files(batch);
+            }
+            stream.files(&files[..1]);
+            let result = RunResult {
+                files: [files.clone(), files[..1].to_vec()].concat(),
+                ..RunResult::default()
+            };
+            let finished = stream.finish(&result, &result.tally());
+            let Finished::Spilled { spill, rest, .. } = &finished else {
+                panic!("not spilled");
+            };
+            assert!(!rest.is_empty());
+            let path = spill.path.clone();
+            assert!(path.exists());
+            let mut written = Vec::new();
+            finished.write_to(&mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), render(&result));
+            assert!(!path.exists());
+        }
     }
 }
