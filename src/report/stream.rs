@@ -147,14 +147,23 @@ impl<'w> Stream<'w> {
         let Some(spill) = &mut self.spill else {
             return;
         };
+        let Ok(before) = spill.file.metadata().map(|m| m.len()) else {
+            return;
+        };
         let mut text = self.parts.join(",\n");
-        if spill.file.metadata().is_ok_and(|m| m.len() > 0) {
+        if before > 0 {
             text.insert_str(0, ",\n");
         }
         if spill.file.write_all(text.as_bytes()).is_ok() {
             self.parts.clear();
             self.details.clear();
             self.held = 0;
+        } else {
+            // A disk that filled up: what was written of these parts is cut off again, and
+            // they stay in memory.
+            use std::io::Seek;
+            let _ = spill.file.set_len(before);
+            let _ = spill.file.seek(std::io::SeekFrom::Start(before));
         }
     }
 
