@@ -7,9 +7,7 @@ use pg_query::protobuf::{TransactionStmtKind, VariableSetKind};
 
 use crate::facts::types::ColumnType;
 use crate::facts::{Facts, Form, History, Relation, RelationLock};
-use crate::schema::{Catalog, FastMap, FastSet};
-
-type Key = (String, String);
+use crate::schema::{Catalog, FastMap, FastSet, Key};
 
 /// A column's type as the source declares it before a statement runs.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::diagnostic::Finding;
-use crate::facts::{Action, Facts, Form, Related, entry};
+use crate::facts::{Action, Facts, Form, LockMode, Related, entry};
 use crate::lint::FileReport;
 use crate::plan::Unit;
 use crate::rules::{Rule, Severity};
@@ -19,19 +19,35 @@ pub const SCHEMA_VERSION: u32 = 1;
 // declares its fields in byte order, the order serde_json prints a `Value` object's keys
 // in: the output is what it always was (tests: `*_print_as_values_would`).
 
+/// A lock mode by its PostgreSQL name and what it blocks: the first keys of a lock.
 #[derive(Serialize)]
-struct LockJson {
+struct ModeJson {
     blocks_reads: bool,
     blocks_writes: bool,
     mode: &'static str,
+}
+
+impl ModeJson {
+    fn of(mode: LockMode) -> ModeJson {
+        ModeJson {
+            blocks_reads: mode.blocks_reads(),
+            blocks_writes: mode.blocks_writes(),
+            mode: mode.name(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LockJson {
+    #[serde(flatten)]
+    mode: ModeJson,
     relation: String,
 }
 
 #[derive(Serialize)]
 struct RelatedLockJson {
-    blocks_reads: bool,
-    blocks_writes: bool,
-    mode: &'static str,
+    #[serde(flatten)]
+    mode: ModeJson,
     of: String,
     relations: Related,
 }
@@ -75,9 +91,7 @@ impl<'a> FactsJson<'a> {
             actions: facts.actions.iter().map(ActionJson::of).collect(),
             locks: (facts.locks().iter())
                 .map(|l| LockJson {
-                    blocks_reads: l.mode.blocks_reads(),
-                    blocks_writes: l.mode.blocks_writes(),
-                    mode: l.mode.name(),
+                    mode: ModeJson::of(l.mode),
                     relation: l.relation.to_string(),
                 })
                 .collect(),
@@ -85,9 +99,7 @@ impl<'a> FactsJson<'a> {
             rebuilds_indexes: facts.rebuilds_indexes(),
             related_locks: (facts.related_locks().iter())
                 .map(|l| RelatedLockJson {
-                    blocks_reads: l.mode.blocks_reads(),
-                    blocks_writes: l.mode.blocks_writes(),
-                    mode: l.mode.name(),
+                    mode: ModeJson::of(l.mode),
                     of: l.of.to_string(),
                     relations: l.kind,
                 })

@@ -126,12 +126,6 @@ impl<V> FromIterator<(Key, V)> for KeyMap<V> {
     }
 }
 
-impl<V> Extend<(Key, V)> for KeyMap<V> {
-    fn extend<I: IntoIterator<Item = (Key, V)>>(&mut self, entries: I) {
-        self.0.extend(entries)
-    }
-}
-
 /// As a map in key order, as a BTreeMap serializes.
 impl<V: serde::Serialize> serde::Serialize for KeyMap<V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
