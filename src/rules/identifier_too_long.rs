@@ -19,13 +19,22 @@ const MAX_BYTES: usize = 63;
 /// Whether scanning can find anything: an unquoted identifier is one run of identifier
 /// characters, so without a quote (`"..."`, `U&"..."`) and without a run over 63 bytes
 /// there is none to report, and the statement is not scanned (most are not).
+/// One pass over the bytes: every statement is checked, so this is kept cheap.
 fn may_hold_long_identifier(sql: &str) -> bool {
-    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80;
-    sql.contains('"')
-        || sql
-            .as_bytes()
-            .split(|b| !ident(b))
-            .any(|run| run.len() > MAX_BYTES)
+    let mut run = 0;
+    for &b in sql.as_bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80 {
+            run += 1;
+            if run > MAX_BYTES {
+                return true;
+            }
+        } else if b == b'"' {
+            return true;
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// Reads the statement's tokens: the parse tree already holds the truncated names.
