@@ -239,7 +239,7 @@ fn lint_parsed_with(
     // (linted as if top-level, in the DO statement's transaction context).
     // A PL/pgSQL function created earlier in the file runs its statements where a plain
     // `SELECT f(...)` or `CALL f(...)` calls it.
-    let mut functions: HashMap<String, parse::plpgsql::Body> = HashMap::new();
+    let mut functions: HashMap<String, Function> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
     let mut summaries: Vec<rules::Summary> = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
@@ -259,15 +259,16 @@ fn lint_parsed_with(
             for stmt in &batch.statements {
                 let top = top_spans.len();
                 top_spans.push(stmt.span.clone());
+                if let Some(created) = stmt.function.as_deref()
+                    && let Some(name) = &created.function
+                {
+                    functions.insert(name.clone(), Function::Unparsed(created.clone()));
+                }
                 let runs = match stmt.body.as_deref() {
-                    Some(body) => match &body.function {
-                        Some(name) => {
-                            functions.insert(name.clone(), body.clone());
-                            None
-                        }
-                        None => Some(body),
-                    },
-                    None => called_function(&stmt.node).and_then(|name| functions.get(name)),
+                    Some(body) => Some(body),
+                    None => called_function(&stmt.node)
+                        .and_then(|name| functions.get_mut(name))
+                        .and_then(|function| function.body(&source.text)),
                 };
                 if let Some(body) = runs {
                     bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
@@ -492,6 +493,25 @@ fn called_function(node: &pg_query::NodeEnum) -> Option<&str> {
     match call.funcname.last()?.node.as_ref()? {
         NodeEnum::String(name) => Some(name.sval.as_str()),
         _ => None,
+    }
+}
+
+/// A PL/pgSQL function created earlier in the file: its body is parsed at its first call.
+enum Function {
+    Unparsed(parse::plpgsql::Unparsed),
+    Parsed(Option<parse::plpgsql::Body>),
+}
+
+impl Function {
+    /// What a call runs; `sql` is the text the function's statement was parsed from.
+    fn body(&mut self, sql: &str) -> Option<&parse::plpgsql::Body> {
+        if let Function::Unparsed(unparsed) = self {
+            *self = Function::Parsed(unparsed.parse(sql));
+        }
+        match self {
+            Function::Parsed(body) => body.as_ref(),
+            Function::Unparsed(_) => None,
+        }
     }
 }
 

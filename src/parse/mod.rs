@@ -25,6 +25,8 @@ pub struct Statement {
     pub text: Option<String>,
     /// What a PL/pgSQL `DO` block runs.
     pub body: Option<Box<plpgsql::Body>>,
+    /// A PL/pgSQL function or procedure it creates, whose body is parsed where it is called.
+    pub function: Option<Box<plpgsql::Unparsed>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,12 +349,20 @@ fn collect_statements(
             continue;
         };
         let span = trim_span(sql, start..end);
-        let body = plpgsql::do_block(sql, span.clone(), &node).map(Box::new);
+        let (mut body, mut function) = (None, None);
+        match &node {
+            NodeEnum::DoStmt(_) => body = plpgsql::do_block(sql, span.clone(), &node).map(Box::new),
+            NodeEnum::CreateFunctionStmt(_) => {
+                function = plpgsql::unparsed(span.clone(), &node).map(Box::new)
+            }
+            _ => {}
+        }
         parsed.statements.push(Statement {
             span,
             node,
             text: None,
             body,
+            function,
         });
     }
 }

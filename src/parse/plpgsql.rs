@@ -56,6 +56,24 @@ impl Mapped {
 
 /// The statements a `DO` statement at `span` of `sql` runs, when its language is PL/pgSQL.
 pub fn do_block(sql: &str, span: Range<usize>, node: &NodeEnum) -> Option<Body> {
+    unparsed(span, node)?.parse(sql)
+}
+
+/// A PL/pgSQL body read off a `DO` or `CREATE FUNCTION` tree, not parsed yet: parsing it
+/// costs more than parsing the statement did, and a function's body matters only where
+/// the same file calls the function (most never are).
+#[derive(Debug, Clone)]
+pub struct Unparsed {
+    /// The statement's span in the text it was parsed from.
+    span: Range<usize>,
+    /// The body, as the parser read it from its literal.
+    text: String,
+    pub function: Option<String>,
+}
+
+/// The PL/pgSQL body of a `DO` statement, or of a `CREATE FUNCTION` / `CREATE PROCEDURE`
+/// at `span`; `None` for another statement or language.
+pub fn unparsed(span: Range<usize>, node: &NodeEnum) -> Option<Unparsed> {
     let (args, function) = match node {
         NodeEnum::DoStmt(stmt) => (&stmt.args, None),
         NodeEnum::CreateFunctionStmt(stmt) => {
@@ -91,39 +109,55 @@ pub fn do_block(sql: &str, span: Range<usize>, node: &NodeEnum) -> Option<Body> 
     if !language.is_some_and(|l| l.eq_ignore_ascii_case("plpgsql")) {
         return None;
     }
-    let body_text = body_text?;
-    let statement = &sql[span.clone()];
-    // The literal in the statement whose content is the body.
-    let body = statement
-        .char_indices()
-        .filter(|(_, c)| *c == '$' || *c == '\'')
-        .find_map(|(at, _)| literal(statement, at).filter(|(m, _)| m.text == body_text))
-        .map(|(mut m, _)| {
-            m.offsets.iter_mut().for_each(|o| *o += span.start);
-            m
-        })?;
-    let mut out = Body {
+    Some(Unparsed {
+        span,
+        text: body_text?,
         function,
-        ..Body::default()
-    };
-    let functions = match pg_query::parse_plpgsql(statement) {
-        Ok(json) => json,
-        Err(error) => {
-            out.opaque.push(Opaque {
-                span,
-                reason: format!("its PL/pgSQL does not parse ({error})"),
-            });
-            return Some(out);
-        }
-    };
-    let mut found = Vec::new();
-    collect(&functions, &mut found);
-    for (kind, query, line) in found {
-        place(sql, &body, kind, &query, line, &mut out);
+    })
+}
+
+impl Unparsed {
+    /// The statements the body runs; `sql` is the text the statement was parsed from.
+    /// `None` when the body's literal is not found in the statement.
+    pub fn parse(&self, sql: &str) -> Option<Body> {
+        let span = self.span.clone();
+        let statement = sql.get(span.clone())?;
+        // The literal in the statement whose content is the body.
+        let body = statement
+            .char_indices()
+            .filter(|(_, c)| *c == '$' || *c == '\'')
+            .find_map(|(at, _)| literal(statement, at).filter(|(m, _)| m.text == self.text))
+            .map(|(mut m, _)| {
+                m.offsets.iter_mut().for_each(|o| *o += span.start);
+                m
+            })?;
+        Some(self.runs(sql, span, statement, body))
     }
-    out.statements.sort_by_key(|s| s.span.start);
-    out.opaque.sort_by_key(|o| o.span.start);
-    Some(out)
+
+    fn runs(&self, sql: &str, span: Range<usize>, statement: &str, body: Mapped) -> Body {
+        let mut out = Body {
+            function: self.function.clone(),
+            ..Body::default()
+        };
+        let functions = match pg_query::parse_plpgsql(statement) {
+            Ok(json) => json,
+            Err(error) => {
+                out.opaque.push(Opaque {
+                    span,
+                    reason: format!("its PL/pgSQL does not parse ({error})"),
+                });
+                return out;
+            }
+        };
+        let mut found = Vec::new();
+        collect(&functions, &mut found);
+        for (kind, query, line) in found {
+            place(sql, &body, kind, &query, line, &mut out);
+        }
+        out.statements.sort_by_key(|s| s.span.start);
+        out.opaque.sort_by_key(|o| o.span.start);
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -269,6 +303,7 @@ fn parse_into(sql: &str, mapped: &Mapped, out: &mut Body) {
             node,
             text,
             body: None,
+            function: None,
         });
     }
 }
@@ -384,22 +419,22 @@ mod tests {
     }
 
     #[test]
-    fn a_plpgsql_function_body_is_kept_with_its_name() {
+    fn a_plpgsql_function_body_is_kept_with_its_name_and_parsed_on_demand() {
         let sql = "CREATE FUNCTION app.fill() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  \
                    UPDATE users SET a = 1;\nEND $$";
         let parsed = crate::parse::parse_sql(sql);
-        let body = parsed.statements[0].body.as_deref().unwrap();
+        assert!(parsed.statements[0].body.is_none(), "not a DO block");
+        let function = parsed.statements[0].function.as_deref().unwrap();
+        assert_eq!(function.function.as_deref(), Some("fill"));
+        let body = function.parse(sql).unwrap();
         assert_eq!(body.function.as_deref(), Some("fill"));
         assert_eq!(
             &sql[body.statements[0].span.clone()],
             "UPDATE users SET a = 1"
         );
         let sql_function = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
-        assert!(
-            crate::parse::parse_sql(sql_function).statements[0]
-                .body
-                .is_none()
-        );
+        let statement = &crate::parse::parse_sql(sql_function).statements[0];
+        assert!(statement.body.is_none() && statement.function.is_none());
     }
 
     #[test]
