@@ -17,19 +17,35 @@ pub static RULE: Rule = Rule {
 const MAX_BYTES: usize = 63;
 
 /// Whether scanning can find anything: an unquoted identifier is one run of identifier
-/// characters, so without a quote (`"..."`, `U&"..."`) and without a run over 63 bytes
-/// there is none to report, and the statement is not scanned (most are not).
-/// One pass over the bytes: every statement is checked, so this is kept cheap.
+/// characters and a quoted one the bytes between its quotes (a doubled quote counts once;
+/// `U&"..."` escapes only shorten it), so without such a run over 63 bytes there is none
+/// to report and the statement is not scanned (most are not). One pass over the bytes:
+/// every statement is checked.
 fn may_hold_long_identifier(sql: &str) -> bool {
-    let mut run = 0;
-    for &b in sql.as_bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80 {
+    let bytes = sql.as_bytes();
+    let (mut at, mut run) = (0, 0);
+    while let Some(&b) = bytes.get(at) {
+        at += 1;
+        if b == b'"' {
+            let mut quoted = 0;
+            loop {
+                match (bytes.get(at), bytes.get(at + 1)) {
+                    (Some(b'"'), Some(b'"')) => at += 2,
+                    (Some(b'"'), _) | (None, _) => break,
+                    _ => at += 1,
+                }
+                quoted += 1;
+            }
+            if quoted > MAX_BYTES {
+                return true;
+            }
+            at += 1;
+            run = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80 {
             run += 1;
             if run > MAX_BYTES {
                 return true;
             }
-        } else if b == b'"' {
-            return true;
         } else {
             run = 0;
         }
@@ -155,7 +171,27 @@ mod tests {
             "CREATE TABLE é{}",
             "é".repeat(32)
         )));
-        assert!(may_hold_long_identifier("CREATE TABLE \"a b\" (id int)"));
+        assert!(may_hold_long_identifier(&format!(
+            "CREATE TABLE \"a {}\" (id int)",
+            "b".repeat(62)
+        )));
+        assert!(may_hold_long_identifier(&format!(
+            "CREATE TABLE \"{}\"\"{}\" (id int)",
+            "a".repeat(31),
+            "b".repeat(32)
+        )));
+        assert!(!may_hold_long_identifier(&format!(
+            "CREATE TABLE \"{}\"\"{}\" (id int)",
+            "a".repeat(31),
+            "b".repeat(31)
+        )));
+        assert!(!may_hold_long_identifier(
+            "CREATE TABLE \"a b\" (\"Id\" int)"
+        ));
+        assert!(may_hold_long_identifier(&format!(
+            "COMMENT ON TABLE t IS '\"{}",
+            "x ".repeat(40)
+        )));
         assert!(!may_hold_long_identifier(&format!(
             "ALTER TABLE {} ADD c int",
             "a".repeat(63)
