@@ -154,17 +154,20 @@ impl FileState {
     /// The strongest lock that blocks writes which the statement requests on a table
     /// that existed before this migration.
     pub fn blocking_lock_on_existing(&self, facts: &Facts) -> Option<RelationLock> {
-        self.locks_on_existing(facts)
-            .into_iter()
-            .filter(|l| l.mode.blocks_writes())
-            // The first relation among equally strong locks: the table the statement names.
-            .min_by_key(|l| std::cmp::Reverse(l.mode))
+        strongest_blocking(&self.locks_on_existing(facts))
     }
 
     /// Advances past a statement.
     pub fn record(&mut self, node: &NodeEnum, facts: &Facts) {
+        let blocks_existing = self.blocking_lock_on_existing(facts).is_some();
+        self.record_knowing(node, facts, blocks_existing);
+    }
+
+    /// [`record`](Self::record) for a caller that worked out already whether the statement
+    /// takes a write-blocking lock on an existing table ([`Self::blocking_lock_on_existing`]).
+    pub fn record_knowing(&mut self, node: &NodeEnum, facts: &Facts, blocks_existing: bool) {
         self.catalog.apply(node);
-        if self.blocking_lock_on_existing(facts).is_some() {
+        if blocks_existing {
             if !self.lock_timeout_set {
                 self.unguarded_blocking_statements += 1;
             }
@@ -366,6 +369,16 @@ fn is_query(node: &pg_query::Node) -> bool {
 }
 
 /// `SET lock_timeout = 0` (or '0', '0s') disables the timeout.
+/// The strongest lock among `locks` that blocks writes; of equally strong ones the first
+/// (the table the statement names).
+pub fn strongest_blocking(locks: &[RelationLock]) -> Option<RelationLock> {
+    locks
+        .iter()
+        .filter(|l| l.mode.blocks_writes())
+        .min_by_key(|l| std::cmp::Reverse(l.mode))
+        .cloned()
+}
+
 fn is_zero(args: &[pg_query::Node]) -> bool {
     use pg_query::protobuf::a_const::Val;
     args.iter().all(|arg| match &arg.node {

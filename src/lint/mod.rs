@@ -317,9 +317,9 @@ fn lint_parsed_with(
                         }
                     }
                     let in_transaction = state.in_transaction;
-                    let existing_lock = state.blocking_lock_on_existing(&facts);
                     let locks_on_existing = state.locks_on_existing(&facts);
-                    state.record(&stmt.node, &facts);
+                    let existing_lock = crate::state::strongest_blocking(&locks_on_existing);
+                    state.record_knowing(&stmt.node, &facts, existing_lock.is_some());
                     // BEGIN belongs to the block it opens, COMMIT to the one it closes.
                     let transaction = (in_transaction || state.in_transaction)
                         .then(|| state.transactions_started.saturating_sub(1));
