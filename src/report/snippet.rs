@@ -30,6 +30,23 @@ pub struct Snippet {
     pub span: Range<usize>,
     /// 0-based line and character column of the span's start in the file.
     start: (usize, usize),
+    /// The last window read: miette reads the same span with the same context twice per
+    /// finding (to group labels, then to draw them), and each read scans the window.
+    last_read: std::sync::Mutex<Option<(Request, Read)>>,
+}
+
+/// A span and the context lines asked for around it.
+type Request = (usize, usize, usize, usize);
+
+/// What `[u8]::read_span` answered for a [`Request`]: the bytes of the window returned
+/// (as a range of the text), their span, and the line, column and line count.
+#[derive(Debug, Clone)]
+struct Read {
+    data: Range<usize>,
+    span: SourceSpan,
+    line: usize,
+    column: usize,
+    line_count: usize,
 }
 
 impl Snippet {
@@ -96,6 +113,7 @@ impl Snippet {
             first_line: first_line - 1,
             span: mapped.0..mapped.1,
             start: (start.line - 1, start.column - 1),
+            last_read: Default::default(),
         }
     }
 }
@@ -107,23 +125,46 @@ impl SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
-        let line = self.first_line + inner.line();
+        let request = (
+            span.offset(),
+            span.len(),
+            context_lines_before,
+            context_lines_after,
+        );
+        let mut last_read = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
+        let read = match &*last_read {
+            Some((asked, read)) if *asked == request => read.clone(),
+            _ => {
+                let inner = self.text.as_bytes().read_span(
+                    span,
+                    context_lines_before,
+                    context_lines_after,
+                )?;
+                let start = inner.data().as_ptr() as usize - self.text.as_ptr() as usize;
+                let read = Read {
+                    data: start..start + inner.data().len(),
+                    span: *inner.span(),
+                    line: inner.line(),
+                    column: inner.column(),
+                    line_count: inner.line_count(),
+                };
+                *last_read = Some((request, read.clone()));
+                read
+            }
+        };
         // miette asks for the span alone (no context) to print the header position.
         let column = if span.offset() == self.span.start && context_lines_before == 0 {
             self.start.1
         } else {
-            inner.column()
+            read.column
         };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            line,
+            &self.text.as_bytes()[read.data],
+            read.span,
+            self.first_line + read.line,
             column,
-            inner.line_count(),
+            read.line_count,
         )))
     }
 }
@@ -142,6 +183,36 @@ mod tests {
         assert_eq!(snippet.first_line, 2);
         // Line 4, character column 12 (the é is one character, two bytes).
         assert_eq!(snippet.start, (3, 11));
+    }
+
+    /// The memo of the last read answers as a fresh read would, whatever was read between.
+    #[test]
+    fn repeated_reads_answer_as_the_first() {
+        let source = SourceFile::new("t.sql", "a;\nb;\nSELECT 1\n  FROM x;\nd;\ne;\n");
+        let start = source.text.find("SELECT").unwrap();
+        let snippet = Snippet::new(&source, &(start..start + 17));
+        let read = |offset: usize, len: usize, context: usize| {
+            let contents = snippet
+                .read_span(&(offset, len).into(), context, context)
+                .unwrap();
+            let data = String::from_utf8(contents.data().to_vec()).unwrap();
+            let span = *contents.span();
+            (
+                data,
+                span,
+                contents.line(),
+                contents.column(),
+                contents.line_count(),
+            )
+        };
+        let span = (snippet.span.start, snippet.span.len());
+        let first = read(span.0, span.1, 1);
+        assert_eq!(first.0, "b;\nSELECT 1\n  FROM x;\nd;\n");
+        assert_eq!(read(span.0, span.1, 1), first);
+        let header = read(span.0, span.1, 0);
+        assert_eq!((header.2, header.3), (2, 0));
+        assert_eq!(read(span.0, span.1, 1), first);
+        assert_eq!(read(span.0, span.1, 0), header);
     }
 
     #[test]
