@@ -135,19 +135,13 @@ impl SourceCode for Snippet {
         let read = match &*last_read {
             Some((asked, read)) if *asked == request => read.clone(),
             _ => {
-                let inner = self.text.as_bytes().read_span(
+                let read = context_info(
+                    self.text.as_bytes(),
                     span,
                     context_lines_before,
                     context_lines_after,
-                )?;
-                let start = inner.data().as_ptr() as usize - self.text.as_ptr() as usize;
-                let read = Read {
-                    data: start..start + inner.data().len(),
-                    span: *inner.span(),
-                    line: inner.line(),
-                    column: inner.column(),
-                    line_count: inner.line_count(),
-                };
+                )
+                .ok_or(MietteError::OutOfBounds)?;
                 *last_read = Some((request, read.clone()));
                 read
             }
@@ -167,6 +161,96 @@ impl SourceCode for Snippet {
             read.line_count,
         )))
     }
+}
+
+/// What miette's `<[u8] as SourceCode>::read_span` answers, worked out a line at a time
+/// where miette steps through every byte (its rules kept exactly, quirks included: a
+/// column counts bytes, `\r`, `\n` and `\r\n` each end a line, an empty span ends one
+/// byte early). `None` where miette answers `OutOfBounds`. A test compares the two.
+fn context_info(input: &[u8], span: &SourceSpan, before: usize, after: usize) -> Option<Read> {
+    let (span_start, span_len) = (span.offset(), span.len());
+    // Where miette's two tests put the span's end: they differ for an empty span.
+    let end_for_newlines = span_start + span_len.saturating_sub(1);
+    let end = (span_start + span_len).saturating_sub(1);
+    let mut offset = 0;
+    let mut line_count = 0;
+    let mut start_line = 0;
+    let mut start_column = 0;
+    let mut before_starts = std::collections::VecDeque::new();
+    let mut line_start = 0;
+    let mut end_lines = 0;
+    let mut post_span = false;
+    let mut post_span_newline = false;
+    'scan: while offset < input.len() {
+        // The bytes up to the next line end, at once.
+        let run_end = input[offset..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(input.len(), |i| offset + i);
+        if offset < run_end {
+            start_column += span_start.min(run_end).saturating_sub(offset);
+            let first_past = end.max(offset);
+            if first_past < run_end {
+                post_span = true;
+                if end_lines >= after {
+                    offset = first_past + 1;
+                    break 'scan;
+                }
+            }
+            offset = run_end;
+            if offset == input.len() {
+                break;
+            }
+        }
+        // The line end at `offset` (a `\r\n` counts at its `\n`).
+        if input[offset] == b'\r' && input.get(offset + 1) == Some(&b'\n') {
+            offset += 1;
+        }
+        line_count += 1;
+        if offset < span_start {
+            start_column = 0;
+            before_starts.push_back(line_start);
+            if before_starts.len() > before {
+                start_line += 1;
+                before_starts.pop_front();
+            }
+        } else if offset >= end_for_newlines && post_span {
+            start_column = 0;
+            if post_span_newline {
+                end_lines += 1;
+            } else {
+                post_span_newline = true;
+            }
+            if end_lines >= after {
+                offset += 1;
+                break;
+            }
+        }
+        line_start = offset + 1;
+        if offset >= end {
+            post_span = true;
+            if end_lines >= after {
+                offset += 1;
+                break;
+            }
+        }
+        offset += 1;
+    }
+    if offset < end {
+        return None;
+    }
+    let start = match before_starts.front() {
+        Some(&start) => start,
+        None if before == 0 => span_start,
+        None => 0,
+    };
+    Some(Read {
+        data: start..offset,
+        span: (start, offset.checked_sub(start)?).into(),
+        line: start_line,
+        column: if before == 0 { start_column } else { 0 },
+        line_count,
+    })
 }
 
 #[cfg(test)]
@@ -213,6 +297,50 @@ mod tests {
         assert_eq!((header.2, header.3), (2, 0));
         assert_eq!(read(span.0, span.1, 1), first);
         assert_eq!(read(span.0, span.1, 0), header);
+    }
+
+    /// [`context_info`] answers as miette's own byte-by-byte `read_span` does, on texts
+    /// of every kind of line end and of multi-byte characters, for every span inside the
+    /// text (empty ones and ones at its edges too), with 0 to 3 context lines.
+    #[test]
+    fn context_info_answers_as_miette_does() {
+        let pieces: [&[u8]; 6] = [b"a", b"bc", "é".as_bytes(), b"\n", b"\r", b"\r\n"];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |below: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % below.max(1)
+        };
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..next(24) {
+                text.extend_from_slice(pieces[next(pieces.len())]);
+            }
+            // Spans inside the text, as miette asks for (past the end it panics).
+            let offset = next(text.len() + 1);
+            let len = next(text.len() - offset + 1);
+            let (before, after) = (next(4), next(4));
+            let span: SourceSpan = (offset, len).into();
+            let ours = context_info(&text, &span, before, after);
+            let theirs = text.as_slice().read_span(&span, before, after);
+            match (ours, theirs) {
+                (None, Err(_)) => {}
+                (Some(ours), Ok(theirs)) => {
+                    let case = format!("{text:?} {offset}+{len} context {before}/{after}");
+                    assert_eq!(&text[ours.data.clone()], theirs.data(), "{case}");
+                    assert_eq!(ours.span, *theirs.span(), "{case}");
+                    assert_eq!(ours.line, theirs.line(), "{case}");
+                    assert_eq!(ours.column, theirs.column(), "{case}");
+                    assert_eq!(ours.line_count, theirs.line_count(), "{case}");
+                }
+                (ours, theirs) => panic!(
+                    "{text:?} {offset}+{len} context {before}/{after}: ours {:?}, miette's is_ok {}",
+                    ours.map(|r| r.data),
+                    theirs.is_ok()
+                ),
+            }
+        }
     }
 
     #[test]
