@@ -368,7 +368,6 @@ fn is_query(node: &pg_query::Node) -> bool {
     matches!(&node.node, Some(NodeEnum::SelectStmt(s)) if s.values_lists.is_empty())
 }
 
-/// `SET lock_timeout = 0` (or '0', '0s') disables the timeout.
 /// The strongest lock among `locks` that blocks writes; of equally strong ones the first
 /// (the table the statement names).
 pub fn strongest_blocking(locks: &[RelationLock]) -> Option<RelationLock> {
@@ -379,6 +378,7 @@ pub fn strongest_blocking(locks: &[RelationLock]) -> Option<RelationLock> {
         .cloned()
 }
 
+/// `SET lock_timeout = 0` (or '0', '0s') disables the timeout.
 fn is_zero(args: &[pg_query::Node]) -> bool {
     use pg_query::protobuf::a_const::Val;
     args.iter().all(|arg| match &arg.node {

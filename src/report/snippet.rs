@@ -38,8 +38,8 @@ pub struct Snippet {
 /// A span and the context lines asked for around it.
 type Request = (usize, usize, usize, usize);
 
-/// What `[u8]::read_span` answered for a [`Request`]: the bytes of the window returned
-/// (as a range of the text), their span, and the line, column and line count.
+/// The answer to a [`Request`] ([`context_info`]): the bytes of the window returned (as a
+/// range of the text), their span, and the line, column and line count.
 #[derive(Debug, Clone)]
 struct Read {
     data: Range<usize>,
@@ -181,7 +181,7 @@ fn context_info(input: &[u8], span: &SourceSpan, before: usize, after: usize) ->
     let mut end_lines = 0;
     let mut post_span = false;
     let mut post_span_newline = false;
-    'scan: while offset < input.len() {
+    while offset < input.len() {
         // The bytes up to the next line end, at once.
         let run_end = input[offset..]
             .iter()
@@ -194,7 +194,7 @@ fn context_info(input: &[u8], span: &SourceSpan, before: usize, after: usize) ->
                 post_span = true;
                 if end_lines >= after {
                     offset = first_past + 1;
-                    break 'scan;
+                    break;
                 }
             }
             offset = run_end;
