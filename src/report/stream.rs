@@ -2,9 +2,9 @@
 //! parallel into its format's text as soon as it is linted, and the reports are dropped.
 //! Human output goes straight to its writer; the other formats keep only their text
 //! (their head needs the whole run's errors or counts) and are put together at the end,
-//! byte for byte as the `render` functions print them. JSON, SARIF and GitLab's findings
-//! are kept in a temporary file past [`SPILL_AT`] bytes, so that a long run's memory does
-//! not grow with its output.
+//! byte for byte as the `render` functions print them. JSON, SARIF, GitLab and GitHub
+//! findings are kept in a temporary file past [`SPILL_AT`] bytes, so that a long run's
+//! memory does not grow with its output.
 
 use std::io::Write;
 
@@ -37,8 +37,8 @@ pub struct Stream<'w> {
     spill_at: usize,
 }
 
-/// The bytes of findings text a JSON, SARIF or GitLab document holds in memory before
-/// it writes them to a temporary file.
+/// The bytes of findings text a JSON, SARIF, GitLab or GitHub document holds in memory
+/// before it writes them to a temporary file.
 pub const SPILL_AT: usize = 16 << 20;
 
 /// Parts of a document written to a temporary file (deleted when dropped), joined as the
@@ -73,7 +73,7 @@ impl Drop for Spill {
 pub enum Finished {
     Text(String),
     /// A document whose findings are partly in a temporary file: `head`, the file, then
-    /// `rest` (its `,\n` included) and `tail`.
+    /// `rest` (its separator included) and `tail`.
     Spilled {
         head: String,
         spill: Spill,
@@ -132,8 +132,7 @@ impl<'w> Stream<'w> {
                 self.details.push(details);
             }
         }
-        let spills = matches!(self.format, Format::Json | Format::Sarif | Format::Gitlab);
-        if spills && self.held > self.spill_at {
+        if separator(&self.format).is_some() && self.held > self.spill_at {
             self.spill_parts();
         }
     }
@@ -150,9 +149,10 @@ impl<'w> Stream<'w> {
         let Ok(before) = spill.file.metadata().map(|m| m.len()) else {
             return;
         };
-        let mut text = self.parts.join(",\n");
+        let separator = separator(&self.format).unwrap_or_default();
+        let mut text = self.parts.join(separator);
         if before > 0 {
-            text.insert_str(0, ",\n");
+            text.insert_str(0, separator);
         }
         if spill.file.write_all(text.as_bytes()).is_ok() {
             self.parts.clear();
@@ -182,6 +182,7 @@ impl<'w> Stream<'w> {
             Format::Markdown => markdown::assemble_lint(parts, &self.details, result, tally),
             Format::Gitlab => gitlab::assemble(parts),
         };
+        let separator = separator(&self.format).unwrap_or_default();
         let Some(spill) = self.spill else {
             return Finished::Text(document(parts));
         };
@@ -189,13 +190,23 @@ impl<'w> Stream<'w> {
         const MARK: &str = "\u{0}spilled";
         let around = document(&[MARK.to_string()]);
         let (head, tail) = around.split_once(MARK).unwrap_or((&around, ""));
-        let rest = parts.iter().map(|p| format!(",\n{p}")).collect();
+        let rest = parts.iter().map(|p| format!("{separator}{p}")).collect();
         Finished::Spilled {
             head: head.to_string(),
             spill,
             rest,
             tail: tail.to_string(),
         }
+    }
+}
+
+/// What the format's document puts between two files' parts, for the formats whose parts
+/// can wait in a temporary file (one run of parts between a head and a tail).
+fn separator(format: &Format) -> Option<&'static str> {
+    match format {
+        Format::Json | Format::Sarif | Format::Gitlab => Some(",\n"),
+        Format::Github => Some(""),
+        Format::Human(_) | Format::Markdown => None,
     }
 }
 
@@ -291,10 +302,11 @@ mod tests {
                 crate::lint::lint_sql(source, &crate::config::Config::default())
             })
             .collect();
-        let renders: [(Format, fn(&RunResult) -> String); 3] = [
+        let renders: [(Format, fn(&RunResult) -> String); 4] = [
             (Format::Json, json::render),
             (Format::Sarif, sarif::render),
             (Format::Gitlab, gitlab::render),
+            (Format::Github, github::render),
         ];
         for (format, render) in renders {
             let mut stream = Stream::new(format, None);
@@ -306,6 +318,11 @@ mod tests {
             stream.files(&files[..1]);
             let result = RunResult {
                 files: [files.clone(), files[..1].to_vec()].concat(),
+                errors: vec![crate::source::InputError {
+                    file: "gone.sql".into(),
+                    line: None,
+                    message: "No such file or directory".into(),
+                }],
                 ..RunResult::default()
             };
             let finished = stream.finish(&result, &result.tally());
