@@ -2,9 +2,9 @@
 //! parallel into its format's text as soon as it is linted, and the reports are dropped.
 //! Human output goes straight to its writer; the other formats keep only their text
 //! (their head needs the whole run's errors or counts) and are put together at the end,
-//! byte for byte as the `render` functions print them. JSON, SARIF, GitLab and GitHub
-//! findings are kept in a temporary file past [`SPILL_AT`] bytes, so that a long run's
-//! memory does not grow with its output.
+//! byte for byte as the `render` functions print them. Their findings go to temporary
+//! files past [`SPILL_AT`] bytes, so that a long run's memory does not grow with its
+//! output.
 
 use std::io::Write;
 
@@ -32,13 +32,14 @@ pub struct Stream<'w> {
     details: Vec<String>,
     /// The bytes in `parts`.
     held: usize,
-    /// Parts written out already, when there were too many to hold.
-    spill: Option<Spill>,
+    /// Parts (and Markdown's details) written out already, when there were too many to
+    /// hold: a file per section of the document.
+    spills: [Option<Spill>; 2],
     spill_at: usize,
 }
 
-/// The bytes of findings text a JSON, SARIF, GitLab or GitHub document holds in memory
-/// before it writes them to a temporary file.
+/// The bytes of findings text a document holds in memory before it writes them to
+/// temporary files.
 pub const SPILL_AT: usize = 16 << 20;
 
 /// Parts of a document written to a temporary file (deleted when dropped), joined as the
@@ -72,34 +73,32 @@ impl Drop for Spill {
 /// What is left to write once the run is over ([`Stream::finish`]).
 pub enum Finished {
     Text(String),
-    /// A document whose findings are partly in a temporary file: `head`, the file, then
-    /// `rest` (its separator included) and `tail`.
-    Spilled {
-        head: String,
-        spill: Spill,
-        rest: String,
-        tail: String,
-    },
+    /// A document whose findings are partly in temporary files, in order.
+    Spilled(Vec<Piece>),
+}
+
+pub enum Piece {
+    Text(String),
+    File(Spill),
 }
 
 impl Finished {
     pub fn write_to(self, out: &mut dyn Write) -> std::io::Result<()> {
-        match self {
-            Finished::Text(text) => out.write_all(text.as_bytes()),
-            Finished::Spilled {
-                head,
-                mut spill,
-                rest,
-                tail,
-            } => {
-                use std::io::Seek;
-                out.write_all(head.as_bytes())?;
-                spill.file.seek(std::io::SeekFrom::Start(0))?;
-                std::io::copy(&mut std::io::BufReader::new(&spill.file), out)?;
-                out.write_all(rest.as_bytes())?;
-                out.write_all(tail.as_bytes())
+        let pieces = match self {
+            Finished::Text(text) => return out.write_all(text.as_bytes()),
+            Finished::Spilled(pieces) => pieces,
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Text(text) => out.write_all(text.as_bytes())?,
+                Piece::File(mut spill) => {
+                    use std::io::Seek;
+                    spill.file.seek(std::io::SeekFrom::Start(0))?;
+                    std::io::copy(&mut std::io::BufReader::new(&spill.file), out)?;
+                }
             }
         }
+        Ok(())
     }
 }
 
@@ -113,7 +112,7 @@ impl<'w> Stream<'w> {
             parts: Vec::new(),
             details: Vec::new(),
             held: 0,
-            spill: None,
+            spills: [None, None],
             spill_at: SPILL_AT,
         }
     }
@@ -127,50 +126,50 @@ impl<'w> Stream<'w> {
         let parts: Vec<(String, String)> = files.par_iter().map(|f| part(format, f)).collect();
         for (text, details) in parts {
             if !text.is_empty() || !details.is_empty() {
-                self.held += text.len();
+                self.held += text.len() + details.len();
                 self.parts.push(text);
                 self.details.push(details);
             }
         }
-        if separator(&self.format).is_some() && self.held > self.spill_at {
+        if self.held > self.spill_at {
             self.spill_parts();
         }
     }
 
-    /// Appends the parts held to the temporary file (made on first use; without one they
-    /// stay in memory).
+    /// Appends the parts held (and Markdown's details) to the temporary files; a part
+    /// that cannot be written (no file, a full disk) stays in memory with the others.
     fn spill_parts(&mut self) {
-        if self.spill.is_none() {
-            self.spill = Spill::create().ok();
-        }
-        let Some(spill) = &mut self.spill else {
+        let Some(separator) = separator(&self.format) else {
             return;
         };
-        let Ok(before) = spill.file.metadata().map(|m| m.len()) else {
-            return;
-        };
-        let separator = separator(&self.format).unwrap_or_default();
-        let mut text = self.parts.join(separator);
-        if before > 0 {
-            text.insert_str(0, separator);
-        }
-        if spill.file.write_all(text.as_bytes()).is_ok() {
-            self.parts.clear();
-            self.details.clear();
-            self.held = 0;
+        let sections = if matches!(self.format, Format::Markdown) {
+            2
         } else {
-            // A disk that filled up: what was written of these parts is cut off again, and
-            // they stay in memory.
-            use std::io::Seek;
-            let _ = spill.file.set_len(before);
-            let _ = spill.file.seek(std::io::SeekFrom::Start(before));
+            1
+        };
+        let mut written = Vec::new();
+        for (k, spill) in self.spills.iter_mut().take(sections).enumerate() {
+            let held = if k == 0 { &self.parts } else { &self.details };
+            match append(spill, held, separator) {
+                Ok(before) => written.push((k, before)),
+                Err(_) => {
+                    for (k, before) in written {
+                        if let Some(spill) = &mut self.spills[k] {
+                            cut(spill, before);
+                        }
+                    }
+                    return;
+                }
+            }
         }
+        self.parts.clear();
+        self.details.clear();
+        self.held = 0;
     }
 
     /// What is left to write: the whole document, or after direct output its last line.
     pub fn finish(self, result: &RunResult, tally: &Tally) -> Finished {
-        let parts = &self.parts;
-        let document = |parts: &[String]| match &self.format {
+        let document = |parts: &[String], details: &[String]| match &self.format {
             Format::Human(_) => {
                 let mut out: String = parts.concat();
                 out.push_str(&human::summary(result, tally));
@@ -179,34 +178,73 @@ impl<'w> Stream<'w> {
             Format::Json => json::assemble(parts, result, tally),
             Format::Github => github::assemble(parts, result),
             Format::Sarif => sarif::assemble(parts, result),
-            Format::Markdown => markdown::assemble_lint(parts, &self.details, result, tally),
+            Format::Markdown => markdown::assemble_lint(parts, details, result, tally),
             Format::Gitlab => gitlab::assemble(parts),
         };
-        let separator = separator(&self.format).unwrap_or_default();
-        let Some(spill) = self.spill else {
-            return Finished::Text(document(parts));
+        let [Some(first), second] = self.spills else {
+            return Finished::Text(document(&self.parts, &self.details));
         };
-        // The document around one part, a mark (JSON text holds no raw NUL), is cut at it.
-        const MARK: &str = "\u{0}spilled";
-        let around = document(&[MARK.to_string()]);
-        let (head, tail) = around.split_once(MARK).unwrap_or((&around, ""));
-        let rest = parts.iter().map(|p| format!("{separator}{p}")).collect();
-        Finished::Spilled {
-            head: head.to_string(),
-            spill,
-            rest,
-            tail: tail.to_string(),
+        // The document around one part per section, a mark (JSON text holds no raw NUL),
+        // is cut at the marks; each file goes where its mark was, followed by the parts
+        // still held.
+        const MARKS: [&str; 2] = ["\u{0}spilled", "\u{0}spilled details"];
+        let around = document(&[MARKS[0].to_string()], &[MARKS[1].to_string()]);
+        let separator = separator(&self.format).unwrap_or_default();
+        let rest = |held: &[String]| held.iter().map(|p| format!("{separator}{p}")).collect();
+        let (head, mut after) = around.split_once(MARKS[0]).unwrap_or((&around, ""));
+        let mut pieces = vec![
+            Piece::Text(head.to_string()),
+            Piece::File(first),
+            Piece::Text(rest(&self.parts)),
+        ];
+        if let Some(second) = second
+            && let Some((middle, tail)) = after.split_once(MARKS[1])
+        {
+            pieces.extend([
+                Piece::Text(middle.to_string()),
+                Piece::File(second),
+                Piece::Text(rest(&self.details)),
+            ]);
+            after = tail;
         }
+        pieces.push(Piece::Text(after.to_string()));
+        Finished::Spilled(pieces)
     }
 }
 
+/// Appends `parts` to `spill` (created on first use), joined as the document joins them;
+/// the file's length before. A write that fails half way is cut off again.
+fn append(spill: &mut Option<Spill>, parts: &[String], separator: &str) -> std::io::Result<u64> {
+    let spill = match spill {
+        Some(spill) => spill,
+        None => spill.insert(Spill::create()?),
+    };
+    let before = spill.file.metadata()?.len();
+    let mut text = parts.join(separator);
+    if before > 0 {
+        text.insert_str(0, separator);
+    }
+    if let Err(error) = spill.file.write_all(text.as_bytes()) {
+        cut(spill, before);
+        return Err(error);
+    }
+    Ok(before)
+}
+
+/// Cuts a temporary file back to `length` bytes, where the next write continues.
+fn cut(spill: &mut Spill, length: u64) {
+    use std::io::Seek;
+    let _ = spill.file.set_len(length);
+    let _ = spill.file.seek(std::io::SeekFrom::Start(length));
+}
+
 /// What the format's document puts between two files' parts, for the formats whose parts
-/// can wait in a temporary file (one run of parts between a head and a tail).
+/// can wait in temporary files (each section of parts written where it goes).
 fn separator(format: &Format) -> Option<&'static str> {
     match format {
         Format::Json | Format::Sarif | Format::Gitlab => Some(",\n"),
-        Format::Github => Some(""),
-        Format::Human(_) | Format::Markdown => None,
+        Format::Github | Format::Markdown => Some(""),
+        Format::Human(_) => None,
     }
 }
 
@@ -302,13 +340,15 @@ mod tests {
                 crate::lint::lint_sql(source, &crate::config::Config::default())
             })
             .collect();
-        let renders: [(Format, fn(&RunResult) -> String); 4] = [
+        let renders: [(Format, fn(&RunResult) -> String); 5] = [
             (Format::Json, json::render),
             (Format::Sarif, sarif::render),
             (Format::Gitlab, gitlab::render),
             (Format::Github, github::render),
+            (Format::Markdown, markdown::render_lint),
         ];
         for (format, render) in renders {
+            let markdown = matches!(format, Format::Markdown);
             let mut stream = Stream::new(format, None);
             // The first two batches go to the file, the rest stays in memory.
             for (n, batch) in files.chunks(2).enumerate() {
@@ -326,16 +366,25 @@ mod tests {
                 ..RunResult::default()
             };
             let finished = stream.finish(&result, &result.tally());
-            let Finished::Spilled { spill, rest, .. } = &finished else {
+            let Finished::Spilled(pieces) = &finished else {
                 panic!("not spilled");
             };
-            assert!(!rest.is_empty());
-            let path = spill.path.clone();
-            assert!(path.exists());
+            // Each file is followed by the parts still held (Markdown: rows, then details).
+            let files: Vec<_> = (pieces.iter().enumerate())
+                .filter_map(|(i, piece)| match piece {
+                    Piece::File(spill) => Some((i, spill.path.clone())),
+                    Piece::Text(_) => None,
+                })
+                .collect();
+            assert_eq!(files.len(), if markdown { 2 } else { 1 });
+            for (i, path) in &files {
+                assert!(path.exists());
+                assert!(matches!(&pieces[i + 1], Piece::Text(rest) if !rest.is_empty()));
+            }
             let mut written = Vec::new();
             finished.write_to(&mut written).unwrap();
             assert_eq!(String::from_utf8(written).unwrap(), render(&result));
-            assert!(!path.exists());
+            assert!(files.iter().all(|(_, path)| !path.exists()));
         }
     }
 }
