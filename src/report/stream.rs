@@ -181,31 +181,34 @@ impl<'w> Stream<'w> {
             Format::Markdown => markdown::assemble_lint(parts, details, result, tally),
             Format::Gitlab => gitlab::assemble(parts),
         };
-        let [Some(first), second] = self.spills else {
+        if self.spills[0].is_none() {
             return Finished::Text(document(&self.parts, &self.details));
-        };
+        }
         // The document around one part per section, a mark (JSON text holds no raw NUL),
-        // is cut at the marks; each file goes where its mark was, followed by the parts
-        // still held.
+        // is cut at the marks; each section's file goes where its mark was, followed by
+        // the parts still held (a section whose file could not be made or written is held
+        // whole).
         const MARKS: [&str; 2] = ["\u{0}spilled", "\u{0}spilled details"];
         let around = document(&[MARKS[0].to_string()], &[MARKS[1].to_string()]);
         let separator = separator(&self.format).unwrap_or_default();
-        let rest = |held: &[String]| held.iter().map(|p| format!("{separator}{p}")).collect();
-        let (head, mut after) = around.split_once(MARKS[0]).unwrap_or((&around, ""));
-        let mut pieces = vec![
-            Piece::Text(head.to_string()),
-            Piece::File(first),
-            Piece::Text(rest(&self.parts)),
-        ];
-        if let Some(second) = second
-            && let Some((middle, tail)) = after.split_once(MARKS[1])
-        {
-            pieces.extend([
-                Piece::Text(middle.to_string()),
-                Piece::File(second),
-                Piece::Text(rest(&self.details)),
-            ]);
-            after = tail;
+        let held = [&self.parts, &self.details];
+        let mut after = around.as_str();
+        let mut pieces = Vec::new();
+        for (k, spill) in self.spills.into_iter().enumerate() {
+            let Some((before, rest)) = after.split_once(MARKS[k]) else {
+                continue;
+            };
+            pieces.push(Piece::Text(before.to_string()));
+            // A file that holds parts is followed by a separator before the next part.
+            let spilled =
+                (spill.as_ref()).is_some_and(|s| s.file.metadata().is_ok_and(|m| m.len() > 0));
+            pieces.extend(spill.map(Piece::File));
+            let mut text = held[k].join(separator);
+            if spilled && !held[k].is_empty() {
+                text.insert_str(0, separator);
+            }
+            pieces.push(Piece::Text(text));
+            after = rest;
         }
         pieces.push(Piece::Text(after.to_string()));
         Finished::Spilled(pieces)
