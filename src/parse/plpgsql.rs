@@ -131,10 +131,6 @@ impl Unparsed {
                 m.offsets.iter_mut().for_each(|o| *o += span.start);
                 m
             })?;
-        Some(self.runs(sql, span, statement, body))
-    }
-
-    fn runs(&self, sql: &str, span: Range<usize>, statement: &str, body: Mapped) -> Body {
         let mut out = Body {
             function: self.function.clone(),
             ..Body::default()
@@ -146,7 +142,7 @@ impl Unparsed {
                     span,
                     reason: format!("its PL/pgSQL does not parse ({error})"),
                 });
-                return out;
+                return Some(out);
             }
         };
         let mut found = Vec::new();
@@ -156,7 +152,7 @@ impl Unparsed {
         }
         out.statements.sort_by_key(|s| s.span.start);
         out.opaque.sort_by_key(|o| o.span.start);
-        out
+        Some(out)
     }
 }
 
