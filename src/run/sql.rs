@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::discover::Input;
 use crate::lint::{
     self, FileReport,
-    history::{ReplayedSql, SqlHistory},
+    history::{ReplayedSql, SqlHistory, SqlReplay},
 };
 use crate::source::{InputError, SourceFile};
 
@@ -132,15 +132,19 @@ impl<'a> Ordered<'a> {
     }
 }
 
-/// One path's migrations (a directory), replayed on a thread of their own in their tool's
-/// order a chunk at a time ([`lint::history::sql_replay`]) while the chunks replayed
-/// already are linted in parallel, each file with the replay's parse of it; the reports
-/// are handed on in input order. A bug in the replay costs the history, not the lint: what
-/// it did not hand on is linted without one.
+/// One path's migrations (a directory), linted a chunk at a time in their tool's order
+/// while the next chunk is replayed ([`SqlReplay`]), both in the worker pool: the replay
+/// is one thread of work and the lint many, and the pool's threads share them instead of
+/// the lint waiting on a thread of the replay's own that competes with it for the cores.
+/// Each file is linted with the replay's parse of it; the reports are handed on in input
+/// order. A bug in the replay costs the history, not the lint: what it did not hand on is
+/// linted without one.
 struct Directory {
     inputs: Vec<Input>,
-    chunks: std::sync::mpsc::Receiver<Vec<ReplayedSql>>,
-    replay: Option<std::thread::JoinHandle<()>>,
+    /// `None` once it handed on every chunk, or failed.
+    replay: Option<SqlReplay>,
+    /// The chunk replayed and not linted yet.
+    replayed: Option<Vec<ReplayedSql>>,
     /// Which inputs the replay handed on, and the reports not handed on yet.
     received: Vec<bool>,
     linted: std::collections::HashMap<usize, Result<FileReport, InputError>>,
@@ -155,30 +159,17 @@ impl Directory {
     }
 
     fn start(inputs: Vec<Input>, config: &Config) -> Directory {
-        let roundtrips = roundtrips(config);
-        // A chunk in the channel while one is linted and the next replayed: a few chunks'
-        // parse trees at most.
-        let (sender, chunks) = std::sync::mpsc::sync_channel(1);
-        let files = inputs.clone();
-        let replay = crate::stack::spawn("locksmith-replay", move || {
-            let names: Vec<String> = (files.iter())
-                .map(|input| match input {
-                    Input::File(path) => path.to_string_lossy().into_owned(),
-                    Input::Stdin => String::new(),
-                })
-                .collect();
-            let read = |i: usize| read_input(&files[i]).ok();
-            lint::history::sql_replay(&names, &read, roundtrips, true, &mut |chunk| {
-                // The receiver is gone only when the run is.
-                let _ = sender.send(chunk);
-            });
-        })
-        .ok();
+        let names: Vec<String> = (inputs.iter())
+            .map(|input| match input {
+                Input::File(path) => path.to_string_lossy().into_owned(),
+                Input::Stdin => String::new(),
+            })
+            .collect();
         Directory {
+            replay: Some(SqlReplay::new(&names, roundtrips(config), true)),
+            replayed: None,
             received: vec![false; inputs.len()],
             inputs,
-            chunks,
-            replay,
             linted: Default::default(),
             next: 0,
         }
@@ -190,33 +181,33 @@ impl Directory {
         if self.next == self.inputs.len() {
             return None;
         }
-        let jobs: Vec<ReplayedSql> = match self.chunks.recv() {
-            Ok(chunk) => chunk,
-            Err(_) => {
-                // The replay ended: whatever it did not hand on (a bug) has no history.
-                if let Some(replay) = self.replay.take() {
-                    let _ = replay.join();
-                }
-                (0..self.inputs.len())
-                    .filter(|&i| !self.received[i])
-                    .map(|index| ReplayedSql {
-                        index,
-                        source: None,
-                        parsed: None,
-                        history: SqlHistory::default(),
-                    })
-                    .collect()
-            }
+        let Directory { inputs, replay, .. } = self;
+        let jobs = match self.replayed.take().or_else(|| replay_next(replay, inputs)) {
+            Some(chunk) => chunk,
+            // The replay ended: whatever it did not hand on (a bug) has no history.
+            None => (0..inputs.len())
+                .filter(|&i| !self.received[i])
+                .map(|index| ReplayedSql {
+                    index,
+                    source: None,
+                    parsed: None,
+                    history: SqlHistory::default(),
+                })
+                .collect(),
         };
-        let inputs = &self.inputs;
-        let reports: Vec<(usize, Result<FileReport, InputError>)> = jobs
-            .into_par_iter()
-            .map(|job| {
-                let input = &inputs[job.index];
-                let report = lint_one(input, job.source, job.parsed, job.history, config);
-                (job.index, report)
-            })
-            .collect();
+        let (reports, replayed) = rayon::join(
+            || {
+                (jobs.into_par_iter())
+                    .map(|job| {
+                        let input = &inputs[job.index];
+                        let report = lint_one(input, job.source, job.parsed, job.history, config);
+                        (job.index, report)
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || replay_next(replay, inputs),
+        );
+        self.replayed = replayed;
         for (index, report) in reports {
             self.received[index] = true;
             self.linted.insert(index, report);
@@ -227,6 +218,20 @@ impl Directory {
             self.next += 1;
         }
         Some(out)
+    }
+}
+
+/// The next chunk `replay` hands on, inside a panic guard; `None`, and no replay left,
+/// once it handed on every chunk or failed.
+fn replay_next(replay: &mut Option<SqlReplay>, inputs: &[Input]) -> Option<Vec<ReplayedSql>> {
+    let step = replay.as_mut()?;
+    let read = |i: usize| read_input(&inputs[i]).ok();
+    match catch_unwind(AssertUnwindSafe(|| step.next_chunk(&read))) {
+        Ok(Some(chunk)) => Some(chunk),
+        Ok(None) | Err(_) => {
+            *replay = None;
+            None
+        }
     }
 }
 

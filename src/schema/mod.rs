@@ -604,14 +604,43 @@ impl Catalog {
 
 /// Every word of a migration's SQL that could name an object (what [`Catalog::subset`]
 /// keeps for it): a superset of the names its statements use, found without walking every
-/// kind of parse tree.
+/// kind of parse tree. A word is a run of alphanumeric characters, `_` and `$`; each is
+/// kept as written and, when it has capitals or is not ASCII, lower-cased too.
 pub fn mentioned_names(sql: &str, out: &mut NameSet) {
-    for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+    // A byte at a time with a table for ASCII (most of SQL), a character at a time only
+    // past it: splitting on a `char` predicate cost ~80 instructions per byte.
+    let bytes = sql.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at;
+        let (mut upper, mut ascii) = (false, true);
+        while let Some(&b) = bytes.get(at) {
+            if b < 0x80 {
+                if !WORD_BYTE[b as usize] {
+                    break;
+                }
+                upper |= b.is_ascii_uppercase();
+                at += 1;
+            } else {
+                let c = sql[at..].chars().next().expect("at a character boundary");
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                ascii = false;
+                at += c.len_utf8();
+            }
+        }
+        if at == start {
+            // Not a word character: skip it whole (it may be several bytes long).
+            at += sql[at..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        let word = &sql[start..at];
         // Most words repeat (keywords, column names): allocate only for new ones.
-        if !word.is_empty() && !out.contains(word) {
+        if !out.contains(word) {
             out.insert(word.to_string());
         }
-        if word.bytes().any(|b| b.is_ascii_uppercase()) || !word.is_ascii() {
+        if upper || !ascii {
             let lower = word.to_lowercase();
             if !out.contains(&lower) {
                 out.insert(lower);
@@ -619,6 +648,18 @@ pub fn mentioned_names(sql: &str, out: &mut NameSet) {
         }
     }
 }
+
+/// ASCII bytes that belong to a word of [`mentioned_names`].
+const WORD_BYTE: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests;

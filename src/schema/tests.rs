@@ -626,3 +626,66 @@ fn a_scanning_copy_is_hinted_once_it_grows() {
     assert!(switched_at.is_some_and(|n| n > 100), "{switched_at:?}");
     assert!(scanned.hints_cover_the_catalog());
 }
+
+/// [`mentioned_names`] as it was first written, splitting on a `char` predicate: the
+/// byte scanner must find the same words.
+fn mentioned_names_by_char(sql: &str) -> NameSet {
+    let mut out = NameSet::default();
+    for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+        if !word.is_empty() {
+            out.insert(word.to_string());
+        }
+        if word.bytes().any(|b| b.is_ascii_uppercase()) || !word.is_ascii() {
+            out.insert(word.to_lowercase());
+        }
+    }
+    out
+}
+
+#[test]
+fn mentioned_names_splits_as_the_char_predicate_does() {
+    // Pieces that mix ASCII words, separators, non-ASCII letters (Greek, German, CJK,
+    // Turkish dotted I), non-ASCII separators and digits.
+    let pieces = [
+        "ALTER",
+        " ",
+        "table",
+        "\"Users\"",
+        "_x",
+        "$1",
+        "(",
+        ")",
+        ",",
+        ";",
+        "\n",
+        "ÄÖÜ",
+        "straße",
+        "Σίσυφος",
+        "表",
+        "—",
+        "\u{a0}",
+        "İd",
+        "ǅ",
+        "٣",
+        "a1",
+        "'",
+        "--",
+        "ǈx",
+        "\u{2028}",
+        "é",
+        "E\u{301}",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |below: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % below
+    };
+    for _ in 0..5_000 {
+        let sql: String = (0..next(24)).map(|_| pieces[next(pieces.len())]).collect();
+        let mut found = NameSet::default();
+        mentioned_names(&sql, &mut found);
+        assert_eq!(found, mentioned_names_by_char(&sql), "{sql:?}");
+    }
+}

@@ -193,12 +193,8 @@ pub const REUSED_PARSE_MAX: usize = 64 << 10;
 /// times the text's size, and a few chunks are in flight at once.
 const REUSED_PARSE_PER_CHUNK: usize = 1 << 20;
 
-/// Replays the files called `names` in their tool's order, a chunk at a time: each
-/// chunk's files are read and parsed in parallel, applied in order, then handed to `each`
-/// with their [`SqlHistory`] final. With `keep_parse`, each file (up to
-/// [`REUSED_PARSE_MAX`] and [`REUSED_PARSE_PER_CHUNK`] in all, and without a down section)
-/// is parsed whole and that parse handed on; otherwise only the statements the catalog
-/// models are parsed.
+/// Replays the files called `names` in their tool's order, handing each chunk to `each`
+/// ([`SqlReplay`]).
 pub fn sql_replay(
     names: &[String],
     read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
@@ -206,22 +202,66 @@ pub fn sql_replay(
     keep_parse: bool,
     each: &mut dyn FnMut(Vec<ReplayedSql>),
 ) {
-    let classified: Vec<_> = names.iter().map(|n| classify(migration_name(n))).collect();
-    let order = order_of(&classified);
-    // One file alone has no history; only its own down part can be compared.
-    let many = names.len() >= 2;
-    let mut catalog = Catalog::default();
-    // Round trips found for down files of the next chunk.
-    let mut roundtrip_of: HashMap<usize, Vec<String>> = HashMap::new();
-    let last = order.len().saturating_sub(1);
-    for (chunk_at, chunk) in order.chunks(REPLAY_CHUNK).enumerate() {
-        let first = chunk_at * REPLAY_CHUNK;
+    let mut replay = SqlReplay::new(names, roundtrips, keep_parse);
+    while let Some(chunk) = replay.next_chunk(read) {
+        each(chunk);
+    }
+}
+
+/// A replay of the files called `names` in their tool's order, a chunk at a time: each
+/// chunk's files are read and parsed in parallel, applied in order, then handed on with
+/// their [`SqlHistory`] final. With `keep_parse`, each file (up to [`REUSED_PARSE_MAX`]
+/// and [`REUSED_PARSE_PER_CHUNK`] in all, and without a down section) is parsed whole
+/// and that parse handed on; otherwise only the statements the catalog models are parsed.
+/// A step at a time, so that the caller can lint one chunk while the next is replayed.
+pub struct SqlReplay {
+    classified: Vec<crate::order::MigrationName>,
+    order: Vec<usize>,
+    roundtrips: bool,
+    keep_parse: bool,
+    catalog: Catalog,
+    /// Round trips found for down files of the next chunk.
+    roundtrip_of: HashMap<usize, Vec<String>>,
+    /// Where in `order` the next chunk starts.
+    next: usize,
+}
+
+impl SqlReplay {
+    pub fn new(names: &[String], roundtrips: bool, keep_parse: bool) -> SqlReplay {
+        let classified: Vec<_> = names.iter().map(|n| classify(migration_name(n))).collect();
+        SqlReplay {
+            order: order_of(&classified),
+            classified,
+            roundtrips,
+            keep_parse,
+            catalog: Catalog::default(),
+            roundtrip_of: HashMap::new(),
+            next: 0,
+        }
+    }
+
+    /// The next chunk, replayed (`read` reads a file by its index in `names`); `None`
+    /// once every file was handed on.
+    pub fn next_chunk(
+        &mut self,
+        read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    ) -> Option<Vec<ReplayedSql>> {
+        let (first, end) = (self.next, (self.next + REPLAY_CHUNK).min(self.order.len()));
+        if first == end {
+            return None;
+        }
+        self.next = end;
+        let (classified, order) = (&self.classified, &self.order);
+        let chunk = &order[first..end];
+        // One file alone has no history; only its own down part can be compared.
+        let many = order.len() >= 2;
+        let last = order.len() - 1;
         let sources: Vec<Option<SourceFile>> = chunk.par_iter().map(|&i| read(i)).collect();
         let mut budget = REUSED_PARSE_PER_CHUNK;
         let keep: Vec<bool> = (sources.iter())
             .map(|source| {
                 let size = source.as_ref().map_or(usize::MAX, |s| s.text.len());
-                let kept = keep_parse && size <= REUSED_PARSE_MAX.min(budget);
+                let kept = self.keep_parse && size <= REUSED_PARSE_MAX.min(budget);
                 budget -= if kept { size } else { 0 };
                 kept
             })
@@ -239,7 +279,7 @@ pub fn sql_replay(
             let at = first + k;
             let i = order[at];
             let mut history = SqlHistory {
-                roundtrip: roundtrip_of.remove(&i),
+                roundtrip: self.roundtrip_of.remove(&i),
                 ..SqlHistory::default()
             };
             let Some(source) = &file.source else {
@@ -247,11 +287,11 @@ pub fn sql_replay(
                 continue;
             };
             if many {
-                history.start = catalog.subset(&file.mentioned);
+                history.start = self.catalog.subset(&file.mentioned);
             }
             if classified[i].kind != Kind::Down {
-                if roundtrips {
-                    let down = match paired_down(&classified, &order, at) {
+                if self.roundtrips {
+                    let down = match paired_down(classified, order, at) {
                         // The down file is the next one: in this chunk, or the next one's first.
                         Some(j) => match files.get(k + 1) {
                             Some(next) => next.source.clone(),
@@ -263,21 +303,21 @@ pub fn sql_replay(
                             .filter(|(_, text)| !text.trim().is_empty()),
                     };
                     if let Some((holder, down)) = down {
-                        let differences = roundtrip(&catalog, up_sql(source), &down);
+                        let differences = roundtrip(&self.catalog, up_sql(source), &down);
                         if holder == i {
                             history.roundtrip = Some(differences);
                         } else {
-                            roundtrip_of.insert(holder, differences);
+                            self.roundtrip_of.insert(holder, differences);
                         }
                     }
                 }
                 for statement in file.schema_changes(&source.text) {
-                    catalog.apply(&statement.node);
+                    self.catalog.apply(&statement.node);
                 }
             }
             histories.push(history);
         }
-        each(
+        Some(
             (chunk.iter().zip(files).zip(histories))
                 .map(|((&index, file), history)| ReplayedSql {
                     index,
@@ -286,7 +326,7 @@ pub fn sql_replay(
                     history,
                 })
                 .collect(),
-        );
+        )
     }
 }
 
