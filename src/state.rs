@@ -219,13 +219,13 @@ impl FileState {
                 if let Some(rv) = &stmt.relation {
                     let table = Relation::new(Some(&rv.schemaname), &rv.relname);
                     for element in &stmt.table_elts {
-                        if let Some(NodeEnum::ColumnDef(col)) = &element.node {
-                            if let Some(t) = &col.type_name {
-                                self.column_types.insert(
-                                    (table.key(), col.colname.clone()),
-                                    ColumnType::from_type_name(t),
-                                );
-                            }
+                        if let Some(NodeEnum::ColumnDef(col)) = &element.node
+                            && let Some(t) = &col.type_name
+                        {
+                            self.column_types.insert(
+                                (table.key(), col.colname.clone()),
+                                ColumnType::from_type_name(t),
+                            );
                         }
                     }
                 }
@@ -256,11 +256,11 @@ impl FileState {
         }
         if let NodeEnum::CreateTableAsStmt(stmt) = node {
             // `WITH NO DATA` creates it empty.
-            if let Some(into) = stmt.into.as_ref().filter(|i| i.skip_data) {
-                if let Some(rv) = &into.rel {
-                    let table = Relation::new(Some(&rv.schemaname), &rv.relname);
-                    self.filled_relations.remove(&table.key());
-                }
+            if let Some(into) = stmt.into.as_ref().filter(|i| i.skip_data)
+                && let Some(rv) = &into.rel
+            {
+                let table = Relation::new(Some(&rv.schemaname), &rv.relname);
+                self.filled_relations.remove(&table.key());
             }
         }
     }
@@ -325,16 +325,15 @@ impl FileState {
                 }
             }
             Form::ValidateConstraint => {
-                if let Some(name) = &action.constraint {
-                    if let Some(column) = self
+                if let Some(name) = &action.constraint
+                    && let Some(column) = self
                         .pending_not_null_checks
                         .remove(&(key.clone(), name.clone()))
-                    {
-                        self.not_null_checks
-                            .entry(key)
-                            .or_default()
-                            .push((Some(name.clone()), column));
-                    }
+                {
+                    self.not_null_checks
+                        .entry(key)
+                        .or_default()
+                        .push((Some(name.clone()), column));
                 }
             }
             _ => {}

@@ -181,10 +181,11 @@ pub fn sql_comments(text: &str) -> Vec<Range<usize>> {
             let mut out = Vec::new();
             let mut offset = 0;
             for line in text.split_inclusive('\n') {
-                if let Some(i) = line.find("--") {
-                    if line[..i].matches('\'').count() % 2 == 0 && line[i..].contains(MARKER) {
-                        out.push(offset + i..offset + line.trim_end().len());
-                    }
+                if let Some(i) = line.find("--")
+                    && line[..i].matches('\'').count() % 2 == 0
+                    && line[i..].contains(MARKER)
+                {
+                    out.push(offset + i..offset + line.trim_end().len());
                 }
                 offset += line.len();
             }

@@ -351,8 +351,7 @@ pub(crate) fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// With no PATH, the Alembic project in the current directory.
-
+/// The width human output wraps at: `COLUMNS`, else 100.
 pub(crate) fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()

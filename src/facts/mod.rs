@@ -174,10 +174,10 @@ impl Action {
 
     fn with_other(mut self, other: Option<Relation>, version: u32) -> Action {
         self.other_lock = other.as_ref().and(entry(self.form).other_lock_at(version));
-        if other.is_some() {
-            if let Some(mode) = entry(self.form).related_lock(Related::OtherIndexes, version) {
-                self.related.push((Related::OtherIndexes, mode));
-            }
+        if other.is_some()
+            && let Some(mode) = entry(self.form).related_lock(Related::OtherIndexes, version)
+        {
+            self.related.push((Related::OtherIndexes, mode));
         }
         self.other = other;
         self

@@ -9,12 +9,12 @@ use super::{Action, Form, Relation};
 pub(super) fn referenced_tables(stmt: &pg_query::protobuf::CreateStmt) -> Vec<Relation> {
     let mut out = Vec::new();
     let mut push = |c: &Constraint| {
-        if c.contype == ConstrType::ConstrForeign as i32 {
-            if let Some(pk) = &c.pktable {
-                let r = Relation::from_range_var(pk);
-                if !out.contains(&r) {
-                    out.push(r);
-                }
+        if c.contype == ConstrType::ConstrForeign as i32
+            && let Some(pk) = &c.pktable
+        {
+            let r = Relation::from_range_var(pk);
+            if !out.contains(&r) {
+                out.push(r);
             }
         }
     };

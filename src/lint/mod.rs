@@ -560,14 +560,13 @@ fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementR
                 None => outer.locks_on_existing.push(lock),
             }
         }
-        if let Some(lock) = report.existing_lock.clone() {
-            if outer
+        if let Some(lock) = report.existing_lock.clone()
+            && outer
                 .existing_lock
                 .as_ref()
                 .is_none_or(|l| l.mode < lock.mode)
-            {
-                outer.existing_lock = Some(lock);
-            }
+        {
+            outer.existing_lock = Some(lock);
         }
         outer.inner.push(report);
     }

@@ -319,7 +319,10 @@ pub fn uncovered(sql: &str, parsed: &Parsed) -> Vec<Range<usize>> {
     } else {
         0
     };
-    for span in spans.into_iter().chain([sql.len()..sql.len()]) {
+    for span in spans
+        .into_iter()
+        .chain(std::iter::once(sql.len()..sql.len()))
+    {
         if span.start < covered {
             problems.push(span.start..covered);
         } else if !split::is_blank(&sql[covered..span.start]) {

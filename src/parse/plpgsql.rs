@@ -309,8 +309,8 @@ fn parse_into(sql: &str, mapped: &Mapped, out: &mut Body) {
 /// Returns the content and the offset just past the closing quote.
 fn literal(text: &str, at: usize) -> Option<(Mapped, usize)> {
     let rest = &text[at..];
-    if rest.starts_with('$') {
-        let close = rest[1..].find('$')? + 2;
+    if let Some(after) = rest.strip_prefix('$') {
+        let close = after.find('$')? + 2;
         let tag = &rest[..close];
         if !tag[1..tag.len() - 1]
             .chars()

@@ -29,7 +29,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let bare_column = action.column.as_deref().unwrap_or("column");
             let ty = action.column_type.as_ref().map_or("type".into(), ToString::to_string);
             let why = match (action.form, &action.detail) {
-                (Form::AddColumnDefault, _) => format!("before PostgreSQL 11 any DEFAULT is written into every row"),
+                (Form::AddColumnDefault, _) => "before PostgreSQL 11 any DEFAULT is written into every row".to_string(),
                 (_, Some(detail)) => detail.clone(),
                 _ => "the default is volatile".into(),
             };

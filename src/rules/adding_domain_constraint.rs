@@ -31,8 +31,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .unwrap_or_else(|| "a lock".into());
             let name = action.constraint.clone().unwrap_or_else(|| "<constraint>".into());
             let not_valid = deparse_with(input.node, |node| {
-                if let NodeEnum::AlterDomainStmt(stmt) = node {
-                    if let Some(NodeEnum::Constraint(c)) =
+                if let NodeEnum::AlterDomainStmt(stmt) = node
+                    && let Some(NodeEnum::Constraint(c)) =
                         stmt.def.as_deref_mut().and_then(|d| d.node.as_mut())
                     {
                         c.skip_validation = true;
@@ -41,7 +41,6 @@ fn check(input: &StatementView) -> Vec<Violation> {
                             c.conname = format!("{}_check", domain.rsplit('.').next().unwrap_or("d"));
                         }
                     }
-                }
             })
             .unwrap_or_else(|| "ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID".into());
             let advice = Advice::sql(format!(

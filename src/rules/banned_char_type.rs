@@ -40,11 +40,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ),
                 Advice::sql(format!(
                     "use text, with a CHECK constraint if the length matters:\n  {}",
-                    declaration(&c, &format!("text{array}{check}"))
+                    declaration(c, &format!("text{array}{check}"))
                 ))
                 .with_alembic(format!(
                     "use text, with a CHECK constraint if the length matters:\n  {}",
-                    alembic_declaration(&c, &format!("sa.Text(){sa_check}"))
+                    alembic_declaration(c, &format!("sa.Text(){sa_check}"))
                 )),
             )
         })

@@ -25,13 +25,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let concurrent = deparse_with(input.node, |node| {
                 if let NodeEnum::AlterTableStmt(stmt) = node {
                     for cmd in &mut stmt.cmds {
-                        if let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_mut() {
-                            if let Some(NodeEnum::PartitionCmd(part)) =
+                        if let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_mut()
+                            && let Some(NodeEnum::PartitionCmd(part)) =
                                 cmd.def.as_deref_mut().and_then(|d| d.node.as_mut())
                             {
                                 part.concurrent = true;
                             }
-                        }
                     }
                 }
             })

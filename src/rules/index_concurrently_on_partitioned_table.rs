@@ -75,7 +75,7 @@ pub fn partition_plan(index: &IndexStmt, state: &FileState) -> String {
     let partitions: Vec<(String, String)> = if partitions.is_empty() {
         vec![(rv.schemaname.clone(), "<partition>".to_string())]
     } else {
-        partitions.into_iter().map(|k| k.clone()).collect()
+        partitions.into_iter().cloned().collect()
     };
     for (schema, name) in partitions {
         let child_index = format!("{name}_{parent_name}");

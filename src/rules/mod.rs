@@ -600,14 +600,13 @@ pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -
             return;
         };
         stmt.cmds = vec![cmd];
-        if let Some(NodeEnum::AlterTableCmd(cmd)) = stmt.cmds[0].node.as_mut() {
-            if let Some(NodeEnum::Constraint(c)) =
+        if let Some(NodeEnum::AlterTableCmd(cmd)) = stmt.cmds[0].node.as_mut()
+            && let Some(NodeEnum::Constraint(c)) =
                 cmd.def.as_deref_mut().and_then(|d| d.node.as_mut())
-            {
-                c.skip_validation = true;
-                c.initially_valid = false;
-                c.conname = name.clone();
-            }
+        {
+            c.skip_validation = true;
+            c.initially_valid = false;
+            c.conname = name.clone();
         }
     })
     .unwrap_or_else(|| "ALTER TABLE ... NOT VALID".into());

@@ -63,10 +63,10 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
         match &element.node {
             Some(NodeEnum::ColumnDef(col)) => {
                 for c in &col.constraints {
-                    if let Some(NodeEnum::Constraint(c)) = &c.node {
-                        if c.contype == ConstrType::ConstrForeign as i32 {
-                            pairs.push((col.colname.clone(), declared(&col.colname), c));
-                        }
+                    if let Some(NodeEnum::Constraint(c)) = &c.node
+                        && c.contype == ConstrType::ConstrForeign as i32
+                    {
+                        pairs.push((col.colname.clone(), declared(&col.colname), c));
                     }
                 }
             }
@@ -156,11 +156,11 @@ fn primary_keys(input: &StatementView) -> Vec<Violation> {
                 ),
                 Advice::sql(format!(
                     "declare the key as bigint:\n  {}",
-                    declaration(&c, sql_type)
+                    declaration(c, sql_type)
                 ))
                 .with_alembic(format!(
                     "declare the key as bigint:\n  {}",
-                    alembic_declaration(&c, sa_type)
+                    alembic_declaration(c, sa_type)
                 )),
             ))
         })

@@ -28,11 +28,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ),
                 Advice::sql(format!(
                     "use jsonb:\n  {}",
-                    declaration(&c, &format!("jsonb{array}"))
+                    declaration(c, &format!("jsonb{array}"))
                 ))
                 .with_alembic(format!(
                     "use jsonb (from sqlalchemy.dialects import postgresql):\n  {}",
-                    alembic_declaration(&c, "postgresql.JSONB()")
+                    alembic_declaration(c, "postgresql.JSONB()")
                 )),
             )
         })

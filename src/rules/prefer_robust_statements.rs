@@ -51,10 +51,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
         }
         // CREATE INDEX CONCURRENTLY is concurrent-index-without-if-not-exists's: its fix
         // must drop an INVALID index first.
-        NodeEnum::IndexStmt(stmt) if !stmt.if_not_exists && !stmt.concurrent => {
-            if !is_new(&stmt.relation) {
-                missing.push(create(format!("create index on {}", name(&stmt.relation))));
-            }
+        NodeEnum::IndexStmt(stmt)
+            if !stmt.if_not_exists && !stmt.concurrent && !is_new(&stmt.relation) =>
+        {
+            missing.push(create(format!("create index on {}", name(&stmt.relation))));
         }
         NodeEnum::CreateSeqStmt(stmt) if !stmt.if_not_exists => {
             missing.push(create(format!("create sequence {}", name(&stmt.sequence))));

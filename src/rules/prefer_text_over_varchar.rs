@@ -28,7 +28,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     c.place(),
                     c.column_type
                 ),
-                advice(&c, n),
+                advice(c, n),
             ))
         })
         .collect()

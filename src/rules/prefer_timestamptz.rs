@@ -30,11 +30,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ),
                 Advice::sql(format!(
                     "use timestamptz (timestamp with time zone):\n  {}",
-                    declaration(&c, &new_type.to_string())
+                    declaration(c, &new_type.to_string())
                 ))
                 .with_alembic(format!(
                     "use timestamptz (timestamp with time zone):\n  {}",
-                    alembic_declaration(&c, "sa.DateTime(timezone=True)")
+                    alembic_declaration(c, "sa.DateTime(timezone=True)")
                 )),
             )
         })

@@ -126,23 +126,21 @@ impl Tally {
 
 pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
     let name = input.display_name();
-    let result = match input {
+
+    match input {
         Input::File(path) => SourceFile::read(path, &name),
         Input::Stdin => {
             let mut bytes = Vec::new();
             match std::io::stdin().read_to_end(&mut bytes) {
                 Ok(_) => SourceFile::from_bytes(&name, bytes),
-                Err(e) => {
-                    return Err(InputError {
-                        file: name,
-                        line: None,
-                        message: format!("cannot read standard input: {e}"),
-                    });
-                }
+                Err(e) => Err(InputError {
+                    file: name,
+                    line: None,
+                    message: format!("cannot read standard input: {e}"),
+                }),
             }
         }
-    };
-    result
+    }
 }
 
 /// What one command-line path is linted as.

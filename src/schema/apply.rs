@@ -196,24 +196,24 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
             .find(" PARTITION BY ")
             .map(|i| deparsed[i + 14..].trim().to_string());
     }
-    if let (Some(_), Some(parent)) = (&s.partbound, s.inh_relations.first()) {
-        if let Some(NodeEnum::RangeVar(parent)) = &parent.node {
-            let parent = rel_key(parent);
-            let bound = deparsed
-                .find(" FOR VALUES ")
-                .map(|i| deparsed[i + 1..].to_string())
-                .or_else(|| {
-                    deparsed
-                        .ends_with(" DEFAULT")
-                        .then(|| "DEFAULT".to_string())
-                })
-                .unwrap_or_default();
-            // A partition has its parent's columns.
-            if let Some(p) = catalog.tables.get(&parent) {
-                table.columns = p.columns.clone();
-            }
-            table.partition_of = Some((parent, bound));
+    if let (Some(_), Some(parent)) = (&s.partbound, s.inh_relations.first())
+        && let Some(NodeEnum::RangeVar(parent)) = &parent.node
+    {
+        let parent = rel_key(parent);
+        let bound = deparsed
+            .find(" FOR VALUES ")
+            .map(|i| deparsed[i + 1..].to_string())
+            .or_else(|| {
+                deparsed
+                    .ends_with(" DEFAULT")
+                    .then(|| "DEFAULT".to_string())
+            })
+            .unwrap_or_default();
+        // A partition has its parent's columns.
+        if let Some(p) = catalog.tables.get(&parent) {
+            table.columns = p.columns.clone();
         }
+        table.partition_of = Some((parent, bound));
     }
     catalog.hints.table(&key, &table);
     catalog.tables.insert(key.clone(), Arc::new(table));
@@ -710,10 +710,10 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
     let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
     match (subtype, column) {
         (T::AtAlterColumnType, Some(column)) => {
-            if let Some(NodeEnum::ColumnDef(col)) = def {
-                if let Some(t) = &col.type_name {
-                    column.ty = ColumnType::from_type_name(t);
-                }
+            if let Some(NodeEnum::ColumnDef(col)) = def
+                && let Some(t) = &col.type_name
+            {
+                column.ty = ColumnType::from_type_name(t);
             }
         }
         (T::AtColumnDefault, Some(column)) => {

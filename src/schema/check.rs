@@ -46,17 +46,17 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
             }
         }
         NodeEnum::CreateEnumStmt(s) => {
-            if let Some(key) = list_key(&s.type_name) {
-                if catalog.enums.contains_key(&key) {
-                    out.push(format!("type {} already exists", qualified(&key)));
-                }
+            if let Some(key) = list_key(&s.type_name)
+                && catalog.enums.contains_key(&key)
+            {
+                out.push(format!("type {} already exists", qualified(&key)));
             }
         }
         NodeEnum::CreateSeqStmt(s) if !s.if_not_exists => {
-            if let Some(key) = s.sequence.as_ref().map(rel_key) {
-                if relation_exists(catalog, &key) {
-                    out.push(format!("relation {} already exists", qualified(&key)));
-                }
+            if let Some(key) = s.sequence.as_ref().map(rel_key)
+                && relation_exists(catalog, &key)
+            {
+                out.push(format!("relation {} already exists", qualified(&key)));
             }
         }
         NodeEnum::AlterEnumStmt(s) => {
@@ -91,13 +91,12 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
                         T::AtAddColumn if !cmd.missing_ok => {
                             if let Some(NodeEnum::ColumnDef(col)) =
                                 cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                                && table.columns.iter().any(|c| c.name == col.colname)
                             {
-                                if table.columns.iter().any(|c| c.name == col.colname) {
-                                    out.push(format!(
-                                        "column {}.{} already exists",
-                                        key.1, col.colname
-                                    ));
-                                }
+                                out.push(format!(
+                                    "column {}.{} already exists",
+                                    key.1, col.colname
+                                ));
                             }
                         }
                         T::AtDropColumn
@@ -124,15 +123,13 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
                         T::AtAddConstraint => {
                             if let Some(NodeEnum::Constraint(c)) =
                                 cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                                && !c.conname.is_empty()
+                                && table.constraints.iter().any(|k| k.name == c.conname)
                             {
-                                if !c.conname.is_empty()
-                                    && table.constraints.iter().any(|k| k.name == c.conname)
-                                {
-                                    out.push(format!(
-                                        "constraint {} of table {} already exists",
-                                        c.conname, key.1
-                                    ));
-                                }
+                                out.push(format!(
+                                    "constraint {} of table {} already exists",
+                                    c.conname, key.1
+                                ));
                             }
                         }
                         _ => {}

@@ -154,10 +154,10 @@ fn presence<V>(
     after_what: &str,
     out: &mut Vec<String>,
 ) {
-    for key in before.keys().filter(|k| !after.contains_key(*k)) {
+    for key in before.keys().filter(|k| !after.contains_key(k)) {
         out.push(format!("{what} {} is missing {after_what}", qualified(key)));
     }
-    for key in after.keys().filter(|k| !before.contains_key(*k)) {
+    for key in after.keys().filter(|k| !before.contains_key(k)) {
         out.push(format!(
             "{what} {} is left over {after_what}",
             qualified(key)

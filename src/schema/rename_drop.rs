@@ -105,10 +105,10 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                     .sequences
                     .get_mut(&sequence)
                     .expect("an owned sequence");
-                if let Some((_, c)) = &mut sequence.owned_by {
-                    if c == old {
-                        *c = new.clone();
-                    }
+                if let Some((_, c)) = &mut sequence.owned_by
+                    && c == old
+                {
+                    *c = new.clone();
                 }
             }
         }
@@ -259,10 +259,10 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                     );
                 }
             }
-            if let Some((parent, _)) = &mut t.partition_of {
-                if parent == old {
-                    *parent = new.clone();
-                }
+            if let Some((parent, _)) = &mut t.partition_of
+                && parent == old
+            {
+                *parent = new.clone();
             }
             catalog.hints.table(&dependent, t);
         }
@@ -361,21 +361,15 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
             ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
                 drop_table(catalog, &key, cascade)
             }
-            ObjectType::ObjectIndex => {
-                if catalog.indexes.remove(&key).is_some() {
-                    catalog.mark_gone(key);
-                }
+            ObjectType::ObjectIndex if catalog.indexes.remove(&key).is_some() => {
+                catalog.mark_gone(key);
             }
-            ObjectType::ObjectSequence => {
-                if catalog.sequences.remove(&key).is_some() {
-                    catalog.mark_gone(key);
-                }
+            ObjectType::ObjectSequence if catalog.sequences.remove(&key).is_some() => {
+                catalog.mark_gone(key);
             }
             ObjectType::ObjectView | ObjectType::ObjectMatview => drop_view(catalog, &key, cascade),
-            ObjectType::ObjectType => {
-                if catalog.enums.remove(&key).is_some() {
-                    catalog.mark_gone(key);
-                }
+            ObjectType::ObjectType if catalog.enums.remove(&key).is_some() => {
+                catalog.mark_gone(key);
             }
             ObjectType::ObjectSchema => {
                 let schema = key.0;

@@ -33,12 +33,11 @@ impl EnvSettings {
             Expr::Name(n) => n.id.as_str(),
             _ => "",
         };
-        if name == "execute" || name == "exec_driver_sql" {
-            if let Some(sql) = call.args.first().and_then(sql_text) {
-                if sql.trim_start().to_ascii_lowercase().starts_with("set ") {
-                    self.add(sql.trim().trim_end_matches(';').trim().to_string(), line);
-                }
-            }
+        if (name == "execute" || name == "exec_driver_sql")
+            && let Some(sql) = call.args.first().and_then(sql_text)
+            && sql.trim_start().to_ascii_lowercase().starts_with("set ")
+        {
+            self.add(sql.trim().trim_end_matches(';').trim().to_string(), line);
         }
         for keyword in &call.keywords {
             let Some(arg) = &keyword.arg else { continue };
