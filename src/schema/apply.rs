@@ -47,7 +47,9 @@ fn not_null_test(node: &Node) -> Option<String> {
 pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
     match node {
         NodeEnum::CreateSchemaStmt(s) => {
-            catalog.schemas.insert(s.schemaname.clone());
+            if !catalog.schemas.contains(&s.schemaname) {
+                Arc::make_mut(&mut catalog.schemas).insert(s.schemaname.clone());
+            }
         }
         NodeEnum::CreateStmt(s) => create_table(catalog, s),
         NodeEnum::AlterTableStmt(s) => {

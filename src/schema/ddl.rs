@@ -196,7 +196,7 @@ fn inline(kind: ConstraintKind, validated: bool) -> bool {
 
 pub fn render(catalog: &Catalog) -> String {
     let mut out = String::new();
-    for schema in &catalog.schemas {
+    for schema in catalog.schemas.iter() {
         if schema != "public" {
             let _ = writeln!(out, "CREATE SCHEMA {};", ident(schema));
         }

@@ -55,7 +55,8 @@ pub fn key_of(relation: &Relation) -> Key {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
-    pub schemas: BTreeSet<String>,
+    /// Shared, like the tables: each migration's copy holds every schema.
+    pub schemas: Arc<BTreeSet<String>>,
     /// Shared: each migration's narrowed copy of the catalog clones pointers, not columns
     /// (a table that every migration alters would make the copies quadratic).
     pub tables: KeyMap<Arc<Table>>,

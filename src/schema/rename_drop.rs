@@ -124,8 +124,10 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         ObjectType::ObjectSchema => {
             let old = s.subname.clone();
-            if catalog.schemas.remove(&old) {
-                catalog.schemas.insert(new.clone());
+            if catalog.schemas.contains(&old) {
+                let schemas = Arc::make_mut(&mut catalog.schemas);
+                schemas.remove(&old);
+                schemas.insert(new.clone());
             }
             rename_schema(catalog, &old, &new);
         }
@@ -373,7 +375,9 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
             }
             ObjectType::ObjectSchema => {
                 let schema = key.0;
-                catalog.schemas.remove(&schema);
+                if catalog.schemas.contains(&schema) {
+                    Arc::make_mut(&mut catalog.schemas).remove(&schema);
+                }
                 let tables: Vec<Key> = catalog
                     .tables
                     .keys()
