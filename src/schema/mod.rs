@@ -428,10 +428,21 @@ impl Catalog {
         let objects: Vec<&String> = (names.iter())
             .filter(|n| self.hints.scan || self.hints.names.contains(*n))
             .collect();
-        let keys: Vec<Key> = names
-            .iter()
-            .map(String::as_str)
-            .filter(|name| self.schemas.contains(*name))
+        // The schemas it names, looked up from the smaller side (a few dozen words, and
+        // a few schemas or thousands of them).
+        let named: Vec<&str> = if self.schemas.len() <= names.len() {
+            (self.schemas.iter())
+                .filter(|schema| names.contains(*schema))
+                .map(String::as_str)
+                .collect()
+        } else {
+            (names.iter())
+                .filter(|name| self.schemas.contains(*name))
+                .map(String::as_str)
+                .collect()
+        };
+        let keys: Vec<Key> = named
+            .into_iter()
             .chain(["public"])
             .flat_map(|schema| {
                 objects

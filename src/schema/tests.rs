@@ -689,3 +689,28 @@ fn mentioned_names_splits_as_the_char_predicate_does() {
         assert_eq!(found, mentioned_names_by_char(&sql), "{sql:?}");
     }
 }
+
+#[test]
+fn subset_finds_the_named_schemas_whichever_side_is_smaller() {
+    // Two schemas against a dozen words, then 52 against the same dozen: both lookups.
+    for extra in [0, 50] {
+        let mut sql = String::from(
+            "CREATE SCHEMA a; CREATE SCHEMA b; CREATE TABLE a.t (x int); CREATE TABLE b.t (y int);",
+        );
+        for k in 0..extra {
+            sql += &format!("CREATE SCHEMA s{k};");
+        }
+        let c = replay(&sql);
+        let mut names = NameSet::default();
+        mentioned_names("ALTER TABLE b.t ADD COLUMN z int", &mut names);
+        assert_eq!(
+            c.schemas.len() > names.len(),
+            extra > 0,
+            "the side looked up"
+        );
+        let s = c.subset(&names);
+        let key = |schema: &str| (schema.to_string(), "t".to_string());
+        assert!(s.tables.contains_key(&key("b")), "{extra}");
+        assert!(!s.tables.contains_key(&key("a")), "{extra}");
+    }
+}
