@@ -9,7 +9,7 @@ pub(super) fn expr_sql(node: &Node) -> String {
         return plain;
     }
     let Some(shape) = common_shape(node) else {
-        return deparsed(node);
+        return deparsed_once(node);
     };
     // A history repeats a few such defaults thousands of times (`now()`,
     // `gen_random_uuid()`, `'{}'::jsonb`): each is deparsed once per thread.
@@ -27,8 +27,38 @@ pub(super) fn expr_sql(node: &Node) -> String {
     })
 }
 
-/// Expressions remembered per thread, at most.
+/// Expressions remembered per thread, at most (and by [`deparsed_once`]).
 const MEMO_MAX: usize = 4096;
+
+/// The longest encoding [`deparsed_once`] remembers an expression by.
+const EXACT_KEY_MAX: usize = 4096;
+
+/// Expressions deparsed already, by their exact encoding ([`deparsed_once`]).
+static DEPARSED_EXACT: std::sync::LazyLock<std::sync::Mutex<super::FastMap<Vec<u8>, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// [`deparsed`], remembered by the expression's exact protobuf encoding (locations
+/// included): a directory's replay and the lint of each of its files apply the same
+/// parse trees, so each CHECK or default not of a common shape was deparsed twice. The
+/// same encoding is the same tree, so the answer is the same; shared between threads,
+/// since a file's replay and its lint may run on different workers.
+fn deparsed_once(node: &Node) -> String {
+    let key = prost::Message::encode_to_vec(node);
+    if key.len() > EXACT_KEY_MAX {
+        return deparsed(node);
+    }
+    let memo = || DEPARSED_EXACT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(sql) = memo().get(&key) {
+        return sql.clone();
+    }
+    let sql = deparsed(node);
+    let mut memo = memo();
+    if memo.len() >= MEMO_MAX {
+        memo.clear();
+    }
+    memo.insert(key, sql.clone());
+    sql
+}
 
 thread_local! {
     static DEPARSED: std::cell::RefCell<super::FastMap<String, String>> = Default::default();
@@ -144,6 +174,17 @@ mod tests {
             panic!("{sql}")
         };
         *target.val.expect("a value")
+    }
+
+    #[test]
+    fn an_expression_deparsed_again_is_answered_from_memory() {
+        let node = parsed("amount >= 0 AND amount < 1000000");
+        assert!(common_shape(&node).is_none());
+        let first = expr_sql(&node);
+        assert_eq!(first, "amount >= 0 AND amount < 1000000");
+        let key = prost::Message::encode_to_vec(&node);
+        assert_eq!(DEPARSED_EXACT.lock().unwrap().get(&key), Some(&first));
+        assert_eq!(expr_sql(&node), first);
     }
 
     #[test]
