@@ -30,8 +30,9 @@ pub(super) fn expr_sql(node: &Node) -> String {
 /// Expressions remembered per thread, at most (and by [`deparsed_once`]).
 const MEMO_MAX: usize = 4096;
 
-/// The longest encoding [`deparsed_once`] remembers an expression by.
-const EXACT_KEY_MAX: usize = 4096;
+/// The longest encoding [`deparsed_once`] remembers an expression by: with
+/// [`MEMO_MAX`], a few MiB at most (a CHECK's encoding is typically a few hundred bytes).
+const EXACT_KEY_MAX: usize = 1024;
 
 /// Expressions deparsed already, by their exact encoding ([`deparsed_once`]).
 static DEPARSED_EXACT: std::sync::LazyLock<std::sync::Mutex<super::FastMap<Vec<u8>, String>>> =
