@@ -12,7 +12,8 @@ use super::{Action, Facts, Form, History, LockMode, Related, Relation};
 /// earlier statements established (column types, validated NOT NULL checks).
 pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
     let v = history.version();
-    let mut actions = Vec::new();
+    // Most statements are one action; the rest are shrunk to fit below.
+    let mut actions = Vec::with_capacity(1);
     match node {
         NodeEnum::AlterTableStmt(stmt) => {
             let relation = stmt.relation.as_ref().map(Relation::from_range_var);
@@ -155,9 +156,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     let table = index.as_ref().and_then(|i| history.index_table(i));
                     let mut action = Action::new(form, index, v);
                     if table.is_some() {
-                        action
-                            .related
-                            .retain(|(kind, _)| *kind != Related::IndexTable);
+                        action.related.set(Related::IndexTable, None);
                     }
                     action.with_other(table, v)
                 } else {
@@ -475,6 +474,9 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
             actions.push(Action::new(Form::Unmodelled, None, v).with_detail(why))
         }
     }
+    // A statement's facts are kept until its file is done: no room to spare (a vector
+    // pushed to grows to four at once).
+    actions.shrink_to_fit();
     Facts { actions }
 }
 

@@ -119,7 +119,7 @@ pub struct Action {
     pub other_lock: Option<LockMode>,
     /// Locks on relations found from `relation` (its indexes, an index's table, its
     /// sequences), as the model says.
-    pub related: Vec<(Related, LockMode)>,
+    pub related: RelatedModes,
     /// Writes a new heap for the table (every index is rebuilt with it).
     pub rewrites: bool,
     /// Builds new index files without rewriting the table.
@@ -140,17 +140,41 @@ pub struct Action {
     pub subcommand: Option<usize>,
 }
 
+/// The lock an action takes on each kind of [`Related`] relation, if any: in place, where
+/// a vector cost an allocation per action (every statement's facts are kept to the end
+/// of its file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelatedModes([Option<LockMode>; Related::ALL.len()]);
+
+impl RelatedModes {
+    pub fn set(&mut self, kind: Related, mode: Option<LockMode>) {
+        self.0[kind as usize] = mode;
+    }
+
+    /// In [`Related::ALL`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = (Related, LockMode)> + '_ {
+        (Related::ALL.into_iter()).filter_map(|kind| Some((kind, self.0[kind as usize]?)))
+    }
+}
+
+/// As the list of (kind, mode) pairs it stands for.
+impl Serialize for RelatedModes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 impl Action {
     fn new(form: Form, relation: Option<Relation>, version: u32) -> Action {
         let row = entry(form);
-        let related = match &relation {
-            Some(_) => Related::ALL
-                .into_iter()
-                .filter(|r| *r != Related::OtherIndexes)
-                .filter_map(|r| Some((r, row.related_lock(r, version)?)))
-                .collect(),
-            None => Vec::new(),
-        };
+        let mut related = RelatedModes::default();
+        if relation.is_some() {
+            for kind in Related::ALL {
+                if kind != Related::OtherIndexes {
+                    related.set(kind, row.related_lock(kind, version));
+                }
+            }
+        }
         Action {
             form,
             relation,
@@ -177,7 +201,7 @@ impl Action {
         if other.is_some()
             && let Some(mode) = entry(self.form).related_lock(Related::OtherIndexes, version)
         {
-            self.related.push((Related::OtherIndexes, mode));
+            self.related.set(Related::OtherIndexes, Some(mode));
         }
         self.other = other;
         self
@@ -295,7 +319,7 @@ impl Facts {
     pub fn related_locks(&self) -> Vec<RelatedLock> {
         let mut out: Vec<RelatedLock> = Vec::new();
         for action in &self.actions {
-            for &(kind, mode) in &action.related {
+            for (kind, mode) in action.related.iter() {
                 let of = match kind {
                     Related::OtherIndexes => &action.other,
                     _ => &action.relation,
