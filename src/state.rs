@@ -52,7 +52,9 @@ pub struct FileState {
     /// Tables created in this migration and filled with rows by it (`CREATE TABLE AS`,
     /// `SELECT INTO`, `INSERT ... SELECT`): validating a constraint on them scans rows.
     filled_relations: FastSet<Key>,
-    column_types: FastMap<(Key, String), ColumnType>,
+    /// Column types declared so far, by table: one entry a table rather than one a column,
+    /// whose key would copy the table's name for each of its columns.
+    column_types: FastMap<Key, Vec<(String, ColumnType)>>,
     /// Validated checks that prove a column NOT NULL: table → (constraint name, column).
     not_null_checks: FastMap<Key, Vec<(Option<String>, String)>>,
     /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
@@ -115,9 +117,9 @@ impl FileState {
     /// The column's type: as this file (or its source) declares it, else as the catalog
     /// of earlier migrations has it.
     pub fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType> {
-        self.column_types
-            .get(&(table.key(), column.to_string()))
-            .cloned()
+        let declared = self.column_types.get(&table.key());
+        (declared.and_then(|columns| columns.iter().find(|(c, _)| c == column)))
+            .map(|(_, ty)| ty.clone())
             .or_else(|| self.catalog.column_type(table, column))
     }
 
@@ -131,8 +133,15 @@ impl FileState {
     /// Takes what the source says about a column before the statement (Alembic's
     /// `existing_type`) as known.
     pub fn declare_column(&mut self, known: &KnownColumn) {
-        self.column_types
-            .insert((known.table.key(), known.column.clone()), known.ty.clone());
+        self.declare_column_type(known.table.key(), &known.column, &known.ty);
+    }
+
+    fn declare_column_type(&mut self, table: Key, column: &str, ty: &ColumnType) {
+        let columns = self.column_types.entry(table).or_default();
+        match columns.iter_mut().find(|(c, _)| c == column) {
+            Some((_, declared)) => *declared = ty.clone(),
+            None => columns.push((column.to_string(), ty.clone())),
+        }
     }
 
     /// Every lock the statement requests on a relation that existed before this migration
@@ -144,11 +153,12 @@ impl FileState {
             .filter(|a| a.form.creates_target())
             .filter_map(|a| a.relation.as_ref().map(Relation::key))
             .collect();
-        facts
-            .locks()
-            .into_iter()
+        let mut locks: Vec<RelationLock> = (facts.locks().into_iter())
             .filter(|l| !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
-            .collect()
+            .collect();
+        // Kept with the statement's report until its file is done.
+        locks.shrink_to_fit();
+        locks
     }
 
     /// The strongest lock that blocks writes which the statement requests on a table
@@ -222,10 +232,8 @@ impl FileState {
                         if let Some(NodeEnum::ColumnDef(col)) = &element.node
                             && let Some(t) = &col.type_name
                         {
-                            self.column_types.insert(
-                                (table.key(), col.colname.clone()),
-                                ColumnType::from_type_name(t),
-                            );
+                            let ty = ColumnType::from_type_name(t);
+                            self.declare_column_type(table.key(), &col.colname, &ty);
                         }
                     }
                 }
@@ -295,7 +303,7 @@ impl FileState {
             | Form::AlterColumnType
             | Form::AlterColumnTypeCoercible => {
                 if let (Some(column), Some(ty)) = (&action.column, &action.column_type) {
-                    self.column_types.insert((key, column.clone()), ty.clone());
+                    self.declare_column_type(key, column, ty);
                 }
             }
             Form::AddForeignKey | Form::AddForeignKeyNotValid => {
