@@ -231,6 +231,13 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
             add_constraint(catalog, &key, c, None);
         }
     }
+    // Built by pushes, which leave up to half of each vector spare: a catalog keeps its
+    // tables to the end of the run.
+    if let Some(table) = catalog.tables.get_mut(&key) {
+        let table = Arc::make_mut(table);
+        table.columns.shrink_to_fit();
+        table.constraints.shrink_to_fit();
+    }
 }
 
 fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {

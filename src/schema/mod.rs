@@ -90,11 +90,52 @@ struct Hints {
     /// Every bare name an object (table, index, type, sequence, view) ever had: most
     /// words a migration mentions name none, and need not be looked up in every map.
     names: NameSet,
-    constraint_tables: FastMap<String, BTreeSet<Key>>,
-    indexes_on: FastMap<Key, BTreeSet<Key>>,
+    constraint_tables: FastMap<String, KeySet>,
+    indexes_on: FastMap<Key, KeySet>,
     /// Tables with a foreign key to the table, and its partitions.
-    dependents: FastMap<Key, BTreeSet<Key>>,
-    owned_sequences: FastMap<Key, BTreeSet<Key>>,
+    dependents: FastMap<Key, KeySet>,
+    owned_sequences: FastMap<Key, KeySet>,
+}
+
+/// The keys hinted under one name, in order. Most names have one (a table's primary key,
+/// the sequence of its serial column), which a `BTreeSet` would keep in a node of eleven
+/// (over half a KiB for one key).
+#[derive(Debug, Clone)]
+enum KeySet {
+    One(Key),
+    Many(BTreeSet<Key>),
+}
+
+impl KeySet {
+    #[cfg(test)]
+    fn contains(&self, key: &Key) -> bool {
+        match self {
+            KeySet::One(one) => one == key,
+            KeySet::Many(keys) => keys.contains(key),
+        }
+    }
+
+    fn insert(&mut self, key: &Key) {
+        match self {
+            KeySet::One(one) if one == key => {}
+            KeySet::One(one) => {
+                let one = std::mem::take(one);
+                *self = KeySet::Many(BTreeSet::from([one, key.clone()]));
+            }
+            KeySet::Many(keys) if keys.contains(key) => {}
+            KeySet::Many(keys) => {
+                keys.insert(key.clone());
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Key> {
+        let (one, many) = match self {
+            KeySet::One(one) => (Some(one), None),
+            KeySet::Many(keys) => (None, Some(keys)),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
 }
 
 impl PartialEq for Hints {
@@ -103,14 +144,11 @@ impl PartialEq for Hints {
     }
 }
 
-fn remember<K: Hash + Eq + Clone>(map: &mut FastMap<K, BTreeSet<Key>>, on: &K, key: &Key) {
+fn remember<K: Hash + Eq + Clone>(map: &mut FastMap<K, KeySet>, on: &K, key: &Key) {
     match map.get_mut(on) {
-        Some(keys) if keys.contains(key) => {}
-        Some(keys) => {
-            keys.insert(key.clone());
-        }
+        Some(keys) => keys.insert(key),
         None => {
-            map.insert(on.clone(), BTreeSet::from([key.clone()]));
+            map.insert(on.clone(), KeySet::One(key.clone()));
         }
     }
 }
@@ -352,7 +390,7 @@ impl Catalog {
     /// them).
     fn candidates<K: Borrow<Q> + Hash + Eq, Q: Hash + Eq + ?Sized, V>(
         &self,
-        hints: &FastMap<K, BTreeSet<Key>>,
+        hints: &FastMap<K, KeySet>,
         map: &KeyMap<V>,
         on: &Q,
         keep: impl Fn(&V) -> bool,
@@ -365,7 +403,7 @@ impl Catalog {
             keys.sort_unstable();
             return keys;
         }
-        (hints.get(on).into_iter().flatten())
+        (hints.get(on).into_iter().flat_map(KeySet::iter))
             .filter(|k| map.get(k).is_some_and(&keep))
             .cloned()
             .collect()
@@ -532,7 +570,7 @@ impl Catalog {
     /// The hints cover what the catalog holds (checked after every replay in the tests).
     #[cfg(test)]
     fn hints_cover_the_catalog(&self) -> bool {
-        let hinted = |map: &FastMap<Key, BTreeSet<Key>>, on: &Key, key: &Key| {
+        let hinted = |map: &FastMap<Key, KeySet>, on: &Key, key: &Key| {
             map.get(on).is_some_and(|keys| keys.contains(key))
         };
         let h = &self.hints;

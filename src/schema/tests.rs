@@ -714,3 +714,16 @@ fn subset_finds_the_named_schemas_whichever_side_is_smaller() {
         assert!(!s.tables.contains_key(&key("a")), "{extra}");
     }
 }
+
+#[test]
+fn a_hint_set_keeps_its_keys_once_and_in_order() {
+    let mut keys = KeySet::One(t("c"));
+    for key in ["a", "c", "b", "a"] {
+        keys.insert(&t(key));
+    }
+    let listed: Vec<&Key> = keys.iter().collect();
+    assert_eq!(listed, [&t("a"), &t("b"), &t("c")]);
+    assert!(keys.contains(&t("b")) && !keys.contains(&t("d")));
+    let one = KeySet::One(t("a"));
+    assert_eq!(one.iter().collect::<Vec<_>>(), [&t("a")]);
+}
