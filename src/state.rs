@@ -472,4 +472,21 @@ mod tests {
             last_locks("CREATE TABLE t (a int); CREATE INDEX i ON t (a); DROP INDEX i");
         assert!(locks.is_empty(), "{locks:?}");
     }
+
+    /// Every statement's facts and locks are kept until its file is done: none may hold
+    /// room it does not use (a pushed vector has room for four).
+    #[test]
+    fn facts_and_locks_kept_per_statement_are_exact_sized() {
+        let sql = "CREATE TABLE t (a int, b text);
+            ALTER TABLE users ADD COLUMN c int, ALTER COLUMN d TYPE bigint, ADD CONSTRAINT k CHECK (c > 0);
+            CREATE INDEX i ON users (c); DROP INDEX i; UPDATE users SET c = 1; SELECT 1";
+        let mut state = FileState::new(15, false);
+        for stmt in crate::parse::parse_sql(sql).statements {
+            let facts = analyze(&stmt.node, &state);
+            assert_eq!(facts.actions.capacity(), facts.actions.len(), "{facts:?}");
+            let locks = state.locks_on_existing(&facts);
+            assert_eq!(locks.capacity(), locks.len(), "{locks:?}");
+            state.record(&stmt.node, &facts);
+        }
+    }
 }
