@@ -133,14 +133,14 @@ impl FileState {
     /// Takes what the source says about a column before the statement (Alembic's
     /// `existing_type`) as known.
     pub fn declare_column(&mut self, known: &KnownColumn) {
-        self.declare_column_type(known.table.key(), &known.column, &known.ty);
+        self.declare_column_type(known.table.key(), &known.column, known.ty.clone());
     }
 
-    fn declare_column_type(&mut self, table: Key, column: &str, ty: &ColumnType) {
+    fn declare_column_type(&mut self, table: Key, column: &str, ty: ColumnType) {
         let columns = self.column_types.entry(table).or_default();
         match columns.iter_mut().find(|(c, _)| c == column) {
-            Some((_, declared)) => *declared = ty.clone(),
-            None => columns.push((column.to_string(), ty.clone())),
+            Some((_, declared)) => *declared = ty,
+            None => columns.push((column.to_string(), ty)),
         }
     }
 
@@ -233,7 +233,7 @@ impl FileState {
                             && let Some(t) = &col.type_name
                         {
                             let ty = ColumnType::from_type_name(t);
-                            self.declare_column_type(table.key(), &col.colname, &ty);
+                            self.declare_column_type(table.key(), &col.colname, ty);
                         }
                     }
                 }
@@ -303,7 +303,7 @@ impl FileState {
             | Form::AlterColumnType
             | Form::AlterColumnTypeCoercible => {
                 if let (Some(column), Some(ty)) = (&action.column, &action.column_type) {
-                    self.declare_column_type(key, column, ty);
+                    self.declare_column_type(key, column, ty.clone());
                 }
             }
             Form::AddForeignKey | Form::AddForeignKeyNotValid => {
