@@ -413,6 +413,19 @@ mod tests {
     }
 
     #[test]
+    fn flask_migrate_ini_without_script_location_in_the_script_directory() {
+        let p = find("flask_migrate");
+        assert_eq!(p.ini, Some(fixture("flask_migrate/alembic.ini")));
+        assert_eq!(p.script_location, Some(fixture("flask_migrate")));
+        assert_eq!(p.env_py, Some(fixture("flask_migrate/env.py")));
+        assert_eq!(
+            p.revision_files,
+            paths(&["flask_migrate/versions/555555555555_five.py"])
+        );
+        assert_eq!(find("flask_migrate/alembic.ini"), p);
+    }
+
+    #[test]
     fn single_revision_file() {
         let p = find("bare/versions/222222222222_two.py");
         assert_eq!(p.root, fixture("bare/versions"));

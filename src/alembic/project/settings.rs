@@ -122,6 +122,21 @@ pub(super) fn from_config(
     }
 
     let prepend_sys_path = read_prepend_sys_path(ini.as_ref().zip(section), tool.as_ref());
+    // Flask-Migrate's layout: `flask db init` writes an alembic.ini without script_location
+    // into the script directory itself (env.py, versions/) and names that directory at
+    // run time.
+    if script.is_none()
+        && let Some(ini) = &ini
+        && let dir = parent_dir(&ini.path)
+        && dir.join("env.py").is_file()
+        && dir.join("versions").is_dir()
+    {
+        script = Some(Setting {
+            value: HERE.to_string(),
+            file: ini.path.clone(),
+            line: None,
+        });
+    }
     let Some(script) = script else {
         let (file, line) = match (&ini, section) {
             (Some(ini), Some(section)) => (ini.path.clone(), Some(section.line)),
