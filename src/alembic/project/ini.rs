@@ -132,6 +132,10 @@ impl Ini {
         })
     }
 
+    pub(super) fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
     pub(super) fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }

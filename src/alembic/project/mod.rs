@@ -426,6 +426,19 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_location_from_the_directory_alembic_runs_in_above_the_config() {
+        let p = find("ini_subdir/app");
+        assert_eq!(
+            p.script_location,
+            Some(fixture("ini_subdir/app/migrations"))
+        );
+        assert_eq!(
+            p.revision_files,
+            paths(&["ini_subdir/app/migrations/versions/777777777777_seven.py"])
+        );
+    }
+
+    #[test]
     fn single_revision_file() {
         let p = find("bare/versions/222222222222_two.py");
         assert_eq!(p.root, fixture("bare/versions"));
@@ -487,6 +500,12 @@ mod tests {
             (
                 "bad_no_script",
                 "bad_no_script/alembic.ini:1: [alembic] has no script_location; add one, e.g. `script_location = %(here)s/alembic`",
+            ),
+            (
+                "multi_db",
+                "multi_db/alembic.ini:3: [alembic] has no script_location; [core] and [tenant] name one each \
+                 (databases picked with `alembic --name`, which locksmith does not do): lint a database's \
+                 script directory, the one holding env.py and versions/",
             ),
             (
                 "bad_package",

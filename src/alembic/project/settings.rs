@@ -150,12 +150,34 @@ pub(super) fn from_config(
         } else {
             "[tool.alembic]"
         };
+        // A multi-database ini: each database's section, which `alembic --name` picks.
+        let has_script = |ini: &Ini, s: &&Section| {
+            s.name != "alembic" && matches!(ini.get(s, "script_location"), Ok(Some(_)))
+        };
+        let named: Vec<String> = match &ini {
+            Some(ini) => (ini.sections().iter())
+                .filter(|s| has_script(ini, s))
+                .map(|s| format!("[{}]", s.name))
+                .collect(),
+            None => Vec::new(),
+        };
+        let advice = match named.as_slice() {
+            [] => "add one, e.g. `script_location = %(here)s/alembic`".to_string(),
+            _ => format!(
+                "{} {} (databases picked with `alembic --name`, which locksmith does not do): \
+                 lint a database's script directory, the one holding env.py and versions/",
+                named.join(" and "),
+                if named.len() == 1 {
+                    "names one"
+                } else {
+                    "name one each"
+                }
+            ),
+        };
         return Err(error(
             &file,
             line,
-            format!(
-                "{wher} has no script_location; add one, e.g. `script_location = %(here)s/alembic`"
-            ),
+            format!("{wher} has no script_location; {advice}"),
         ));
     };
     let script_dir = resolve_location(&script, "script_location", &script.value)?;
@@ -273,7 +295,16 @@ fn resolve_location<T>(
     if anchored {
         return Ok(normalize(Path::new(&value)));
     }
-    Ok(normalize(&dir.join(value)))
+    // Alembic reads a relative location from the directory it runs in, which is the
+    // config file's own directory or, for a config in a subdirectory (`alembic -c
+    // app/alembic.ini`, run from the repository's root), one above it: the nearest that
+    // has the location.
+    let beside = normalize(&dir.join(&value));
+    if beside.exists() {
+        return Ok(beside);
+    }
+    let above = dir.ancestors().skip(1).map(|d| normalize(&d.join(&value)));
+    Ok(above.into_iter().find(|p| p.exists()).unwrap_or(beside))
 }
 
 /// Splits an ini `version_locations` the way Alembic does: by `path_separator` or
