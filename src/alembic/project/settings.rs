@@ -303,8 +303,8 @@ fn resolve_location<T>(
     if beside.exists() {
         return Ok(beside);
     }
-    let above = dir.ancestors().skip(1).map(|d| normalize(&d.join(&value)));
-    Ok(above.into_iter().find(|p| p.exists()).unwrap_or(beside))
+    let mut above = dir.ancestors().skip(1).map(|d| normalize(&d.join(&value)));
+    Ok(above.find(|p| p.exists()).unwrap_or(beside))
 }
 
 /// Splits an ini `version_locations` the way Alembic does: by `path_separator` or
