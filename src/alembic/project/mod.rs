@@ -420,7 +420,7 @@ mod tests {
         assert_eq!(p.env_py, Some(fixture("flask_migrate/env.py")));
         assert_eq!(
             p.revision_files,
-            paths(&["flask_migrate/versions/555555555555_five.py"])
+            paths(&["flask_migrate/versions/888888888888_eight.py"])
         );
         assert_eq!(find("flask_migrate/alembic.ini"), p);
     }
