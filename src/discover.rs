@@ -1,6 +1,7 @@
 //! Paths on the command line → the ordered list of inputs to lint. Directories are walked
 //! recursively (hidden directories skipped) for `.sql` files, sorted by path so that
-//! output order never depends on the file system.
+//! output order never depends on the file system, and for the directories that may hold
+//! an Alembic project (which the Alembic front-end then reads).
 
 use std::path::{Path, PathBuf};
 
@@ -36,9 +37,16 @@ pub struct Discovered {
     pub skipped: Vec<DiscoverError>,
     /// How many files the configuration's `exclude` skipped (deliberately, so silently).
     pub excluded: usize,
+    /// Directories of a walk that may hold an Alembic project (an `alembic.ini`, a
+    /// `pyproject.toml`, or an `env.py` beside `versions/`), in walk order: the Alembic
+    /// front-end decides which do.
+    pub project_dirs: Vec<PathBuf>,
+    /// The `.py` files of a walk, as a warning that they are not linted: for the caller to
+    /// add to `skipped` when the walk holds no Alembic project.
+    pub python_not_linted: Vec<DiscoverError>,
 }
 
-/// Why `.py` files found in a walk are not linted: `find_project` found no project there.
+/// Why `.py` files found in a walk are not linted: no Alembic project was found there.
 pub const NOT_ALEMBIC: &str = "not in an Alembic project: no alembic.ini, pyproject.toml [tool.alembic] or env.py with versions/ found";
 
 /// `excluded` says which paths the configuration skips.
@@ -117,6 +125,13 @@ fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
         if !is_file {
             continue;
         }
+        let name = entry.file_name();
+        let holds_project = name == "alembic.ini"
+            || name == "pyproject.toml"
+            || (name == "env.py" && path.with_file_name("versions").is_dir());
+        if holds_project && let Some(dir) = path.parent() {
+            found.project_dirs.push(dir.to_path_buf());
+        }
         if excluded(path) {
             found.excluded += usize::from(has_extension("sql"));
         } else if has_extension("sql") {
@@ -130,7 +145,7 @@ fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
             1 => String::new(),
             n => format!(" and {} more", n - 1),
         };
-        found.skipped.push(DiscoverError {
+        found.python_not_linted.push(DiscoverError {
             path: root.display().to_string(),
             message: format!(
                 ".py files not linted ({first}{others}): {NOT_ALEMBIC} at {}",

@@ -313,3 +313,47 @@ fn existing_type_decides_whether_a_type_change_rewrites() {
         "{type_changes:#?}"
     );
 }
+
+#[test]
+fn a_walked_directory_lints_the_alembic_projects_inside_it() {
+    // `locksmith lint .` at a repository's root: the .sql file, the project configured by
+    // services/api/alembic.ini, the bare script directory services/tenants, and the
+    // script directory behind services/jobs' multi-database ini.
+    let (code, report) = lint_json(&["tests/fixtures/monorepo"]);
+    assert_eq!(code, 1, "{report:#}");
+    let mut files: Vec<String> = findings(&report).into_iter().map(|(f, _)| f).collect();
+    files.dedup();
+    let root = "tests/fixtures/monorepo";
+    assert_eq!(
+        files,
+        [
+            format!("{root}/db/V1__index.sql"),
+            format!("{root}/services/api/migrations/versions/111111111111_api.py"),
+            format!("{root}/services/jobs/core/versions/333333333333_jobs.py"),
+            format!("{root}/services/tenants/versions/222222222222_tenants.py"),
+        ]
+    );
+    assert_eq!(report["summary"]["files"].as_u64(), Some(4), "{report:#}");
+    assert_eq!(
+        report["summary"]["rendered"]["exact"].as_u64(),
+        Some(3),
+        "{report:#}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .args(["lint", root])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("locksmith runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The ini that picks its database at run time is named, once; the application's own
+    // .py files are not "not linted" warnings once projects were found.
+    assert_eq!(
+        stderr
+            .matches("services/jobs/alembic.ini:2: not read as an Alembic project")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains(".py files not linted"), "{stderr}");
+}

@@ -12,12 +12,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::alembic::offline::{RevisionRange, ScriptUnit, offline_script};
-use crate::alembic::{self, LoadedProject, LoadedRevision, project::find_project};
+use crate::alembic::project::{AlembicProject, find_project};
+use crate::alembic::{self, LoadedProject, LoadedRevision};
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::discover::{self, Input};
 use crate::lint::{self, FileReport, Rendering, lint_sql};
-use crate::run::{Skipped, check_found, read_input};
+use crate::run::{Skipped, check_found, nested_projects, read_input};
 use crate::source::{InputError, SourceFile};
 
 use order::{Kind, classify, migration_name, section, upgrade_order};
@@ -71,6 +72,27 @@ pub struct Plan {
     pub warnings: Vec<InputError>,
 }
 
+impl Plan {
+    /// The project's offline script for the range, one unit a revision step.
+    fn add_project(
+        &mut self,
+        project: &AlembicProject,
+        single_file: bool,
+        range: &RevisionRange,
+        config: &Config,
+    ) {
+        let loaded = alembic::load_project(project, |_| false);
+        let script = offline_script(&loaded, range, single_file);
+        (self.units).extend(alembic_units(
+            script.units,
+            &loaded,
+            range.downgrade,
+            config,
+        ));
+        self.errors.extend(script.errors);
+    }
+}
+
 /// The migrations under `paths`: Alembic projects as Alembic's offline script for the
 /// range, `.sql` migrations in their tool's order (reversed, down files only, for a
 /// downgrade). A path naming a `.sql` file is always included as given.
@@ -81,16 +103,7 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
     for path in paths {
         match find_project(Path::new(path)) {
             Ok(Some(project)) => {
-                let single_file = Path::new(path).is_file();
-                let loaded = alembic::load_project(&project, |_| false);
-                let script = offline_script(&loaded, range, single_file);
-                preview.units.extend(alembic_units(
-                    script.units,
-                    &loaded,
-                    range.downgrade,
-                    config,
-                ));
-                preview.errors.extend(script.errors);
+                preview.add_project(&project, Path::new(path).is_file(), range, config);
                 continue;
             }
             Ok(None) => {}
@@ -99,8 +112,12 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
                 continue;
             }
         }
-        let found = discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
-        let found_nothing = found.inputs.is_empty() && found.errors.is_empty();
+        let mut found = discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+        let nested = nested_projects(&mut found, &mut preview.warnings);
+        for project in &nested {
+            preview.add_project(project, false, range, config);
+        }
+        let found_nothing = found.inputs.is_empty() && found.errors.is_empty() && nested.is_empty();
         preview
             .errors
             .extend(found.errors.into_iter().map(InputError::from));

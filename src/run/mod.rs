@@ -189,7 +189,8 @@ pub fn lint_paths_each(
     // Every SQL file of every path in one parallel pass (a pre-commit file list is many
     // paths of one file each), reports handed on in input order.
     let mut grandfather = config.grandfather_before.as_deref().map(Grandfather::new);
-    let discovered: Vec<Option<Discovered>> = units
+    // With the Alembic projects nested in each walked directory.
+    let discovered: Vec<Option<(Discovered, Vec<AlembicProject>)>> = units
         .iter()
         .map(|(_, unit)| match unit {
             Unit::Sql(path) => {
@@ -199,20 +200,21 @@ pub fn lint_paths_each(
                     // Skipped on purpose, like `exclude`: not "nothing to lint".
                     found.excluded += grandfather.set_aside_sql(&mut found.inputs);
                 }
-                Some(found)
+                let nested = nested_projects(&mut found, &mut result.warnings);
+                Some((found, nested))
             }
             _ => None,
         })
         .collect();
     let groups = (discovered.iter().flatten())
-        .map(|d| d.inputs.clone())
+        .map(|(found, _)| found.inputs.clone())
         .collect();
     sql::lint_ahead(groups, config, |linted| {
         for ((path, unit), found) in units.into_iter().zip(discovered) {
             let (files, errors) = (linted.handed, result.errors.len());
             let skipped = match unit {
                 Unit::Sql(_) => {
-                    let found = found.unwrap_or_default();
+                    let (found, nested) = found.unwrap_or_default();
                     result
                         .errors
                         .extend(found.errors.into_iter().map(InputError::from));
@@ -233,10 +235,24 @@ pub fn lint_paths_each(
                         linted.handed += reports.len();
                         each(reports);
                     }
-                    Skipped {
+                    let mut skipped = Skipped {
                         files: found.skipped,
                         excluded: found.excluded,
+                    };
+                    for project in nested {
+                        let grandfather = grandfather.as_mut();
+                        skipped.excluded += (lint_alembic_project(
+                            project,
+                            None,
+                            config,
+                            grandfather,
+                            &mut result,
+                            linted,
+                            each,
+                        ))
+                        .excluded;
                     }
+                    skipped
                 }
                 Unit::Project(project) => lint_alembic_project(
                     project,
@@ -377,6 +393,25 @@ pub fn check_found(
         line: None,
         message: format!("nothing to lint: no .sql files or Alembic revisions found{why}"),
     });
+}
+
+/// The Alembic projects inside what `found` walked (a monorepo's root, say). Configurations
+/// that cannot be read are warnings: the walk goes on, and finds the script directories of
+/// a multi-database ini on its own. When no project is found, the walk's `.py` files are
+/// reported as not linted; otherwise they are the application's code.
+pub fn nested_projects(
+    found: &mut Discovered,
+    warnings: &mut Vec<InputError>,
+) -> Vec<AlembicProject> {
+    let (projects, errors) = alembic::project::find_nested_projects(&found.project_dirs);
+    warnings.extend(errors.into_iter().map(|e| InputError {
+        message: format!("not read as an Alembic project: {}", e.message),
+        ..e.into()
+    }));
+    if projects.is_empty() {
+        found.skipped.append(&mut found.python_not_linted);
+    }
+    projects
 }
 
 /// The Alembic project `path` names, if any (`-` is standard input, never one).
@@ -522,6 +557,21 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Reads and renders the project's revisions into `inputs` (their Python syntax
+    /// errors into `errors`); returns how many the configuration excluded.
+    fn load_project(&mut self, project: &AlembicProject, config: &Config) -> usize {
+        let revisions = alembic::load_project(project, |p| config.is_excluded(p));
+        self.errors.extend(revisions.unreadable.iter().cloned());
+        self.errors
+            .extend(revisions.revisions.iter().filter_map(|r| r.python_error()));
+        let excluded =
+            project.revision_files.len() - revisions.revisions.len() - revisions.unreadable.len();
+        if !revisions.revisions.is_empty() {
+            self.inputs.push(LoadedInput::Alembic(revisions));
+        }
+        excluded
+    }
+
     /// The `.sql` files and the Alembic projects among the inputs.
     pub fn sources_and_projects(&self) -> (Vec<&SourceFile>, Vec<&LoadedProject>) {
         let mut sources = Vec::new();
@@ -543,26 +593,14 @@ pub fn load_inputs(paths: &[String], config: &Config) -> Loaded {
     for path in paths {
         let (inputs, errors) = (loaded.inputs.len(), loaded.errors.len());
         let skipped = match find_project(path) {
-            Ok(Some(project)) => {
-                let project_files = project.revision_files.len();
-                let revisions = alembic::load_project(&project, |p| config.is_excluded(p));
-                loaded.errors.extend(revisions.unreadable.iter().cloned());
-                loaded
-                    .errors
-                    .extend(revisions.revisions.iter().filter_map(|r| r.python_error()));
-                let excluded =
-                    project_files - revisions.revisions.len() - revisions.unreadable.len();
-                if !revisions.revisions.is_empty() {
-                    loaded.inputs.push(LoadedInput::Alembic(revisions));
-                }
-                Skipped {
-                    files: Vec::new(),
-                    excluded,
-                }
-            }
+            Ok(Some(project)) => Skipped {
+                files: Vec::new(),
+                excluded: loaded.load_project(&project, config),
+            },
             Ok(None) => {
-                let found =
+                let mut found =
                     discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+                let nested = nested_projects(&mut found, &mut loaded.warnings);
                 loaded
                     .errors
                     .extend(found.errors.into_iter().map(InputError::from));
@@ -572,9 +610,13 @@ pub fn load_inputs(paths: &[String], config: &Config) -> Loaded {
                         Err(error) => loaded.errors.push(error),
                     }
                 }
+                let mut excluded = found.excluded;
+                for project in &nested {
+                    excluded += loaded.load_project(project, config);
+                }
                 Skipped {
                     files: found.skipped,
-                    excluded: found.excluded,
+                    excluded,
                 }
             }
             Err(error) => {

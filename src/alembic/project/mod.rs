@@ -138,23 +138,8 @@ pub fn find_project(path: &Path) -> Result<Option<AlembicProject>, ProjectError>
         return Ok(None);
     }
 
-    let ini = path.join("alembic.ini");
-    let ini = ini.is_file().then(|| normalize(&ini));
-    let pyproject = path.join("pyproject.toml");
-    let tool = if pyproject.is_file() {
-        let pyproject = normalize(&pyproject);
-        read_pyproject(&pyproject)?.map(|tool| (pyproject, tool))
-    } else {
-        None
-    };
-    if ini.is_some() || tool.is_some() {
-        return from_config(&path, ini, tool).map(Some);
-    }
-
-    if path.join("env.py").is_file() && path.join("versions").is_dir() {
-        let versions = normalize(&path.join("versions"));
-        let files = list_revision_files(std::slice::from_ref(&versions), false)?;
-        return Ok(Some(bare(path, vec![versions], files)));
+    if let Some(project) = configured_project(&path)? {
+        return Ok(Some(project));
     }
     let is_versions = path.file_name().is_some_and(|n| n == "versions");
     let files = list_revision_files(std::slice::from_ref(&path), false)?;
@@ -162,6 +147,58 @@ pub fn find_project(path: &Path) -> Result<Option<AlembicProject>, ProjectError>
         return Ok(Some(bare(path.clone(), vec![path], files)));
     }
     Ok(None)
+}
+
+/// The project a directory holds by Alembic's own conventions: an `alembic.ini`, a
+/// `[tool.alembic]`, or a script directory (`env.py` beside `versions/`).
+fn configured_project(dir: &Path) -> Result<Option<AlembicProject>, ProjectError> {
+    let ini = dir.join("alembic.ini");
+    let ini = ini.is_file().then(|| normalize(&ini));
+    let pyproject = dir.join("pyproject.toml");
+    let tool = if pyproject.is_file() {
+        let pyproject = normalize(&pyproject);
+        read_pyproject(&pyproject)?.map(|tool| (pyproject, tool))
+    } else {
+        None
+    };
+    if ini.is_some() || tool.is_some() {
+        return from_config(dir, ini, tool).map(Some);
+    }
+    if dir.join("env.py").is_file() && dir.join("versions").is_dir() {
+        let versions = normalize(&dir.join("versions"));
+        let files = list_revision_files(std::slice::from_ref(&versions), false)?;
+        return Ok(Some(bare(dir.to_path_buf(), vec![versions], files)));
+    }
+    Ok(None)
+}
+
+/// The Alembic projects in a directory tree, from the directories of its walk that may
+/// hold one (`candidates`: those with an `alembic.ini`, a `pyproject.toml` or an
+/// `env.py`). A configuration above a script directory wins over the script directory on
+/// its own, so candidates are tried shallowest first, and a project whose version
+/// directories an earlier one already has is left out. Projects come in path order;
+/// configurations that cannot be read come back as errors, each once.
+pub fn find_nested_projects(candidates: &[PathBuf]) -> (Vec<AlembicProject>, Vec<ProjectError>) {
+    let mut by_depth: Vec<&PathBuf> = candidates.iter().collect();
+    by_depth.sort_by_key(|dir| (dir.components().count(), *dir));
+    by_depth.dedup();
+    let (mut projects, mut errors) = (Vec::<AlembicProject>::new(), Vec::new());
+    for dir in by_depth {
+        match configured_project(&normalize(dir)) {
+            Ok(Some(project)) => {
+                let known = |p: &AlembicProject| {
+                    (p.version_dirs.iter()).any(|d| project.version_dirs.contains(d))
+                };
+                if !projects.iter().any(known) {
+                    projects.push(project);
+                }
+            }
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    projects.sort_by(|a, b| a.root.cmp(&b.root));
+    (projects, errors)
 }
 
 /// The project a revision file named on its own belongs to, and the file as that
