@@ -186,9 +186,8 @@ fn render_here(
             });
         }
     };
-    let imported = modules.reachable(&module.body);
     let mut interp = Interp::new();
-    interp.imports = ImportState::new(&imported);
+    interp.imports = ImportState::new(modules);
     let mut revision = RevisionFile {
         message: docstring_first_line(&module.body),
         ..RevisionFile::default()

@@ -1,15 +1,17 @@
 //! The project's own modules that revisions import (`from app.db.utils import
 //! create_trigger`, `import app.constants as c`): found as files under the project's
-//! module roots, parsed once per run and shared by every revision ([`ModuleCache`]), then
-//! evaluated statically per revision by the interpreter (`interp/imports.rs`). Nothing is
+//! module roots, parsed on first use, once per run, and shared by every revision
+//! ([`ModuleCache`]), then evaluated statically per revision by the interpreter
+//! (`interp/imports.rs`). Only the modules an evaluation reaches are read: a project whose
+//! revisions import one constant from a big package parses that constant's module, not the
+//! package's whole import graph. Nothing is
 //! imported or executed: a module is only parsed, and its module level evaluated with the
 //! same evaluator as a revision's. A module outside the roots (a third-party package), a
 //! missing file, or one too large or not valid Python stays unknown.
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
+use elsa::sync::FrozenMap;
 use rustpython_parser::ast::{self, Stmt};
 use rustpython_parser::{Mode, parse};
 
@@ -64,7 +66,9 @@ pub struct ParsedModule {
 pub struct ModuleCache {
     roots: Vec<PathBuf>,
     repository: PathBuf,
-    modules: Mutex<HashMap<String, Option<Arc<ParsedModule>>>>,
+    /// Append-only: a module read stays until the cache is dropped, so a render borrows it
+    /// while others add more. `None`: not a project module (or not readable).
+    modules: FrozenMap<String, Box<Option<ParsedModule>>>,
 }
 
 impl ModuleCache {
@@ -74,7 +78,7 @@ impl ModuleCache {
         ModuleCache {
             roots,
             repository,
-            modules: Mutex::new(HashMap::new()),
+            modules: FrozenMap::new(),
         }
     }
 
@@ -83,23 +87,23 @@ impl ModuleCache {
         ModuleCache::new(Vec::new(), PathBuf::new())
     }
 
-    /// The module named `name`, read and parsed on first use.
-    pub fn get(&self, name: &str) -> Option<Arc<ParsedModule>> {
-        if let Some(known) = self.lock().get(name) {
-            return known.clone();
+    /// The module named `name`, read and parsed on first use. Two revisions asking for the
+    /// same new module at once may both parse it; the first to finish is kept.
+    pub fn get(&self, name: &str) -> Option<&ParsedModule> {
+        if let Some(known) = self.modules.get(name) {
+            return known.as_ref();
         }
-        let module = self.read(name).map(Arc::new);
-        let mut modules = self.lock();
-        if modules.len() >= MAX_MODULES {
+        if self.modules.len() >= MAX_MODULES {
             return None;
         }
-        modules.entry(name.to_string()).or_insert(module).clone()
+        let module = self.read(name);
+        (self.modules.insert(name.to_string(), Box::new(module))).as_ref()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<Arc<ParsedModule>>>> {
-        self.modules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Whether `name` was looked for (read, or found not to be a project module).
+    #[cfg(test)]
+    pub fn was_looked_for(&self, name: &str) -> bool {
+        self.modules.get(name).is_some()
     }
 
     fn read(&self, name: &str) -> Option<ParsedModule> {
@@ -132,37 +136,17 @@ impl ModuleCache {
             source_len: text.len(),
         })
     }
-
-    /// Every project module `body` (a revision) may reach through imports, at most
-    /// [`MAX_IMPORT_DEPTH`] imports away; each read once whatever the cycles.
-    pub fn reachable(&self, body: &[Stmt]) -> Vec<Arc<ParsedModule>> {
-        let mut found = Vec::new();
-        let mut seen = HashSet::new();
-        let mut queue: VecDeque<(String, usize)> = imported_modules(body, None)
-            .into_iter()
-            .map(|n| (n, 1))
-            .collect();
-        while let Some((name, depth)) = queue.pop_front() {
-            if depth > MAX_IMPORT_DEPTH || !seen.insert(name.clone()) {
-                continue;
-            }
-            let Some(module) = self.get(&name) else {
-                continue;
-            };
-            let next = imported_modules(&module.body, Some(&module));
-            queue.extend(next.into_iter().map(|n| (n, depth + 1)));
-            found.push(module);
-        }
-        found
-    }
 }
 
 impl Drop for ModuleCache {
     /// Syntax trees are dropped recursively: on a stack sized for the sources, as they
     /// were parsed.
     fn drop(&mut self) {
-        let modules = std::mem::take(self.modules.get_mut().unwrap_or_else(|p| p.into_inner()));
-        let bytes = modules.values().flatten().map(|m| m.source_len).sum();
+        let modules = std::mem::take(self.modules.as_mut());
+        let bytes = modules
+            .values()
+            .map(|m| m.as_ref().as_ref().map_or(0, |m| m.source_len))
+            .sum();
         on_stack(bytes, move || drop(modules));
     }
 }
@@ -210,66 +194,4 @@ pub fn from_module(
     }
     package.extend(module.map(|m| m.split('.')).into_iter().flatten());
     (!package.is_empty()).then(|| package.join("."))
-}
-
-/// The modules an import statement anywhere in `body` may load: each package on the way
-/// (`import a.b` loads `a` and `a.b`) and, for `from m import n`, `m.n` (a submodule).
-fn imported_modules(body: &[Stmt], importer: Option<&ParsedModule>) -> Vec<String> {
-    let mut names = Vec::new();
-    let push_with_parents = |name: &str, names: &mut Vec<String>| {
-        let mut end = 0;
-        for segment in name.split('.') {
-            end += segment.len();
-            names.push(name[..end].to_string());
-            end += 1;
-        }
-    };
-    for stmt in body {
-        match stmt {
-            Stmt::Import(import) => {
-                for alias in &import.names {
-                    push_with_parents(alias.name.as_str(), &mut names);
-                }
-            }
-            Stmt::ImportFrom(import) => {
-                let level = import.level.map_or(0, |l| l.to_usize());
-                let module = import.module.as_ref().map(|m| m.as_str());
-                let Some(base) = from_module(module, level, importer) else {
-                    continue;
-                };
-                push_with_parents(&base, &mut names);
-                for alias in import.names.iter().filter(|a| a.name.as_str() != "*") {
-                    names.push(format!("{base}.{}", alias.name));
-                }
-            }
-            _ => {
-                for inner in nested_bodies(stmt) {
-                    names.extend(imported_modules(inner, importer));
-                }
-            }
-        }
-    }
-    names
-}
-
-/// The statement lists inside a compound statement.
-fn nested_bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
-    match stmt {
-        Stmt::FunctionDef(s) => vec![&s.body],
-        Stmt::AsyncFunctionDef(s) => vec![&s.body],
-        Stmt::ClassDef(s) => vec![&s.body],
-        Stmt::If(s) => vec![&s.body, &s.orelse],
-        Stmt::For(s) => vec![&s.body, &s.orelse],
-        Stmt::While(s) => vec![&s.body, &s.orelse],
-        Stmt::With(s) => vec![&s.body],
-        Stmt::Try(s) => {
-            let mut bodies = vec![&s.body[..], &s.orelse, &s.finalbody];
-            bodies.extend(s.handlers.iter().map(|h| {
-                let ast::ExceptHandler::ExceptHandler(h) = h;
-                &h.body[..]
-            }));
-            bodies
-        }
-        _ => Vec::new(),
-    }
 }

@@ -205,6 +205,40 @@ fn a_module_is_parsed_once_per_cache() {
     let modules = ModuleCache::new(vec![tree.0.clone()], tree.0.clone());
     let first = modules.get("app").unwrap();
     std::fs::remove_file(tree.path("app.py")).unwrap();
-    assert!(std::sync::Arc::ptr_eq(&first, &modules.get("app").unwrap()));
+    assert!(std::ptr::eq(first, modules.get("app").unwrap()));
     assert!(Path::new(&first.path).ends_with("app.py"));
+}
+
+#[test]
+fn a_module_imports_are_read_when_used_and_rebinding_wins() {
+    let tree = Tree::new(&[
+        (
+            "app/constants.py",
+            "from app.heavy import HELPER\nfrom app.base import PREFIX\nfrom app.base import OTHER\nTABLE = PREFIX + '_users'\nOTHER = 'rebound'\nLATE = 'own'\nfrom app.base import LATE\n",
+        ),
+        (
+            "app/base.py",
+            "PREFIX = 'app'\nOTHER = 'base'\nLATE = 'base_late'\n",
+        ),
+        ("app/heavy.py", "this is not python\n"),
+    ]);
+    let modules = ModuleCache::new(vec![tree.0.clone()], tree.0.clone());
+    let source = "from alembic import op\nfrom app.constants import TABLE, OTHER, LATE\n\ndef upgrade():\n    op.drop_table(TABLE)\n    op.drop_table(OTHER)\n    op.drop_table(LATE)\n";
+    let function = render_revision_with(source, &modules)
+        .unwrap()
+        .upgrade
+        .unwrap();
+    // An import used at module level is evaluated then; a name bound after its import is
+    // the new binding, an import after a binding replaces it, as in Python.
+    assert_eq!(
+        sql(&function),
+        [
+            "DROP TABLE app_users",
+            "DROP TABLE rebound",
+            "DROP TABLE base_late"
+        ]
+    );
+    // `HELPER` is never used: its module is not even read.
+    assert!(modules.was_looked_for("app.base"));
+    assert!(!modules.was_looked_for("app.heavy"));
 }

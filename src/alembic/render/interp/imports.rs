@@ -1,39 +1,59 @@
 //! Imports, in a revision and in the project modules it reads ([`super::super::modules`]):
 //! what each import binds, and the module level of a project module, evaluated statically
-//! on first use (once per revision) with the same evaluator as the revision. A name the
-//! module does not define stays the imported path, one it defines with a value not known
-//! statically is a runtime value naming it: using either is an `unrenderable-operation`
-//! naming the import, as for a third-party module.
+//! on first use (once per revision) with the same evaluator as the revision. A project
+//! module's own `from m import name` is evaluated when `name` is first used, so the modules
+//! nothing uses are never read. A name the module does not define stays the imported
+//! path, one it defines with a value not known statically is a runtime value naming it:
+//! using either is an `unrenderable-operation` naming the import, as for a third-party
+//! module.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
 
 use crate::python::{self, Value};
 
-use super::super::modules::{MAX_IMPORT_DEPTH, ParsedModule, from_module};
+use super::super::modules::{MAX_IMPORT_DEPTH, ModuleCache, ParsedModule, from_module};
 use super::super::{import_binding, pyvalues, type_decorator};
 use super::Interp;
 
-/// The project modules a revision may reach, and those evaluated so far.
+/// Where the project modules a revision imports are read, and those evaluated so far.
 #[derive(Default)]
 pub struct ImportState<'a> {
-    modules: HashMap<String, &'a ParsedModule>,
+    modules: Option<&'a ModuleCache>,
     /// Module-level names of each module evaluated (or being evaluated: an import cycle
     /// sees the names defined so far, as in Python).
     namespaces: HashMap<String, HashMap<String, Value>>,
+    /// Names a project module imports from another and has not used yet, by module and
+    /// name. The other module is read and evaluated on first use: a module's imports that
+    /// nothing uses (most of a big models package's) are never parsed.
+    pending: HashMap<String, HashMap<String, PendingImport>>,
     /// The module whose code runs; `None`: the revision's.
     current: Option<String>,
     depth: usize,
 }
 
+/// `from module import attr` in a project module, not evaluated yet.
+struct PendingImport {
+    module: String,
+    attr: String,
+    /// The value when `module` is not a project module (its import path).
+    fallback: Value,
+    /// The import depth the statement ran at: evaluated later, it counts as evaluated then.
+    depth: usize,
+}
+
 impl<'a> ImportState<'a> {
-    pub fn new(modules: &'a [Arc<ParsedModule>]) -> Self {
+    pub fn new(modules: &'a ModuleCache) -> Self {
         ImportState {
-            modules: modules.iter().map(|m| (m.name.clone(), &**m)).collect(),
+            modules: Some(modules),
             ..ImportState::default()
         }
+    }
+
+    /// The project module `name`, read on first use.
+    fn module(&self, name: &str) -> Option<&'a ParsedModule> {
+        self.modules?.get(name)
     }
 }
 
@@ -86,7 +106,7 @@ impl<'a> Interp<'a> {
                 let level = import.level.map_or(0, |l| l.to_usize());
                 let module = import.module.as_ref().map(|m| m.as_str());
                 let importer = self.imports.current.as_ref();
-                let importer = importer.and_then(|m| self.imports.modules.get(m).copied());
+                let importer = importer.and_then(|m| self.imports.module(m));
                 // A relative import that cannot be resolved keeps its dots: never a
                 // top-level module of the same name.
                 let base = from_module(module, level, importer)
@@ -97,8 +117,25 @@ impl<'a> Interp<'a> {
                         continue;
                     }
                     let (name, fallback) = import_binding(Some(&base), alias);
-                    let value = self.module_attribute(&base, alias.name.as_str());
-                    self.set(&name, value.unwrap_or(fallback));
+                    let deferred = match &self.imports.current {
+                        // At a project module's module level: resolved when used.
+                        Some(module) if self.scopes.is_empty() => module.clone(),
+                        _ => {
+                            let value = self.module_attribute(&base, alias.name.as_str());
+                            self.set(&name, value.unwrap_or(fallback));
+                            continue;
+                        }
+                    };
+                    if let Some(namespace) = self.imports.namespaces.get_mut(&deferred) {
+                        namespace.remove(&name);
+                    }
+                    let import = PendingImport {
+                        module: base.clone(),
+                        attr: alias.name.to_string(),
+                        fallback,
+                        depth: self.imports.depth,
+                    };
+                    (self.imports.pending.entry(deferred).or_default()).insert(name, import);
                 }
             }
             _ => {}
@@ -109,6 +146,12 @@ impl<'a> Interp<'a> {
     fn bind_star(&mut self, module: &str) {
         if !self.load_module(module) {
             return;
+        }
+        let pending: Vec<String> = (self.imports.pending.get(module).into_iter())
+            .flat_map(|names| names.keys().filter(|name| !name.starts_with('_')).cloned())
+            .collect();
+        for name in pending {
+            self.resolve_pending(module, &name);
         }
         let names: Vec<(String, Value)> = self.imports.namespaces[module]
             .iter()
@@ -126,10 +169,47 @@ impl<'a> Interp<'a> {
         if !self.load_module(module) {
             return None;
         }
-        Some(match self.imports.namespaces.get(module)?.get(attr)? {
+        let value = match self.imports.namespaces.get(module)?.get(attr) {
+            Some(value) => value.clone(),
+            None => self.resolve_pending(module, attr)?,
+        };
+        Some(match value {
             Value::Runtime(origin) => Value::Runtime(format!("`{module}.{attr}` ({origin})")),
-            value => value.clone(),
+            value => value,
         })
+    }
+
+    /// A name `module` imported and had not used: its value now, kept in the module's
+    /// namespace.
+    fn resolve_pending(&mut self, module: &str, name: &str) -> Option<Value> {
+        let import = self.imports.pending.get_mut(module)?.remove(name)?;
+        let depth = std::mem::replace(&mut self.imports.depth, import.depth);
+        let value = self.module_attribute(&import.module, &import.attr);
+        self.imports.depth = depth;
+        let value = value.unwrap_or(import.fallback);
+        (self
+            .imports
+            .namespaces
+            .entry(module.to_string())
+            .or_default())
+        .insert(name.to_string(), value.clone());
+        Some(value)
+    }
+
+    /// A module-level name of the project module whose code runs, imported and not used
+    /// until now.
+    pub(super) fn pending_global(&mut self, name: &str) -> Option<Value> {
+        let module = self.imports.current.clone()?;
+        self.resolve_pending(&module, name)
+    }
+
+    /// A module-level name bound anew: an import of it not used yet is forgotten.
+    pub(super) fn forget_pending(&mut self, name: &str) {
+        if let Some(module) = &self.imports.current
+            && let Some(names) = self.imports.pending.get_mut(module)
+        {
+            names.remove(name);
+        }
     }
 
     /// Evaluates a project module's module level, once; false when it is not one (or
@@ -138,12 +218,13 @@ impl<'a> Interp<'a> {
         if self.imports.namespaces.contains_key(name) {
             return true;
         }
-        let Some(module) = self.imports.modules.get(name).copied() else {
-            return false;
-        };
+        // Too deep is checked first: a module that deep is not even read.
         if self.imports.depth >= MAX_IMPORT_DEPTH {
             return false;
         }
+        let Some(module) = self.imports.module(name) else {
+            return false;
+        };
         self.imports
             .namespaces
             .insert(name.to_string(), HashMap::new());

@@ -85,7 +85,10 @@ impl<'a> Interp<'a> {
     fn set(&mut self, name: &str, value: Value) {
         match self.scopes.last_mut() {
             Some(scope) => scope.insert(name.to_string(), value),
-            None => self.module_globals().insert(name.to_string(), value),
+            None => {
+                self.forget_pending(name);
+                self.module_globals().insert(name.to_string(), value)
+            }
         };
     }
 
@@ -656,6 +659,9 @@ impl Env for Interp<'_> {
         }
         if let Some(value) = self.module_global(name) {
             return Ok(value.clone());
+        }
+        if let Some(value) = self.pending_global(name) {
+            return Ok(value);
         }
         const BUILTINS: &[&str] = &[
             "str",
