@@ -4,6 +4,7 @@
 //! calls, string formatting and concatenation, comparisons and boolean logic over known
 //! values. Everything else is an [`EvalError`] naming the construct, never a guess.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use rustpython_parser::ast::{self, Constant, Expr, Ranged};
@@ -111,19 +112,19 @@ fn eval_unbounded<E: Env>(env: &mut E, expr: &Expr, span: Range<usize>) -> EvalR
         Expr::Tuple(tuple) => Ok(Value::Tuple(eval_elements(env, &tuple.elts)?)),
         Expr::Set(set) => Ok(Value::List(eval_elements(env, &set.elts)?)),
         Expr::Dict(dict) => {
-            let mut pairs = Vec::with_capacity(dict.values.len());
+            let mut pairs = DictPairs::with_capacity(dict.values.len());
             for (key, value) in dict.keys.iter().zip(&dict.values) {
                 let value = eval(env, value)?;
                 match key {
                     Some(key) => {
                         let key = eval(env, key)?;
-                        dict_insert(&mut pairs, key, value);
+                        pairs.insert(key, value);
                     }
                     // `**other` inside a dict display.
                     None => match value {
-                        Value::Dict(other) => other
-                            .into_iter()
-                            .for_each(|(k, v)| dict_insert(&mut pairs, k, v)),
+                        Value::Dict(other) => {
+                            other.into_iter().for_each(|(k, v)| pairs.insert(k, v))
+                        }
                         other => {
                             return Err(EvalError::new(
                                 span,
@@ -133,7 +134,7 @@ fn eval_unbounded<E: Env>(env: &mut E, expr: &Expr, span: Range<usize>) -> EvalR
                     },
                 }
             }
-            Ok(Value::Dict(pairs))
+            Ok(Value::Dict(pairs.pairs))
         }
         Expr::Attribute(attribute) => {
             let value = eval(env, &attribute.value)?;
@@ -332,10 +333,41 @@ fn eval_elements<E: Env>(env: &mut E, elements: &[Expr]) -> EvalResult<Vec<Value
     Ok(out)
 }
 
-fn dict_insert(pairs: &mut Vec<(Value, Value)>, key: Value, value: Value) {
-    match pairs.iter_mut().find(|(k, _)| *k == key) {
-        Some(pair) => pair.1 = value,
-        None => pairs.push((key, value)),
+/// The pairs of a dict display being built: a key already there keeps its place and takes
+/// the new value, as in Python. String and integer keys (nearly all) are found through an
+/// index, other keys by comparison, so a large literal is not quadratic.
+struct DictPairs {
+    pairs: Vec<(Value, Value)>,
+    strings: HashMap<String, usize>,
+    ints: HashMap<i64, usize>,
+}
+
+impl DictPairs {
+    fn with_capacity(capacity: usize) -> Self {
+        DictPairs {
+            pairs: Vec::with_capacity(capacity),
+            strings: HashMap::new(),
+            ints: HashMap::new(),
+        }
+    }
+
+    fn insert(&mut self, key: Value, value: Value) {
+        let known = match &key {
+            Value::Str(s) => self.strings.get(s).copied(),
+            Value::Int(i) => self.ints.get(i).copied(),
+            other => self.pairs.iter().position(|(k, _)| k == other),
+        };
+        if let Some(at) = known {
+            self.pairs[at].1 = value;
+            return;
+        }
+        let at = self.pairs.len();
+        match &key {
+            Value::Str(s) => _ = self.strings.insert(s.clone(), at),
+            Value::Int(i) => _ = self.ints.insert(*i, at),
+            _ => {}
+        }
+        self.pairs.push((key, value));
     }
 }
 

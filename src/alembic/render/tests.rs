@@ -948,6 +948,12 @@ fn sql_of(function: &RenderedFunction) -> Vec<String> {
 /// The static Python subset: (module-level code, upgrade body, expected statements).
 const EVALUATOR: &[(&str, &str, &[&str])] = &[
     ("T = 'users'", "op.drop_table(T)", &["DROP TABLE users"]),
+    // A repeated key keeps its first place and takes the last value, as in Python.
+    (
+        "D = {'a': '1', 'b': '2', 'a': '3', **{'b': '4', 'c': '5'}}",
+        "op.execute(', '.join(D) + ' ' + D['a'] + D['b'] + D['c'])",
+        &["a, b, c 345"],
+    ),
     (
         "A = 'a'\nB = A + '_b'\nL = [A, B]",
         "op.execute(', '.join(L))",
