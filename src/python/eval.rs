@@ -5,6 +5,7 @@
 //! values. Everything else is an [`EvalError`] naming the construct, never a guess.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use rustpython_parser::ast::{self, Constant, Expr, Ranged};
@@ -334,40 +335,33 @@ fn eval_elements<E: Env>(env: &mut E, elements: &[Expr]) -> EvalResult<Vec<Value
 }
 
 /// The pairs of a dict display being built: a key already there keeps its place and takes
-/// the new value, as in Python. String and integer keys (nearly all) are found through an
-/// index, other keys by comparison, so a large literal is not quadratic.
+/// the new value, as in Python. Keys are found through their hash, so a large literal is
+/// not quadratic.
 struct DictPairs {
     pairs: Vec<(Value, Value)>,
-    strings: HashMap<String, usize>,
-    ints: HashMap<i64, usize>,
+    /// Key hash → the places of the keys with that hash.
+    index: HashMap<u64, Vec<usize>>,
 }
 
 impl DictPairs {
     fn with_capacity(capacity: usize) -> Self {
         DictPairs {
             pairs: Vec::with_capacity(capacity),
-            strings: HashMap::new(),
-            ints: HashMap::new(),
+            index: HashMap::with_capacity(capacity),
         }
     }
 
     fn insert(&mut self, key: Value, value: Value) {
-        let known = match &key {
-            Value::Str(s) => self.strings.get(s).copied(),
-            Value::Int(i) => self.ints.get(i).copied(),
-            other => self.pairs.iter().position(|(k, _)| k == other),
-        };
-        if let Some(at) = known {
-            self.pairs[at].1 = value;
-            return;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let places = self.index.entry(hasher.finish()).or_default();
+        match places.iter().find(|&&at| self.pairs[at].0 == key) {
+            Some(&at) => self.pairs[at].1 = value,
+            None => {
+                places.push(self.pairs.len());
+                self.pairs.push((key, value));
+            }
         }
-        let at = self.pairs.len();
-        match &key {
-            Value::Str(s) => _ = self.strings.insert(s.clone(), at),
-            Value::Int(i) => _ = self.ints.insert(*i, at),
-            _ => {}
-        }
-        self.pairs.push((key, value));
     }
 }
 

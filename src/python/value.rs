@@ -1,5 +1,6 @@
 //! Values of the static Python subset.
 
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -44,6 +45,35 @@ pub struct Object {
     pub kwargs: Vec<(String, Value)>,
     /// Span of the call expression.
     pub span: Range<usize>,
+}
+
+/// Agrees with `==`: equal values hash alike (`0.0` and `-0.0` too), so a dict display can
+/// find a repeated key without comparing it to every other.
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::None => {}
+            Value::Bool(b) => b.hash(state),
+            Value::Int(i) => i.hash(state),
+            Value::Float(f) => (if *f == 0.0 { 0 } else { f.to_bits() }).hash(state),
+            Value::Str(s) | Value::Path(s) | Value::Function(s) | Value::Runtime(s) => {
+                s.hash(state)
+            }
+            Value::List(items) | Value::Tuple(items) => items.hash(state),
+            Value::Dict(pairs) => pairs.hash(state),
+            Value::Object(object) => {
+                object.path.hash(state);
+                object.args.hash(state);
+                object.kwargs.hash(state);
+                object.span.hash(state);
+            }
+            Value::Method(receiver, name) => {
+                receiver.hash(state);
+                name.hash(state);
+            }
+        }
+    }
 }
 
 impl Object {
