@@ -130,6 +130,20 @@ mod tests {
             ]
         );
         assert!(function.unrenderable.is_empty());
+        // An unknown set stays valid SQL (onyx: `.in_(` a select assigned earlier `)`).
+        let function = upgrade(
+            "t = sa.table('t', sa.column('id', sa.Integer), sa.column('n', sa.Integer))",
+            "op.execute(t.update().where(t.c.id.in_(NAME_SIZE)).values(n=1))",
+        );
+        let rendered: Vec<&str> = (function.statements.iter())
+            .map(|s| s.sql.as_str())
+            .collect();
+        assert_eq!(
+            rendered,
+            ["UPDATE t SET n=1 WHERE t.id IN ('<neutron_lib.constants.NAME_SIZE>')"]
+        );
+        assert!(pg_query::parse(rendered[0], pg_query::ParserOptions::DEFAULT).is_ok());
+        assert!(function.unrenderable.is_empty());
     }
 
     /// Where an unknown value decides the statement, or a library call may emit SQL, the

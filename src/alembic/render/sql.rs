@@ -107,6 +107,10 @@ fn object_expression(object: &Object) -> Result<String, String> {
                         .collect();
                     format!("{left} {op} ({})", items?.join(", "))
                 }
+                // A subquery or an approximate placeholder: parenthesised, as SQL needs.
+                ("IN" | "NOT IN", right) => {
+                    format!("{left} {op} ({})", expression(right, StrAs::Literal)?)
+                }
                 ("BETWEEN" | "NOT BETWEEN", Value::Tuple(bounds)) if bounds.len() == 2 => format!(
                     "{left} {op} {} AND {}",
                     expression(&bounds[0], StrAs::Literal)?,
