@@ -4,10 +4,10 @@
 //! ([`ModuleCache`]), then evaluated statically per revision by the interpreter
 //! (`interp/imports.rs`). Only the modules an evaluation reaches are read: a project whose
 //! revisions import one constant from a big package parses that constant's module, not the
-//! package's whole import graph. Nothing is
-//! imported or executed: a module is only parsed, and its module level evaluated with the
-//! same evaluator as a revision's. A module outside the roots (a third-party package), a
-//! missing file, or one too large or not valid Python stays unknown.
+//! package's whole import graph. Nothing is imported or executed: a module is only parsed,
+//! and its module level evaluated with the same evaluator as a revision's. A module outside
+//! the roots (a third-party package), a missing file, or one too large or not valid Python
+//! stays unknown.
 
 use std::path::PathBuf;
 
