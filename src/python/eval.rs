@@ -13,7 +13,7 @@ use rustpython_parser::ast::{self, Constant, Expr, Ranged};
 use super::budget::{Budget, check_str_len};
 use super::builtins::{builtin_function, builtin_method, iterate};
 use super::format::{apply_spec, percent_format};
-use super::value::Value;
+use super::value::{Value, canonical_path};
 
 /// Why an expression or statement cannot be evaluated statically.
 #[derive(Debug, Clone, PartialEq)]
@@ -515,7 +515,7 @@ pub fn get_attribute<E: Env>(
     match value {
         Value::Path(path) => Ok(env
             .path_attribute(&path, attr)
-            .unwrap_or_else(|| Value::Path(format!("{path}.{attr}")))),
+            .unwrap_or_else(|| Value::Path(canonical_path(format!("{path}.{attr}"))))),
         Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
             Ok(Value::Method(Box::new(value), attr.to_string()))
         }

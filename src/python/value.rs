@@ -29,6 +29,59 @@ pub enum Value {
     Runtime(String),
 }
 
+/// Column types of third-party libraries whose PostgreSQL DDL is known, by package and class
+/// (wherever in the package they are imported from), and the SQLAlchemy type they render as
+/// there. Checked against the packages' own rendering in Alembic's offline mode (sqlmodel
+/// 0.0.50, fastapi-users-db-sqlalchemy 4.0.4, SQLAlchemy-Utils 0.43.0, sqlalchemy-citext
+/// 1.8.0). Types whose arguments differ from their SQLAlchemy type's get a name of their own
+/// under `sqlalchemy.types.` that `render/types.rs` reads.
+const THIRD_PARTY_TYPES: &[(&str, &str, &str)] = &[
+    // A String subclass: the same arguments.
+    ("sqlmodel", "AutoString", "sqlalchemy.String"),
+    ("fastapi_users_db_sqlalchemy", "GUID", "sqlalchemy.Uuid"),
+    ("citext", "CIText", "sqlalchemy.dialects.postgresql.CITEXT"),
+    (
+        "sqlalchemy_utils",
+        "TSVectorType",
+        "sqlalchemy.dialects.postgresql.TSVECTOR",
+    ),
+    ("sqlalchemy_utils", "JSONType", "sqlalchemy.JSON"),
+    // `timezone=` as DateTime's; its positional parameters are not DateTime's (unknown).
+    (
+        "sqlalchemy_utils",
+        "ArrowType",
+        "sqlalchemy.types.ArrowType",
+    ),
+    (
+        "sqlalchemy_utils",
+        "StringEncryptedType",
+        "sqlalchemy.types.StringEncryptedType",
+    ),
+    (
+        "sqlalchemy_utils",
+        "EncryptedType",
+        "sqlalchemy.types.EncryptedType",
+    ),
+    ("sqlalchemy_utils", "UUIDType", "sqlalchemy.types.UUIDType"),
+];
+
+/// The path a name imported or reached by attributes stands for: a third-party column type
+/// of [`THIRD_PARTY_TYPES`] as its SQLAlchemy type; sqlmodel's re-export of SQLAlchemy's
+/// `types` module as that module; any other path as it is.
+pub fn canonical_path(path: String) -> String {
+    if let Some(rest) = path.strip_prefix("sqlmodel.sql.sqltypes.types.") {
+        return format!("sqlalchemy.types.{rest}");
+    }
+    let (Some((package, _)), Some((_, class))) = (path.split_once('.'), path.rsplit_once('.'))
+    else {
+        return path;
+    };
+    THIRD_PARTY_TYPES
+        .iter()
+        .find(|(p, c, _)| *p == package && *c == class)
+        .map_or(path, |(_, _, sqlalchemy)| sqlalchemy.to_string())
+}
+
 /// A path under the libraries whose names the renderer knows: SQLAlchemy, Alembic, builtins.
 pub fn is_library_path(path: &str) -> bool {
     ["sqlalchemy", "alembic", "builtins"].iter().any(|root| {

@@ -276,7 +276,7 @@ pub(crate) fn import_binding(module: Option<&str>, alias: &ast::Alias) -> (Strin
     } else {
         path
     };
-    (name, Value::Path(path))
+    (name, Value::Path(crate::python::canonical_path(path)))
 }
 
 fn string_or_tuple(value: Option<&Value>) -> Vec<String> {

@@ -1323,3 +1323,58 @@ fn enum_classes_give_member_names() {
         ]
     );
 }
+
+/// Third-party column types (`THIRD_PARTY_TYPES` in python/value.rs): the SQL is what
+/// Alembic 1.20.1 printed in offline mode with sqlmodel 0.0.50, fastapi-users-db-sqlalchemy
+/// 4.0.4, SQLAlchemy-Utils 0.43.0 and sqlalchemy-citext 1.8.0 installed (not in CI's
+/// environment, so captured once). Imported as the corpus's projects import them.
+#[test]
+fn third_party_column_types_render_as_their_packages_do() {
+    let imports = "import sqlmodel\nimport sqlalchemy_utils\nfrom fastapi_users_db_sqlalchemy.generics import GUID\nfrom sqlalchemy_utils.types.encrypted.encrypted_type import StringEncryptedType, EncryptedType\nfrom sqlalchemy_utils.types.ts_vector import TSVectorType\nfrom citext import CIText\n";
+    let cases = [
+        ("sqlmodel.sql.sqltypes.AutoString()", "VARCHAR"),
+        (
+            "sqlmodel.sql.sqltypes.AutoString(length=255)",
+            "VARCHAR(255)",
+        ),
+        ("sqlmodel.sql.sqltypes.AutoString", "VARCHAR"),
+        ("sqlmodel.sql.sqltypes.types.Uuid()", "UUID"),
+        ("GUID()", "UUID"),
+        ("StringEncryptedType(sa.Unicode, 'k')", "VARCHAR"),
+        (
+            "StringEncryptedType(sa.Unicode, 'k', length=255)",
+            "VARCHAR(255)",
+        ),
+        ("EncryptedType(sa.Unicode, 'k')", "BYTEA"),
+        ("TSVectorType('a', 'b')", "TSVECTOR"),
+        ("sqlalchemy_utils.types.uuid.UUIDType(binary=False)", "UUID"),
+        ("sqlalchemy_utils.types.json.JSONType()", "JSON"),
+        (
+            "sqlalchemy_utils.ArrowType()",
+            "TIMESTAMP WITHOUT TIME ZONE",
+        ),
+        (
+            "sqlalchemy_utils.ArrowType(timezone=True)",
+            "TIMESTAMP WITH TIME ZONE",
+        ),
+        ("CIText()", "CITEXT"),
+    ];
+    for (type_, ddl) in cases {
+        let source = format!(
+            "{PRELUDE}{imports}\ndef upgrade():\n    op.add_column('t', sa.Column('c', {type_}))\n"
+        );
+        let function = render_revision(&source).unwrap().upgrade.unwrap();
+        assert_eq!(
+            sql_of(&function),
+            [format!("ALTER TABLE t ADD COLUMN c {ddl}")],
+            "{type_}: {:?}",
+            function.unrenderable
+        );
+    }
+    // Not native, it is BINARY(16) or CHAR(32): not rendered, never guessed.
+    let source = format!(
+        "{PRELUDE}{imports}\ndef upgrade():\n    op.add_column('t', sa.Column('c', sqlalchemy_utils.UUIDType(native=False)))\n"
+    );
+    let function = render_revision(&source).unwrap().upgrade.unwrap();
+    assert!(function.statements.is_empty() && function.unrenderable.len() == 1);
+}

@@ -295,6 +295,24 @@ impl SqlType {
                 collation: None,
             }),
             "NullType" => fixed("NULL".into(), Affinity::Null),
+            // SQLAlchemy-Utils' types whose arguments are their own (python/value.rs).
+            "ArrowType" if object.args.is_empty() => {
+                let zone = if timezone()? { "WITH" } else { "WITHOUT" };
+                fixed(format!("TIMESTAMP {zone} TIME ZONE"), Affinity::Other)
+            }
+            "StringEncryptedType" => fixed(
+                with_length("VARCHAR", int_param(object, usize::MAX, "length")?),
+                Affinity::String,
+            ),
+            "EncryptedType" => fixed("BYTEA".into(), Affinity::Other),
+            // Native (the default) on PostgreSQL: UUID; otherwise BINARY(16) or CHAR(32).
+            "UUIDType"
+                if object
+                    .param(1, "native")
+                    .is_none_or(|n| n.truthy() == Some(true)) =>
+            {
+                fixed("UUID".into(), Affinity::String)
+            }
             _ => Err(format!("unknown type `{name}`")),
         }
     }
