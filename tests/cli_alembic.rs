@@ -328,9 +328,9 @@ fn a_walked_directory_lints_the_alembic_projects_inside_it() {
         files,
         [
             format!("{root}/db/V1__index.sql"),
-            format!("{root}/services/api/migrations/versions/111111111111_api.py"),
-            format!("{root}/services/jobs/core/versions/333333333333_jobs.py"),
-            format!("{root}/services/tenants/versions/222222222222_tenants.py"),
+            format!("{root}/services/api/migrations/versions/aa01aa01aa01_api.py"),
+            format!("{root}/services/jobs/core/versions/cc03cc03cc03_jobs.py"),
+            format!("{root}/services/tenants/versions/bb02bb02bb02_tenants.py"),
         ]
     );
     assert_eq!(report["summary"]["files"].as_u64(), Some(4), "{report:#}");
