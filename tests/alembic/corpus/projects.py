@@ -3,15 +3,17 @@
 at the repository's root, and check that it lints every revision of manifest.toml.
 
 Usage:
-    python3 tests/alembic/corpus/projects.py --repos DIR --locksmith BIN [--out /tmp/corpus-roots]
+    python3 tests/alembic/corpus/projects.py --repos DIR --locksmith BIN [--out /tmp/corpus-roots] [--runs N]
 
 DIR holds the repositories as extract.py finds them. Each repository's files that locksmith
 may read (.py, .ini, .toml, .cfg, .mako, .sql) at the manifest's commit are written to
 OUT/<owner>__<name>/, then `locksmith lint --format json .` runs there. A repository passes
 when the files linted are its revision files (those of its manifest entries) plus, unless
 the root is itself a project (then linted alone), its .sql files outside hidden
-directories, and nothing was unreadable. Prints one Markdown row a
-repository; exit status 1 when one did not pass (or was skipped), 2 on usage errors.
+directories, and nothing was unreadable. With `--runs N`, each `lint .` (human output, to
+/dev/null) is also timed N times: median wall and CPU (the kernel's rusage). Files written
+out before for the same commit are reused. Prints one Markdown row a repository; exit
+status 1 when one did not pass (or was skipped), 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 import tomllib
 
 from extract import HERE, find_repo, git
@@ -51,6 +56,19 @@ def is_project_root(paths: list[str], dest: str) -> bool:
     return False
 
 
+def timed(binary: str, cwd: str, runs: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `locksmith lint .` in `cwd`."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([binary, "lint", "."], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls) * 1e3, statistics.median(cpus) * 1e3
+
+
 def expected_files(paths: list[str], versions: list[str], project_root: bool) -> int:
     def hidden(path: str) -> bool:
         return any(part.startswith(".") for part in path.split("/")[:-1])
@@ -74,6 +92,7 @@ def main() -> int:
     ap.add_argument("--locksmith", required=True, help="the locksmith binary")
     ap.add_argument("--out", default="/tmp/corpus-roots")
     ap.add_argument("--manifest", default=os.path.join(HERE, "manifest.toml"))
+    ap.add_argument("--runs", type=int, default=0, help="time each run this many times")
     args = ap.parse_args()
     binary = os.path.abspath(args.locksmith)
 
@@ -84,8 +103,9 @@ def main() -> int:
         repos.setdefault((p["repo"], p["commit"]), []).append(p["versions"])
 
     failed = 0
-    print("| repository | files expected | files linted | exit | warnings | errors | passed |")
-    print("|---|---|---|---|---|---|---|")
+    timing = " wall ms | CPU ms |" if args.runs else ""
+    print(f"| repository | files expected | files linted | exit | warnings | errors | passed |{timing}")
+    print("|---|---|---|---|---|---|---|" + ("---|---|" if args.runs else ""))
     for (repo, commit), versions in repos.items():
         repo_dir = find_repo(args.repos, repo)
         if repo_dir is None:
@@ -93,8 +113,14 @@ def main() -> int:
             failed += 1
             continue
         dest = os.path.join(args.out, repo.replace("/", "__"))
-        shutil.rmtree(dest, ignore_errors=True)
-        paths = checkout(repo_dir, commit, dest)
+        marker = os.path.join(dest, ".corpus-commit")
+        if os.path.isfile(marker) and open(marker).read().split("\n")[0] == commit:
+            paths = open(marker).read().split("\n")[1:]
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+            paths = checkout(repo_dir, commit, dest)
+            with open(marker, "w") as f:
+                f.write("\n".join([commit, *paths]))
         expected = expected_files(paths, versions, is_project_root(paths, dest))
         run = subprocess.run(
             [binary, "lint", "--format", "json", "."],
@@ -108,10 +134,14 @@ def main() -> int:
         errors = len(report.get("errors", []))
         passed = linted == expected and errors == 0 and run.returncode in (0, 1)
         failed += not passed
-        print(
+        row = (
             f"| {repo} | {expected} | {linted} | {run.returncode} | {warnings} | {errors} "
             f"| {'yes' if passed else 'NO'} |"
         )
+        if args.runs:
+            wall, cpu = timed(binary, dest, args.runs)
+            row += f" {wall:.0f} | {cpu:.0f} |"
+        print(row)
         for line in run.stderr.splitlines():
             print(f"    {repo}: {line}", file=sys.stderr)
     return 1 if failed else 0
