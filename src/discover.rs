@@ -81,6 +81,14 @@ pub fn discover(paths: &[String], excluded: &dyn Fn(&Path) -> bool) -> Discovere
     found
 }
 
+/// A file that says its directory may hold an Alembic project.
+fn holds_project(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default();
+    name == "alembic.ini"
+        || name == "pyproject.toml"
+        || (name == "env.py" && path.with_file_name("versions").is_dir())
+}
+
 fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
@@ -125,19 +133,20 @@ fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
         if !is_file {
             continue;
         }
-        let name = entry.file_name();
-        let holds_project = name == "alembic.ini"
-            || name == "pyproject.toml"
-            || (name == "env.py" && path.with_file_name("versions").is_dir());
-        if holds_project && let Some(dir) = path.parent() {
-            found.project_dirs.push(dir.to_path_buf());
-        }
         if excluded(path) {
+            // An excluded config names no project either.
             found.excluded += usize::from(has_extension("sql"));
-        } else if has_extension("sql") {
+            continue;
+        }
+        if has_extension("sql") {
             found.inputs.push(Input::File(path.to_path_buf()));
         } else if has_extension("py") {
             python.push(path.display().to_string());
+        }
+        if holds_project(path)
+            && let Some(dir) = path.parent()
+        {
+            found.project_dirs.push(dir.to_path_buf());
         }
     }
     if let Some(first) = python.first() {

@@ -356,4 +356,20 @@ fn a_walked_directory_lints_the_alembic_projects_inside_it() {
         "{stderr}"
     );
     assert!(!stderr.contains(".py files not linted"), "{stderr}");
+
+    // An excluded config names no project: no warning for it, its database not linted.
+    let dir = temp_dir("monorepo-exclude");
+    let config = dir.join("lint.yaml");
+    std::fs::write(&config, "exclude:\n  - \"**/services/jobs/**\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .args(["lint", "--format", "json", "--config"])
+        .arg(&config)
+        .arg(root)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("locksmith runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("alembic.ini"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files"].as_u64(), Some(3), "{report:#}");
 }

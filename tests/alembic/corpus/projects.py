@@ -10,7 +10,8 @@ may read (.py, .ini, .toml, .cfg, .mako, .sql) at the manifest's commit are writ
 OUT/<owner>__<name>/, then `locksmith lint --format json .` runs there. A repository passes
 when the files linted are its revision files (those of its manifest entries) plus, unless
 the root is itself a project (then linted alone), its .sql files outside hidden
-directories, and nothing was unreadable. With `--runs N`, each `lint .` (human output, to
+directories, and nothing was unreadable. It also shows how many Alembic operations were
+rendered and how many were not. With `--runs N`, each `lint .` (human output, to
 /dev/null) is also timed N times: median wall and CPU (the kernel's rusage). Files written
 out before for the same commit are reused. Prints one Markdown row a repository; exit
 status 1 when one did not pass (or was skipped), 2 on usage errors.
@@ -104,8 +105,11 @@ def main() -> int:
 
     failed = 0
     timing = " wall ms | CPU ms |" if args.runs else ""
-    print(f"| repository | files expected | files linted | exit | warnings | errors | passed |{timing}")
-    print("|---|---|---|---|---|---|---|" + ("---|---|" if args.runs else ""))
+    print(
+        "| repository | files expected | files linted | exit | warnings | errors | passed "
+        f"| operations rendered | not rendered |{timing}"
+    )
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if args.runs else ""))
     for (repo, commit), versions in repos.items():
         repo_dir = find_repo(args.repos, repo)
         if repo_dir is None:
@@ -114,8 +118,9 @@ def main() -> int:
             continue
         dest = os.path.join(args.out, repo.replace("/", "__"))
         marker = os.path.join(dest, ".corpus-commit")
-        if os.path.isfile(marker) and open(marker).read().split("\n")[0] == commit:
-            paths = open(marker).read().split("\n")[1:]
+        written = open(marker).read().split("\n") if os.path.isfile(marker) else []
+        if written[:1] == [commit]:
+            paths = written[1:]
         else:
             shutil.rmtree(dest, ignore_errors=True)
             paths = checkout(repo_dir, commit, dest)
@@ -129,14 +134,18 @@ def main() -> int:
             text=True,
         )
         report = json.loads(run.stdout) if run.stdout.strip() else {}
-        linted = report.get("summary", {}).get("files", 0)
+        summary = report.get("summary", {})
+        linted = summary.get("files", 0)
+        rendered = summary.get("rendered") or {}
         warnings = sum(1 for line in run.stderr.splitlines() if line.startswith("warning:"))
         errors = len(report.get("errors", []))
         passed = linted == expected and errors == 0 and run.returncode in (0, 1)
         failed += not passed
         row = (
             f"| {repo} | {expected} | {linted} | {run.returncode} | {warnings} | {errors} "
-            f"| {'yes' if passed else 'NO'} |"
+            f"| {'yes' if passed else 'NO'} "
+            f"| {rendered.get('exact', 0) + rendered.get('approximate', 0)} "
+            f"| {rendered.get('not_rendered', 0)} |"
         )
         if args.runs:
             wall, cpu = timed(binary, dest, args.runs)
