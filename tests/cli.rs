@@ -100,6 +100,28 @@ fn fail_on_threshold_and_clean_exit() {
     snapshot("lint-clean", &clean);
 }
 
+/// Migrations whose tool templates their SQL (gobuffalo/pop's Go templates, Flyway's
+/// `${}`): every statement is linted, and messages and help name the templates as written.
+#[test]
+fn templated_migrations_are_linted_with_their_templates_named() {
+    let out = run(&["lint", "tests/fixtures/templated"]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains("syntax-error"), "{}", out.stdout);
+    assert!(out.stdout.contains("in 3 files (5 statements checked)"));
+    assert!(
+        !out.stdout.contains("___"),
+        "a stand-in shows: {}",
+        out.stdout
+    );
+    snapshot("lint-templated", &out);
+    let json = run(&["lint", "--format", "json", "tests/fixtures/templated"]);
+    assert!(
+        json.stdout.contains(
+            r#"ALTER TABLE ${schema}.sessions ADD COLUMN ip inet NOT NULL DEFAULT <value>"#
+        )
+    );
+}
+
 #[test]
 fn lint_stdin() {
     let out = run_in(

@@ -101,3 +101,16 @@ fn schema_as_sql_and_json() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.starts_with("error: "), "{}", bad.stderr);
 }
+
+/// Templated migrations (Go templates, Flyway's `${}`): the schema names their templates
+/// as the files write them, in SQL and in JSON.
+#[test]
+fn schema_of_templated_migrations_names_their_templates() {
+    let out = run(&["schema", "tests/fixtures/templated"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("schema-templated", &out);
+    let json = run(&["schema", "--format", "json", "tests/fixtures/templated"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let table = &value["indexes"][r#"{{ index .Options "Namespace" }}.sessions_user_id_idx"#];
+    assert_eq!(table["table"][0], r#"{{ index .Options "Namespace" }}"#);
+}

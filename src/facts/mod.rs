@@ -91,12 +91,13 @@ impl std::fmt::Display for Relation {
     }
 }
 
-/// Quotes an identifier the way PostgreSQL would need it.
+/// Quotes an identifier the way PostgreSQL would need it; a migration tool's template
+/// (`{{ .Schema }}`) is left as the file writes it.
 pub fn quote_ident(name: &str) -> String {
     let plain = name.chars().enumerate().all(|(i, c)| {
         c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$'))
     });
-    if plain && !name.is_empty() {
+    if plain && !name.is_empty() || crate::parse::template::holds_template(name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))

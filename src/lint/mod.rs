@@ -240,6 +240,9 @@ fn lint_parsed_with(
     // A PL/pgSQL function created earlier in the file runs its statements where a plain
     // `SELECT f(...)` or `CALL f(...)` calls it.
     let mut functions: HashMap<String, Function> = HashMap::new();
+    // What the statements were parsed from (templates stood in for): a created function's
+    // body is found in it.
+    let stood_in = parse::template::stood_in(&source.text);
     let mut units: Vec<Unit> = Vec::new();
     let mut summaries: Vec<rules::Summary> = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
@@ -268,7 +271,7 @@ fn lint_parsed_with(
                     Some(body) => Some(body),
                     None => called_function(&stmt.node)
                         .and_then(|name| functions.get_mut(name))
-                        .and_then(|function| function.body(&source.text)),
+                        .and_then(|function| function.body(&stood_in.text)),
                 };
                 if let Some(body) = runs {
                     bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
@@ -398,7 +401,7 @@ fn lint_parsed_with(
             );
         }
     }
-    let statements = merge_blocks(&units, reports);
+    let mut statements = merge_blocks(&units, reports);
     if let Some(severity) = config.severity_of(&rules::DYNAMIC_SQL_NOT_LINTED) {
         for (top, opaques, function) in &bodies_run {
             let top = *top;
@@ -459,6 +462,10 @@ fn lint_parsed_with(
         });
     }
 
+    if stood_in.any() {
+        restore_templates(&stood_in, &mut findings, &mut statements);
+    }
+    drop(stood_in);
     let mut report = FileReport {
         source,
         statements,
@@ -469,6 +476,42 @@ fn lint_parsed_with(
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
     report
+}
+
+/// Names and messages built from a parse of stood-in templates, with the templates put
+/// back as the file writes them ([`parse::template`]).
+fn restore_templates(
+    stood_in: &parse::template::StoodIn,
+    findings: &mut [Finding],
+    statements: &mut [StatementReport],
+) {
+    let restore = |text: &mut String| stood_in.restore(text);
+    let restore_relation = |relation: &mut facts::Relation| {
+        relation.schema.iter_mut().for_each(restore);
+        restore(&mut relation.name);
+    };
+    for finding in findings {
+        restore(&mut finding.message);
+        finding.advice.sql.iter_mut().for_each(restore);
+        (finding.advice.fix.iter_mut()).for_each(|fix| restore(&mut fix.replacement));
+    }
+    for statement in statements {
+        for action in &mut statement.facts.actions {
+            (action.relation.iter_mut().chain(&mut action.other)).for_each(restore_relation);
+            let texts = [
+                &mut action.column,
+                &mut action.constraint,
+                &mut action.detail,
+            ];
+            texts.into_iter().flatten().for_each(restore);
+        }
+        let locks = statement.locks_on_existing.iter_mut();
+        for lock in locks.chain(&mut statement.existing_lock) {
+            restore_relation(&mut lock.relation);
+        }
+        statement.sql.iter_mut().for_each(restore);
+        restore_templates(stood_in, &mut [], &mut statement.inner);
+    }
 }
 
 /// The function a statement calls when it is nothing but a call: `SELECT f(...)`,

@@ -7,6 +7,7 @@
 
 pub mod plpgsql;
 pub mod split;
+pub mod template;
 
 use std::ops::Range;
 
@@ -78,6 +79,7 @@ fn parse_here(sql: &str) -> Parsed {
 /// skipped without being parsed, and syntax errors are not reported: what replaying a
 /// history needs, which the lint parses and reports in full.
 pub fn parse_schema_changes(sql: &str) -> Parsed {
+    let sql = template::stand_ins(sql);
     // Consecutive kept statements are parsed together, as in [`Batches`].
     let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
     let start = if sql.starts_with(BYTE_ORDER_MARK) {
@@ -85,7 +87,7 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     } else {
         0
     };
-    for chunk in split::split(sql, start) {
+    for chunk in split::split(&sql, start) {
         let last = runs.last_mut().expect("never empty");
         if chunk.kind == ChunkKind::Sql && is_schema_change(&sql[chunk.span.clone()]) {
             last.push(chunk.span);
@@ -148,12 +150,14 @@ enum Step {
 /// order), so that a caller that is done with a batch's parse trees can drop them before
 /// the next batch is parsed: [`parse_sql`] is all of them at once.
 pub struct Batches<'a> {
-    sql: &'a str,
+    /// The text parsed: the file's, its templates stood in for ([`template`]).
+    sql: std::borrow::Cow<'a, str>,
     steps: std::vec::IntoIter<Step>,
 }
 
 impl<'a> Batches<'a> {
     pub fn new(sql: &'a str) -> Batches<'a> {
+        let sql = template::stand_ins(sql);
         let start = if sql.starts_with(BYTE_ORDER_MARK) {
             BYTE_ORDER_MARK.len_utf8()
         } else {
@@ -163,7 +167,7 @@ impl<'a> Batches<'a> {
         // meta-commands and COPY data cut the SQL into such runs.
         let mut steps = Vec::new();
         let mut run: Vec<Range<usize>> = Vec::new();
-        for chunk in split::split(sql, start) {
+        for chunk in split::split(&sql, start) {
             let skipped = match chunk.kind {
                 ChunkKind::Sql => {
                     run.push(chunk.span);
@@ -190,7 +194,7 @@ impl Iterator for Batches<'_> {
         let mut parsed = Parsed::default();
         match self.steps.next()? {
             Step::Sql(pieces) => {
-                let sql = self.sql;
+                let sql: &str = &self.sql;
                 let batch = || {
                     let mut parsed = Parsed::default();
                     parse_batch(sql, &pieces, &mut parsed);

@@ -25,7 +25,7 @@ pub struct Chunk {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token {
+pub(super) enum Token {
     Space,
     Comment,
     Semicolon,
@@ -215,7 +215,7 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
 }
 
 /// The token starting at `pos` and where it ends, or `None` at the end of the input.
-fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
+pub(super) fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
     let bytes = sql.as_bytes();
     let &first = bytes.get(pos)?;
     let next = bytes.get(pos + 1).copied();

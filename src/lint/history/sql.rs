@@ -357,7 +357,9 @@ fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: 
     };
     if let Some(source) = &source {
         if many {
-            mentioned_names(&source.text, &mut file.mentioned);
+            // As parsed: a template names what its stand-in does.
+            let text = crate::parse::template::stand_ins(&source.text);
+            mentioned_names(&text, &mut file.mentioned);
         }
         let up = up_sql(source);
         if keep && up.len() == source.text.len() {
