@@ -101,17 +101,24 @@ fn fail_on_threshold_and_clean_exit() {
 }
 
 /// Migrations whose tool templates their SQL (gobuffalo/pop's Go templates, Flyway's
-/// `${}`): every statement is linted, and messages and help name the templates as written.
+/// `${}`, psql's `\set` variables): every statement is linted, and messages and help name
+/// the templates as written.
 #[test]
 fn templated_migrations_are_linted_with_their_templates_named() {
     let out = run(&["lint", "tests/fixtures/templated"]);
     assert_eq!(out.code, 1);
     assert!(!out.stdout.contains("syntax-error"), "{}", out.stdout);
-    assert!(out.stdout.contains("in 3 files (5 statements checked)"));
+    assert!(out.stdout.contains("in 4 files (8 statements checked)"));
+    for stand_in in ["___", "_app_schema"] {
+        assert!(
+            !out.stdout.contains(stand_in),
+            "a stand-in shows: {}",
+            out.stdout
+        );
+    }
     assert!(
-        !out.stdout.contains("___"),
-        "a stand-in shows: {}",
         out.stdout
+            .contains("AccessExclusiveLock on :app_schema.sessions")
     );
     snapshot("lint-templated", &out);
     let json = run(&["lint", "--format", "json", "tests/fixtures/templated"]);

@@ -97,7 +97,7 @@ pub fn quote_ident(name: &str) -> String {
     let plain = name.chars().enumerate().all(|(i, c)| {
         c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$'))
     });
-    if plain && !name.is_empty() || crate::parse::template::holds_template(name) {
+    if (plain && !name.is_empty()) || crate::parse::template::holds_template(name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
