@@ -231,10 +231,12 @@ pub fn write(path: &Path, files: &[FileReport]) -> Result<usize, InputError> {
 /// the entries name it.
 pub fn entries(file: &FileReport, name: &str) -> Vec<Entry> {
     let mut seen: HashMap<(&str, String), usize> = HashMap::new();
+    // A templated file's statements as they are parsed (`crate::parse::template`).
+    let parsed_text = crate::parse::template::stand_ins(&file.source.text);
     file.findings
         .iter()
         .map(|finding| {
-            let fingerprint = fingerprint(finding, file);
+            let fingerprint = fingerprint(finding, file, &parsed_text);
             let count = seen
                 .entry((finding.rule.id, fingerprint.clone()))
                 .or_default();
@@ -254,18 +256,17 @@ pub fn entries(file: &FileReport, name: &str) -> Vec<Entry> {
 /// The statement's fingerprint (its rendered SQL for an Alembic revision), or for a finding
 /// without one (revision, graph, syntax errors) its message with the numbers taken out,
 /// since those are mostly line numbers that move with unrelated edits.
-fn fingerprint(finding: &Finding, file: &FileReport) -> String {
+fn fingerprint(finding: &Finding, file: &FileReport, parsed_text: &str) -> String {
     let statement = finding.statement.and_then(|i| file.statements.get(i));
     // Full relation names (`orders_2024` is not `orders_2025`) and schemas count.
     let options = pg_query::FingerprintOptions::FULL_RELNAME
         | pg_query::FingerprintOptions::RANGEVAR_PG17_COMPAT;
     if let Some(fingerprint) = statement.and_then(|s| {
-        pg_query::fingerprint(
-            s.text(&file.source),
-            pg_query::ParserOptions::DEFAULT,
-            options,
-        )
-        .ok()
+        let text = match &s.sql {
+            Some(sql) => sql.as_str(),
+            None => parsed_text.get(s.span.clone()).unwrap_or_default(),
+        };
+        pg_query::fingerprint(text, pg_query::ParserOptions::DEFAULT, options).ok()
     }) {
         return fingerprint.hex;
     }

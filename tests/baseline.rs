@@ -246,3 +246,49 @@ fn alembic_findings_survive_edits_to_the_revision() {
     assert_eq!(value["baseline_stale"], serde_json::json!([]));
     assert_eq!(out.code, 0);
 }
+
+/// A templated statement (Go template, psql variable) is recorded by its statement's
+/// fingerprint, as parsed with its templates stood in for, not by its message: an edit to
+/// the template's surroundings that changes no statement keeps it hidden.
+#[test]
+fn templated_statements_are_recorded_by_their_fingerprint() {
+    let dir = scratch("templated");
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templated");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            dir.join("migrations").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let out = lint(&dir, &["--write-baseline", "baseline.json", "migrations"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let by_message: Vec<&serde_json::Value> = (value["findings"].as_array().unwrap().iter())
+        .filter(|f| f["fingerprint"].as_str().unwrap().starts_with("message-"))
+        .collect();
+    // Only the psql meta-command finding, which is about no statement.
+    assert_eq!(by_message.len(), 1, "{text}");
+    assert_eq!(by_message[0]["rule"], "psql-meta-command");
+    // Reformatted around its templates, the file's findings stay hidden.
+    let file = dir.join("migrations/20240104000000_psql_variables.up.sql");
+    let sql = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        sql.replace(
+            "ALTER TABLE :app_schema.sessions",
+            "alter table\n  :app_schema.sessions",
+        ),
+    )
+    .unwrap();
+    let out = lint(&dir, &["--baseline", "baseline.json", "migrations"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("0 errors, 0 warnings, 0 infos"),
+        "{}",
+        out.stdout
+    );
+}

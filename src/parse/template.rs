@@ -330,6 +330,11 @@ mod tests {
             assert_eq!(stood_in.len(), sql.len());
         }
         assert!(matches!(stand_ins("select 1"), Cow::Borrowed(_)));
+        // A templated statement has a fingerprint (what baselines and GitLab identify it by).
+        assert_eq!(
+            crate::parse::fingerprints("ALTER TABLE {{.S}}.t ADD c int").len(),
+            1
+        );
     }
 
     #[test]
