@@ -1,7 +1,8 @@
 //! Inputs of the coverage-guided fuzzers (`scripts/fuzz`, fuzz/), kept under
 //! tests/fixtures/fuzz/TARGET/ and run through the same entry point as that target: each
 //! must finish, without a panic, well inside the fuzzer's time-out. Every crash or hang a
-//! fuzzer finds goes there (none so far: 12 minutes per target found none); `cov-NN` are
+//! fuzzer finds goes there (none so far: 12 minutes per target found none), and so does one
+//! found otherwise (`review-*`: a panic a code review found); `cov-NN` are
 //! inputs the fuzzers generated that reached new code (error paths of the splitter, the
 //! Python renderer and the YAML loader), kept so those paths stay covered.
 

@@ -193,9 +193,11 @@ fn templates(sql: &str) -> Vec<(Range<usize>, Kind)> {
                 }
             }
             Token::Quoted if sql.as_bytes()[pos] == b'$' => {
-                // A dollar-quoted body: every template in it (its own strings included).
+                // A dollar-quoted body: every template in it (its own strings included),
+                // looked for at each `{` or `$` (one byte each: the next is a character).
                 let mut at = pos + 1;
-                while at < end {
+                while let Some(next) = sql[at..end].find(['{', '$']) {
+                    at += next;
                     match template_at(&sql[..end], at) {
                         Some(span) => {
                             at = span.end;
@@ -299,10 +301,15 @@ mod tests {
                 r#"select '{{ .X }}', "${y}+" from {{.T}}"#,
                 r#"select '{{ .X }}', "${y}+" from ___T__"#,
             ),
-            // A dollar-quoted body is parsed in turn: its strings too.
+            // A dollar-quoted body is parsed in turn: its strings too (and its non-ASCII
+            // text is stepped over a character at a time).
             (
                 "do $$ begin alter table {{.S}}.t add c int; perform '${x}'; end $$",
                 "do $$ begin alter table ___S__.t add c int; perform '__x_'; end $$",
+            ),
+            (
+                "do $$ begin -- é\n alter table {{.S}}.t add c int; end $é$ $$",
+                "do $$ begin -- é\n alter table ___S__.t add c int; end $é$ $$",
             ),
             // Not closed on its line, a prefix glued to a name, non-ASCII text.
             (
