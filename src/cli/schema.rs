@@ -56,16 +56,17 @@ pub(crate) fn run(paths: &[String], at: Option<&str>, format: SchemaFormat, comm
         SchemaFormat::Sql => report::schema::render_sql(&catalog, &heading),
         SchemaFormat::Json => report::schema::render_json(&catalog),
     };
-    // Templated migrations' names, as the files write them (the catalog has stand-ins).
-    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-    let texts = texts.join("\n");
-    let templates = locksmith::parse::template::stood_in(&texts);
-    match format {
-        SchemaFormat::Sql => templates.restore(&mut text),
-        SchemaFormat::Json => templates.restore_as(&mut text, |template| {
-            let quoted = serde_json::to_string(template).expect("a string serialises");
-            quoted[1..quoted.len() - 1].to_string()
-        }),
+    // Templated migrations' names, as the files write them (the catalog has stand-ins);
+    // each file's templates are its own (a `\set` or an open quote ends with its file).
+    for source in &sources {
+        let templates = locksmith::parse::template::stood_in(&source.text);
+        match format {
+            SchemaFormat::Sql => templates.restore(&mut text),
+            SchemaFormat::Json => templates.restore_as(&mut text, |template| {
+                let quoted = serde_json::to_string(template).expect("a string serialises");
+                quoted[1..quoted.len() - 1].to_string()
+            }),
+        }
     }
     print(&text);
     0

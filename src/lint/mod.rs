@@ -193,9 +193,15 @@ fn lint_parsed_with(
     // holds every statement's tree. Enough is read ahead to know whether the file is one
     // statement. SQL parsed already (an Alembic upgrade, parsed once for the replay) is
     // the one batch.
+    // What the statements are parsed from (templates stood in for); a created function's
+    // body is found in it too.
+    let stood_in = parse::template::stood_in(&source.text);
     let (mut ahead, mut batches) = match parsed {
         Some(parsed) => (std::collections::VecDeque::from([parsed]), None),
-        None => (Default::default(), Some(parse::Batches::new(&source.text))),
+        None => {
+            let text = std::borrow::Cow::Borrowed(&*stood_in.text);
+            (Default::default(), Some(parse::Batches::of_stood_in(text)))
+        }
     };
     let mut seen: usize = ahead.iter().map(|b| b.statements.len()).sum();
     while seen < 2 {
@@ -240,9 +246,6 @@ fn lint_parsed_with(
     // A PL/pgSQL function created earlier in the file runs its statements where a plain
     // `SELECT f(...)` or `CALL f(...)` calls it.
     let mut functions: HashMap<String, Function> = HashMap::new();
-    // What the statements were parsed from (templates stood in for): a created function's
-    // body is found in it.
-    let stood_in = parse::template::stood_in(&source.text);
     let mut units: Vec<Unit> = Vec::new();
     let mut summaries: Vec<rules::Summary> = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();

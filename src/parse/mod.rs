@@ -157,7 +157,12 @@ pub struct Batches<'a> {
 
 impl<'a> Batches<'a> {
     pub fn new(sql: &'a str) -> Batches<'a> {
-        let sql = template::stand_ins(sql);
+        Batches::of_stood_in(template::stand_ins(sql))
+    }
+
+    /// The batches of a text whose templates were stood in for already
+    /// ([`template::stood_in`]).
+    pub fn of_stood_in(sql: std::borrow::Cow<'a, str>) -> Batches<'a> {
         let start = if sql.starts_with(BYTE_ORDER_MARK) {
             BYTE_ORDER_MARK.len_utf8()
         } else {

@@ -356,14 +356,14 @@ fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: 
         replayed,
     };
     if let Some(source) = &source {
+        // As parsed: a template names what its stand-in does.
+        let text = crate::parse::template::stand_ins(&source.text);
         if many {
-            // As parsed: a template names what its stand-in does.
-            let text = crate::parse::template::stand_ins(&source.text);
             mentioned_names(&text, &mut file.mentioned);
         }
         let up = up_sql(source);
         if keep && up.len() == source.text.len() {
-            file.whole = Some(crate::parse::parse_sql(&source.text));
+            file.whole = Some(crate::parse::parse_sql(&text));
         } else if replayed {
             file.changes = Some(crate::parse::parse_schema_changes(up));
         }
