@@ -231,8 +231,12 @@ pub fn write(path: &Path, files: &[FileReport]) -> Result<usize, InputError> {
 /// the entries name it.
 pub fn entries(file: &FileReport, name: &str) -> Vec<Entry> {
     let mut seen: HashMap<(&str, String), usize> = HashMap::new();
-    // A templated file's statements as they are parsed (`crate::parse::template`).
-    let parsed_text = crate::parse::template::stand_ins(&file.source.text);
+    // A templated `.sql` file's statements as they are parsed (`crate::parse::template`);
+    // a revision's statements are their rendered SQL.
+    let parsed_text = match file.source.language {
+        crate::source::Language::Sql => crate::parse::template::stand_ins(&file.source.text),
+        crate::source::Language::Python => std::borrow::Cow::Borrowed(file.source.text.as_str()),
+    };
     file.findings
         .iter()
         .map(|finding| {
