@@ -6,6 +6,7 @@
 //! ```text
 //! discover   paths → inputs (.sql files, Alembic projects)              discover.rs
 //!            files changed on a branch (git, --changed-since)          changed.rs
+//!            a tool's sections (up/down) and transaction conventions   convention.rs
 //! read       bytes → text; the one place offsets become line:col        source.rs
 //! front-end  Alembic .py → SQL with a map back to the Python line       python/, alembic/
 //! parse      SQL → statements with byte spans, each parsed once         parse/
@@ -32,6 +33,9 @@ pub mod discover;
 
 // The order migration tools run .sql files in (Flyway, golang-migrate, dbmate).
 pub mod order;
+
+// What migration tools read in a file beyond its SQL: sections, the runner's transaction.
+pub mod convention;
 
 pub mod changed;
 

@@ -4,20 +4,20 @@
 //!   numerically), `U2__x.sql` undoes V2, `R__views.sql` (repeatable) run after all versioned
 //!   ones, by description;
 //! - golang-migrate: `000001_init.up.sql` / `000001_init.down.sql`;
-//! - dbmate and timestamped files: `20240101120000_init.sql` (dbmate keeps `-- migrate:up` and
-//!   `-- migrate:down` sections in one file, see [`section`]);
+//! - dbmate, goose, sql-migrate and timestamped files: `20240101120000_init.sql` (each of
+//!   the three keeps an up and a down section in one file, read in `convention.rs`);
 //! - a directory per migration: diesel's `2019-02-26-002946_x/up.sql` and `.../down.sql`,
 //!   Prisma's `20230404095503_x/migration.sql` (the directory's name is the version, see
 //!   [`migration_name`]);
 //! - anything else: natural order of the name (`2_x.sql` before `10_x.sql`).
 
 use std::cmp::Ordering;
-use std::ops::Range;
 
 /// Which way a migration file goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Applied on upgrade (and, for dbmate files, also holds the downgrade section).
+    /// Applied on upgrade (and, for dbmate, goose and sql-migrate files, also holds the
+    /// downgrade section).
     Up,
     /// `*.down.sql`, Flyway `U` files.
     Down,
@@ -146,34 +146,6 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[zeros..]
 }
 
-/// dbmate files hold both directions: `-- migrate:up` ... `-- migrate:down` .... Returns the
-/// byte range of the requested section, or None when the file has no such markers.
-pub fn section(text: &str, down: bool) -> Option<Range<usize>> {
-    let mut up_start = None;
-    let mut down_start = None;
-    let mut marker_lines = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.starts_with("-- migrate:up") {
-            up_start.get_or_insert(offset + line.len());
-            marker_lines.push(offset);
-        } else if trimmed.starts_with("-- migrate:down") {
-            down_start.get_or_insert(offset + line.len());
-            marker_lines.push(offset);
-        }
-        offset += line.len();
-    }
-    let start = if down { down_start? } else { up_start? };
-    // The section ends at the next marker line after it.
-    let end = marker_lines
-        .iter()
-        .copied()
-        .find(|&m| m >= start)
-        .unwrap_or(text.len());
-    Some(start..end)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,16 +228,5 @@ mod tests {
         assert_eq!(natural_cmp("2_x", "10_x"), Ordering::Less);
         assert_eq!(natural_cmp("a02", "a2b"), Ordering::Less);
         assert_eq!(natural_cmp("abc", "abd"), Ordering::Less);
-    }
-
-    #[test]
-    fn dbmate_sections() {
-        let text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n";
-        assert_eq!(
-            &text[section(text, false).unwrap()],
-            "CREATE TABLE t (id int);\n\n"
-        );
-        assert_eq!(&text[section(text, true).unwrap()], "DROP TABLE t;\n");
-        assert_eq!(section("SELECT 1;", false), None);
     }
 }

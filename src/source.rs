@@ -4,6 +4,8 @@
 use std::ops::Range;
 use std::path::Path;
 
+use crate::convention::{self, RunnerTransaction};
+
 /// A file (or stdin) read into memory, with the offsets of its line starts.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -58,24 +60,13 @@ impl SourceFile {
         }
     }
 
-    /// Why a migration runner executes this file outside a transaction whatever the
-    /// configuration assumes, by a convention of its name or header; `None` when no
-    /// convention says so.
-    pub fn autocommit_convention(&self) -> Option<&'static str> {
-        if self.name.ends_with(".autocommit.up.sql") || self.name.ends_with(".autocommit.down.sql")
-        {
-            return Some(
-                "ory's migration tools run *.autocommit.*.sql files outside a transaction",
-            );
-        }
-        let up = self
-            .text
-            .lines()
-            .map(str::trim)
-            .find(|line| line.starts_with("-- migrate:up"))?;
-        up.split_whitespace()
-            .any(|option| option == "transaction:false")
-            .then_some("dbmate runs a `-- migrate:up transaction:false` file outside a transaction")
+    /// The transaction the migration tool runs this file (its down sections, with `down`)
+    /// in, by a convention of its name or text ([`convention::runner_transaction`]); never
+    /// for Python, whose strings may hold anything.
+    pub fn runner_transaction(&self, down: bool) -> Option<RunnerTransaction> {
+        (self.language == Language::Sql)
+            .then(|| convention::runner_transaction(&self.name, &self.text, down))
+            .flatten()
     }
 
     /// Reads a file, rejecting content that is not UTF-8 (naming the first bad line).
@@ -165,26 +156,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runner_conventions_for_files_outside_a_transaction() {
-        let convention =
-            |name: &str, text: &str| SourceFile::new(name, text).autocommit_convention();
-        assert!(convention("m/20240101_idx.autocommit.up.sql", "SELECT 1").is_some());
-        assert!(convention("m/20240101_idx.up.sql", "SELECT 1").is_none());
+    fn python_sources_follow_no_runner_convention() {
+        let goose = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
         assert!(
-            convention(
-                "db/1_idx.sql",
-                "-- migrate:up transaction:false\nSELECT 1\n"
-            )
-            .is_some()
+            SourceFile::new("db/1.sql", goose)
+                .runner_transaction(false)
+                .is_some()
         );
-        assert!(convention("db/1_idx.sql", "-- migrate:up\nSELECT 1\n").is_none());
-        // Only the up marker's options count.
-        assert!(
-            convention(
-                "db/1.sql",
-                "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\n"
-            )
-            .is_none()
+        assert_eq!(
+            SourceFile::new("versions/1.py", goose).runner_transaction(false),
+            None
         );
     }
 

@@ -320,6 +320,10 @@ fn sql_preview_follows_each_tools_order() {
         ("golang-migrate-down", vec!["--downgrade"]),
         ("dbmate", vec!["--annotate"]),
         ("dbmate-down", vec!["--downgrade"]),
+        ("goose", vec!["--annotate"]),
+        ("goose-down", vec!["--downgrade"]),
+        ("sql-migrate", vec!["--annotate"]),
+        ("sql-migrate-down", vec!["--downgrade"]),
     ] {
         let dir = format!(
             "{dirs}/{}",

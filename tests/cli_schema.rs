@@ -58,7 +58,7 @@ fn check_downgrade_reports_each_irreversible_alembic_revision() {
 
 #[test]
 fn check_downgrade_on_sql_directories() {
-    for tool in ["golang-migrate", "dbmate", "flyway"] {
+    for tool in ["golang-migrate", "dbmate", "flyway", "goose"] {
         let out = run(&["check-downgrade", &format!("{FIXTURES}/{tool}")]);
         assert_eq!(out.code, 1, "{tool}: {}{}", out.stdout, out.stderr);
         snapshot(&format!("check-downgrade-{tool}"), &out);

@@ -90,6 +90,22 @@ fn previews_run_in_psql() {
             ],
             "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'notes'",
         ),
+        (
+            "goose",
+            &[
+                &["--annotate", "tests/fixtures/sql_dirs/goose"],
+                &["--downgrade", "tests/fixtures/sql_dirs/goose"],
+            ],
+            "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'notes'",
+        ),
+        (
+            "sql_migrate",
+            &[
+                &["--annotate", "tests/fixtures/sql_dirs/sql_migrate"],
+                &["--downgrade", "tests/fixtures/sql_dirs/sql_migrate"],
+            ],
+            "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'notes'",
+        ),
     ];
     let mut statements = 0;
     for (db, runs, proof) in cases {

@@ -293,6 +293,8 @@ fn the_model_agrees_with_postgresql() {
         ("flyway", "tests/fixtures/sql_dirs/flyway"),
         ("golang", "tests/fixtures/sql_dirs/golang_migrate"),
         ("dbmate", "tests/fixtures/sql_dirs/dbmate"),
+        ("goose", "tests/fixtures/sql_dirs/goose"),
+        ("sql_migrate", "tests/fixtures/sql_dirs/sql_migrate"),
     ];
     let mut summary = Vec::new();
     for (db, path) in projects {

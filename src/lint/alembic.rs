@@ -379,6 +379,7 @@ pub fn session(project: &LoadedProject) -> Session {
         looked_in: project.env_py.as_ref().map(|p| p.display().to_string()),
         piece_of_script: false,
         catalog: Default::default(),
+        runner_transaction: None,
     }
 }
 

@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
+use crate::convention::{RunnerTransaction, blanked, outside, sections};
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
 use crate::parse;
 use crate::rules::{self, CheckedStatement, FileView, StatementView, TransactionView, Violation};
-use crate::source::SourceFile;
+use crate::source::{Language, SourceFile};
 use crate::state::{FileState, KnownColumn};
 use crate::suppress;
 
@@ -116,6 +117,12 @@ pub fn lint_sql(source: SourceFile, config: &Config) -> FileReport {
     lint_sql_with(source, config, &Session::default(), &[], rules::ALL)
 }
 
+/// [`lint_sql`] run as `session` says (a section of a file, in the transaction its tool
+/// runs it in).
+pub fn lint_sql_in(source: SourceFile, config: &Config, session: &Session) -> FileReport {
+    lint_sql_with(source, config, session, &[], rules::ALL)
+}
+
 /// [`lint_sql`] for a migration that runs after others: `catalog` is the schema they
 /// built ([`history`]); `parsed`, when given, is `source`'s whole text parsed already.
 pub fn lint_sql_after(
@@ -144,6 +151,10 @@ pub struct Session {
     pub piece_of_script: bool,
     /// The schema earlier migrations built ([`history`]), as far as this file names it.
     pub catalog: crate::schema::Catalog,
+    /// The transaction the migration tool runs the file in, when the caller knows it (a
+    /// section of a file, linted apart); else the file's own convention says, or the
+    /// configuration.
+    pub runner_transaction: Option<RunnerTransaction>,
 }
 
 /// [`lint_sql`] for SQL rendered from another source: it runs after `session`'s
@@ -189,6 +200,117 @@ fn lint_parsed_with(
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
+    let down = match parsed.is_none() && source.language == Language::Sql {
+        true => sections(&source.text, true),
+        false => Vec::new(),
+    };
+    let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
+        let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
+        lint_unfinished(source, parsed, config, session, known, all, runner)
+    } else {
+        lint_sections(source, &down, config, session, known, all)
+    };
+    let comments = suppress::sql_comments(&report.source.text);
+    finish(&mut report, &comments, config);
+    report
+}
+
+/// A file that holds both directions (dbmate, goose, sql-migrate), its up and down
+/// sections (`down`) linted apart: the down sections run on a later day, on the schema
+/// the up sections left, in a transaction of their own. Each direction is linted in a copy
+/// of the file with the other blanked, so that offsets and lines stay the file's.
+fn lint_sections(
+    source: SourceFile,
+    down: &[Range<usize>],
+    config: &Config,
+    session: &Session,
+    known: &[(usize, KnownColumn)],
+    all: &[&'static rules::Rule],
+) -> FileReport {
+    let up_text = blanked(&source.text, down);
+    let mut catalog = session.catalog.clone();
+    for statement in parse::parse_schema_changes(&up_text).statements {
+        catalog.apply(&statement.node);
+    }
+    let up_part = SourceFile::new(source.name.clone(), up_text);
+    let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
+    let up = lint_unfinished(up_part, None, config, session, known, all, runner);
+    let down_text = blanked(&source.text, &outside(down, source.text.len()));
+    let down_part = SourceFile::new(source.name.clone(), down_text);
+    let down_session = Session {
+        catalog,
+        ..session.clone()
+    };
+    let runner = (session.runner_transaction).or_else(|| source.runner_transaction(true));
+    let mut down = lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
+    // One file: the down part's transaction blocks are numbered on from the up part's,
+    // and the statements of both are put in file order.
+    let blocks = transaction_count(&up.statements);
+    for statement in &mut down.statements {
+        renumber_transactions(statement, blocks);
+    }
+    let mut order: Vec<(usize, bool, usize)> = (up.statements.iter().enumerate())
+        .map(|(i, s)| (s.span.start, false, i))
+        .chain((down.statements.iter().enumerate()).map(|(i, s)| (s.span.start, true, i)))
+        .collect();
+    order.sort();
+    let mut new_index = [vec![0; up.statements.len()], vec![0; down.statements.len()]];
+    for (at, &(_, is_down, i)) in order.iter().enumerate() {
+        new_index[usize::from(is_down)][i] = at;
+    }
+    let mut parts =
+        [up.statements, down.statements].map(|s| s.into_iter().map(Some).collect::<Vec<_>>());
+    let statements = (order.iter())
+        .filter_map(|&(_, is_down, i)| parts[usize::from(is_down)][i].take())
+        .collect();
+    let findings = [(up.findings, false), (down.findings, true)]
+        .into_iter()
+        .flat_map(|(findings, is_down)| {
+            let renumber = &new_index[usize::from(is_down)];
+            findings.into_iter().map(move |mut finding| {
+                finding.statement = finding.statement.map(|i| renumber[i]);
+                finding
+            })
+        })
+        .collect();
+    FileReport {
+        source,
+        statements,
+        findings,
+        unparsable_statements: up.unparsable_statements + down.unparsable_statements,
+        rendering: None,
+    }
+}
+
+/// The transaction blocks `statements` number (numbered from 0).
+fn transaction_count(statements: &[StatementReport]) -> usize {
+    let numbers = statements
+        .iter()
+        .flat_map(|s| std::iter::once(s).chain(&s.inner));
+    numbers
+        .filter_map(|s| s.transaction)
+        .max()
+        .map_or(0, |n| n + 1)
+}
+
+fn renumber_transactions(statement: &mut StatementReport, by: usize) {
+    statement.transaction = statement.transaction.map(|n| n + by);
+    for inner in &mut statement.inner {
+        renumber_transactions(inner, by);
+    }
+}
+
+/// Lints one source, but for its suppressions and the order of its findings ([`finish`]).
+/// `runner`: the transaction the migration tool runs it in, when a convention says.
+fn lint_unfinished(
+    source: SourceFile,
+    parsed: Option<parse::Parsed>,
+    config: &Config,
+    session: &Session,
+    known: &[(usize, KnownColumn)],
+    all: &[&'static rules::Rule],
+    runner: Option<RunnerTransaction>,
+) -> FileReport {
     // Parsed a batch at a time, each batch's trees dropped once walked: a huge file never
     // holds every statement's tree. Enough is read ahead to know whether the file is one
     // statement. SQL parsed already (an Alembic upgrade, parsed once for the replay) is
@@ -211,11 +333,13 @@ fn lint_parsed_with(
         seen += batch.statements.len();
         ahead.push_back(batch);
     }
-    let runner_transaction = config.assume_in_transaction
-        && source.autocommit_convention().is_none()
-        && !(config.single_statement_autocommit && seen == 1);
+    let runner_transaction = match runner {
+        Some(runner) => runner.inside,
+        None => config.assume_in_transaction && !(config.single_statement_autocommit && seen == 1),
+    };
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
+    state.runner_opt_out = runner.and_then(|r| r.opt_out);
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;
@@ -469,16 +593,13 @@ fn lint_parsed_with(
         restore_templates(&stood_in, &mut findings, &mut statements);
     }
     drop(stood_in);
-    let mut report = FileReport {
+    FileReport {
         source,
         statements,
         findings,
         unparsable_statements: errors.len(),
         rendering: None,
-    };
-    let comments = suppress::sql_comments(&report.source.text);
-    finish(&mut report, &comments, config);
-    report
+    }
 }
 
 /// Names and messages built from a parse of stood-in templates, with the templates put

@@ -17,11 +17,12 @@ use crate::alembic::{self, LoadedProject, LoadedRevision};
 use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::discover::{self, Input};
-use crate::lint::{self, FileReport, Rendering, lint_sql};
+use crate::lint::{self, FileReport, Rendering};
 use crate::run::{Skipped, check_found, nested_projects, read_input};
 use crate::source::{InputError, SourceFile};
 
-use order::{Kind, classify, migration_name, section, upgrade_order};
+use crate::convention::{blanked, outside, sections};
+use order::{Kind, classify, migration_name, upgrade_order};
 
 /// One migration's SQL with its lint report.
 #[derive(Debug)]
@@ -33,8 +34,9 @@ pub struct Unit {
     pub file: String,
     /// The migration's description (Alembic's message), when it has one.
     pub message: Option<String>,
-    /// The report's source is the unit's SQL; other parts of the file (a dbmate file's
-    /// other section) are blanked so that line numbers stay those of the file.
+    /// The report's source is the unit's SQL; other parts of the file (the other
+    /// direction's sections of a dbmate, goose or sql-migrate file) are blanked so that line
+    /// numbers stay those of the file.
     pub report: FileReport,
     /// The part of `report.source.text` to print.
     pub range: Range<usize>,
@@ -258,17 +260,33 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         Input::Stdin => String::new(),
     };
     let is_down_file = classify(&file_name).kind == Kind::Down;
-    let range = if let Some(range) = section(&source.text, downgrade) {
-        range
-    } else if section(&source.text, !downgrade).is_some() || (downgrade && !is_down_file) {
-        // A dbmate file without this direction's section, or an up file on a downgrade.
-        return Ok(None);
-    } else {
-        0..source.text.len()
+    let mut ranges = sections(&source.text, downgrade);
+    // A section after the first keeps its marker line (a comment): the preview shows where
+    // the sections of one direction meet rather than a line of blanks.
+    for range in ranges.iter_mut().skip(1) {
+        let marker = source.text[..range.start - 1]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        range.start = marker;
+    }
+    let (range, text) = match (ranges.first(), ranges.last()) {
+        (Some(first), Some(last)) => {
+            let text = blanked(&source.text, &outside(&ranges, source.text.len()));
+            (first.start..last.end, text)
+        }
+        _ if !sections(&source.text, !downgrade).is_empty() || (downgrade && !is_down_file) => {
+            // A file of sections without one of this direction, or an up file on a downgrade.
+            return Ok(None);
+        }
+        _ => (0..source.text.len(), source.text.clone()),
     };
-    let text = blank_outside(&source.text, &range);
     let name = source.name.clone();
-    let report = lint_sql(SourceFile::new(name.clone(), text), config);
+    // The markers are blanked with the rest: the section's transaction is read here.
+    let session = lint::Session {
+        runner_transaction: source.runner_transaction(downgrade),
+        ..lint::Session::default()
+    };
+    let report = lint::lint_sql_in(SourceFile::new(name.clone(), text), config, &session);
     Ok(Some(Unit {
         heading: name.clone(),
         file: name,
@@ -281,30 +299,4 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         approximate: Vec::new(),
         rendering: None,
     }))
-}
-
-/// Replaces every character outside `keep` with a space (newlines stay), so that a
-/// section is linted with the line numbers of its file.
-fn blank_outside(text: &str, keep: &Range<usize>) -> String {
-    if *keep == (0..text.len()) {
-        return text.to_string();
-    }
-    // As many spaces as the character has bytes: spans stay valid.
-    let blank = |s: &str| {
-        s.chars()
-            .map(|c| {
-                if c == '\n' {
-                    "\n".to_string()
-                } else {
-                    " ".repeat(c.len_utf8())
-                }
-            })
-            .collect::<String>()
-    };
-    format!(
-        "{}{}{}",
-        blank(&text[..keep.start]),
-        &text[keep.clone()],
-        blank(&text[keep.end..])
-    )
 }

@@ -46,6 +46,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     format!("move it out of the DO block, outside any transaction:\n  {one_line};"),
                 );
             }
+            // The migration tool's own switch, when its convention is what opened the
+            // transaction (goose, dbmate).
+            let own_migration = match input.state.runner_opt_out {
+                Some(opt_out) => format!("give it a migration of its own ({opt_out})"),
+                None => "give it a migration of its own that is not wrapped in a transaction".into(),
+            };
             Violation::with(
                 format!(
                     "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"
@@ -54,7 +60,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "run it outside the transaction: end the transaction before it, and start a new one \
                      after it if more statements need one:\n  \
                      COMMIT;\n  {one_line};\n  BEGIN;\n\
-                     or give it a migration of its own that is not wrapped in a transaction"
+                     or {own_migration}"
                 ))
                 .with_alembic_call(in_autocommit_block),
             )

@@ -112,7 +112,7 @@ pub fn sql_steps(sources: &[&SourceFile]) -> Vec<Step> {
         .into_iter()
         .map(|step| {
             let up = sources[step.up];
-            let holder = sources[step.down.map_or(step.up, |(h, _)| h)];
+            let holder = sources[step.down.as_ref().map_or(step.up, |(h, _)| *h)];
             Step {
                 name: up.name.rsplit('/').next().unwrap_or(&up.name).to_string(),
                 file: holder.name.clone(),

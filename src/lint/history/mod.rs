@@ -386,7 +386,8 @@ pub fn roundtrip(before: &Catalog, upgrade: &str, downgrade: &str) -> Vec<String
 }
 
 /// Adds the `downgrade-not-reversible` finding to the report of the `.sql` file holding a
-/// down part: on its `-- migrate:down` line (dbmate), else on its first line.
+/// down part: on its first down marker line (dbmate, goose, sql-migrate), else on its
+/// first line.
 pub fn report_roundtrip(
     report: &mut super::FileReport,
     differences: &[String],

@@ -7,17 +7,27 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
-use crate::order::{Kind, classify, migration_name, natural_cmp, section, upgrade_order};
+use std::borrow::Cow;
+
+use crate::convention::{section_text, sections};
+use crate::order::{Kind, classify, migration_name, natural_cmp, upgrade_order};
 use crate::parse::Parsed;
 use crate::schema::{Catalog, NameSet, mentioned_names};
 use crate::source::SourceFile;
 
-/// The part of a `.sql` migration that upgrades (a dbmate file's `-- migrate:up` section).
-pub fn up_sql(source: &SourceFile) -> &str {
-    match section(&source.text, false) {
-        Some(range) => &source.text[range],
-        None => &source.text,
+/// The part of a `.sql` migration that upgrades: the file, or the up sections of a file
+/// that holds both directions (dbmate, goose, sql-migrate) with the rest blanked.
+pub fn up_sql(source: &SourceFile) -> Cow<'_, str> {
+    match section_text(&source.text, false) {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed(&source.text),
     }
+}
+
+/// The down sections of a file that holds both directions, with the rest blanked; None
+/// when it has none or they are empty.
+fn down_sections(source: &SourceFile) -> Option<String> {
+    section_text(&source.text, true).filter(|text| !text.trim().is_empty())
 }
 
 /// The name that carries a source's version: its file name, or `DIR/FILE` in a directory
@@ -55,20 +65,17 @@ fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
 }
 
 /// The down part of the up migration at `order[at]`: the next file in order when it is
-/// this version's down file, else a dbmate down section; with the file that holds it.
+/// this version's down file, else the file's down sections; with the file that holds it.
 fn down_part<'a>(
     sources: &[&'a SourceFile],
     names: &[crate::order::MigrationName],
     order: &[usize],
     at: usize,
-) -> Option<(usize, &'a str)> {
+) -> Option<(usize, Cow<'a, str>)> {
     let i = order[at];
-    let source = sources[i];
     match paired_down(names, order, at) {
-        Some(j) => Some((j, sources[j].text.as_str())),
-        None => section(&source.text, true)
-            .map(|range| (i, &source.text[range]))
-            .filter(|(_, text)| !text.trim().is_empty()),
+        Some(j) => Some((j, Cow::Borrowed(sources[j].text.as_str()))),
+        None => down_sections(sources[i]).map(|text| (i, Cow::Owned(text))),
     }
 }
 
@@ -88,7 +95,7 @@ fn paired_down(names: &[crate::order::MigrationName], order: &[usize], at: usize
 #[derive(Debug, Clone)]
 pub struct SqlStep<'a> {
     pub up: usize,
-    pub down: Option<(usize, &'a str)>,
+    pub down: Option<(usize, Cow<'a, str>)>,
 }
 
 /// The up migrations of `sources` in their tool's order, each with its down part paired
@@ -108,7 +115,7 @@ pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
 /// Where a `.sql` file's round-trip finding goes: its `-- migrate:down` line (dbmate),
 /// else its first line.
 pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
-    let line = match section(&source.text, true) {
+    let line = match sections(&source.text, true).first() {
         Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
         None => 1,
     };
@@ -149,10 +156,10 @@ pub fn sql_history_read(
 }
 
 /// The [`SqlHistory`] of a migration linted alone, with no other before it: only its own
-/// down section (dbmate), when it has one, compared with its up part.
+/// down sections (dbmate, goose, sql-migrate), when it has some, compared with its up part.
 pub fn sql_history_alone(source: &SourceFile, roundtrips: bool) -> SqlHistory {
     let mut history = SqlHistory::default();
-    if roundtrips && section(&source.text, true).is_some() {
+    if roundtrips && !sections(&source.text, true).is_empty() {
         let names = [source.name.clone()];
         sql_replay(
             &names,
@@ -298,12 +305,10 @@ impl SqlReplay {
                             None => read(j),
                         }
                         .map(|d| (j, d.text)),
-                        None => section(&source.text, true)
-                            .map(|range| (i, source.text[range].to_string()))
-                            .filter(|(_, text)| !text.trim().is_empty()),
+                        None => down_sections(source).map(|text| (i, text)),
                     };
                     if let Some((holder, down)) = down {
-                        let differences = roundtrip(&self.catalog, up_sql(source), &down);
+                        let differences = roundtrip(&self.catalog, &up_sql(source), &down);
                         if holder == i {
                             history.roundtrip = Some(differences);
                         } else {
@@ -361,11 +366,10 @@ fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: 
         if many {
             mentioned_names(&text, &mut file.mentioned);
         }
-        let up = up_sql(source);
-        if keep && up.len() == source.text.len() {
-            file.whole = Some(crate::parse::parse_sql(&text));
-        } else if replayed {
-            file.changes = Some(crate::parse::parse_schema_changes(up));
+        match up_sql(source) {
+            Cow::Borrowed(_) if keep => file.whole = Some(crate::parse::parse_sql(&text)),
+            up if replayed => file.changes = Some(crate::parse::parse_schema_changes(&up)),
+            _ => {}
         }
     }
     file.source = source;
@@ -397,7 +401,7 @@ pub fn sql_schema_at(sources: &[&SourceFile], at: Option<&str>) -> Result<Catalo
         if classify(file_name(source)).kind == Kind::Down {
             continue;
         }
-        catalog.apply_sql(up_sql(source));
+        catalog.apply_sql(&up_sql(source));
         if at.is_some_and(|at| file_name(source).starts_with(at)) {
             return Ok(catalog);
         }

@@ -1,0 +1,328 @@
+//! What migration tools read in a `.sql` file beyond its SQL:
+//! - the sections of a file that holds both directions of a migration: dbmate's
+//!   `-- migrate:up` / `-- migrate:down`, goose's `-- +goose Up` / `-- +goose Down`,
+//!   sql-migrate's `-- +migrate Up` / `-- +migrate Down` ([`sections`]);
+//! - the transaction the tool runs a file in ([`runner_transaction`]): goose's
+//!   `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, sql-migrate's
+//!   `notransaction`, ory's `*.autocommit.*.sql`.
+
+use std::ops::Range;
+
+/// What a migration tool's convention says of the transaction it runs a file in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunnerTransaction {
+    pub inside: bool,
+    /// How to have the tool run the file outside a transaction instead.
+    pub opt_out: Option<&'static str>,
+}
+
+impl RunnerTransaction {
+    pub const OUTSIDE: RunnerTransaction = RunnerTransaction {
+        inside: false,
+        opt_out: None,
+    };
+}
+
+/// Files that hold both directions, in sections each headed by a marker line: dbmate's
+/// `-- migrate:up` ... `-- migrate:down` ..., goose's `-- +goose Up` ... `-- +goose Down`
+/// ... and sql-migrate's `-- +migrate Up` ... `-- +migrate Down` ... (sql-migrate allows
+/// several sections of one direction, run in file order). Returns the byte ranges of the
+/// requested direction's sections (each from the line after its marker to the next
+/// marker), in file order; empty when the file has no such marker.
+pub fn sections(text: &str, down: bool) -> Vec<Range<usize>> {
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    if !may_have_markers(text) {
+        return ranges;
+    }
+    let mut open = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(marker) = section_marker(line) {
+            if open && let Some(last) = ranges.last_mut() {
+                last.end = offset;
+            }
+            open = marker.down == down;
+            if open {
+                ranges.push(offset + line.len()..text.len());
+            }
+        }
+        offset += line.len();
+    }
+    ranges
+}
+
+/// The text of a direction's [`sections`] with the rest of the file blanked ([`blanked`]),
+/// or None when the file has no section of that direction.
+pub fn section_text(text: &str, down: bool) -> Option<String> {
+    let ranges = sections(text, down);
+    (!ranges.is_empty()).then(|| blanked(text, &outside(&ranges, text.len())))
+}
+
+/// The parts of `0..len` that none of `ranges` (in order, apart) covers.
+pub fn outside(ranges: &[Range<usize>], len: usize) -> Vec<Range<usize>> {
+    let mut gaps = Vec::new();
+    let mut at = 0;
+    for range in ranges {
+        gaps.push(at..range.start);
+        at = range.end;
+    }
+    gaps.push(at..len);
+    gaps.retain(|gap| !gap.is_empty());
+    gaps
+}
+
+/// `text` with every character in `ranges` replaced by spaces (as many as it has bytes;
+/// newlines stay), so that a part of a file is linted with the file's offsets and lines.
+pub fn blanked(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for range in ranges {
+        (bytes[range.clone()].iter_mut())
+            .filter(|b| **b != b'\n')
+            .for_each(|b| *b = b' ');
+    }
+    // Ranges on character boundaries blank whole characters: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// A migration tool that keeps both directions of a migration in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionedTool {
+    Dbmate,
+    Goose,
+    SqlMigrate,
+}
+
+/// A line that starts a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marker<'a> {
+    pub tool: SectionedTool,
+    pub down: bool,
+    /// What follows the direction on the line (`transaction:false`, `notransaction`).
+    pub options: &'a str,
+}
+
+/// Whether `text` may hold a marker line: every marker has one of these words. Most files
+/// have neither, and one substring search is cheaper than a look at every line.
+pub fn may_have_markers(text: &str) -> bool {
+    text.contains("migrate") || text.contains("goose")
+}
+
+/// The section `line` starts, read as each tool reads it: dbmate's `-- migrate:up` and
+/// sql-migrate's `-- +migrate Up` at the start of the line, options after them; goose's
+/// `-- +goose Up` in any case ([`goose_annotation`]).
+pub fn section_marker(line: &str) -> Option<Marker<'_>> {
+    let line = line.trim_end();
+    let prefixed = [
+        (SectionedTool::Dbmate, "-- migrate:up", false),
+        (SectionedTool::Dbmate, "-- migrate:down", true),
+        (SectionedTool::SqlMigrate, "-- +migrate Up", false),
+        (SectionedTool::SqlMigrate, "-- +migrate Down", true),
+    ];
+    for (tool, prefix, down) in prefixed {
+        if let Some(options) = line.trim_start().strip_prefix(prefix)
+            && (options.is_empty() || options.starts_with(char::is_whitespace))
+        {
+            let options = options.trim();
+            return Some(Marker {
+                tool,
+                down,
+                options,
+            });
+        }
+    }
+    let annotation = goose_annotation(line)?;
+    let down = match annotation.to_ascii_lowercase().as_str() {
+        "up" => false,
+        "down" => true,
+        _ => return None,
+    };
+    Some(Marker {
+        tool: SectionedTool::Goose,
+        down,
+        options: "",
+    })
+}
+
+/// The annotation of a goose line (`-- +goose StatementBegin`: `StatementBegin`), read as
+/// goose reads it: a line that starts with `--` and holds `+goose`, less its dashes and
+/// that word. goose compares annotations without regard to case.
+pub fn goose_annotation(line: &str) -> Option<String> {
+    let line = line.trim();
+    if !line.starts_with("--") || !line.contains("+goose") {
+        return None;
+    }
+    Some(
+        line.replace("--", "")
+            .replacen("+goose", "", 1)
+            .trim()
+            .to_string(),
+    )
+}
+
+/// Whether the migration tool runs the file called `name` (its down sections, with `down`)
+/// inside a transaction, by a convention of its name or text; `None` when no convention
+/// says so and the configuration decides (`assume_in_transaction`).
+/// - ory's tools run `*.autocommit.*.sql` files outside one;
+/// - goose runs a file (both sections) inside one unless it says `-- +goose NO TRANSACTION`;
+/// - dbmate and sql-migrate run each section inside one unless its marker line says
+///   `transaction:false` (dbmate) or `notransaction` (sql-migrate).
+pub fn runner_transaction(name: &str, text: &str, down: bool) -> Option<RunnerTransaction> {
+    if name.ends_with(".autocommit.up.sql") || name.ends_with(".autocommit.down.sql") {
+        return Some(RunnerTransaction::OUTSIDE);
+    }
+    if !may_have_markers(text) {
+        return None;
+    }
+    let markers: Vec<_> = (text.lines()).filter_map(section_marker).collect();
+    let tool = markers.first()?.tool;
+    // sql-migrate runs a direction outside a transaction when any of its markers says so.
+    let has = |option: &str| {
+        (markers.iter().filter(|m| m.down == down))
+            .any(|m| m.options.split_whitespace().any(|o| o == option))
+    };
+    let (outside, opt_out) = match tool {
+        SectionedTool::Goose => (
+            (text.lines()).any(|line| {
+                goose_annotation(line).is_some_and(|a| a.eq_ignore_ascii_case("NO TRANSACTION"))
+            }),
+            "goose runs this file inside a transaction: put `-- +goose NO TRANSACTION` at \
+             its top to run it outside one",
+        ),
+        SectionedTool::Dbmate if down => (
+            has("transaction:false"),
+            "dbmate runs this section inside a transaction: add `transaction:false` to its \
+             `-- migrate:down` line to run it outside one",
+        ),
+        SectionedTool::Dbmate => (
+            has("transaction:false"),
+            "dbmate runs this section inside a transaction: add `transaction:false` to its \
+             `-- migrate:up` line to run it outside one",
+        ),
+        SectionedTool::SqlMigrate if down => (
+            has("notransaction"),
+            "sql-migrate runs this section inside a transaction: end its `-- +migrate Down` \
+             line with `notransaction` to run it outside one",
+        ),
+        SectionedTool::SqlMigrate => (
+            has("notransaction"),
+            "sql-migrate runs this section inside a transaction: end its `-- +migrate Up` \
+             line with `notransaction` to run it outside one",
+        ),
+    };
+    Some(if outside {
+        RunnerTransaction::OUTSIDE
+    } else {
+        RunnerTransaction {
+            inside: true,
+            opt_out: Some(opt_out),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one section of a direction.
+    fn only(text: &str, down: bool) -> &str {
+        let ranges = sections(text, down);
+        assert_eq!(ranges.len(), 1, "{ranges:?}");
+        &text[ranges[0].clone()]
+    }
+
+    #[test]
+    fn dbmate_sections() {
+        let text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n";
+        assert_eq!(only(text, false), "CREATE TABLE t (id int);\n\n");
+        assert_eq!(only(text, true), "DROP TABLE t;\n");
+        assert!(sections("SELECT 1;", false).is_empty());
+        assert_eq!(section_text("SELECT 1;", false), None);
+        assert_eq!(
+            section_text(text, true).unwrap(),
+            "             \n                        \n\n               \nDROP TABLE t;\n"
+        );
+    }
+
+    #[test]
+    fn sql_migrate_sections() {
+        let text = "-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n\
+                    -- +migrate Down\nDROP INDEX i;\n";
+        assert_eq!(only(text, false), "CREATE INDEX CONCURRENTLY i ON t (a);\n");
+        assert_eq!(only(text, true), "DROP INDEX i;\n");
+        let up = section_marker(text.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            (up.tool, up.down, up.options),
+            (SectionedTool::SqlMigrate, false, "notransaction")
+        );
+        // sql-migrate reads its commands with their case, and whole words only.
+        assert!(sections("-- +migrate up\nSELECT 1;\n", false).is_empty());
+        assert!(sections("-- migrate:upper\nSELECT 1;\n", false).is_empty());
+        // Several sections of one direction, each to the next marker.
+        let text =
+            "-- +migrate Up\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n-- +migrate Down\nSELECT 3;\n";
+        let ups: Vec<&str> = sections(text, false)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(ups, ["SELECT 1;\n", "SELECT 2;\n"]);
+        assert_eq!(
+            outside(&sections(text, true), text.len()),
+            [0..text.len() - 10]
+        );
+    }
+
+    #[test]
+    fn goose_sections() {
+        let text = "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\n\
+                    CREATE TABLE t (id int);\n-- +goose StatementEnd\n\n--+goose down\nDROP TABLE t;\n";
+        assert_eq!(
+            only(text, false),
+            "-- +goose StatementBegin\nCREATE TABLE t (id int);\n-- +goose StatementEnd\n\n"
+        );
+        assert_eq!(only(text, true), "DROP TABLE t;\n");
+        assert_eq!(
+            section_marker("--+goose down").map(|m| (m.tool, m.down)),
+            Some((SectionedTool::Goose, true))
+        );
+        assert_eq!(section_marker("-- +goose is a word"), None);
+        assert_eq!(
+            goose_annotation("-- +goose  NO TRANSACTION "),
+            Some("NO TRANSACTION".into())
+        );
+        assert_eq!(goose_annotation("-- goose Up"), None);
+    }
+
+    #[test]
+    fn runner_conventions_say_whether_a_file_runs_in_a_transaction() {
+        let inside = |name: &str, text: &str, down: bool| {
+            runner_transaction(name, text, down).map(|t| t.inside)
+        };
+        assert_eq!(
+            inside("m/20240101_idx.autocommit.up.sql", "SELECT 1", false),
+            Some(false)
+        );
+        assert_eq!(inside("m/20240101_idx.up.sql", "SELECT 1", false), None);
+        let dbmate_off = "-- migrate:up transaction:false\nSELECT 1\n";
+        assert_eq!(inside("db/1_idx.sql", dbmate_off, false), Some(false));
+        assert_eq!(
+            inside("db/1_idx.sql", "-- migrate:up\nSELECT 1\n", false),
+            Some(true)
+        );
+        // Each section by its own marker's options.
+        let down_off = "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\n";
+        assert_eq!(inside("db/1.sql", down_off, false), Some(true));
+        assert_eq!(inside("db/1.sql", down_off, true), Some(false));
+        // goose: inside unless NO TRANSACTION, wherever that line is, for both sections.
+        let goose = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
+        assert_eq!(inside("db/1.sql", goose, false), Some(true));
+        assert_eq!(inside("db/1.sql", goose, true), Some(true));
+        let goose_off = "-- +goose Up\nSELECT 1;\n-- +goose no transaction\n";
+        assert_eq!(inside("db/1.sql", goose_off, false), Some(false));
+        // sql-migrate: each section by its own marker.
+        let sql_migrate = "-- +migrate Up notransaction\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n";
+        assert_eq!(inside("db/1.sql", sql_migrate, false), Some(false));
+        assert_eq!(inside("db/1.sql", sql_migrate, true), Some(true));
+        let second = "-- +migrate Up\nSELECT 1;\n-- +migrate Up notransaction\nSELECT 2;\n";
+        assert_eq!(inside("db/1.sql", second, false), Some(false));
+    }
+}
