@@ -72,6 +72,19 @@ pub fn split(sql: &str, from: usize) -> Vec<Chunk> {
                 copy_data_pending = statement.copy_from_stdin;
                 statement = StatementState::default();
             }
+            // goose and sql-migrate end a statement at their `StatementEnd` line, semicolon
+            // or not: so does the lint, or the next statement would run into it.
+            Token::Comment
+                if line_blank && !statement.empty() && is_statement_end(&sql[start..end]) =>
+            {
+                chunks.push(Chunk {
+                    kind: ChunkKind::Sql,
+                    span: piece_start..start,
+                });
+                piece_start = start;
+                statement = StatementState::default();
+                line_blank = false;
+            }
             Token::Comment | Token::Semicolon => line_blank = false,
             Token::Word | Token::Quoted | Token::Other => {
                 line_blank = false;
@@ -99,6 +112,17 @@ pub fn split(sql: &str, from: usize) -> Vec<Chunk> {
         });
     }
     chunks
+}
+
+/// goose's `-- +goose StatementEnd` (any case, as goose reads it) and sql-migrate's
+/// `-- +migrate StatementEnd`.
+fn is_statement_end(comment: &str) -> bool {
+    if comment.contains("+goose") {
+        let annotation = crate::convention::goose_annotation(comment);
+        annotation.is_some_and(|a| a.eq_ignore_ascii_case("StatementEnd"))
+    } else {
+        comment.trim_end() == "-- +migrate StatementEnd"
+    }
 }
 
 /// Whether `text` holds no SQL: only whitespace, comments and semicolons.
@@ -396,6 +420,24 @@ mod tests {
                 (ChunkKind::CopyData, "row\n"),
             ]
         );
+    }
+
+    #[test]
+    fn statement_end_annotations_end_a_statement() {
+        let sql = "-- +goose StatementBegin\nALTER TABLE t ADD c int\n-- +goose StatementEnd\n\
+                   ALTER TABLE u ADD d int;\n-- +migrate StatementEnd\n";
+        let texts: Vec<&str> = split(sql, 0).into_iter().map(|c| &sql[c.span]).collect();
+        assert_eq!(
+            texts,
+            [
+                "-- +goose StatementBegin\nALTER TABLE t ADD c int\n",
+                "-- +goose StatementEnd\nALTER TABLE u ADD d int;",
+                "\n-- +migrate StatementEnd\n",
+            ]
+        );
+        // Not in the middle of a line, nor other comments.
+        let sql = "SELECT 1 -- +goose StatementEnd\n, 2;";
+        assert_eq!(split(sql, 0).len(), 1);
     }
 
     #[test]
