@@ -1109,3 +1109,35 @@ fn gitlab_code_quality_report() {
     assert_eq!(before, after);
     assert!(!before.is_empty());
 }
+
+/// A file of interleaved up and down sections is linted as two runs and reported as one
+/// file: each finding still names the statement on its line (the two runs' statements
+/// are put back in file order).
+#[test]
+fn findings_of_a_file_of_sections_name_their_own_statements() {
+    let path = "tests/fixtures/precision/sql-migrate-interleaved-sections.sql";
+    let text = std::fs::read_to_string(path).unwrap();
+    let out = run(&["lint", "--format", "json", path]);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    let findings = value["findings"].as_array().unwrap();
+    let lines: Vec<(u64, &str)> = findings
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (5, "holding-exclusive-lock-across-statements"),
+            (7, "dropping-column"),
+            (7, "missing-lock-timeout"),
+        ]
+    );
+    for finding in findings {
+        let line = text
+            .lines()
+            .nth(finding["line"].as_u64().unwrap() as usize - 1);
+        let statement = finding["statement"].as_str().unwrap();
+        assert_eq!(line.unwrap().trim_end_matches(';'), statement);
+    }
+    assert_eq!(value["summary"]["statements"], 4);
+}
