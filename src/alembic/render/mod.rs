@@ -12,6 +12,7 @@ mod batch;
 mod dml;
 mod enum_ops;
 mod interp;
+mod metadata;
 mod modules;
 mod names;
 mod objects;
@@ -72,6 +73,15 @@ pub fn render_revision_with(
 /// What a revision declares (its identifiers and message), without rendering
 /// `upgrade()`/`downgrade()`: enough to place it in the revision graph.
 pub fn read_revision_metadata(source: &str) -> Result<RevisionFile, PythonError> {
+    if let Some(file) = metadata::scan(source) {
+        return Ok(file);
+    }
+    on_big_stack(source, || render_here(source, false, &ModuleCache::none()))
+}
+
+/// [`read_revision_metadata`] by the parse alone (what the scan must agree with).
+#[cfg(test)]
+pub fn parse_revision_metadata(source: &str) -> Result<RevisionFile, PythonError> {
     on_big_stack(source, || render_here(source, false, &ModuleCache::none()))
 }
 
