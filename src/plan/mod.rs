@@ -281,7 +281,7 @@ fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Uni
         _ => (0..source.text.len(), source.text.clone()),
     };
     let name = source.name.clone();
-    // The markers are blanked with the rest: the section's transaction is read here.
+    // The first marker is blanked with the rest: the section's transaction is read here.
     let session = lint::Session {
         runner_transaction: source.runner_transaction(downgrade),
         ..lint::Session::default()

@@ -1,14 +1,14 @@
 //! The `.sql` migrations of a directory replayed in their tool's order (Flyway,
-//! golang-migrate, dbmate, timestamps, natural order), a chunk at a time, each handed the
-//! part of the catalog its text names, and its down part compared with its up part.
+//! golang-migrate, dbmate, goose, sql-migrate, timestamps, natural order), a chunk at a
+//! time, each handed the part of the catalog its text names, and its down part compared
+//! with its up part.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
-use std::borrow::Cow;
-
 use crate::convention::{section_text, sections};
 use crate::order::{Kind, classify, migration_name, natural_cmp, upgrade_order};
 use crate::parse::Parsed;
@@ -112,8 +112,8 @@ pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
         .collect()
 }
 
-/// Where a `.sql` file's round-trip finding goes: its `-- migrate:down` line (dbmate),
-/// else its first line.
+/// Where a `.sql` file's round-trip finding goes: its first down marker line (dbmate,
+/// goose, sql-migrate), else its first line.
 pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
     let line = match sections(&source.text, true).first() {
         Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
