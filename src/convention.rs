@@ -101,33 +101,46 @@ pub struct Marker<'a> {
     pub options: &'a str,
 }
 
+impl<'a> Marker<'a> {
+    fn new(tool: SectionedTool, down: bool, options: &'a str) -> Marker<'a> {
+        let options = options.trim();
+        Marker {
+            tool,
+            down,
+            options,
+        }
+    }
+}
+
 /// Whether `text` may hold a marker line: every marker has one of these words. Most files
 /// have neither, and one substring search is cheaper than a look at every line.
 pub fn may_have_markers(text: &str) -> bool {
     text.contains("migrate") || text.contains("goose")
 }
 
-/// The section `line` starts, read as each tool reads it: dbmate's `-- migrate:up` and
-/// sql-migrate's `-- +migrate Up` at the start of the line, options after them; goose's
-/// `-- +goose Up` in any case ([`goose_annotation`]).
+/// The section `line` starts, read as each tool reads it: dbmate's `-- migrate:up` (its
+/// pattern: `--`, any spaces, `migrate:up`, options after a space), sql-migrate's
+/// `-- +migrate Up` (a command word, options after it) and goose's `-- +goose Up` in any
+/// case ([`goose_annotation`]).
 pub fn section_marker(line: &str) -> Option<Marker<'_>> {
-    let line = line.trim_end();
-    let prefixed = [
-        (SectionedTool::Dbmate, "-- migrate:up", false),
-        (SectionedTool::Dbmate, "-- migrate:down", true),
-        (SectionedTool::SqlMigrate, "-- +migrate Up", false),
-        (SectionedTool::SqlMigrate, "-- +migrate Down", true),
-    ];
-    for (tool, prefix, down) in prefixed {
-        if let Some(options) = line.trim_start().strip_prefix(prefix)
-            && (options.is_empty() || options.starts_with(char::is_whitespace))
-        {
-            let options = options.trim();
-            return Some(Marker {
-                tool,
-                down,
-                options,
-            });
+    let line = line.trim();
+    if let Some(command) = line.strip_prefix("-- +migrate ") {
+        let word = command.trim_start();
+        let end = word.find(char::is_whitespace).unwrap_or(word.len());
+        let down = match &word[..end] {
+            "Up" => false,
+            "Down" => true,
+            _ => return None,
+        };
+        return Some(Marker::new(SectionedTool::SqlMigrate, down, &word[end..]));
+    }
+    if let Some(rest) = line.strip_prefix("--") {
+        for (word, down) in [("migrate:up", false), ("migrate:down", true)] {
+            if let Some(options) = rest.trim_start().strip_prefix(word)
+                && (options.is_empty() || options.starts_with(char::is_whitespace))
+            {
+                return Some(Marker::new(SectionedTool::Dbmate, down, options));
+            }
         }
     }
     let annotation = goose_annotation(line)?;
@@ -136,11 +149,7 @@ pub fn section_marker(line: &str) -> Option<Marker<'_>> {
         "down" => true,
         _ => return None,
     };
-    Some(Marker {
-        tool: SectionedTool::Goose,
-        down,
-        options: "",
-    })
+    Some(Marker::new(SectionedTool::Goose, down, ""))
 }
 
 /// The annotation of a goose line (`-- +goose StatementBegin`: `StatementBegin`), read as
@@ -257,6 +266,17 @@ mod tests {
         // sql-migrate reads its commands with their case, and whole words only.
         assert!(sections("-- +migrate up\nSELECT 1;\n", false).is_empty());
         assert!(sections("-- migrate:upper\nSELECT 1;\n", false).is_empty());
+        // dbmate's own pattern: `--`, any spaces, the word.
+        let compact = section_marker("--migrate:down  transaction:false").unwrap();
+        assert_eq!(
+            (compact.tool, compact.down, compact.options),
+            (SectionedTool::Dbmate, true, "transaction:false")
+        );
+        let spaced = section_marker("-- +migrate   Down notransaction").unwrap();
+        assert_eq!(
+            (spaced.tool, spaced.down, spaced.options),
+            (SectionedTool::SqlMigrate, true, "notransaction")
+        );
         // Several sections of one direction, each to the next marker.
         let text =
             "-- +migrate Up\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n-- +migrate Down\nSELECT 3;\n";
