@@ -1,10 +1,10 @@
-//! `render_revision` must never panic: deterministic mutations (truncations, splices,
+//! `render_revision` and `read_revision_metadata` must never panic: deterministic mutations (truncations, splices,
 //! deletions, duplicated lines, injected tokens) of the Alembic fixtures.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use locksmith::alembic::render::render_revision;
+use locksmith::alembic::render::{read_revision_metadata, render_revision};
 
 const ITERATIONS: usize = 1500;
 
@@ -137,6 +137,10 @@ fn rendering_mutated_fixtures_never_panics() {
         for _ in 0..rng.below(3) {
             mutated = mutate(&mut rng, &mutated.clone(), other);
         }
+        // The scan of a revision's identifiers (the other revisions of a one-file run).
+        if catch_unwind(AssertUnwindSafe(|| read_revision_metadata(&mutated))).is_err() {
+            panic!("read_revision_metadata panicked on iteration {iteration}:\n{mutated}");
+        }
         let result = catch_unwind(AssertUnwindSafe(|| render_revision(&mutated)));
         match result {
             Err(_) => panic!("render_revision panicked on iteration {iteration}:\n{mutated}"),
@@ -184,5 +188,6 @@ fn pathological_inputs_terminate() {
     ];
     for source in &cases {
         let _ = render_revision(source);
+        let _ = read_revision_metadata(source);
     }
 }
