@@ -206,7 +206,7 @@ fn lint_parsed_with(
     };
     let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
         let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
-        lint_unfinished(source, parsed, config, session, known, all, runner)
+        lint_unfinished(source, parsed, config, session, known, all, runner).0
     } else {
         lint_sections(source, &down, config, session, known, all)
     };
@@ -227,14 +227,9 @@ fn lint_sections(
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
 ) -> FileReport {
-    let up_text = blanked(&source.text, down);
-    let mut catalog = session.catalog.clone();
-    for statement in parse::parse_schema_changes(&up_text).statements {
-        catalog.apply(&statement.node);
-    }
-    let up_part = SourceFile::new(source.name.clone(), up_text);
+    let up_part = SourceFile::new(source.name.clone(), blanked(&source.text, down));
     let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
-    let up = lint_unfinished(up_part, None, config, session, known, all, runner);
+    let (up, catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
     let down_text = blanked(&source.text, &outside(down, source.text.len()));
     let down_part = SourceFile::new(source.name.clone(), down_text);
     let down_session = Session {
@@ -242,7 +237,7 @@ fn lint_sections(
         ..session.clone()
     };
     let runner = (session.runner_transaction).or_else(|| source.runner_transaction(true));
-    let mut down = lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
+    let (mut down, _) = lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
     // One file: the down part's transaction blocks are numbered on from the up part's,
     // and the statements of both are put in file order.
     let blocks = transaction_count(&up.statements);
@@ -300,7 +295,8 @@ fn renumber_transactions(statement: &mut StatementReport, by: usize) {
     }
 }
 
-/// Lints one source, but for its suppressions and the order of its findings ([`finish`]).
+/// Lints one source, but for its suppressions and the order of its findings ([`finish`]),
+/// and returns the schema it leaves (`session`'s catalog with its changes applied).
 /// `runner`: the transaction the migration tool runs it in, when a convention says.
 fn lint_unfinished(
     source: SourceFile,
@@ -310,7 +306,7 @@ fn lint_unfinished(
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
     runner: Option<RunnerTransaction>,
-) -> FileReport {
+) -> (FileReport, crate::schema::Catalog) {
     // Parsed a batch at a time, each batch's trees dropped once walked: a huge file never
     // holds every statement's tree. Enough is read ahead to know whether the file is one
     // statement. SQL parsed already (an Alembic upgrade, parsed once for the replay) is
@@ -593,13 +589,14 @@ fn lint_unfinished(
         restore_templates(&stood_in, &mut findings, &mut statements);
     }
     drop(stood_in);
-    FileReport {
+    let report = FileReport {
         source,
         statements,
         findings,
         unparsable_statements: errors.len(),
         rendering: None,
-    }
+    };
+    (report, state.catalog)
 }
 
 /// Names and messages built from a parse of stood-in templates, with the templates put

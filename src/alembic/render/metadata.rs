@@ -272,15 +272,8 @@ fn statement_end(source: &str, start: usize) -> Option<usize> {
             }
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
-            quote @ (b'"' | b'\'') => {
-                // A prefix letter before the quote (f, r, b, u): an f-string's replacement
-                // fields are followed.
-                let prefix = source[..at]
-                    .chars()
-                    .next_back()
-                    .filter(|c| c.is_alphabetic());
-                let fstring = prefix.is_some_and(|c| c == 'f' || c == 'F');
-                at = string_end(bytes, at, quote, fstring)?;
+            b'"' | b'\'' => {
+                at = string_end(bytes, at)?;
                 continue;
             }
             _ => {}
@@ -290,17 +283,22 @@ fn statement_end(source: &str, start: usize) -> Option<usize> {
     (depth == 0).then_some(bytes.len())
 }
 
-/// The offset just past the string literal whose opening quote is at `at` (a backslash
-/// escapes the next character, in a raw string too as far as its end goes). In an f-string,
-/// a quote of its own kind inside a replacement field (Python 3.12) is not followed.
-fn string_end(bytes: &[u8], at: usize, quote: u8, fstring: bool) -> Option<usize> {
+/// The offset just past the string literal whose opening quote is at `at`, or `None`
+/// when a byte scan cannot tell (unclosed, a line break in a one-line string, a quote of
+/// an f-string's own kind inside one of its replacement fields, as Python 3.12 allows).
+/// A backslash escapes the next byte, in a raw string too as far as its end goes. Also
+/// the bracket-nesting check's ([`super::check_nesting`]).
+pub(super) fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = bytes[at];
+    // The prefix letter before the quote (f, r, b, u): an f-string's fields are followed.
+    let fstring = at > 0 && matches!(bytes[at - 1], b'f' | b'F');
     let triple = bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote);
     let (mut i, width) = if triple { (at + 3, 3) } else { (at + 1, 1) };
     let mut fields = 0usize;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 1,
-            b'\n' if !triple => return None,
+            b'\n' | b'\r' if !triple => return None,
             b'{' | b'}' if fstring && fields == 0 && bytes.get(i + 1) == Some(&bytes[i]) => i += 1,
             b'{' if fstring => fields += 1,
             b'}' if fstring => fields = fields.saturating_sub(1),

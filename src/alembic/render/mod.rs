@@ -146,29 +146,10 @@ fn nesting_at_most(source: &[u8], limit: usize) -> bool {
                     at += 1;
                 }
             }
-            b'\'' | b'"' => {
-                let triple = source.get(at..at + 2) == Some(&[byte, byte][..]);
-                at += if triple { 2 } else { 0 };
-                loop {
-                    match source.get(at) {
-                        None => return false,
-                        Some(b'\\') => at += 2,
-                        Some(b'\n' | b'\r') if !triple => return false,
-                        Some(&b) if b == byte => {
-                            if !triple {
-                                at += 1;
-                                break;
-                            }
-                            if source.get(at..at + 3) == Some(&[byte, byte, byte][..]) {
-                                at += 3;
-                                break;
-                            }
-                            at += 1;
-                        }
-                        Some(_) => at += 1,
-                    }
-                }
-            }
+            b'\'' | b'"' => match metadata::string_end(source, at - 1) {
+                Some(end) => at = end,
+                None => return false,
+            },
             _ => {}
         }
     }
