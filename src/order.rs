@@ -9,7 +9,10 @@
 //! - a directory per migration: diesel's `2019-02-26-002946_x/up.sql` and `.../down.sql`,
 //!   Prisma's `20230404095503_x/migration.sql` (the directory's name is the version, see
 //!   [`migration_name`]);
+//! - Sqitch: the order of `sqitch.plan` ([`sqitch`]);
 //! - anything else: natural order of the name (`2_x.sql` before `10_x.sql`).
+
+pub mod sqitch;
 
 use std::cmp::Ordering;
 
@@ -23,6 +26,16 @@ pub enum Kind {
     Down,
     /// Flyway `R__` files: run after every versioned migration, on each change.
     Repeatable,
+    /// SQL of a migration project that its tool does not run as a migration (Sqitch's
+    /// verify scripts, tests beside a plan): linted, but it builds no schema.
+    NotApplied,
+}
+
+impl Kind {
+    /// Whether its files build the schema on upgrade.
+    pub fn upgrades(self) -> bool {
+        matches!(self, Kind::Up | Kind::Repeatable)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +59,16 @@ pub fn migration_name(path: &str) -> &str {
         (true, Some(dir)) if !dir.is_empty() => &path[path.len() - file.len() - dir.len() - 1..],
         _ => file,
     }
+}
+
+/// What each path is to its migration tool: a Sqitch project's plan says for the files
+/// of one ([`sqitch`]), the name ([`classify`] of [`migration_name`]) for the others.
+pub fn classify_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<MigrationName> {
+    let mut projects = sqitch::Projects::default();
+    paths
+        .into_iter()
+        .map(|path| (projects.classify(path)).unwrap_or_else(|| classify(migration_name(path))))
+        .collect()
 }
 
 /// What a migration's name (see [`migration_name`]) says of its direction and version.

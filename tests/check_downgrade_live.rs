@@ -53,6 +53,7 @@ fn the_live_round_trip_agrees_with_the_offline_one() {
         ("tests/fixtures/downgrade/flyway", 1),
         ("tests/fixtures/downgrade/dbmate", 1),
         ("tests/fixtures/downgrade/goose", 1),
+        ("tests/fixtures/downgrade/sqitch", 1),
     ];
     let mut summary = Vec::new();
     for (n, (path, expected)) in fixtures.into_iter().enumerate() {

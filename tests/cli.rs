@@ -324,6 +324,8 @@ fn sql_preview_follows_each_tools_order() {
         ("goose-down", vec!["--downgrade"]),
         ("sql-migrate", vec!["--annotate"]),
         ("sql-migrate-down", vec!["--downgrade"]),
+        ("sqitch", vec!["--annotate"]),
+        ("sqitch-down", vec!["--downgrade"]),
     ] {
         let dir = format!(
             "{dirs}/{}",

@@ -106,6 +106,14 @@ fn previews_run_in_psql() {
             ],
             "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'notes'",
         ),
+        (
+            "sqitch",
+            &[
+                &["--annotate", "tests/fixtures/sql_dirs/sqitch"],
+                &["--downgrade", "tests/fixtures/sql_dirs/sqitch"],
+            ],
+            "SELECT 1 - count(*) FROM pg_tables WHERE tablename = 'users'",
+        ),
     ];
     let mut statements = 0;
     for (db, runs, proof) in cases {

@@ -295,6 +295,7 @@ fn the_model_agrees_with_postgresql() {
         ("dbmate", "tests/fixtures/sql_dirs/dbmate"),
         ("goose", "tests/fixtures/sql_dirs/goose"),
         ("sql_migrate", "tests/fixtures/sql_dirs/sql_migrate"),
+        ("sqitch", "tests/fixtures/sql_dirs/sqitch"),
     ];
     let mut summary = Vec::new();
     for (db, path) in projects {

@@ -22,7 +22,7 @@ use crate::run::{Skipped, check_found, nested_projects, read_input};
 use crate::source::{InputError, SourceFile};
 
 use crate::convention::{blanked, outside, sections};
-use order::{Kind, classify, migration_name, upgrade_order};
+use order::{Kind, upgrade_order};
 
 /// One migration's SQL with its lint report.
 #[derive(Debug)]
@@ -224,16 +224,9 @@ fn alembic_unit(
 }
 
 fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
-    let mut named: Vec<_> = inputs
-        .into_iter()
-        .map(|input| {
-            let file_name = match &input {
-                Input::File(path) => migration_name(&path.to_string_lossy()).to_string(),
-                Input::Stdin => String::new(),
-            };
-            (classify(&file_name), input)
-        })
-        .collect();
+    let paths: Vec<String> = inputs.iter().map(input_path).collect();
+    let names = order::classify_paths(paths.iter().map(String::as_str));
+    let mut named: Vec<_> = names.into_iter().zip(inputs).collect();
     named.sort_by(|(a, _), (b, _)| upgrade_order(a, b));
     // Upgrades run up files (dbmate files hold both); downgrades run down files and
     // dbmate down sections, newest first. Which dbmate files have a section is decided
@@ -241,6 +234,7 @@ fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
     let keep = |m: &order::MigrationName| match m.kind {
         Kind::Up | Kind::Repeatable => !downgrade || m.kind == Kind::Up,
         Kind::Down => downgrade,
+        Kind::NotApplied => false,
     };
     let mut kept: Vec<Input> = named
         .into_iter()
@@ -253,13 +247,17 @@ fn in_tool_order(inputs: Vec<Input>, downgrade: bool) -> Vec<Input> {
     kept
 }
 
+/// An input's path as its migration is named by ([`order::classify_paths`]).
+fn input_path(input: &Input) -> String {
+    match input {
+        Input::File(path) => path.to_string_lossy().into_owned(),
+        Input::Stdin => String::new(),
+    }
+}
+
 fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, InputError> {
     let source = read_input(input)?;
-    let file_name = match input {
-        Input::File(path) => migration_name(&path.to_string_lossy()).to_string(),
-        Input::Stdin => String::new(),
-    };
-    let is_down_file = classify(&file_name).kind == Kind::Down;
+    let is_down_file = order::classify_paths([input_path(input).as_str()])[0].kind == Kind::Down;
     let mut ranges = sections(&source.text, downgrade);
     // A section after the first keeps its marker line (a comment): the preview shows where
     // the sections of one direction meet rather than a line of blanks.

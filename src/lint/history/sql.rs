@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
 use crate::convention::{section_text, sections};
-use crate::order::{Kind, classify, migration_name, natural_cmp, upgrade_order};
+use crate::order::{Kind, migration_name, natural_cmp, upgrade_order};
 use crate::parse::Parsed;
 use crate::schema::{Catalog, NameSet, mentioned_names};
 use crate::source::SourceFile;
@@ -30,27 +30,31 @@ fn down_sections(source: &SourceFile) -> Option<String> {
     section_text(&source.text, true).filter(|text| !text.trim().is_empty())
 }
 
-/// The name that carries a source's version: its file name, or `DIR/FILE` in a directory
-/// per migration.
-fn file_name(source: &SourceFile) -> &str {
-    migration_name(&source.name)
+/// What each source is to its migration tool ([`crate::order::classify_paths`]).
+fn classify_sources(sources: &[&SourceFile]) -> Vec<crate::order::MigrationName> {
+    crate::order::classify_paths(sources.iter().map(|s| s.name.as_str()))
 }
 
 /// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by
 /// version, repeatable ones last; down files after the up file of the same version.
 pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
-    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
-    order_of(&names)
+    order_of(&classify_sources(sources))
 }
 
 /// [`sql_order`] of classified file names.
 fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|&a, &b| {
-        let down = |i: usize| names[i].kind == Kind::Down;
+        // Of one version: the up file, its down file, then what is not applied (Sqitch's
+        // verify script).
+        let rank = |i: usize| match names[i].kind {
+            Kind::Up | Kind::Repeatable => 0,
+            Kind::Down => 1,
+            Kind::NotApplied => 2,
+        };
         let key = |i: usize| {
             let mut name = names[i].clone();
-            name.kind = if down(i) { Kind::Up } else { name.kind };
+            name.kind = if rank(i) == 0 { name.kind } else { Kind::Up };
             // A versioned down file pairs with the up file of its version, whatever its name.
             if name.version.is_some() {
                 name.name.clear();
@@ -58,7 +62,7 @@ fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
             name
         };
         upgrade_order(&key(a), &key(b))
-            .then(down(a).cmp(&down(b)))
+            .then(rank(a).cmp(&rank(b)))
             .then_with(|| natural_cmp(&names[a].name, &names[b].name))
     });
     order
@@ -101,10 +105,10 @@ pub struct SqlStep<'a> {
 /// The up migrations of `sources` in their tool's order, each with its down part paired
 /// as `check-downgrade` pairs them.
 pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
-    let order = sql_order(sources);
-    let names: Vec<_> = sources.iter().map(|s| classify(file_name(s))).collect();
+    let names = classify_sources(sources);
+    let order = order_of(&names);
     (0..order.len())
-        .filter(|&at| names[order[at]].kind != Kind::Down)
+        .filter(|&at| names[order[at]].kind.upgrades())
         .map(|at| SqlStep {
             up: order[at],
             down: down_part(sources, &names, &order, at),
@@ -235,7 +239,7 @@ pub struct SqlReplay {
 
 impl SqlReplay {
     pub fn new(names: &[String], roundtrips: bool, keep_parse: bool) -> SqlReplay {
-        let classified: Vec<_> = names.iter().map(|n| classify(migration_name(n))).collect();
+        let classified = crate::order::classify_paths(names.iter().map(String::as_str));
         SqlReplay {
             order: order_of(&classified),
             classified,
@@ -277,7 +281,7 @@ impl SqlReplay {
             .map(|(k, (source, keep))| {
                 let i = chunk[k];
                 // What the last migration builds reaches no later one: no need to replay it.
-                let replayed = classified[i].kind != Kind::Down && first + k < last;
+                let replayed = classified[i].kind.upgrades() && first + k < last;
                 read_and_parse(source, replayed, many, keep)
             })
             .collect();
@@ -296,7 +300,7 @@ impl SqlReplay {
             if many {
                 history.start = self.catalog.subset(&file.mentioned);
             }
-            if classified[i].kind != Kind::Down {
+            if classified[i].kind.upgrades() {
                 if self.roundtrips {
                     let down = match paired_down(classified, order, at) {
                         // The down file is the next one: in this chunk, or the next one's first.
@@ -396,13 +400,17 @@ impl ReadFile {
 /// file name, or the start of it: `V3`, `000003`), in their tool's order.
 pub fn sql_schema_at(sources: &[&SourceFile], at: Option<&str>) -> Result<Catalog, String> {
     let mut catalog = Catalog::default();
-    for i in sql_order(sources) {
+    let names = classify_sources(sources);
+    for i in order_of(&names) {
         let source = sources[i];
-        if classify(file_name(source)).kind == Kind::Down {
+        if !names[i].kind.upgrades() {
             continue;
         }
         catalog.apply_sql(&up_sql(source));
-        if at.is_some_and(|at| file_name(source).starts_with(at)) {
+        // Its file name, or its name in its tool (a Sqitch change: `schema/users`).
+        let named =
+            |at| migration_name(&source.name).starts_with(at) || names[i].name.starts_with(at);
+        if at.is_some_and(named) {
             return Ok(catalog);
         }
     }
