@@ -4,7 +4,8 @@
 //!   sql-migrate's `-- +migrate Up` / `-- +migrate Down` ([`sections`]);
 //! - the transaction the tool runs a file in ([`runner_transaction`]): goose's
 //!   `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, sql-migrate's
-//!   `notransaction`, ory's `*.autocommit.*.sql`.
+//!   `notransaction`, ory's `*.autocommit.*.sql`; Flyway's rule, read from the statements
+//!   ([`flyway_transaction`]).
 
 use std::ops::Range;
 
@@ -14,13 +15,27 @@ pub struct RunnerTransaction {
     pub inside: bool,
     /// How to have the tool run the file outside a transaction instead.
     pub opt_out: Option<&'static str>,
+    /// The tool refuses the file as it is, before running any of it (Flyway, a migration
+    /// that mixes statements that must run outside a transaction with others): only
+    /// another migration is a way out, not a COMMIT in this one.
+    pub refused: bool,
 }
 
 impl RunnerTransaction {
     pub const OUTSIDE: RunnerTransaction = RunnerTransaction {
         inside: false,
         opt_out: None,
+        refused: false,
     };
+
+    /// Inside a transaction, with the tool's way to run the file outside one.
+    const fn inside(opt_out: &'static str) -> RunnerTransaction {
+        RunnerTransaction {
+            inside: true,
+            opt_out: Some(opt_out),
+            refused: false,
+        }
+    }
 }
 
 /// Files that hold both directions, in sections each headed by a marker line: dbmate's
@@ -218,14 +233,112 @@ pub fn runner_transaction(name: &str, text: &str, down: bool) -> Option<RunnerTr
              line with `notransaction` to run it outside one",
         ),
     };
-    Some(if outside {
-        RunnerTransaction::OUTSIDE
-    } else {
-        RunnerTransaction {
-            inside: true,
-            opt_out: Some(opt_out),
-        }
+    Some(match outside {
+        true => RunnerTransaction::OUTSIDE,
+        false => RunnerTransaction::inside(opt_out),
     })
+}
+
+/// How Flyway runs a migration (`V1__x.sql`, `U1__x.sql`, `R__x.sql`) on PostgreSQL, from
+/// its statements' text (`statements`) and its script configuration file (`conf`, the
+/// text of `<migration>.sql.conf` when there is one). Flyway runs a migration inside a
+/// transaction unless one of its statements is one its PostgreSQL parser tells cannot run
+/// in one (`PostgreSQLParser.detectCanExecuteInTransaction`: CREATE or DROP of a database,
+/// tablespace or subscription, ALTER SYSTEM, CREATE or DROP INDEX CONCURRENTLY, REINDEX of
+/// a schema, database or system, VACUUM, DISCARD ALL, and ALTER TYPE ... ADD VALUE before
+/// PostgreSQL 12), or the configuration file says `executeInTransaction=false`: then it
+/// runs each statement on its own. A migration that has both kinds of statement is refused
+/// (`mixed=false`, the default): read as inside a transaction, so that the statement that
+/// cannot run in one is reported with Flyway's way out.
+pub fn flyway_transaction<'a>(
+    statements: impl IntoIterator<Item = &'a str>,
+    conf: Option<&str>,
+    postgres_version: u32,
+) -> RunnerTransaction {
+    let (mut outside_only, mut transactional) = (false, false);
+    for statement in statements {
+        match flyway_outside_only(statement, postgres_version) {
+            true => outside_only = true,
+            false => transactional = true,
+        }
+    }
+    let setting = conf.and_then(|text| {
+        text.lines()
+            .filter_map(|line| line.split_once('='))
+            .find(|(key, _)| key.trim() == "executeInTransaction")
+            .map(|(_, value)| value.trim().eq_ignore_ascii_case("true"))
+    });
+    let inside = match setting {
+        Some(inside) => inside,
+        None => !outside_only,
+    };
+    if outside_only && transactional {
+        return RunnerTransaction {
+            refused: true,
+            ..RunnerTransaction::inside(
+                "Flyway refuses a migration that mixes statements that must run outside a \
+                 transaction with others, unless `mixed=true` is set",
+            )
+        };
+    }
+    match inside {
+        true => RunnerTransaction::inside(
+            "Flyway runs a migration outside a transaction when every statement in it must \
+             run outside one, or when a `<migration>.sql.conf` beside it says \
+             `executeInTransaction=false`",
+        ),
+        false => RunnerTransaction::OUTSIDE,
+    }
+}
+
+/// Whether Flyway's PostgreSQL parser takes a statement for one that cannot run inside a
+/// transaction: its patterns, on its text upper-cased with leading comments dropped and
+/// whitespace collapsed.
+fn flyway_outside_only(statement: &str, postgres_version: u32) -> bool {
+    let words: Vec<String> = without_leading_comments(statement)
+        .split_whitespace()
+        .take(64)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let word = |i: usize| words.get(i).map_or("", String::as_str);
+    let create_or_drop = matches!(word(0), "CREATE" | "DROP");
+    (create_or_drop && matches!(word(1), "DATABASE" | "TABLESPACE" | "SUBSCRIPTION"))
+        || (word(0) == "ALTER" && word(1) == "SYSTEM")
+        || (create_or_drop && word(1) == "INDEX" && word(2) == "CONCURRENTLY")
+        || (create_or_drop
+            && word(1) == "UNIQUE"
+            && word(2) == "INDEX"
+            && word(3) == "CONCURRENTLY")
+        || (word(0) == "REINDEX" && {
+            let kind = if word(1) == "VERBOSE" {
+                word(2)
+            } else {
+                word(1)
+            };
+            matches!(kind, "SCHEMA" | "DATABASE" | "SYSTEM")
+        })
+        || word(0) == "VACUUM"
+        || (word(0) == "DISCARD" && word(1) == "ALL")
+        || (postgres_version < 12
+            && word(0) == "ALTER"
+            && word(1) == "TYPE"
+            && words
+                .windows(2)
+                .any(|pair| pair[0] == "ADD" && pair[1] == "VALUE"))
+}
+
+/// A statement's text from its first token that is not a comment.
+fn without_leading_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("--") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            text = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -344,5 +457,53 @@ mod tests {
         assert_eq!(inside("db/1.sql", sql_migrate, true), Some(true));
         let second = "-- +migrate Up\nSELECT 1;\n-- +migrate Up notransaction\nSELECT 2;\n";
         assert_eq!(inside("db/1.sql", second, false), Some(false));
+    }
+
+    #[test]
+    fn flyway_runs_a_migration_in_a_transaction_unless_a_statement_cannot() {
+        let of = |statements: &[&str], conf: Option<&str>| {
+            let runner = flyway_transaction(statements.iter().copied(), conf, 15);
+            (
+                runner.inside,
+                runner.opt_out.is_some_and(|o| o.contains("mixed")),
+            )
+        };
+        let index = "-- the index\nCREATE UNIQUE INDEX CONCURRENTLY i ON t (c)";
+        assert_eq!(
+            of(&["ALTER TABLE t ADD c int", "UPDATE t SET c = 1"], None),
+            (true, false)
+        );
+        assert_eq!(of(&[index], None), (false, false));
+        assert_eq!(
+            of(&["/* x */ drop index\n  concurrently i", "VACUUM t"], None),
+            (false, false)
+        );
+        // Both kinds: Flyway refuses the migration.
+        assert_eq!(of(&["ALTER TABLE t ADD c int", index], None), (true, true));
+        assert_eq!(
+            of(
+                &["ALTER TABLE t ADD c int", index],
+                Some("executeInTransaction=false")
+            ),
+            (true, true)
+        );
+        // The script configuration file decides for the others.
+        assert_eq!(
+            of(
+                &["ALTER TABLE t ADD c int"],
+                Some("executeInTransaction = false\n")
+            ),
+            (false, false)
+        );
+        assert_eq!(
+            of(&["VACUUM t"], Some("executeInTransaction=true")),
+            (true, false)
+        );
+        // Flyway's own list, not PostgreSQL's: REINDEX TABLE CONCURRENTLY runs in the transaction.
+        assert_eq!(of(&["REINDEX TABLE CONCURRENTLY t"], None), (true, false));
+        // ALTER TYPE ... ADD VALUE runs outside one before PostgreSQL 12 only.
+        let enum_value = ["ALTER TYPE public.mood ADD VALUE 'meh'"];
+        assert!(!flyway_transaction(enum_value, None, 11).inside);
+        assert!(flyway_transaction(enum_value, None, 12).inside);
     }
 }

@@ -71,6 +71,18 @@ pub fn classify_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Migra
         .collect()
 }
 
+/// Whether a file is named as Flyway names migrations: `V1__x.sql`, `V1.1__x.sql`,
+/// `U1__x.sql`, `R__x.sql` (any case).
+pub fn is_flyway(path: &str) -> bool {
+    let file = migration_name(path).to_ascii_lowercase();
+    let versioned = |prefix: char| {
+        (file.strip_prefix(prefix))
+            .and_then(|rest| rest.split_once("__"))
+            .is_some_and(|(version, _)| parse_version(version).is_some())
+    };
+    file.ends_with(".sql") && (file.starts_with("r__") || versioned('v') || versioned('u'))
+}
+
 /// What a migration's name (see [`migration_name`]) says of its direction and version.
 pub fn classify(file_name: &str) -> MigrationName {
     let lower = file_name.to_ascii_lowercase();
@@ -198,6 +210,24 @@ mod tests {
             ]
         );
         assert_eq!(classify("U2__b.sql").kind, Kind::Down);
+        for flyway in [
+            "db/V1__a.sql",
+            "v1.1__a.sql",
+            "U2__b.sql",
+            "R__views.sql",
+            "V2_1__x.sql",
+        ] {
+            assert!(is_flyway(flyway), "{flyway}");
+        }
+        for other in [
+            "V__a.sql",
+            "Vx__a.sql",
+            "20240101_a.sql",
+            "V1__a.sql.conf",
+            "views.sql",
+        ] {
+            assert!(!is_flyway(other), "{other}");
+        }
         assert_eq!(classify("V2_1__x.sql").version, Some(vec![2, 1]));
     }
 

@@ -31,6 +31,9 @@ pub struct FileState {
     /// How to have the migration tool run the file outside the transaction it opens
     /// (`-- +goose NO TRANSACTION`), when a convention of the file's tool says.
     pub runner_opt_out: Option<&'static str>,
+    /// The tool refuses the file as it is: only another migration is a way out
+    /// ([`crate::convention::RunnerTransaction::refused`]).
+    pub runner_refuses_file: bool,
     /// Transaction blocks entered so far (an assumed one counts): the current block's
     /// number is this minus one.
     pub transactions_started: usize,
@@ -78,6 +81,7 @@ impl FileState {
             in_do_block: false,
             runner_commits: assume_in_transaction,
             runner_opt_out: None,
+            runner_refuses_file: false,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
             statement_timeout_set: false,

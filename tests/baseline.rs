@@ -21,7 +21,7 @@ const MIGRATION: &str = "ALTER TABLE users ADD COLUMN email text NOT NULL;\nCREA
 /// A directory with one risky migration and a baseline of its findings.
 fn with_baseline(name: &str) -> PathBuf {
     let dir = scratch(name);
-    std::fs::write(dir.join("migrations/V1__email.sql"), MIGRATION).unwrap();
+    std::fs::write(dir.join("migrations/001_email.sql"), MIGRATION).unwrap();
     let out = lint(&dir, &["--write-baseline", "baseline.json", "migrations"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("wrote 4 findings"), "{}", out.stderr);
@@ -38,7 +38,7 @@ fn round_trip_hides_everything() {
     let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["locksmith_baseline"], 1);
-    assert_eq!(value["findings"][0]["file"], "migrations/V1__email.sql");
+    assert_eq!(value["findings"][0]["file"], "migrations/001_email.sql");
     // The two identical index statements are two entries.
     assert!(text.contains("\"occurrence\": 1"), "{text}");
     let out = lint(&dir, &["--baseline", "baseline.json", "migrations"]);
@@ -76,7 +76,7 @@ fn round_trip_hides_everything() {
 fn line_shifts_and_reformatting_keep_findings_hidden() {
     let dir = with_baseline("edits");
     let edited = "-- a comment added above\n\n\nalter table USERS\n    add column EMAIL TEXT not null;\n\ncreate index users_email_idx on users(email);\nCREATE   INDEX users_email_idx\n  ON users (email);\n";
-    std::fs::write(dir.join("migrations/V1__email.sql"), edited).unwrap();
+    std::fs::write(dir.join("migrations/001_email.sql"), edited).unwrap();
     let out = lint(
         &dir,
         &[
@@ -99,7 +99,7 @@ fn new_findings_are_reported_and_fixed_ones_are_stale() {
     // One of the two identical indexes is gone (its entries are stale); a third column
     // and a new file are new findings, as is a config-found baseline (from lint.yaml).
     let edited = "ALTER TABLE users ADD COLUMN email text NOT NULL;\nCREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ADD COLUMN phone text NOT NULL;\n";
-    std::fs::write(dir.join("migrations/V1__email.sql"), edited).unwrap();
+    std::fs::write(dir.join("migrations/001_email.sql"), edited).unwrap();
     std::fs::write(dir.join("migrations/V2__drop.sql"), "DROP TABLE legacy;\n").unwrap();
     std::fs::write(dir.join("lint.yaml"), "baseline: baseline.json\n").unwrap();
     let out = lint(&dir, &["--format", "json", "migrations"]);
@@ -114,7 +114,7 @@ fn new_findings_are_reported_and_fixed_ones_are_stale() {
     assert_eq!(
         rules,
         [
-            ("migrations/V1__email.sql", "adding-not-null-column"),
+            ("migrations/001_email.sql", "adding-not-null-column"),
             ("migrations/V2__drop.sql", "dropping-table"),
             ("migrations/V2__drop.sql", "missing-lock-timeout"),
         ]
@@ -125,7 +125,7 @@ fn new_findings_are_reported_and_fixed_ones_are_stale() {
     assert_eq!(stale[0]["rule"], "creating-index-non-concurrently");
     assert_eq!(stale[0]["occurrence"], 1);
     assert!(
-        out.stderr.contains("baseline.json: stale entry, no longer found (write the baseline again to drop it): migrations/V1__email.sql creating-index-non-concurrently: building an index"),
+        out.stderr.contains("baseline.json: stale entry, no longer found (write the baseline again to drop it): migrations/001_email.sql creating-index-non-concurrently: building an index"),
         "{}",
         out.stderr
     );
@@ -141,7 +141,7 @@ fn unlinted_files_are_not_stale_but_deleted_ones_are() {
         &["--baseline", "baseline.json", "--format", "json", "V9.sql"],
     );
     assert_eq!(json(&out)["baseline_stale"], serde_json::json!([]));
-    std::fs::remove_file(dir.join("migrations/V1__email.sql")).unwrap();
+    std::fs::remove_file(dir.join("migrations/001_email.sql")).unwrap();
     let out = lint(
         &dir,
         &["--baseline", "baseline.json", "--format", "json", "V9.sql"],

@@ -64,7 +64,7 @@ fn lint_example_project_json() {
     assert_eq!(out.code, 1);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
     assert_eq!(value["schema_version"], 1);
-    assert_eq!(value["summary"]["files"], 4);
+    assert_eq!(value["summary"]["files"], 8);
     snapshot("lint-example-json", &out);
 }
 

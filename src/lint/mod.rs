@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::convention::{RunnerTransaction, blanked, outside, sections};
+use crate::convention::{self, RunnerTransaction, blanked, outside, sections};
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
 use crate::parse;
@@ -205,7 +205,9 @@ fn lint_parsed_with(
         false => Vec::new(),
     };
     let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
-        let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
+        let runner = (session.runner_transaction)
+            .or_else(|| source.runner_transaction(false))
+            .or_else(|| flyway_runner(&source, config));
         lint_unfinished(source, parsed, config, session, known, all, runner).0
     } else {
         lint_sections(source, &down, config, session, known, all)
@@ -213,6 +215,30 @@ fn lint_parsed_with(
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
     report
+}
+
+/// The transaction Flyway runs a file in, when Flyway would run it (its name says so):
+/// from its statements and its `<migration>.sql.conf` ([`convention::flyway_transaction`]).
+fn flyway_runner(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
+    if source.language != Language::Sql || !crate::order::is_flyway(&source.name) {
+        return None;
+    }
+    let start = source
+        .text
+        .strip_prefix('\u{feff}')
+        .map_or(0, |_| '\u{feff}'.len_utf8());
+    let chunks = parse::split::split(&source.text, start);
+    let statements = (chunks.iter())
+        .filter(|chunk| chunk.kind == parse::split::ChunkKind::Sql)
+        .map(|chunk| &source.text[chunk.span.clone()])
+        .filter(|text| !parse::split::is_blank(text));
+    let conf = std::fs::read_to_string(format!("{}.conf", source.name)).ok();
+    let version = config.postgres_version;
+    Some(convention::flyway_transaction(
+        statements,
+        conf.as_deref(),
+        version,
+    ))
 }
 
 /// A file that holds both directions (dbmate, goose, sql-migrate), its up and down
@@ -336,6 +362,7 @@ fn lint_unfinished(
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
     state.runner_opt_out = runner.and_then(|r| r.opt_out);
+    state.runner_refuses_file = runner.is_some_and(|r| r.refused);
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;

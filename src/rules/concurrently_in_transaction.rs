@@ -52,10 +52,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 Some(opt_out) => format!("give it a migration of its own ({opt_out})"),
                 None => "give it a migration of its own that is not wrapped in a transaction".into(),
             };
+            let message = format!(
+                "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"
+            );
+            if input.state.runner_refuses_file {
+                // No COMMIT helps: the tool refuses the file before running it.
+                return Violation::with(message, Advice::sql(own_migration));
+            }
             Violation::with(
-                format!(
-                    "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"
-                ),
+                message,
                 Advice::sql(format!(
                     "run it outside the transaction: end the transaction before it, and start a new one \
                      after it if more statements need one:\n  \
