@@ -61,7 +61,11 @@ fn sql_pipeline_never_panics() {
         let sql = mutate(&mut rng, base);
         let config = &configs[i % configs.len()];
         // Every other input under a Flyway name: its transaction is read from the statements.
-        let name = if i % 2 == 1 { "V1__fuzz.sql" } else { "fuzz.sql" };
+        let name = if i % 2 == 1 {
+            "V1__fuzz.sql"
+        } else {
+            "fuzz.sql"
+        };
         let report = lint_sql(SourceFile::new(name, sql.clone()), config);
         for finding in &report.findings {
             assert!(
