@@ -6,12 +6,13 @@
 
 pub mod alembic;
 pub mod history;
+mod runner;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::convention::{self, RunnerTransaction, blanked, outside, sections};
+use crate::convention::{RunnerTransaction, blanked, outside, sections};
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
 use crate::parse;
@@ -205,9 +206,7 @@ fn lint_parsed_with(
         false => Vec::new(),
     };
     let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
-        let runner = (session.runner_transaction)
-            .or_else(|| source.runner_transaction(false))
-            .or_else(|| flyway_runner(&source, config));
+        let runner = runner::transaction(&source, session, config, false);
         lint_unfinished(source, parsed, config, session, known, all, runner).0
     } else {
         lint_sections(source, &down, config, session, known, all)
@@ -215,30 +214,6 @@ fn lint_parsed_with(
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
     report
-}
-
-/// The transaction Flyway runs a file in, when Flyway would run it (its name says so):
-/// from its statements and its `<migration>.sql.conf` ([`convention::flyway_transaction`]).
-fn flyway_runner(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
-    if source.language != Language::Sql || !crate::order::is_flyway(&source.name) {
-        return None;
-    }
-    let start = source
-        .text
-        .strip_prefix('\u{feff}')
-        .map_or(0, |_| '\u{feff}'.len_utf8());
-    let chunks = parse::split::split(&source.text, start);
-    let statements = (chunks.iter())
-        .filter(|chunk| chunk.kind == parse::split::ChunkKind::Sql)
-        .map(|chunk| &source.text[chunk.span.clone()])
-        .filter(|text| !parse::split::is_blank(text));
-    let conf = std::fs::read_to_string(format!("{}.conf", source.name)).ok();
-    let version = config.postgres_version;
-    Some(convention::flyway_transaction(
-        statements,
-        conf.as_deref(),
-        version,
-    ))
 }
 
 /// A file that holds both directions (dbmate, goose, sql-migrate), its up and down
@@ -254,7 +229,7 @@ fn lint_sections(
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let up_part = SourceFile::new(source.name.clone(), blanked(&source.text, down));
-    let runner = (session.runner_transaction).or_else(|| source.runner_transaction(false));
+    let runner = runner::transaction(&source, session, config, false);
     let (up, catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
     let down_text = blanked(&source.text, &outside(down, source.text.len()));
     let down_part = SourceFile::new(source.name.clone(), down_text);
@@ -262,7 +237,7 @@ fn lint_sections(
         catalog,
         ..session.clone()
     };
-    let runner = (session.runner_transaction).or_else(|| source.runner_transaction(true));
+    let runner = runner::transaction(&source, session, config, true);
     let (mut down, _) = lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
     // One file: the down part's transaction blocks are numbered on from the up part's,
     // and the statements of both are put in file order.
