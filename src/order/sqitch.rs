@@ -39,18 +39,22 @@ pub fn script_positions(plan: &str) -> HashMap<String, usize> {
             }
         })
         .collect();
+    // Where each change is reworked: the next entry of the same name, if any.
+    let mut reworked_at = vec![None; entries.len()];
+    let mut later_entry: HashMap<&str, usize> = HashMap::new();
+    for (at, entry) in entries.iter().enumerate().rev() {
+        if let Entry::Change(name) = entry {
+            reworked_at[at] = later_entry.insert(name, at);
+        }
+    }
     let mut positions = HashMap::new();
     let mut position = 0;
     for (at, entry) in entries.iter().enumerate() {
         let Entry::Change(name) = entry else { continue };
-        let later = &entries[at + 1..];
-        let reworked_at = later
-            .iter()
-            .position(|e| matches!(e, Entry::Change(n) if n == name));
-        match reworked_at {
+        match reworked_at[at] {
             // Reworked: this version's script is named after a tag set before the rework.
             Some(end) => {
-                for entry in &later[..end] {
+                for entry in &entries[at + 1..end] {
                     if let Entry::Tag(tag) = entry {
                         positions.entry(format!("{name}{tag}")).or_insert(position);
                     }
