@@ -371,6 +371,7 @@ impl History for FileState {
         self.foreign_keys
             .get(&(table.key(), constraint.to_string()))
             .cloned()
+            .or_else(|| self.catalog.foreign_key_target(table, constraint))
     }
     fn index_table(&self, index: &Relation) -> Option<Relation> {
         FileState::index_table(self, index)
@@ -417,6 +418,31 @@ fn is_zero(args: &[pg_query::Node]) -> bool {
 mod tests {
     use super::*;
     use crate::facts::{LockMode, analyze};
+
+    /// VALIDATE of a foreign key added by an earlier migration still locks the table it
+    /// references: the constraint is found in the catalog those migrations built.
+    #[test]
+    fn a_foreign_key_added_earlier_names_its_referenced_table() {
+        let mut catalog = crate::schema::Catalog::default();
+        catalog.apply_sql(
+            "CREATE TABLE users (id int PRIMARY KEY);\n\
+             CREATE TABLE orders (id int, user_id int);\n\
+             ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) \
+             REFERENCES users (id) NOT VALID;",
+        );
+        let state = FileState::new(15, false).with_catalog(catalog);
+        let sql = "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk";
+        let statement = &crate::parse::parse_sql(sql).statements[0];
+        let locks = analyze(&statement.node, &state).locks();
+        let on_users = locks
+            .iter()
+            .find(|l| l.relation == Relation::new(None, "users"));
+        assert_eq!(
+            on_users.map(|l| l.mode),
+            Some(LockMode::RowShareLock),
+            "{locks:?}"
+        );
+    }
 
     /// The state after walking `sql`, and the locks on existing relations of its last
     /// statement.

@@ -369,6 +369,16 @@ impl Catalog {
         })
     }
 
+    /// A foreign key's referenced table, as the earlier migrations defined the constraint.
+    pub fn foreign_key_target(&self, relation: &Relation, constraint: &str) -> Option<Relation> {
+        let table = self.table(relation)?;
+        let found = table.constraints.iter().find(|c| c.name == constraint)?;
+        let (schema, name) = found.references.as_ref()?;
+        // Named as a migration names a table of the default schema: unqualified.
+        let schema = Some(schema.as_str()).filter(|s| *s != "public");
+        Some(Relation::new(schema, name))
+    }
+
     pub fn is_partitioned(&self, relation: &Relation) -> bool {
         self.table(relation)
             .is_some_and(|t| t.partition_by.is_some())
