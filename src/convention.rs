@@ -240,7 +240,7 @@ pub fn runner_transaction(name: &str, text: &str, down: bool) -> Option<RunnerTr
 }
 
 /// How Flyway runs a migration (`V1__x.sql`, `U1__x.sql`, `R__x.sql`) on PostgreSQL, from
-/// its statements' text (`statements`) and its script configuration file (`conf`, the
+/// its statements' text (`statements`, each from its first word) and its script configuration file (`conf`, the
 /// text of `<migration>.sql.conf` when there is one). Flyway runs a migration inside a
 /// transaction unless one of its statements is one its PostgreSQL parser tells cannot run
 /// in one (`PostgreSQLParser.detectCanExecuteInTransaction`: CREATE or DROP of a database,
@@ -291,12 +291,11 @@ pub fn flyway_transaction<'a>(
     }
 }
 
-/// Whether Flyway's PostgreSQL parser takes a statement for one that cannot run inside a
-/// transaction: its patterns, on its text upper-cased with leading comments dropped and
-/// whitespace collapsed.
+/// Whether Flyway's PostgreSQL parser takes a statement (its text from its first word,
+/// leading comments dropped) for one that cannot run inside a transaction: its patterns,
+/// on the text upper-cased and its whitespace collapsed.
 fn flyway_outside_only(statement: &str, postgres_version: u32) -> bool {
-    let words: Vec<String> = without_leading_comments(statement)
-        .split_whitespace()
+    let words: Vec<String> = (statement.split_whitespace())
         .take(64)
         .map(str::to_ascii_uppercase)
         .collect();
@@ -325,20 +324,6 @@ fn flyway_outside_only(statement: &str, postgres_version: u32) -> bool {
             && words
                 .windows(2)
                 .any(|pair| pair[0] == "ADD" && pair[1] == "VALUE"))
-}
-
-/// A statement's text from its first token that is not a comment.
-fn without_leading_comments(mut text: &str) -> &str {
-    loop {
-        text = text.trim_start();
-        if let Some(rest) = text.strip_prefix("--") {
-            text = rest.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(rest) = text.strip_prefix("/*") {
-            text = rest.split_once("*/").map_or("", |(_, after)| after);
-        } else {
-            return text;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -465,14 +450,14 @@ mod tests {
             let runner = flyway_transaction(statements.iter().copied(), conf, 15);
             (runner.inside, runner.refused)
         };
-        let index = "-- the index\nCREATE UNIQUE INDEX CONCURRENTLY i ON t (c)";
+        let index = "CREATE UNIQUE INDEX CONCURRENTLY i ON t (c)";
         assert_eq!(
             of(&["ALTER TABLE t ADD c int", "UPDATE t SET c = 1"], None),
             (true, false)
         );
         assert_eq!(of(&[index], None), (false, false));
         assert_eq!(
-            of(&["/* x */ drop index\n  concurrently i", "VACUUM t"], None),
+            of(&["drop index\n  concurrently i", "VACUUM t"], None),
             (false, false)
         );
         // Both kinds: Flyway refuses the migration.

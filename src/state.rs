@@ -28,12 +28,10 @@ pub struct FileState {
     /// the runner that opened it (`assume_in_transaction`, Alembic), or the rest of the
     /// script the file is a piece of (Alembic's offline SQL).
     pub runner_commits: bool,
-    /// How to have the migration tool run the file outside the transaction it opens
-    /// (`-- +goose NO TRANSACTION`), when a convention of the file's tool says.
-    pub runner_opt_out: Option<&'static str>,
-    /// The tool refuses the file as it is: only another migration is a way out
-    /// ([`crate::convention::RunnerTransaction::refused`]).
-    pub runner_refuses_file: bool,
+    /// The transaction the migration tool runs the file in, when a convention of the
+    /// file's tool says: its way out (`-- +goose NO TRANSACTION`), and whether it refuses
+    /// the file as it is (Flyway).
+    pub runner: Option<crate::convention::RunnerTransaction>,
     /// Transaction blocks entered so far (an assumed one counts): the current block's
     /// number is this minus one.
     pub transactions_started: usize,
@@ -80,8 +78,7 @@ impl FileState {
             in_transaction: assume_in_transaction,
             in_do_block: false,
             runner_commits: assume_in_transaction,
-            runner_opt_out: None,
-            runner_refuses_file: false,
+            runner: None,
             transactions_started: usize::from(assume_in_transaction),
             lock_timeout_set: false,
             statement_timeout_set: false,

@@ -336,8 +336,7 @@ fn lint_unfinished(
     };
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
-    state.runner_opt_out = runner.and_then(|r| r.opt_out);
-    state.runner_refuses_file = runner.is_some_and(|r| r.refused);
+    state.runner = runner;
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;

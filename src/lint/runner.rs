@@ -4,7 +4,6 @@
 
 use crate::config::Config;
 use crate::convention::{self, RunnerTransaction};
-use crate::parse::split;
 use crate::source::{Language, SourceFile};
 
 use super::Session;
@@ -24,16 +23,13 @@ pub(super) fn transaction(
 
 /// The transaction Flyway runs a file in, when Flyway would run it (its name says so):
 /// from its statements and its `<migration>.sql.conf` ([`convention::flyway_transaction`]).
+/// The statements are split out of the text, not parsed: the lint parses them later, a
+/// batch at a time, and the transaction must be known before the first.
 fn flyway(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
     if source.language != Language::Sql || !crate::order::is_flyway(&source.name) {
         return None;
     }
-    let start = (source.text.strip_prefix('\u{feff}')).map_or(0, |_| '\u{feff}'.len_utf8());
-    let chunks = split::split(&source.text, start);
-    let statements = (chunks.iter())
-        .filter(|chunk| chunk.kind == split::ChunkKind::Sql)
-        .map(|chunk| &source.text[chunk.span.clone()])
-        .filter(|text| !split::is_blank(text));
+    let statements = crate::parse::statement_texts(&source.text);
     let conf = std::fs::read_to_string(format!("{}.conf", source.name)).ok();
     let version = config.postgres_version;
     Some(convention::flyway_transaction(

@@ -52,6 +52,26 @@ pub struct Parsed {
 /// Editors on Windows start files with one; PostgreSQL would read it as part of a token.
 const BYTE_ORDER_MARK: char = '\u{FEFF}';
 
+/// Where the SQL of a text starts: after its byte order mark, if it has one.
+fn text_start(sql: &str) -> usize {
+    if sql.starts_with(BYTE_ORDER_MARK) {
+        BYTE_ORDER_MARK.len_utf8()
+    } else {
+        0
+    }
+}
+
+/// The text of each SQL statement, as the splitter cuts it and without its leading
+/// comments or trailing semicolon ([`trim_span`]); psql meta-commands and COPY data left
+/// out. Nothing is parsed.
+pub fn statement_texts(sql: &str) -> impl Iterator<Item = &str> {
+    (split::split(sql, text_start(sql)).into_iter())
+        .filter(|chunk| chunk.kind == ChunkKind::Sql)
+        .map(|chunk| trim_span(sql, chunk.span))
+        .filter(|span| !span.is_empty())
+        .map(|span| &sql[span])
+}
+
 /// Stack for the thread that parses: decoding a parse tree recurses once per level, and
 /// libpg_query accepts trees up to 10,000 protobuf levels deep: decoding that needs about
 /// 32 MB in a debug build, far more than a default thread's stack. Only the pages used are
@@ -82,11 +102,7 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     let sql = template::stand_ins(sql);
     // Consecutive kept statements are parsed together, as in [`Batches`].
     let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
-    let start = if sql.starts_with(BYTE_ORDER_MARK) {
-        BYTE_ORDER_MARK.len_utf8()
-    } else {
-        0
-    };
+    let start = text_start(&sql);
     for chunk in split::split(&sql, start) {
         let last = runs.last_mut().expect("never empty");
         if chunk.kind == ChunkKind::Sql && is_schema_change(&sql[chunk.span.clone()]) {
@@ -163,11 +179,7 @@ impl<'a> Batches<'a> {
     /// The batches of a text whose templates were stood in for already
     /// ([`template::stood_in`]).
     pub fn of_stood_in(sql: std::borrow::Cow<'a, str>) -> Batches<'a> {
-        let start = if sql.starts_with(BYTE_ORDER_MARK) {
-            BYTE_ORDER_MARK.len_utf8()
-        } else {
-            0
-        };
+        let start = text_start(&sql);
         // Consecutive SQL pieces are parsed together (one parser call in the common case);
         // meta-commands and COPY data cut the SQL into such runs.
         let mut steps = Vec::new();
@@ -323,11 +335,7 @@ pub fn uncovered(sql: &str, parsed: &Parsed) -> Vec<Range<usize>> {
         .collect();
     spans.sort_by_key(|s| (s.start, s.end));
     let mut problems = Vec::new();
-    let mut covered = if sql.starts_with(BYTE_ORDER_MARK) {
-        BYTE_ORDER_MARK.len_utf8()
-    } else {
-        0
-    };
+    let mut covered = text_start(&sql);
     for span in spans
         .into_iter()
         .chain(std::iter::once(sql.len()..sql.len()))
@@ -758,6 +766,16 @@ mod regressions {
             "1\tDROP TABLE users;\n2\tx\n\\.\n"
         );
         assert!(uncovered(sql, &parsed).is_empty());
+    }
+
+    #[test]
+    fn statement_texts_start_at_the_first_word() {
+        let sql = "\u{FEFF}-- the index\n/* x */ CREATE INDEX CONCURRENTLY i ON t (c);\n\
+                   \\set x 1\nVACUUM t;\n-- only a comment\n;";
+        assert_eq!(
+            statement_texts(sql).collect::<Vec<_>>(),
+            ["CREATE INDEX CONCURRENTLY i ON t (c)", "VACUUM t"]
+        );
     }
 
     #[test]

@@ -140,9 +140,11 @@ pub fn plan_paths(paths: &[String], range: &RevisionRange, config: &Config) -> P
             inputs.extend(found.inputs);
         }
     }
-    let outcomes: Vec<Result<Option<Unit>, InputError>> = inputs
-        .par_iter()
-        .map(|input| unit_of(input, downgrade, config))
+    // Classified together: a Sqitch plan is read once, not once per file.
+    let paths: Vec<String> = inputs.iter().map(input_path).collect();
+    let names = order::classify_paths(paths.iter().map(String::as_str));
+    let outcomes: Vec<Result<Option<Unit>, InputError>> = (inputs.par_iter().zip(&names))
+        .map(|(input, name)| unit_of(input, name.kind == Kind::Down, downgrade, config))
         .collect();
     for outcome in outcomes {
         match outcome {
@@ -255,9 +257,15 @@ fn input_path(input: &Input) -> String {
     }
 }
 
-fn unit_of(input: &Input, downgrade: bool, config: &Config) -> Result<Option<Unit>, InputError> {
+/// One input's unit of the preview (`is_down_file`: a downgrade file, as its tool names
+/// it); `None` when it has nothing of the direction previewed.
+fn unit_of(
+    input: &Input,
+    is_down_file: bool,
+    downgrade: bool,
+    config: &Config,
+) -> Result<Option<Unit>, InputError> {
     let source = read_input(input)?;
-    let is_down_file = order::classify_paths([input_path(input).as_str()])[0].kind == Kind::Down;
     let mut ranges = sections(&source.text, downgrade);
     // A section after the first keeps its marker line (a comment): the preview shows where
     // the sections of one direction meet rather than a line of blanks.

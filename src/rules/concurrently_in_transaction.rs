@@ -48,14 +48,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
             }
             // The migration tool's own switch, when its convention is what opened the
             // transaction (goose, dbmate).
-            let own_migration = match input.state.runner_opt_out {
+            let runner = input.state.runner;
+            let own_migration = match runner.and_then(|r| r.opt_out) {
                 Some(opt_out) => format!("give it a migration of its own ({opt_out})"),
                 None => "give it a migration of its own that is not wrapped in a transaction".into(),
             };
             let message = format!(
                 "{statement} cannot run inside a transaction block; it fails at run time and aborts the migration"
             );
-            if input.state.runner_refuses_file {
+            if runner.is_some_and(|r| r.refused) {
                 // No COMMIT helps: the tool refuses the file before running it.
                 return Violation::with(message, Advice::sql(own_migration));
             }

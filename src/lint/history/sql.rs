@@ -36,12 +36,14 @@ fn classify_sources(sources: &[&SourceFile]) -> Vec<crate::order::MigrationName>
 }
 
 /// Positions of `sources` in their tool's upgrade order: up files (and dbmate files) by
-/// version, repeatable ones last; down files after the up file of the same version.
-pub fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
+/// version, repeatable ones last; down files after the up file of the same version. (The
+/// callers classify the sources once and order them with [`order_of`].)
+#[cfg(test)]
+fn sql_order(sources: &[&SourceFile]) -> Vec<usize> {
     order_of(&classify_sources(sources))
 }
 
-/// [`sql_order`] of classified file names.
+/// Positions of classified file names in their tool's upgrade order.
 fn order_of(names: &[crate::order::MigrationName]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|&a, &b| {
