@@ -335,7 +335,7 @@ pub fn uncovered(sql: &str, parsed: &Parsed) -> Vec<Range<usize>> {
         .collect();
     spans.sort_by_key(|s| (s.start, s.end));
     let mut problems = Vec::new();
-    let mut covered = text_start(&sql);
+    let mut covered = text_start(sql);
     for span in spans
         .into_iter()
         .chain(std::iter::once(sql.len()..sql.len()))
