@@ -441,10 +441,46 @@ mod tests {
         );
     }
 
+    /// The same with the tables in a schema of the search path, set by both migrations:
+    /// the file finds the earlier migration's tables where PostgreSQL finds them.
+    #[test]
+    fn tables_of_the_search_path_are_found_in_the_catalog() {
+        let mut catalog = crate::schema::Catalog::default();
+        catalog.apply_sql(
+            "SET search_path TO app;\n\
+             CREATE TABLE users (id int PRIMARY KEY);\n\
+             CREATE TABLE orders (id int, user_id int, note varchar(20));\n\
+             ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) \
+             REFERENCES users (id) NOT VALID;",
+        );
+        let (state, locks) = last_locks_after(
+            catalog,
+            "SET search_path TO app;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk",
+        );
+        let on_users = locks
+            .iter()
+            .find(|l| l.relation == Relation::new(Some("app"), "users"));
+        assert_eq!(
+            on_users.map(|l| l.mode),
+            Some(LockMode::RowShareLock),
+            "{locks:?}"
+        );
+        let note = state.column_type(&Relation::new(None, "orders"), "note");
+        assert_eq!(note.map(|t| t.to_string()), Some("varchar(20)".to_string()));
+    }
+
     /// The state after walking `sql`, and the locks on existing relations of its last
     /// statement.
     fn last_locks(sql: &str) -> (FileState, Vec<RelationLock>) {
-        let mut state = FileState::new(15, false);
+        last_locks_after(crate::schema::Catalog::default(), sql)
+    }
+
+    /// [`last_locks`] for a file run after earlier migrations built `catalog`.
+    fn last_locks_after(
+        catalog: crate::schema::Catalog,
+        sql: &str,
+    ) -> (FileState, Vec<RelationLock>) {
+        let mut state = FileState::new(15, false).with_catalog(catalog);
         let statements = crate::parse::parse_sql(sql).statements;
         let (last, earlier) = statements.split_last().unwrap();
         for stmt in earlier {

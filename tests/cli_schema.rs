@@ -114,3 +114,13 @@ fn schema_of_templated_migrations_names_their_templates() {
     let table = &value["indexes"][r#"{{ index .Options "Namespace" }}.sessions_user_id_idx"#];
     assert_eq!(table["table"][0], r#"{{ index .Options "Namespace" }}"#);
 }
+
+/// Migrations that `SET search_path`: unqualified names are created in the path's first
+/// schema and found in the first schema of the path that holds them, until the path is
+/// reset or the migration ends (the server agrees: tests/schema_agreement.rs).
+#[test]
+fn schema_follows_the_search_path() {
+    let out = run(&["schema", "tests/fixtures/search_path"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("schema-search-path", &out);
+}

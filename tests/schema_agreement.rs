@@ -296,6 +296,7 @@ fn the_model_agrees_with_postgresql() {
         ("goose", "tests/fixtures/sql_dirs/goose"),
         ("sql_migrate", "tests/fixtures/sql_dirs/sql_migrate"),
         ("sqitch", "tests/fixtures/sql_dirs/sqitch"),
+        ("search_path", "tests/fixtures/search_path"),
     ];
     let mut summary = Vec::new();
     for (db, path) in projects {

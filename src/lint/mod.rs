@@ -230,7 +230,9 @@ fn lint_sections(
 ) -> FileReport {
     let up_part = SourceFile::new(source.name.clone(), blanked(&source.text, down));
     let runner = runner::transaction(&source, session, config, false);
-    let (up, catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
+    let (up, mut catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
+    // The down part runs on another day, in a session of its own.
+    catalog.end_session();
     let down_text = blanked(&source.text, &outside(down, source.text.len()));
     let down_part = SourceFile::new(source.name.clone(), down_text);
     let down_session = Session {

@@ -94,7 +94,8 @@ fn parse_here(sql: &str) -> Parsed {
 }
 
 /// The statements of `sql` that can change what a schema catalog models: `CREATE`,
-/// `ALTER` and `DROP`, but not the routines, triggers, rules and policies whose bodies are
+/// `ALTER` and `DROP` (and `SET search_path`, which decides where an unqualified name
+/// lives), but not the routines, triggers, rules and policies whose bodies are
 /// much of a migration's text. The rest (data changes, grants, DO blocks, functions) is
 /// skipped without being parsed, and syntax errors are not reported: what replaying a
 /// history needs, which the lint parses and reports in full.
@@ -145,6 +146,9 @@ pub fn is_schema_change(text: &str) -> bool {
                 | "group"
         ),
         ["alter" | "drop", ..] => true,
+        ["set", "search_path", ..]
+        | ["set", "session" | "local", "search_path", ..]
+        | ["reset", "search_path" | "all", ..] => true,
         _ => false,
     }
 }

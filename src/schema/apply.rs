@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::ddl::ident as quote;
 use super::expr::expr_sql;
-use super::keys::{has_index, list_key, rel_key, strings};
+use super::keys::{has_index, strings};
 use super::names::{choose, columns_part};
 use super::rename_drop::{self, rename_in};
 use super::{
@@ -56,7 +56,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let Some(rv) = &s.relation else {
                 return Replayed::Opaque;
             };
-            let key = rel_key(rv);
+            let key = catalog.rel_key(rv);
             for cmd in &s.cmds {
                 if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
                     alter_table(catalog, &key, cmd);
@@ -67,7 +67,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
         NodeEnum::DropStmt(s) => rename_drop::drop(catalog, s),
         NodeEnum::IndexStmt(s) => create_index(catalog, s),
         NodeEnum::CreateEnumStmt(s) => {
-            if let Some(key) = list_key(&s.type_name) {
+            if let Some(key) = catalog.new_list_key(&s.type_name) {
                 catalog.gone.remove(&key);
                 let values = s
                     .vals
@@ -86,10 +86,10 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let Some(rv) = &s.sequence else {
                 return Replayed::Opaque;
             };
-            let key = rel_key(rv);
+            let key = catalog.new_rel_key(rv);
             catalog.gone.remove(&key);
             let mut sequence = Sequence::default();
-            sequence_options(&mut sequence, &s.options);
+            sequence_options(catalog, &mut sequence, &s.options);
             catalog.hints.sequence(&key, &sequence);
             catalog.sequences.entry(key).or_insert(sequence);
         }
@@ -97,10 +97,11 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let Some(rv) = &s.sequence else {
                 return Replayed::Opaque;
             };
-            let key = rel_key(rv);
-            if let Some(sequence) = catalog.sequences.get_mut(&key) {
-                sequence_options(sequence, &s.options);
-                catalog.hints.sequence(&key, sequence);
+            let key = catalog.rel_key(rv);
+            if let Some(mut sequence) = catalog.sequences.get(&key).cloned() {
+                sequence_options(catalog, &mut sequence, &s.options);
+                catalog.hints.sequence(&key, &sequence);
+                catalog.sequences.insert(key, sequence);
             }
         }
         NodeEnum::ViewStmt(s) => {
@@ -112,7 +113,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 .as_ref()
                 .and_then(|q| q.deparse(Default::default()).ok())
                 .unwrap_or_default();
-            let key = rel_key(rv);
+            let key = catalog.new_rel_key(rv);
             catalog.gone.remove(&key);
             catalog.hints.name(&key);
             catalog.views.insert(
@@ -135,7 +136,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 .as_ref()
                 .and_then(|q| q.deparse(Default::default()).ok())
                 .unwrap_or_default();
-            let key = rel_key(rv);
+            let key = catalog.new_rel_key(rv);
             catalog.gone.remove(&key);
             catalog.hints.name(&key);
             catalog.views.entry(key).or_insert(View {
@@ -143,16 +144,20 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
                 materialized: true,
             });
         }
-        NodeEnum::TransactionStmt(_)
-        | NodeEnum::VariableSetStmt(_)
-        | NodeEnum::VariableShowStmt(_)
-        | NodeEnum::CommentStmt(_) => return Replayed::Control,
+        NodeEnum::VariableSetStmt(s) => {
+            catalog.set(s);
+            return Replayed::Control;
+        }
+        NodeEnum::TransactionStmt(_) | NodeEnum::VariableShowStmt(_) | NodeEnum::CommentStmt(_) => {
+            return Replayed::Control;
+        }
         _ => return Replayed::Opaque,
     }
     Replayed::Modelled
 }
 
-fn sequence_options(sequence: &mut Sequence, options: &[Node]) {
+/// The options of CREATE or ALTER SEQUENCE, `OWNED BY` found in `catalog`.
+fn sequence_options(catalog: &Catalog, sequence: &mut Sequence, options: &[Node]) {
     for option in options {
         let Some(NodeEnum::DefElem(d)) = &option.node else {
             continue;
@@ -165,7 +170,7 @@ fn sequence_options(sequence: &mut Sequence, options: &[Node]) {
             ("owned_by", Some(NodeEnum::List(l))) => {
                 let parts = strings(&l.items);
                 sequence.owned_by = match parts.as_slice() {
-                    [table, column] => Some((("public".into(), table.clone()), column.clone())),
+                    [table, column] => Some((catalog.found("", table), column.clone())),
                     [schema, table, column] => {
                         Some(((schema.clone(), table.clone()), column.clone()))
                     }
@@ -179,7 +184,7 @@ fn sequence_options(sequence: &mut Sequence, options: &[Node]) {
 
 fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     let Some(rv) = &s.relation else { return };
-    let key = rel_key(rv);
+    let key = catalog.new_rel_key(rv);
     if catalog.tables.contains_key(&key) {
         return; // IF NOT EXISTS, or an error in PostgreSQL: either way nothing changes
     }
@@ -201,7 +206,7 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     if let (Some(_), Some(parent)) = (&s.partbound, s.inh_relations.first())
         && let Some(NodeEnum::RangeVar(parent)) = &parent.node
     {
-        let parent = rel_key(parent);
+        let parent = catalog.rel_key(parent);
         let bound = deparsed
             .find(" FOR VALUES ")
             .map(|i| deparsed[i + 1..].to_string())
@@ -438,7 +443,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         Ok(ConstrType::ConstrForeign) => {
             let columns = keys(&c.fk_attrs);
             let Some(pk) = &c.pktable else { return };
-            let target = rel_key(pk);
+            let target = catalog.rel_key(pk);
             let mut referenced = strings(&c.pk_attrs);
             if referenced.is_empty() {
                 // REFERENCES t: the referenced table's primary key.
@@ -610,7 +615,7 @@ fn index_elem(elem: &pg_query::protobuf::IndexElem) -> (String, String) {
 
 fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
     let Some(rv) = &s.relation else { return };
-    let table = rel_key(rv);
+    let table = catalog.rel_key(rv);
     if !catalog.tables.contains_key(&table) && !catalog.views.contains_key(&table) {
         return; // an index on a table the catalog never saw
     }
@@ -677,7 +682,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
     if subtype == T::AtAttachPartition || subtype == T::AtDetachPartition {
         if let Some(NodeEnum::PartitionCmd(p)) = def {
             let Some(rv) = &p.name else { return };
-            let child = rel_key(rv);
+            let child = catalog.rel_key(rv);
             // ALTER INDEX parent ATTACH PARTITION child_index: the parent becomes valid.
             if let Some(index) = catalog.indexes.get_mut(key) {
                 index.valid = true;
@@ -766,7 +771,7 @@ fn bound_sql(bound: &pg_query::protobuf::PartitionBoundSpec, rv: &RangeVar) -> S
 }
 
 fn alter_enum(catalog: &mut Catalog, s: &pg_query::protobuf::AlterEnumStmt) {
-    let Some(key) = list_key(&s.type_name) else {
+    let Some(key) = catalog.list_key(&s.type_name) else {
         return;
     };
     let Some(values) = catalog.enums.get_mut(&key) else {

@@ -8,7 +8,6 @@ use pg_query::protobuf::{AlterTableType, ObjectType};
 
 use super::apply::relation_exists;
 use super::ddl::qualified;
-use super::keys::{list_key, rel_key};
 use super::{Catalog, Key};
 
 pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
@@ -27,14 +26,18 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
     match node {
         NodeEnum::CreateStmt(s) if !s.if_not_exists => {
             if let Some(rv) = &s.relation {
-                let key = rel_key(rv);
+                let key = catalog.new_rel_key(rv);
                 if relation_exists(catalog, &key) {
                     out.push(format!("relation {} already exists", qualified(&key)));
                 }
             }
         }
         NodeEnum::IndexStmt(s) if !s.if_not_exists && !s.idxname.is_empty() => {
-            let schema = s.relation.as_ref().map(rel_key).map(|k| k.0);
+            let schema = s
+                .relation
+                .as_ref()
+                .map(|rv| catalog.rel_key(rv))
+                .map(|k| k.0);
             let key = (schema.unwrap_or_else(|| "public".into()), s.idxname.clone());
             if relation_exists(catalog, &key) {
                 out.push(format!("relation {} already exists", qualified(&key)));
@@ -42,25 +45,28 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
         }
         NodeEnum::IndexStmt(s) => {
             if let Some(rv) = &s.relation {
-                gone(&rel_key(rv), "table", &mut out);
+                gone(&catalog.rel_key(rv), "table", &mut out);
             }
         }
         NodeEnum::CreateEnumStmt(s) => {
-            if let Some(key) = list_key(&s.type_name)
+            if let Some(key) = catalog.new_list_key(&s.type_name)
                 && catalog.enums.contains_key(&key)
             {
                 out.push(format!("type {} already exists", qualified(&key)));
             }
         }
         NodeEnum::CreateSeqStmt(s) if !s.if_not_exists => {
-            if let Some(key) = s.sequence.as_ref().map(rel_key)
+            if let Some(key) = s.sequence.as_ref().map(|rv| catalog.new_rel_key(rv))
                 && relation_exists(catalog, &key)
             {
                 out.push(format!("relation {} already exists", qualified(&key)));
             }
         }
         NodeEnum::AlterEnumStmt(s) => {
-            if let Some(values) = list_key(&s.type_name).and_then(|k| catalog.enums.get(&k)) {
+            if let Some(values) = catalog
+                .list_key(&s.type_name)
+                .and_then(|k| catalog.enums.get(&k))
+            {
                 if !s.old_val.is_empty() && !values.contains(&s.old_val) {
                     out.push(format!("enum value '{}' does not exist", s.old_val));
                 } else if s.old_val.is_empty()
@@ -73,7 +79,7 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
         }
         NodeEnum::AlterTableStmt(s) if !s.missing_ok => {
             let Some(rv) = &s.relation else { return out };
-            let key = rel_key(rv);
+            let key = catalog.rel_key(rv);
             let what = if s.objtype == ObjectType::ObjectIndex as i32 {
                 "index"
             } else {
@@ -141,7 +147,7 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
             let object = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
             match object {
                 ObjectType::ObjectColumn | ObjectType::ObjectTabconstraint => {
-                    let Some(key) = s.relation.as_ref().map(rel_key) else {
+                    let Some(key) = s.relation.as_ref().map(|rv| catalog.rel_key(rv)) else {
                         return out;
                     };
                     gone(&key, "table", &mut out);
@@ -167,7 +173,7 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
                 | ObjectType::ObjectSequence
                 | ObjectType::ObjectView
                 | ObjectType::ObjectMatview => {
-                    if let Some(key) = s.relation.as_ref().map(rel_key) {
+                    if let Some(key) = s.relation.as_ref().map(|rv| catalog.rel_key(rv)) {
                         gone(&key, "relation", &mut out);
                         let renamed = (key.0.clone(), s.newname.clone());
                         if relation_exists(catalog, &key) && relation_exists(catalog, &renamed) {
@@ -190,8 +196,8 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
             };
             for target in &s.objects {
                 let key = match &target.node {
-                    Some(NodeEnum::List(l)) => list_key(&l.items),
-                    Some(NodeEnum::TypeName(t)) => list_key(&t.names),
+                    Some(NodeEnum::List(l)) => catalog.list_key(&l.items),
+                    Some(NodeEnum::TypeName(t)) => catalog.list_key(&t.names),
                     _ => None,
                 };
                 if let Some(key) = key {

@@ -19,6 +19,7 @@ mod key_map;
 mod keys;
 mod names;
 mod rename_drop;
+mod search_path;
 
 use std::borrow::Borrow;
 use std::collections::BTreeSet;
@@ -32,6 +33,7 @@ use crate::facts::Relation;
 use crate::facts::types::ColumnType;
 
 pub use key_map::KeyMap;
+pub use search_path::SearchPath;
 
 /// Names and keys are hashed for every word of every migration: aHash costs a fraction of
 /// std's SipHash on short strings and is still keyed at random per process.
@@ -46,12 +48,9 @@ pub type NameSet = FastSet<String>;
 /// ([`Catalog::hint_when_grown`]).
 const SCANNED_AT_MOST: usize = 512;
 
-/// (schema, name); the schema is `public` when the SQL does not name one.
+/// (schema, name); an unqualified name's schema is the search path's ([`search_path`]):
+/// `public` unless a migration set one.
 pub type Key = (String, String);
-
-pub fn key_of(relation: &Relation) -> Key {
-    relation.key()
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
@@ -72,6 +71,9 @@ pub struct Catalog {
     pub opaque: usize,
     #[serde(skip)]
     hints: Hints,
+    /// Where unqualified names live, as the migration being replayed set it.
+    #[serde(skip)]
+    search_path: SearchPath,
 }
 
 /// What keeps a long replay linear: which tables ever had a constraint of a name, which
@@ -314,11 +316,13 @@ impl Catalog {
         replayed
     }
 
-    /// Replays every statement of a SQL text (statements that do not parse are skipped).
+    /// Replays every statement of a SQL text, one migration (statements that do not
+    /// parse are skipped); the search path it sets ends with it.
     pub fn apply_sql(&mut self, sql: &str) {
         for statement in crate::parse::parse_sql(sql).statements {
             self.apply(&statement.node);
         }
+        self.end_session();
     }
 
     /// What the statement contradicts in the catalog as it is before it runs: renaming or
@@ -345,8 +349,16 @@ impl Catalog {
         check::contradictions(self, node)
     }
 
+    /// The key of a relation the facts name, found as PostgreSQL finds it.
+    pub fn key_of(&self, relation: &Relation) -> Key {
+        self.found(
+            relation.schema.as_deref().unwrap_or_default(),
+            &relation.name,
+        )
+    }
+
     pub fn table(&self, relation: &Relation) -> Option<&Table> {
-        self.tables.get(&key_of(relation)).map(|t| &**t)
+        self.tables.get(&self.key_of(relation)).map(|t| &**t)
     }
 
     pub fn column(&self, relation: &Relation, column: &str) -> Option<&Column> {
@@ -386,7 +398,7 @@ impl Catalog {
 
     /// The partitions of a partitioned table, in name order.
     pub fn partitions(&self, relation: &Relation) -> Vec<&Key> {
-        let parent = key_of(relation);
+        let parent = self.key_of(relation);
         let partition = |t: &Arc<Table>| t.partition_of.as_ref().is_some_and(|(p, _)| *p == parent);
         let candidates = self.candidates(&self.hints.dependents, &self.tables, &parent, partition);
         (candidates.iter())
@@ -574,6 +586,7 @@ impl Catalog {
             gone: pick(&|k| self.gone.contains(k)).into_iter().collect(),
             opaque: 0,
             hints: Hints::scanning(),
+            search_path: SearchPath::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
 use super::ddl::ident as quote;
-use super::keys::{has_index, list_key, rel_key};
+use super::keys::has_index;
 use super::{Catalog, Key, Table};
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
@@ -42,7 +42,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
     match object {
         ObjectType::ObjectColumn => {
             let Some(rv) = &s.relation else { return };
-            let key = rel_key(rv);
+            let key = catalog.rel_key(rv);
             let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) else {
                 return;
             };
@@ -114,7 +114,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         ObjectType::ObjectTabconstraint => {
             let Some(rv) = &s.relation else { return };
-            let key = rel_key(rv);
+            let key = catalog.rel_key(rv);
             if let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) {
                 for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
                     c.name = new.clone();
@@ -133,7 +133,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         }
         ObjectType::ObjectType => {
             let Some(key) = s.object.as_deref().and_then(|o| match &o.node {
-                Some(NodeEnum::List(l)) => list_key(&l.items),
+                Some(NodeEnum::List(l)) => catalog.list_key(&l.items),
                 _ => None,
             }) else {
                 return;
@@ -162,7 +162,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         | ObjectType::ObjectMatview
         | ObjectType::ObjectForeignTable => {
             let Some(rv) = &s.relation else { return };
-            let old = rel_key(rv);
+            let old = catalog.rel_key(rv);
             let renamed = (old.0.clone(), new.clone());
             rename_relation(catalog, &old, &renamed);
         }
@@ -353,8 +353,8 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
     let cascade = s.behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
     for target in &s.objects {
         let key = match &target.node {
-            Some(NodeEnum::List(l)) => list_key(&l.items),
-            Some(NodeEnum::TypeName(t)) => list_key(&t.names),
+            Some(NodeEnum::List(l)) => catalog.list_key(&l.items),
+            Some(NodeEnum::TypeName(t)) => catalog.list_key(&t.names),
             Some(NodeEnum::String(name)) => Some((name.sval.clone(), String::new())),
             _ => None,
         };

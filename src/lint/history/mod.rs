@@ -234,6 +234,7 @@ impl Replayed {
         for statement in &self.parsed.statements {
             after.apply(&statement.node);
         }
+        after.end_session();
         after.apply_sql(&downgrade_sql(revision).unwrap_or_default());
         Some(crate::schema::diff::differences(
             before,
@@ -331,6 +332,7 @@ fn apply_chunk(
         for statement in &parsed.statements {
             catalog.apply(&statement.node);
         }
+        catalog.end_session();
         catalog.forget(&ancestry.unknown(node));
         if let Some(downgrade) = downgrade_sql(revision) {
             start.downgrade = narrowed(&catalog, &downgrade);

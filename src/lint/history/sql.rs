@@ -325,6 +325,7 @@ impl SqlReplay {
                 for statement in file.schema_changes(&source.text) {
                     self.catalog.apply(&statement.node);
                 }
+                self.catalog.end_session();
             }
             histories.push(history);
         }
