@@ -55,6 +55,9 @@ pub struct Config {
     /// `assume_in_transaction` (Prisma Migrate sends a file as one query string, which
     /// PostgreSQL runs as an implicit transaction only when it holds several statements).
     pub single_statement_autocommit: bool,
+    /// golang-migrate runs with `x-multi-statement=true`: each statement of a file on its
+    /// own, not the file as one query string (one implicit transaction).
+    pub golang_migrate_multi_statement: bool,
     pub fail_on: Severity,
     pub rules: BTreeMap<String, Level>,
     pub exclude: Vec<String>,
@@ -96,6 +99,7 @@ impl Default for Config {
             postgres_version: 15,
             assume_in_transaction: false,
             single_statement_autocommit: false,
+            golang_migrate_multi_statement: false,
             fail_on: Severity::Error,
             rules: BTreeMap::new(),
             exclude: Vec::new(),
@@ -136,6 +140,7 @@ struct ConfigFile {
     postgres_version: Option<PostgresVersion>,
     assume_in_transaction: Option<bool>,
     single_statement_autocommit: Option<bool>,
+    golang_migrate_multi_statement: Option<bool>,
     fail_on: Option<FailOn>,
     rules: Option<BTreeMap<RuleId, Level>>,
     exclude: Option<Vec<String>>,
@@ -350,6 +355,9 @@ impl Config {
         }
         if let Some(b) = parsed.single_statement_autocommit {
             config.single_statement_autocommit = b;
+        }
+        if let Some(b) = parsed.golang_migrate_multi_statement {
+            config.golang_migrate_multi_statement = b;
         }
         if let Some(FailOn(s)) = parsed.fail_on {
             config.fail_on = s;

@@ -5,7 +5,8 @@
 //! - the transaction the tool runs a file in ([`runner_transaction`]): goose's
 //!   `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, sql-migrate's
 //!   `notransaction`, ory's `*.autocommit.*.sql`; Flyway's rule, read from the statements
-//!   ([`flyway_transaction`]).
+//!   ([`flyway_transaction`]); golang-migrate's one query string
+//!   ([`one_query_transaction`]).
 
 use std::ops::Range;
 
@@ -19,6 +20,10 @@ pub struct RunnerTransaction {
     /// that mixes statements that must run outside a transaction with others): only
     /// another migration is a way out, not a COMMIT in this one.
     pub refused: bool,
+    /// The tool sends the whole file as one query string (golang-migrate): PostgreSQL runs
+    /// its statements as one implicit transaction, which an explicit BEGIN takes over
+    /// (no nesting) and a COMMIT ends, the next statement starting another.
+    pub one_query: bool,
 }
 
 impl RunnerTransaction {
@@ -26,6 +31,7 @@ impl RunnerTransaction {
         inside: false,
         opt_out: None,
         refused: false,
+        one_query: false,
     };
 
     /// Inside a transaction, with the tool's way to run the file outside one.
@@ -34,6 +40,7 @@ impl RunnerTransaction {
             inside: true,
             opt_out: Some(opt_out),
             refused: false,
+            one_query: false,
         }
     }
 }
@@ -291,6 +298,28 @@ pub fn flyway_transaction<'a>(
     }
 }
 
+/// The transaction golang-migrate runs a file of `statements` statements in: its
+/// PostgreSQL drivers send the whole file as one query string (unless migrate runs with
+/// `x-multi-statement=true`), and PostgreSQL runs a string of several statements as one
+/// implicit transaction ("Multiple Statements in a Simple Query", in the manual's chapter
+/// on the protocol). A statement that cannot run in a transaction block fails there even
+/// after a COMMIT in the string (checked on PostgreSQL: tests/one_query_live.rs), so only
+/// a migration of its own runs it. A string of one statement runs on its own.
+pub fn one_query_transaction(statements: usize) -> RunnerTransaction {
+    if statements < 2 {
+        return RunnerTransaction::OUTSIDE;
+    }
+    RunnerTransaction {
+        refused: true,
+        one_query: true,
+        ..RunnerTransaction::inside(
+            "golang-migrate sends a migration file as one query string, which PostgreSQL runs \
+             as one transaction, COMMIT or not, unless migrate runs with \
+             `x-multi-statement=true`",
+        )
+    }
+}
+
 /// Whether Flyway's PostgreSQL parser takes a statement (its text from its first word,
 /// leading comments dropped) for one that cannot run inside a transaction: its patterns,
 /// on the text upper-cased and its whitespace collapsed.
@@ -442,6 +471,18 @@ mod tests {
         assert_eq!(inside("db/1.sql", sql_migrate, true), Some(true));
         let second = "-- +migrate Up\nSELECT 1;\n-- +migrate Up notransaction\nSELECT 2;\n";
         assert_eq!(inside("db/1.sql", second, false), Some(false));
+    }
+
+    #[test]
+    fn golang_migrate_runs_several_statements_as_one_transaction() {
+        assert_eq!(one_query_transaction(0), RunnerTransaction::OUTSIDE);
+        assert_eq!(one_query_transaction(1), RunnerTransaction::OUTSIDE);
+        let two = one_query_transaction(2);
+        assert!(two.inside && two.one_query && two.refused, "{two:?}");
+        assert!(
+            two.opt_out
+                .is_some_and(|o| o.contains("x-multi-statement=true"))
+        );
     }
 
     #[test]

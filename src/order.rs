@@ -83,6 +83,23 @@ pub fn is_flyway(path: &str) -> bool {
     file.ends_with(".sql") && (file.starts_with("r__") || versioned('v') || versioned('u'))
 }
 
+/// Whether a file is named as golang-migrate names migrations: `000001_init.up.sql`,
+/// `20240101120000_init.down.sql` (any case; not a directory's `up.sql`).
+pub fn is_golang_migrate(path: &str) -> bool {
+    let file = path
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let Some(stem) = (file.strip_suffix(".up.sql")).or_else(|| file.strip_suffix(".down.sql"))
+    else {
+        return false;
+    };
+    stem.split_once('_').is_some_and(|(version, name)| {
+        !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+    })
+}
+
 /// What a migration's name (see [`migration_name`]) says of its direction and version.
 pub fn classify(file_name: &str) -> MigrationName {
     let lower = file_name.to_ascii_lowercase();
@@ -239,6 +256,17 @@ mod tests {
             sorted(&["20240301_b.sql", "20231201_a.sql", "notes.sql"]),
             ["20231201_a.sql", "20240301_b.sql", "notes.sql"]
         );
+        assert!(is_golang_migrate("db/migrations/000001_init.up.sql"));
+        assert!(is_golang_migrate("20240101120000_Init.DOWN.sql"));
+        for other in [
+            "up.sql",
+            "2019-02-26-002946_x/up.sql",
+            "_x.up.sql",
+            "1_.up.sql",
+        ] {
+            assert!(!is_golang_migrate(other), "{other}");
+        }
+        assert!(!is_golang_migrate("V1__x.sql") && !is_golang_migrate("000001_init.sql"));
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct FileState {
     /// Transaction blocks entered so far (an assumed one counts): the current block's
     /// number is this minus one.
     pub transactions_started: usize,
+    /// The open transaction is the implicit one of a query string of several statements
+    /// (the runner's `one_query`): a BEGIN takes it over rather than nesting in it.
+    pub implicit_block: bool,
     /// A non-zero `lock_timeout` is in force.
     pub lock_timeout_set: bool,
     /// A non-zero `statement_timeout` is in force.
@@ -80,6 +83,7 @@ impl FileState {
             runner_commits: assume_in_transaction,
             runner: None,
             transactions_started: usize::from(assume_in_transaction),
+            implicit_block: false,
             lock_timeout_set: false,
             statement_timeout_set: false,
             statement_timeout_is_local: false,
@@ -178,6 +182,17 @@ impl FileState {
         self.record_knowing(node, facts, blocks_existing);
     }
 
+    /// Before a top-level statement of a file its runner sends as one query string: after
+    /// a COMMIT in the string, the next statement opens another implicit transaction.
+    pub fn enter(&mut self, node: &NodeEnum) {
+        let one_query = self.runner.is_some_and(|r| r.one_query);
+        if one_query && !self.in_transaction && !matches!(node, NodeEnum::TransactionStmt(_)) {
+            self.in_transaction = true;
+            self.implicit_block = true;
+            self.transactions_started += 1;
+        }
+    }
+
     /// [`record`](Self::record) for a caller that worked out already whether the statement
     /// takes a write-blocking lock on an existing table ([`Self::blocking_lock_on_existing`]).
     pub fn record_knowing(&mut self, node: &NodeEnum, facts: &Facts, blocks_existing: bool) {
@@ -196,7 +211,9 @@ impl FileState {
                     if !self.in_transaction {
                         self.transactions_started += 1;
                     }
-                    self.in_transaction = true
+                    self.in_transaction = true;
+                    // An implicit transaction becomes this explicit one (the same block).
+                    self.implicit_block = false;
                 }
                 Ok(
                     TransactionStmtKind::TransStmtCommit
@@ -204,6 +221,7 @@ impl FileState {
                     | TransactionStmtKind::TransStmtPrepare,
                 ) => {
                     self.in_transaction = false;
+                    self.implicit_block = false;
                     if self.lock_timeout_is_local {
                         self.lock_timeout_set = false;
                         self.lock_timeout_is_local = false;

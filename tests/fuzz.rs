@@ -60,12 +60,9 @@ fn sql_pipeline_never_panics() {
         let base = &corpus[rng.below(corpus.len())];
         let sql = mutate(&mut rng, base);
         let config = &configs[i % configs.len()];
-        // Every other input under a Flyway name: its transaction is read from the statements.
-        let name = if i % 2 == 1 {
-            "V1__fuzz.sql"
-        } else {
-            "fuzz.sql"
-        };
+        // Inputs in turn under a Flyway name and a golang-migrate name (their transactions
+        // are read from the statements), and a plain one.
+        let name = ["fuzz.sql", "V1__fuzz.sql", "000001_fuzz.up.sql"][i % 3];
         let report = lint_sql(SourceFile::new(name, sql.clone()), config);
         for finding in &report.findings {
             assert!(

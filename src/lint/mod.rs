@@ -339,6 +339,7 @@ fn lint_unfinished(
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
     state.runner = runner;
+    state.implicit_block = runner.is_some_and(|r| r.one_query && r.inside);
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;
@@ -416,6 +417,9 @@ fn lint_unfinished(
                     summaries.push(rules::Summary::of(&stmt.node));
                     while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
                         state.declare_column(column);
+                    }
+                    if !inner {
+                        state.enter(&stmt.node);
                     }
                     let facts = facts::analyze(&stmt.node, &state);
                     // A DO block runs its statements inside a transaction of its own at least:

@@ -1,6 +1,7 @@
 //! The transaction a migration tool runs a file in: what the caller knows (a section of a
 //! file, linted apart), else a convention of the file's name or text
-//! ([`SourceFile::runner_transaction`]), else Flyway's rule, read from its statements.
+//! ([`SourceFile::runner_transaction`]), else Flyway's rule, read from its statements, else
+//! golang-migrate's one query string.
 
 use crate::config::Config;
 use crate::convention::{self, RunnerTransaction};
@@ -19,6 +20,20 @@ pub(super) fn transaction(
     (session.runner_transaction)
         .or_else(|| source.runner_transaction(down))
         .or_else(|| flyway(source, config))
+        .or_else(|| golang_migrate(source, config))
+}
+
+/// The transaction golang-migrate runs a file in, when its name is golang-migrate's and
+/// migrate sends files whole (not with `x-multi-statement=true`, which the configuration's
+/// `golang_migrate_multi_statement` says).
+fn golang_migrate(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
+    let named = source.language == Language::Sql && crate::order::is_golang_migrate(&source.name);
+    if !named || config.golang_migrate_multi_statement {
+        return None;
+    }
+    // A psql script named like golang-migrate's files is run by psql.
+    let statements = crate::parse::one_query_statements(&source.text)?;
+    Some(convention::one_query_transaction(statements))
 }
 
 /// The transaction Flyway runs a file in, when Flyway would run it (its name says so):

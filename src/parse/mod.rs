@@ -72,6 +72,20 @@ pub fn statement_texts(sql: &str) -> impl Iterator<Item = &str> {
         .map(|span| &sql[span])
 }
 
+/// The statements of a text a tool sends whole, as one query string (golang-migrate); `None`
+/// for a psql script (meta-commands, `COPY ... FROM stdin` data), which psql sends a
+/// statement at a time. Nothing is parsed.
+pub fn one_query_statements(sql: &str) -> Option<usize> {
+    let mut statements = 0;
+    for chunk in split::split(sql, text_start(sql)) {
+        match chunk.kind {
+            ChunkKind::Sql => statements += usize::from(!trim_span(sql, chunk.span).is_empty()),
+            ChunkKind::MetaCommand | ChunkKind::CopyData => return None,
+        }
+    }
+    Some(statements)
+}
+
 /// Stack for the thread that parses: decoding a parse tree recurses once per level, and
 /// libpg_query accepts trees up to 10,000 protobuf levels deep: decoding that needs about
 /// 32 MB in a debug build, far more than a default thread's stack. Only the pages used are
@@ -780,6 +794,15 @@ mod regressions {
             statement_texts(sql).collect::<Vec<_>>(),
             ["CREATE INDEX CONCURRENTLY i ON t (c)", "VACUUM t"]
         );
+    }
+
+    #[test]
+    fn one_query_statements_are_counted_unless_psql_runs_the_text() {
+        let sql = "\u{FEFF}-- the index\nCREATE INDEX i ON t (c);\n-- only a comment\n;VACUUM t";
+        assert_eq!(one_query_statements(sql), Some(2));
+        assert_eq!(one_query_statements("-- nothing\n"), Some(0));
+        assert_eq!(one_query_statements("\\set x 1\nSELECT :x;"), None);
+        assert_eq!(one_query_statements("COPY t FROM stdin;\n1\n\\.\n"), None);
     }
 
     #[test]

@@ -22,7 +22,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
         TransactionStmtKind::try_from(stmt.kind),
         Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart)
     );
-    if !begin || !input.state.in_transaction {
+    // The implicit transaction of a query string is taken over by a BEGIN, not nested.
+    if !begin || !input.state.in_transaction || input.state.implicit_block {
         return Vec::new();
     }
     vec![Violation::with(
