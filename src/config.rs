@@ -58,6 +58,9 @@ pub struct Config {
     /// golang-migrate runs with `x-multi-statement=true`: each statement of a file on its
     /// own, not the file as one query string (one implicit transaction).
     pub golang_migrate_multi_statement: bool,
+    /// Flyway runs with `mixed=true`: a migration that mixes statements that cannot run in
+    /// a transaction with others runs outside one, instead of being refused.
+    pub flyway_mixed: bool,
     pub fail_on: Severity,
     pub rules: BTreeMap<String, Level>,
     pub exclude: Vec<String>,
@@ -100,6 +103,7 @@ impl Default for Config {
             assume_in_transaction: false,
             single_statement_autocommit: false,
             golang_migrate_multi_statement: false,
+            flyway_mixed: false,
             fail_on: Severity::Error,
             rules: BTreeMap::new(),
             exclude: Vec::new(),
@@ -141,6 +145,7 @@ struct ConfigFile {
     assume_in_transaction: Option<bool>,
     single_statement_autocommit: Option<bool>,
     golang_migrate_multi_statement: Option<bool>,
+    flyway_mixed: Option<bool>,
     fail_on: Option<FailOn>,
     rules: Option<BTreeMap<RuleId, Level>>,
     exclude: Option<Vec<String>>,
@@ -358,6 +363,9 @@ impl Config {
         }
         if let Some(b) = parsed.golang_migrate_multi_statement {
             config.golang_migrate_multi_statement = b;
+        }
+        if let Some(b) = parsed.flyway_mixed {
+            config.flyway_mixed = b;
         }
         if let Some(FailOn(s)) = parsed.fail_on {
             config.fail_on = s;

@@ -256,11 +256,13 @@ pub fn runner_transaction(name: &str, text: &str, down: bool) -> Option<RunnerTr
 /// PostgreSQL 12), or the configuration file says `executeInTransaction=false`: then it
 /// runs each statement on its own. A migration that has both kinds of statement is refused
 /// (`mixed=false`, the default): read as inside a transaction, so that the statement that
-/// cannot run in one is reported with Flyway's way out.
+/// cannot run in one is reported with Flyway's way out. With `mixed` (Flyway's
+/// `mixed=true`) it runs outside a transaction like the others that have such a statement.
 pub fn flyway_transaction<'a>(
     statements: impl IntoIterator<Item = &'a str>,
     conf: Option<&str>,
     postgres_version: u32,
+    mixed: bool,
 ) -> RunnerTransaction {
     let (mut outside_only, mut transactional) = (false, false);
     for statement in statements {
@@ -279,12 +281,13 @@ pub fn flyway_transaction<'a>(
         Some(inside) => inside,
         None => !outside_only,
     };
-    if outside_only && transactional {
+    if outside_only && transactional && !mixed {
         return RunnerTransaction {
             refused: true,
             ..RunnerTransaction::inside(
                 "Flyway refuses a migration that mixes statements that must run outside a \
-                 transaction with others, unless `mixed=true` is set",
+                 transaction with others, unless `mixed=true` is set: say so with \
+             `flyway_mixed: true` in lint.yaml",
             )
         };
     }
@@ -488,7 +491,7 @@ mod tests {
     #[test]
     fn flyway_runs_a_migration_in_a_transaction_unless_a_statement_cannot() {
         let of = |statements: &[&str], conf: Option<&str>| {
-            let runner = flyway_transaction(statements.iter().copied(), conf, 15);
+            let runner = flyway_transaction(statements.iter().copied(), conf, 15, false);
             (runner.inside, runner.refused)
         };
         let index = "CREATE UNIQUE INDEX CONCURRENTLY i ON t (c)";
@@ -510,6 +513,9 @@ mod tests {
             ),
             (true, true)
         );
+        // With mixed=true Flyway runs it outside a transaction.
+        let mixed = flyway_transaction(["ALTER TABLE t ADD c int", index], None, 15, true);
+        assert_eq!(mixed, RunnerTransaction::OUTSIDE);
         // The script configuration file decides for the others.
         assert_eq!(
             of(
@@ -526,7 +532,7 @@ mod tests {
         assert_eq!(of(&["REINDEX TABLE CONCURRENTLY t"], None), (true, false));
         // ALTER TYPE ... ADD VALUE runs outside one before PostgreSQL 12 only.
         let enum_value = ["ALTER TYPE public.mood ADD VALUE 'meh'"];
-        assert!(!flyway_transaction(enum_value, None, 11).inside);
-        assert!(flyway_transaction(enum_value, None, 12).inside);
+        assert!(!flyway_transaction(enum_value, None, 11, false).inside);
+        assert!(flyway_transaction(enum_value, None, 12, false).inside);
     }
 }

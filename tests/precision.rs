@@ -37,10 +37,11 @@ fn precision_fixtures_match_snapshots() {
             .trim_end_matches(".sql")
             .to_string();
         // The file name says the config: a runner that wraps each file in a transaction,
-        // one that runs single-statement files on their own (Prisma).
+        // one that runs single-statement files on their own (Prisma), Flyway's mixed=true.
         let mut config = Config::default();
         config.assume_in_transaction = name.contains("assume-in-transaction");
         config.single_statement_autocommit = name.contains("single-statement");
+        config.flyway_mixed = name.contains("flyway-mixed");
         insta::with_settings!({ snapshot_path => "../snapshots/precision", prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!(name, render(&path, &config));
         });

@@ -51,5 +51,6 @@ fn flyway(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
         statements,
         conf.as_deref(),
         version,
+        config.flyway_mixed,
     ))
 }
