@@ -264,6 +264,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
     let mut column = Column {
         name: col.colname.clone(),
         ty: ty.clone(),
+        type_schema: col.type_name.as_ref().and_then(|t| catalog.type_schema(t)),
         not_null: col.is_not_null,
         default: col.raw_default.as_deref().map(expr_sql),
         identity: None,
@@ -718,16 +719,22 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         rename_drop::drop_column(catalog, key, &cmd.name);
         return;
     }
+    // ALTER COLUMN ... TYPE: the new type's schema, found before the table is borrowed.
+    let new_type = match def {
+        Some(NodeEnum::ColumnDef(col)) if subtype == T::AtAlterColumnType => {
+            col.type_name.as_ref().map(|t| (t, catalog.type_schema(t)))
+        }
+        _ => None,
+    };
     let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
         return;
     };
     let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
     match (subtype, column) {
         (T::AtAlterColumnType, Some(column)) => {
-            if let Some(NodeEnum::ColumnDef(col)) = def
-                && let Some(t) = &col.type_name
-            {
+            if let Some((t, type_schema)) = new_type {
                 column.ty = ColumnType::from_type_name(t);
+                column.type_schema = type_schema;
             }
         }
         (T::AtColumnDefault, Some(column)) => {

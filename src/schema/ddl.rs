@@ -173,7 +173,7 @@ pub fn qualified(key: &Key) -> String {
 }
 
 fn column_sql(c: &Column) -> String {
-    let mut sql = format!("{} {}", ident(&c.name), type_sql(&c.ty));
+    let mut sql = format!("{} {}", ident(&c.name), c.type_sql());
     if let Some(kind) = &c.identity {
         let _ = write!(sql, " GENERATED {kind} AS IDENTITY");
     }

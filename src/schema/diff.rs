@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use super::Catalog;
-use super::ddl::{qualified, type_sql};
+use super::ddl::qualified;
 
 /// Differences between `before` and `after`, `after_what` naming the second state
 /// ("after downgrade"): "index ix_users_email is missing after downgrade", "column
@@ -29,11 +29,11 @@ pub fn differences(before: &Catalog, after: &Catalog, after_what: &str) -> Vec<S
                 continue;
             };
             let name = format!("column {table}.{}", c.name);
-            if c.ty != n.ty {
+            if (&c.ty, &c.type_schema) != (&n.ty, &n.type_schema) {
                 out.push(format!(
                     "{name}: {} before, {} after",
-                    type_sql(&c.ty),
-                    type_sql(&n.ty)
+                    c.type_sql(),
+                    n.type_sql()
                 ));
             }
             if c.not_null != n.not_null {

@@ -221,11 +221,13 @@ pub struct Table {
     pub partition_of: Option<(Key, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: String,
-    #[serde(serialize_with = "display")]
     pub ty: ColumnType,
+    /// The schema of the column's type when it is a type of a schema other than `public`
+    /// (`registry.mood`, written so or found through the search path).
+    pub type_schema: Option<String>,
     pub not_null: bool,
     pub default: Option<String>,
     /// `ALWAYS` or `BY DEFAULT` for an identity column.
@@ -234,8 +236,29 @@ pub struct Column {
     pub generated: Option<String>,
 }
 
-fn display<S: serde::Serializer>(ty: &ColumnType, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&ddl::type_sql(ty))
+impl Column {
+    /// The column's type as SQL, qualified when its schema is not `public`.
+    pub fn type_sql(&self) -> String {
+        match &self.type_schema {
+            Some(schema) => format!("{}.{}", ddl::ident(schema), ddl::type_sql(&self.ty)),
+            None => ddl::type_sql(&self.ty),
+        }
+    }
+}
+
+/// A column in JSON: its type as SQL ([`Column::type_sql`]).
+impl Serialize for Column {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut column = s.serialize_struct("Column", 6)?;
+        column.serialize_field("name", &self.name)?;
+        column.serialize_field("ty", &self.type_sql())?;
+        column.serialize_field("not_null", &self.not_null)?;
+        column.serialize_field("default", &self.default)?;
+        column.serialize_field("identity", &self.identity)?;
+        column.serialize_field("generated", &self.generated)?;
+        column.end()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -143,10 +143,13 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             catalog.gone.remove(&renamed);
             if let Some(values) = catalog.enums.remove(&key) {
                 catalog.mark_gone(key.clone());
-                let uses = |t: &Table| t.columns.iter().any(|c| c.ty.name == key.1);
+                let of_type = |c: &super::Column| {
+                    c.ty.name == key.1 && c.type_schema.as_deref().unwrap_or("public") == key.0
+                };
+                let uses = |t: &Table| t.columns.iter().any(of_type);
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
-                        if c.ty.name == key.1 {
+                        if of_type(c) {
                             c.ty.name = renamed.1.clone();
                         }
                     }

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use pg_query::protobuf::{RangeVar, VariableSetKind, VariableSetStmt};
+use pg_query::protobuf::{RangeVar, TypeName, VariableSetKind, VariableSetStmt};
 use pg_query::{Node, NodeEnum};
 
 use super::keys::strings;
@@ -135,6 +135,24 @@ impl Catalog {
         }
     }
 
+    /// The schema of a column's type, when it is not `public` (or PostgreSQL's own):
+    /// written in the name, or the first schema of the search path with an enum of that
+    /// name.
+    pub fn type_schema(&self, type_name: &TypeName) -> Option<String> {
+        let names = strings(&type_name.names);
+        let schema = match names.as_slice() {
+            [.., schema, _] => schema.clone(),
+            [name] => {
+                let holds = |schema: &&String| {
+                    (self.enums).contains_key(&(schema.to_string(), name.to_string()))
+                };
+                self.search_path.schemas().iter().find(holds)?.clone()
+            }
+            [] => return None,
+        };
+        (schema != "public" && schema != "pg_catalog").then_some(schema)
+    }
+
     fn creation_schema(&self) -> String {
         self.search_path.first().unwrap_or("public").to_string()
     }
@@ -154,6 +172,7 @@ fn setting_word(node: &Node) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Column;
 
     fn key(schema: &str, name: &str) -> Key {
         (schema.into(), name.into())
@@ -245,6 +264,21 @@ mod tests {
             key("public", "g"),
         ];
         assert_eq!(tables, want.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_column_of_a_type_of_another_schema_keeps_the_schema() {
+        let mut c = Catalog::default();
+        replayed(
+            &mut c,
+            "CREATE TYPE mood AS ENUM ('a'); CREATE TYPE app.mood AS ENUM ('b'); \
+             SET search_path TO app, public; \
+             CREATE TABLE t (found mood, written app.mood[], public_one public.mood, n text); \
+             ALTER TYPE public.mood RENAME TO feeling;",
+        );
+        let t = &c.tables[&key("app", "t")];
+        let types: Vec<String> = t.columns.iter().map(Column::type_sql).collect();
+        assert_eq!(types, ["app.mood", "app.mood[]", "feeling", "text"]);
     }
 
     #[test]
