@@ -287,7 +287,7 @@ pub fn flyway_transaction<'a>(
             ..RunnerTransaction::inside(
                 "Flyway refuses a migration that mixes statements that must run outside a \
                  transaction with others, unless `mixed=true` is set: say so with \
-             `flyway_mixed: true` in lint.yaml",
+                 `flyway_mixed: true` in lint.yaml",
             )
         };
     }

@@ -339,7 +339,7 @@ fn lint_unfinished(
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
     state.runner = runner;
-    state.implicit_block = runner.is_some_and(|r| r.one_query && r.inside);
+    state.implicit_block = runner.is_some_and(|r| r.one_query);
     // What the team's runner sets on the connection before every migration (config).
     state.lock_timeout_set = config.runner_sets_lock_timeout;
     state.statement_timeout_set = config.runner_sets_statement_timeout;

@@ -1,5 +1,5 @@
 //! Helpers shared by the replay's handlers: the strings of a name list, which
-//! constraints own an index. (Keys are the catalog's: [`super::search_path`].)
+//! constraints own an index. (A name's key is the catalog's to say: the search path.)
 
 use pg_query::{Node, NodeEnum};
 

@@ -33,7 +33,7 @@ use crate::facts::Relation;
 use crate::facts::types::ColumnType;
 
 pub use key_map::KeyMap;
-pub use search_path::SearchPath;
+use search_path::SearchPath;
 
 /// Names and keys are hashed for every word of every migration: aHash costs a fraction of
 /// std's SipHash on short strings and is still keyed at random per process.

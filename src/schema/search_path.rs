@@ -139,18 +139,25 @@ impl Catalog {
     /// written in the name, or the first schema of the search path with an enum of that
     /// name.
     pub fn type_schema(&self, type_name: &TypeName) -> Option<String> {
-        let names = strings(&type_name.names);
-        let schema = match names.as_slice() {
-            [.., schema, _] => schema.clone(),
+        // Read in place: every column of every migration passes here.
+        fn word(node: &Node) -> Option<&str> {
+            match &node.node {
+                Some(NodeEnum::String(s)) => Some(&s.sval),
+                _ => None,
+            }
+        }
+        let schema = match type_name.names.as_slice() {
+            [] => return None,
             [name] => {
+                let name = word(name)?;
                 let holds = |schema: &&String| {
                     (self.enums).contains_key(&(schema.to_string(), name.to_string()))
                 };
-                self.search_path.schemas().iter().find(holds)?.clone()
+                self.search_path.schemas().iter().find(holds)?.as_str()
             }
-            [] => return None,
+            [.., schema, _] => word(schema)?,
         };
-        (schema != "public" && schema != "pg_catalog").then_some(schema)
+        (schema != "public" && schema != "pg_catalog").then(|| schema.to_string())
     }
 
     fn creation_schema(&self) -> String {
