@@ -51,9 +51,9 @@ pub enum Render {
 pub struct Config {
     pub postgres_version: u32,
     pub assume_in_transaction: bool,
-    /// A file of one statement runs outside a transaction even with
-    /// `assume_in_transaction` (Prisma Migrate sends a file as one query string, which
-    /// PostgreSQL runs as an implicit transaction only when it holds several statements).
+    /// With `assume_in_transaction`: the runner sends a file as one query string (Prisma
+    /// Migrate), which PostgreSQL runs as an implicit transaction only when it holds
+    /// several statements (`convention::one_query_transaction`).
     pub single_statement_autocommit: bool,
     /// golang-migrate runs with `x-multi-statement=true`: each statement of a file on its
     /// own, not the file as one query string (one implicit transaction).

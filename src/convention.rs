@@ -5,8 +5,8 @@
 //! - the transaction the tool runs a file in ([`runner_transaction`]): goose's
 //!   `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, sql-migrate's
 //!   `notransaction`, ory's `*.autocommit.*.sql`; Flyway's rule, read from the statements
-//!   ([`flyway_transaction`]); golang-migrate's one query string
-//!   ([`one_query_transaction`]).
+//!   ([`flyway_transaction`]); golang-migrate's one query string, and a runner's the
+//!   configuration describes ([`one_query_transaction`]).
 
 use std::ops::Range;
 
@@ -301,25 +301,33 @@ pub fn flyway_transaction<'a>(
     }
 }
 
-/// The transaction golang-migrate runs a file of `statements` statements in: its
-/// PostgreSQL drivers send the whole file as one query string (unless migrate runs with
-/// `x-multi-statement=true`), and PostgreSQL runs a string of several statements as one
-/// implicit transaction ("Multiple Statements in a Simple Query", in the manual's chapter
-/// on the protocol). A statement that cannot run in a transaction block fails there even
-/// after a COMMIT in the string (checked on PostgreSQL: tests/one_query_live.rs), so only
-/// a migration of its own runs it. A string of one statement runs on its own.
-pub fn one_query_transaction(statements: usize) -> RunnerTransaction {
+/// What golang-migrate's PostgreSQL drivers do with a file (unless migrate runs with
+/// `x-multi-statement=true`): [`one_query_transaction`]'s `tool`.
+pub const GOLANG_MIGRATE: &str = "golang-migrate sends a migration file as one query string, \
+     which PostgreSQL runs as one transaction, COMMIT or not, unless migrate runs with \
+     `x-multi-statement=true`";
+
+/// What the configuration says the runner does (`single_statement_autocommit` with
+/// `assume_in_transaction`, Prisma Migrate's way).
+pub const ONE_QUERY_RUNNER: &str = "the runner that `single_statement_autocommit` describes \
+     sends a migration file as one query string, which PostgreSQL runs as one transaction, \
+     COMMIT or not";
+
+/// The transaction a file of `statements` statements runs in when its tool (`tool` says
+/// which, and its way out) sends it whole, as one query string: PostgreSQL runs a string of
+/// several statements as one implicit transaction ("Multiple Statements in a Simple
+/// Query", in the manual's chapter on the protocol). A statement that cannot run in a
+/// transaction block fails there even after a COMMIT in the string (checked on
+/// PostgreSQL: tests/one_query_live.rs), so only a migration of its own runs it. A string
+/// of one statement runs on its own.
+pub fn one_query_transaction(statements: usize, tool: &'static str) -> RunnerTransaction {
     if statements < 2 {
         return RunnerTransaction::OUTSIDE;
     }
     RunnerTransaction {
         refused: true,
         one_query: true,
-        ..RunnerTransaction::inside(
-            "golang-migrate sends a migration file as one query string, which PostgreSQL runs \
-             as one transaction, COMMIT or not, unless migrate runs with \
-             `x-multi-statement=true`",
-        )
+        ..RunnerTransaction::inside(tool)
     }
 }
 
@@ -478,9 +486,15 @@ mod tests {
 
     #[test]
     fn golang_migrate_runs_several_statements_as_one_transaction() {
-        assert_eq!(one_query_transaction(0), RunnerTransaction::OUTSIDE);
-        assert_eq!(one_query_transaction(1), RunnerTransaction::OUTSIDE);
-        let two = one_query_transaction(2);
+        assert_eq!(
+            one_query_transaction(0, GOLANG_MIGRATE),
+            RunnerTransaction::OUTSIDE
+        );
+        assert_eq!(
+            one_query_transaction(1, GOLANG_MIGRATE),
+            RunnerTransaction::OUTSIDE
+        );
+        let two = one_query_transaction(2, GOLANG_MIGRATE);
         assert!(two.inside && two.one_query && two.refused, "{two:?}");
         assert!(
             two.opt_out

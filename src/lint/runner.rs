@@ -1,7 +1,7 @@
 //! The transaction a migration tool runs a file in: what the caller knows (a section of a
 //! file, linted apart), else a convention of the file's name or text
 //! ([`SourceFile::runner_transaction`]), else Flyway's rule, read from its statements, else
-//! golang-migrate's one query string.
+//! a tool's one query string (golang-migrate's, or the configuration's runner).
 
 use crate::config::Config;
 use crate::convention::{self, RunnerTransaction};
@@ -20,20 +20,28 @@ pub(super) fn transaction(
     (session.runner_transaction)
         .or_else(|| source.runner_transaction(down))
         .or_else(|| flyway(source, config))
-        .or_else(|| golang_migrate(source, config))
+        .or_else(|| one_query(source, config))
 }
 
-/// The transaction golang-migrate runs a file in, when its name is golang-migrate's and
-/// migrate sends files whole (not with `x-multi-statement=true`, which the configuration's
-/// `golang_migrate_multi_statement` says).
-fn golang_migrate(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
-    let named = source.language == Language::Sql && crate::order::is_golang_migrate(&source.name);
-    if !named || config.golang_migrate_multi_statement {
+/// The transaction a file runs in when its tool sends it whole, as one query string:
+/// golang-migrate (its name is golang-migrate's, and migrate does not run with
+/// `x-multi-statement=true`, which `golang_migrate_multi_statement` would say), or the
+/// runner the configuration describes (`single_statement_autocommit` with
+/// `assume_in_transaction`: Prisma Migrate).
+fn one_query(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> {
+    if source.language != Language::Sql {
         return None;
     }
-    // A psql script named like golang-migrate's files is run by psql.
+    let tool = if crate::order::is_golang_migrate(&source.name) {
+        Some(convention::GOLANG_MIGRATE).filter(|_| !config.golang_migrate_multi_statement)
+    } else {
+        None
+    };
+    let configured = config.assume_in_transaction && config.single_statement_autocommit;
+    let tool = tool.or(configured.then_some(convention::ONE_QUERY_RUNNER))?;
+    // A psql script (meta-commands) is run by psql, a statement at a time.
     let statements = crate::parse::one_query_statements(&source.text)?;
-    Some(convention::one_query_transaction(statements))
+    Some(convention::one_query_transaction(statements, tool))
 }
 
 /// The transaction Flyway runs a file in, when Flyway would run it (its name says so):
