@@ -8,12 +8,14 @@
 pub mod plpgsql;
 pub mod split;
 pub mod template;
+mod texts;
 
 use std::ops::Range;
 
 use pg_query::NodeEnum;
 
 use split::ChunkKind;
+pub use texts::{one_query_statements, statement_texts};
 
 /// One statement of the input. `span` covers the statement's text without the leading
 /// comments/whitespace and without the terminating semicolon.
@@ -59,31 +61,6 @@ fn text_start(sql: &str) -> usize {
     } else {
         0
     }
-}
-
-/// The text of each SQL statement, as the splitter cuts it and without its leading
-/// comments or trailing semicolon ([`trim_span`]); psql meta-commands and COPY data left
-/// out. Nothing is parsed.
-pub fn statement_texts(sql: &str) -> impl Iterator<Item = &str> {
-    (split::split(sql, text_start(sql)).into_iter())
-        .filter(|chunk| chunk.kind == ChunkKind::Sql)
-        .map(|chunk| trim_span(sql, chunk.span))
-        .filter(|span| !span.is_empty())
-        .map(|span| &sql[span])
-}
-
-/// The statements of a text a tool sends whole, as one query string (golang-migrate); `None`
-/// for a psql script (meta-commands, `COPY ... FROM stdin` data), which psql sends a
-/// statement at a time. Nothing is parsed.
-pub fn one_query_statements(sql: &str) -> Option<usize> {
-    let mut statements = 0;
-    for chunk in split::split(sql, text_start(sql)) {
-        match chunk.kind {
-            ChunkKind::Sql => statements += usize::from(!trim_span(sql, chunk.span).is_empty()),
-            ChunkKind::MetaCommand | ChunkKind::CopyData => return None,
-        }
-    }
-    Some(statements)
 }
 
 /// Stack for the thread that parses: decoding a parse tree recurses once per level, and
@@ -784,25 +761,6 @@ mod regressions {
             "1\tDROP TABLE users;\n2\tx\n\\.\n"
         );
         assert!(uncovered(sql, &parsed).is_empty());
-    }
-
-    #[test]
-    fn statement_texts_start_at_the_first_word() {
-        let sql = "\u{FEFF}-- the index\n/* x */ CREATE INDEX CONCURRENTLY i ON t (c);\n\
-                   \\set x 1\nVACUUM t;\n-- only a comment\n;";
-        assert_eq!(
-            statement_texts(sql).collect::<Vec<_>>(),
-            ["CREATE INDEX CONCURRENTLY i ON t (c)", "VACUUM t"]
-        );
-    }
-
-    #[test]
-    fn one_query_statements_are_counted_unless_psql_runs_the_text() {
-        let sql = "\u{FEFF}-- the index\nCREATE INDEX i ON t (c);\n-- only a comment\n;VACUUM t";
-        assert_eq!(one_query_statements(sql), Some(2));
-        assert_eq!(one_query_statements("-- nothing\n"), Some(0));
-        assert_eq!(one_query_statements("\\set x 1\nSELECT :x;"), None);
-        assert_eq!(one_query_statements("COPY t FROM stdin;\n1\n\\.\n"), None);
     }
 
     #[test]
