@@ -32,13 +32,13 @@ fn one_query(source: &SourceFile, config: &Config) -> Option<RunnerTransaction> 
     if source.language != Language::Sql {
         return None;
     }
-    let tool = if crate::order::is_golang_migrate(&source.name) {
-        Some(convention::GOLANG_MIGRATE).filter(|_| !config.golang_migrate_multi_statement)
-    } else {
-        None
-    };
+    let golang = crate::order::is_golang_migrate(&source.name);
     let configured = config.assume_in_transaction && config.single_statement_autocommit;
-    let tool = tool.or(configured.then_some(convention::ONE_QUERY_RUNNER))?;
+    let tool = match (golang && !config.golang_migrate_multi_statement, configured) {
+        (true, _) => convention::GOLANG_MIGRATE,
+        (false, true) => convention::ONE_QUERY_RUNNER,
+        (false, false) => return None,
+    };
     // A psql script (meta-commands) is run by psql, a statement at a time.
     let statements = crate::parse::one_query_statements(&source.text)?;
     Some(convention::one_query_transaction(statements, tool))
