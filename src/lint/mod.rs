@@ -311,31 +311,21 @@ fn lint_unfinished(
     runner: Option<RunnerTransaction>,
 ) -> (FileReport, crate::schema::Catalog) {
     // Parsed a batch at a time, each batch's trees dropped once walked: a huge file never
-    // holds every statement's tree. Enough is read ahead to know whether the file is one
-    // statement. SQL parsed already (an Alembic upgrade, parsed once for the replay) is
-    // the one batch.
+    // holds every statement's tree. SQL parsed already (an Alembic upgrade, parsed once for
+    // the replay) is the one batch.
     // What the statements are parsed from (templates stood in for); a created function's
     // body is found in it too.
     let stood_in = parse::template::stood_in(&source.text);
-    let (mut ahead, mut batches) = match parsed {
-        Some(parsed) => (std::collections::VecDeque::from([parsed]), None),
+    let (ahead, batches) = match parsed {
+        Some(parsed) => (Some(parsed), None),
         None => {
             let text = std::borrow::Cow::Borrowed(&*stood_in.text);
-            (Default::default(), Some(parse::Batches::of_stood_in(text)))
+            (None, Some(parse::Batches::of_stood_in(text)))
         }
     };
-    let mut seen: usize = ahead.iter().map(|b| b.statements.len()).sum();
-    while seen < 2 {
-        let Some(batch) = batches.as_mut().and_then(Iterator::next) else {
-            break;
-        };
-        seen += batch.statements.len();
-        ahead.push_back(batch);
-    }
-    let runner_transaction = match runner {
-        Some(runner) => runner.inside,
-        None => config.assume_in_transaction && !(config.single_statement_autocommit && seen == 1),
-    };
+    // A file of one statement that a one-query-string runner sends runs on its own: the
+    // runner's transaction says so (`convention::one_query_transaction`).
+    let runner_transaction = runner.map_or(config.assume_in_transaction, |r| r.inside);
     let mut state = FileState::new(config.postgres_version, runner_transaction)
         .with_catalog(session.catalog.clone());
     state.runner = runner;
