@@ -47,6 +47,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, &format!("sa.Text(){sa_check}"))
                 )),
             )
+            .at_clause(c.clause(input.sql))
         })
         .collect()
 }

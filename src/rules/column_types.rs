@@ -7,6 +7,7 @@ use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
 
 use crate::facts::quote_ident;
 use crate::facts::types::ColumnType;
+use crate::parse::{ColumnClause, column_clause};
 
 /// How the column is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,18 @@ impl TypedColumn {
     /// Where it is declared, for messages: `users.id`.
     pub fn place(&self) -> String {
         format!("{}.{}", self.table, self.quoted())
+    }
+
+    /// The clause of its statement's text (`sql`) that declares or retypes it, which its
+    /// findings underline rather than the whole statement: `price numeric(12,2)` among a
+    /// CREATE TABLE's columns, `ADD COLUMN ...`, `ALTER COLUMN ... TYPE ...`.
+    pub fn clause(&self, sql: &str) -> Option<std::ops::Range<usize>> {
+        let clause = match self.declared {
+            Declared::CreateTable => ColumnClause::TableElement,
+            Declared::AddColumn => ColumnClause::AddColumn,
+            Declared::AlterType => ColumnClause::AlterColumn,
+        };
+        column_clause(sql, &self.column, clause)
     }
 }
 

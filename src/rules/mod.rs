@@ -414,6 +414,13 @@ impl Violation {
         self.span = Some(span);
         self
     }
+
+    /// At the clause a finding is about, when its statement's text shows it; else the
+    /// whole statement.
+    pub fn at_clause(mut self, clause: Option<Range<usize>>) -> Violation {
+        self.span = clause.or(self.span);
+        self
+    }
 }
 
 /// A finding of a graph check: on a revision file, at a line.

@@ -39,6 +39,11 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
         _ => return Vec::new(),
     };
     let Some(rv) = rv else { return Vec::new() };
+    // Where a referencing column is declared: underlined rather than the whole statement.
+    let clause = match input.node {
+        NodeEnum::CreateStmt(_) => crate::parse::ColumnClause::TableElement,
+        _ => crate::parse::ColumnClause::AddColumn,
+    };
     let names = |nodes: &[pg_query::Node]| -> Vec<String> {
         nodes
             .iter()
@@ -121,7 +126,8 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
                 Advice::sql(format!(
                     "declare the referencing column as {target_type}, like the column it references"
                 )),
-            ))
+            )
+            .at_clause(crate::parse::column_clause(input.sql, &column, clause)))
         })
         .collect()
 }
@@ -147,22 +153,25 @@ fn primary_keys(input: &StatementView) -> Vec<Violation> {
             } else {
                 ("bigint PRIMARY KEY", "sa.BigInteger(), primary_key=True")
             };
-            Some(Violation::with(
-                format!(
-                    "primary key {} is {}: its ids run out at {max}, and widening it to bigint \
+            Some(
+                Violation::with(
+                    format!(
+                        "primary key {} is {}: its ids run out at {max}, and widening it to bigint \
                      later rewrites the table and every table that references it",
-                    c.place(),
-                    c.column_type
-                ),
-                Advice::sql(format!(
-                    "declare the key as bigint:\n  {}",
-                    declaration(c, sql_type)
-                ))
-                .with_alembic(format!(
-                    "declare the key as bigint:\n  {}",
-                    alembic_declaration(c, sa_type)
-                )),
-            ))
+                        c.place(),
+                        c.column_type
+                    ),
+                    Advice::sql(format!(
+                        "declare the key as bigint:\n  {}",
+                        declaration(c, sql_type)
+                    ))
+                    .with_alembic(format!(
+                        "declare the key as bigint:\n  {}",
+                        alembic_declaration(c, sa_type)
+                    )),
+                )
+                .at_clause(c.clause(input.sql)),
+            )
         })
         .collect()
 }

@@ -49,6 +49,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, &format!("{sa_int}, sa.Identity()"))
                 )),
             )
+            .at_clause(c.clause(input.sql))
         })
         .collect()
 }

@@ -35,6 +35,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, "postgresql.JSONB()")
                 )),
             )
+            .at_clause(c.clause(input.sql))
         })
         .collect()
 }

@@ -29,7 +29,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     c.column_type
                 ),
                 advice(c, n),
-            ))
+            )
+            .at_clause(c.clause(input.sql)))
         })
         .collect()
 }

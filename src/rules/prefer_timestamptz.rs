@@ -37,6 +37,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, "sa.DateTime(timezone=True)")
                 )),
             )
+            .at_clause(c.clause(input.sql))
         })
         .collect()
 }
