@@ -433,6 +433,7 @@ fn lint_unfinished(
                         facts: &facts,
                         state: seen_state,
                         typed: Default::default(),
+                        clauses: Default::default(),
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {

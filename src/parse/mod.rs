@@ -15,7 +15,10 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 
 use split::ChunkKind;
-pub use texts::{ColumnClause, column_clause, one_query_statements, statement_texts};
+pub use texts::{
+    ColumnClause, ColumnClauseAt, column_clause, column_clauses, one_query_statements,
+    statement_texts,
+};
 
 /// One statement of the input. `span` covers the statement's text without the leading
 /// comments/whitespace and without the terminating semicolon.

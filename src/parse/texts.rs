@@ -45,111 +45,167 @@ pub enum ColumnClause {
     AlterColumn,
 }
 
-/// The span, in `sql` (one statement), of the clause that declares or retypes `column` (its
-/// name as parsed: case-folded unless quoted); `None` when the text does not show one, as
-/// the rendered or rewritten text of a statement may not.
-pub fn column_clause(sql: &str, column: &str, clause: ColumnClause) -> Option<Range<usize>> {
-    // The statement's significant tokens with their paren depth (before the token).
-    let mut tokens: Vec<(Token, Range<usize>, usize)> = Vec::new();
+/// A clause of a statement's text that declares or retypes a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnClauseAt {
+    pub kind: ColumnClause,
+    /// The column's name as written: bare (fold it to compare) or quoted.
+    written: Range<usize>,
+    pub span: Range<usize>,
+}
+
+impl ColumnClauseAt {
+    /// Whether it is about `column` (its name as parsed: case-folded unless quoted).
+    pub fn names(&self, sql: &str, column: &str) -> bool {
+        is_name(sql, &self.written, column)
+    }
+}
+
+/// The clauses of one CREATE TABLE or ALTER TABLE statement's text (`sql`) that declare or
+/// retype a column, in order, found in one pass over its tokens: the elements of CREATE
+/// TABLE's parenthesised list that start with a column name, the ALTER TABLE subcommands
+/// `ADD [COLUMN] [IF NOT EXISTS] name ...` and `ALTER [COLUMN] name ...`. Each span runs to
+/// the end of its element. A rendered or rewritten text may show none.
+pub fn column_clauses(sql: &str) -> Vec<ColumnClauseAt> {
+    let mut out = Vec::new();
     let (mut pos, mut depth) = (0, 0usize);
-    while let Some((token, end)) = next_token(sql, pos) {
-        let text = &sql[pos..end];
-        if !matches!(token, Token::Space | Token::Comment) {
-            tokens.push((token, pos..end, depth));
+    // The depth of the list's elements: 1 for CREATE TABLE's first parenthesised list, 0
+    // for ALTER TABLE's subcommands; known at the first word.
+    let mut list: Option<usize> = None;
+    // The current element's tokens at the list's depth, and the end of its last token.
+    let mut top: Vec<(Token, Range<usize>)> = Vec::new();
+    let mut end = 0;
+    while let Some((token, next)) = next_token(sql, pos) {
+        let range = pos..next;
+        pos = next;
+        if matches!(token, Token::Space | Token::Comment) {
+            continue;
         }
+        let text = &sql[range.clone()];
+        let before = depth;
         match text {
             "(" => depth += 1,
             ")" => depth = depth.saturating_sub(1),
             _ => {}
         }
-        pos = end;
-    }
-    // The list the clause is an element of: CREATE TABLE's first parenthesised list, or the
-    // statement's top-level subcommands.
-    let (list, elements_from) = match clause {
-        ColumnClause::TableElement => {
-            let open = tokens
-                .iter()
-                .position(|(_, r, d)| *d == 0 && &sql[r.clone()] == "(")?;
-            (1, open + 1)
-        }
-        ColumnClause::AddColumn | ColumnClause::AlterColumn => (0, 0),
-    };
-    let mut element: Vec<&(Token, Range<usize>, usize)> = Vec::new();
-    for token in &tokens[elements_from..] {
-        let (_, range, depth) = token;
-        let ends_list = *depth < list || (*depth == list && &sql[range.clone()] == ")");
-        let ends_element =
-            ends_list || (*depth == list && matches!(&sql[range.clone()], "," | ";"));
-        if ends_element {
-            if let Some(span) = declares(sql, &element, list, column, clause) {
-                return Some(span);
+        let at = match list {
+            Some(at) => at,
+            None if token == Token::Word && text.eq_ignore_ascii_case("CREATE") => {
+                list = Some(1);
+                continue;
             }
-            element.clear();
-            if ends_list {
-                return None;
+            None if token == Token::Word => *list.insert(0),
+            None => return out,
+        };
+        if before < at {
+            // CREATE TABLE's words before its list.
+            continue;
+        }
+        let closes = before == at && text == ")";
+        if closes || (before == at && matches!(text, "," | ";")) {
+            out.extend(declares(sql, &top, end, at));
+            top.clear();
+            if closes {
+                return out;
             }
             continue;
         }
-        element.push(token);
+        if before == at {
+            top.push((token, range.clone()));
+        }
+        end = range.end;
     }
-    declares(sql, &element, list, column, clause)
+    out.extend(declares(sql, &top, end, list.unwrap_or(0)));
+    out
 }
 
-/// The span of `element` (a list element's tokens) from the clause that declares `column`
-/// to the element's end, when it is one.
+/// The column clause an element (its tokens at the list's depth, ending at `end`) is, if any.
 fn declares(
     sql: &str,
-    element: &[&(Token, Range<usize>, usize)],
+    top: &[(Token, Range<usize>)],
+    end: usize,
     list: usize,
-    column: &str,
-    clause: ColumnClause,
-) -> Option<Range<usize>> {
-    let end = element.last()?.1.end;
-    let names = |token: &(Token, Range<usize>, usize)| is_name(sql, token, column);
-    let word = |token: &(Token, Range<usize>, usize), w: &str| {
-        token.0 == Token::Word && sql[token.1.clone()].eq_ignore_ascii_case(w)
+) -> Option<ColumnClauseAt> {
+    let is_word = |t: &(Token, Range<usize>), w: &str| {
+        t.0 == Token::Word && sql[t.1.clone()].eq_ignore_ascii_case(w)
     };
-    let top: Vec<&(Token, Range<usize>, usize)> =
-        element.iter().copied().filter(|t| t.2 == list).collect();
-    match clause {
-        ColumnClause::TableElement => top.first().filter(|t| names(t)).map(|t| t.1.start..end),
-        ColumnClause::AddColumn | ColumnClause::AlterColumn => {
-            let keyword = if clause == ColumnClause::AddColumn {
-                "ADD"
-            } else {
-                "ALTER"
-            };
-            // The subcommand's keyword, then COLUMN and IF NOT EXISTS as written, then the name.
-            (0..top.len()).find_map(|at| {
-                if !word(top[at], keyword) {
-                    return None;
-                }
-                let mut next = at + 1;
-                for optional in ["COLUMN", "IF", "NOT", "EXISTS"] {
-                    if top.get(next).is_some_and(|t| word(t, optional)) {
-                        next += 1;
-                    }
-                }
-                // `ALTER TABLE`: TABLE is reserved, so never a column written bare.
-                let name = top.get(next).filter(|t| !word(t, "TABLE"))?;
-                names(name).then(|| top[at].1.start..end)
-            })
-        }
+    let is_name = |t: &(Token, Range<usize>)| matches!(t.0, Token::Word | Token::Quoted);
+    if list == 1 {
+        let first = top.first().filter(|t| is_name(t))?;
+        // A table constraint or LIKE starts with a keyword (reserved, or not a column).
+        let keyword = [
+            "CONSTRAINT",
+            "PRIMARY",
+            "UNIQUE",
+            "CHECK",
+            "FOREIGN",
+            "EXCLUDE",
+            "LIKE",
+        ]
+        .iter()
+        .any(|k| is_word(first, k));
+        return (!keyword).then(|| ColumnClauseAt {
+            kind: ColumnClause::TableElement,
+            written: first.1.clone(),
+            span: first.1.start..end,
+        });
     }
+    // The subcommand's keyword, then COLUMN and IF NOT EXISTS as written, then the name.
+    (0..top.len()).find_map(|at| {
+        let kind = if is_word(&top[at], "ADD") {
+            ColumnClause::AddColumn
+        } else if is_word(&top[at], "ALTER") {
+            ColumnClause::AlterColumn
+        } else {
+            return None;
+        };
+        let mut next = at + 1;
+        for optional in ["COLUMN", "IF", "NOT", "EXISTS"] {
+            if top.get(next).is_some_and(|t| is_word(t, optional)) {
+                next += 1;
+            }
+        }
+        // `ALTER TABLE`, `ADD CONSTRAINT`: reserved words, never a column written bare.
+        let name = top.get(next).filter(|t| is_name(t))?;
+        let reserved = [
+            "TABLE",
+            "CONSTRAINT",
+            "PRIMARY",
+            "UNIQUE",
+            "CHECK",
+            "FOREIGN",
+            "EXCLUDE",
+        ]
+        .iter()
+        .any(|k| is_word(name, k));
+        (!reserved).then(|| ColumnClauseAt {
+            kind,
+            written: name.1.clone(),
+            span: top[at].1.start..end,
+        })
+    })
+}
+
+/// The clause of `sql` (one statement) of `kind` that declares or retypes `column` (its
+/// name as parsed), when the text shows one ([`column_clauses`]).
+pub fn column_clause(sql: &str, column: &str, kind: ColumnClause) -> Option<Range<usize>> {
+    column_clauses(sql)
+        .into_iter()
+        .find(|c| c.kind == kind && c.names(sql, column))
+        .map(|c| c.span)
 }
 
 /// Whether `token` writes the name `column`: a bare word folds to lower case (ASCII only,
 /// as PostgreSQL folds it in UTF-8), a quoted identifier is exact (doubled quotes undone).
-fn is_name(sql: &str, token: &(Token, Range<usize>, usize), column: &str) -> bool {
-    let text = &sql[token.1.clone()];
-    match token.0 {
-        Token::Word => text.to_ascii_lowercase() == column,
-        Token::Quoted => text
-            .strip_prefix('"')
-            .and_then(|t| t.strip_suffix('"'))
+fn is_name(sql: &str, written: &Range<usize>, column: &str) -> bool {
+    let text = &sql[written.clone()];
+    match text.strip_prefix('"') {
+        Some(quoted) => quoted
+            .strip_suffix('"')
             .is_some_and(|t| t.replace("\"\"", "\"") == column),
-        _ => false,
+        None => {
+            text.eq_ignore_ascii_case(column) && !column.bytes().any(|b| b.is_ascii_uppercase())
+        }
     }
 }
 
@@ -223,6 +279,20 @@ mod tests {
             clause("ALTER TABLE t ALTER table TYPE text", "table", AlterColumn),
             None
         );
+        // Table constraints and subcommands that declare no column are no clause.
+        let sql = "CREATE TABLE t (a int, CONSTRAINT c CHECK (a > 0), PRIMARY KEY (a), LIKE u)";
+        let names: Vec<&str> = column_clauses(sql)
+            .iter()
+            .map(|c| &sql[c.span.clone()])
+            .collect();
+        assert_eq!(names, ["a int"]);
+        let sql =
+            "ALTER TABLE t ADD CONSTRAINT c UNIQUE (a), ADD PRIMARY KEY (b), ALTER c SET NOT NULL";
+        let names: Vec<&str> = column_clauses(sql)
+            .iter()
+            .map(|c| &sql[c.span.clone()])
+            .collect();
+        assert_eq!(names, ["ALTER c SET NOT NULL"]);
         // A rendered statement that does not show the column.
         assert_eq!(
             clause("CREATE TABLE t AS SELECT 1", "x", TableElement),

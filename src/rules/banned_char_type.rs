@@ -47,7 +47,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, &format!("sa.Text(){sa_check}"))
                 )),
             )
-            .at_clause(c.clause(input.sql))
+            .at_clause(input.clause_of(c))
         })
         .collect()
 }

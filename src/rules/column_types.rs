@@ -7,7 +7,7 @@ use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
 
 use crate::facts::quote_ident;
 use crate::facts::types::ColumnType;
-use crate::parse::{ColumnClause, column_clause};
+use crate::parse::ColumnClause;
 
 /// How the column is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,16 +46,13 @@ impl TypedColumn {
         format!("{}.{}", self.table, self.quoted())
     }
 
-    /// The clause of its statement's text (`sql`) that declares or retypes it, which its
-    /// findings underline rather than the whole statement: `price numeric(12,2)` among a
-    /// CREATE TABLE's columns, `ADD COLUMN ...`, `ALTER COLUMN ... TYPE ...`.
-    pub fn clause(&self, sql: &str) -> Option<std::ops::Range<usize>> {
-        let clause = match self.declared {
+    /// The kind of clause that declares or retypes it in its statement's text.
+    pub fn clause_kind(&self) -> ColumnClause {
+        match self.declared {
             Declared::CreateTable => ColumnClause::TableElement,
             Declared::AddColumn => ColumnClause::AddColumn,
             Declared::AlterType => ColumnClause::AlterColumn,
-        };
-        column_clause(sql, &self.column, clause)
+        }
     }
 }
 

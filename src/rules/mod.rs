@@ -174,6 +174,8 @@ pub struct StatementView<'a> {
     pub state: &'a FileState,
     /// The columns it declares or retypes, found once for the rules that read them.
     pub typed: std::cell::OnceCell<Vec<column_types::TypedColumn>>,
+    /// The column clauses of `sql`, found when a finding first asks ([`Self::clause`]).
+    pub clauses: std::cell::OnceCell<Vec<crate::parse::ColumnClauseAt>>,
 }
 
 impl StatementView<'_> {
@@ -181,6 +183,23 @@ impl StatementView<'_> {
     pub fn typed_columns(&self) -> &[column_types::TypedColumn] {
         self.typed
             .get_or_init(|| column_types::typed_columns(self.node))
+    }
+
+    /// The clause of the statement's text of `kind` that declares or retypes `column` (its
+    /// name as parsed), which a finding about that column underlines; `None` when the text
+    /// does not show it. The text is read once per statement.
+    pub fn clause(&self, column: &str, kind: crate::parse::ColumnClause) -> Option<Range<usize>> {
+        let clauses = self
+            .clauses
+            .get_or_init(|| crate::parse::column_clauses(self.sql));
+        (clauses.iter())
+            .find(|c| c.kind == kind && c.names(self.sql, column))
+            .map(|c| c.span.clone())
+    }
+
+    /// [`Self::clause`] of a column the statement declares or retypes.
+    pub fn clause_of(&self, column: &column_types::TypedColumn) -> Option<Range<usize>> {
+        self.clause(&column.column, column.clause_kind())
     }
 
     /// Actions on tables that existed before this migration (rules about "an existing

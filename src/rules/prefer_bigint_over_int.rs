@@ -127,7 +127,7 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
                     "declare the referencing column as {target_type}, like the column it references"
                 )),
             )
-            .at_clause(crate::parse::column_clause(input.sql, &column, clause)))
+            .at_clause(input.clause(&column, clause)))
         })
         .collect()
 }
@@ -170,7 +170,7 @@ fn primary_keys(input: &StatementView) -> Vec<Violation> {
                         alembic_declaration(c, sa_type)
                     )),
                 )
-                .at_clause(c.clause(input.sql)),
+                .at_clause(input.clause_of(c)),
             )
         })
         .collect()

@@ -49,7 +49,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, &format!("{sa_int}, sa.Identity()"))
                 )),
             )
-            .at_clause(c.clause(input.sql))
+            .at_clause(input.clause_of(c))
         })
         .collect()
 }

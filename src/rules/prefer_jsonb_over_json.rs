@@ -35,7 +35,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, "postgresql.JSONB()")
                 )),
             )
-            .at_clause(c.clause(input.sql))
+            .at_clause(input.clause_of(c))
         })
         .collect()
 }

@@ -30,7 +30,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ),
                 advice(c, n),
             )
-            .at_clause(c.clause(input.sql)))
+            .at_clause(input.clause_of(c)))
         })
         .collect()
 }

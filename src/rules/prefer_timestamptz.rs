@@ -37,7 +37,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     alembic_declaration(c, "sa.DateTime(timezone=True)")
                 )),
             )
-            .at_clause(c.clause(input.sql))
+            .at_clause(input.clause_of(c))
         })
         .collect()
 }
