@@ -119,6 +119,16 @@ pub fn column_clauses(sql: &str) -> Vec<ColumnClauseAt> {
     out
 }
 
+/// The reserved words that start a table constraint where a column could start.
+const CONSTRAINT_WORDS: [&str; 6] = [
+    "CONSTRAINT",
+    "PRIMARY",
+    "UNIQUE",
+    "CHECK",
+    "FOREIGN",
+    "EXCLUDE",
+];
+
 /// The column clause an element (its tokens at the list's depth, ending at `end`) is, if any.
 fn declares(
     sql: &str,
@@ -133,17 +143,7 @@ fn declares(
     if list == 1 {
         let first = top.first().filter(|t| is_name(t))?;
         // A table constraint or LIKE starts with a keyword (reserved, or not a column).
-        let keyword = [
-            "CONSTRAINT",
-            "PRIMARY",
-            "UNIQUE",
-            "CHECK",
-            "FOREIGN",
-            "EXCLUDE",
-            "LIKE",
-        ]
-        .iter()
-        .any(|k| is_word(first, k));
+        let keyword = is_word(first, "LIKE") || CONSTRAINT_WORDS.iter().any(|k| is_word(first, k));
         return (!keyword).then(|| ColumnClauseAt {
             kind: ColumnClause::TableElement,
             written: first.1.clone(),
@@ -167,17 +167,7 @@ fn declares(
         }
         // `ALTER TABLE`, `ADD CONSTRAINT`: reserved words, never a column written bare.
         let name = top.get(next).filter(|t| is_name(t))?;
-        let reserved = [
-            "TABLE",
-            "CONSTRAINT",
-            "PRIMARY",
-            "UNIQUE",
-            "CHECK",
-            "FOREIGN",
-            "EXCLUDE",
-        ]
-        .iter()
-        .any(|k| is_word(name, k));
+        let reserved = is_word(name, "TABLE") || CONSTRAINT_WORDS.iter().any(|k| is_word(name, k));
         (!reserved).then(|| ColumnClauseAt {
             kind,
             written: name.1.clone(),
@@ -235,50 +225,29 @@ mod tests {
     #[test]
     fn the_clause_that_declares_a_column() {
         use ColumnClause::*;
-        fn clause<'a>(sql: &'a str, column: &str, kind: ColumnClause) -> Option<&'a str> {
-            column_clause(sql, column, kind).map(|r| &sql[r])
-        }
         let create = "CREATE TABLE t (\n  id serial PRIMARY KEY,\n  \"Price\" numeric(12, 2) DEFAULT 0, -- the price\n  CHECK (id > 0)\n) PARTITION BY RANGE (id)";
-        assert_eq!(
-            clause(create, "id", TableElement),
-            Some("id serial PRIMARY KEY")
-        );
-        assert_eq!(
-            clause(create, "Price", TableElement),
-            Some("\"Price\" numeric(12, 2) DEFAULT 0")
-        );
-        assert_eq!(clause(create, "price", TableElement), None);
-        assert_eq!(
-            clause("CREATE TABLE t (ID int)", "id", TableElement),
-            Some("ID int")
-        );
         let alter = "ALTER TABLE IF EXISTS t ADD COLUMN IF NOT EXISTS a int, add b jsonb DEFAULT '{,}', ALTER COLUMN c TYPE bigint USING (c::bigint);";
-        assert_eq!(
-            clause(alter, "a", AddColumn),
-            Some("ADD COLUMN IF NOT EXISTS a int")
-        );
-        assert_eq!(
-            clause(alter, "b", AddColumn),
-            Some("add b jsonb DEFAULT '{,}'")
-        );
-        assert_eq!(
-            clause(alter, "c", AlterColumn),
-            Some("ALTER COLUMN c TYPE bigint USING (c::bigint)")
-        );
-        assert_eq!(clause(alter, "c", AddColumn), None);
-        // ALTER TABLE is not the column "table".
-        assert_eq!(
-            clause(
-                "ALTER TABLE t ALTER \"table\" TYPE text",
-                "table",
-                AlterColumn
-            ),
-            Some("ALTER \"table\" TYPE text")
-        );
-        assert_eq!(
-            clause("ALTER TABLE t ALTER table TYPE text", "table", AlterColumn),
-            None
-        );
+        // (statement, column, kind, the clause found)
+        #[rustfmt::skip]
+        let cases = [
+            (create, "id", TableElement, Some("id serial PRIMARY KEY")),
+            (create, "Price", TableElement, Some("\"Price\" numeric(12, 2) DEFAULT 0")),
+            (create, "price", TableElement, None),
+            ("CREATE TABLE t (ID int)", "id", TableElement, Some("ID int")),
+            (alter, "a", AddColumn, Some("ADD COLUMN IF NOT EXISTS a int")),
+            (alter, "b", AddColumn, Some("add b jsonb DEFAULT '{,}'")),
+            (alter, "c", AlterColumn, Some("ALTER COLUMN c TYPE bigint USING (c::bigint)")),
+            (alter, "c", AddColumn, None),
+            // ALTER TABLE is not the column "table".
+            ("ALTER TABLE t ALTER \"table\" TYPE text", "table", AlterColumn, Some("ALTER \"table\" TYPE text")),
+            ("ALTER TABLE t ALTER table TYPE text", "table", AlterColumn, None),
+            // A rendered statement that does not show the column.
+            ("CREATE TABLE t AS SELECT 1", "x", TableElement, None),
+        ];
+        for (sql, column, kind, expected) in cases {
+            let found = column_clause(sql, column, kind).map(|r| &sql[r]);
+            assert_eq!(found, expected, "{column} in {sql}");
+        }
         // Table constraints and subcommands that declare no column are no clause.
         let sql = "CREATE TABLE t (a int, CONSTRAINT c CHECK (a > 0), PRIMARY KEY (a), LIKE u)";
         let names: Vec<&str> = column_clauses(sql)
@@ -293,10 +262,5 @@ mod tests {
             .map(|c| &sql[c.span.clone()])
             .collect();
         assert_eq!(names, ["ALTER c SET NOT NULL"]);
-        // A rendered statement that does not show the column.
-        assert_eq!(
-            clause("CREATE TABLE t AS SELECT 1", "x", TableElement),
-            None
-        );
     }
 }
