@@ -2,6 +2,7 @@
 //! finding, which GitHub shows as an annotation on the pull request's diff.
 //! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
 
+use crate::diagnostic::Finding;
 use crate::lint::FileReport;
 use crate::rules::Severity;
 use crate::run::RunResult;
@@ -17,7 +18,9 @@ fn escape_property(text: &str) -> String {
 }
 
 pub fn render(result: &RunResult) -> String {
-    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    let parts: Vec<String> = (result.files.iter())
+        .map(|f| file_part(f, &f.findings))
+        .collect();
     assemble(&parts, result)
 }
 
@@ -39,9 +42,9 @@ pub fn assemble(parts: &[String], result: &RunResult) -> String {
 }
 
 /// One workflow command per finding of the file.
-pub fn file_part(file: &FileReport) -> String {
+pub fn file_part(file: &FileReport, findings: &[Finding]) -> String {
     let mut out = String::new();
-    for f in &file.findings {
+    for f in findings {
         let (start, end) = file.source.range_positions(&f.span);
         let command = match f.severity {
             Severity::Error => "error",

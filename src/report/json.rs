@@ -204,14 +204,16 @@ impl<'a> FindingJson<'a> {
 }
 
 pub fn render(result: &RunResult) -> String {
-    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    let parts: Vec<String> = (result.files.iter())
+        .map(|f| file_part(f, &f.findings))
+        .collect();
     assemble(&parts, result, &result.tally())
 }
 
 /// One file's findings as they stand in the `findings` array (text: no value tree is kept
 /// while a run streams).
-pub fn file_part(file: &FileReport) -> String {
-    let findings = file.findings.iter().map(|f| FindingJson::of(file, f));
+pub fn file_part(file: &FileReport, findings: &[Finding]) -> String {
+    let findings = findings.iter().map(|f| FindingJson::of(file, f));
     super::array_part(findings, 2)
 }
 

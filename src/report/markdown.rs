@@ -246,15 +246,16 @@ fn lock_cells(facts: &Facts) -> (String, &'static str) {
 /// one table row per finding (where, rule, the lock and what it blocks, the message), and
 /// each finding's help collapsed under `<details>`.
 pub fn render_lint(result: &RunResult) -> String {
-    let (rows, details): (Vec<String>, Vec<String>) =
-        result.files.iter().map(lint_file_part).unzip();
+    let (rows, details): (Vec<String>, Vec<String>) = (result.files.iter())
+        .map(|f| lint_file_part(f, &f.findings))
+        .unzip();
     assemble_lint(&rows, &details, result, &result.tally())
 }
 
 /// One file's table rows and its `<details>` help sections.
-pub fn lint_file_part(file: &FileReport) -> (String, String) {
+pub fn lint_file_part(file: &FileReport, findings: &[Finding]) -> (String, String) {
     let (mut rows, mut details) = (String::new(), String::new());
-    for finding in &file.findings {
+    for finding in findings {
         let (lock, blocks) = match file.statement_of(finding) {
             Some(statement) => lock_cells(&statement.facts),
             None => ("—".to_string(), "—"),

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::diagnostic::Finding;
 use crate::lint::FileReport;
 use crate::rules;
 use crate::rules::Severity;
@@ -18,7 +19,9 @@ fn level(severity: Severity) -> &'static str {
 }
 
 pub fn render(result: &RunResult) -> String {
-    let parts: Vec<String> = result.files.iter().map(file_part).collect();
+    let parts: Vec<String> = (result.files.iter())
+        .map(|f| file_part(f, &f.findings))
+        .collect();
     assemble(&parts, result)
 }
 
@@ -69,12 +72,15 @@ struct RegionJson {
 }
 
 /// One file's entries of the `results` array, as text.
-pub fn file_part(file: &FileReport) -> String {
-    super::array_part(results(file), 4)
+pub fn file_part(file: &FileReport, findings: &[Finding]) -> String {
+    super::array_part(results(file, findings), 4)
 }
 
-fn results(file: &FileReport) -> impl Iterator<Item = ResultJson<'_>> {
-    file.findings.iter().map(|f| {
+fn results<'a>(
+    file: &'a FileReport,
+    findings: &'a [Finding],
+) -> impl Iterator<Item = ResultJson<'a>> {
+    findings.iter().map(|f| {
         let (start, end) = file.source.range_positions(&f.span);
         let mut text = f.message.clone();
         if let Some(help) = f.help(&file.source) {
@@ -156,7 +162,7 @@ mod tests {
     #[test]
     fn results_print_as_values_would() {
         let file = crate::report::tests::varied_findings();
-        let results: Vec<_> = super::results(&file).collect();
+        let results: Vec<_> = super::results(&file, &file.findings).collect();
         crate::report::tests::assert_prints_as_values(&results, 4);
     }
 }

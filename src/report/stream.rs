@@ -11,6 +11,7 @@ use std::io::Write;
 use rayon::prelude::*;
 
 use super::{github, gitlab, human, json, markdown, sarif};
+use crate::diagnostic::Finding;
 use crate::lint::FileReport;
 use crate::run::{RunResult, Tally};
 
@@ -122,17 +123,26 @@ impl<'w> Stream<'w> {
         if let (Format::Human(style), Some(out)) = (format, &mut self.direct) {
             return write_human(files, style, &mut **out);
         }
-        // Only human output is written directly (see `new`): the rest keep their text.
-        let parts: Vec<(String, String)> = files.par_iter().map(|f| part(format, f)).collect();
-        for (text, details) in parts {
-            if !text.is_empty() || !details.is_empty() {
-                self.held += text.len() + details.len();
-                self.parts.push(text);
-                self.details.push(details);
+        // Only human output is written directly (see `new`): the rest keep their text, a
+        // group of slices at a time, and spill it as it grows (a huge file's findings too).
+        // GitLab numbers a file's findings (their fingerprints): a file is its one slice.
+        let whole_files = matches!(format, Format::Gitlab);
+        let slices = slices(files, if whole_files { usize::MAX } else { SLICE });
+        for group in slices.chunks(SPILL_GROUP) {
+            let format = &self.format;
+            let parts: Vec<(String, String)> = (group.par_iter())
+                .map(|(file, findings)| part(format, file, findings))
+                .collect();
+            for (text, details) in parts {
+                if !text.is_empty() || !details.is_empty() {
+                    self.held += text.len() + details.len();
+                    self.parts.push(text);
+                    self.details.push(details);
+                }
             }
-        }
-        if self.held > self.spill_at {
-            self.spill_parts();
+            if self.held > self.spill_at {
+                self.spill_parts();
+            }
         }
     }
 
@@ -252,14 +262,22 @@ fn separator(format: &Format) -> Option<&'static str> {
 }
 
 /// Findings rendered per parallel task: a file with thousands of findings (a 50 MiB
-/// migration has 170,000) is rendered on every thread and written a group of slices at a
-/// time, never held whole.
-const HUMAN_SLICE: usize = 64;
+/// migration has 170,000) is rendered on every thread and written (human output) or kept
+/// a group of slices at a time, never held whole.
+const SLICE: usize = 64;
+
+/// Slices rendered between two checks of the text held against [`SPILL_AT`].
+const SPILL_GROUP: usize = 256;
+
+/// Each file's findings, `size` at a time, in order (a file without findings has none).
+fn slices(files: &[FileReport], size: usize) -> Vec<(&FileReport, &[Finding])> {
+    (files.iter())
+        .flat_map(|f| f.findings.chunks(size).map(move |slice| (f, slice)))
+        .collect()
+}
 
 fn write_human(files: &[FileReport], style: &human::Style, out: &mut dyn Write) {
-    let slices: Vec<(&FileReport, &[crate::diagnostic::Finding])> = (files.iter())
-        .flat_map(|f| f.findings.chunks(HUMAN_SLICE).map(move |slice| (f, slice)))
-        .collect();
+    let slices = slices(files, SLICE);
     let group = 4 * rayon::current_num_threads();
     for slices in slices.chunks(group) {
         let texts: Vec<String> = (slices.par_iter())
@@ -276,17 +294,19 @@ fn write_human(files: &[FileReport], style: &human::Style, out: &mut dyn Write) 
     }
 }
 
-fn part(format: &Format, file: &FileReport) -> (String, String) {
+/// The text of some of a file's findings (all of them for GitLab), as its document joins
+/// them.
+fn part(format: &Format, file: &FileReport, findings: &[Finding]) -> (String, String) {
     let text = match format {
         Format::Human(style) => {
             let mut out = String::new();
-            human::render_file(file, style, &mut out);
+            human::render_findings(file, findings, style, &mut out);
             out
         }
-        Format::Json => json::file_part(file),
-        Format::Github => github::file_part(file),
-        Format::Sarif => sarif::file_part(file),
-        Format::Markdown => return markdown::lint_file_part(file),
+        Format::Json => json::file_part(file, findings),
+        Format::Github => github::file_part(file, findings),
+        Format::Sarif => sarif::file_part(file, findings),
+        Format::Markdown => return markdown::lint_file_part(file, findings),
         Format::Gitlab => gitlab::file_part(file),
     };
     (text, String::new())
@@ -311,7 +331,7 @@ mod tests {
                 crate::lint::lint_sql(source, &crate::config::Config::default())
             })
             .collect();
-        assert!(files[0].findings.len() > 2 * HUMAN_SLICE);
+        assert!(files[0].findings.len() > 2 * SLICE);
         let style = || human::Style {
             color: false,
             width: 100,
@@ -332,11 +352,12 @@ mod tests {
     /// at a time, are the documents their `render` prints; the file is gone afterwards.
     #[test]
     fn spilled_documents_are_the_whole_rendering() {
-        let sql = [
-            "DROP TABLE a;\nTRUNCATE b;\n",
-            "SELECT 1;",
-            "ALTER TABLE c DROP COLUMN d;",
-        ];
+        // One file with more findings than a slice holds: its findings are spilled a
+        // slice at a time, between the other files'.
+        let many: String = (0..100)
+            .map(|i| format!("DROP TABLE t{i};\nTRUNCATE u{i};\n"))
+            .collect();
+        let sql = [many.as_str(), "SELECT 1;", "ALTER TABLE c DROP COLUMN d;"];
         let files: Vec<FileReport> = (0..5)
             .map(|i| {
                 let source = SourceFile::new(&format!("{i}.sql"), sql[i % 3].to_string());
