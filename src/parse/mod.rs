@@ -16,8 +16,7 @@ use pg_query::NodeEnum;
 
 use split::ChunkKind;
 pub use texts::{
-    ColumnClause, ColumnClauseAt, column_clause, column_clauses, one_query_statements,
-    statement_texts,
+    ColumnClause, ColumnClauseAt, column_clauses, one_query_statements, statement_texts,
 };
 
 /// One statement of the input. `span` covers the statement's text without the leading

@@ -176,15 +176,6 @@ fn declares(
     })
 }
 
-/// The clause of `sql` (one statement) of `kind` that declares or retypes `column` (its
-/// name as parsed), when the text shows one ([`column_clauses`]).
-pub fn column_clause(sql: &str, column: &str, kind: ColumnClause) -> Option<Range<usize>> {
-    column_clauses(sql)
-        .into_iter()
-        .find(|c| c.kind == kind && c.names(sql, column))
-        .map(|c| c.span)
-}
-
 /// Whether `token` writes the name `column`: a bare word folds to lower case (ASCII only,
 /// as PostgreSQL folds it in UTF-8), a quoted identifier is exact (doubled quotes undone).
 fn is_name(sql: &str, written: &Range<usize>, column: &str) -> bool {
@@ -245,7 +236,9 @@ mod tests {
             ("CREATE TABLE t AS SELECT 1", "x", TableElement, None),
         ];
         for (sql, column, kind, expected) in cases {
-            let found = column_clause(sql, column, kind).map(|r| &sql[r]);
+            let found = (column_clauses(sql).into_iter())
+                .find(|c| c.kind == kind && c.names(sql, column))
+                .map(|c| &sql[c.span]);
             assert_eq!(found, expected, "{column} in {sql}");
         }
         // Table constraints and subcommands that declare no column are no clause.
