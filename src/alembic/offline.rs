@@ -88,6 +88,9 @@ pub struct RenderedSql {
     /// Statements rendered approximately, at their offset in `text`, with what was unknown
     /// ([`super::revision::RenderedStatement::approximate`]).
     pub approximate: Vec<(usize, Vec<String>)>,
+    /// The columns a statement's op call declares, at the statement's offset in `text`
+    /// ([`super::revision::RenderedStatement::columns`]).
+    pub columns: Vec<(usize, Vec<(String, Range<usize>)>)>,
 }
 
 impl RenderedSql {
@@ -117,6 +120,9 @@ pub fn function_sql(function: Option<&RenderedFunction>) -> RenderedSql {
         if let Some(this) = this.filter(|s| !s.approximate.is_empty()) {
             sql.approximate
                 .push((sql.text.len(), this.approximate.clone()));
+        }
+        if let Some(this) = this.filter(|s| !s.columns.is_empty()) {
+            sql.columns.push((sql.text.len(), this.columns.clone()));
         }
         sql.push_statement(&statement, origin);
     }

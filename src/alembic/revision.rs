@@ -25,6 +25,10 @@ pub struct RenderedStatement {
     /// (schema and name): SQLAlchemy creates each such type once per migration context,
     /// i.e. once per `alembic upgrade --sql` run, not once per revision.
     pub creates_type: Option<String>,
+    /// The columns the op call declares with `sa.Column(...)` among its own arguments
+    /// (`create_table`, `add_column`): each name with the span of its `Column` call, so
+    /// that a finding about one column can point at it rather than at the whole call.
+    pub columns: Vec<(String, Range<usize>)>,
 }
 
 /// A column as an `op.alter_column(..., existing_type=...)` call says it is before the

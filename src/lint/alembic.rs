@@ -290,6 +290,7 @@ pub fn lint_real_step(
         origins,
         existing: Vec::new(),
         approximate: Vec::new(),
+        columns: Vec::new(),
     };
     append_mapped(&mut report, &linted, &rendered);
     let comments = python_comments(&report.source.text);
@@ -416,24 +417,17 @@ pub fn revision_findings(
 /// the span of the op call that produced them; statements keep their rendered SQL.
 fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedSql) {
     let pieces = &rendered.origins;
-    let origin = |offset: usize| {
-        pieces
-            .iter()
-            .find(|(sql_span, _)| sql_span.start <= offset && offset <= sql_span.end)
-            .or_else(|| {
-                pieces
-                    .iter()
-                    .rev()
-                    .find(|(sql_span, _)| sql_span.start <= offset)
-            })
-            .map_or(0..0, |(_, py)| py.clone())
+    // The statement an offset of the rendered SQL falls in: pieces are in text order, and
+    // an offset between two (a separator) belongs to the one before.
+    let piece = |offset: usize| {
+        let after = pieces.partition_point(|(sql_span, _)| sql_span.start <= offset);
+        after.checked_sub(1).map(|i| &pieces[i])
     };
+    let origin = |offset: usize| piece(offset).map_or(0..0, |(_, py)| py.clone());
     // What an approximately rendered op call's statements stand in for (raw SQL of one
     // call may hold several statements: each is in the call's piece).
     let unknown = |offset: usize| {
-        let piece = pieces
-            .iter()
-            .find(|(sql_span, _)| sql_span.start <= offset && offset < sql_span.end)?;
+        let piece = piece(offset).filter(|(sql_span, _)| offset < sql_span.end)?;
         let (_, names) = (rendered.approximate.iter()).find(|(at, _)| *at == piece.0.start)?;
         Some(names.clone())
     };
@@ -449,12 +443,71 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
             unknown: unknown(s.span.start).unwrap_or_default(),
             ..s.clone()
         }));
+    let mut columns = ColumnSpans::new(rendered, &report.source.text);
     for finding in &sql.findings {
+        let span = (piece(finding.span.start))
+            .and_then(|(sql_span, py)| columns.of(sql_span, py, &finding.span))
+            .unwrap_or_else(|| origin(finding.span.start));
         report.findings.push(Finding {
-            span: origin(finding.span.start),
+            span,
             statement: finding.statement.map(|i| i + first),
             ..finding.clone()
         });
+    }
+}
+
+/// Where in the revision a finding about one column of a rendered statement points: the
+/// `sa.Column(...)` that declares it, when the op call wrote it among its arguments.
+struct ColumnSpans<'a> {
+    rendered: &'a RenderedSql,
+    python: &'a str,
+    /// The column clauses of the last statement asked about (findings come in statement
+    /// order), by its start in the rendered text.
+    clauses: Option<(usize, Vec<parse::ColumnClauseAt>)>,
+}
+
+impl<'a> ColumnSpans<'a> {
+    fn new(rendered: &'a RenderedSql, python: &'a str) -> Self {
+        ColumnSpans {
+            rendered,
+            python,
+            clauses: None,
+        }
+    }
+
+    /// The span of the `sa.Column(...)` call for a finding at `finding` (in the rendered
+    /// text) inside the statement at `statement`, whose op call is at `call`; `None` when
+    /// the finding is about the whole statement or its column was not written in the call.
+    fn of(
+        &mut self,
+        statement: &Range<usize>,
+        call: &Range<usize>,
+        finding: &Range<usize>,
+    ) -> Option<Range<usize>> {
+        if *finding == *statement || finding.end > statement.end {
+            return None;
+        }
+        let (_, declared) =
+            (self.rendered.columns.iter()).find(|(at, _)| *at == statement.start)?;
+        let text = &self.rendered.text[statement.clone()];
+        if self
+            .clauses
+            .as_ref()
+            .is_none_or(|(at, _)| *at != statement.start)
+        {
+            self.clauses = Some((statement.start, parse::column_clauses(text)));
+        }
+        let (_, clauses) = self.clauses.as_ref()?;
+        let relative = finding.start - statement.start..finding.end - statement.start;
+        let clause = (clauses.iter())
+            .find(|c| c.span.start <= relative.start && relative.end <= c.span.end)?;
+        let (_, span) = declared.iter().find(|(name, _)| clause.names(text, name))?;
+        // The span is the interpreter's: check it is a `Column(` call of this file, inside
+        // the op call, before underlining it.
+        let written = self.python.get(span.clone())?;
+        let callee = written.split('(').next()?.trim_end();
+        let is_column_call = callee.rsplit('.').next() == Some("Column") && written.ends_with(')');
+        (is_column_call && call.start <= span.start && span.end <= call.end).then(|| span.clone())
     }
 }
 
@@ -501,5 +554,33 @@ mod tests {
         // Each call is used once, in order of the names (fingerprints keep relation names);
         // a statement the static rendering lacks lands on `def upgrade()`.
         assert_eq!(lines, [7, 6, 5]);
+    }
+
+    #[test]
+    fn a_finding_about_one_column_points_at_its_column_call() {
+        let source = "revision = 'a1'\ndown_revision = None\nfrom alembic import op\nimport sqlalchemy as sa\n\n\
+def created():\n    return sa.Column('created', sa.DateTime())\n\n\
+def upgrade():\n    op.create_table('t',\n        sa.Column('id', sa.BigInteger(), primary_key=True),\n        \
+sa.Column('name', sa.String(20)),\n        created(),\n    )\n    for name in ['a', 'b']:\n        \
+op.add_column('t', sa.Column(name, sa.CHAR(2)))\n";
+        let project = LoadedProject::from_sources(
+            ".".into(),
+            vec![SourceFile::new("a1.py".to_string(), source.to_string())],
+        );
+        let report = &lint_project(&project, &Config::default())[0];
+        let at = |id: &str| -> Vec<(usize, usize)> {
+            (report.findings.iter())
+                .filter(|f| f.rule.id == id)
+                .map(|f| {
+                    let position = report.source.position(f.span.start);
+                    (position.line, position.column)
+                })
+                .collect()
+        };
+        // Written in the call: its `sa.Column(...)`, also for a name only known per loop
+        // turn; built by a helper elsewhere: the whole call.
+        assert_eq!(at("prefer-text-over-varchar"), [(12, 9)]);
+        assert_eq!(at("prefer-timestamptz"), [(10, 5)]);
+        assert_eq!(at("banned-char-type"), [(16, 28), (16, 28)]);
     }
 }

@@ -20,7 +20,9 @@ impl Interp<'_> {
         span: Range<usize>,
     ) -> EvalResult {
         if let Some(name) = op_name(path) {
-            return self.perform(|| ops::call(name, args, kwargs, span.clone()), span.clone());
+            let columns = super::declared_columns(&args, &kwargs);
+            let effect = || ops::call(name, args, kwargs, span.clone());
+            return self.perform_declaring(effect, span.clone(), columns);
         }
         match path {
             "alembic.context.get_context" => {
@@ -118,8 +120,9 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
+                let columns = super::declared_columns(&args, &kwargs);
                 let effect = || batch::batch_call(object_ref, name, args, kwargs, span.clone());
-                return self.perform(effect, span.clone());
+                return self.perform_declaring(effect, span.clone(), columns);
             }
             _ => {}
         }

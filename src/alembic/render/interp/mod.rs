@@ -108,6 +108,7 @@ impl<'a> Interp<'a> {
             existing: None,
             approximate: Vec::new(),
             creates_type: None,
+            columns: Vec::new(),
         });
         Ok(())
     }
@@ -118,6 +119,16 @@ impl<'a> Interp<'a> {
         &mut self,
         render: impl FnOnce() -> EvalResult<ops::Effect>,
         span: Range<usize>,
+    ) -> EvalResult {
+        self.perform_declaring(render, span, Vec::new())
+    }
+
+    /// [`Self::perform`] for an op call that declares `columns` ([`declared_columns`]).
+    fn perform_declaring(
+        &mut self,
+        render: impl FnOnce() -> EvalResult<ops::Effect>,
+        span: Range<usize>,
+        columns: Vec<(String, Range<usize>)>,
     ) -> EvalResult {
         let (effect, unknown) = approx::collecting(render);
         let ops::Effect {
@@ -143,9 +154,16 @@ impl<'a> Interp<'a> {
             self.emit(sql, span.clone())
                 .map_err(|m| EvalError::new(span.clone(), m))?;
         }
+        // Only a column written inside the call it reports on: one built by a helper
+        // elsewhere (or in another module) would point away from the call.
+        let origin = self.call_site.clone().unwrap_or(span);
+        let columns: Vec<_> = (columns.into_iter())
+            .filter(|(_, at)| origin.start <= at.start && at.end <= origin.end)
+            .collect();
         for statement in &mut self.statements[first..] {
             statement.existing = existing.clone();
             statement.approximate = unknown.clone();
+            statement.columns = columns.clone();
         }
         Ok(value)
     }
@@ -764,4 +782,23 @@ impl Env for Interp<'_> {
             span,
         ))
     }
+}
+
+/// The `sa.Column(...)` objects among an op call's own arguments: each column's name with
+/// the span of its call.
+fn declared_columns(args: &[Value], kwargs: &[(String, Value)]) -> Vec<(String, Range<usize>)> {
+    (args.iter().chain(kwargs.iter().map(|(_, value)| value)))
+        .filter_map(Value::as_object)
+        .filter(|object| super::names::sa_name(&object.path) == Some("Column"))
+        .filter_map(|object| {
+            let name = (object.args.first()).or_else(|| {
+                object
+                    .kwargs
+                    .iter()
+                    .find(|(k, _)| k == "name")
+                    .map(|(_, v)| v)
+            })?;
+            Some((name.as_str()?.to_string(), object.span.clone()))
+        })
+        .collect()
 }
