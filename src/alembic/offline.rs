@@ -90,7 +90,7 @@ pub struct RenderedSql {
     pub approximate: Vec<(usize, Vec<String>)>,
     /// The columns a statement's op call declares, at the statement's offset in `text`
     /// ([`super::revision::RenderedStatement::columns`]).
-    pub columns: Vec<(usize, Vec<(String, Range<usize>)>)>,
+    pub columns: Vec<(usize, super::revision::DeclaredColumns)>,
 }
 
 impl RenderedSql {

@@ -28,8 +28,11 @@ pub struct RenderedStatement {
     /// The columns the op call declares with `sa.Column(...)` among its own arguments
     /// (`create_table`, `add_column`): each name with the span of its `Column` call, so
     /// that a finding about one column can point at it rather than at the whole call.
-    pub columns: Vec<(String, Range<usize>)>,
+    pub columns: DeclaredColumns,
 }
+
+/// Column names, each with the span of the `sa.Column(...)` call that declares it.
+pub type DeclaredColumns = Vec<(String, Range<usize>)>;
 
 /// A column as an `op.alter_column(..., existing_type=...)` call says it is before the
 /// change: knowledge no SQL statement carries, which decides whether a type change rewrites.

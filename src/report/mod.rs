@@ -6,6 +6,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod markdown;
+mod plain;
 pub mod plan;
 pub mod sarif;
 pub mod schema;

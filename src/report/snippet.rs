@@ -118,6 +118,40 @@ impl Snippet {
     }
 }
 
+/// The lines miette reads around a snippet's span: their bytes in the snippet's text, and
+/// the 0-based file line of the first.
+pub struct Window {
+    pub data: Range<usize>,
+    pub line: usize,
+}
+
+impl Snippet {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What miette reads for the span with `context` lines on each side (as
+    /// [`SourceCode::read_span`] answers it); `None` where miette gets an error.
+    pub fn window(&self, context: usize) -> Option<Window> {
+        let span = (self.span.start, self.span.len()).into();
+        let read = context_info(self.text.as_bytes(), &span, context, context)?;
+        Some(Window {
+            data: read.data,
+            line: self.first_line + read.line,
+        })
+    }
+
+    /// The 0-based line and character column miette's header gives for the span (it
+    /// reads the span without context).
+    pub fn header_position(&self) -> Option<(usize, usize)> {
+        Some((self.window(0)?.line, self.start.1))
+    }
+}
+
 impl SourceCode for Snippet {
     fn read_span<'a>(
         &'a self,

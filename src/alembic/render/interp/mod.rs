@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
 
-use crate::alembic::revision::{AutocommitBlock, RenderedStatement, Unrenderable};
+use crate::alembic::revision::{AutocommitBlock, DeclaredColumns, RenderedStatement, Unrenderable};
 use crate::python::{self, Env, EvalError, EvalResult, Value, bind_target, iterate, span_of};
 
 use super::names::is_foreign;
@@ -128,7 +128,7 @@ impl<'a> Interp<'a> {
         &mut self,
         render: impl FnOnce() -> EvalResult<ops::Effect>,
         span: Range<usize>,
-        columns: Vec<(String, Range<usize>)>,
+        columns: DeclaredColumns,
     ) -> EvalResult {
         let (effect, unknown) = approx::collecting(render);
         let ops::Effect {
@@ -786,7 +786,7 @@ impl Env for Interp<'_> {
 
 /// The `sa.Column(...)` objects among an op call's own arguments: each column's name with
 /// the span of its call.
-fn declared_columns(args: &[Value], kwargs: &[(String, Value)]) -> Vec<(String, Range<usize>)> {
+fn declared_columns(args: &[Value], kwargs: &[(String, Value)]) -> DeclaredColumns {
     (args.iter().chain(kwargs.iter().map(|(_, value)| value)))
         .filter_map(Value::as_object)
         .filter(|object| super::names::sa_name(&object.path) == Some("Column"))

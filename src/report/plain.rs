@@ -1,0 +1,340 @@
+//! A finding for people without colors, drawn directly: the bytes miette's graphical
+//! handler writes for locksmith's diagnostics (one primary label, unicode characters, no
+//! styles, no wrapping), without its general machinery. Rendering was a fifth of a file
+//! list's instructions, nearly all of it miette's; this draws the same text in a fraction.
+//!
+//! It draws only what it can reproduce exactly: a window of ASCII text without tabs or
+//! `\r`, a one-line label. Anything else (and colored output) is left to miette, and a
+//! test compares the two on generated cases.
+
+use super::snippet::Snippet;
+
+/// The theme characters of `GraphicalTheme::unicode_nocolor`.
+const HBAR: char = '─';
+const VBAR: char = '│';
+const VBAR_BREAK: char = '·';
+const LTOP: char = '╭';
+const LBOT: char = '╰';
+const LCROSS: char = '├';
+const RARROW: char = '▶';
+const UNDERBAR: char = '┬';
+const UNDERLINE: char = '─';
+const UARROW: char = '▲';
+
+/// What one diagnostic shows.
+pub struct Parts<'a> {
+    pub code: &'a str,
+    pub url: &'a str,
+    /// `×`, `⚠` or `☞`.
+    pub icon: char,
+    pub message: &'a str,
+    pub label: &'a str,
+    pub help: Option<&'a str>,
+}
+
+/// Appends the diagnostic to `out` as miette draws it; `false` (and `out` untouched) when
+/// it is not one this module draws.
+pub fn draw(parts: &Parts, snippet: &Snippet, out: &mut String) -> bool {
+    let window = snippet.text();
+    if !window.is_ascii() || window.contains(['\t', '\r']) || parts.label.contains('\n') {
+        return false;
+    }
+    let mark = out.len();
+    if draw_checked(parts, snippet, out).is_none() {
+        out.truncate(mark);
+        return false;
+    }
+    true
+}
+
+/// One line of the window: miette's `Line` (its length counts the line end).
+struct Line<'a> {
+    number: usize,
+    offset: usize,
+    length: usize,
+    text: &'a str,
+}
+
+/// The label's span, with miette's tests of where it falls.
+#[derive(Clone, Copy)]
+struct Label {
+    offset: usize,
+    len: usize,
+}
+
+impl Label {
+    fn end(self) -> usize {
+        self.offset + self.len
+    }
+    /// The length miette's `span_applies` tests use: an empty span covers one byte.
+    fn shown_end(self) -> usize {
+        self.offset + self.len.max(1)
+    }
+}
+
+impl Line<'_> {
+    fn end(&self) -> usize {
+        self.offset + self.length
+    }
+    fn holds_only(&self, l: Label) -> bool {
+        l.offset >= self.offset && l.end() <= self.end()
+    }
+    fn starts_in(&self, l: Label) -> bool {
+        l.offset >= self.offset && l.offset < self.end()
+    }
+    fn ends_in_shown(&self, l: Label) -> bool {
+        l.shown_end() > self.offset && l.shown_end() <= self.end()
+    }
+    fn applies(&self, l: Label) -> bool {
+        self.starts_in(l)
+            || (l.offset < self.offset && l.shown_end() > self.end())
+            || self.ends_in_shown(l)
+    }
+    fn applies_gutter(&self, l: Label) -> bool {
+        self.applies(l) && !(self.starts_in(l) && self.ends_in_shown(l))
+    }
+    fn flyby(&self, l: Label) -> bool {
+        l.offset < self.offset && l.end() > self.end()
+    }
+    fn starts(&self, l: Label) -> bool {
+        l.offset >= self.offset
+    }
+    fn ends(&self, l: Label) -> bool {
+        l.end() >= self.offset && l.end() <= self.end()
+    }
+    /// miette's `visual_offset` for ASCII text without tabs.
+    fn column(&self, offset: usize) -> usize {
+        let index = offset - self.offset;
+        if index > self.text.len() {
+            self.text.len() + 1
+        } else {
+            index
+        }
+    }
+}
+
+fn draw_checked(parts: &Parts, snippet: &Snippet, out: &mut String) -> Option<()> {
+    // Header and message.
+    out.push_str(parts.code);
+    out.push_str(" (");
+    out.push_str(parts.url);
+    out.push_str(")\n\n");
+    indented(parts.message, &format!("  {} ", parts.icon), "  │ ", out);
+    out.push('\n');
+
+    // The snippet: the label's window with a line of context on each side.
+    let label = Label {
+        offset: snippet.span.start,
+        len: snippet.span.len(),
+    };
+    let context = snippet.window(1)?;
+    let data = &snippet.text()[context.data.clone()];
+    let lines = lines_of(data, context.data.start, context.line);
+    let max_gutter = usize::from(
+        (lines.iter()).any(|line| !line.holds_only(label) && line.applies_gutter(label)),
+    );
+    let linum_width = digits(lines.last().map_or(0, |line| line.number));
+    let (line, column) = snippet.header_position()?;
+    pad(out, linum_width + 2);
+    out.push(LTOP);
+    out.push(HBAR);
+    out.push('[');
+    out.push_str(snippet.name());
+    out.push(':');
+    push_number(out, line + 1);
+    out.push(':');
+    push_number(out, column + 1);
+    out.push_str("]\n");
+    for line in &lines {
+        out.push(' ');
+        pad(out, linum_width - digits(line.number));
+        push_number(out, line.number);
+        out.push(' ');
+        out.push(VBAR);
+        out.push(' ');
+        line_gutter(out, max_gutter, line, label);
+        out.push_str(line.text);
+        out.push('\n');
+        if !line.applies(label) {
+            continue;
+        }
+        if line.holds_only(label) {
+            no_linum(out, linum_width);
+            highlight_gutter(out, max_gutter, line, label);
+            let gutter = Gutter {
+                linum_width,
+                max: max_gutter,
+            };
+            single_line_highlight(out, line, label, parts.label, gutter);
+        } else if line.ends(label) && !line.starts(label) {
+            no_linum(out, linum_width);
+            highlight_gutter(out, max_gutter, line, label);
+            out.push(HBAR);
+            out.push(' ');
+            out.push_str(parts.label);
+            out.push('\n');
+        }
+    }
+    pad(out, linum_width + 2);
+    out.push(LBOT);
+    for _ in 0..4 {
+        out.push(HBAR);
+    }
+    out.push('\n');
+
+    if let Some(help) = parts.help {
+        indented(help, "  help: ", "        ", out);
+        out.push('\n');
+    }
+    Some(())
+}
+
+/// miette's `get_lines` for ASCII text without `\r`: the window's lines, numbered from
+/// 1, each with its offset in the snippet and its length with the line end.
+fn lines_of(data: &str, start: usize, first_line: usize) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    let mut number = first_line;
+    let mut at = 0;
+    while at < data.len() {
+        let (text_end, next) = match data[at..].find('\n') {
+            Some(i) => (at + i, at + i + 1),
+            None => (data.len(), data.len()),
+        };
+        // A line's number is counted as its end is passed (miette adds one at the end
+        // of the data too, unless the data ends with a line end).
+        number += 1;
+        lines.push(Line {
+            number,
+            offset: start + at,
+            length: next - at,
+            text: &data[at..text_end],
+        });
+        at = next;
+    }
+    lines
+}
+
+/// `render_line_gutter` for one label.
+fn line_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Label) {
+    if max_gutter == 0 {
+        return;
+    }
+    if !line.applies_gutter(label) {
+        pad(out, 3 + max_gutter);
+    } else if line.starts(label) || line.ends(label) {
+        out.push(if line.starts(label) { LTOP } else { LCROSS });
+        for _ in 0..max_gutter {
+            out.push(HBAR);
+        }
+        out.push(RARROW);
+        // 1 + max_gutter - (max_gutter + 2), saturated.
+        out.push(' ');
+    } else if line.flyby(label) {
+        out.push(VBAR);
+        pad(out, 3 + max_gutter - 1);
+    } else {
+        pad(out, 1 + 3 + max_gutter - 1);
+    }
+}
+
+/// `render_highlight_gutter` in its single-line mode, for one label.
+fn highlight_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Label) {
+    if max_gutter == 0 {
+        return;
+    }
+    let mut columns = 0;
+    if line.applies_gutter(label) {
+        if !line.holds_only(label) && line.ends(label) {
+            out.push(LBOT);
+            for _ in 0..max_gutter + 2 {
+                out.push(HBAR);
+            }
+            columns = max_gutter + 3;
+        } else {
+            out.push(VBAR);
+            columns = 1;
+        }
+    }
+    pad(out, (max_gutter + 3).saturating_sub(columns));
+}
+
+/// `render_single_line_highlights` for one labelled span: the underline, then the label
+/// below its middle (`write_label_text`).
+fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str, gutter: Gutter) {
+    let start = line.column(label.offset);
+    let end = if label.len == 0 {
+        start + 1
+    } else {
+        line.column(label.end()).max(start + 1)
+    };
+    let middle = (start + end) / 2;
+    pad(out, start);
+    for _ in start..middle {
+        out.push(UNDERLINE);
+    }
+    out.push(if label.len == 0 { UARROW } else { UNDERBAR });
+    for _ in middle + 1..end {
+        out.push(UNDERLINE);
+    }
+    out.push('\n');
+    no_linum(out, gutter.linum_width);
+    highlight_gutter(out, gutter.max, line, label);
+    pad(out, middle);
+    out.push(LBOT);
+    out.push(HBAR);
+    out.push(HBAR);
+    out.push(' ');
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// The widths left of a line's text: the line numbers', and how many labels' gutters.
+#[derive(Clone, Copy)]
+struct Gutter {
+    linum_width: usize,
+    max: usize,
+}
+
+/// miette's `wrap` without wrapping: each line of `text` after its indent (a blank line
+/// gets the indent without its trailing spaces).
+fn indented(text: &str, initial: &str, subsequent: &str, out: &mut String) {
+    for (index, line) in text.split_terminator('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let indent = if index == 0 { initial } else { subsequent };
+        out.push_str(if line.trim().is_empty() {
+            indent.trim_end()
+        } else {
+            indent
+        });
+        out.push_str(line);
+    }
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+}
+
+fn no_linum(out: &mut String, linum_width: usize) {
+    pad(out, linum_width + 2);
+    out.push(VBAR_BREAK);
+    out.push(' ');
+}
+
+fn pad(out: &mut String, spaces: usize) {
+    out.extend(std::iter::repeat_n(' ', spaces));
+}
+
+fn digits(mut n: usize) -> usize {
+    let mut count = 1;
+    while n >= 10 {
+        n /= 10;
+        count += 1;
+    }
+    count
+}
+
+fn push_number(out: &mut String, n: usize) {
+    use std::fmt::Write;
+    let _ = write!(out, "{n}");
+}
