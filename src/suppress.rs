@@ -22,6 +22,9 @@ struct Suppression {
     /// That statement's span: in an Alembic revision several rendered statements share
     /// the span of the `op` call that produced them, and the comment covers them all.
     covered: Option<Range<usize>>,
+    /// For a comment inside its statement (above a column of a CREATE TABLE or an
+    /// `op.create_table` call): the line the findings it covers start on.
+    line: Option<usize>,
     /// Rule ids with their spans in the source; empty means every rule.
     rules: Vec<(String, Range<usize>)>,
     comment: Range<usize>,
@@ -55,9 +58,12 @@ pub fn apply(
     findings.retain(|finding| {
         let covering = suppressions.iter().enumerate().find_map(|(i, s)| {
             let statement_span = finding.statement.and_then(|i| statements.get(i));
+            let on_line = |line: usize| source.position(finding.span.start).line == line;
             // An ignore-file without rule ids is invalid and suppresses nothing.
             let applies = (s.file_wide && !s.rules.is_empty())
-                || (s.covered.is_some() && s.covered.as_ref() == statement_span);
+                || (s.covered.is_some()
+                    && s.covered.as_ref() == statement_span
+                    && s.line.is_none_or(on_line));
             let rule = s.rules.iter().position(|(id, _)| id == finding.rule.id);
             match (applies, rule) {
                 (true, Some(r)) => Some((i, Some(r))),
@@ -222,8 +228,8 @@ fn parse(
         }
         cursor += part.len() + 1;
     }
-    let statement = if file_wide {
-        None
+    let (statement, line) = if file_wide {
+        (None, None)
     } else {
         covered_statement(source, statements, &comment)
     };
@@ -231,25 +237,51 @@ fn parse(
         file_wide,
         statement,
         covered: statement.and_then(|i| statements.get(i).cloned()),
+        line,
         rules,
         comment,
     })
 }
 
+/// The statement a comment covers, and for a comment inside it, the line of the findings
+/// it covers: on its own line, the next line with code; at the end of a line, that line.
 fn covered_statement(
     source: &SourceFile,
     statements: &[Range<usize>],
     comment: &Range<usize>,
-) -> Option<usize> {
+) -> (Option<usize>, Option<usize>) {
     let line = source.position(comment.start).line;
     let line_start = source.line_span(line).start;
     let own_line = source.text[line_start..comment.start].trim().is_empty();
-    if own_line {
+    // Inside a statement: never the next one, which may be another table's.
+    let inside = statements
+        .iter()
+        .position(|s| s.start < comment.start && comment.end <= s.end);
+    if let Some(inside) = inside {
+        let covered_line = if own_line {
+            next_code_line(source, line)
+        } else {
+            line
+        };
+        return (Some(inside), Some(covered_line));
+    }
+    let statement = if own_line {
         statements.iter().position(|s| s.start >= comment.end)
     } else {
         // Trailing: the statement that ends on this line, before the comment.
         statements.iter().rposition(|s| {
             s.end <= comment.start && source.position(s.end.saturating_sub(1)).line == line
         })
-    }
+    };
+    (statement, None)
+}
+
+/// The first line after `line` with something besides blanks and comments.
+fn next_code_line(source: &SourceFile, line: usize) -> usize {
+    (line + 1..=source.line_count())
+        .find(|&next| {
+            let text = source.text[source.line_span(next)].trim();
+            !(text.is_empty() || text.starts_with("--") || text.starts_with('#'))
+        })
+        .unwrap_or(line + 1)
 }

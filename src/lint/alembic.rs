@@ -583,4 +583,32 @@ op.add_column('t', sa.Column(name, sa.CHAR(2)))\n";
         assert_eq!(at("prefer-timestamptz"), [(10, 5)]);
         assert_eq!(at("banned-char-type"), [(16, 28), (16, 28)]);
     }
+
+    /// A `# locksmith:ignore` above a column written in the call covers that column's
+    /// findings, not the next op call's.
+    #[test]
+    fn an_ignore_above_a_column_covers_that_column() {
+        let source = "revision = 'a1'\ndown_revision = None\nfrom alembic import op\nimport sqlalchemy as sa\n\n\
+def upgrade():\n    op.create_table('t',\n        # locksmith:ignore prefer-text-over-varchar: fixed codes\n        \
+sa.Column('code', sa.String(3)),\n        sa.Column('name', sa.String(20)),\n    )\n    \
+op.create_table('u', sa.Column('v', sa.String(5)))\n";
+        let project = LoadedProject::from_sources(
+            ".".into(),
+            vec![SourceFile::new("a1.py".to_string(), source.to_string())],
+        );
+        let report = &lint_project(&project, &Config::default())[0];
+        let lines: Vec<_> = (report.findings.iter())
+            .filter(|f| {
+                f.rule.id.ends_with("-suppression") || f.rule.id == "prefer-text-over-varchar"
+            })
+            .map(|f| (f.rule.id, report.source.position(f.span.start).line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("prefer-text-over-varchar", 10),
+                ("prefer-text-over-varchar", 12)
+            ]
+        );
+    }
 }

@@ -799,6 +799,37 @@ mod tests {
             .collect()
     }
 
+    /// Inside a statement, a comment covers the findings that start on the line below it
+    /// (or on its own line, at the end of one), never the next statement.
+    #[test]
+    fn a_suppression_inside_a_statement_covers_its_line_there() {
+        let sql = "SET lock_timeout = '1s';\n\
+                   CREATE TABLE a (\n\
+                     -- locksmith:ignore prefer-text-over-varchar: fixed-width codes\n\
+                     x varchar(10),\n\
+                     y varchar(10), -- locksmith:ignore prefer-text-over-varchar\n\
+                     z varchar(10)\n\
+                   );\n\
+                   CREATE TABLE b (w varchar(10));\n";
+        let varchar: Vec<_> = (ids(sql).into_iter())
+            .filter(|(id, _)| *id == "prefer-text-over-varchar")
+            .collect();
+        assert_eq!(
+            varchar,
+            [
+                ("prefer-text-over-varchar", 6),
+                ("prefer-text-over-varchar", 8)
+            ]
+        );
+        // A comment above a finding that starts elsewhere (the statement's first line)
+        // suppresses nothing, and says so.
+        let sql = "SET lock_timeout = '1s';\nALTER TABLE t\n  -- locksmith:ignore dropping-column\n  DROP COLUMN c;\n";
+        assert_eq!(
+            ids(sql),
+            [("dropping-column", 2), ("unused-suppression", 3)]
+        );
+    }
+
     #[test]
     fn suppressions_on_the_line_before_and_at_the_end() {
         let sql = "SET lock_timeout = '1s';\n\
