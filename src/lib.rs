@@ -75,3 +75,6 @@ pub mod trace;
 
 // Output, for any of the above.
 pub mod report;
+
+#[cfg(test)]
+mod test_rng;

@@ -487,8 +487,9 @@ impl<'a> ColumnSpans<'a> {
         if *finding == *statement || finding.end > statement.end {
             return None;
         }
-        let (_, declared) =
-            (self.rendered.columns.iter()).find(|(at, _)| *at == statement.start)?;
+        let columns = &self.rendered.columns;
+        let at = (columns.binary_search_by_key(&statement.start, |(at, _)| *at)).ok()?;
+        let declared = &columns[at].1;
         let text = &self.rendered.text[statement.clone()];
         if self
             .clauses

@@ -254,13 +254,7 @@ mod tests {
             "a", "bc", "  ", ";", "\n", "\n\n", "SELECT 1", "\t", "\r\n", "é",
         ];
         let phrases = ["lock", "", " ", "\n", "two words", "x\n\ny", "end\n"];
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |below: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % below.max(1)
-        };
+        let mut next = crate::test_rng::seeded(0x2545_F491_4F6C_DD1D);
         let handler = handler(&Style {
             color: false,
             width: 80,

@@ -339,13 +339,7 @@ mod tests {
     #[test]
     fn context_info_answers_as_miette_does() {
         let pieces: [&[u8]; 6] = [b"a", b"bc", "é".as_bytes(), b"\n", b"\r", b"\r\n"];
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |below: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % below.max(1)
-        };
+        let mut next = crate::test_rng::seeded(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
             let mut text = Vec::new();
             for _ in 0..next(24) {

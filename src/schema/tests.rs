@@ -675,13 +675,7 @@ fn mentioned_names_splits_as_the_char_predicate_does() {
         "é",
         "E\u{301}",
     ];
-    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = |below: usize| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) as usize % below
-    };
+    let mut next = crate::test_rng::seeded(0x2545_F491_4F6C_DD1D);
     for _ in 0..5_000 {
         let sql: String = (0..next(24)).map(|_| pieces[next(pieces.len())]).collect();
         let mut found = NameSet::default();
