@@ -129,11 +129,21 @@ fn handler(style: &Style) -> GraphicalReportHandler {
 /// Some of a file's findings (a slice of `file.findings`), as [`render_file`] shows them.
 pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, out: &mut String) {
     let handler = handler(style);
+    // A statement's findings are consecutive (sorted by position): its label, the same
+    // for each, is worked out once.
+    let mut last_label: Option<(&crate::lint::StatementReport, String)> = None;
     for finding in findings {
         let statement = file.statement_of(finding);
-        let label = match statement {
-            Some(statement) => super::facts_summary(&statement.facts),
-            None => "here".into(),
+        let label = match (statement, &last_label) {
+            (Some(statement), Some((last, label))) if std::ptr::eq(statement, *last) => {
+                label.clone()
+            }
+            (Some(statement), _) => {
+                let label = super::facts_summary(&statement.facts);
+                last_label = Some((statement, label.clone()));
+                label
+            }
+            (None, _) => "here".into(),
         };
         let rendered = Rendered {
             finding,
