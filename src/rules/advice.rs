@@ -34,6 +34,9 @@ impl Advice {
         self
     }
 
+    /// Alembic advice built from the source text at the finding's span: a rule using it
+    /// keeps its finding on the whole statement (an op call), not on a column's clause
+    /// (which a revision maps to the column's `sa.Column(...)`).
     pub fn with_alembic_call(mut self, around_call: fn(&str) -> String) -> Advice {
         self.alembic = Some(AlembicAdvice::AroundCall(around_call));
         self
