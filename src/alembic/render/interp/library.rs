@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::rc::Rc;
 
+use crate::alembic::revision::DeclaredColumns;
 use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
@@ -20,7 +21,7 @@ impl Interp<'_> {
         span: Range<usize>,
     ) -> EvalResult {
         if let Some(name) = op_name(path) {
-            let columns = super::declared_columns(&args, &kwargs);
+            let columns = declared_columns(&args, &kwargs);
             let effect = || ops::call(name, args, kwargs, span.clone());
             return self.perform_declaring(effect, span.clone(), columns);
         }
@@ -120,7 +121,7 @@ impl Interp<'_> {
                     .ok_or_else(|| EvalError::new(span, "f() needs a name"));
             }
             ("alembic.batch_op", name) => {
-                let columns = super::declared_columns(&args, &kwargs);
+                let columns = declared_columns(&args, &kwargs);
                 let effect = || batch::batch_call(object_ref, name, args, kwargs, span.clone());
                 return self.perform_declaring(effect, span.clone(), columns);
             }
@@ -315,4 +316,23 @@ pub(super) fn attribute(value: Value, attr: &str, span: Range<usize>) -> EvalRes
         )),
         _ => Value::Method(Box::new(value.clone()), attr.to_string()),
     })
+}
+
+/// The `sa.Column(...)` objects among an op call's own arguments: each column's name with
+/// the span of its call.
+fn declared_columns(args: &[Value], kwargs: &[(String, Value)]) -> DeclaredColumns {
+    (args.iter().chain(kwargs.iter().map(|(_, value)| value)))
+        .filter_map(Value::as_object)
+        .filter(|object| sa_name(&object.path) == Some("Column"))
+        .filter_map(|object| {
+            let name = (object.args.first()).or_else(|| {
+                object
+                    .kwargs
+                    .iter()
+                    .find(|(k, _)| k == "name")
+                    .map(|(_, v)| v)
+            })?;
+            Some((name.as_str()?.to_string(), object.span.clone()))
+        })
+        .collect()
 }

@@ -123,7 +123,7 @@ impl<'a> Interp<'a> {
         self.perform_declaring(render, span, Vec::new())
     }
 
-    /// [`Self::perform`] for an op call that declares `columns` ([`declared_columns`]).
+    /// [`Self::perform`] for an op call with `sa.Column(...)` arguments (`columns`).
     fn perform_declaring(
         &mut self,
         render: impl FnOnce() -> EvalResult<ops::Effect>,
@@ -782,23 +782,4 @@ impl Env for Interp<'_> {
             span,
         ))
     }
-}
-
-/// The `sa.Column(...)` objects among an op call's own arguments: each column's name with
-/// the span of its call.
-fn declared_columns(args: &[Value], kwargs: &[(String, Value)]) -> DeclaredColumns {
-    (args.iter().chain(kwargs.iter().map(|(_, value)| value)))
-        .filter_map(Value::as_object)
-        .filter(|object| super::names::sa_name(&object.path) == Some("Column"))
-        .filter_map(|object| {
-            let name = (object.args.first()).or_else(|| {
-                object
-                    .kwargs
-                    .iter()
-                    .find(|(k, _)| k == "name")
-                    .map(|(_, v)| v)
-            })?;
-            Some((name.as_str()?.to_string(), object.span.clone()))
-        })
-        .collect()
 }
