@@ -212,11 +212,19 @@ pub fn find_revision_project(
 ) -> Result<Option<(AlembicProject, PathBuf)>, ProjectError> {
     let file = normalize(file);
     let contains = |project: &AlembicProject| {
-        let canonical = file.canonicalize().ok();
-        project
-            .revision_files
-            .iter()
-            .find(|f| **f == file || (canonical.is_some() && f.canonicalize().ok() == canonical))
+        let files = &project.revision_files;
+        if let Some(same) = files.iter().find(|f| **f == file) {
+            return Some(same.clone());
+        }
+        // The same file under another path (`./`, `..`, a symlink): resolving a path costs
+        // a system call per component, so the files of the same name are tried first.
+        let canonical = file.canonicalize().ok()?;
+        let is_it = |f: &&PathBuf| f.canonicalize().is_ok_and(|c| c == canonical);
+        let same_name = files.iter().filter(|f| f.file_name() == file.file_name());
+        same_name
+            .clone()
+            .find(is_it)
+            .or_else(|| files.iter().find(is_it))
             .cloned()
     };
     let dir = parent_dir(&file);
@@ -325,6 +333,55 @@ mod tests {
         let p = find("ini_here");
         assert_eq!(find("ini_here/alembic.ini"), p);
         assert_eq!(find("ini_here/./../ini_here/"), p);
+    }
+
+    /// A revision file named on its own is found in its project however the path is
+    /// written, and comes back as the project names it.
+    #[test]
+    fn a_revision_file_is_found_under_any_path_to_it() {
+        let names = |rel: &str| {
+            let (project, file) = find_revision_project(Path::new(rel)).unwrap().unwrap();
+            assert!(project.revision_files.contains(&file), "{rel}: {file:?}");
+            file.file_name().unwrap().to_owned()
+        };
+        let file = "1a2b3c4d5e6f_create_users.py";
+        let plain = format!("{FIXTURES}/ini_here/migrations/versions/{file}");
+        let roundabout = format!("./{FIXTURES}/ini_here/migrations/../migrations/versions/{file}");
+        let absolute = std::env::current_dir().unwrap().join(&plain);
+        for path in [
+            plain.as_str(),
+            roundabout.as_str(),
+            absolute.to_str().unwrap(),
+        ] {
+            assert_eq!(names(path), file, "{path}");
+        }
+        // A project whose alembic.ini names its scripts by an absolute path, and the file
+        // named through a symlink to them: only the resolved paths compare equal.
+        let dir = std::env::temp_dir()
+            .canonicalize()
+            .unwrap()
+            .join(format!("locksmith-revision-path-{}", std::process::id()));
+        let versions = dir.join("migrations/versions");
+        std::fs::create_dir_all(&versions).unwrap();
+        let ini = format!(
+            "[alembic]\nscript_location = {}\n",
+            dir.join("migrations").display()
+        );
+        std::fs::write(dir.join("alembic.ini"), ini).unwrap();
+        std::fs::write(dir.join("migrations/env.py"), "").unwrap();
+        for name in ["a1_one.py", "b2_two.py"] {
+            std::fs::write(
+                versions.join(name),
+                "revision = 'x'\ndown_revision = None\n",
+            )
+            .unwrap();
+        }
+        std::os::unix::fs::symlink(dir.join("migrations"), dir.join("link")).unwrap();
+        let linked = dir.join("link/versions/b2_two.py");
+        let (project, file) = find_revision_project(&linked).unwrap().unwrap();
+        assert_eq!(project.script_location, Some(dir.join("migrations")));
+        assert_eq!(file, versions.join("b2_two.py"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
