@@ -517,13 +517,15 @@ impl Config {
         if set.is_match(as_given) {
             return true;
         }
-        let base = self
-            .path
-            .as_deref()
+        let base = (self.path.as_deref())
             .and_then(Path::parent)
-            .and_then(|p| p.canonicalize().ok());
-        match (base, path.canonicalize()) {
-            (Some(base), Ok(full)) => full.strip_prefix(&base).is_ok_and(|rel| set.is_match(rel)),
+            .map(|dir| match dir.as_os_str().is_empty() {
+                true => Path::new("."),
+                false => dir,
+            })
+            .and_then(crate::discover::resolved_dir);
+        match (base, crate::discover::resolved(path)) {
+            (Some(base), Some(full)) => full.strip_prefix(&base).is_ok_and(|rel| set.is_match(rel)),
             _ => false,
         }
     }

@@ -3,7 +3,9 @@
 //! output order never depends on the file system, and for the directories that may hold
 //! an Alembic project (which the Alembic front-end then reads).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -162,4 +164,40 @@ fn walk(root: &Path, excluded: &dyn Fn(&Path) -> bool, found: &mut Discovered) {
             ),
         });
     }
+}
+
+/// `path` with its directory resolved as `canonicalize` resolves it (symlinks, `.`, `..`)
+/// and its file name kept: what globs relative to a config file's directory are matched
+/// against. Resolving costs a system call per path component, so each directory is
+/// resolved once per run ([`resolved_dir`]), not once per file and pattern.
+pub fn resolved(path: &Path) -> Option<PathBuf> {
+    match (path.file_name(), path.parent()) {
+        (Some(name), Some(dir)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            resolved_dir(dir).map(|dir| dir.join(name))
+        }
+        _ => path.canonicalize().ok(),
+    }
+}
+
+/// `dir.canonicalize()`, remembered for the rest of the run (the file system is taken
+/// not to change under it).
+pub fn resolved_dir(dir: &Path) -> Option<PathBuf> {
+    static RESOLVED: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let memo = RESOLVED.get_or_init(Default::default);
+    let known = memo
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(dir)
+        .cloned();
+    known.unwrap_or_else(|| {
+        let resolved = dir.canonicalize().ok();
+        let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.insert(dir.to_path_buf(), resolved.clone());
+        resolved
+    })
 }
