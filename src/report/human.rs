@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, ThemeCharacters,
+};
 
 use rayon::prelude::*;
 
@@ -45,21 +47,21 @@ impl Rendered<'_> {
     }
 
     /// Drawn without miette when it is one [`plain`] draws (see there).
-    fn draw_plain(&self, out: &mut String) -> bool {
+    fn draw_plain(&self, chars: &ThemeCharacters, out: &mut String) -> bool {
         let help = self.help_text();
         let parts = plain::Parts {
             code: self.finding.rule.id,
             url: &self.url,
-            icon: match self.finding.severity {
-                Severity::Info => '☞',
-                Severity::Warning => '⚠',
-                Severity::Error => '×',
+            icon: match self.severity() {
+                Some(miette::Severity::Error) | None => &chars.error,
+                Some(miette::Severity::Warning) => &chars.warning,
+                Some(miette::Severity::Advice) => &chars.advice,
             },
             message: &self.finding.message,
             label: &self.label,
             help: help.as_deref(),
         };
-        plain::draw(&parts, &self.source, out)
+        plain::draw(&parts, chars, &self.source, out)
     }
 }
 
@@ -129,6 +131,8 @@ fn handler(style: &Style) -> GraphicalReportHandler {
 /// Some of a file's findings (a slice of `file.findings`), as [`render_file`] shows them.
 pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, out: &mut String) {
     let handler = handler(style);
+    // The characters miette draws without colors, for the findings drawn without it.
+    let plain_characters = GraphicalTheme::unicode_nocolor().characters;
     // A statement's findings are consecutive (sorted by position): its label, the same
     // for each, is worked out once.
     let mut last_label: Option<(&crate::lint::StatementReport, String)> = None;
@@ -153,7 +157,7 @@ pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, o
             sql: statement.and_then(|s| s.sql.clone()),
             url: format!("rules/{}.md", finding.rule),
         };
-        if style.color || !rendered.draw_plain(out) {
+        if style.color || !rendered.draw_plain(&plain_characters, out) {
             let _ = handler.render_report(out, &rendered);
         }
         out.push('\n');
@@ -269,6 +273,7 @@ mod tests {
             color: false,
             width: 80,
         });
+        let characters = GraphicalTheme::unicode_nocolor().characters;
         let (mut drawn, mut left) = (0, 0);
         for case in 0..20_000 {
             let mut text = String::new();
@@ -316,7 +321,7 @@ mod tests {
                 url: format!("rules/{}.md", finding.rule),
             };
             let mut ours = String::new();
-            if !rendered.draw_plain(&mut ours) {
+            if !rendered.draw_plain(&characters, &mut ours) {
                 assert!(ours.is_empty());
                 left += 1;
                 continue;

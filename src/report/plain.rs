@@ -7,40 +7,31 @@
 //! `\r`, a one-line label. Anything else (and colored output) is left to miette, and a
 //! test compares the two on generated cases.
 
-use super::snippet::Snippet;
+use miette::ThemeCharacters;
 
-/// The theme characters of `GraphicalTheme::unicode_nocolor`.
-const HBAR: char = '─';
-const VBAR: char = '│';
-const VBAR_BREAK: char = '·';
-const LTOP: char = '╭';
-const LBOT: char = '╰';
-const LCROSS: char = '├';
-const RARROW: char = '▶';
-const UNDERBAR: char = '┬';
-const UNDERLINE: char = '─';
-const UARROW: char = '▲';
+use super::snippet::Snippet;
 
 /// What one diagnostic shows.
 pub struct Parts<'a> {
     pub code: &'a str,
     pub url: &'a str,
-    /// `×`, `⚠` or `☞`.
-    pub icon: char,
+    /// The severity's character of the theme (`×`, `⚠` or `☞`).
+    pub icon: &'a str,
     pub message: &'a str,
     pub label: &'a str,
     pub help: Option<&'a str>,
 }
 
-/// Appends the diagnostic to `out` as miette draws it; `false` (and `out` untouched) when
-/// it is not one this module draws.
-pub fn draw(parts: &Parts, snippet: &Snippet, out: &mut String) -> bool {
+/// Appends the diagnostic to `out` as miette draws it with the characters `chars` (those
+/// of the theme miette would use); `false` (and `out` untouched) when it is not one this
+/// module draws.
+pub fn draw(parts: &Parts, chars: &ThemeCharacters, snippet: &Snippet, out: &mut String) -> bool {
     let window = snippet.text();
     if !window.is_ascii() || window.contains(['\t', '\r']) || parts.label.contains('\n') {
         return false;
     }
     let mark = out.len();
-    if draw_checked(parts, snippet, out).is_none() {
+    if draw_checked(parts, chars, snippet, out).is_none() {
         out.truncate(mark);
         return false;
     }
@@ -113,13 +104,19 @@ impl Line<'_> {
     }
 }
 
-fn draw_checked(parts: &Parts, snippet: &Snippet, out: &mut String) -> Option<()> {
+fn draw_checked(
+    parts: &Parts,
+    chars: &ThemeCharacters,
+    snippet: &Snippet,
+    out: &mut String,
+) -> Option<()> {
     // Header and message.
     out.push_str(parts.code);
     out.push_str(" (");
     out.push_str(parts.url);
     out.push_str(")\n\n");
-    indented(parts.message, &format!("  {} ", parts.icon), "  │ ", out);
+    let (initial, rest) = (format!("  {} ", parts.icon), format!("  {} ", chars.vbar));
+    indented(parts.message, &initial, &rest, out);
     out.push('\n');
 
     // The snippet: the label's window with a line of context on each side.
@@ -136,8 +133,8 @@ fn draw_checked(parts: &Parts, snippet: &Snippet, out: &mut String) -> Option<()
     let linum_width = digits(lines.last().map_or(0, |line| line.number));
     let (line, column) = snippet.header_position()?;
     pad(out, linum_width + 2);
-    out.push(LTOP);
-    out.push(HBAR);
+    out.push(chars.ltop);
+    out.push(chars.hbar);
     out.push('[');
     out.push_str(snippet.name());
     out.push(':');
@@ -150,35 +147,36 @@ fn draw_checked(parts: &Parts, snippet: &Snippet, out: &mut String) -> Option<()
         pad(out, linum_width - digits(line.number));
         push_number(out, line.number);
         out.push(' ');
-        out.push(VBAR);
+        out.push(chars.vbar);
         out.push(' ');
-        line_gutter(out, max_gutter, line, label);
+        line_gutter(out, chars, max_gutter, line, label);
         out.push_str(line.text);
         out.push('\n');
         if !line.applies(label) {
             continue;
         }
         if line.holds_only(label) {
-            no_linum(out, linum_width);
-            highlight_gutter(out, max_gutter, line, label);
+            no_linum(out, chars, linum_width);
+            highlight_gutter(out, chars, max_gutter, line, label);
             let gutter = Gutter {
                 linum_width,
                 max: max_gutter,
+                chars,
             };
             single_line_highlight(out, line, label, parts.label, gutter);
         } else if line.ends(label) && !line.starts(label) {
-            no_linum(out, linum_width);
-            highlight_gutter(out, max_gutter, line, label);
-            out.push(HBAR);
+            no_linum(out, chars, linum_width);
+            highlight_gutter(out, chars, max_gutter, line, label);
+            out.push(chars.hbar);
             out.push(' ');
             out.push_str(parts.label);
             out.push('\n');
         }
     }
     pad(out, linum_width + 2);
-    out.push(LBOT);
+    out.push(chars.lbot);
     for _ in 0..4 {
-        out.push(HBAR);
+        out.push(chars.hbar);
     }
     out.push('\n');
 
@@ -215,22 +213,32 @@ fn lines_of(data: &str, start: usize, first_line: usize) -> Vec<Line<'_>> {
 }
 
 /// `render_line_gutter` for one label.
-fn line_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Label) {
+fn line_gutter(
+    out: &mut String,
+    chars: &ThemeCharacters,
+    max_gutter: usize,
+    line: &Line,
+    label: Label,
+) {
     if max_gutter == 0 {
         return;
     }
     if !line.applies_gutter(label) {
         pad(out, 3 + max_gutter);
     } else if line.starts(label) || line.ends(label) {
-        out.push(if line.starts(label) { LTOP } else { LCROSS });
+        out.push(if line.starts(label) {
+            chars.ltop
+        } else {
+            chars.lcross
+        });
         for _ in 0..max_gutter {
-            out.push(HBAR);
+            out.push(chars.hbar);
         }
-        out.push(RARROW);
+        out.push(chars.rarrow);
         // 1 + max_gutter - (max_gutter + 2), saturated.
         out.push(' ');
     } else if line.flyby(label) {
-        out.push(VBAR);
+        out.push(chars.vbar);
         pad(out, 3 + max_gutter - 1);
     } else {
         pad(out, 1 + 3 + max_gutter - 1);
@@ -238,20 +246,26 @@ fn line_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Label) {
 }
 
 /// `render_highlight_gutter` in its single-line mode, for one label.
-fn highlight_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Label) {
+fn highlight_gutter(
+    out: &mut String,
+    chars: &ThemeCharacters,
+    max_gutter: usize,
+    line: &Line,
+    label: Label,
+) {
     if max_gutter == 0 {
         return;
     }
     let mut columns = 0;
     if line.applies_gutter(label) {
         if !line.holds_only(label) && line.ends(label) {
-            out.push(LBOT);
+            out.push(chars.lbot);
             for _ in 0..max_gutter + 2 {
-                out.push(HBAR);
+                out.push(chars.hbar);
             }
             columns = max_gutter + 3;
         } else {
-            out.push(VBAR);
+            out.push(chars.vbar);
             columns = 1;
         }
     }
@@ -261,6 +275,7 @@ fn highlight_gutter(out: &mut String, max_gutter: usize, line: &Line, label: Lab
 /// `render_single_line_highlights` for one labelled span: the underline, then the label
 /// below its middle (`write_label_text`).
 fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str, gutter: Gutter) {
+    let chars = gutter.chars;
     let start = line.column(label.offset);
     let end = if label.len == 0 {
         start + 1
@@ -270,29 +285,35 @@ fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str
     let middle = (start + end) / 2;
     pad(out, start);
     for _ in start..middle {
-        out.push(UNDERLINE);
+        out.push(chars.underline);
     }
-    out.push(if label.len == 0 { UARROW } else { UNDERBAR });
+    out.push(if label.len == 0 {
+        chars.uarrow
+    } else {
+        chars.underbar
+    });
     for _ in middle + 1..end {
-        out.push(UNDERLINE);
+        out.push(chars.underline);
     }
     out.push('\n');
-    no_linum(out, gutter.linum_width);
-    highlight_gutter(out, gutter.max, line, label);
+    no_linum(out, chars, gutter.linum_width);
+    highlight_gutter(out, chars, gutter.max, line, label);
     pad(out, middle);
-    out.push(LBOT);
-    out.push(HBAR);
-    out.push(HBAR);
+    out.push(chars.lbot);
+    out.push(chars.hbar);
+    out.push(chars.hbar);
     out.push(' ');
     out.push_str(text);
     out.push('\n');
 }
 
-/// The widths left of a line's text: the line numbers', and how many labels' gutters.
+/// What is left of a line's text: the line numbers' width, how many labels' gutters, and
+/// the characters they are drawn with.
 #[derive(Clone, Copy)]
-struct Gutter {
+struct Gutter<'a> {
     linum_width: usize,
     max: usize,
+    chars: &'a ThemeCharacters,
 }
 
 /// miette's `wrap` without wrapping: each line of `text` after its indent (a blank line
@@ -315,9 +336,9 @@ fn indented(text: &str, initial: &str, subsequent: &str, out: &mut String) {
     }
 }
 
-fn no_linum(out: &mut String, linum_width: usize) {
+fn no_linum(out: &mut String, chars: &ThemeCharacters, linum_width: usize) {
     pad(out, linum_width + 2);
-    out.push(VBAR_BREAK);
+    out.push(chars.vbar_break);
     out.push(' ');
 }
 
