@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::discover::Input;
 use crate::lint::{
     self, FileReport,
-    history::{ReplayedSql, SqlHistory, SqlReplay},
+    history::{ParsedChunk, ReplayedSql, SqlHistory, SqlReplay},
 };
 use crate::source::{InputError, SourceFile};
 
@@ -132,17 +132,19 @@ impl<'a> Ordered<'a> {
     }
 }
 
-/// One path's migrations (a directory), linted a chunk at a time in their tool's order
-/// while the next chunk is replayed ([`SqlReplay`]), both in the worker pool: the replay
-/// is one thread of work and the lint many, and the pool's threads share them instead of
-/// the lint waiting on a thread of the replay's own that competes with it for the cores.
-/// Each file is linted with the replay's parse of it; the reports are handed on in input
-/// order. A bug in the replay costs the history, not the lint: what it did not hand on is
-/// linted without one.
+/// One path's migrations (a directory), linted a chunk at a time in their tool's order,
+/// in a pipeline of three stages on consecutive chunks, all in the worker pool: while one
+/// chunk is linted and the chunk after the next is read and parsed (both in parallel), the
+/// next one is applied to the schema (sequential: the pool's other threads keep the lint
+/// and the parse going meanwhile). Each file is linted with the replay's parse of it; the
+/// reports are handed on in input order. A bug in the replay costs the history, not the
+/// lint: what it did not hand on is linted without one.
 struct Directory {
     inputs: Vec<Input>,
     /// `None` once it handed on every chunk, or failed.
     replay: Option<SqlReplay>,
+    /// The chunk parsed and not applied yet.
+    parsed: Option<ParsedChunk>,
     /// The chunk replayed and not linted yet.
     replayed: Option<Vec<ReplayedSql>>,
     /// Which inputs the replay handed on, and the reports not handed on yet.
@@ -167,6 +169,7 @@ impl Directory {
             .collect();
         Directory {
             replay: Some(SqlReplay::new(&names, roundtrips(config), true)),
+            parsed: None,
             replayed: None,
             received: vec![false; inputs.len()],
             inputs,
@@ -175,39 +178,77 @@ impl Directory {
         }
     }
 
-    /// The reports that can be handed on after linting the next replayed chunk (maybe
-    /// none yet); `None` once every one was.
+    /// The reports that can be handed on after the next step of the pipeline (maybe none
+    /// yet); `None` once every one was.
     fn next_reports(&mut self, config: &Config) -> Option<Vec<Result<FileReport, InputError>>> {
         if self.next == self.inputs.len() {
             return None;
         }
-        let Directory { inputs, replay, .. } = self;
-        let jobs = match self.replayed.take().or_else(|| replay_next(replay, inputs)) {
+        let Directory {
+            inputs,
+            replay,
+            parsed,
+            received,
+            ..
+        } = self;
+        let read = |i: usize| read_input(&inputs[i]).ok();
+        let read: &(dyn Fn(usize) -> Option<SourceFile> + Sync) = &read;
+        let mut stages = replay.as_mut().map(SqlReplay::stages);
+        // A stage that panics ends the replay.
+        let mut failed = false;
+        let mut to_apply = parsed.take();
+        if to_apply.is_none()
+            && let Some((parser, _)) = &mut stages
+        {
+            to_apply = guarded(|| parser.parse_next(read)).unwrap_or_else(|| {
+                failed = true;
+                None
+            });
+        }
+        let jobs = match self.replayed.take() {
             Some(chunk) => chunk,
+            None if to_apply.is_some() => Vec::new(),
             // The replay ended: whatever it did not hand on (a bug) has no history.
-            None => (0..inputs.len())
-                .filter(|&i| !self.received[i])
-                .map(|index| ReplayedSql {
-                    index,
-                    source: None,
-                    parsed: None,
-                    history: SqlHistory::default(),
-                })
-                .collect(),
-        };
-        let (reports, replayed) = rayon::join(
-            || {
-                (jobs.into_par_iter())
-                    .map(|job| {
-                        let input = &inputs[job.index];
-                        let report = lint_one(input, job.source, job.parsed, job.history, config);
-                        (job.index, report)
+            None => {
+                failed = true;
+                (0..inputs.len())
+                    .filter(|&i| !received[i])
+                    .map(|index| ReplayedSql {
+                        index,
+                        source: None,
+                        parsed: None,
+                        history: SqlHistory::default(),
                     })
-                    .collect::<Vec<_>>()
-            },
-            || replay_next(replay, inputs),
-        );
-        self.replayed = replayed;
+                    .collect()
+            }
+        };
+        let (parser, applier) = match stages.filter(|_| !failed) {
+            Some((parser, applier)) => (Some(parser), Some(applier)),
+            None => (None, None),
+        };
+        let lint = || {
+            (jobs.into_par_iter())
+                .map(|job| {
+                    let input = &inputs[job.index];
+                    let report = lint_one(input, job.source, job.parsed, job.history, config);
+                    (job.index, report)
+                })
+                .collect::<Vec<_>>()
+        };
+        let parse = || parser.map(|mut parser| guarded(|| parser.parse_next(read)));
+        let apply = || {
+            let (mut applier, chunk) = applier.zip(to_apply)?;
+            Some(guarded(|| applier.apply(chunk, read)))
+        };
+        let ((reports, parsed_after), applied) = rayon::join(|| rayon::join(lint, parse), apply);
+        // `Some(None)`: the stage panicked.
+        failed |= matches!(parsed_after, Some(None)) || matches!(applied, Some(None));
+        self.parsed = parsed_after.flatten().flatten();
+        self.replayed = applied.flatten();
+        if failed {
+            self.replay = None;
+            self.parsed = None;
+        }
         for (index, report) in reports {
             self.received[index] = true;
             self.linted.insert(index, report);
@@ -221,18 +262,9 @@ impl Directory {
     }
 }
 
-/// The next chunk `replay` hands on, inside a panic guard; `None`, and no replay left,
-/// once it handed on every chunk or failed.
-fn replay_next(replay: &mut Option<SqlReplay>, inputs: &[Input]) -> Option<Vec<ReplayedSql>> {
-    let step = replay.as_mut()?;
-    let read = |i: usize| read_input(&inputs[i]).ok();
-    match catch_unwind(AssertUnwindSafe(|| step.next_chunk(&read))) {
-        Ok(Some(chunk)) => Some(chunk),
-        Ok(None) | Err(_) => {
-            *replay = None;
-            None
-        }
-    }
+/// A replay stage run inside a panic guard: `None` when it panicked.
+fn guarded<T>(stage: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(stage)).ok()
 }
 
 /// Whether the run compares down migrations with their up migrations.

@@ -221,35 +221,68 @@ pub fn sql_replay(
     }
 }
 
-/// A replay of the files called `names` in their tool's order, a chunk at a time: each
-/// chunk's files are read and parsed in parallel, applied in order, then handed on with
-/// their [`SqlHistory`] final. With `keep_parse`, each file (up to [`REUSED_PARSE_MAX`]
-/// and [`REUSED_PARSE_PER_CHUNK`] in all, and without a down section) is parsed whole
-/// and that parse handed on; otherwise only the statements the catalog models are parsed.
-/// A step at a time, so that the caller can lint one chunk while the next is replayed.
+/// A replay of the files called `names` in their tool's order, a chunk at a time, in two
+/// stages: a chunk's files are read and parsed in parallel ([`ChunkParser`]), then applied
+/// in order and handed on with their [`SqlHistory`] final ([`ChunkApplier`]). The stages
+/// can run at once on consecutive chunks ([`SqlReplay::stages`]), so that the applying,
+/// which is sequential, overlaps the parsing of the next chunk and the caller's lint of the
+/// previous one. With `keep_parse`, each file (up to [`REUSED_PARSE_MAX`] and
+/// [`REUSED_PARSE_PER_CHUNK`] in all, and without a down section) is parsed whole and that
+/// parse handed on; otherwise only the statements the catalog models are parsed.
 pub struct SqlReplay {
+    plan: ReplayPlan,
+    /// Where in `plan.order` the next chunk to parse starts.
+    next: usize,
+    applied: Applied,
+}
+
+/// What a replay applies, in which order.
+struct ReplayPlan {
     classified: Vec<crate::order::MigrationName>,
     order: Vec<usize>,
     roundtrips: bool,
     keep_parse: bool,
+}
+
+/// What the migrations applied so far left.
+#[derive(Default)]
+struct Applied {
     catalog: Catalog,
     /// Round trips found for down files of the next chunk.
     roundtrip_of: HashMap<usize, Vec<String>>,
-    /// Where in `order` the next chunk starts.
-    next: usize,
+}
+
+/// A chunk read and parsed, not applied yet.
+pub struct ParsedChunk {
+    /// Where in the order it starts.
+    first: usize,
+    files: Vec<ReadFile>,
+}
+
+/// The parsing stage of a [`SqlReplay`].
+pub struct ChunkParser<'a> {
+    plan: &'a ReplayPlan,
+    next: &'a mut usize,
+}
+
+/// The applying stage of a [`SqlReplay`].
+pub struct ChunkApplier<'a> {
+    plan: &'a ReplayPlan,
+    applied: &'a mut Applied,
 }
 
 impl SqlReplay {
     pub fn new(names: &[String], roundtrips: bool, keep_parse: bool) -> SqlReplay {
         let classified = crate::order::classify_paths(names.iter().map(String::as_str));
         SqlReplay {
-            order: order_of(&classified),
-            classified,
-            roundtrips,
-            keep_parse,
-            catalog: Catalog::default(),
-            roundtrip_of: HashMap::new(),
+            plan: ReplayPlan {
+                order: order_of(&classified),
+                classified,
+                roundtrips,
+                keep_parse,
+            },
             next: 0,
+            applied: Applied::default(),
         }
     }
 
@@ -259,12 +292,43 @@ impl SqlReplay {
         &mut self,
         read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
     ) -> Option<Vec<ReplayedSql>> {
-        let (first, end) = (self.next, (self.next + REPLAY_CHUNK).min(self.order.len()));
+        let (mut parser, mut applier) = self.stages();
+        let chunk = parser.parse_next(read)?;
+        Some(applier.apply(chunk, read))
+    }
+
+    /// Its two stages, to run at once on consecutive chunks (each chunk parsed, then
+    /// applied, in order).
+    pub fn stages(&mut self) -> (ChunkParser<'_>, ChunkApplier<'_>) {
+        let parser = ChunkParser {
+            plan: &self.plan,
+            next: &mut self.next,
+        };
+        let applier = ChunkApplier {
+            plan: &self.plan,
+            applied: &mut self.applied,
+        };
+        (parser, applier)
+    }
+}
+
+impl ChunkParser<'_> {
+    /// The next chunk's files read and parsed, in parallel; `None` once every chunk was.
+    pub fn parse_next(
+        &mut self,
+        read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    ) -> Option<ParsedChunk> {
+        let ReplayPlan {
+            classified,
+            order,
+            keep_parse,
+            ..
+        } = self.plan;
+        let (first, end) = (*self.next, (*self.next + REPLAY_CHUNK).min(order.len()));
         if first == end {
             return None;
         }
-        self.next = end;
-        let (classified, order) = (&self.classified, &self.order);
+        *self.next = end;
         let chunk = &order[first..end];
         // One file alone has no history; only its own down part can be compared.
         let many = order.len() >= 2;
@@ -274,12 +338,12 @@ impl SqlReplay {
         let keep: Vec<bool> = (sources.iter())
             .map(|source| {
                 let size = source.as_ref().map_or(usize::MAX, |s| s.text.len());
-                let kept = self.keep_parse && size <= REUSED_PARSE_MAX.min(budget);
+                let kept = *keep_parse && size <= REUSED_PARSE_MAX.min(budget);
                 budget -= if kept { size } else { 0 };
                 kept
             })
             .collect();
-        let files: Vec<ReadFile> = (sources.into_par_iter().zip(keep).enumerate())
+        let files = (sources.into_par_iter().zip(keep).enumerate())
             .map(|(k, (source, keep))| {
                 let i = chunk[k];
                 // What the last migration builds reaches no later one: no need to replay it.
@@ -287,12 +351,36 @@ impl SqlReplay {
                 read_and_parse(source, replayed, many, keep)
             })
             .collect();
+        Some(ParsedChunk { first, files })
+    }
+}
+
+impl ChunkApplier<'_> {
+    /// Applies a parsed chunk (the one after the chunk applied last) in order, and hands
+    /// its files on with their history.
+    pub fn apply(
+        &mut self,
+        chunk: ParsedChunk,
+        read: &(dyn Fn(usize) -> Option<SourceFile> + Sync),
+    ) -> Vec<ReplayedSql> {
+        let ReplayPlan {
+            classified,
+            order,
+            roundtrips,
+            ..
+        } = self.plan;
+        let Applied {
+            catalog,
+            roundtrip_of,
+        } = &mut *self.applied;
+        let ParsedChunk { first, files } = chunk;
+        let many = order.len() >= 2;
         let mut histories = Vec::with_capacity(files.len());
         for (k, file) in files.iter().enumerate() {
             let at = first + k;
             let i = order[at];
             let mut history = SqlHistory {
-                roundtrip: self.roundtrip_of.remove(&i),
+                roundtrip: roundtrip_of.remove(&i),
                 ..SqlHistory::default()
             };
             let Some(source) = &file.source else {
@@ -300,10 +388,10 @@ impl SqlReplay {
                 continue;
             };
             if many {
-                history.start = self.catalog.subset(&file.mentioned);
+                history.start = catalog.subset(&file.mentioned);
             }
             if classified[i].kind.upgrades() {
-                if self.roundtrips {
+                if *roundtrips {
                     let down = match paired_down(classified, order, at) {
                         // The down file is the next one: in this chunk, or the next one's first.
                         Some(j) => match files.get(k + 1) {
@@ -314,31 +402,30 @@ impl SqlReplay {
                         None => down_sections(source).map(|text| (i, text)),
                     };
                     if let Some((holder, down)) = down {
-                        let differences = roundtrip(&self.catalog, &up_sql(source), &down);
+                        let differences = roundtrip(catalog, &up_sql(source), &down);
                         if holder == i {
                             history.roundtrip = Some(differences);
                         } else {
-                            self.roundtrip_of.insert(holder, differences);
+                            roundtrip_of.insert(holder, differences);
                         }
                     }
                 }
                 for statement in file.schema_changes(&source.text) {
-                    self.catalog.apply(&statement.node);
+                    catalog.apply(&statement.node);
                 }
-                self.catalog.end_session();
+                catalog.end_session();
             }
             histories.push(history);
         }
-        Some(
-            (chunk.iter().zip(files).zip(histories))
-                .map(|((&index, file), history)| ReplayedSql {
-                    index,
-                    source: file.source,
-                    parsed: file.whole,
-                    history,
-                })
-                .collect(),
-        )
+        let indexes = &order[first..first + files.len()];
+        (indexes.iter().zip(files).zip(histories))
+            .map(|((&index, file), history)| ReplayedSql {
+                index,
+                source: file.source,
+                parsed: file.whole,
+                history,
+            })
+            .collect()
     }
 }
 
