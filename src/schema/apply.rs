@@ -322,7 +322,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
         }
     }
     if let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) {
-        table.columns.push(column);
+        table.columns.push(Arc::new(column));
     }
     for c in constraints {
         add_constraint(catalog, key, c, Some(&col.colname));
@@ -423,7 +423,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
                 not_null_of: None,
             };
             catalog.hints.constraint(key, &constraint);
-            table.constraints.push(constraint);
+            table.constraints.push(Arc::new(constraint));
             return;
         }
         Ok(ConstrType::ConstrPrimary) => {
@@ -570,13 +570,13 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         not_null_of,
     };
     catalog.hints.constraint(key, &constraint);
-    table.constraints.push(constraint);
+    table.constraints.push(Arc::new(constraint));
 }
 
 fn set_not_null(table: &mut Table, columns: &[String]) {
     for column in &mut table.columns {
         if columns.contains(&column.name) {
-            column.not_null = true;
+            Arc::make_mut(column).not_null = true;
         }
     }
 }
@@ -729,7 +729,9 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
     let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
         return;
     };
-    let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
+    let column = (table.columns.iter_mut())
+        .find(|c| c.name == cmd.name)
+        .map(Arc::make_mut);
     match (subtype, column) {
         (T::AtAlterColumnType, Some(column)) => {
             if let Some((t, type_schema)) = new_type {
@@ -753,7 +755,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         (T::AtDropConstraint, _) => table.constraints.retain(|c| c.name != cmd.name),
         (T::AtValidateConstraint, _) => {
             for c in table.constraints.iter_mut().filter(|c| c.name == cmd.name) {
-                c.validated = true;
+                Arc::make_mut(c).validated = true;
             }
         }
         _ => {}

@@ -234,7 +234,7 @@ pub fn render(catalog: &Catalog) -> String {
             );
             continue;
         }
-        let mut lines: Vec<String> = table.columns.iter().map(column_sql).collect();
+        let mut lines: Vec<String> = table.columns.iter().map(|c| column_sql(c)).collect();
         for c in &table.constraints {
             if inline(c.kind, c.validated) {
                 lines.push(format!("CONSTRAINT {} {}", ident(&c.name), c.definition));

@@ -213,8 +213,10 @@ impl Hints {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Table {
-    pub columns: Vec<Column>,
-    pub constraints: Vec<Constraint>,
+    /// Columns and constraints are shared, so that the copy a change to a shared table
+    /// makes costs a pointer each.
+    pub columns: Vec<Arc<Column>>,
+    pub constraints: Vec<Arc<Constraint>>,
     /// `PARTITION BY` clause (`RANGE (created_at)`), for a partitioned table.
     pub partition_by: Option<String>,
     /// The parent and the bound (`FOR VALUES FROM (...) TO (...)`), for a partition.
@@ -389,6 +391,7 @@ impl Catalog {
             .columns
             .iter()
             .find(|c| c.name == column)
+            .map(|c| &**c)
     }
 
     pub fn column_type(&self, relation: &Relation, column: &str) -> Option<ColumnType> {

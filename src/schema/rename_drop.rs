@@ -48,9 +48,9 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             };
             let old = &s.subname;
             for column in table.columns.iter_mut().filter(|c| c.name == *old) {
-                column.name = new.clone();
+                Arc::make_mut(column).name = new.clone();
             }
-            for c in &mut table.constraints {
+            for c in table.constraints.iter_mut().map(Arc::make_mut) {
                 rename_in(&mut c.columns, old, &new);
                 // The table's own columns: all of a CHECK, a foreign key up to REFERENCES.
                 let own = c
@@ -68,13 +68,14 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                     .tables
                     .get_mut(&dependent)
                     .expect("a dependent table");
-                if !t.constraints.iter().any(refers) {
+                if !t.constraints.iter().any(|c| refers(c)) {
                     continue;
                 }
                 for c in Arc::make_mut(t)
                     .constraints
                     .iter_mut()
                     .filter(|c| refers(c))
+                    .map(Arc::make_mut)
                 {
                     if let Some(at) = c.definition.find(&referenced) {
                         let start = at + referenced.len();
@@ -117,7 +118,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             let key = catalog.rel_key(rv);
             if let Some(table) = catalog.tables.get_mut(&key).map(Arc::make_mut) {
                 for c in table.constraints.iter_mut().filter(|c| c.name == s.subname) {
-                    c.name = new.clone();
+                    Arc::make_mut(c).name = new.clone();
                     catalog.hints.constraint(&key, c);
                 }
             }
@@ -146,11 +147,11 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 let of_type = |c: &super::Column| {
                     c.ty.name == key.1 && c.type_schema.as_deref().unwrap_or("public") == key.0
                 };
-                let uses = |t: &Table| t.columns.iter().any(of_type);
+                let uses = |t: &Table| t.columns.iter().any(|c| of_type(c));
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
                         if of_type(c) {
-                            c.ty.name = renamed.1.clone();
+                            Arc::make_mut(c).ty.name = renamed.1.clone();
                         }
                     }
                 }
@@ -255,14 +256,14 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
                 continue;
             }
             let t = Arc::make_mut(t);
-            for c in &mut t.constraints {
-                if c.references.as_ref() == Some(old) {
-                    c.references = Some(new.clone());
-                    c.definition = c.definition.replace(
-                        &format!("REFERENCES {}", super::ddl::qualified(old)),
-                        &format!("REFERENCES {}", super::ddl::qualified(new)),
-                    );
-                }
+            let referencing = t.constraints.iter_mut();
+            for c in referencing.filter(|c| c.references.as_ref() == Some(old)) {
+                let c = Arc::make_mut(c);
+                c.references = Some(new.clone());
+                c.definition = c.definition.replace(
+                    &format!("REFERENCES {}", super::ddl::qualified(old)),
+                    &format!("REFERENCES {}", super::ddl::qualified(new)),
+                );
             }
             if let Some((parent, _)) = &mut t.partition_of
                 && parent == old
@@ -301,7 +302,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
             }
             for c in Arc::make_mut(t).constraints.iter_mut() {
                 if c.name == old.1 && has_index(c.kind) {
-                    c.name = new.1.clone();
+                    Arc::make_mut(c).name = new.1.clone();
                     catalog.hints.constraint(&key, c);
                     moved = true;
                 }

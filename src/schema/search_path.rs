@@ -179,7 +179,6 @@ fn setting_word(node: &Node) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Column;
 
     fn key(schema: &str, name: &str) -> Key {
         (schema.into(), name.into())
@@ -284,7 +283,7 @@ mod tests {
              ALTER TYPE public.mood RENAME TO feeling;",
         );
         let t = &c.tables[&key("app", "t")];
-        let types: Vec<String> = t.columns.iter().map(Column::type_sql).collect();
+        let types: Vec<String> = t.columns.iter().map(|c| c.type_sql()).collect();
         assert_eq!(types, ["app.mood", "app.mood[]", "feeling", "text"]);
     }
 
