@@ -15,13 +15,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    // 1 ms instead of 10: a long run frees parse trees on one thread that were built on
-    // another, and memory held for 10 ms made the peak grow with the file count (46 MiB
-    // at 10,000 files against 31 MiB at 1,000; 38 against 28 with 1 ms, same CPU: README).
-    // MIMALLOC_PURGE_DELAY, when set, still decides.
+    // 3 ms instead of 10: a long run frees parse trees on one thread that were built on
+    // another, and memory held for 10 ms made the peak grow with the file count (47 MiB
+    // at 10,000 files against 31 MiB at 1,000). 1 ms kept it at 37 against 26, but
+    // returned memory only to fault it in again: 4.4 s of CPU at 10,000 files against 3.9 s
+    // with 3 ms, which peaks at 40 against 28 (README). MIMALLOC_PURGE_DELAY, when set,
+    // still decides.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: an integer option, set before any thread but this one exists.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 3) };
     }
     cli::main()
 }
