@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files changed since the merge base of HEAD with a ref: committed on the branch, staged,
-/// unstaged, or new and untracked. Canonical paths, so any spelling of a path compares.
+/// unstaged, or new and untracked. Paths with their directory resolved
+/// ([`crate::discover::resolved`]), so any spelling of a path compares; a symbolic link
+/// counts as changed when it is, or when the file it points to is.
 #[derive(Debug, Default)]
 pub struct ChangedFiles {
     paths: HashSet<PathBuf>,
@@ -15,8 +17,13 @@ pub struct ChangedFiles {
 
 impl ChangedFiles {
     /// Whether the file at `path` (as given, relative to the current directory) changed.
+    /// Its directory is resolved once per run, not the whole path once per file: a
+    /// directory of thousands of migrations with two changed is otherwise mostly
+    /// `readlink` calls.
     pub fn contains(&self, path: &Path) -> bool {
-        path.canonicalize().is_ok_and(|p| self.paths.contains(&p))
+        let found = |p: Option<PathBuf>| p.is_some_and(|p| self.paths.contains(&p));
+        found(crate::discover::resolved(path))
+            || (path.is_symlink() && found(path.canonicalize().ok()))
     }
 
     pub fn len(&self) -> usize {
@@ -87,7 +94,9 @@ pub fn changed_since(reference: &str, dir: &Path) -> Result<ChangedFiles, String
         .chain(untracked.split('\0'))
         .filter(|p| !p.is_empty())
         // A path git lists that is gone from the disk cannot be linted anyway.
-        .filter_map(|p| top.join(p).canonicalize().ok())
+        .map(|p| top.join(p))
+        .filter(|path| path.exists())
+        .filter_map(|path| crate::discover::resolved(&path))
         .collect();
     Ok(ChangedFiles { paths })
 }

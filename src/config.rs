@@ -86,6 +86,10 @@ pub struct Config {
     pub grandfather_before: Option<String>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
+    /// `--changed-since`: the `.sql` files to lint, when not all. The others are still read
+    /// and replayed, for the schema the linted ones start from, but not linted: none of
+    /// their findings would be reported.
+    pub only_files: Option<std::sync::Arc<crate::changed::ChangedFiles>>,
 }
 
 /// `overrides:` one entry: rule levels for the files its globs match.
@@ -117,6 +121,7 @@ impl Default for Config {
             overrides: Vec::new(),
             grandfather_before: None,
             path: None,
+            only_files: None,
         }
     }
 }

@@ -113,6 +113,106 @@ fn only_files_changed_since_the_merge_base_are_reported() {
     assert!(out.stdout.contains("in 0 files"), "{}", out.stdout);
 }
 
+/// The unchanged migrations are not linted but still replayed: a changed one is linted
+/// with the schema they build (here the column's old type, which makes the change one
+/// without a rewrite).
+#[test]
+fn unchanged_migrations_still_build_the_schema_changed_ones_start_from() {
+    let dir = scratch("history");
+    let migrations = dir.join("db");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("V1__users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(50));\n",
+    )
+    .unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "base"]);
+    std::fs::write(
+        migrations.join("V2__widen.sql"),
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(100);\n",
+    )
+    .unwrap();
+    let rules = |out: &Output| -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+        (value["findings"].as_array().unwrap().iter())
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let out = lint(&dir, &["--changed-since", "main", "--format", "json", "db"]);
+    let found = rules(&out);
+    assert!(!found.is_empty(), "{}", out.stderr);
+    assert!(
+        found.iter().all(|f| f.starts_with("db/V2__widen.sql ")),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.ends_with(" changing-column-type")),
+        "{found:?}"
+    );
+    // Alone, without the history, the old type is unknown: the rewrite is reported.
+    let alone = lint(&dir, &["--format", "json", "db/V2__widen.sql"]);
+    assert!(
+        rules(&alone)
+            .iter()
+            .any(|f| f.ends_with(" changing-column-type"))
+    );
+}
+
+/// Any spelling of a changed file counts: through a symbolically linked directory, as a
+/// link to the changed file, or as the changed link itself (not the unchanged file a new
+/// link points to).
+#[test]
+#[cfg(unix)]
+fn a_changed_file_is_found_under_any_path_to_it() {
+    use std::os::unix::fs::symlink;
+    let dir = repo("symlinks");
+    let migrations = dir.join("db/migrations");
+    std::fs::write(migrations.join("V2__b.sql"), format!("{RISKY}{RISKY}")).unwrap();
+    // A link git lists as new, pointing at an unchanged file.
+    symlink("V1__a.sql", migrations.join("V3__link.sql")).unwrap();
+    // A directory outside the repository linking into it, and a link to the changed file.
+    let outside = scratch("symlinks-outside");
+    symlink(&migrations, outside.join("linked")).unwrap();
+    symlink(
+        migrations.join("V2__b.sql"),
+        outside.join("V7__to_changed.sql"),
+    )
+    .unwrap();
+
+    let out = lint(&dir, &["--changed-since", "main", "--format", "json", "db"]);
+    assert_eq!(
+        files(&out),
+        ["db/migrations/V2__b.sql", "db/migrations/V3__link.sql"]
+    );
+    // Run from the repository (git is asked there) with the other spellings as paths.
+    let linked = outside.join("linked");
+    let out = lint(
+        &dir,
+        &[
+            "--changed-since",
+            "main",
+            "--format",
+            "json",
+            linked.to_str().unwrap(),
+            outside.join("V7__to_changed.sql").to_str().unwrap(),
+        ],
+    );
+    let expected = [
+        format!("{}/V2__b.sql", linked.display()),
+        format!("{}/V3__link.sql", linked.display()),
+        format!("{}", outside.join("V7__to_changed.sql").display()),
+    ];
+    assert_eq!(files(&out), expected, "{}", out.stderr);
+}
+
 #[test]
 fn alembic_graph_findings_are_kept_on_unchanged_files() {
     let dir = scratch("alembic");

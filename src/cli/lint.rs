@@ -98,7 +98,7 @@ pub(crate) fn run_adjusted(
     // after reporting everything they were meant to hide.
     let changed = match &narrow.changed_since {
         Some(reference) => match changed::changed_since(reference, Path::new(".")) {
-            Ok(changed) => Some(changed),
+            Ok(changed) => Some(std::sync::Arc::new(changed)),
             Err(message) => {
                 eprintln!("error: {message}");
                 return 2;
@@ -106,6 +106,8 @@ pub(crate) fn run_adjusted(
         },
         None => None,
     };
+    // The unchanged `.sql` files are only replayed: their findings would be dropped.
+    config.only_files = changed.clone();
     // Writing a baseline replaces the old one, which then needs no reading.
     let baseline_path = narrow.baseline.as_ref().or(config.baseline.as_ref());
     let baseline = match baseline_path.filter(|_| narrow.write_baseline.is_none()) {

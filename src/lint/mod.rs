@@ -105,6 +105,17 @@ impl Rendering {
 }
 
 impl FileReport {
+    /// The report of a file read but not linted: no statements, no findings.
+    pub fn unlinted(source: SourceFile) -> FileReport {
+        FileReport {
+            source,
+            statements: Vec::new(),
+            findings: Vec::new(),
+            unparsable_statements: 0,
+            rendering: None,
+        }
+    }
+
     /// The statement a finding is about (inside a DO block: the block's statement).
     pub fn statement_of(&self, finding: &Finding) -> Option<&StatementReport> {
         let statement = self.statements.get(finding.statement?)?;

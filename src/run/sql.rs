@@ -167,8 +167,15 @@ impl Directory {
                 Input::Stdin => String::new(),
             })
             .collect();
+        // A file that is not linted (`--changed-since`) needs no whole parse.
+        let linted = |name: &str| {
+            let only = config.only_files.as_ref();
+            only.is_none_or(|only| only.contains(std::path::Path::new(name)))
+        };
+        let replay =
+            SqlReplay::new(&names, roundtrips(config), true).keeping_parse_of(&names, linted);
         Directory {
-            replay: Some(SqlReplay::new(&names, roundtrips(config), true)),
+            replay: Some(replay),
             parsed: None,
             replayed: None,
             received: vec![false; inputs.len()],
@@ -310,6 +317,11 @@ fn lint_one(
         None => read_input(input)?,
     };
     let name = source.name.clone();
+    if let (Some(only), Input::File(_)) = (&config.only_files, input)
+        && !only.contains(std::path::Path::new(&name))
+    {
+        return Ok(FileReport::unlinted(source));
+    }
     catch_unwind(AssertUnwindSafe(|| {
         let mut report = lint::lint_sql_after(source, parsed, config, history.start);
         if let Some(differences) = history.roundtrip.filter(|d| !d.is_empty()) {

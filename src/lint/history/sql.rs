@@ -241,7 +241,8 @@ struct ReplayPlan {
     classified: Vec<crate::order::MigrationName>,
     order: Vec<usize>,
     roundtrips: bool,
-    keep_parse: bool,
+    /// Whose whole parse is handed on (by index in `names`).
+    keep_parse: Vec<bool>,
 }
 
 /// What the migrations applied so far left.
@@ -279,11 +280,20 @@ impl SqlReplay {
                 order: order_of(&classified),
                 classified,
                 roundtrips,
-                keep_parse,
+                keep_parse: vec![keep_parse; names.len()],
             },
             next: 0,
             applied: Applied::default(),
         }
+    }
+
+    /// Hands on the whole parse only of the files whose names `keep` accepts (the others
+    /// are not linted: only what the catalog models is parsed of them).
+    pub fn keeping_parse_of(mut self, names: &[String], keep: impl Fn(&str) -> bool) -> Self {
+        for (kept, name) in self.plan.keep_parse.iter_mut().zip(names) {
+            *kept &= keep(name);
+        }
+        self
     }
 
     /// The next chunk, replayed (`read` reads a file by its index in `names`); `None`
@@ -335,10 +345,10 @@ impl ChunkParser<'_> {
         let last = order.len() - 1;
         let sources: Vec<Option<SourceFile>> = chunk.par_iter().map(|&i| read(i)).collect();
         let mut budget = REUSED_PARSE_PER_CHUNK;
-        let keep: Vec<bool> = (sources.iter())
-            .map(|source| {
+        let keep: Vec<bool> = (sources.iter().zip(chunk))
+            .map(|(source, &i)| {
                 let size = source.as_ref().map_or(usize::MAX, |s| s.text.len());
-                let kept = *keep_parse && size <= REUSED_PARSE_MAX.min(budget);
+                let kept = keep_parse[i] && size <= REUSED_PARSE_MAX.min(budget);
                 budget -= if kept { size } else { 0 };
                 kept
             })
