@@ -86,9 +86,9 @@ pub struct Config {
     pub grandfather_before: Option<String>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
-    /// `--changed-since`: the `.sql` files to lint, when not all. The others are still read
-    /// and replayed, for the schema the linted ones start from, but not linted: none of
-    /// their findings would be reported.
+    /// `--changed-since`: the files to lint (`.sql` migrations, Alembic revisions), when
+    /// not all. The others are still read and replayed, for the schema the linted ones
+    /// start from, but not linted: none of their findings would be reported.
     pub only_files: Option<std::sync::Arc<crate::changed::ChangedFiles>>,
 }
 

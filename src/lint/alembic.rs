@@ -150,6 +150,12 @@ fn lint_revision(
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
+    if let Some(only) = &config.only_files
+        && !only.contains(std::path::Path::new(&loaded.source.name))
+    {
+        // Kept, empty, to carry the graph findings attached to it.
+        return (FileReport::unlinted(loaded.source.clone()), Vec::new());
+    }
     let config = &*config.for_path(&loaded.path);
     let comments = python_comments(&loaded.source.text);
     let mut report = FileReport {
