@@ -729,10 +729,8 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
     let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) else {
         return;
     };
-    let column = (table.columns.iter_mut())
-        .find(|c| c.name == cmd.name)
-        .map(Arc::make_mut);
-    match (subtype, column) {
+    let column = table.columns.iter_mut().find(|c| c.name == cmd.name);
+    match (subtype, column.map(Arc::make_mut)) {
         (T::AtAlterColumnType, Some(column)) => {
             if let Some((t, type_schema)) = new_type {
                 column.ty = ColumnType::from_type_name(t);
