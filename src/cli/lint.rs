@@ -106,7 +106,7 @@ pub(crate) fn run_adjusted(
         },
         None => None,
     };
-    // The unchanged `.sql` files are only replayed: their findings would be dropped.
+    // The unchanged files are only replayed, not linted: their findings would be dropped.
     config.only_files = changed.clone();
     // Writing a baseline replaces the old one, which then needs no reading.
     let baseline_path = narrow.baseline.as_ref().or(config.baseline.as_ref());
