@@ -100,6 +100,15 @@ pub struct Override {
     pub rules: BTreeMap<String, Level>,
 }
 
+impl Config {
+    /// Whether the file called `name` (its path as given) is linted: every file, or with
+    /// `--changed-since` only the changed ones ([`Config::only_files`]).
+    pub fn lints(&self, name: &str) -> bool {
+        let only = self.only_files.as_ref();
+        only.is_none_or(|only| only.contains(std::path::Path::new(name)))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

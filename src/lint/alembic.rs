@@ -150,9 +150,7 @@ fn lint_revision(
     config: &Config,
     directions: &[Direction],
 ) -> (FileReport, Vec<Range<usize>>) {
-    if let Some(only) = &config.only_files
-        && !only.contains(std::path::Path::new(&loaded.source.name))
-    {
+    if !config.lints(&loaded.source.name) {
         // Kept, empty, to carry the graph findings attached to it.
         return (FileReport::unlinted(loaded.source.clone()), Vec::new());
     }

@@ -168,12 +168,8 @@ impl Directory {
             })
             .collect();
         // A file that is not linted (`--changed-since`) needs no whole parse.
-        let linted = |name: &str| {
-            let only = config.only_files.as_ref();
-            only.is_none_or(|only| only.contains(std::path::Path::new(name)))
-        };
-        let replay =
-            SqlReplay::new(&names, roundtrips(config), true).keeping_parse_of(&names, linted);
+        let replay = SqlReplay::new(&names, roundtrips(config), true)
+            .keeping_parse_of(&names, |name| config.lints(name));
         Directory {
             replay: Some(replay),
             parsed: None,
@@ -290,6 +286,9 @@ fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Result<FileReport, Inp
         .into_par_iter()
         .map(|input| {
             let source = read_input(&input)?;
+            if !is_linted(&input, &source, config) {
+                return Ok(FileReport::unlinted(source));
+            }
             // Best effort: a bug in the comparison must not cost the lint.
             let history = match input {
                 Input::File(_) => catch_unwind(AssertUnwindSafe(|| {
@@ -301,6 +300,11 @@ fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Result<FileReport, Inp
             lint_one(&input, Some(source), None, history, config)
         })
         .collect()
+}
+
+/// Whether an input is linted: stdin always, a file unless `--changed-since` leaves it out.
+fn is_linted(input: &Input, source: &SourceFile, config: &Config) -> bool {
+    matches!(input, Input::Stdin) || config.lints(&source.name)
 }
 
 /// Lints one SQL input (`source` and `parsed`: what was read and parsed of it already)
@@ -317,9 +321,7 @@ fn lint_one(
         None => read_input(input)?,
     };
     let name = source.name.clone();
-    if let (Some(only), Input::File(_)) = (&config.only_files, input)
-        && !only.contains(std::path::Path::new(&name))
-    {
+    if !is_linted(input, &source, config) {
         return Ok(FileReport::unlinted(source));
     }
     catch_unwind(AssertUnwindSafe(|| {
