@@ -167,9 +167,10 @@ impl Directory {
                 Input::Stdin => String::new(),
             })
             .collect();
-        // A file that is not linted (`--changed-since`) needs no whole parse.
+        // A file that is not linted (`--changed-since`) needs no whole parse, nor a schema
+        // to start from.
         let replay = SqlReplay::new(&names, roundtrips(config), true)
-            .keeping_parse_of(&names, |name| config.lints(name));
+            .linting_only(&names, |name| config.lints(name));
         Directory {
             replay: Some(replay),
             parsed: None,

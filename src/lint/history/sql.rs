@@ -243,6 +243,9 @@ struct ReplayPlan {
     roundtrips: bool,
     /// Whose whole parse is handed on (by index in `names`).
     keep_parse: Vec<bool>,
+    /// Who is linted, so needs the schema it starts from (by index in `names`): the others
+    /// are only applied to it.
+    linted: Vec<bool>,
 }
 
 /// What the migrations applied so far left.
@@ -281,17 +284,23 @@ impl SqlReplay {
                 classified,
                 roundtrips,
                 keep_parse: vec![keep_parse; names.len()],
+                linted: vec![true; names.len()],
             },
             next: 0,
             applied: Applied::default(),
         }
     }
 
-    /// Hands on the whole parse only of the files whose names `keep` accepts (the others
-    /// are not linted: only what the catalog models is parsed of them).
-    pub fn keeping_parse_of(mut self, names: &[String], keep: impl Fn(&str) -> bool) -> Self {
-        for (kept, name) in self.plan.keep_parse.iter_mut().zip(names) {
-            *kept &= keep(name);
+    /// Hands on the whole parse and the starting schema only of the files whose names
+    /// `lints` accepts (`--changed-since`): the others are not linted, so only what the
+    /// catalog models is parsed of them, and no copy of the schema is made for them.
+    pub fn linting_only(mut self, names: &[String], lints: impl Fn(&str) -> bool) -> Self {
+        let ReplayPlan {
+            keep_parse, linted, ..
+        } = &mut self.plan;
+        for ((kept, linted), name) in keep_parse.iter_mut().zip(linted).zip(names) {
+            *linted = lints(name);
+            *kept &= *linted;
         }
         self
     }
@@ -332,6 +341,7 @@ impl ChunkParser<'_> {
             classified,
             order,
             keep_parse,
+            linted,
             ..
         } = self.plan;
         let (first, end) = (*self.next, (*self.next + REPLAY_CHUNK).min(order.len()));
@@ -358,7 +368,7 @@ impl ChunkParser<'_> {
                 let i = chunk[k];
                 // What the last migration builds reaches no later one: no need to replay it.
                 let replayed = classified[i].kind.upgrades() && first + k < last;
-                read_and_parse(source, replayed, many, keep)
+                read_and_parse(source, replayed, many && linted[i], keep)
             })
             .collect();
         Some(ParsedChunk { first, files })
@@ -377,6 +387,7 @@ impl ChunkApplier<'_> {
             classified,
             order,
             roundtrips,
+            linted,
             ..
         } = self.plan;
         let Applied {
@@ -397,7 +408,7 @@ impl ChunkApplier<'_> {
                 histories.push(history);
                 continue;
             };
-            if many {
+            if many && linted[i] {
                 history.start = catalog.subset(&file.mentioned);
             }
             if classified[i].kind.upgrades() {
@@ -454,9 +465,15 @@ struct ReadFile {
 }
 
 /// Reads what can be worked out of a migration before its turn: the names it mentions
-/// (with `many` migrations), and its whole parse (with `keep`, when it has no down
-/// section) or else, when it is `replayed`, the statements the catalog models.
-fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: bool) -> ReadFile {
+/// (when it `starts` from the schema the ones before it built), and its whole parse (with
+/// `keep`, when it has no down section) or else, when it is `replayed`, the statements the
+/// catalog models.
+fn read_and_parse(
+    source: Option<SourceFile>,
+    replayed: bool,
+    starts: bool,
+    keep: bool,
+) -> ReadFile {
     let mut file = ReadFile {
         source: None,
         whole: None,
@@ -467,7 +484,7 @@ fn read_and_parse(source: Option<SourceFile>, replayed: bool, many: bool, keep: 
     if let Some(source) = &source {
         // As parsed: a template names what its stand-in does.
         let text = crate::parse::template::stand_ins(&source.text);
-        if many {
+        if starts {
             mentioned_names(&text, &mut file.mentioned);
         }
         match up_sql(source) {
@@ -544,6 +561,38 @@ mod tests {
         );
         assert!(starts[1].tables.is_empty());
         assert!(starts[2].table(&t).is_some(), "U2 starts after V2");
+    }
+
+    #[test]
+    fn only_the_files_linted_get_a_parse_and_a_schema_to_start_from() {
+        let files = [
+            SourceFile::new("m/001_a.sql", "CREATE TABLE a (x int);"),
+            SourceFile::new("m/002_b.sql", "CREATE TABLE b (y int);"),
+            SourceFile::new("m/003_c.sql", "ALTER TABLE a ADD COLUMN z int;"),
+        ];
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        let read = |i: usize| Some(files[i].clone());
+        let mut replay = SqlReplay::new(&names, false, true)
+            .linting_only(&names, |name| !name.ends_with("002_b.sql"));
+        let mut handed = Vec::new();
+        while let Some(chunk) = replay.next_chunk(&read) {
+            handed.extend(chunk);
+        }
+        handed.sort_by_key(|r| r.index);
+        let (a, b) = (
+            crate::facts::Relation::new(None, "a"),
+            crate::facts::Relation::new(None, "b"),
+        );
+        // Not linted: applied (b exists later on), but neither parsed whole nor given a start.
+        assert!(handed[1].parsed.is_none());
+        assert!(handed[1].history.start == Catalog::default());
+        assert!(handed[0].parsed.is_some() && handed[2].parsed.is_some());
+        // The linted file after it starts from what both earlier files built (narrowed to
+        // the names it mentions: `a`, not `b`).
+        assert!(handed[2].history.start.table(&a).is_some());
+        assert!(handed[2].history.start.table(&b).is_none());
+        let whole = sql_history(&files.iter().collect::<Vec<_>>(), false);
+        assert!(handed[2].history.start == whole[2].start);
     }
 
     #[test]
