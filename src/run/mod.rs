@@ -221,6 +221,7 @@ pub fn lint_paths_each(
                     let mut left = found.inputs.len();
                     while left > 0 {
                         let batch = linted.next_batch(left);
+                        result.warnings.append(&mut linted.warnings);
                         if batch.is_empty() {
                             break; // only when the linting thread died (a bug)
                         }

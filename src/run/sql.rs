@@ -19,19 +19,28 @@ use crate::source::{InputError, SourceFile};
 /// ([`lint_ahead`]): while the caller renders one batch, the next is linted, so that
 /// neither waits for the other's slowest file.
 pub(super) struct Linted {
-    outcomes: std::sync::mpsc::Receiver<Vec<Result<FileReport, InputError>>>,
+    outcomes: std::sync::mpsc::Receiver<Window>,
     ready: std::collections::VecDeque<Result<FileReport, InputError>>,
     /// Reports handed on so far (SQL and Alembic).
     pub(super) handed: usize,
+    /// What the run warns about, as the windows bring it: take it after each batch.
+    pub(super) warnings: Vec<InputError>,
+}
+
+/// The outcomes [`Ordered`] hands on at a time, and the warnings that came with them.
+struct Window {
+    outcomes: Vec<Result<FileReport, InputError>>,
+    warnings: Vec<InputError>,
 }
 
 impl Linted {
     /// The next at most `max` outcomes, in input order; none once all were taken.
     pub(super) fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
-        if self.ready.is_empty()
+        while self.ready.is_empty()
             && let Ok(window) = self.outcomes.recv()
         {
-            self.ready.extend(window);
+            self.ready.extend(window.outcomes);
+            self.warnings.extend(window.warnings);
         }
         let take = max.min(self.ready.len());
         self.ready.drain(..take).collect()
@@ -51,8 +60,12 @@ pub(super) fn lint_ahead<R>(
         let produce = move || {
             let mut ordered = Ordered::new(groups, config);
             loop {
-                let window = ordered.next_batch(usize::MAX);
-                if window.is_empty() || sender.send(window).is_err() {
+                let outcomes = ordered.next_batch(usize::MAX);
+                let warnings = std::mem::take(&mut ordered.warnings);
+                if outcomes.is_empty() && warnings.is_empty() {
+                    break;
+                }
+                if sender.send(Window { outcomes, warnings }).is_err() {
                     break;
                 }
             }
@@ -66,6 +79,7 @@ pub(super) fn lint_ahead<R>(
             outcomes,
             ready: Default::default(),
             handed: 0,
+            warnings: Vec::new(),
         })
     })
 }
@@ -81,6 +95,7 @@ struct Ordered<'a> {
     /// The directory being replayed and linted, when one is.
     directory: Option<Directory>,
     ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    warnings: Vec<InputError>,
 }
 
 /// Files linted per parallel window: enough to keep every thread busy, few enough that a
@@ -94,6 +109,7 @@ impl<'a> Ordered<'a> {
             config,
             directory: None,
             ready: Default::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -102,7 +118,7 @@ impl<'a> Ordered<'a> {
         let window = WINDOW_PER_THREAD * rayon::current_num_threads();
         while self.ready.is_empty() {
             if let Some(directory) = &mut self.directory {
-                match directory.next_reports(self.config) {
+                match directory.next_reports(self.config, &mut self.warnings) {
                     Some(reports) => self.ready.extend(reports),
                     None => self.directory = None,
                 }
@@ -183,8 +199,12 @@ impl Directory {
     }
 
     /// The reports that can be handed on after the next step of the pipeline (maybe none
-    /// yet); `None` once every one was.
-    fn next_reports(&mut self, config: &Config) -> Option<Vec<Result<FileReport, InputError>>> {
+    /// yet); `None` once every one was. A replay that failed is a warning.
+    fn next_reports(
+        &mut self,
+        config: &Config,
+        warnings: &mut Vec<InputError>,
+    ) -> Option<Vec<Result<FileReport, InputError>>> {
         if self.next == self.inputs.len() {
             return None;
         }
@@ -215,8 +235,11 @@ impl Directory {
             // The replay ended: whatever it did not hand on (a bug) has no history.
             None => {
                 failed = true;
-                (0..inputs.len())
-                    .filter(|&i| !received[i])
+                let left: Vec<usize> = (0..inputs.len()).filter(|&i| !received[i]).collect();
+                if let Some(&first) = left.first() {
+                    warnings.push(replay_failed(&inputs[first]));
+                }
+                (left.into_iter())
                     .map(|index| ReplayedSql {
                         index,
                         source: None,
@@ -263,6 +286,23 @@ impl Directory {
             self.next += 1;
         }
         Some(out)
+    }
+}
+
+/// The warning of a replay that failed before it handed on `first`: the lint goes on
+/// without the schema the earlier migrations built, which the user must know.
+fn replay_failed(first: &Input) -> InputError {
+    let file = match first {
+        Input::File(path) => path.display().to_string(),
+        Input::Stdin => "-".to_string(),
+    };
+    InputError {
+        file,
+        line: None,
+        message: "internal error while replaying the migrations before this one (a bug in \
+                  locksmith; please report it with the directory): this file and the ones \
+                  after it were linted without the schema the earlier migrations build"
+            .into(),
     }
 }
 
@@ -337,4 +377,54 @@ fn lint_one(
         line: None,
         message: "internal error while linting this file (a bug in locksmith; please report it with the file)".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::history::FAILS_IN_REPLAY;
+
+    /// A replay that panics costs the history, not the lint, and says so: every file is
+    /// linted, and a warning names the first one linted without the schema before it.
+    #[test]
+    fn a_replay_that_fails_is_a_warning_and_every_file_is_still_linted() {
+        let dir = std::env::temp_dir().join(format!("locksmith-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = [
+            (
+                "001_create.sql",
+                "CREATE TABLE t (id bigint);\n".to_string(),
+            ),
+            (
+                &*format!("002_{FAILS_IN_REPLAY}.sql"),
+                "ALTER TABLE t ADD COLUMN a text;\n".to_string(),
+            ),
+            ("003_drop.sql", "ALTER TABLE t DROP COLUMN a;\n".to_string()),
+        ];
+        for (name, sql) in &files {
+            std::fs::write(dir.join(name), sql).unwrap();
+        }
+        let path = dir.to_string_lossy().into_owned();
+        let result = super::super::lint_paths(&[path], &crate::config::Config::default());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let linted: Vec<&str> = (result.files.iter())
+            .map(|f| f.source.name.as_str())
+            .collect();
+        assert_eq!(linted.len(), 3, "{linted:?}");
+        assert!(linted.iter().all(|name| name.ends_with(".sql")));
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+        let [warning] = &result.warnings[..] else {
+            panic!("one warning expected: {:?}", result.warnings);
+        };
+        // The chunk that failed is handed on without history from its first file.
+        assert!(warning.file.ends_with("001_create.sql"), "{warning:?}");
+        assert!(warning.message.contains("internal error while replaying"));
+        // Linted all the same: dropping a column is found without the history too.
+        assert!(
+            result.files[2]
+                .findings
+                .iter()
+                .any(|f| f.rule.id == "dropping-column")
+        );
+    }
 }

@@ -375,6 +375,10 @@ impl ChunkParser<'_> {
     }
 }
 
+/// A file whose name holds this makes the replay panic when it applies it (test builds).
+#[cfg(test)]
+pub const FAILS_IN_REPLAY: &str = "fails-in-replay";
+
 impl ChunkApplier<'_> {
     /// Applies a parsed chunk (the one after the chunk applied last) in order, and hands
     /// its files on with their history.
@@ -408,6 +412,13 @@ impl ChunkApplier<'_> {
                 histories.push(history);
                 continue;
             };
+            // A failpoint for the tests of a replay that fails (`run::sql`).
+            #[cfg(test)]
+            assert!(
+                !source.name.contains(FAILS_IN_REPLAY),
+                "failpoint: {}",
+                source.name
+            );
             if many && linted[i] {
                 history.start = catalog.subset(&file.mentioned);
             }
