@@ -144,12 +144,15 @@ pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
 }
 
 /// What one command-line path is linted as.
+/// Projects are boxed: a pre-commit file list is thousands of `Sql` units, each the size
+/// of the largest variant (half a KiB with a project inline).
 enum Unit {
-    Sql(String),
-    Project(AlembicProject),
+    /// The path's `.sql` files (a file, a directory, `-`).
+    Sql,
+    Project(Box<AlembicProject>),
     /// Revision files named one by one, linted within their whole project (the revision
     /// graph needs it) but reported alone; all those of one project share one unit.
-    Revisions(AlembicProject, Vec<PathBuf>),
+    Revisions(Box<AlembicProject>, Vec<PathBuf>),
     /// Reported in its place among the others.
     Error(InputError),
 }
@@ -192,8 +195,8 @@ pub fn lint_paths_each(
     // With the Alembic projects nested in each walked directory.
     let discovered: Vec<Option<(Discovered, Vec<AlembicProject>)>> = units
         .iter()
-        .map(|(_, unit)| match unit {
-            Unit::Sql(path) => {
+        .map(|(path, unit)| match unit {
+            Unit::Sql => {
                 let mut found =
                     discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
                 if let Some(grandfather) = &mut grandfather {
@@ -213,7 +216,7 @@ pub fn lint_paths_each(
         for ((path, unit), found) in units.into_iter().zip(discovered) {
             let (files, errors) = (linted.handed, result.errors.len());
             let skipped = match unit {
-                Unit::Sql(_) => {
+                Unit::Sql => {
                     let (found, nested) = found.unwrap_or_default();
                     result
                         .errors
@@ -256,7 +259,7 @@ pub fn lint_paths_each(
                     skipped
                 }
                 Unit::Project(project) => lint_alembic_project(
-                    project,
+                    *project,
                     None,
                     config,
                     grandfather.as_mut(),
@@ -265,7 +268,7 @@ pub fn lint_paths_each(
                     each,
                 ),
                 Unit::Revisions(project, files) => lint_alembic_project(
-                    project,
+                    *project,
                     Some(&files),
                     config,
                     grandfather.as_mut(),
@@ -425,18 +428,18 @@ fn find_project(path: &str) -> Result<Option<AlembicProject>, InputError> {
 
 fn unit_of(path: &str) -> Result<Unit, alembic::project::ProjectError> {
     if path == "-" {
-        return Ok(Unit::Sql(path.to_string()));
+        return Ok(Unit::Sql);
     }
     let path_ref = Path::new(path);
     if path.ends_with(".py")
         && path_ref.is_file()
         && let Some((project, file)) = alembic::project::find_revision_project(path_ref)?
     {
-        return Ok(Unit::Revisions(project, vec![file]));
+        return Ok(Unit::Revisions(Box::new(project), vec![file]));
     }
     Ok(match alembic::project::find_project(path_ref)? {
-        Some(project) => Unit::Project(project),
-        None => Unit::Sql(path.to_string()),
+        Some(project) => Unit::Project(Box::new(project)),
+        None => Unit::Sql,
     })
 }
 
