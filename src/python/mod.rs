@@ -1,13 +1,15 @@
 //! The static evaluator of the Python subset Alembic migrations are written in.
 //!
-//! Parsing is rustpython-parser's (a real Python grammar with byte ranges); this module
-//! evaluates expressions over [`Value`]s and leaves names, library objects and calls to an
-//! [`Env`] supplied by the caller (the Alembic renderer).
+//! Parsing is ruff's parser, its tree converted to rustpython-parser's ([`parse`]: a real
+//! Python grammar with byte ranges); this module evaluates expressions over [`Value`]s and
+//! leaves names, library objects and calls to an [`Env`] supplied by the caller (the
+//! Alembic renderer).
 
 mod budget;
 mod builtins;
 mod eval;
 mod format;
+pub mod parse;
 mod value;
 
 pub use budget::Budget;

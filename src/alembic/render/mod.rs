@@ -33,8 +33,8 @@ mod tests;
 
 use std::ops::Range;
 
+use rustpython_parser::Mode;
 use rustpython_parser::ast::{self, Constant, Expr, Stmt};
-use rustpython_parser::{Mode, parse};
 
 use super::revision::{PythonError, RenderedFunction, RevisionFile};
 use crate::python::{Value, span_of};
@@ -162,14 +162,8 @@ fn render_here(
     modules: &ModuleCache,
 ) -> Result<RevisionFile, PythonError> {
     check_nesting(source)?;
-    let module = match parse(source, Mode::Module, "<revision>") {
-        Ok(ast::Mod::Module(module)) => module,
-        Ok(_) => {
-            return Err(PythonError {
-                message: "not a Python module".into(),
-                offset: 0,
-            });
-        }
+    let module = match crate::python::parse::parse_module(source, "<revision>") {
+        Ok(module) => module,
         Err(error) => {
             return Err(PythonError {
                 message: error.error.to_string(),

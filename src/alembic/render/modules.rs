@@ -12,8 +12,7 @@
 use std::path::PathBuf;
 
 use elsa::sync::FrozenMap;
-use rustpython_parser::ast::{self, Stmt};
-use rustpython_parser::{Mode, parse};
+use rustpython_parser::ast::Stmt;
 
 /// How many imports deep a revision's modules are followed (`a` imports `b` imports ...).
 pub const MAX_IMPORT_DEPTH: usize = 8;
@@ -159,10 +158,9 @@ fn is_identifier(segment: &str) -> bool {
 
 fn parse_module(text: &str) -> Option<Vec<Stmt>> {
     super::check_nesting(text).ok()?;
-    match parse(text, Mode::Module, "<module>") {
-        Ok(ast::Mod::Module(module)) => Some(module.body),
-        _ => None,
-    }
+    crate::python::parse::parse_module(text, "<module>")
+        .ok()
+        .map(|module| module.body)
 }
 
 /// Runs `work` on a thread whose stack fits `source_bytes` of Python (see the renderer's
