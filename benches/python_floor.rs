@@ -1,6 +1,6 @@
 //! The floor of linting an Alembic project: reading every revision file and parsing it
-//! with rustpython-parser (what locksmith's renderer starts from), in parallel like
-//! `locksmith lint`; nothing else: no rendering, SQL, rules or output. Prints the wall
+//! as locksmith's renderer does (`python::parse`), and with rustpython-parser alone, in
+//! parallel like `locksmith lint`; nothing else: no rendering, SQL, rules or output. Prints the wall
 //! time of the parse (medians of 5 runs), and the same single-threaded.
 //! Not a criterion benchmark: `cargo bench --bench python_floor -- DIR_OR_FILES...`.
 
@@ -30,12 +30,18 @@ fn main() {
             files.push(path);
         }
     }
-    let parse_all = |files: &[std::path::PathBuf]| -> usize {
+    // The renderer's parse (ruff's, its tree converted, rustpython's where it must), and
+    // rustpython's alone for comparison.
+    let parse_all = |files: &[std::path::PathBuf], rustpython_only: bool| -> usize {
         files
             .par_iter()
             .map(|file| {
                 let source = std::fs::read_to_string(file).unwrap_or_default();
-                usize::from(parse(&source, Mode::Module, "<revision>").is_ok())
+                usize::from(if rustpython_only {
+                    parse(&source, Mode::Module, "<revision>").is_ok()
+                } else {
+                    locksmith::python::parse::parse_module(&source, "<revision>").is_ok()
+                })
             })
             .sum()
     };
@@ -43,25 +49,31 @@ fn main() {
         runs.sort();
         runs[runs.len() / 2]
     };
-    let parsed = parse_all(&files);
-    let parallel = median((0..5).map(|_| time(|| parse_all(&files))).collect());
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .stack_size(locksmith::stack::WORKER_STACK)
         .build()
         .expect("a one-thread pool");
-    let single = median(
-        (0..5)
-            .map(|_| one.install(|| time(|| parse_all(&files))))
-            .collect(),
-    );
-    println!(
-        "python floor: {} files, {parsed} parsed; read + parse {:.1} ms on {} threads, {:.1} ms on 1",
-        files.len(),
-        parallel.as_secs_f64() * 1e3,
-        rayon::current_num_threads(),
-        single.as_secs_f64() * 1e3,
-    );
+    for (name, rustpython_only) in [("locksmith's parse", false), ("rustpython alone", true)] {
+        let parsed = parse_all(&files, rustpython_only);
+        let parallel = median(
+            (0..5)
+                .map(|_| time(|| parse_all(&files, rustpython_only)))
+                .collect(),
+        );
+        let single = median(
+            (0..5)
+                .map(|_| one.install(|| time(|| parse_all(&files, rustpython_only))))
+                .collect(),
+        );
+        println!(
+            "python floor, {name}: {} files, {parsed} parsed; read + parse {:.1} ms on {} threads, {:.1} ms on 1",
+            files.len(),
+            parallel.as_secs_f64() * 1e3,
+            rayon::current_num_threads(),
+            single.as_secs_f64() * 1e3,
+        );
+    }
 }
 
 fn time(work: impl FnOnce() -> usize) -> Duration {

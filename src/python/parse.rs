@@ -1,5 +1,6 @@
 //! Parsing a Python module: with ruff's parser, about six times faster than
-//! rustpython-parser's (1.27 MB of Alembic revisions: 29 ms against 170 ms, one thread), its
+//! rustpython-parser's (1.27 MB of Alembic revisions: 29 ms against 170 ms, one thread;
+//! `cargo bench --bench python_floor -- DIR` prints both), its
 //! tree converted to the rustpython tree the evaluator and the renderer read. Whatever the
 //! conversion does not carry over (f-strings, `match`, type parameters, integers past 64
 //! bits) and every syntax error are parsed again by rustpython-parser, so the tree and the
