@@ -1,7 +1,12 @@
-//! Embeds every rule document under rules/ so `locksmith rule ID` works from any directory.
+//! Embeds every rule document under rules/ so `locksmith rule ID` works from any directory,
+//! and builds libpg_query's protobuf encoder with a fix for pg_query's `Node` ([`upb`]).
 use std::fmt::Write;
 
+#[path = "build/upb.rs"]
+mod upb;
+
 fn main() {
+    upb::patched_encoder();
     println!("cargo:rerun-if-changed=rules");
     // Read at run time: `env!` would bake in the directory the build script was compiled
     // in, and a build cache copied from another checkout would embed that checkout's docs.

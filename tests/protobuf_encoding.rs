@@ -1,0 +1,138 @@
+//! build/upb.rs builds libpg_query's protobuf encoder with one change (a `Node` encodes the
+//! case that is set instead of testing its 271 fields). The bytes must be the ones the stock
+//! encoder writes: prost, which pg_query decodes with, writes the same canonical encoding,
+//! so every parse tree of the fixtures is encoded by libpg_query and by prost and compared,
+//! and printed back to SQL to check that it is the whole tree.
+//! The test passes on a stock build as well (`LOCKSMITH_STOCK_UPB=1 cargo test --test
+//! protobuf_encoding`), which is what shows that the two encoders agree.
+
+use std::ffi::{CString, c_char, c_int};
+
+// Linked for its native library, the encoder: a crate nothing refers to is not linked.
+extern crate locksmith;
+
+use prost::Message;
+
+#[repr(C)]
+struct PgQueryProtobuf {
+    len: usize,
+    data: *mut c_char,
+}
+
+#[repr(C)]
+struct PgQueryProtobufParseResult {
+    parse_tree: PgQueryProtobuf,
+    stderr_buffer: *mut c_char,
+    error: *mut std::ffi::c_void,
+}
+
+// libpg_query's entry points (pg_query.h), linked through the pg_query crate.
+unsafe extern "C" {
+    fn pg_query_parse_protobuf_opts(
+        input: *const c_char,
+        options: c_int,
+    ) -> PgQueryProtobufParseResult;
+    fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+}
+
+/// libpg_query's own encoding of the text's parse tree; `None` for a syntax error.
+fn encoded_by_libpg_query(sql: &str) -> Option<Vec<u8>> {
+    let input = CString::new(sql).ok()?;
+    // SAFETY: a NUL-terminated input; the result is read, copied and freed once.
+    unsafe {
+        let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
+        let bytes = result.error.is_null().then(|| {
+            let tree = &result.parse_tree;
+            std::slice::from_raw_parts(tree.data as *const u8, tree.len).to_vec()
+        });
+        pg_query_free_protobuf_parse_result(result);
+        bytes
+    }
+}
+
+fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            sql_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn libpg_query_encodes_every_fixture_as_prost_does() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "examples"] {
+        sql_files(&root.join(dir), &mut files);
+    }
+    files.sort();
+    let mut texts: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|path| {
+            Some((
+                path.display().to_string(),
+                std::fs::read_to_string(path).ok()?,
+            ))
+        })
+        .collect();
+    // And the SQL examples of the rule documents.
+    for entry in std::fs::read_dir(root.join("rules"))
+        .unwrap()
+        .filter_map(Result::ok)
+    {
+        let doc = std::fs::read_to_string(entry.path()).unwrap();
+        for (i, block) in doc.split("```sql\n").skip(1).enumerate() {
+            let sql = block.split("```").next().unwrap_or_default();
+            texts.push((
+                format!("{} block {i}", entry.path().display()),
+                sql.to_string(),
+            ));
+        }
+    }
+    let (mut compared, mut statements, mut round_trips) = (0, 0, 0);
+    for (name, sql) in &texts {
+        let Some(bytes) = encoded_by_libpg_query(sql) else {
+            continue;
+        };
+        let tree = pg_query::protobuf::ParseResult::decode(bytes.as_slice()).unwrap();
+        assert!(
+            tree.encode_to_vec() == bytes,
+            "{name}: the encodings differ"
+        );
+        compared += 1;
+        statements += tree.stmts.len();
+        // And nothing is lost: the tree, printed back to SQL by libpg_query's deparser, has
+        // the fingerprint libpg_query computes from the text without protobuf.
+        let Ok(printed) = pg_query::deparse(&tree, Default::default()) else {
+            continue;
+        };
+        let fingerprint = |sql: &str| {
+            pg_query::fingerprint(sql, 0, pg_query::FingerprintOptions::FULL_RELNAME)
+                .map(|f| f.value)
+                .ok()
+        };
+        assert_eq!(fingerprint(&printed), fingerprint(sql), "{name}: {printed}");
+        round_trips += 1;
+    }
+    assert!(
+        compared > 200 && statements > 500,
+        "{compared} texts, {statements} statements"
+    );
+    assert!(
+        round_trips * 10 > compared * 9,
+        "{round_trips} of {compared} printed back"
+    );
+}
+
+/// The change is in the build CI runs (a fallback to the stock encoder is only a warning at
+/// build time).
+#[test]
+fn the_node_case_encoder_is_linked() {
+    assert!(
+        cfg!(upb_node_case) || std::env::var_os("LOCKSMITH_STOCK_UPB").is_some(),
+        "build/upb.rs did not build the encoder (see the build's warnings)"
+    );
+}
