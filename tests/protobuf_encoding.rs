@@ -61,6 +61,13 @@ fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// Each file's name and text (those that are UTF-8).
+fn read(files: &[std::path::PathBuf]) -> Vec<(String, String)> {
+    let text = |path: &std::path::PathBuf| std::fs::read_to_string(path).ok();
+    let named = |path: &std::path::PathBuf| Some((path.display().to_string(), text(path)?));
+    files.iter().filter_map(named).collect()
+}
+
 #[test]
 fn libpg_query_encodes_every_fixture_as_prost_does() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -69,15 +76,7 @@ fn libpg_query_encodes_every_fixture_as_prost_does() {
         sql_files(&root.join(dir), &mut files);
     }
     files.sort();
-    let mut texts: Vec<(String, String)> = files
-        .iter()
-        .filter_map(|path| {
-            Some((
-                path.display().to_string(),
-                std::fs::read_to_string(path).ok()?,
-            ))
-        })
-        .collect();
+    let mut texts = read(&files);
     // And the SQL examples of the rule documents.
     for entry in std::fs::read_dir(root.join("rules"))
         .unwrap()
@@ -92,8 +91,51 @@ fn libpg_query_encodes_every_fixture_as_prost_does() {
             ));
         }
     }
+    let checked = check(&texts);
+    assert!(
+        checked.compared > 200 && checked.statements > 500,
+        "{} texts, {} statements",
+        checked.compared,
+        checked.statements
+    );
+    assert!(
+        checked.round_trips * 10 > checked.compared * 9,
+        "{} of {} printed back",
+        checked.round_trips,
+        checked.compared
+    );
+}
+
+/// The same checks on every `.sql` file under `PROTOBUF_DIR`, by hand:
+/// `PROTOBUF_DIR=DIR cargo test --release --test protobuf_encoding -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn compare_a_directory() {
+    let dir = std::env::var("PROTOBUF_DIR").expect("PROTOBUF_DIR names a directory");
+    let mut files = Vec::new();
+    sql_files(std::path::Path::new(&dir), &mut files);
+    let texts = read(&files);
+    let checked = check(&texts);
+    eprintln!(
+        "{} files: {} parsed ({} statements), {} printed back with the text's fingerprint",
+        texts.len(),
+        checked.compared,
+        checked.statements,
+        checked.round_trips
+    );
+}
+
+struct Checked {
+    compared: usize,
+    statements: usize,
+    round_trips: usize,
+}
+
+/// Panics where libpg_query's encoding differs from prost's or a tree printed back loses
+/// something; counts what it checked.
+fn check(texts: &[(String, String)]) -> Checked {
     let (mut compared, mut statements, mut round_trips) = (0, 0, 0);
-    for (name, sql) in &texts {
+    for (name, sql) in texts {
         let Some(bytes) = encoded_by_libpg_query(sql) else {
             continue;
         };
@@ -117,14 +159,11 @@ fn libpg_query_encodes_every_fixture_as_prost_does() {
         assert_eq!(fingerprint(&printed), fingerprint(sql), "{name}: {printed}");
         round_trips += 1;
     }
-    assert!(
-        compared > 200 && statements > 500,
-        "{compared} texts, {statements} statements"
-    );
-    assert!(
-        round_trips * 10 > compared * 9,
-        "{round_trips} of {compared} printed back"
-    );
+    Checked {
+        compared,
+        statements,
+        round_trips,
+    }
 }
 
 /// The change is in the build CI runs (a fallback to the stock encoder is only a warning at
