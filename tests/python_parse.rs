@@ -33,6 +33,42 @@ fn rustpython_tree(source: &str) -> Option<String> {
     }
 }
 
+/// Each statement rustpython has two types for (`def`/`async def`, `for`, `with`,
+/// `try`/`try ... except*`), both forms: the fixtures have few of the second.
+#[test]
+fn plain_and_async_forms_convert_alike() {
+    let source = "\
+@decorate
+async def upgrade(op, *args, **kwargs) -> None:
+    async for row in rows:
+        pass
+    else:
+        pass
+    async with lock() as held, other():
+        await op.execute(\"SELECT 1\")
+
+def downgrade():
+    for row in rows:
+        pass
+    with lock() as held:
+        pass
+    try:
+        pass
+    except* ValueError as e:
+        pass
+    try:
+        pass
+    except ValueError:
+        pass
+    else:
+        pass
+    finally:
+        pass
+";
+    let ours = parse_with_ruff(source).expect("converted");
+    assert_eq!(Some(format!("{ours:#?}")), rustpython_tree(source));
+}
+
 #[test]
 fn ruffs_tree_converted_is_rustpythons_tree() {
     let mut files = Vec::new();

@@ -46,10 +46,7 @@ struct ConfigureCall {
 /// settings for every migration.
 fn read_env_py(env_py: &Path) -> (bool, Option<String>, EnvSettings) {
     match fs::read_to_string(env_py) {
-        Ok(text) => {
-            let (on, note) = transaction_per_migration_in(&text, env_py);
-            (on, note, env_settings_in(&text))
-        }
+        Ok(text) => read_text(&text, env_py),
         Err(e) => (
             false,
             Some(format!(
@@ -64,42 +61,32 @@ fn read_env_py(env_py: &Path) -> (bool, Option<String>, EnvSettings) {
 
 /// The settings env.py applies to every migration; nothing when it does not parse (that is
 /// said by [`transaction_per_migration_in`]).
+#[cfg(test)]
 pub(super) fn env_settings_in(text: &str) -> EnvSettings {
-    match rustpython_parser::parse(text, rustpython_parser::Mode::Module, "env.py") {
-        Ok(ast::Mod::Module(module)) => {
-            let mut finder = ConfigureFinder {
-                text,
-                calls: Vec::new(),
-                settings: EnvSettings::default(),
-            };
-            finder.stmts(&module.body, false);
-            finder.settings
-        }
-        _ => EnvSettings::default(),
-    }
+    read_text(text, Path::new("env.py")).2
 }
 
 const ASSUMED: &str = "assuming one transaction for the whole script";
 
 /// [`transaction_per_migration`] over env.py's text; `env_py` names it in notes.
+#[cfg(test)]
 fn transaction_per_migration_in(text: &str, env_py: &Path) -> (bool, Option<String>) {
-    let module = match rustpython_parser::parse(
-        text,
-        rustpython_parser::Mode::Module,
-        &env_py.to_string_lossy(),
-    ) {
-        Ok(ast::Mod::Module(module)) => module,
-        Ok(_) => return (false, None),
+    let (on, note, _) = read_text(text, env_py);
+    (on, note)
+}
+
+/// env.py's text, parsed once: `transaction_per_migration` with its note, and the settings.
+fn read_text(text: &str, env_py: &Path) -> (bool, Option<String>, EnvSettings) {
+    let module = match crate::python::parse::parse_module(text, &env_py.to_string_lossy()) {
+        Ok(module) => module,
         Err(e) => {
             let line = line_of(text, usize::from(e.offset));
-            return (
-                false,
-                Some(format!(
-                    "{}:{line}: env.py does not parse ({}); {ASSUMED}",
-                    env_py.display(),
-                    e.error
-                )),
+            let note = format!(
+                "{}:{line}: env.py does not parse ({}); {ASSUMED}",
+                env_py.display(),
+                e.error
             );
+            return (false, Some(note), EnvSettings::default());
         }
     };
     let mut finder = ConfigureFinder {
@@ -108,7 +95,13 @@ fn transaction_per_migration_in(text: &str, env_py: &Path) -> (bool, Option<Stri
         settings: EnvSettings::default(),
     };
     finder.stmts(&module.body, false);
-    let calls = finder.calls;
+    let (on, note) = transaction_per_migration(&finder.calls, env_py);
+    (on, note, finder.settings)
+}
+
+/// Whether each migration runs in its own transaction, from the `configure(...)` calls
+/// (the offline ones when there are any), with a note when it cannot be told.
+fn transaction_per_migration(calls: &[ConfigureCall], env_py: &Path) -> (bool, Option<String>) {
     let relevant: Vec<&ConfigureCall> = if calls.iter().any(|c| c.offline) {
         calls.iter().filter(|c| c.offline).collect()
     } else {
