@@ -52,12 +52,10 @@ pub fn patched_encoder() {
     };
     let upb_c = vendor.join("upb/upb.c");
     println!("cargo:rerun-if-changed={}", upb_c.display());
-    let Ok(source) = std::fs::read_to_string(&upb_c) else {
-        return;
-    };
+    let source = std::fs::read_to_string(&upb_c).unwrap_or_default();
     if source.matches(FIELD_LOOP).count() != 1 || source.matches(ENCODE_MESSAGE).count() != 1 {
         println!(
-            "cargo:warning=pg_query's upb source has changed: the stock protobuf encoder is used (slower)"
+            "cargo:warning=pg_query's upb source is not the one build/upb.rs changes: the stock protobuf encoder is used (slower)"
         );
         return;
     }
@@ -95,11 +93,9 @@ fn pg_query_vendor() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
     let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
-    let mut found: Vec<PathBuf> = registries
+    registries
         .filter_map(Result::ok)
         .map(|r| r.path().join(PG_QUERY).join("libpg_query/vendor"))
         .filter(|v| v.join("upb/upb.c").is_file())
-        .collect();
-    found.sort();
-    found.into_iter().next()
+        .min()
 }
