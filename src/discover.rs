@@ -60,9 +60,11 @@ pub fn discover(paths: &[String], excluded: &dyn Fn(&Path) -> bool) -> Discovere
             continue;
         }
         let path = Path::new(raw);
-        if path.is_dir() {
+        // One stat a path (a file list of thousands of files is the pre-commit case).
+        let kind = std::fs::metadata(path).map(|m| m.file_type()).ok();
+        if kind.is_some_and(|k| k.is_dir()) {
             walk(path, excluded, &mut found);
-        } else if path.is_file() {
+        } else if kind.is_some_and(|k| k.is_file()) {
             if excluded(path) {
                 found.excluded += 1;
             } else {

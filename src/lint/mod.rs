@@ -484,7 +484,6 @@ fn lint_unfinished(
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
                 transaction: report.transaction,
-                existing_lock: report.existing_lock.clone(),
                 locks_on_existing: &report.locks_on_existing,
             })
             .collect();

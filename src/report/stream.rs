@@ -146,6 +146,13 @@ impl<'w> Stream<'w> {
         }
     }
 
+    /// Writes out what the direct writer buffered (human output).
+    pub fn flush(&mut self) {
+        if let Some(out) = &mut self.direct {
+            let _ = out.flush();
+        }
+    }
+
     /// Appends the parts held (and Markdown's details) to the temporary files; a part
     /// that cannot be written (no file, a full disk) stays in memory with the others.
     fn spill_parts(&mut self) {
@@ -287,10 +294,10 @@ fn write_human(files: &[FileReport], style: &human::Style, out: &mut dyn Write) 
                 text
             })
             .collect();
-        for text in texts {
-            // A closed pipe (`locksmith ... | head`) is not an error worth a panic.
-            let _ = out.write_all(text.as_bytes());
-        }
+        // One write a group, not one a file: a file list of 3,200 small files made 3,000
+        // write calls (stdout is line-buffered, and each text ends in a newline).
+        // A closed pipe (`locksmith ... | head`) is not an error worth a panic.
+        let _ = out.write_all(texts.concat().as_bytes());
     }
 }
 

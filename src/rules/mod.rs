@@ -272,8 +272,6 @@ pub struct CheckedStatement<'a> {
     /// The transaction block it belongs to (`BEGIN` and `COMMIT` included), numbered from 0
     /// in file order; `None` outside any.
     pub transaction: Option<usize>,
-    /// The strongest write-blocking lock it takes on a table that existed before the file.
-    pub existing_lock: Option<RelationLock>,
     /// Every lock it takes on a relation that existed before the file, strongest per
     /// relation.
     pub locks_on_existing: &'a [RelationLock],
