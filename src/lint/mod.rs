@@ -424,17 +424,15 @@ fn lint_unfinished(
                     }
                     let facts = facts::analyze(&stmt.node, &state);
                     // A DO block runs its statements inside a transaction of its own at least:
-                    // what may not run in one (CONCURRENTLY) fails there too.
-                    let block_state;
-                    let seen_state = if inner {
-                        let mut inside = state.clone();
-                        inside.in_transaction = true;
-                        inside.in_do_block = true;
-                        block_state = inside;
-                        &block_state
-                    } else {
-                        &state
-                    };
+                    // what may not run in one (CONCURRENTLY) fails there too. The rules see
+                    // the state so flagged, and it is put back after them: a copy of the
+                    // state (its catalog) for each such statement made a file of many DO
+                    // blocks after many tables quadratic.
+                    let outside = (state.in_transaction, state.in_do_block);
+                    if inner {
+                        state.in_transaction = true;
+                        state.in_do_block = true;
+                    }
                     let view = StatementView {
                         sql: stmt
                             .text
@@ -442,7 +440,7 @@ fn lint_unfinished(
                             .unwrap_or_else(|| &source.text[stmt.span.clone()]),
                         node: &stmt.node,
                         facts: &facts,
-                        state: seen_state,
+                        state: &state,
                         typed: Default::default(),
                         clauses: Default::default(),
                     };
@@ -451,6 +449,8 @@ fn lint_unfinished(
                             findings.push(place(rule, *severity, violation, &spans, index));
                         }
                     }
+                    drop(view);
+                    (state.in_transaction, state.in_do_block) = outside;
                     let in_transaction = state.in_transaction;
                     let locks_on_existing = state.locks_on_existing(&facts);
                     let existing_lock = crate::state::strongest_blocking(&locks_on_existing);
@@ -730,7 +730,7 @@ fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementR
             match outer
                 .locks_on_existing
                 .iter_mut()
-                .find(|l| l.relation.key() == lock.relation.key())
+                .find(|l| l.relation.same(&lock.relation))
             {
                 Some(held) => held.mode = held.mode.max(lock.mode),
                 None => outer.locks_on_existing.push(lock),
