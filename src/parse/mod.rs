@@ -93,6 +93,17 @@ fn parse_here(sql: &str) -> Parsed {
 /// skipped without being parsed, and syntax errors are not reported: what replaying a
 /// history needs, which the lint parses and reports in full.
 pub fn parse_schema_changes(sql: &str) -> Parsed {
+    Parsed {
+        statements: schema_change_batches(sql)
+            .flat_map(|batch| batch.statements)
+            .collect(),
+        ..Parsed::default()
+    }
+}
+
+/// [`parse_schema_changes`] a batch at a time: what a caller applies and drops as it goes
+/// holds one batch's parse trees, not a whole file's.
+pub fn schema_change_batches(sql: &str) -> Batches<'_> {
     let sql = template::stand_ins(sql);
     // Consecutive kept statements are parsed together, as in [`Batches`].
     let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
@@ -109,13 +120,9 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
     for run in runs {
         batch_run(run, &mut steps);
     }
-    let batches = Batches {
+    Batches {
         sql,
         steps: steps.into_iter(),
-    };
-    Parsed {
-        statements: batches.flat_map(|batch| batch.statements).collect(),
-        ..Parsed::default()
     }
 }
 

@@ -206,6 +206,11 @@ pub const REUSED_PARSE_MAX: usize = 64 << 10;
 /// times the text's size, and a few chunks are in flight at once.
 const REUSED_PARSE_PER_CHUNK: usize = 1 << 20;
 
+/// The biggest file whose schema changes are parsed ahead, with the rest of its chunk: a
+/// bigger one is parsed as it is applied, a batch at a time (its trees would take many
+/// times its text's size: a 10 MB baseline of CREATE TABLEs held 750 MB of them).
+const CHANGES_PARSED_AHEAD_MAX: usize = 1 << 20;
+
 /// Replays the files called `names` in their tool's order, handing each chunk to `each`
 /// ([`SqlReplay`]).
 pub fn sql_replay(
@@ -442,9 +447,7 @@ impl ChunkApplier<'_> {
                         }
                     }
                 }
-                for statement in file.schema_changes(&source.text) {
-                    catalog.apply(&statement.node);
-                }
+                file.apply_changes(source, catalog);
                 catalog.end_session();
             }
             histories.push(history);
@@ -500,7 +503,9 @@ fn read_and_parse(
         }
         match up_sql(source) {
             Cow::Borrowed(_) if keep => file.whole = Some(crate::parse::parse_sql(&text)),
-            up if replayed => file.changes = Some(crate::parse::parse_schema_changes(&up)),
+            up if replayed && up.len() <= CHANGES_PARSED_AHEAD_MAX => {
+                file.changes = Some(crate::parse::parse_schema_changes(&up));
+            }
             _ => {}
         }
     }
@@ -509,18 +514,35 @@ fn read_and_parse(
 }
 
 impl ReadFile {
-    /// What the replay applies of it: the statements [`crate::parse::parse_schema_changes`]
-    /// keeps, from whichever parse there is (`text` is the file's).
-    fn schema_changes<'a>(
-        &'a self,
-        text: &'a str,
-    ) -> impl Iterator<Item = &'a crate::parse::Statement> + 'a {
-        let whole = self.changes.is_none();
-        (self.changes.as_ref().or(self.whole.as_ref()))
-            .filter(|_| self.replayed)
-            .into_iter()
-            .flat_map(|parsed| &parsed.statements)
-            .filter(move |s| !whole || crate::parse::is_schema_change(&text[s.span.clone()]))
+    /// Applies what the replay applies of it: the statements
+    /// [`crate::parse::parse_schema_changes`] keeps, from whichever parse there is, or
+    /// parsed now a batch at a time (a file too big to be parsed ahead).
+    fn apply_changes(&self, source: &SourceFile, catalog: &mut Catalog) {
+        if !self.replayed {
+            return;
+        }
+        match (&self.changes, &self.whole) {
+            (Some(changes), _) => {
+                for statement in &changes.statements {
+                    catalog.apply(&statement.node);
+                }
+            }
+            (None, Some(whole)) => {
+                let text = &source.text;
+                let changes = (whole.statements.iter())
+                    .filter(|s| crate::parse::is_schema_change(&text[s.span.clone()]));
+                for statement in changes {
+                    catalog.apply(&statement.node);
+                }
+            }
+            (None, None) => {
+                for batch in crate::parse::schema_change_batches(&up_sql(source)) {
+                    for statement in &batch.statements {
+                        catalog.apply(&statement.node);
+                    }
+                }
+            }
+        }
     }
 }
 
