@@ -74,6 +74,14 @@ impl Relation {
     }
 
     /// Identity for "is this the same table": unqualified names resolve to `public`.
+    /// Whether both name the same relation (`users` and `public.users` do), as their
+    /// [`Relation::key`]s compare, without building them.
+    pub fn same(&self, other: &Relation) -> bool {
+        self.name == other.name
+            && self.schema.as_deref().unwrap_or("public")
+                == other.schema.as_deref().unwrap_or("public")
+    }
+
     pub fn key(&self) -> (String, String) {
         (
             self.schema.clone().unwrap_or_else(|| "public".into()),
@@ -301,10 +309,7 @@ impl Facts {
             let (Some(relation), Some(mode)) = (relation, mode) else {
                 continue;
             };
-            match locks
-                .iter_mut()
-                .find(|l| l.relation.key() == relation.key())
-            {
+            match locks.iter_mut().find(|l| l.relation.same(relation)) {
                 Some(existing) => existing.mode = existing.mode.max(mode),
                 None => locks.push(RelationLock {
                     relation: relation.clone(),
@@ -326,10 +331,7 @@ impl Facts {
                     _ => &action.relation,
                 };
                 let Some(of) = of else { continue };
-                match out
-                    .iter_mut()
-                    .find(|l| l.kind == kind && l.of.key() == of.key())
-                {
+                match out.iter_mut().find(|l| l.kind == kind && l.of.same(of)) {
                     Some(existing) => existing.mode = existing.mode.max(mode),
                     None => out.push(RelatedLock {
                         of: of.clone(),

@@ -104,7 +104,7 @@ fn partition_keys(earlier: &[CheckedStatement], parent: &Relation) -> Vec<String
     earlier
         .iter()
         .filter_map(|s| match s.summary {
-            Summary::PartitionedTable(table) if table.0.key() == parent.key() => Some(&table.1),
+            Summary::PartitionedTable(table) if table.0.same(parent) => Some(&table.1),
             _ => None,
         })
         .flatten()
@@ -141,11 +141,7 @@ fn has_validated_check(
     partition: &Relation,
     keys: &[String],
 ) -> bool {
-    let on_partition = |a: &&Action| {
-        a.relation
-            .as_ref()
-            .is_some_and(|r| r.key() == partition.key())
-    };
+    let on_partition = |a: &&Action| a.relation.as_ref().is_some_and(|r| r.same(partition));
     let covers = |s: &CheckedStatement, a: &Action| {
         let named = check_columns(s, a);
         keys.iter().all(|k| named.contains(k))

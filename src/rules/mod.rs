@@ -285,7 +285,7 @@ impl CheckedStatement<'_> {
     ) -> Option<crate::facts::LockMode> {
         self.locks_on_existing
             .iter()
-            .find(|l| l.relation.key() == relation.key())
+            .find(|l| l.relation.same(relation))
             .map(|l| l.mode)
     }
 

@@ -1,7 +1,7 @@
 //! VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID.
 
 use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
-use crate::facts::Form;
+use crate::facts::{Action, Form};
 
 pub static RULE: Rule = Rule {
     id: "validating-constraint-in-same-transaction",
@@ -16,57 +16,75 @@ const NOT_VALID: &[Form] = &[Form::AddCheckNotValid, Form::AddForeignKeyNotValid
 
 fn check(input: &TransactionView) -> Vec<Violation> {
     let mut out = Vec::new();
+    // The constraints added NOT VALID so far on tables that existed before the migration,
+    // by (schema, table, constraint), with the first statement that added each and its
+    // action: kept as the block is walked, not searched for from each validation.
+    let mut added_not_valid: std::collections::HashMap<(&str, &str, &str), (usize, &Action)> =
+        Default::default();
     for (i, statement) in input.statements.iter().enumerate() {
-        let validations = statement
-            .facts
-            .actions
-            .iter()
-            .filter(|a| matches!(a.form, Form::ValidateConstraint | Form::ValidateForeignKey));
-        for validate in validations {
-            let (Some(table), Some(name)) = (&validate.relation, &validate.constraint) else {
-                continue;
-            };
-            let added = input.statements[..i].iter().find_map(|s| {
-                let add = s.facts.actions.iter().find(|a| {
-                    NOT_VALID.contains(&a.form)
-                        && a.constraint.as_ref() == Some(name)
-                        && a.relation.as_ref().is_some_and(|r| r.key() == table.key())
-                })?;
-                // Only a table that existed before the migration is locked against anyone.
-                s.lock_on_existing(table).map(|_| (s, add))
-            });
-            let Some((adding, add)) = added else {
-                continue;
-            };
-            let validate_sql = format!(
-                "ALTER TABLE {table} VALIDATE CONSTRAINT {};",
-                crate::facts::quote_ident(name)
-            );
-            out.push(
-                Violation::with(
-                    format!(
-                        "VALIDATE CONSTRAINT {name} runs in the transaction that added it NOT VALID \
-                         (`{}`): its {} is held until COMMIT, through the whole validation scan, \
-                         so NOT VALID saves nothing",
-                        excerpt(adding.sql),
-                        add.lock_phrase()
-                    ),
-                    Advice::sql(format!(
-                        "commit after adding the constraint NOT VALID and validate in a transaction \
-                         of its own (VALIDATE takes only ShareUpdateExclusiveLock, which lets reads \
-                         and writes continue):\n  COMMIT;\n  {validate_sql}"
-                    ))
-                    .with_alembic(format!(
-                        "validate outside the migration's transaction (or in the next migration):\n  \
-                         with op.get_context().autocommit_block():\n      \
-                         op.execute(\"{validate_sql}\")"
-                    )),
-                )
-                .at_statement(i),
-            );
+        validations(input, i, &added_not_valid, &mut out);
+        for add in (statement.facts.actions.iter()).filter(|a| NOT_VALID.contains(&a.form)) {
+            if let (Some(table), Some(name)) = (&add.relation, &add.constraint)
+                && statement.lock_on_existing(table).is_some()
+            {
+                let schema = table.schema.as_deref().unwrap_or("public");
+                (added_not_valid.entry((schema, &table.name, name))).or_insert((i, add));
+            }
         }
     }
     out
+}
+
+/// The findings of statement `i`'s validations of constraints added NOT VALID before it.
+fn validations(
+    input: &TransactionView,
+    i: usize,
+    added_not_valid: &std::collections::HashMap<(&str, &str, &str), (usize, &Action)>,
+    out: &mut Vec<Violation>,
+) {
+    let statement = &input.statements[i];
+    let validations = statement
+        .facts
+        .actions
+        .iter()
+        .filter(|a| matches!(a.form, Form::ValidateConstraint | Form::ValidateForeignKey));
+    for validate in validations {
+        let (Some(table), Some(name)) = (&validate.relation, &validate.constraint) else {
+            continue;
+        };
+        let schema = table.schema.as_deref().unwrap_or("public");
+        // Only a table that existed before the migration is locked against anyone.
+        let Some(&(by, add)) = added_not_valid.get(&(schema, table.name.as_str(), name)) else {
+            continue;
+        };
+        let adding = &input.statements[by];
+        let validate_sql = format!(
+            "ALTER TABLE {table} VALIDATE CONSTRAINT {};",
+            crate::facts::quote_ident(name)
+        );
+        out.push(
+            Violation::with(
+                format!(
+                    "VALIDATE CONSTRAINT {name} runs in the transaction that added it NOT VALID \
+                     (`{}`): its {} is held until COMMIT, through the whole validation scan, \
+                     so NOT VALID saves nothing",
+                    excerpt(adding.sql),
+                    add.lock_phrase()
+                ),
+                Advice::sql(format!(
+                    "commit after adding the constraint NOT VALID and validate in a transaction \
+                     of its own (VALIDATE takes only ShareUpdateExclusiveLock, which lets reads \
+                     and writes continue):\n  COMMIT;\n  {validate_sql}"
+                ))
+                .with_alembic(format!(
+                    "validate outside the migration's transaction (or in the next migration):\n  \
+                     with op.get_context().autocommit_block():\n      \
+                     op.execute(\"{validate_sql}\")"
+                )),
+            )
+            .at_statement(i),
+        );
+    }
 }
 
 #[cfg(test)]
