@@ -82,6 +82,98 @@ def one_file(cmd, runs):
     return {"wall": statistics.median(samples), "how": f"median of {runs} runs"}
 
 
+def write_once(path, lines):
+    """Writes the text `lines` yields to `path`, unless a previous run did."""
+    if os.path.exists(path):
+        return path
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".part", "w") as f:
+        for line in lines:
+            f.write(line)
+    os.replace(path + ".part", path)
+    return path
+
+
+def tables_then_do_blocks(n):
+    for i in range(n):
+        yield f"CREATE TABLE t{i} (id bigint PRIMARY KEY, a text, b int);\n"
+    for i in range(n):
+        yield f"DO $$ BEGIN ALTER TABLE t{i} ADD COLUMN c int; END $$;\n"
+
+
+def backfill_in_one_transaction(n):
+    yield "BEGIN;\nALTER TABLE users ADD COLUMN x int;\n"
+    for i in range(n):
+        yield f"UPDATE users SET x = {i} WHERE id = {i};\n"
+    yield "COMMIT;\n"
+
+
+def validations_in_one_transaction(n):
+    yield "BEGIN;\n"
+    for i in range(n):
+        yield (f"ALTER TABLE t{i % 50} ADD CONSTRAINT c{i} CHECK (a > {i}) NOT VALID;\n"
+               f"ALTER TABLE t{i % 50} VALIDATE CONSTRAINT c{i};\n")
+    yield "COMMIT;\n"
+
+
+def baseline(size):
+    written, i = 0, 0
+    while written < size:
+        text = (f"CREATE TABLE t{i} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                f"    email text NOT NULL,\n    total numeric(12,2) DEFAULT 0,\n"
+                f"    created_at timestamptz NOT NULL DEFAULT now()\n);\n"
+                f"CREATE INDEX t{i}_email_idx ON t{i} (email);\n")
+        written += len(text)
+        i += 1
+        yield text
+
+
+def data_dump(size):
+    """A pg_dump-like data file: multi-row INSERTs for half, then one COPY block."""
+    yield "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\n"
+    yield "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(12,2));\n"
+    written, i = 0, 0
+    while written < size // 2:
+        rows = ",\n".join(f"({i * 50 + j}, 'user{i * 50 + j}@example.com', 'Name {j}')" for j in range(50))
+        text = f"INSERT INTO users (id, email, name) VALUES\n{rows};\n"
+        written += len(text)
+        i += 1
+        yield text
+    yield "COPY orders (id, user_id, total) FROM stdin;\n"
+    k = 0
+    while written < size:
+        text = f"{k}\t{k % 100000}\t{k % 9999}.{k % 100:02d}\n"
+        written += len(text)
+        k += 1
+        yield text
+    yield "\\.\n"
+
+
+def grow_with_size(ls, shapes, add):
+    """Input shapes that once made the run quadratic in the input or held it many times
+    over, each at two sizes, and a realistic big file (a data dump)."""
+    out = {}
+    for what, generate, n in [
+        ("tables then a DO block altering each", tables_then_do_blocks, 2500),
+        ("UPDATEs in one transaction after DDL", backfill_in_one_transaction, 5000),
+        ("NOT VALID + VALIDATE pairs in one transaction", validations_in_one_transaction, 2500),
+    ]:
+        pair = []
+        for size in (n, 4 * n):
+            name = f"{generate.__name__}-{size}.sql"
+            path = write_once(os.path.join(shapes, name), generate(size))
+            pair.append(add(measure(f"locksmith lint {name}", [ls, "lint", path], 3)))
+        out[what] = pair
+    directory = os.path.join(shapes, "baseline-dir")
+    base = write_once(os.path.join(directory, "V1__baseline.sql"), baseline(10 << 20))
+    write_once(os.path.join(directory, "V2__next.sql"), ["ALTER TABLE t1 ADD COLUMN note text;\n"])
+    out["baseline"] = (add(measure("locksmith lint V1__baseline.sql (10 MB)", [ls, "lint", base], 1)),
+                       add(measure("locksmith lint DIR (10 MB baseline + 1 file)", [ls, "lint", directory], 1)))
+    dump = write_once(os.path.join(shapes, "dump.sql"), data_dump(50 << 20))
+    out["dump"] = add(measure("locksmith lint dump.sql (50 MiB)", [ls, "lint", dump], 1))
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--locksmith", required=True)
@@ -150,6 +242,9 @@ def main():
     if os.path.exists(huge):
         big = add(measure(f"locksmith lint huge.sql ({os.path.getsize(huge) / 2**20:.0f} MiB)", [ls, "lint", huge], 0))
 
+    shapes = grow_with_size(ls, os.path.join(a.corpus, "shapes"), add)
+    dump = shapes.pop("dump")
+
     def ratio(x, y):
         return x / y if y else float("nan")
 
@@ -182,6 +277,19 @@ def main():
     if big:
         row("one 50 MiB .sql file: wall, peak RSS", f"{big['wall']:.2f} s, {big['rss_mib']:.0f} MiB",
             "< 5 s, < 300 MiB", big["wall"] < 5 and big["rss_mib"] < 300)
+    row("a 50 MiB data dump (INSERTs, then COPY data): wall, peak RSS",
+        f"{dump['wall']:.2f} s, {dump['rss_mib']:.0f} MiB", "< 5 s, < 300 MiB",
+        dump["wall"] < 5 and dump["rss_mib"] < 300)
+    for what, (small, large) in shapes.items():
+        if what == "baseline":
+            r = ratio(large["rss_mib"], small["rss_mib"])
+            row("peak RSS, a 10 MB baseline in a directory / the file alone",
+                f"{large['rss_mib']:.0f} / {small['rss_mib']:.0f} MiB = {r:.2f}×",
+                "≤ 2× (the replay's own schema)", r <= 2)
+            continue
+        r = ratio(large["cpu"], small["cpu"])
+        row(f"CPU at 4× the input, {what}",
+            f"{small['cpu'] * 1e3:.0f} → {large['cpu'] * 1e3:.0f} ms = {r:.1f}×", "≤ 6× (linear: 4×)", r <= 6)
     table = "\n".join(lines)
     print()
     print(table)
