@@ -116,6 +116,15 @@ def validations_in_one_transaction(n):
     yield "COMMIT;\n"
 
 
+def enum_values_in_one_transaction(n):
+    yield "BEGIN;\n"
+    for i in range(n // 10):
+        yield f"ALTER TYPE mood ADD VALUE 'v{i}';\n"
+    for i in range(n):
+        yield f"UPDATE t SET m = 'v{i}' WHERE id = {i};\n"
+    yield "COMMIT;\n"
+
+
 def baseline(size):
     written, i = 0, 0
     while written < size:
@@ -157,6 +166,7 @@ def grow_with_size(ls, shapes, add):
         ("tables then a DO block altering each", tables_then_do_blocks, 2500),
         ("UPDATEs in one transaction after DDL", backfill_in_one_transaction, 5000),
         ("NOT VALID + VALIDATE pairs in one transaction", validations_in_one_transaction, 2500),
+        ("ADD VALUEs then UPDATEs in one transaction", enum_values_in_one_transaction, 5000),
     ]:
         pair = []
         for size in (n, 4 * n):
