@@ -125,6 +125,10 @@ def enum_values_in_one_transaction(n):
     yield "COMMIT;\n"
 
 
+def statements_on_one_line(n):
+    yield " ".join(f"CREATE INDEX i{i} ON users (a{i});" for i in range(n)) + "\n"
+
+
 def baseline(size):
     written, i = 0, 0
     while written < size:
@@ -167,6 +171,7 @@ def grow_with_size(ls, shapes, add):
         ("UPDATEs in one transaction after DDL", backfill_in_one_transaction, 5000),
         ("NOT VALID + VALIDATE pairs in one transaction", validations_in_one_transaction, 2500),
         ("ADD VALUEs then UPDATEs in one transaction", enum_values_in_one_transaction, 5000),
+        ("statements on one line (minified SQL), a finding each", statements_on_one_line, 2500),
     ]:
         pair = []
         for size in (n, 4 * n):

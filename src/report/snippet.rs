@@ -63,28 +63,28 @@ impl Snippet {
             // Which bytes of the line are kept: all of a short line (no more bytes than the
             // characters shown, so no need to count them); of a long one, a stretch
             // starting a little before the span.
-            let (kept_from, kept_to, cut_before, cut_after) = if full.len() <= MAX_LINE_CHARS {
-                (0, full.len(), false, false)
+            // The stretch is walked from the span's start, not counted from the line's: a
+            // line of thousands of statements (minified SQL) has a finding every few bytes,
+            // and counting each one's line made its rendering quadratic.
+            let short =
+                |text: &str| text.chars().take(MAX_LINE_CHARS + 1).count() <= MAX_LINE_CHARS;
+            let (kept_from, kept_to) = if full.len() <= MAX_LINE_CHARS || short(full) {
+                (0, full.len())
             } else {
-                let chars = full.chars().count();
-                let (from, to) = if chars <= MAX_LINE_CHARS {
-                    (0, chars)
+                let anchor = if line == start.line {
+                    crate::source::floor_char_boundary(full, span.start.saturating_sub(line_span.start))
                 } else {
-                    let anchor = if line == start.line {
-                        start.column - 1
-                    } else {
-                        0
-                    };
-                    let from = anchor.saturating_sub(LEAD_CHARS);
-                    (from, (from + MAX_LINE_CHARS).min(chars))
+                    0
                 };
-                let byte_of = |char_index: usize| {
-                    full.char_indices()
-                        .nth(char_index)
-                        .map_or(full.len(), |(i, _)| i)
-                };
-                (byte_of(from), byte_of(to), from > 0, to < chars)
+                let from = (full[..anchor].char_indices().rev())
+                    .nth(LEAD_CHARS - 1)
+                    .map_or(0, |(i, _)| i);
+                let to = (full[from..].char_indices())
+                    .nth(MAX_LINE_CHARS)
+                    .map_or(full.len(), |(i, _)| from + i);
+                (from, to)
             };
+            let (cut_before, cut_after) = (kept_from > 0, kept_to < full.len());
             if cut_before {
                 text.push_str(ELLIPSIS);
             }
