@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use locksmith::config::Config;
+use locksmith::lint::FileReport;
 use locksmith::source::SourceFile;
 
 struct Counting;
@@ -54,6 +55,25 @@ fn measure(run: impl FnOnce()) -> (usize, usize) {
     )
 }
 
+/// Lints `sql` as one file: the bytes allocated meanwhile, and the report.
+fn lint_counted(sql: &str) -> (usize, FileReport) {
+    let mut report = None;
+    let (allocated, _) = measure(|| {
+        let source = SourceFile::new("shape.sql", sql);
+        report = Some(locksmith::lint::lint_sql(source, &Config::default()));
+    });
+    (allocated, report.expect("linted"))
+}
+
+/// Four times the input allocated about four times the bytes, not sixteen.
+fn assert_linear(small: usize, large: usize) {
+    let ratio = large as f64 / small as f64;
+    assert!(
+        ratio < 6.0,
+        "4x the input allocated {ratio:.1}x the bytes ({small} -> {large})"
+    );
+}
+
 /// `tables` CREATE TABLEs, then as many DO blocks that each alter one of them.
 fn tables_then_do_blocks(tables: usize) -> String {
     let mut sql = String::new();
@@ -76,30 +96,13 @@ fn tables_then_do_blocks(tables: usize) -> String {
 #[test]
 fn do_blocks_after_many_tables_cost_what_they_hold() {
     let lint = |tables: usize| {
-        let sql = tables_then_do_blocks(tables);
-        let statements = std::cell::Cell::new(0);
-        let (allocated, _) = measure(|| {
-            let source = SourceFile::new("many.sql", sql.clone());
-            let report = locksmith::lint::lint_sql(source, &Config::default());
-            // Each DO statement reports the ALTER its block runs.
-            let inner = report
-                .statements
-                .iter()
-                .map(|s| s.inner.len())
-                .sum::<usize>();
-            statements.set(report.statements.len() + inner);
-        });
-        (allocated, statements.get())
+        let (allocated, report) = lint_counted(&tables_then_do_blocks(tables));
+        // Each DO statement reports the ALTER its block runs.
+        let inner: usize = report.statements.iter().map(|s| s.inner.len()).sum();
+        assert_eq!(report.statements.len() + inner, 3 * tables);
+        allocated
     };
-    let (small, small_statements) = lint(400);
-    let (large, large_statements) = lint(1_600);
-    assert_eq!((small_statements, large_statements), (1_200, 4_800));
-    // Four times the input: about four times the bytes, sixteen if quadratic.
-    let ratio = large as f64 / small as f64;
-    assert!(
-        ratio < 6.0,
-        "4x the input allocated {ratio:.1}x the bytes ({small} -> {large})"
-    );
+    assert_linear(lint(400), lint(1_600));
 }
 
 /// adding-enum-value-in-transaction looked for each new value's first use by scanning
@@ -117,27 +120,12 @@ fn enum_values_added_in_a_long_transaction_are_looked_for_once() {
         }
         // One use, found: the rule still looks.
         sql.push_str("UPDATE t SET m = 'v0';\nCOMMIT;\n");
-        let found = std::cell::Cell::new(0);
-        let (allocated, _) = measure(|| {
-            let source = SourceFile::new("enum.sql", sql.clone());
-            let report = locksmith::lint::lint_sql(source, &Config::default());
-            found.set(
-                report
-                    .findings
-                    .iter()
-                    .filter(|f| f.message.contains("used later"))
-                    .count(),
-            );
-        });
-        assert_eq!(found.get(), 1);
+        let (allocated, report) = lint_counted(&sql);
+        let used = (report.findings.iter()).filter(|f| f.message.contains("used later"));
+        assert_eq!(used.count(), 1);
         allocated
     };
-    let (small, large) = (lint(400), lint(1_600));
-    let ratio = large as f64 / small as f64;
-    assert!(
-        ratio < 6.0,
-        "4x the input allocated {ratio:.1}x the bytes ({small} -> {large})"
-    );
+    assert_linear(lint(400), lint(1_600));
 }
 
 /// A directory's replay parsed each migration's schema changes ahead of applying them and
