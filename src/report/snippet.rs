@@ -72,7 +72,10 @@ impl Snippet {
                 (0, full.len())
             } else {
                 let anchor = if line == start.line {
-                    crate::source::floor_char_boundary(full, span.start.saturating_sub(line_span.start))
+                    crate::source::floor_char_boundary(
+                        full,
+                        span.start.saturating_sub(line_span.start),
+                    )
                 } else {
                     0
                 };
