@@ -73,15 +73,18 @@ impl Relation {
         }
     }
 
-    /// Identity for "is this the same table": unqualified names resolve to `public`.
     /// Whether both name the same relation (`users` and `public.users` do), as their
     /// [`Relation::key`]s compare, without building them.
     pub fn same(&self, other: &Relation) -> bool {
-        self.name == other.name
-            && self.schema.as_deref().unwrap_or("public")
-                == other.schema.as_deref().unwrap_or("public")
+        self.key_ref() == other.key_ref()
     }
 
+    /// [`Relation::key`], borrowed: (schema, name), an unqualified name in `public`.
+    pub fn key_ref(&self) -> (&str, &str) {
+        (self.schema.as_deref().unwrap_or("public"), &self.name)
+    }
+
+    /// Identity for "is this the same table": unqualified names resolve to `public`.
     pub fn key(&self) -> (String, String) {
         (
             self.schema.clone().unwrap_or_else(|| "public".into()),

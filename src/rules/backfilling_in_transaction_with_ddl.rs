@@ -34,14 +34,6 @@ pub(super) fn verb(node: &NodeEnum) -> Option<&'static str> {
     }
 }
 
-/// A relation as its [`crate::facts::Relation::key`] names it, borrowed.
-fn name_of(relation: &crate::facts::Relation) -> (&str, &str) {
-    (
-        relation.schema.as_deref().unwrap_or("public"),
-        &relation.name,
-    )
-}
-
 fn check(input: &TransactionView) -> Vec<Violation> {
     let mut out = Vec::new();
     // The strongest write-blocking lock the block's statements took so far on each table,
@@ -57,7 +49,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         for lock in statement.locks_on_existing {
             if lock.mode.blocks_writes() {
                 let held = strongest
-                    .entry(name_of(&lock.relation))
+                    .entry(lock.relation.key_ref())
                     .or_insert((lock.mode, i));
                 if lock.mode >= held.0 {
                     *held = (lock.mode, i);
@@ -87,7 +79,7 @@ fn changes_rows(
         .filter_map(|a| a.relation.as_ref())
         .filter(|r| statement.lock_on_existing(r).is_some());
     for table in tables {
-        let Some(&(mode, by)) = strongest.get(&name_of(table)) else {
+        let Some(&(mode, by)) = strongest.get(&table.key_ref()) else {
             continue;
         };
         let locker = &input.statements[by];

@@ -27,8 +27,8 @@ fn check(input: &TransactionView) -> Vec<Violation> {
             if let (Some(table), Some(name)) = (&add.relation, &add.constraint)
                 && statement.lock_on_existing(table).is_some()
             {
-                let schema = table.schema.as_deref().unwrap_or("public");
-                (added_not_valid.entry((schema, &table.name, name))).or_insert((i, add));
+                let (schema, table) = table.key_ref();
+                (added_not_valid.entry((schema, table, name))).or_insert((i, add));
             }
         }
     }
@@ -52,9 +52,9 @@ fn validations(
         let (Some(table), Some(name)) = (&validate.relation, &validate.constraint) else {
             continue;
         };
-        let schema = table.schema.as_deref().unwrap_or("public");
+        let (schema, table_name) = table.key_ref();
         // Only a table that existed before the migration is locked against anyone.
-        let Some(&(by, add)) = added_not_valid.get(&(schema, table.name.as_str(), name)) else {
+        let Some(&(by, add)) = added_not_valid.get(&(schema, table_name, name.as_str())) else {
             continue;
         };
         let adding = &input.statements[by];
