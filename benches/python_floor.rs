@@ -11,7 +11,7 @@ use rustpython_parser::{Mode, parse};
 
 // The allocator `locksmith` itself runs with (src/main.rs), so that figures compare.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: locksmith::allocator::Allocator = locksmith::allocator::Allocator;
 
 fn main() {
     locksmith::stack::init_workers();

@@ -25,6 +25,9 @@
 //! of their results (human with miette, JSON, GitHub, SARIF, Markdown, SQL). Command-line
 //! code lives in the binary (`src/cli/`), not here.
 
+// The global allocator of the binary and the benchmarks.
+pub mod allocator;
+
 // Threads with the stack deep inputs need; used by the stages that recurse.
 pub mod stack;
 

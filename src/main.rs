@@ -8,7 +8,7 @@ mod cli;
 // threads: parse trees are built on one and dropped on another); huge pages off, which
 // would otherwise double the peak RSS on machines that default to them.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: locksmith::allocator::Allocator = locksmith::allocator::Allocator;
 
 /// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the sys crate names no constant
 /// for it): how many milliseconds freed memory waits before it goes back to the system.
