@@ -118,8 +118,9 @@ fn alembic_benchmark(config: &Config) {
             .unwrap(),
         |_| false,
     );
+    let graph = loaded.graph();
     let replay = time(RUNS, || {
-        locksmith::lint::history::alembic_replay(&loaded, false, |_| ());
+        locksmith::lint::history::alembic_replay(&loaded, &graph, false, |_| ());
     });
     let roundtrips = time(RUNS, || {
         locksmith::lint::history::alembic_roundtrips(&loaded);
@@ -151,7 +152,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 // The allocator `locksmith` itself runs with (src/main.rs), so that figures compare.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: locksmith::allocator::Allocator = locksmith::allocator::Allocator;
 
 fn main() {
     locksmith::stack::init_workers();

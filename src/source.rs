@@ -3,18 +3,20 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::convention::{self, RunnerTransaction};
 
-/// A file (or stdin) read into memory, with the offsets of its line starts.
+/// A file (or stdin) read into memory, with the offsets of its line starts. Cheap to
+/// clone: a report keeps its file's text, which the file's other holders share.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name shown to the user: the path as given on the command line, or `<stdin>`.
     pub name: String,
-    pub text: String,
+    pub text: Arc<String>,
     /// What the text is written in, from the file name: `.py` is an Alembic revision.
     pub language: Language,
-    line_starts: Vec<usize>,
+    line_starts: Arc<Vec<usize>>,
     /// The characters before every [`CHAR_BLOCK`]-th byte (and the end), made when a column
     /// is first asked for far into a long line: such a column is counted from its block,
     /// not from its line's start, which on a line of thousands of statements (minified
@@ -57,8 +59,9 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect::<Vec<_>>()
+            .into();
         let name = name.into();
         let language = if name.ends_with(".py") {
             Language::Python
@@ -67,7 +70,7 @@ impl SourceFile {
         };
         SourceFile {
             name,
-            text,
+            text: Arc::new(text),
             language,
             line_starts,
             char_blocks: Default::default(),

@@ -46,8 +46,9 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
     let roundtrips = config.severity_of(&rules::downgrade_not_reversible::RULE);
     let mut linted: Vec<Option<(FileReport, Vec<Range<usize>>)>> =
         loaded.revisions.iter().map(|_| None).collect();
+    let graph = loaded.graph();
     // Linted as the replay reaches them, on the parse the replay made.
-    let done = history::alembic_replay(loaded, roundtrips.is_some(), |replayed| {
+    let done = history::alembic_replay(loaded, &graph, roundtrips.is_some(), |replayed| {
         let revision = &loaded.revisions[replayed.index];
         let differences = replayed.roundtrip(revision);
         let upgrade = Some((replayed.upgrade, replayed.parsed));
@@ -82,7 +83,6 @@ pub fn lint_project(loaded: &LoadedProject, config: &Config) -> Vec<FileReport> 
         linted[index] = Some(report);
     }
     let mut reports: Vec<(FileReport, Vec<Range<usize>>)> = linted.into_iter().flatten().collect();
-    let graph = loaded.graph();
     for rule in rules::ALL {
         let Check::Graph(check) = &rule.check else {
             continue;

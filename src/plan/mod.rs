@@ -284,7 +284,7 @@ fn unit_of(
             // A file of sections without one of this direction, or an up file on a downgrade.
             return Ok(None);
         }
-        _ => (0..source.text.len(), source.text.clone()),
+        _ => (0..source.text.len(), source.text.to_string()),
     };
     let name = source.name.clone();
     // The first marker is blanked with the rest: the section's transaction is read here.

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use crate::alembic::graph::RevisionGraph;
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::parse::Parsed;
@@ -101,7 +102,7 @@ fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
 /// replayed on top, in graph order.
 struct Ancestry<'a> {
     loaded: &'a LoadedProject,
-    graph: crate::alembic::graph::RevisionGraph,
+    graph: &'a RevisionGraph,
     /// Graph nodes in graph order, and each node's place in it.
     order: Vec<usize>,
     position: Vec<usize>,
@@ -113,8 +114,7 @@ struct Ancestry<'a> {
 }
 
 impl<'a> Ancestry<'a> {
-    fn new(loaded: &'a LoadedProject) -> Ancestry<'a> {
-        let graph = loaded.graph();
+    fn new(loaded: &'a LoadedProject, graph: &'a RevisionGraph) -> Ancestry<'a> {
         let by_path: HashMap<&std::path::Path, usize> = (loaded.revisions.iter().enumerate())
             .map(|(i, r)| (r.path.as_path(), i))
             .collect();
@@ -247,18 +247,19 @@ impl Replayed {
 /// Replays the revisions in graph order, each on the schema its ancestors build
 /// ([`Ancestry`]), and hands each, with the schema before it, to `each` (which lints it);
 /// returns what `each` made, in graph order, with the revision's index. Revisions outside
-/// the graph are not handed on; they start from an empty schema. `roundtrips`: fill
-/// [`Replayed::roundtrip_base`].
+/// the graph are not handed on; they start from an empty schema. `graph`: the project's
+/// ([`LoadedProject::graph`]). `roundtrips`: fill [`Replayed::roundtrip_base`].
 ///
 /// Pipelined a chunk at a time: while one chunk's upgrades are applied in order (the only
 /// sequential part), the chunk before it goes through `each` and the one after is parsed,
 /// both in parallel; at most three chunks' parse trees are held at once.
 pub fn alembic_replay<T: Send>(
     loaded: &LoadedProject,
+    graph: &RevisionGraph,
     roundtrips: bool,
     each: impl Fn(Replayed) -> T + Sync,
 ) -> Vec<(usize, T)> {
-    let mut ancestry = Ancestry::new(loaded);
+    let mut ancestry = Ancestry::new(loaded, graph);
     // Positions in graph order, a chunk at a time.
     let positions: Vec<usize> = (0..ancestry.order.len()).collect();
     let chunks: Vec<&[usize]> = positions.chunks(REPLAY_CHUNK).collect();
@@ -355,7 +356,10 @@ fn apply_chunk(
 /// function could not be rendered (other rules report those).
 pub fn alembic_roundtrips(loaded: &LoadedProject) -> Vec<Option<Vec<String>>> {
     let mut out = vec![None; loaded.revisions.len()];
-    let found = alembic_replay(loaded, true, |r| r.roundtrip(&loaded.revisions[r.index]));
+    let graph = loaded.graph();
+    let found = alembic_replay(loaded, &graph, true, |r| {
+        r.roundtrip(&loaded.revisions[r.index])
+    });
     for (index, differences) in found {
         out[index] = differences;
     }

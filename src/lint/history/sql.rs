@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -436,7 +437,7 @@ impl ChunkApplier<'_> {
                             None => read(j),
                         }
                         .map(|d| (j, d.text)),
-                        None => down_sections(source).map(|text| (i, text)),
+                        None => down_sections(source).map(|text| (i, Arc::new(text))),
                     };
                     if let Some((holder, down)) = down {
                         let differences = roundtrip(catalog, &up_sql(source), &down);
