@@ -384,9 +384,10 @@ fn lint_unfinished(
     // its lint.
     std::thread::scope(|scope| {
         let batches = batches.map(|batches| parse::ahead(scope, batches));
-        for batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
-            errors.extend(batch.errors);
-            meta_commands.extend(batch.meta_commands);
+        let ahead = ahead.map(parse::AheadBatch::here);
+        for mut batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
+            errors.append(&mut batch.errors);
+            meta_commands.append(&mut batch.meta_commands);
             for stmt in &batch.statements {
                 let top = top_spans.len();
                 top_spans.push(stmt.span.clone());
