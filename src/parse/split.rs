@@ -160,41 +160,45 @@ impl StatementState {
         match (token, text) {
             (Token::Other, "(") => self.paren_depth += 1,
             (Token::Other, ")") => self.paren_depth = self.paren_depth.saturating_sub(1),
-            (Token::Word, _) => self.see_word(text.to_ascii_lowercase()),
+            (Token::Word, _) => self.see_word(text),
             _ => {}
         }
     }
 
-    fn see_word(&mut self, word: String) {
+    /// Words are compared without case, not lower-cased into a new string each: the
+    /// splitter runs over every byte of a file before its first batch is parsed.
+    fn see_word(&mut self, word: &str) {
         let top_level = self.paren_depth == 0;
         // psql's heuristic (psqlscan.l) for SQL-standard routine bodies.
         if top_level && self.is_routine() {
-            match word.as_str() {
-                "begin" => self.begin_depth += 1,
-                "case" if self.begin_depth > 0 => self.begin_depth += 1,
-                "end" => self.begin_depth = self.begin_depth.saturating_sub(1),
-                _ => {}
+            if word.eq_ignore_ascii_case("begin") {
+                self.begin_depth += 1;
+            } else if word.eq_ignore_ascii_case("case") && self.begin_depth > 0 {
+                self.begin_depth += 1;
+            } else if word.eq_ignore_ascii_case("end") {
+                self.begin_depth = self.begin_depth.saturating_sub(1);
             }
         }
         if top_level
             && self.words.first().is_some_and(|w| w == "copy")
             && self.previous_word == "from"
         {
-            self.copy_from_stdin |= word == "stdin";
+            self.copy_from_stdin |= word.eq_ignore_ascii_case("stdin");
         }
         if self.words.len() < 4 {
-            self.words.push(word.clone());
+            self.words.push(word.to_ascii_lowercase());
         }
-        self.previous_word = word;
+        self.previous_word.clear();
+        self.previous_word.push_str(word);
+        self.previous_word.make_ascii_lowercase();
     }
 
     fn is_routine(&self) -> bool {
-        let words: Vec<&str> = self.words.iter().map(String::as_str).collect();
-        matches!(
-            words.as_slice(),
-            ["create", "function" | "procedure", ..]
-                | ["create", "or", "replace", "function" | "procedure", ..]
-        )
+        let word = |i: usize| self.words.get(i).map(String::as_str);
+        let routine = |w: Option<&str>| matches!(w, Some("function" | "procedure"));
+        word(0) == Some("create")
+            && (routine(word(1))
+                || (word(1) == Some("or") && word(2) == Some("replace") && routine(word(3))))
     }
 }
 
