@@ -87,7 +87,8 @@ mod tests {
         for align in (0..13).map(|shift| 1usize << shift) {
             for size in sizes {
                 let layout = Layout::from_size_align(size, align).unwrap();
-                let aligned = |block: *mut u8| !block.is_null() && block as usize % align == 0;
+                let aligned =
+                    |block: *mut u8| !block.is_null() && (block as usize).is_multiple_of(align);
                 for new_size in [1, size / 2 + 1, size * 3, 70_000] {
                     unsafe {
                         let zeroed = allocator.alloc_zeroed(layout);

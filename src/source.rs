@@ -20,8 +20,8 @@ pub struct SourceFile {
     /// The characters before every [`CHAR_BLOCK`]-th byte (and the end), made when a column
     /// is first asked for far into a long line: such a column is counted from its block,
     /// not from its line's start, which on a line of thousands of statements (minified
-    /// SQL) made the columns of its findings quadratic.
-    char_blocks: std::sync::OnceLock<Vec<usize>>,
+    /// SQL) made the columns of its findings quadratic. Shared by clones, as the text is.
+    char_blocks: Arc<std::sync::OnceLock<Vec<usize>>>,
 }
 
 /// The language a migration source is written in.

@@ -622,6 +622,27 @@ mod tests {
         assert_eq!(statements, parse_sql(&sql).statements.len());
     }
 
+    /// A batch parsed ahead goes back to its thread when dropped, whole; one parsed here
+    /// is dropped here.
+    #[test]
+    fn a_batch_parsed_ahead_goes_home_when_dropped() {
+        let (home, returned) = std::sync::mpsc::channel();
+        let parsed = parse_sql("CREATE TABLE t (a int); SELEC oops;");
+        let (statements, errors) = (parsed.statements.len(), parsed.errors.len());
+        assert_eq!((statements, errors), (1, 1));
+        drop(AheadBatch {
+            parsed,
+            home: Some(home),
+        });
+        let back = returned.try_recv().expect("sent back on drop");
+        assert_eq!(
+            (back.statements.len(), back.errors.len()),
+            (statements, errors)
+        );
+        drop(AheadBatch::here(parse_sql("SELECT 1")));
+        assert!(returned.try_recv().is_err(), "nothing else came back");
+    }
+
     #[test]
     fn spans_skip_comments_and_semicolons() {
         let sql = "-- head\nSELECT 1;\n\n/* a /* nested */ b */ SELECT ';' ;\nSELECT $$ ; $$";

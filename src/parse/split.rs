@@ -171,9 +171,9 @@ impl StatementState {
         let top_level = self.paren_depth == 0;
         // psql's heuristic (psqlscan.l) for SQL-standard routine bodies.
         if top_level && self.is_routine() {
-            if word.eq_ignore_ascii_case("begin") {
-                self.begin_depth += 1;
-            } else if word.eq_ignore_ascii_case("case") && self.begin_depth > 0 {
+            let opens = word.eq_ignore_ascii_case("begin")
+                || (word.eq_ignore_ascii_case("case") && self.begin_depth > 0);
+            if opens {
                 self.begin_depth += 1;
             } else if word.eq_ignore_ascii_case("end") {
                 self.begin_depth = self.begin_depth.saturating_sub(1);
