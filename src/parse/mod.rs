@@ -104,25 +104,9 @@ pub fn parse_schema_changes(sql: &str) -> Parsed {
 /// [`parse_schema_changes`] a batch at a time: what a caller applies and drops as it goes
 /// holds one batch's parse trees, not a whole file's.
 pub fn schema_change_batches(sql: &str) -> Batches<'_> {
-    let sql = template::stand_ins(sql);
-    // Consecutive kept statements are parsed together, as in [`Batches`].
-    let mut runs: Vec<Vec<Range<usize>>> = vec![Vec::new()];
-    let start = text_start(&sql);
-    for chunk in split::split(&sql, start) {
-        let last = runs.last_mut().expect("never empty");
-        if chunk.kind == ChunkKind::Sql && is_schema_change(&sql[chunk.span.clone()]) {
-            last.push(chunk.span);
-        } else if !last.is_empty() {
-            runs.push(Vec::new());
-        }
-    }
-    let mut steps = Vec::new();
-    for run in runs {
-        batch_run(run, &mut steps);
-    }
     Batches {
-        sql,
-        steps: steps.into_iter(),
+        keep: Some(is_schema_change),
+        ..Batches::new(sql)
     }
 }
 
@@ -160,6 +144,7 @@ const PARSE_BATCH: usize = 64 << 10;
 
 /// One step of parsing a text: consecutive SQL pieces parsed together, or a piece that is
 /// not SQL.
+#[derive(Debug, PartialEq, Eq)]
 enum Step {
     Sql(Vec<Range<usize>>),
     MetaCommand(Range<usize>),
@@ -168,11 +153,21 @@ enum Step {
 
 /// The statements of a text a batch at a time (about [`PARSE_BATCH`] bytes of SQL, in
 /// order), so that a caller that is done with a batch's parse trees can drop them before
-/// the next batch is parsed: [`parse_sql`] is all of them at once.
+/// the next batch is parsed: [`parse_sql`] is all of them at once. The text is split as
+/// the batches are taken, not before the first: on a thread of [`ahead`], a big file's
+/// first batch is parsed while the rest is still unread.
 pub struct Batches<'a> {
     /// The text parsed: the file's, its templates stood in for ([`template`]).
     sql: std::borrow::Cow<'a, str>,
-    steps: std::vec::IntoIter<Step>,
+    splitter: split::Splitter,
+    /// Which statements are parsed ([`schema_change_batches`]); all when `None`. A
+    /// statement left out ends a batch, as a meta-command does: batches are of
+    /// consecutive statements.
+    keep: Option<fn(&str) -> bool>,
+    /// The SQL pieces of the batch being gathered.
+    run: Vec<Range<usize>>,
+    /// What ended that batch: a meta-command or COPY data, taken after it.
+    after_run: Option<Step>,
 }
 
 impl<'a> Batches<'a> {
@@ -183,28 +178,55 @@ impl<'a> Batches<'a> {
     /// The batches of a text whose templates were stood in for already
     /// ([`template::stood_in`]).
     pub fn of_stood_in(sql: std::borrow::Cow<'a, str>) -> Batches<'a> {
-        let start = text_start(&sql);
-        // Consecutive SQL pieces are parsed together (one parser call in the common case);
-        // meta-commands and COPY data cut the SQL into such runs.
-        let mut steps = Vec::new();
-        let mut run: Vec<Range<usize>> = Vec::new();
-        for chunk in split::split(&sql, start) {
-            let skipped = match chunk.kind {
-                ChunkKind::Sql => {
-                    run.push(chunk.span);
+        Batches {
+            splitter: split::Splitter::new(text_start(&sql)),
+            sql,
+            keep: None,
+            run: Vec::new(),
+            after_run: None,
+        }
+    }
+
+    /// The next step: consecutive SQL pieces of about [`PARSE_BATCH`] bytes (at least
+    /// one piece), cut where a piece that is not SQL (or not kept) comes between them.
+    fn next_step(&mut self) -> Option<Step> {
+        if let Some(step) = self.after_run.take() {
+            return Some(step);
+        }
+        while let Some(chunk) = self.splitter.next_chunk(&self.sql) {
+            let ended_by = match chunk.kind {
+                ChunkKind::Sql
+                    if self
+                        .keep
+                        .is_none_or(|keep| keep(&self.sql[chunk.span.clone()])) =>
+                {
+                    let full = (self.run.first())
+                        .is_some_and(|first| chunk.span.end - first.start > PARSE_BATCH);
+                    if full {
+                        return Some(Step::Sql(std::mem::replace(
+                            &mut self.run,
+                            vec![chunk.span],
+                        )));
+                    }
+                    self.run.push(chunk.span);
                     continue;
                 }
-                ChunkKind::MetaCommand => Step::MetaCommand(chunk.span),
-                ChunkKind::CopyData => Step::CopyData(chunk.span),
+                ChunkKind::Sql => None,
+                // Parsed statements only: the rest of the text is not looked at.
+                _ if self.keep.is_some() => None,
+                ChunkKind::MetaCommand => Some(Step::MetaCommand(chunk.span)),
+                ChunkKind::CopyData => Some(Step::CopyData(chunk.span)),
             };
-            steps.push(skipped);
-            batch_run(std::mem::take(&mut run), &mut steps);
+            if self.run.is_empty() {
+                match ended_by {
+                    Some(step) => return Some(step),
+                    None => continue,
+                }
+            }
+            self.after_run = ended_by;
+            return Some(Step::Sql(std::mem::take(&mut self.run)));
         }
-        batch_run(run, &mut steps);
-        Batches {
-            sql,
-            steps: steps.into_iter(),
-        }
+        (!self.run.is_empty()).then(|| Step::Sql(std::mem::take(&mut self.run)))
     }
 }
 
@@ -213,7 +235,7 @@ impl Iterator for Batches<'_> {
 
     fn next(&mut self) -> Option<Parsed> {
         let mut parsed = Parsed::default();
-        match self.steps.next()? {
+        match self.next_step()? {
             Step::Sql(pieces) => {
                 let sql: &str = &self.sql;
                 let batch = || {
@@ -230,8 +252,8 @@ impl Iterator for Batches<'_> {
     }
 }
 
-/// Batches a text must have for [`ahead`] to parse them on a thread of their own: a
-/// thread costs more than parsing a small file does.
+/// Batches' worth of text a file must have for [`ahead`] to parse it on a thread of its
+/// own: a thread costs more than parsing a small file does.
 const AHEAD_FROM: usize = 4;
 
 /// Parsed batches a thread of [`ahead`] may hold that the caller has not taken yet.
@@ -284,7 +306,7 @@ pub fn ahead<'scope, 'env: 'scope>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     batches: Batches<'env>,
 ) -> Box<dyn Iterator<Item = AheadBatch> + 'scope> {
-    if batches.steps.len() < AHEAD_FROM {
+    if batches.sql.len() < AHEAD_FROM * PARSE_BATCH {
         return Box::new(batches.map(AheadBatch::here));
     }
     let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(batches)));
@@ -320,20 +342,6 @@ pub fn ahead<'scope, 'env: 'scope>(
                 .flatten()
                 .map(AheadBatch::here),
         ),
-    }
-}
-
-/// Cuts consecutive SQL pieces into batches of about [`PARSE_BATCH`] bytes.
-fn batch_run(pieces: Vec<Range<usize>>, steps: &mut Vec<Step>) {
-    let mut rest = &pieces[..];
-    while let Some(first) = rest.first() {
-        let count = rest
-            .iter()
-            .position(|p| p.end - first.start > PARSE_BATCH)
-            .unwrap_or(rest.len())
-            .max(1);
-        steps.push(Step::Sql(rest[..count].to_vec()));
-        rest = &rest[count..];
     }
 }
 
@@ -620,6 +628,102 @@ mod tests {
         assert_eq!(threaded, inline);
         let statements: usize = inline.iter().map(|b| b.0.len()).sum();
         assert_eq!(statements, parse_sql(&sql).statements.len());
+    }
+
+    /// The batches as they were cut before the text was split lazily: the whole text
+    /// split first, then each run of kept SQL pieces cut at [`PARSE_BATCH`] bytes.
+    fn eager_steps(sql: &str, keep: Option<fn(&str) -> bool>) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut run: Vec<Range<usize>> = Vec::new();
+        let cut = |run: &mut Vec<Range<usize>>, steps: &mut Vec<Step>| {
+            let mut rest = &take(run)[..];
+            while let Some(first) = rest.first() {
+                let count = (rest.iter())
+                    .position(|p| p.end - first.start > PARSE_BATCH)
+                    .unwrap_or(rest.len())
+                    .max(1);
+                steps.push(Step::Sql(rest[..count].to_vec()));
+                rest = &rest[count..];
+            }
+        };
+        for chunk in split::split(sql, text_start(sql)) {
+            let kept = keep.is_none_or(|keep| keep(&sql[chunk.span.clone()]));
+            if chunk.kind == ChunkKind::Sql && kept {
+                run.push(chunk.span);
+                continue;
+            }
+            cut(&mut run, &mut steps);
+            match (chunk.kind, keep) {
+                (ChunkKind::MetaCommand, None) => steps.push(Step::MetaCommand(chunk.span)),
+                (ChunkKind::CopyData, None) => steps.push(Step::CopyData(chunk.span)),
+                _ => {}
+            }
+        }
+        cut(&mut run, &mut steps);
+        steps
+    }
+
+    /// Splitting as the batches are taken cuts the same batches as splitting first, on
+    /// texts of every mix: long and short statements, statements longer than a batch,
+    /// meta-commands, COPY data, statements that are not schema changes.
+    #[test]
+    fn lazy_batches_are_the_batches_of_the_whole_text_split_first() {
+        let statements = [
+            "CREATE INDEX i ON t (c);\n",
+            "ALTER TABLE t ADD COLUMN c int;\n",
+            "INSERT INTO t VALUES (1);\n",
+            "-- a comment\n",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n",
+            "SELEC oops;\n",
+        ];
+        let not_sql = ["\\set x 1\n", "COPY t FROM stdin;\n1\n2\n\\.\n"];
+        let long = format!("CREATE VIEW v AS SELECT '{}';\n", "x".repeat(PARSE_BATCH));
+        let mut random = crate::test_rng::seeded(12);
+        for round in 0..40 {
+            let mut sql = String::new();
+            let target = [10, 1_000, 3 * PARSE_BATCH, 9 * PARSE_BATCH][round % 4];
+            // Half the texts are long runs of statements, cut by size alone.
+            let odds = if round % 8 < 4 { 4 } else { 2_000 };
+            while sql.len() < target {
+                match random(odds) {
+                    0 if random(2) == 0 => sql.push_str(&long),
+                    0 => sql.push_str(not_sql[random(not_sql.len())]),
+                    _ => sql.push_str(statements[random(statements.len())]),
+                }
+            }
+            if round % 5 == 0 {
+                sql.push_str("SELECT 1 -- no semicolon at the end");
+            }
+            for keep in [None, Some(is_schema_change as fn(&str) -> bool)] {
+                let lazy: Vec<Step> = {
+                    let mut batches = Batches {
+                        keep,
+                        ..Batches::of_stood_in(std::borrow::Cow::Borrowed(&sql))
+                    };
+                    std::iter::from_fn(|| batches.next_step()).collect()
+                };
+                let spans = lazy.iter().map(|step| match step {
+                    Step::Sql(pieces) => pieces[0].start..pieces[pieces.len() - 1].end,
+                    Step::MetaCommand(span) | Step::CopyData(span) => span.clone(),
+                });
+                let starts_and_ends: Vec<_> = spans.flat_map(|s| [s.start, s.end]).collect();
+                assert!(starts_and_ends.is_sorted(), "in text order");
+                // The old order put a meta-command before the batch it ended; the new one
+                // keeps text order. Each kind's own order is what the lint reads.
+                let (sql_steps, other): (Vec<_>, Vec<_>) = eager_steps(&sql, keep)
+                    .into_iter()
+                    .partition(|s| matches!(s, Step::Sql(_)));
+                let (lazy_sql, lazy_other): (Vec<_>, Vec<_>) =
+                    lazy.into_iter().partition(|s| matches!(s, Step::Sql(_)));
+                assert_eq!(
+                    lazy_sql,
+                    sql_steps,
+                    "round {round}, keep {}",
+                    keep.is_some()
+                );
+                assert_eq!(lazy_other, other, "round {round}");
+            }
+        }
     }
 
     /// A batch parsed ahead goes back to its thread when dropped, whole; one parsed here

@@ -37,81 +37,121 @@ pub(super) enum Token {
 
 /// Splits `sql[from..]` into consecutive chunks that together cover it exactly.
 pub fn split(sql: &str, from: usize) -> Vec<Chunk> {
-    let mut chunks = Vec::new();
-    let mut statement = StatementState::default();
-    let mut piece_start = from;
-    let mut line_blank = true;
-    let mut copy_data_pending = false;
-    let mut pos = from;
-    while let Some((token, end)) = next_token(sql, pos) {
-        let start = pos;
-        pos = end;
-        let mut skipped = None;
-        match token {
-            Token::Space => {
-                if let Some(newline) = sql[start..end].find('\n') {
-                    line_blank = true;
-                    let data = start + newline + 1;
-                    if copy_data_pending && data < sql.len() {
-                        skipped = Some((ChunkKind::CopyData, data..copy_data_end(sql, data)));
+    let mut splitter = Splitter::new(from);
+    std::iter::from_fn(|| splitter.next_chunk(sql)).collect()
+}
+
+/// [`split`] a chunk at a time, so that a caller can start on the first statements of a
+/// big file before the splitter has read the rest. It borrows no text: each call is given
+/// the same one, which lets a caller that owns the text keep the splitter beside it.
+#[derive(Default)]
+pub struct Splitter {
+    statement: StatementState,
+    piece_start: usize,
+    line_blank: bool,
+    copy_data_pending: bool,
+    pos: usize,
+    /// The chunk found with the one returned last (a meta-command or COPY data after the
+    /// SQL before it).
+    pending: Option<Chunk>,
+    done: bool,
+}
+
+impl Splitter {
+    pub fn new(from: usize) -> Splitter {
+        Splitter {
+            piece_start: from,
+            line_blank: true,
+            pos: from,
+            ..Splitter::default()
+        }
+    }
+
+    /// The next chunk of `sql` (the same text on every call), or `None` at its end.
+    pub fn next_chunk(&mut self, sql: &str) -> Option<Chunk> {
+        if let Some(chunk) = self.pending.take() {
+            return Some(chunk);
+        }
+        while !self.done {
+            let Some((token, end)) = next_token(sql, self.pos) else {
+                self.done = true;
+                let rest = self.piece_start..sql.len();
+                return (!rest.is_empty()).then_some(sql_chunk(rest));
+            };
+            let start = self.pos;
+            self.pos = end;
+            let mut skipped = None;
+            match token {
+                Token::Space => {
+                    // A byte loop: most spaces are a byte or two, too short for memchr.
+                    let newline = sql.as_bytes()[start..end].iter().position(|&b| b == b'\n');
+                    if let Some(newline) = newline {
+                        self.line_blank = true;
+                        let data = start + newline + 1;
+                        if self.copy_data_pending && data < sql.len() {
+                            skipped = Some((ChunkKind::CopyData, data..copy_data_end(sql, data)));
+                        }
                     }
                 }
+                Token::Other
+                    if sql.as_bytes()[start] == b'\\'
+                        && self.line_blank
+                        && self.statement.empty() =>
+                {
+                    // psql reads a line starting with a backslash as a meta-command, not SQL.
+                    let end = sql[start..].find('\n').map_or(sql.len(), |i| start + i);
+                    self.copy_data_pending = is_copy_from_stdin_meta(&sql[start..end]);
+                    skipped = Some((ChunkKind::MetaCommand, start..end));
+                }
+                Token::Semicolon if self.statement.begin_depth == 0 => {
+                    let span = self.piece_start..end;
+                    self.piece_start = end;
+                    self.copy_data_pending = self.statement.copy_from_stdin;
+                    self.statement = StatementState::default();
+                    return Some(sql_chunk(span));
+                }
+                // goose and sql-migrate end a statement at their `StatementEnd` line,
+                // semicolon or not: so does the lint, or the next statement would run into it.
+                Token::Comment
+                    if self.line_blank
+                        && !self.statement.empty()
+                        && is_statement_end(&sql[start..end]) =>
+                {
+                    let span = self.piece_start..start;
+                    self.piece_start = start;
+                    self.statement = StatementState::default();
+                    self.line_blank = false;
+                    return Some(sql_chunk(span));
+                }
+                Token::Comment | Token::Semicolon => self.line_blank = false,
+                Token::Word | Token::Quoted | Token::Other => {
+                    self.line_blank = false;
+                    self.statement.see(token, &sql[start..end]);
+                }
             }
-            Token::Other if sql.as_bytes()[start] == b'\\' && line_blank && statement.empty() => {
-                // psql reads a line starting with a backslash as a meta-command, not SQL.
-                let end = sql[start..].find('\n').map_or(sql.len(), |i| start + i);
-                copy_data_pending = is_copy_from_stdin_meta(&sql[start..end]);
-                skipped = Some((ChunkKind::MetaCommand, start..end));
-            }
-            Token::Semicolon if statement.begin_depth == 0 => {
-                chunks.push(Chunk {
-                    kind: ChunkKind::Sql,
-                    span: piece_start..end,
-                });
-                piece_start = end;
-                copy_data_pending = statement.copy_from_stdin;
-                statement = StatementState::default();
-            }
-            // goose and sql-migrate end a statement at their `StatementEnd` line, semicolon
-            // or not: so does the lint, or the next statement would run into it.
-            Token::Comment
-                if line_blank && !statement.empty() && is_statement_end(&sql[start..end]) =>
-            {
-                chunks.push(Chunk {
-                    kind: ChunkKind::Sql,
-                    span: piece_start..start,
-                });
-                piece_start = start;
-                statement = StatementState::default();
-                line_blank = false;
-            }
-            Token::Comment | Token::Semicolon => line_blank = false,
-            Token::Word | Token::Quoted | Token::Other => {
-                line_blank = false;
-                statement.see(token, &sql[start..end]);
+            if let Some((kind, span)) = skipped {
+                let before = self.piece_start..span.start;
+                self.pos = span.end;
+                self.piece_start = span.end;
+                self.line_blank = kind == ChunkKind::CopyData;
+                self.copy_data_pending &= kind == ChunkKind::MetaCommand;
+                let chunk = Chunk { kind, span };
+                if before.is_empty() {
+                    return Some(chunk);
+                }
+                self.pending = Some(chunk);
+                return Some(sql_chunk(before));
             }
         }
-        if let Some((kind, span)) = skipped {
-            if piece_start < span.start {
-                chunks.push(Chunk {
-                    kind: ChunkKind::Sql,
-                    span: piece_start..span.start,
-                });
-            }
-            pos = span.end;
-            piece_start = span.end;
-            line_blank = kind == ChunkKind::CopyData;
-            copy_data_pending &= kind == ChunkKind::MetaCommand;
-            chunks.push(Chunk { kind, span });
-        }
+        None
     }
-    if piece_start < sql.len() {
-        chunks.push(Chunk {
-            kind: ChunkKind::Sql,
-            span: piece_start..sql.len(),
-        });
+}
+
+fn sql_chunk(span: Range<usize>) -> Chunk {
+    Chunk {
+        kind: ChunkKind::Sql,
+        span,
     }
-    chunks
 }
 
 /// goose's `-- +goose StatementEnd` (any case, as goose reads it) and sql-migrate's
@@ -137,17 +177,50 @@ pub fn is_blank(text: &str) -> bool {
     true
 }
 
-/// What the splitter must know about the statement so far.
+/// What the splitter must know about the statement so far. Nothing is allocated: the
+/// splitter runs over every byte of a file.
 #[derive(Default)]
 struct StatementState {
-    /// The first words, lowercased (enough to recognise `CREATE OR REPLACE FUNCTION`).
-    words: Vec<String>,
+    /// What the first words make the statement.
+    opening: Opening,
     tokens: usize,
     paren_depth: usize,
     /// Open `BEGIN`/`CASE` blocks of a routine body: `;` inside them does not end it.
     begin_depth: usize,
-    previous_word: String,
+    /// The last word was `FROM`.
+    after_from: bool,
     copy_from_stdin: bool,
+}
+
+/// The statement's first words, as far as they decide where it ends: a routine
+/// (`CREATE [OR REPLACE] FUNCTION|PROCEDURE`), whose body may hold `;`, or a `COPY`, whose
+/// data may follow it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    #[default]
+    Nothing,
+    Create,
+    CreateOr,
+    CreateOrReplace,
+    Routine,
+    Copy,
+    Other,
+}
+
+impl Opening {
+    fn then(self, word: &str) -> Opening {
+        let is = |w: &str| word.eq_ignore_ascii_case(w);
+        let routine = is("function") || is("procedure");
+        match self {
+            Opening::Nothing if is("create") => Opening::Create,
+            Opening::Nothing if is("copy") => Opening::Copy,
+            Opening::Create | Opening::CreateOrReplace if routine => Opening::Routine,
+            Opening::Create if is("or") => Opening::CreateOr,
+            Opening::CreateOr if is("replace") => Opening::CreateOrReplace,
+            Opening::Routine | Opening::Copy | Opening::Other => self,
+            _ => Opening::Other,
+        }
+    }
 }
 
 impl StatementState {
@@ -165,12 +238,12 @@ impl StatementState {
         }
     }
 
-    /// Words are compared without case, not lower-cased into a new string each: the
-    /// splitter runs over every byte of a file before its first batch is parsed.
+    /// Words are compared without case, not lower-cased into a new string each.
     fn see_word(&mut self, word: &str) {
         let top_level = self.paren_depth == 0;
-        // psql's heuristic (psqlscan.l) for SQL-standard routine bodies.
-        if top_level && self.is_routine() {
+        // psql's heuristic (psqlscan.l) for SQL-standard routine bodies: the words after
+        // the routine's opening ones.
+        if top_level && self.opening == Opening::Routine {
             let opens = word.eq_ignore_ascii_case("begin")
                 || (word.eq_ignore_ascii_case("case") && self.begin_depth > 0);
             if opens {
@@ -179,26 +252,11 @@ impl StatementState {
                 self.begin_depth = self.begin_depth.saturating_sub(1);
             }
         }
-        if top_level
-            && self.words.first().is_some_and(|w| w == "copy")
-            && self.previous_word == "from"
-        {
+        if top_level && self.opening == Opening::Copy && self.after_from {
             self.copy_from_stdin |= word.eq_ignore_ascii_case("stdin");
         }
-        if self.words.len() < 4 {
-            self.words.push(word.to_ascii_lowercase());
-        }
-        self.previous_word.clear();
-        self.previous_word.push_str(word);
-        self.previous_word.make_ascii_lowercase();
-    }
-
-    fn is_routine(&self) -> bool {
-        let word = |i: usize| self.words.get(i).map(String::as_str);
-        let routine = |w: Option<&str>| matches!(w, Some("function" | "procedure"));
-        word(0) == Some("create")
-            && (routine(word(1))
-                || (word(1) == Some("or") && word(2) == Some("replace") && routine(word(3))))
+        self.opening = self.opening.then(word);
+        self.after_from = word.eq_ignore_ascii_case("from");
     }
 }
 
