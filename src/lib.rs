@@ -31,6 +31,9 @@ pub mod allocator;
 // Threads with the stack deep inputs need; used by the stages that recurse.
 pub mod stack;
 
+// Frees what a big file leaves behind off the threads that have work to do.
+pub mod dropper;
+
 // The stages, in pipeline order: each imports only from the ones above it.
 pub mod discover;
 

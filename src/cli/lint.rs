@@ -178,6 +178,8 @@ pub(crate) fn run_adjusted(
         if let Some(human) = &mut human {
             human.files(&batch);
         }
+        let size = batch.iter().map(|file| file.source.text.len()).sum();
+        locksmith::dropper::drop_for(batch, size);
     });
     // In `errors`, so every format reports it and the exit code is 2.
     result.errors.splice(0..0, config_error);

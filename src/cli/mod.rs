@@ -4,7 +4,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -216,7 +215,8 @@ pub(crate) enum Color {
     Never,
 }
 
-pub fn main() -> ExitCode {
+/// Runs the command line; returns the exit code.
+pub fn main() -> u8 {
     locksmith::stack::init_workers();
     let cli = Cli::parse();
     let code = match cli.command {
@@ -289,7 +289,7 @@ pub fn main() -> ExitCode {
             fail_on,
         ),
     };
-    ExitCode::from(code)
+    code
 }
 
 /// The configuration with the command-line flags applied. A bad configuration file does

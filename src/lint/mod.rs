@@ -218,7 +218,10 @@ fn lint_parsed_with(
     };
     let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
         let runner = runner::transaction(&source, session, config, false);
-        lint_unfinished(source, parsed, config, session, known, all, runner).0
+        let (report, catalog) =
+            lint_unfinished(source, parsed, config, session, known, all, runner);
+        crate::dropper::drop_for(catalog, report.source.text.len());
+        report
     } else {
         lint_sections(source, &down, config, session, known, all)
     };
@@ -251,7 +254,9 @@ fn lint_sections(
         ..session.clone()
     };
     let runner = runner::transaction(&source, session, config, true);
-    let (mut down, _) = lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
+    let (mut down, catalog) =
+        lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
+    crate::dropper::drop_for((catalog, down_session), source.text.len());
     // One file: the down part's transaction blocks are numbered on from the up part's,
     // and the statements of both are put in file order.
     let blocks = transaction_count(&up.statements);
@@ -511,7 +516,7 @@ fn lint_unfinished(
             }
         }
     }
-    drop(summaries);
+    crate::dropper::drop_for(summaries, source.text.len());
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
     for finding in &mut findings {
@@ -598,6 +603,8 @@ fn lint_unfinished(
         restore_templates(&stood_in, &mut findings, &mut statements);
     }
     drop(stood_in);
+    let catalog = std::mem::take(&mut state.catalog);
+    crate::dropper::drop_for(state, source.text.len());
     let report = FileReport {
         source,
         statements,
@@ -605,7 +612,7 @@ fn lint_unfinished(
         unparsable_statements: errors.len(),
         rendering: None,
     };
-    (report, state.catalog)
+    (report, catalog)
 }
 
 /// Names and messages built from a parse of stood-in templates, with the templates put
