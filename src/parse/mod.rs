@@ -379,8 +379,8 @@ fn parse_batch(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
     }
 }
 
-fn parse(sql: &str) -> Result<pg_query::ParseResult, pg_query::Error> {
-    pg_query::parse(sql, pg_query::ParserOptions::DEFAULT)
+fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+    ffi::parse_tree(sql)
 }
 
 /// The spans of `sql` that no statement, syntax error, meta-command or COPY data block
@@ -416,10 +416,10 @@ pub fn uncovered(sql: &str, parsed: &Parsed) -> Vec<Range<usize>> {
 fn collect_statements(
     sql: &str,
     within: Range<usize>,
-    result: pg_query::ParseResult,
+    result: pg_query::protobuf::ParseResult,
     parsed: &mut Parsed,
 ) {
-    for raw in result.protobuf.stmts {
+    for raw in result.stmts {
         let start = (within.start + raw.stmt_location.max(0) as usize).min(within.end);
         // A length of 0 means "to the end of the parsed text".
         let end = if raw.stmt_len == 0 {
@@ -515,10 +515,15 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
     start..trimmed_end.max(start)
 }
 
-/// The `pg_query` crate drops the parser's cursor position from its errors; this asks
-/// libpg_query (already linked through that crate) directly, on the error path only.
+/// libpg_query (linked through the `pg_query` crate) called directly, where the crate's
+/// own entry points do more than locksmith needs or less: its `parse` walks every tree it
+/// returns to list the tables, functions and aliases in hashed sets (a tenth of what the
+/// thread parsing a big file spent outside the parser, `perf record`), and its errors drop
+/// the parser's cursor position.
 mod ffi {
     use std::ffi::{CStr, CString, c_char, c_int};
+
+    use prost::Message;
 
     #[repr(C)]
     struct PgQueryError {
@@ -537,9 +542,51 @@ mod ffi {
         error: *mut PgQueryError,
     }
 
+    #[repr(C)]
+    struct PgQueryProtobuf {
+        len: usize,
+        data: *mut c_char,
+    }
+
+    #[repr(C)]
+    struct PgQueryProtobufParseResult {
+        parse_tree: PgQueryProtobuf,
+        stderr_buffer: *mut c_char,
+        error: *mut PgQueryError,
+    }
+
     unsafe extern "C" {
         fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
         fn pg_query_free_parse_result(result: PgQueryParseResult);
+        fn pg_query_parse_protobuf_opts(
+            input: *const c_char,
+            parser_options: c_int,
+        ) -> PgQueryProtobufParseResult;
+        fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+    }
+
+    /// `sql`'s parse tree, as `pg_query::parse` decodes it (default parser options), with
+    /// nothing computed from it; errors as that function gives them.
+    pub fn parse_tree(sql: &str) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+        let input = CString::new(sql)?;
+        // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the
+        // result is only read before being handed back to libpg_query's own free function,
+        // and its tree is `len` bytes at `data` when there is no error.
+        unsafe {
+            let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
+            let tree = if result.error.is_null() {
+                let tree = &result.parse_tree;
+                let bytes = std::slice::from_raw_parts(tree.data as *const u8, tree.len);
+                pg_query::protobuf::ParseResult::decode(bytes).map_err(pg_query::Error::Decode)
+            } else {
+                let message = CStr::from_ptr((*result.error).message);
+                Err(pg_query::Error::Parse(
+                    message.to_string_lossy().into_owned(),
+                ))
+            };
+            pg_query_free_protobuf_parse_result(result);
+            tree
+        }
     }
 
     /// The parser's message and 1-based character cursor for `sql`; `None` if it parses.

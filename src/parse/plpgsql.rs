@@ -279,7 +279,7 @@ fn parse_into(sql: &str, mapped: &Mapped, out: &mut Body) {
             return;
         }
     };
-    for raw in result.protobuf.stmts {
+    for raw in result.stmts {
         let start = (raw.stmt_location.max(0) as usize).min(mapped.text.len());
         let end = if raw.stmt_len == 0 {
             mapped.text.len()
