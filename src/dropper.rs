@@ -45,7 +45,10 @@ pub fn drop_for<T: Send + 'static>(value: T, source_bytes: usize) {
     let sent = match DROPPER.get_or_init(start) {
         // Fails only if the dropper panicked: the value comes back and is freed here.
         Some(dropper) => (dropper.send((Box::new(value), Instant::now()))).map_err(drop),
-        None => Err(drop(value)),
+        None => {
+            drop(value);
+            Err(())
+        }
     };
     if sent.is_err() {
         PENDING.fetch_sub(1, Ordering::Relaxed);

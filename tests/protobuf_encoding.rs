@@ -6,48 +6,11 @@
 //! The test passes on a stock build as well (`LOCKSMITH_STOCK_UPB=1 cargo test --test
 //! protobuf_encoding`), which is what shows that the two encoders agree.
 
-use std::ffi::{CString, c_char, c_int};
-
-// Linked for its native library, the encoder: a crate nothing refers to is not linked.
-extern crate locksmith;
-
 use prost::Message;
-
-#[repr(C)]
-struct PgQueryProtobuf {
-    len: usize,
-    data: *mut c_char,
-}
-
-#[repr(C)]
-struct PgQueryProtobufParseResult {
-    parse_tree: PgQueryProtobuf,
-    stderr_buffer: *mut c_char,
-    error: *mut std::ffi::c_void,
-}
-
-// libpg_query's entry points (pg_query.h), linked through the pg_query crate.
-unsafe extern "C" {
-    fn pg_query_parse_protobuf_opts(
-        input: *const c_char,
-        options: c_int,
-    ) -> PgQueryProtobufParseResult;
-    fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
-}
 
 /// libpg_query's own encoding of the text's parse tree; `None` for a syntax error.
 fn encoded_by_libpg_query(sql: &str) -> Option<Vec<u8>> {
-    let input = CString::new(sql).ok()?;
-    // SAFETY: a NUL-terminated input; the result is read, copied and freed once.
-    unsafe {
-        let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
-        let bytes = result.error.is_null().then(|| {
-            let tree = &result.parse_tree;
-            std::slice::from_raw_parts(tree.data as *const u8, tree.len).to_vec()
-        });
-        pg_query_free_protobuf_parse_result(result);
-        bytes
-    }
+    locksmith::parse::encoded_tree(sql, <[u8]>::to_vec).ok()
 }
 
 fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

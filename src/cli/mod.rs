@@ -219,7 +219,7 @@ pub(crate) enum Color {
 pub fn main() -> u8 {
     locksmith::stack::init_workers();
     let cli = Cli::parse();
-    let code = match cli.command {
+    match cli.command {
         Command::Lint {
             paths,
             downgrade,
@@ -288,8 +288,7 @@ pub fn main() -> u8 {
             },
             fail_on,
         ),
-    };
-    code
+    }
 }
 
 /// The configuration with the command-line flags applied. A bad configuration file does

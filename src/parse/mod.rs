@@ -515,6 +515,8 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
     start..trimmed_end.max(start)
 }
 
+pub use ffi::encoded_tree;
+
 /// libpg_query (linked through the `pg_query` crate) called directly, where the crate's
 /// own entry points do more than locksmith needs or less: its `parse` walks every tree it
 /// returns to list the tables, functions and aliases in hashed sets (a tenth of what the
@@ -565,9 +567,9 @@ mod ffi {
         fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     }
 
-    /// `sql`'s parse tree, as `pg_query::parse` decodes it (default parser options), with
-    /// nothing computed from it; errors as that function gives them.
-    pub fn parse_tree(sql: &str) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+    /// `sql`'s parse tree as libpg_query encodes it (default parser options), handed to
+    /// `read` before libpg_query frees it; errors as `pg_query::parse` gives them.
+    pub fn encoded_tree<T>(sql: &str, read: impl FnOnce(&[u8]) -> T) -> Result<T, pg_query::Error> {
         let input = CString::new(sql)?;
         // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the
         // result is only read before being handed back to libpg_query's own free function,
@@ -576,8 +578,10 @@ mod ffi {
             let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
             let tree = if result.error.is_null() {
                 let tree = &result.parse_tree;
-                let bytes = std::slice::from_raw_parts(tree.data as *const u8, tree.len);
-                pg_query::protobuf::ParseResult::decode(bytes).map_err(pg_query::Error::Decode)
+                Ok(read(std::slice::from_raw_parts(
+                    tree.data as *const u8,
+                    tree.len,
+                )))
             } else {
                 let message = CStr::from_ptr((*result.error).message);
                 Err(pg_query::Error::Parse(
@@ -587,6 +591,12 @@ mod ffi {
             pg_query_free_protobuf_parse_result(result);
             tree
         }
+    }
+
+    /// `sql`'s parse tree, as `pg_query::parse` decodes it, with nothing computed from it.
+    pub fn parse_tree(sql: &str) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+        let decode = |bytes: &[u8]| pg_query::protobuf::ParseResult::decode(bytes);
+        encoded_tree(sql, decode)?.map_err(pg_query::Error::Decode)
     }
 
     /// The parser's message and 1-based character cursor for `sql`; `None` if it parses.
