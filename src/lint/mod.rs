@@ -7,12 +7,13 @@
 pub mod alembic;
 pub mod history;
 mod runner;
+mod up_down;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::convention::{RunnerTransaction, blanked, outside, sections};
+use crate::convention::{RunnerTransaction, sections};
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
 use crate::parse;
@@ -223,95 +224,11 @@ fn lint_parsed_with(
         crate::dropper::drop_for(catalog, report.source.text.len());
         report
     } else {
-        lint_sections(source, &down, config, session, known, all)
+        up_down::lint_sections(source, &down, config, session, known, all)
     };
     let comments = suppress::sql_comments(&report.source.text);
     finish(&mut report, &comments, config);
     report
-}
-
-/// A file that holds both directions (dbmate, goose, sql-migrate), its up and down
-/// sections (`down`) linted apart: the down sections run on a later day, on the schema
-/// the up sections left, in a transaction of their own. Each direction is linted in a copy
-/// of the file with the other blanked, so that offsets and lines stay the file's.
-fn lint_sections(
-    source: SourceFile,
-    down: &[Range<usize>],
-    config: &Config,
-    session: &Session,
-    known: &[(usize, KnownColumn)],
-    all: &[&'static rules::Rule],
-) -> FileReport {
-    let up_part = SourceFile::new(source.name.clone(), blanked(&source.text, down));
-    let runner = runner::transaction(&source, session, config, false);
-    let (up, mut catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
-    // The down part runs on another day, in a session of its own.
-    catalog.end_session();
-    let down_text = blanked(&source.text, &outside(down, source.text.len()));
-    let down_part = SourceFile::new(source.name.clone(), down_text);
-    let down_session = Session {
-        catalog,
-        ..session.clone()
-    };
-    let runner = runner::transaction(&source, session, config, true);
-    let (mut down, catalog) =
-        lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
-    crate::dropper::drop_for((catalog, down_session), source.text.len());
-    // One file: the down part's transaction blocks are numbered on from the up part's,
-    // and the statements of both are put in file order.
-    let blocks = transaction_count(&up.statements);
-    for statement in &mut down.statements {
-        renumber_transactions(statement, blocks);
-    }
-    let mut order: Vec<(usize, bool, usize)> = (up.statements.iter().enumerate())
-        .map(|(i, s)| (s.span.start, false, i))
-        .chain((down.statements.iter().enumerate()).map(|(i, s)| (s.span.start, true, i)))
-        .collect();
-    order.sort();
-    let mut new_index = [vec![0; up.statements.len()], vec![0; down.statements.len()]];
-    for (at, &(_, is_down, i)) in order.iter().enumerate() {
-        new_index[usize::from(is_down)][i] = at;
-    }
-    let mut parts =
-        [up.statements, down.statements].map(|s| s.into_iter().map(Some).collect::<Vec<_>>());
-    let statements = (order.iter())
-        .filter_map(|&(_, is_down, i)| parts[usize::from(is_down)][i].take())
-        .collect();
-    let findings = [(up.findings, false), (down.findings, true)]
-        .into_iter()
-        .flat_map(|(findings, is_down)| {
-            let renumber = &new_index[usize::from(is_down)];
-            findings.into_iter().map(move |mut finding| {
-                finding.statement = finding.statement.map(|i| renumber[i]);
-                finding
-            })
-        })
-        .collect();
-    FileReport {
-        source,
-        statements,
-        findings,
-        unparsable_statements: up.unparsable_statements + down.unparsable_statements,
-        rendering: None,
-    }
-}
-
-/// The transaction blocks `statements` number (numbered from 0).
-fn transaction_count(statements: &[StatementReport]) -> usize {
-    let numbers = statements
-        .iter()
-        .flat_map(|s| std::iter::once(s).chain(&s.inner));
-    numbers
-        .filter_map(|s| s.transaction)
-        .max()
-        .map_or(0, |n| n + 1)
-}
-
-fn renumber_transactions(statement: &mut StatementReport, by: usize) {
-    statement.transaction = statement.transaction.map(|n| n + by);
-    for inner in &mut statement.inner {
-        renumber_transactions(inner, by);
-    }
 }
 
 /// Lints one source, but for its suppressions and the order of its findings ([`finish`]),
