@@ -519,9 +519,9 @@ pub use ffi::encoded_tree;
 
 /// libpg_query (linked through the `pg_query` crate) called directly, where the crate's
 /// own entry points do more than locksmith needs or less: its `parse` walks every tree it
-/// returns to list the tables, functions and aliases in hashed sets (a tenth of what the
-/// thread parsing a big file spent outside the parser, `perf record`), and its errors drop
-/// the parser's cursor position.
+/// returns to list the tables, functions and aliases in hashed sets (12.8 M of the 733 M
+/// instructions of linting 1 MB of DDL, callgrind), and its errors drop the parser's
+/// cursor position.
 mod ffi {
     use std::ffi::{CStr, CString, c_char, c_int};
 
