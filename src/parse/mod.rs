@@ -155,7 +155,7 @@ enum Step {
 /// order), so that a caller that is done with a batch's parse trees can drop them before
 /// the next batch is parsed: [`parse_sql`] is all of them at once. The text is split as
 /// the batches are taken, not before the first: on a thread of [`ahead`], a big file's
-/// first batch is parsed while the rest is still unread.
+/// first batch is parsed while the rest is not yet split.
 pub struct Batches<'a> {
     /// The text parsed: the file's, its templates stood in for ([`template`]).
     sql: std::borrow::Cow<'a, str>,
