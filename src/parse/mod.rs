@@ -110,31 +110,45 @@ pub fn schema_change_batches(sql: &str) -> Batches<'_> {
     }
 }
 
+/// What a CREATE makes that [`is_schema_change`] leaves out: objects the catalog does not
+/// model.
+const NOT_SCHEMA_OBJECTS: [&str; 10] = [
+    "function",
+    "procedure",
+    "trigger",
+    "constraint",
+    "rule",
+    "policy",
+    "aggregate",
+    "role",
+    "user",
+    "group",
+];
+
 /// Whether a statement's text (comments before it allowed) is one [`parse_schema_changes`]
 /// keeps.
 pub fn is_schema_change(text: &str) -> bool {
-    let words = split::leading_words(text, 4);
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        ["create", "or", "replace", what, ..] | ["create", what, ..] => !matches!(
-            *what,
-            "function"
-                | "procedure"
-                | "trigger"
-                | "constraint"
-                | "rule"
-                | "policy"
-                | "aggregate"
-                | "role"
-                | "user"
-                | "group"
-        ),
-        ["alter" | "drop", ..] => true,
-        ["set", "search_path", ..]
-        | ["set", "session" | "local", "search_path", ..]
-        | ["reset", "search_path" | "all", ..] => true,
-        _ => false,
+    // Called on every statement of every earlier file a directory's replay reads: the
+    // words are compared where they are, not lower-cased into new strings.
+    let mut words = [""; 4];
+    let found = split::leading_words(text, &mut words);
+    let words = &words[..found];
+    let is = |i: usize, word: &str| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(word));
+    if is(0, "create") {
+        let what = if is(1, "or") && is(2, "replace") && found == 4 {
+            words[3]
+        } else if found >= 2 {
+            words[1]
+        } else {
+            return false;
+        };
+        return !(NOT_SCHEMA_OBJECTS.iter()).any(|kind| what.eq_ignore_ascii_case(kind));
     }
+    is(0, "alter")
+        || is(0, "drop")
+        || (is(0, "set") && is(1, "search_path"))
+        || (is(0, "set") && (is(1, "session") || is(1, "local")) && is(2, "search_path"))
+        || (is(0, "reset") && (is(1, "search_path") || is(1, "all")))
 }
 
 /// SQL handed to the parser per call, at most (unless one statement is longer): the
@@ -839,6 +853,46 @@ mod tests {
                 (full.statements.iter())
                     .any(|f| f.span == statement.span && f.node == statement.node)
             );
+        }
+    }
+
+    /// What the replay of earlier files keeps, by the statement's first words in any case.
+    #[test]
+    fn schema_changes_are_told_by_their_first_words() {
+        let kept = [
+            "CREATE TABLE t (a int)",
+            "create or replace view v as select 1",
+            "/* c */ -- c\n  Create Unique Index i ON t (a)",
+            "CREATE OR REPLACE",
+            "CREATE SCHEMA s",
+            "alter table t add b int",
+            "DROP FUNCTION f",
+            "SET search_path TO app",
+            "set LOCAL search_path = app",
+            "SET SESSION search_path TO app",
+            "RESET search_path",
+            "reset ALL",
+        ];
+        let skipped = [
+            "CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql",
+            "create or replace PROCEDURE p() AS $$ $$ LANGUAGE sql",
+            "CREATE OR REPLACE TRIGGER g AFTER INSERT ON t EXECUTE FUNCTION f()",
+            "CREATE ROLE r",
+            "CREATE",
+            "CREATE \"table\" t",
+            "INSERT INTO t VALUES (1)",
+            "SET lock_timeout = '2s'",
+            "SET LOCAL statement_timeout = 0",
+            "RESET lock_timeout",
+            "GRANT SELECT ON t TO r",
+            "-- only a comment",
+            "",
+        ];
+        for text in kept {
+            assert!(is_schema_change(text), "{text}");
+        }
+        for text in skipped {
+            assert!(!is_schema_change(text), "{text}");
         }
     }
 

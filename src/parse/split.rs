@@ -282,22 +282,26 @@ fn copy_data_end(sql: &str, start: usize) -> usize {
     sql.len()
 }
 
-/// The first `max` words of a statement's text (lowercase), after its leading
-/// comments; fewer when something other than a word comes first.
-pub fn leading_words(text: &str, max: usize) -> Vec<String> {
-    let mut words = Vec::new();
+/// The first words of a statement's text, after its leading comments, as written (so
+/// compare them ignoring case): as many as `words` holds, fewer when something other than
+/// a word comes first. Returns how many it found.
+pub fn leading_words<'a>(text: &'a str, words: &mut [&'a str]) -> usize {
+    let mut found = 0;
     let mut pos = 0;
-    while words.len() < max
+    while found < words.len()
         && let Some((token, end)) = next_token(text, pos)
     {
         match token {
             Token::Space | Token::Comment => {}
-            Token::Word => words.push(text[pos..end].to_ascii_lowercase()),
+            Token::Word => {
+                words[found] = &text[pos..end];
+                found += 1;
+            }
             _ => break,
         }
         pos = end;
     }
-    words
+    found
 }
 
 /// The token starting at `pos` and where it ends, or `None` at the end of the input.
