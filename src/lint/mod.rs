@@ -310,6 +310,13 @@ fn lint_unfinished(
         for mut batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
             errors.append(&mut batch.errors);
             meta_commands.append(&mut batch.meta_commands);
+            // A small file is one batch: its vectors grow once.
+            let count = batch.statements.len();
+            units.reserve(count);
+            spans.reserve(count);
+            summaries.reserve(count);
+            top_spans.reserve(count);
+            reports.reserve(count);
             for stmt in &batch.statements {
                 let top = top_spans.len();
                 top_spans.push(stmt.span.clone());

@@ -128,8 +128,15 @@ fn handler(style: &Style) -> GraphicalReportHandler {
         .with_wrap_lines(false)
 }
 
+/// About the bytes a finding takes drawn: 5.5 MB for the 5,800 findings of the benchmark's
+/// first 1,000 files.
+const RENDERED_FINDING: usize = 1024;
+
 /// Some of a file's findings (a slice of `file.findings`), as [`render_file`] shows them.
 pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, out: &mut String) {
+    // Grown once rather than a doubling at a time (a tenth of the rendering's
+    // instructions went to growing the text and copying it, callgrind).
+    out.reserve(findings.len() * RENDERED_FINDING);
     let handler = handler(style);
     // The characters miette draws without colors, for the findings drawn without it.
     let plain_characters = GraphicalTheme::unicode_nocolor().characters;
