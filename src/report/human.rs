@@ -134,8 +134,8 @@ const RENDERED_FINDING: usize = 1024;
 
 /// Some of a file's findings (a slice of `file.findings`), as [`render_file`] shows them.
 pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, out: &mut String) {
-    // Grown once rather than a doubling at a time (a tenth of the rendering's
-    // instructions went to growing the text and copying it, callgrind).
+    // Grown once rather than a doubling at a time: 5 % of the rendering's instructions
+    // went to growing the text and copying it (callgrind, 1,000 files).
     out.reserve(findings.len() * RENDERED_FINDING);
     let handler = handler(style);
     // The characters miette draws without colors, for the findings drawn without it.
