@@ -29,8 +29,8 @@ fn main() {
 /// Ends the process without the cleanup that returning from `main` runs. mimalloc frees
 /// its whole heap then (`mi_process_done`: 2 % of the CPU samples on 10 MB of DDL, `perf
 /// record`, with nothing else left to run), and the dropper thread may still hold a big
-/// file's leftovers (`locksmith::dropper`). Everything the command owed is done by now: its output is
-/// flushed here, and its temporary files were deleted when it returned.
+/// file's leftovers (`locksmith::dropper`). Everything the command owed is done by now:
+/// its output is flushed here, and its temporary files were deleted when it returned.
 fn exit(code: u8) -> ! {
     use std::io::Write;
     let _ = std::io::stdout().flush();

@@ -130,14 +130,14 @@ const NOT_SCHEMA_OBJECTS: [&str; 10] = [
 pub fn is_schema_change(text: &str) -> bool {
     // Called on every statement of every earlier file a directory's replay reads: the
     // words are compared where they are, not lower-cased into new strings.
-    let mut words = [""; 4];
-    let found = split::leading_words(text, &mut words);
-    let words = &words[..found];
+    let mut first = [""; 4];
+    let found = split::leading_words(text, &mut first);
+    let words = &first[..found];
     let is = |i: usize, word: &str| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(word));
     if is(0, "create") {
-        let what = if is(1, "or") && is(2, "replace") && found == 4 {
+        let what = if is(1, "or") && is(2, "replace") && words.len() == 4 {
             words[3]
-        } else if found >= 2 {
+        } else if words.len() >= 2 {
             words[1]
         } else {
             return false;
