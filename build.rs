@@ -1,12 +1,17 @@
 //! Embeds every rule document under rules/ so `locksmith rule ID` works from any directory,
-//! and builds libpg_query's protobuf encoder with a fix for pg_query's `Node` ([`upb`]).
+//! builds libpg_query's protobuf encoder with a fix for pg_query's `Node` ([`upb`]) and
+//! generates the conversion of its C parse trees into pg_query's Rust ones ([`direct`]).
 use std::fmt::Write;
 
+#[path = "build/direct.rs"]
+mod direct;
 #[path = "build/upb.rs"]
 mod upb;
 
 fn main() {
-    upb::patched_encoder();
+    let libpg_query = upb::libpg_query();
+    upb::patched_encoder(libpg_query.as_deref());
+    direct::generate(libpg_query);
     println!("cargo:rerun-if-changed=rules");
     // Read at run time: `env!` would bake in the directory the build script was compiled
     // in, and a build cache copied from another checkout would embed that checkout's docs.

@@ -37,14 +37,17 @@ const ENCODE_MESSAGE: &str =
 
 /// `LOCKSMITH_STOCK_UPB=1` builds without the change, to compare (tests/protobuf_encoding.rs
 /// passes either way).
-pub fn patched_encoder() {
+pub fn patched_encoder(libpg_query: Option<&Path>) {
     println!("cargo:rerun-if-changed=build/upb.rs");
     println!("cargo:rerun-if-env-changed=LOCKSMITH_STOCK_UPB");
     println!("cargo:rustc-check-cfg=cfg(upb_node_case)");
     if std::env::var_os("LOCKSMITH_STOCK_UPB").is_some() {
         return;
     }
-    let Some(vendor) = pg_query_vendor() else {
+    let Some(vendor) = libpg_query
+        .map(|root| root.join("vendor"))
+        .filter(|v| v.join("upb/upb.c").is_file())
+    else {
         println!(
             "cargo:warning=pg_query's upb source was not found: the stock protobuf encoder is used (slower)"
         );
@@ -87,15 +90,16 @@ pub fn patched_encoder() {
     println!("cargo:rustc-cfg=upb_node_case");
 }
 
-/// `libpg_query/vendor` of the pg_query crate in cargo's registry.
-fn pg_query_vendor() -> Option<PathBuf> {
+/// `libpg_query` of the pg_query crate in cargo's registry: the sources its build
+/// compiles, which build/upb.rs and build/direct.rs read.
+pub fn libpg_query() -> Option<PathBuf> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
     let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
     registries
         .filter_map(Result::ok)
-        .map(|r| r.path().join(PG_QUERY).join("libpg_query/vendor"))
-        .filter(|v| v.join("upb/upb.c").is_file())
+        .map(|r| r.path().join(PG_QUERY).join("libpg_query"))
+        .filter(|root| root.join("src").is_dir())
         .min()
 }

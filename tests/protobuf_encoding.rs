@@ -8,52 +8,17 @@
 
 use prost::Message;
 
+#[path = "support/sql_texts.rs"]
+mod sql_texts;
+
 /// libpg_query's own encoding of the text's parse tree; `None` for a syntax error.
 fn encoded_by_libpg_query(sql: &str) -> Option<Vec<u8>> {
     locksmith::parse::encoded_tree(sql, <[u8]>::to_vec).ok()
 }
 
-fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            sql_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "sql") {
-            out.push(path);
-        }
-    }
-}
-
-/// Each file's name and text (those that are UTF-8).
-fn read(files: &[std::path::PathBuf]) -> Vec<(String, String)> {
-    let text = |path: &std::path::PathBuf| std::fs::read_to_string(path).ok();
-    let named = |path: &std::path::PathBuf| Some((path.display().to_string(), text(path)?));
-    files.iter().filter_map(named).collect()
-}
-
 #[test]
 fn libpg_query_encodes_every_fixture_as_prost_does() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["tests/fixtures", "examples"] {
-        sql_files(&root.join(dir), &mut files);
-    }
-    files.sort();
-    let mut texts = read(&files);
-    // And the SQL examples of the rule documents.
-    for entry in std::fs::read_dir(root.join("rules"))
-        .unwrap()
-        .filter_map(Result::ok)
-    {
-        let doc = std::fs::read_to_string(entry.path()).unwrap();
-        for (i, block) in doc.split("```sql\n").skip(1).enumerate() {
-            let sql = block.split("```").next().unwrap_or_default();
-            texts.push((
-                format!("{} block {i}", entry.path().display()),
-                sql.to_string(),
-            ));
-        }
-    }
+    let texts = sql_texts::sql_texts();
     let checked = check(&texts);
     assert!(
         checked.compared > 200 && checked.statements > 500,
@@ -75,9 +40,7 @@ fn libpg_query_encodes_every_fixture_as_prost_does() {
 #[ignore]
 fn compare_a_directory() {
     let dir = std::env::var("PROTOBUF_DIR").expect("PROTOBUF_DIR names a directory");
-    let mut files = Vec::new();
-    sql_files(std::path::Path::new(&dir), &mut files);
-    let texts = read(&files);
+    let texts = sql_texts::sql_texts_under(std::path::Path::new(&dir));
     let checked = check(&texts);
     eprintln!(
         "{} files: {} parsed ({} statements), {} printed back with the text's fingerprint",

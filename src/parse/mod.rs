@@ -5,6 +5,8 @@
 //! this). A statement that does not parse costs only itself: [`split`] resynchronises at
 //! the next `;`.
 
+#[cfg(direct_tree)]
+mod direct;
 pub mod plpgsql;
 pub mod split;
 pub mod template;
@@ -65,10 +67,10 @@ fn text_start(sql: &str) -> usize {
     }
 }
 
-/// Stack for the thread that parses: decoding a parse tree recurses once per level, and
-/// libpg_query accepts trees up to 10,000 protobuf levels deep: decoding that needs about
-/// 32 MB in a debug build, far more than a default thread's stack. Only the pages used are
-/// ever committed.
+/// Stack for the thread that parses: reading a parse tree into Rust recurses once per
+/// level, and libpg_query accepts trees up to 10,000 protobuf levels deep: decoding that
+/// needed about 32 MB in a debug build, far more than a default thread's stack. Only the
+/// pages used are ever committed.
 const PARSER_STACK: usize = 256 << 20;
 
 pub fn parse_sql(sql: &str) -> Parsed {
@@ -394,6 +396,9 @@ fn parse_batch(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
 }
 
 fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+    #[cfg(direct_tree)]
+    return direct::parse_tree(sql);
+    #[cfg(not(direct_tree))]
     ffi::parse_tree(sql)
 }
 
@@ -530,6 +535,27 @@ pub fn trim_span(sql: &str, span: Range<usize>) -> Range<usize> {
 }
 
 pub use ffi::encoded_tree;
+
+/// `sql`'s parse tree as libpg_query encodes it to protobuf and prost decodes it: what
+/// tests/direct_tree.rs compares the tree read directly with.
+#[doc(hidden)]
+pub fn tree_through_protobuf(
+    sql: &str,
+) -> Result<pg_query::protobuf::ParseResult, pg_query::Error> {
+    ffi::parse_tree(sql)
+}
+
+/// `sql`'s parse tree read straight from libpg_query's C nodes; `None` in a build where
+/// build/direct.rs found no source to generate from.
+#[doc(hidden)]
+pub fn tree_read_directly(
+    sql: &str,
+) -> Option<Result<pg_query::protobuf::ParseResult, pg_query::Error>> {
+    #[cfg(direct_tree)]
+    return Some(direct::parse_tree(sql));
+    #[cfg(not(direct_tree))]
+    None
+}
 
 /// libpg_query (linked through the `pg_query` crate) called directly, where the crate's
 /// own entry points do more than locksmith needs or less: its `parse` walks every tree it
