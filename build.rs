@@ -2,6 +2,7 @@
 //! builds libpg_query's protobuf encoder with a fix for pg_query's `Node` ([`upb`]) and
 //! generates the conversion of its C parse trees into pg_query's Rust ones ([`direct`]).
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 #[path = "build/direct.rs"]
 mod direct;
@@ -9,7 +10,7 @@ mod direct;
 mod upb;
 
 fn main() {
-    let libpg_query = upb::libpg_query();
+    let libpg_query = libpg_query();
     upb::patched_encoder(libpg_query.as_deref());
     direct::generate(libpg_query);
     println!("cargo:rerun-if-changed=rules");
@@ -40,4 +41,22 @@ fn main() {
     out.push_str("];\n");
     let target = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rule_docs.rs");
     std::fs::write(target, out).unwrap();
+}
+
+/// The pg_query release whose sources build/upb.rs and build/direct.rs read (Cargo.toml
+/// pins it).
+const PG_QUERY: &str = "pg_query-18.1.0";
+
+/// `libpg_query` of the pg_query crate in cargo's registry: the sources its build
+/// compiles, which build/upb.rs and build/direct.rs read.
+fn libpg_query() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
+    registries
+        .filter_map(Result::ok)
+        .map(|r| r.path().join(PG_QUERY).join("libpg_query"))
+        .filter(|root| root.join("src").is_dir())
+        .min()
 }

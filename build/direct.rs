@@ -3,14 +3,16 @@
 //! every tree and prost decoding it were about half of a bare parse's instructions
 //! (README, "Performance").
 //!
-//! Both halves come from the files libpg_query itself builds its protobuf output from, in
+//! Everything comes from the files libpg_query itself builds its protobuf output from, in
 //! pg_query's copy in cargo's registry, so that every node type and field is covered by
 //! construction:
 //! - the C structs' layout: bindgen over PostgreSQL's node headers;
 //! - what to read of each struct, and into which field: `pg_query_outfuncs_defs.c`, one
 //!   `WRITE_*` line per field of each node type (its `_out*` functions);
 //! - which node tag is which type: `pg_query_outfuncs_conds.c`;
-//! - the enums' protobuf numbers: `pg_query_enum_defs.c`.
+//! - the enums' protobuf numbers: `pg_query_enum_defs.c`;
+//! - the fields protobuf has and libpg_query never writes (each node's header struct):
+//!   `pg_query.proto`.
 //!
 //! Where the source cannot be found, nothing is generated and the protobuf path is used
 //! (cfg `direct_tree` unset); tests/direct_tree.rs fails then, so CI notices. A source

@@ -10,9 +10,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// The pg_query release whose upb this patches (Cargo.toml pins it).
-const PG_QUERY: &str = "pg_query-18.1.0";
-
 /// Where upb's `encode_message` starts testing fields one by one.
 const FIELD_LOOP: &str = "  if (upb_MiniTable_FieldCount(m)) {
     const upb_MiniTableField* f =
@@ -88,18 +85,4 @@ pub fn patched_encoder(libpg_query: Option<&Path>) {
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static:+whole-archive,-bundle=locksmith_upb");
     println!("cargo:rustc-cfg=upb_node_case");
-}
-
-/// `libpg_query` of the pg_query crate in cargo's registry: the sources its build
-/// compiles, which build/upb.rs and build/direct.rs read.
-pub fn libpg_query() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
-    let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
-    registries
-        .filter_map(Result::ok)
-        .map(|r| r.path().join(PG_QUERY).join("libpg_query"))
-        .filter(|root| root.join("src").is_dir())
-        .min()
 }
