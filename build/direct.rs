@@ -281,7 +281,7 @@ fn write_type(code: &mut String, node: &NodeType, messages: &HashMap<String, Vec
     let message = message.to_upper_camel_case();
     writeln!(
         code,
-        "#[allow(non_snake_case, unused_unsafe, unused_variables)]\nunsafe fn out_{name}(cx: &mut Cx, node: &c::{c_type}) -> pb::{message} {{\n    let _ = &cx;\n    unsafe {{ pb::{message} {{"
+        "#[allow(non_snake_case, unused_unsafe, unused_variables)]\nunsafe fn out_{name}(cx: &mut Cx, node: &c::{c_type}) -> pb::{message} {{\n    unsafe {{ pb::{message} {{"
     )
     .unwrap();
     for f in fields {

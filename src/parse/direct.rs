@@ -125,7 +125,7 @@ unsafe fn string(text: *const c_char) -> String {
     let bytes = unsafe { CStr::from_ptr(text) }.to_bytes();
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
-        // Escapes in a literal can make bytes that are not UTF-8 (`E'\xff'`).
+        // The parser refuses text that is not UTF-8 (`E'\xff'` included): a guard only.
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
