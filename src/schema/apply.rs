@@ -261,15 +261,13 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             modifiers: Vec::new(),
             array: false,
         });
-    let mut column = Column {
-        name: col.colname.clone(),
-        ty: ty.clone(),
-        type_schema: col.type_name.as_ref().and_then(|t| catalog.type_schema(t)),
-        not_null: col.is_not_null,
-        default: col.raw_default.as_deref().map(expr_sql),
-        identity: None,
-        generated: None,
-    };
+    let mut column = Column::new(
+        col.colname.clone(),
+        ty.clone(),
+        col.is_not_null,
+        col.raw_default.as_deref().map(expr_sql),
+    );
+    column.set_type_schema(col.type_name.as_ref().and_then(|t| catalog.type_schema(t)));
     if ty.is_serial() {
         ty.name = match ty.name.as_str() {
             "bigserial" | "serial8" => "int8",
@@ -305,11 +303,11 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             Ok(ConstrType::ConstrNull) => column.not_null = false,
             Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr.as_deref().map(expr_sql),
             Ok(ConstrType::ConstrIdentity) => {
-                column.identity = Some(identity_kind(c));
+                column.set_identity(Some(identity_kind(c)));
                 column.not_null = true;
             }
             Ok(ConstrType::ConstrGenerated) => {
-                column.generated = c.raw_expr.as_deref().map(expr_sql)
+                column.set_generated(c.raw_expr.as_deref().map(expr_sql))
             }
             Ok(
                 ConstrType::ConstrPrimary
@@ -734,7 +732,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         (T::AtAlterColumnType, Some(column)) => {
             if let Some((t, type_schema)) = new_type {
                 column.ty = ColumnType::from_type_name(t);
-                column.type_schema = type_schema;
+                column.set_type_schema(type_schema);
             }
         }
         (T::AtColumnDefault, Some(column)) => {
@@ -744,12 +742,12 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
         (T::AtDropNotNull, Some(column)) => column.not_null = false,
         (T::AtAddIdentity, Some(column)) => {
             if let Some(NodeEnum::Constraint(c)) = def {
-                column.identity = Some(identity_kind(c));
+                column.set_identity(Some(identity_kind(c)));
                 column.not_null = true;
             }
         }
-        (T::AtDropIdentity, Some(column)) => column.identity = None,
-        (T::AtDropExpression, Some(column)) => column.generated = None,
+        (T::AtDropIdentity, Some(column)) => column.set_identity(None),
+        (T::AtDropExpression, Some(column)) => column.set_generated(None),
         (T::AtDropConstraint, _) => table.constraints.retain(|c| c.name != cmd.name),
         (T::AtValidateConstraint, _) => {
             for c in table.constraints.iter_mut().filter(|c| c.name == cmd.name) {

@@ -174,10 +174,10 @@ pub fn qualified(key: &Key) -> String {
 
 fn column_sql(c: &Column) -> String {
     let mut sql = format!("{} {}", ident(&c.name), c.type_sql());
-    if let Some(kind) = &c.identity {
+    if let Some(kind) = c.identity() {
         let _ = write!(sql, " GENERATED {kind} AS IDENTITY");
     }
-    if let Some(expr) = &c.generated {
+    if let Some(expr) = c.generated() {
         let _ = write!(sql, " GENERATED ALWAYS AS ({expr}) STORED");
     }
     if let Some(default) = &c.default {

@@ -29,7 +29,7 @@ pub fn differences(before: &Catalog, after: &Catalog, after_what: &str) -> Vec<S
                 continue;
             };
             let name = format!("column {table}.{}", c.name);
-            if (&c.ty, &c.type_schema) != (&n.ty, &n.type_schema) {
+            if (&c.ty, c.type_schema()) != (&n.ty, n.type_schema()) {
                 out.push(format!(
                     "{name}: {} before, {} after",
                     c.type_sql(),
@@ -52,7 +52,7 @@ pub fn differences(before: &Catalog, after: &Catalog, after_what: &str) -> Vec<S
                     show(&n.default)
                 ));
             }
-            if c.identity != n.identity || c.generated != n.generated {
+            if c.identity() != n.identity() || c.generated() != n.generated() {
                 out.push(format!("{name}: identity or generation expression differs"));
             }
         }

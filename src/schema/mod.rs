@@ -227,21 +227,68 @@ pub struct Table {
 pub struct Column {
     pub name: String,
     pub ty: ColumnType,
-    /// The schema of the column's type when it is a type of a schema other than `public`
-    /// (`registry.mood`, written so or found through the search path).
-    pub type_schema: Option<String>,
     pub not_null: bool,
     pub default: Option<String>,
-    /// `ALWAYS` or `BY DEFAULT` for an identity column.
-    pub identity: Option<String>,
-    /// The expression of a stored generated column.
-    pub generated: Option<String>,
+    /// What few columns have, boxed: a long history's catalog holds every column. `None`
+    /// when it would be empty, so that equal columns compare equal.
+    rare: Option<Box<RareParts>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RareParts {
+    type_schema: Option<String>,
+    identity: Option<String>,
+    generated: Option<String>,
 }
 
 impl Column {
+    pub fn new(name: String, ty: ColumnType, not_null: bool, default: Option<String>) -> Self {
+        Column {
+            name,
+            ty,
+            not_null,
+            default,
+            rare: None,
+        }
+    }
+
+    /// The schema of the column's type when it is a type of a schema other than `public`
+    /// (`registry.mood`, written so or found through the search path).
+    pub fn type_schema(&self) -> Option<&str> {
+        self.rare.as_ref()?.type_schema.as_deref()
+    }
+
+    /// `ALWAYS` or `BY DEFAULT` for an identity column.
+    pub fn identity(&self) -> Option<&str> {
+        self.rare.as_ref()?.identity.as_deref()
+    }
+
+    /// The expression of a stored generated column.
+    pub fn generated(&self) -> Option<&str> {
+        self.rare.as_ref()?.generated.as_deref()
+    }
+
+    pub fn set_type_schema(&mut self, schema: Option<String>) {
+        self.change_rare(|rare| rare.type_schema = schema);
+    }
+
+    pub fn set_identity(&mut self, kind: Option<String>) {
+        self.change_rare(|rare| rare.identity = kind);
+    }
+
+    pub fn set_generated(&mut self, expression: Option<String>) {
+        self.change_rare(|rare| rare.generated = expression);
+    }
+
+    fn change_rare(&mut self, change: impl FnOnce(&mut RareParts)) {
+        let mut rare = self.rare.take().map(|rare| *rare).unwrap_or_default();
+        change(&mut rare);
+        self.rare = (rare != RareParts::default()).then(|| Box::new(rare));
+    }
+
     /// The column's type as SQL, qualified when its schema is not `public`.
     pub fn type_sql(&self) -> String {
-        match &self.type_schema {
+        match self.type_schema() {
             Some(schema) => format!("{}.{}", ddl::ident(schema), ddl::type_sql(&self.ty)),
             None => ddl::type_sql(&self.ty),
         }
@@ -257,8 +304,8 @@ impl Serialize for Column {
         column.serialize_field("ty", &self.type_sql())?;
         column.serialize_field("not_null", &self.not_null)?;
         column.serialize_field("default", &self.default)?;
-        column.serialize_field("identity", &self.identity)?;
-        column.serialize_field("generated", &self.generated)?;
+        column.serialize_field("identity", &self.identity())?;
+        column.serialize_field("generated", &self.generated())?;
         column.end()
     }
 }

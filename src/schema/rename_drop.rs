@@ -145,7 +145,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             if let Some(values) = catalog.enums.remove(&key) {
                 catalog.mark_gone(key.clone());
                 let of_type = |c: &super::Column| {
-                    c.ty.name == key.1 && c.type_schema.as_deref().unwrap_or("public") == key.0
+                    c.ty.name == key.1 && c.type_schema().unwrap_or("public") == key.0
                 };
                 let uses = |t: &Table| t.columns.iter().any(|c| of_type(c));
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {

@@ -57,11 +57,11 @@ fn create_table_columns_and_default_constraint_names() {
     );
     assert_eq!(ddl::type_sql(&col(&c, "users", "n").ty), "numeric(10,2)");
     assert_eq!(
-        col(&c, "users", "code").identity.as_deref(),
+        col(&c, "users", "code").identity(),
         Some("BY DEFAULT")
     );
     assert_eq!(
-        col(&c, "users", "total").generated.as_deref(),
+        col(&c, "users", "total").generated(),
         Some("age * 2")
     );
     assert_eq!(
@@ -118,7 +118,7 @@ fn alter_table_subcommands() {
          ALTER TABLE t ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY;",
     );
     assert_eq!(ddl::type_sql(&col(&c, "t", "a").ty), "bigint");
-    assert_eq!(col(&c, "t", "a").identity.as_deref(), Some("ALWAYS"));
+    assert_eq!(col(&c, "t", "a").identity(), Some("ALWAYS"));
     assert!(col(&c, "t", "b").not_null);
     assert_eq!(col(&c, "t", "b").default.as_deref(), Some("'y'"));
     let d = col(&c, "t", "d");
