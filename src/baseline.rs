@@ -266,8 +266,8 @@ fn fingerprint(finding: &Finding, file: &FileReport, parsed_text: &str) -> Strin
     let options = pg_query::FingerprintOptions::FULL_RELNAME
         | pg_query::FingerprintOptions::RANGEVAR_PG17_COMPAT;
     if let Some(fingerprint) = statement.and_then(|s| {
-        let text = match &s.sql {
-            Some(sql) => sql.as_str(),
+        let text = match s.sql() {
+            Some(sql) => sql,
             None => parsed_text.get(s.span.clone()).unwrap_or_default(),
         };
         pg_query::fingerprint(text, pg_query::ParserOptions::DEFAULT, options).ok()

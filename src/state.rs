@@ -153,6 +153,19 @@ impl FileState {
         }
     }
 
+    /// A column the statement just created or retyped: declared only where the catalog,
+    /// which applied the statement first, does not say the same (a huge file's tables
+    /// held twice made a tenth of its memory). A dropped table's columns are then no
+    /// longer known, as in the database.
+    fn declare_changed_column(&mut self, table: &Relation, column: &str, ty: &ColumnType) {
+        let key = table.key();
+        let declared = (self.column_types.get(&key))
+            .is_some_and(|columns| columns.iter().any(|(c, _)| c == column));
+        if declared || self.catalog.column(table, column).map(|c| &c.ty) != Some(ty) {
+            self.declare_column_type(key, column, ty.clone());
+        }
+    }
+
     /// Every lock the statement requests on a relation that existed before this migration
     /// (not created earlier in the file, nor by the statement itself), strongest per relation.
     pub fn locks_on_existing(&self, facts: &Facts) -> Vec<RelationLock> {
@@ -256,7 +269,7 @@ impl FileState {
                             && let Some(t) = &col.type_name
                         {
                             let ty = ColumnType::from_type_name(t);
-                            self.declare_column_type(table.key(), &col.colname, ty);
+                            self.declare_changed_column(&table, &col.colname, &ty);
                         }
                     }
                 }
@@ -326,7 +339,7 @@ impl FileState {
             | Form::AlterColumnType
             | Form::AlterColumnTypeCoercible => {
                 if let (Some(column), Some(ty)) = (&action.column, &action.column_type) {
-                    self.declare_column_type(key, column, ty.clone());
+                    self.declare_changed_column(table, column, ty);
                 }
             }
             Form::AddForeignKey | Form::AddForeignKeyNotValid => {

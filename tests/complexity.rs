@@ -98,7 +98,7 @@ fn do_blocks_after_many_tables_cost_what_they_hold() {
     let lint = |tables: usize| {
         let (allocated, report) = lint_counted(&tables_then_do_blocks(tables));
         // Each DO statement reports the ALTER its block runs.
-        let inner: usize = report.statements.iter().map(|s| s.inner.len()).sum();
+        let inner: usize = report.statements.iter().map(|s| s.inner().len()).sum();
         assert_eq!(report.statements.len() + inner, 3 * tables);
         allocated
     };

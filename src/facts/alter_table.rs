@@ -193,7 +193,7 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
     };
     let mut action = Action::new(form, relation.cloned(), v).with_column(&col.colname);
     action.detail = detail;
-    action.column_type = column_type;
+    action.column_type = column_type.map(Box::new);
     out.push(action);
 
     // Inline constraints on the new column are their own actions.
@@ -327,6 +327,6 @@ fn alter_column_type(
     };
     let mut action = Action::new(form, relation.cloned(), history.version()).with_column(column);
     action.detail = Some(detail).filter(|d| !d.is_empty());
-    action.column_type = new_type;
+    action.column_type = new_type.map(Box::new);
     action
 }

@@ -146,7 +146,7 @@ pub struct Action {
     pub proves_not_null: Option<String>,
     /// For ADD COLUMN / ALTER COLUMN TYPE: the column's (new) type.
     #[serde(skip)]
-    pub column_type: Option<ColumnType>,
+    pub column_type: Option<Box<ColumnType>>,
     /// Index of the ALTER TABLE subcommand this action came from.
     #[serde(skip)]
     pub subcommand: Option<usize>,

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::history;
 use super::{
-    FileReport, Rendering, Session, StatementReport, finish, lint_rendered_parsed,
+    FileReport, Rendering, Session, StatementExtra, StatementReport, finish, lint_rendered_parsed,
     lint_rendered_sql,
 };
 use crate::alembic::offline::{RenderedSql, function_sql};
@@ -221,7 +221,7 @@ fn lint_revision(
         };
         append_mapped(&mut report, &sql, &rendered);
     }
-    let approximate = report.statements.iter().filter(|s| !s.unknown.is_empty());
+    let approximate = report.statements.iter().filter(|s| !s.unknown().is_empty());
     let approximate = approximate.count();
     let not_rendered = directions.iter().filter_map(|direction| match direction {
         Direction::Upgrade => revision.upgrade.as_ref(),
@@ -441,10 +441,12 @@ fn append_mapped(report: &mut FileReport, sql: &FileReport, rendered: &RenderedS
         .statements
         .extend(sql.statements.iter().map(|s| StatementReport {
             span: origin(s.span.start),
-            sql: Some(sql.source.text[s.span.clone()].to_string()),
-            // Spans inside the rendered SQL mean nothing in the Python.
-            inner: Vec::new(),
-            unknown: unknown(s.span.start).unwrap_or_default(),
+            // Spans inside the rendered SQL mean nothing in the Python: no `inner`.
+            extra: Some(Box::new(StatementExtra {
+                sql: Some(sql.source.text[s.span.clone()].to_string()),
+                inner: Vec::new(),
+                unknown: unknown(s.span.start).unwrap_or_default(),
+            })),
             ..s.clone()
         }));
     let mut columns = ColumnSpans::new(rendered, &report.source.text);

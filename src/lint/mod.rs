@@ -32,11 +32,15 @@ pub struct StatementReport {
     /// The transaction block it belongs to (its `BEGIN` and `COMMIT` included), numbered
     /// from 0 in file order.
     pub transaction: Option<usize>,
-    /// The strongest write-blocking lock it takes on a table that existed before the
-    /// migration (tables created earlier in the file do not count).
-    pub existing_lock: Option<RelationLock>,
     /// Every lock it takes on a relation that existed before the migration.
     pub locks_on_existing: Vec<RelationLock>,
+    /// What few statements of a `.sql` file have, boxed: a file's reports are kept to its
+    /// end.
+    pub extra: Option<Box<StatementExtra>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatementExtra {
     /// The rendered SQL, when the source is not SQL (an Alembic revision): `span` then
     /// points at the Python call that produced it. Also the SQL of a statement inside a
     /// quoted DO block, whose doubled quotes were undone.
@@ -48,10 +52,35 @@ pub struct StatementReport {
 }
 
 impl StatementReport {
+    /// The strongest write-blocking lock it takes on a table that existed before the
+    /// migration (tables created earlier in the file do not count).
+    pub fn existing_lock(&self) -> Option<RelationLock> {
+        crate::state::strongest_blocking(&self.locks_on_existing)
+    }
+
+    /// The rendered SQL ([`StatementExtra::sql`]).
+    pub fn sql(&self) -> Option<&str> {
+        self.extra.as_ref()?.sql.as_deref()
+    }
+
+    /// For a DO statement: the statements its block runs.
+    pub fn inner(&self) -> &[StatementReport] {
+        self.extra.as_ref().map_or(&[], |extra| &extra.inner)
+    }
+
+    /// Rendered approximately: the values a placeholder stands for; empty when exact.
+    pub fn unknown(&self) -> &[String] {
+        self.extra.as_ref().map_or(&[], |extra| &extra.unknown)
+    }
+
+    pub fn extra_mut(&mut self) -> &mut StatementExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
     /// The statement a finding at `span` is about: the one of a DO block's statements that
     /// holds the span, or this one.
     pub fn at(&self, span: &Range<usize>) -> &StatementReport {
-        self.inner
+        self.inner()
             .iter()
             .find(|s| s.span.start <= span.start && span.end <= s.span.end)
             .unwrap_or(self)
@@ -59,8 +88,7 @@ impl StatementReport {
 
     /// The statement's SQL: its text in the source, or the SQL rendered from it.
     pub fn text<'a>(&'a self, source: &'a SourceFile) -> &'a str {
-        self.sql
-            .as_deref()
+        self.sql()
             .unwrap_or_else(|| source.text.get(self.span.clone()).unwrap_or_default())
     }
 }
@@ -376,15 +404,15 @@ fn lint_unfinished(
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {
-                            findings.push(place(rule, *severity, violation, &spans, index));
+                            findings.push(place(rule, *severity, violation, &spans, index, source.language));
                         }
                     }
                     drop(view);
                     (state.in_transaction, state.in_do_block) = outside;
                     let in_transaction = state.in_transaction;
                     let locks_on_existing = state.locks_on_existing(&facts);
-                    let existing_lock = crate::state::strongest_blocking(&locks_on_existing);
-                    state.record_knowing(&stmt.node, &facts, existing_lock.is_some());
+                    let blocks = crate::state::strongest_blocking(&locks_on_existing).is_some();
+                    state.record_knowing(&stmt.node, &facts, blocks);
                     // BEGIN belongs to the block it opens, COMMIT to the one it closes.
                     let transaction = (in_transaction || state.in_transaction)
                         .then(|| state.transactions_started.saturating_sub(1));
@@ -393,11 +421,13 @@ fn lint_unfinished(
                         facts,
                         in_transaction,
                         transaction,
-                        existing_lock,
                         locks_on_existing,
-                        sql: stmt.text.clone(),
-                        inner: Vec::new(),
-                        unknown: Vec::new(),
+                        extra: stmt.text.clone().map(|sql| {
+                            Box::new(StatementExtra {
+                                sql: Some(sql),
+                                ..Default::default()
+                            })
+                        }),
                     });
                 }
             }
@@ -429,14 +459,14 @@ fn lint_unfinished(
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
                     let index = first + violation.statement.unwrap_or(0);
-                    findings.push(place(rule, *severity, violation, &spans, index));
+                    findings.push(place(rule, *severity, violation, &spans, index, source.language));
                 }
             }
         }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
                 let index = violation.statement.unwrap_or(0);
-                findings.push(place(rule, *severity, violation, &spans, index));
+                findings.push(place(rule, *severity, violation, &spans, index, source.language));
             }
         }
     }
@@ -566,12 +596,13 @@ fn restore_templates(
             ];
             texts.into_iter().flatten().for_each(restore);
         }
-        let locks = statement.locks_on_existing.iter_mut();
-        for lock in locks.chain(&mut statement.existing_lock) {
+        for lock in &mut statement.locks_on_existing {
             restore_relation(&mut lock.relation);
         }
-        statement.sql.iter_mut().for_each(restore);
-        restore_templates(stood_in, &mut [], &mut statement.inner);
+        if let Some(extra) = &mut statement.extra {
+            extra.sql.iter_mut().for_each(restore);
+            restore_templates(stood_in, &mut [], &mut extra.inner);
+        }
     }
 }
 
@@ -668,15 +699,7 @@ fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementR
                 None => outer.locks_on_existing.push(lock),
             }
         }
-        if let Some(lock) = report.existing_lock.clone()
-            && outer
-                .existing_lock
-                .as_ref()
-                .is_none_or(|l| l.mode < lock.mode)
-        {
-            outer.existing_lock = Some(lock);
-        }
-        outer.inner.push(report);
+        outer.extra_mut().inner.push(report);
     }
     merged
 }
@@ -688,10 +711,17 @@ fn place(
     violation: Violation,
     spans: &[Range<usize>],
     index: usize,
+    language: Language,
 ) -> Finding {
     let index = index.min(spans.len().saturating_sub(1));
     let statement = spans.get(index).cloned().unwrap_or_default();
     let finding_severity = violation.severity_under(severity);
+    let mut advice = violation.advice;
+    // A `.sql` file's help never shows the Alembic advice, and a file's findings are kept
+    // to its end.
+    if language == Language::Sql {
+        advice.alembic = None;
+    }
     let span = match violation.span {
         Some(sub) => statement.start + sub.start..statement.start + sub.end,
         None => statement.clone(),
@@ -700,7 +730,7 @@ fn place(
         rule,
         severity: finding_severity,
         message: violation.message,
-        advice: violation.advice,
+        advice,
         span,
         statement: Some(index),
     }

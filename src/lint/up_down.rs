@@ -80,7 +80,7 @@ pub(super) fn lint_sections(
 fn transaction_count(statements: &[StatementReport]) -> usize {
     let numbers = statements
         .iter()
-        .flat_map(|s| std::iter::once(s).chain(&s.inner));
+        .flat_map(|s| std::iter::once(s).chain(s.inner()));
     numbers
         .filter_map(|s| s.transaction)
         .max()
@@ -89,7 +89,9 @@ fn transaction_count(statements: &[StatementReport]) -> usize {
 
 fn renumber_transactions(statement: &mut StatementReport, by: usize) {
     statement.transaction = statement.transaction.map(|n| n + by);
-    for inner in &mut statement.inner {
-        renumber_transactions(inner, by);
+    if let Some(extra) = &mut statement.extra {
+        for inner in &mut extra.inner {
+            renumber_transactions(inner, by);
+        }
     }
 }

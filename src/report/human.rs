@@ -161,7 +161,7 @@ pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, o
             source: Snippet::new(&file.source, &finding.span),
             label,
             help: finding.help(&file.source),
-            sql: statement.and_then(|s| s.sql.clone()),
+            sql: statement.and_then(|s| s.sql().map(str::to_string)),
             url: format!("rules/{}.md", finding.rule),
         };
         if style.color || !rendered.draw_plain(&plain_characters, out) {

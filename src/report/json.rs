@@ -175,7 +175,7 @@ impl<'a> FindingJson<'a> {
         let (start, end) = source.range_positions(&f.span);
         let statement = file.statement_of(f);
         let unknown = statement
-            .map(|s| s.unknown.as_slice())
+            .map(|s| s.unknown())
             .filter(|u| !u.is_empty());
         FindingJson {
             approximate: unknown.is_some(),

@@ -48,8 +48,7 @@ fn headline(units: &[Unit]) -> String {
     let exclusive = statements
         .iter()
         .filter(|s| {
-            s.existing_lock
-                .as_ref()
+            s.existing_lock()
                 .is_some_and(|l| l.mode == LockMode::AccessExclusiveLock)
         })
         .count();

@@ -229,7 +229,7 @@ mod tests {
                    ALTER TABLE orders ALTER COLUMN total TYPE numeric;\n";
         let source = crate::source::SourceFile::new("./t.sql", sql);
         let mut file = crate::lint::lint_sql(source, &crate::config::Config::default());
-        file.statements[0].unknown = vec!["name".into()];
+        file.statements[0].extra_mut().unknown = vec!["name".into()];
         file
     }
 
