@@ -524,6 +524,27 @@ mod tests {
     }
 
     #[test]
+    fn column_types_follow_the_file_and_its_catalog() {
+        let type_of = |sql: &str, table: &str, column: &str| {
+            let (state, _) = last_locks(&format!("{sql}; SELECT 1"));
+            let ty = state.column_type(&Relation::new(None, table), column);
+            ty.map(|t| t.to_string())
+        };
+        let created = "CREATE TABLE t (a int, b varchar(20))";
+        assert_eq!(type_of(created, "t", "b").as_deref(), Some("varchar(20)"));
+        let retyped = format!("{created}; ALTER TABLE t ALTER COLUMN a TYPE bigint");
+        assert_eq!(type_of(&retyped, "t", "a").as_deref(), Some("bigint"));
+        // Declared by the file for a table the catalog does not know: kept.
+        let added = "ALTER TABLE old ADD COLUMN c text";
+        assert_eq!(type_of(added, "old", "c").as_deref(), Some("text"));
+        // As in the database: a dropped table's columns are gone, and a new one's count.
+        let dropped = format!("{retyped}; DROP TABLE t");
+        assert_eq!(type_of(&dropped, "t", "a"), None);
+        let again = format!("{dropped}; CREATE TABLE t (a smallint)");
+        assert_eq!(type_of(&again, "t", "a").as_deref(), Some("smallint"));
+    }
+
+    #[test]
     fn select_into_creates_the_table() {
         let (state, _) = last_locks("SELECT id INTO totals FROM orders; SELECT 1");
         assert!(state.is_new(&Relation::new(None, "totals")));

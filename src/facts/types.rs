@@ -10,7 +10,9 @@ use pg_query::protobuf::TypeName;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnType {
     pub name: String,
-    pub modifiers: Vec<i64>,
+    /// A boxed slice, not a vector: 8 bytes less puts a catalog's column (an `Arc` of
+    /// it) in mimalloc's 128-byte size class, not the 160-byte one.
+    pub modifiers: Box<[i64]>,
     pub array: bool,
 }
 
@@ -155,7 +157,7 @@ pub fn is_binary_coercible(old: &ColumnType, new: &ColumnType) -> bool {
         ("varchar", "varchar") | ("varbit", "varbit") => widens(&old.modifiers, &new.modifiers),
         ("varchar", "text") | ("text", "text") | ("xml", "text") | ("cidr", "inet") => true,
         ("text", "varchar") => new.modifiers.is_empty(),
-        ("numeric", "numeric") => match (old.modifiers.as_slice(), new.modifiers.as_slice()) {
+        ("numeric", "numeric") => match (&*old.modifiers, &*new.modifiers) {
             (_, []) => true,
             ([], _) => false,
             (o, n) => n[0] >= o[0] && o.get(1).unwrap_or(&0) == n.get(1).unwrap_or(&0),

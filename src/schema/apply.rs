@@ -258,7 +258,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
         .map(ColumnType::from_type_name)
         .unwrap_or_else(|| ColumnType {
             name: "unknown".into(),
-            modifiers: Vec::new(),
+            modifiers: Box::default(),
             array: false,
         });
     let mut column = Column::new(
