@@ -404,7 +404,14 @@ fn lint_unfinished(
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {
-                            findings.push(place(rule, *severity, violation, &spans, index, source.language));
+                            findings.push(place(
+                                rule,
+                                *severity,
+                                violation,
+                                &spans,
+                                index,
+                                source.language,
+                            ));
                         }
                     }
                     drop(view);
@@ -459,14 +466,28 @@ fn lint_unfinished(
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
                     let index = first + violation.statement.unwrap_or(0);
-                    findings.push(place(rule, *severity, violation, &spans, index, source.language));
+                    findings.push(place(
+                        rule,
+                        *severity,
+                        violation,
+                        &spans,
+                        index,
+                        source.language,
+                    ));
                 }
             }
         }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
                 let index = violation.statement.unwrap_or(0);
-                findings.push(place(rule, *severity, violation, &spans, index, source.language));
+                findings.push(place(
+                    rule,
+                    *severity,
+                    violation,
+                    &spans,
+                    index,
+                    source.language,
+                ));
             }
         }
     }

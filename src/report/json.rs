@@ -174,9 +174,7 @@ impl<'a> FindingJson<'a> {
         let source = &file.source;
         let (start, end) = source.range_positions(&f.span);
         let statement = file.statement_of(f);
-        let unknown = statement
-            .map(|s| s.unknown())
-            .filter(|u| !u.is_empty());
+        let unknown = statement.map(|s| s.unknown()).filter(|u| !u.is_empty());
         FindingJson {
             approximate: unknown.is_some(),
             column: start.column,

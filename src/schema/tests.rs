@@ -56,14 +56,8 @@ fn create_table_columns_and_default_constraint_names() {
         Some("now()")
     );
     assert_eq!(ddl::type_sql(&col(&c, "users", "n").ty), "numeric(10,2)");
-    assert_eq!(
-        col(&c, "users", "code").identity(),
-        Some("BY DEFAULT")
-    );
-    assert_eq!(
-        col(&c, "users", "total").generated(),
-        Some("age * 2")
-    );
+    assert_eq!(col(&c, "users", "code").identity(), Some("BY DEFAULT"));
+    assert_eq!(col(&c, "users", "total").generated(), Some("age * 2"));
     assert_eq!(
         constraint_names(&c, "users"),
         [
