@@ -59,8 +59,9 @@ pub struct FileState {
     /// Tables created in this migration and filled with rows by it (`CREATE TABLE AS`,
     /// `SELECT INTO`, `INSERT ... SELECT`): validating a constraint on them scans rows.
     filled_relations: FastSet<Key>,
-    /// Column types declared so far, by table: one entry a table rather than one a column,
-    /// whose key would copy the table's name for each of its columns.
+    /// Column types declared so far where the catalog does not hold them (or holds them
+    /// otherwise), by table: one entry a table rather than one a column, whose key would
+    /// copy the table's name for each of its columns.
     column_types: FastMap<Key, Vec<(String, ColumnType)>>,
     /// Validated checks that prove a column NOT NULL: table → (constraint name, column).
     not_null_checks: FastMap<Key, Vec<(Option<String>, String)>>,

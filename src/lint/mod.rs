@@ -73,6 +73,7 @@ impl StatementReport {
         self.extra.as_ref().map_or(&[], |extra| &extra.unknown)
     }
 
+    /// The boxed parts, made when first written.
     pub fn extra_mut(&mut self) -> &mut StatementExtra {
         self.extra.get_or_insert_with(Default::default)
     }
