@@ -304,6 +304,7 @@ fn lint_unfinished(
     state.session_settings_from = session.looked_in.clone();
     state.runner_commits |= session.piece_of_script;
     let mut findings = Vec::new();
+    let language = source.language;
     let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
     let mut statement_checks = Vec::new();
     let mut transaction_checks = Vec::new();
@@ -405,14 +406,8 @@ fn lint_unfinished(
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {
-                            findings.push(place(
-                                rule,
-                                *severity,
-                                violation,
-                                &spans,
-                                index,
-                                source.language,
-                            ));
+                            findings
+                                .push(place(rule, *severity, violation, &spans, index, language));
                         }
                     }
                     drop(view);
@@ -467,28 +462,14 @@ fn lint_unfinished(
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
                     let index = first + violation.statement.unwrap_or(0);
-                    findings.push(place(
-                        rule,
-                        *severity,
-                        violation,
-                        &spans,
-                        index,
-                        source.language,
-                    ));
+                    findings.push(place(rule, *severity, violation, &spans, index, language));
                 }
             }
         }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
                 let index = violation.statement.unwrap_or(0);
-                findings.push(place(
-                    rule,
-                    *severity,
-                    violation,
-                    &spans,
-                    index,
-                    source.language,
-                ));
+                findings.push(place(rule, *severity, violation, &spans, index, language));
             }
         }
     }
