@@ -328,7 +328,7 @@ impl FileState {
                     .as_deref()
                     .and_then(|d| d.strip_prefix("new name "))
                 {
-                    self.created_relations.insert((key.0, new_name.to_string()));
+                    self.created_relations.insert((key.0, new_name.into()));
                 }
             }
             Form::AddColumn

@@ -22,7 +22,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     let before = actions.len();
                     alter_table_cmd(cmd, relation.as_ref(), history, &mut actions);
                     for action in &mut actions[before..] {
-                        action.subcommand = Some(i);
+                        action.set_subcommand(i);
                     }
                 }
             }

@@ -55,6 +55,18 @@ pub struct StatementExtra {
 }
 
 impl StatementReport {
+    /// What a report moved out of a vector leaves behind: nothing allocated.
+    fn moved() -> StatementReport {
+        StatementReport {
+            span: 0..0,
+            facts: Facts::default(),
+            in_transaction: false,
+            transaction: None,
+            locks_on_existing: Vec::new(),
+            extra: None,
+        }
+    }
+
     /// The strongest write-blocking lock it takes on a table that existed before the
     /// migration (tables created earlier in the file do not count).
     pub fn existing_lock(&self) -> Option<RelationLock> {
@@ -667,23 +679,28 @@ struct Unit {
 }
 
 /// One report per top-level statement: a DO statement's facts are those of the statements
-/// its block runs (the DO itself is not modelled), with their locks.
-fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementReport> {
-    // Most files have no DO block: a merged copy would hold every report twice at once.
+/// its block runs (the DO itself is not modelled), with their locks. Merged in place: a
+/// merged copy would hold every report of a big file twice at once.
+fn merge_blocks(units: &[Unit], mut reports: Vec<StatementReport>) -> Vec<StatementReport> {
     if units.iter().all(|unit| !unit.inner) {
         return reports;
     }
-    let mut merged: Vec<StatementReport> = Vec::new();
+    // Reports before `kept` are merged; those from `kept` up to the one read were moved
+    // forward or into their DO statement, and are dropped at the end.
+    let mut kept = 0;
     let mut block_started = false;
-    for (unit, report) in units.iter().zip(reports) {
+    for (read, unit) in units.iter().enumerate().take(reports.len()) {
         if !unit.inner {
             block_started = false;
-            merged.push(report);
+            reports.swap(kept, read);
+            kept += 1;
             continue;
         }
-        let Some(outer) = merged.last_mut() else {
+        if kept == 0 {
             continue;
-        };
+        }
+        let report = std::mem::replace(&mut reports[read], StatementReport::moved());
+        let outer = &mut reports[kept - 1];
         if !block_started {
             outer
                 .facts
@@ -707,7 +724,8 @@ fn merge_blocks(units: &[Unit], reports: Vec<StatementReport>) -> Vec<StatementR
         }
         outer.extra_mut().inner.push(report);
     }
-    merged
+    reports.truncate(kept);
+    reports
 }
 
 /// A violation on statement `index` (whose span is `spans[index]`), placed in the source.

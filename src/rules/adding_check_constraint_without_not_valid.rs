@@ -27,7 +27,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             // A column constraint cannot be NOT VALID: split it off the ADD COLUMN.
             let split = split_column_constraint(
                 input.node,
-                action.subcommand,
+                action.subcommand(),
                 ConstrType::ConstrCheck,
                 name.trim_matches('"'),
             );

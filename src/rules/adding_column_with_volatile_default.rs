@@ -34,7 +34,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 _ => "the default is volatile".into(),
             };
             let plain_type = ty;
-            let col = added_column(input.node, action.subcommand);
+            let col = added_column(input.node, action.subcommand());
             let expression = col
                 .as_ref()
                 .and_then(|col| {

@@ -144,7 +144,7 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
 fn split_column_fk(input: &StatementView, action: &Action, name: &str) -> (String, String) {
     split_column_constraint(
         input.node,
-        action.subcommand,
+        action.subcommand(),
         ConstrType::ConstrForeign,
         name.trim_matches('"'),
     )

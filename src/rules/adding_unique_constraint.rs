@@ -52,14 +52,14 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let mut steps = Vec::new();
             let mut alembic = Vec::new();
             // A column the statement adds must exist before an index can be built on it.
-            let added = added_column(input.node, action.subcommand);
+            let added = added_column(input.node, action.subcommand());
             let contype = if action.form == Form::AddPrimaryKey {
                 ConstrType::ConstrPrimary
             } else {
                 ConstrType::ConstrUnique
             };
             if let Some((add_column, _)) =
-                split_column_constraint(input.node, action.subcommand, contype, &bare_name)
+                split_column_constraint(input.node, action.subcommand(), contype, &bare_name)
             {
                 steps.push(format!("{add_column};"));
                 alembic.push(format!(
@@ -132,7 +132,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
 fn constraint_keys(input: &StatementView, action: &crate::facts::Action) -> Vec<String> {
     let from_node = match input.node {
         NodeEnum::AlterTableStmt(stmt) => action
-            .subcommand
+            .subcommand()
             .and_then(|i| stmt.cmds.get(i))
             .and_then(|cmd| match &cmd.node {
                 Some(NodeEnum::AlterTableCmd(cmd)) => cmd.def.as_deref(),

@@ -174,7 +174,7 @@ fn check_columns(statement: &CheckedStatement, action: &Action) -> Vec<String> {
     match statement.summary {
         Summary::CheckColumns(checks) => checks
             .iter()
-            .find(|(i, _)| Some(*i) == action.subcommand)
+            .find(|(i, _)| Some(*i) == action.subcommand())
             .map(|(_, columns)| columns.clone())
             .unwrap_or_default(),
         _ => Vec::new(),

@@ -72,8 +72,8 @@ pub fn partition_plan(index: &IndexStmt, state: &FileState) -> String {
         with(rv.clone(), parent_name.clone(), false, true)
     )];
     let partitions = state.catalog.partitions(&table);
-    let partitions: Vec<(String, String)> = if partitions.is_empty() {
-        vec![(rv.schemaname.clone(), "<partition>".to_string())]
+    let partitions: Vec<crate::schema::Key> = if partitions.is_empty() {
+        vec![(rv.schemaname.as_str().into(), "<partition>".into())]
     } else {
         partitions.into_iter().cloned().collect()
     };
@@ -83,9 +83,9 @@ pub fn partition_plan(index: &IndexStmt, state: &FileState) -> String {
             schemaname: if schema == "public" {
                 String::new()
             } else {
-                schema
+                schema.to_string()
             },
-            relname: name,
+            relname: name.to_string(),
             ..rv.clone()
         };
         lines.push(format!(

@@ -620,7 +620,7 @@ pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -
         let NodeEnum::AlterTableStmt(stmt) = node else {
             return;
         };
-        let Some(cmd) = action.subcommand.and_then(|i| stmt.cmds.get(i)).cloned() else {
+        let Some(cmd) = action.subcommand().and_then(|i| stmt.cmds.get(i)).cloned() else {
             return;
         };
         stmt.cmds = vec![cmd];

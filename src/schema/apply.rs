@@ -172,7 +172,7 @@ fn sequence_options(catalog: &Catalog, sequence: &mut Sequence, options: &[Node]
                 sequence.owned_by = match parts.as_slice() {
                     [table, column] => Some((catalog.found("", table), column.clone())),
                     [schema, table, column] => {
-                        Some(((schema.clone(), table.clone()), column.clone()))
+                        Some(((schema.into(), table.into()), column.clone()))
                     }
                     _ => None,
                 };
@@ -277,7 +277,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
         .into();
         column.ty = ty;
         column.not_null = true;
-        let taken = |n: &str| relation_exists(catalog, &(key.0.clone(), n.to_string()));
+        let taken = |n: &str| relation_exists(catalog, &(key.0.clone(), n.into()));
         let seq = choose(&key.1, Some(&col.colname), "seq", taken);
         let qualified = if key.0 == "public" {
             seq.clone()
@@ -289,7 +289,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             owned_by: Some((key.clone(), col.colname.clone())),
             data_type: None,
         };
-        let seq_key = (key.0.clone(), seq);
+        let seq_key = (key.0.clone(), seq.into());
         catalog.hints.sequence(&seq_key, &sequence);
         catalog.sequences.insert(seq_key, sequence);
     }
@@ -388,7 +388,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
     let (kind, columns, definition, references, suffix) = match ConstrType::try_from(c.contype) {
         Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique) if !c.indexname.is_empty() => {
             // ADD CONSTRAINT ... USING INDEX: the index becomes the constraint's, renamed.
-            let index_key = (key.0.clone(), c.indexname.clone());
+            let index_key = (key.0.clone(), c.indexname.as_str().into());
             let Some(index) = catalog.indexes.remove(&index_key) else {
                 return;
             };
@@ -540,7 +540,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         };
         let taken = |n: &str| {
             table.constraints.iter().any(|c| c.name == n)
-                || (has_index(kind) && relation_exists(catalog, &(key.0.clone(), n.to_string())))
+                || (has_index(kind) && relation_exists(catalog, &(key.0.clone(), n.into())))
         };
         choose(&key.1, part.as_deref(), suffix, taken)
     } else {
@@ -640,12 +640,12 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         })
         .collect();
     let name = if s.idxname.is_empty() {
-        let taken = |n: &str| relation_exists(catalog, &(table.0.clone(), n.to_string()));
+        let taken = |n: &str| relation_exists(catalog, &(table.0.clone(), n.into()));
         choose(&table.1, Some(&columns_part(&names)), "idx", taken)
     } else {
         s.idxname.clone()
     };
-    let key = (table.0.clone(), name);
+    let key = (table.0.clone(), name.into());
     if relation_exists(catalog, &key) {
         return;
     }

@@ -38,7 +38,10 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
                 .as_ref()
                 .map(|rv| catalog.rel_key(rv))
                 .map(|k| k.0);
-            let key = (schema.unwrap_or_else(|| "public".into()), s.idxname.clone());
+            let key = (
+                schema.unwrap_or_else(|| "public".into()),
+                s.idxname.as_str().into(),
+            );
             if relation_exists(catalog, &key) {
                 out.push(format!("relation {} already exists", qualified(&key)));
             }
@@ -175,7 +178,7 @@ pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {
                 | ObjectType::ObjectMatview => {
                     if let Some(key) = s.relation.as_ref().map(|rv| catalog.rel_key(rv)) {
                         gone(&key, "relation", &mut out);
-                        let renamed = (key.0.clone(), s.newname.clone());
+                        let renamed = (key.0.clone(), s.newname.as_str().into());
                         if relation_exists(catalog, &key) && relation_exists(catalog, &renamed) {
                             out.push(format!("relation {} already exists", qualified(&renamed)));
                         }

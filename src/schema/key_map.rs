@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn walked_in_key_order_looked_up_by_key() {
-        let key = |s: &str, n: &str| (s.to_string(), n.to_string());
+        let key = |s: &str, n: &str| -> Key { (s.into(), n.into()) };
         let mut map: KeyMap<u32> = ["zeta", "alpha", "mid", "beta"]
             .iter()
             .enumerate()

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use pg_query::NodeEnum;
 use serde::Serialize;
 
+pub use crate::facts::Name;
 use crate::facts::Relation;
 use crate::facts::types::ColumnType;
 
@@ -42,7 +43,7 @@ pub type FastSet<T> = std::collections::HashSet<T, ahash::RandomState>;
 
 /// The words a migration mentions ([`mentioned_names`]), what a copy of the schema is
 /// narrowed to ([`Catalog::subset`]).
-pub type NameSet = FastSet<String>;
+pub type NameSet = FastSet<Name>;
 
 /// The most objects a copy without hints holds before it gets them
 /// ([`Catalog::hint_when_grown`]).
@@ -50,7 +51,7 @@ const SCANNED_AT_MOST: usize = 512;
 
 /// (schema, name); an unqualified name's schema is the search path's ([`search_path`]):
 /// `public` unless a migration set one.
-pub type Key = (String, String);
+pub type Key = (Name, Name);
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
@@ -100,19 +101,24 @@ struct Hints {
 }
 
 /// The keys hinted under one name, in order. Most names have one (a table's primary key,
-/// the sequence of its serial column), which a `BTreeSet` would keep in a node of eleven
-/// (over half a KiB for one key).
+/// the sequence of its serial column) or a few (a table's indexes): a `BTreeSet` keeps
+/// even two keys in a node of eleven (over half a KiB), so it is kept for names with many.
 #[derive(Debug, Clone)]
 enum KeySet {
     One(Key),
+    /// Sorted, at most [`KeySet::FEW`]: inserting shifts so few keys that it stays linear.
+    Few(Vec<Key>),
     Many(BTreeSet<Key>),
 }
 
 impl KeySet {
+    const FEW: usize = 16;
+
     #[cfg(test)]
     fn contains(&self, key: &Key) -> bool {
         match self {
             KeySet::One(one) => one == key,
+            KeySet::Few(keys) => keys.binary_search(key).is_ok(),
             KeySet::Many(keys) => keys.contains(key),
         }
     }
@@ -122,8 +128,19 @@ impl KeySet {
             KeySet::One(one) if one == key => {}
             KeySet::One(one) => {
                 let one = std::mem::take(one);
-                *self = KeySet::Many(BTreeSet::from([one, key.clone()]));
+                let mut keys = vec![one, key.clone()];
+                keys.sort_unstable();
+                *self = KeySet::Few(keys);
             }
+            KeySet::Few(keys) => match keys.binary_search(key) {
+                Ok(_) => {}
+                Err(at) if keys.len() < Self::FEW => keys.insert(at, key.clone()),
+                Err(_) => {
+                    let mut many: BTreeSet<Key> = std::mem::take(keys).into_iter().collect();
+                    many.insert(key.clone());
+                    *self = KeySet::Many(many);
+                }
+            },
             KeySet::Many(keys) if keys.contains(key) => {}
             KeySet::Many(keys) => {
                 keys.insert(key.clone());
@@ -132,11 +149,12 @@ impl KeySet {
     }
 
     fn iter(&self) -> impl Iterator<Item = &Key> {
-        let (one, many) = match self {
-            KeySet::One(one) => (Some(one), None),
-            KeySet::Many(keys) => (None, Some(keys)),
+        let (few, many) = match self {
+            KeySet::One(one) => (std::slice::from_ref(one), None),
+            KeySet::Few(keys) => (keys.as_slice(), None),
+            KeySet::Many(keys) => (&[][..], Some(keys)),
         };
-        one.into_iter().chain(many.into_iter().flatten())
+        few.iter().chain(many.into_iter().flatten())
     }
 }
 
@@ -542,7 +560,7 @@ impl Catalog {
     /// `public`).
     pub fn index(&self, schema: Option<&str>, name: &str) -> Option<&Index> {
         self.indexes
-            .get(&(schema.unwrap_or("public").to_string(), name.to_string()))
+            .get(&(schema.unwrap_or("public").into(), name.into()))
     }
 
     /// A copy holding only the objects whose (bare) name is in `names`, with what hangs
@@ -562,30 +580,26 @@ impl Catalog {
         // dozen words, a long history holds thousands of objects. Only in the schemas the
         // migration names (unqualified names are `public`'s: keys.rs), not in every schema
         // the history created: that product grew with the history, quadratic over a directory.
-        let objects: Vec<&String> = (names.iter())
+        let objects: Vec<&Name> = (names.iter())
             .filter(|n| self.hints.scan || self.hints.names.contains(*n))
             .collect();
         // The schemas it names, looked up from the smaller side (a few dozen words, and
         // a few schemas or thousands of them).
         let named: Vec<&str> = if self.schemas.len() <= names.len() {
             (self.schemas.iter())
-                .filter(|schema| names.contains(*schema))
+                .filter(|schema| names.contains(schema.as_str()))
                 .map(String::as_str)
                 .collect()
         } else {
             (names.iter())
-                .filter(|name| self.schemas.contains(*name))
-                .map(String::as_str)
+                .filter(|name| self.schemas.contains(name.as_str()))
+                .map(Name::as_str)
                 .collect()
         };
         let keys: Vec<Key> = named
             .into_iter()
             .chain(["public"])
-            .flat_map(|schema| {
-                objects
-                    .iter()
-                    .map(move |n| (schema.to_string(), (*n).clone()))
-            })
+            .flat_map(|schema| objects.iter().map(move |n| (schema.into(), (*n).clone())))
             .collect();
         let pick = |map_has: &dyn Fn(&Key) -> bool| -> Vec<Key> {
             keys.iter().filter(|k| map_has(k)).cloned().collect()
@@ -795,7 +809,7 @@ pub fn mentioned_names(sql: &str, out: &mut NameSet) {
         let word = &sql[start..at];
         // Most words repeat (keywords, column names): allocate only for new ones.
         if !out.contains(word) {
-            out.insert(word.to_string());
+            out.insert(word.into());
         }
         if upper || !ascii {
             lower.clear();
@@ -806,8 +820,8 @@ pub fn mentioned_names(sql: &str, out: &mut NameSet) {
                 }
                 false => lower.push_str(&word.to_lowercase()),
             }
-            if !out.contains(&lower) {
-                out.insert(lower.clone());
+            if !out.contains(lower.as_str()) {
+                out.insert(lower.as_str().into());
             }
         }
     }

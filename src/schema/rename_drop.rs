@@ -9,7 +9,7 @@ use pg_query::protobuf::ObjectType;
 
 use super::ddl::ident as quote;
 use super::keys::has_index;
-use super::{Catalog, Key, Table};
+use super::{Catalog, Key, Name, Table};
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
 pub(super) fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
@@ -139,7 +139,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             }) else {
                 return;
             };
-            let renamed = (key.0.clone(), new);
+            let renamed: Key = (key.0.clone(), new.as_str().into());
             // Renaming a type the model does not know still gives the new name a type.
             catalog.gone.remove(&renamed);
             if let Some(values) = catalog.enums.remove(&key) {
@@ -151,7 +151,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
                         if of_type(c) {
-                            Arc::make_mut(c).ty.name = renamed.1.clone();
+                            Arc::make_mut(c).ty.name = renamed.1.to_string();
                         }
                     }
                 }
@@ -167,7 +167,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
         | ObjectType::ObjectForeignTable => {
             let Some(rv) = &s.relation else { return };
             let old = catalog.rel_key(rv);
-            let renamed = (old.0.clone(), new.clone());
+            let renamed = (old.0.clone(), new.as_str().into());
             rename_relation(catalog, &old, &renamed);
         }
         _ => {}
@@ -302,7 +302,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
             }
             for c in Arc::make_mut(t).constraints.iter_mut() {
                 if c.name == old.1 && has_index(c.kind) {
-                    Arc::make_mut(c).name = new.1.clone();
+                    Arc::make_mut(c).name = new.1.to_string();
                     catalog.hints.constraint(&key, c);
                     moved = true;
                 }
@@ -319,7 +319,7 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
 fn rename_schema(catalog: &mut Catalog, old: &str, new: &str) {
     let move_key = |k: &Key| {
         if k.0 == old {
-            (new.to_string(), k.1.clone())
+            (new.into(), k.1.clone())
         } else {
             k.clone()
         }
@@ -359,7 +359,7 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
         let key = match &target.node {
             Some(NodeEnum::List(l)) => catalog.list_key(&l.items),
             Some(NodeEnum::TypeName(t)) => catalog.list_key(&t.names),
-            Some(NodeEnum::String(name)) => Some((name.sval.clone(), String::new())),
+            Some(NodeEnum::String(name)) => Some((name.sval.as_str().into(), Name::default())),
             _ => None,
         };
         let Some(key) = key else { continue };
@@ -379,8 +379,8 @@ pub(super) fn drop(catalog: &mut Catalog, s: &pg_query::protobuf::DropStmt) {
             }
             ObjectType::ObjectSchema => {
                 let schema = key.0;
-                if catalog.schemas.contains(&schema) {
-                    Arc::make_mut(&mut catalog.schemas).remove(&schema);
+                if catalog.schemas.contains(schema.as_str()) {
+                    Arc::make_mut(&mut catalog.schemas).remove(schema.as_str());
                 }
                 let tables: Vec<Key> = catalog
                     .tables

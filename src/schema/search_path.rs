@@ -16,7 +16,7 @@ use pg_query::protobuf::{RangeVar, TypeName, VariableSetKind, VariableSetStmt};
 use pg_query::{Node, NodeEnum};
 
 use super::keys::strings;
-use super::{Catalog, Key};
+use super::{Catalog, Key, Name};
 
 /// The schemas of `SET search_path`, in order; none set is PostgreSQL's default
 /// (`"$user", public`, where `$user` is a schema named after the user running the
@@ -89,8 +89,8 @@ impl Catalog {
     /// the first schema of the search path.
     pub fn new_rel_key(&self, rv: &RangeVar) -> Key {
         match rv.schemaname.as_str() {
-            "" => (self.creation_schema(), rv.relname.clone()),
-            schema => (schema.to_string(), rv.relname.clone()),
+            "" => (self.creation_schema(), rv.relname.as_str().into()),
+            schema => (schema.into(), rv.relname.as_str().into()),
         }
     }
 
@@ -100,7 +100,7 @@ impl Catalog {
         let parts: Vec<String> = strings(names);
         match parts.as_slice() {
             [name] => Some(self.found("", name)),
-            [.., schema, name] => Some((schema.clone(), name.clone())),
+            [.., schema, name] => Some((schema.into(), name.into())),
             [] => None,
         }
     }
@@ -109,8 +109,8 @@ impl Catalog {
     pub fn new_list_key(&self, names: &[Node]) -> Option<Key> {
         let parts: Vec<String> = strings(names);
         match parts.as_slice() {
-            [name] => Some((self.creation_schema(), name.clone())),
-            [.., schema, name] => Some((schema.clone(), name.clone())),
+            [name] => Some((self.creation_schema(), name.into())),
+            [.., schema, name] => Some((schema.into(), name.into())),
             [] => None,
         }
     }
@@ -119,10 +119,10 @@ impl Catalog {
     /// found.
     pub fn found(&self, schema: &str, name: &str) -> Key {
         if !schema.is_empty() {
-            return (schema.to_string(), name.to_string());
+            return (schema.into(), name.into());
         }
         let held = |schema: &String| {
-            let key = (schema.clone(), name.to_string());
+            let key: Key = (schema.into(), name.into());
             self.tables.contains_key(&key)
                 || self.views.contains_key(&key)
                 || self.sequences.contains_key(&key)
@@ -130,8 +130,8 @@ impl Catalog {
                 || self.enums.contains_key(&key)
         };
         match self.search_path.schemas().iter().find(|s| held(s)) {
-            Some(schema) => (schema.clone(), name.to_string()),
-            None => (self.creation_schema(), name.to_string()),
+            Some(schema) => (schema.into(), name.into()),
+            None => (self.creation_schema(), name.into()),
         }
     }
 
@@ -151,7 +151,7 @@ impl Catalog {
             [name] => {
                 let name = word(name)?;
                 let holds = |schema: &&String| {
-                    (self.enums).contains_key(&(schema.to_string(), name.to_string()))
+                    (self.enums).contains_key(&(schema.as_str().into(), name.into()))
                 };
                 self.search_path.schemas().iter().find(holds)?.as_str()
             }
@@ -160,8 +160,8 @@ impl Catalog {
         (schema != "public" && schema != "pg_catalog").then(|| schema.to_string())
     }
 
-    fn creation_schema(&self) -> String {
-        self.search_path.first().unwrap_or("public").to_string()
+    fn creation_schema(&self) -> Name {
+        self.search_path.first().unwrap_or("public").into()
     }
 }
 

@@ -345,7 +345,7 @@ fn generated_names_avoid_constraint_indexes_after_renames() {
     };
     assert_eq!(names("b2"), ["b_pkey1"]);
     assert_eq!(names("e"), ["e_id_key1"]);
-    let narrowed = c.subset(&["b2".to_string()].into_iter().collect());
+    let narrowed = c.subset(&["b2".into()].into_iter().collect());
     assert_eq!(
         narrowed.sequences.keys().collect::<Vec<_>>(),
         [&t("b2_seq")]
@@ -434,11 +434,7 @@ fn forgotten_names_are_unknown_not_wrong() {
     let mut c = replay(
         "CREATE TABLE users (a int); CREATE INDEX users_a ON users (a); CREATE TABLE gone (a int); DROP TABLE gone; CREATE TABLE kept (a int);",
     );
-    c.forget(
-        &["users".to_string(), "gone".to_string()]
-            .into_iter()
-            .collect(),
-    );
+    c.forget(&["users".into(), "gone".into()].into_iter().collect());
     assert!(!c.tables.contains_key(&t("users")), "the table");
     assert!(
         !c.indexes.contains_key(&t("users_a")),
@@ -502,7 +498,7 @@ fn what_hangs_off_a_table_follows_its_renames_and_goes_with_it() {
         c.tables[&t("p_2024")].partition_of.as_ref().unwrap().0,
         t("events")
     );
-    let r = |name: &str| ("r".to_string(), name.to_string());
+    let r = |name: &str| -> Key { ("r".into(), name.into()) };
     assert_eq!(c.indexes[&r("a_idx")].table, r("a"));
 
     for sql in [
@@ -627,10 +623,10 @@ fn mentioned_names_by_char(sql: &str) -> NameSet {
     let mut out = NameSet::default();
     for word in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
         if !word.is_empty() {
-            out.insert(word.to_string());
+            out.insert(word.into());
         }
         if word.bytes().any(|b| b.is_ascii_uppercase()) || !word.is_ascii() {
-            out.insert(word.to_lowercase());
+            out.insert(word.to_lowercase().into());
         }
     }
     out
@@ -697,7 +693,7 @@ fn subset_finds_the_named_schemas_whichever_side_is_smaller() {
             "the side looked up"
         );
         let s = c.subset(&names);
-        let key = |schema: &str| (schema.to_string(), "t".to_string());
+        let key = |schema: &str| -> Key { (schema.into(), "t".into()) };
         assert!(s.tables.contains_key(&key("b")), "{extra}");
         assert!(!s.tables.contains_key(&key("a")), "{extra}");
     }
@@ -709,9 +705,21 @@ fn a_hint_set_keeps_its_keys_once_and_in_order() {
     for key in ["a", "c", "b", "a"] {
         keys.insert(&t(key));
     }
+    assert!(matches!(keys, KeySet::Few(_)));
     let listed: Vec<&Key> = keys.iter().collect();
     assert_eq!(listed, [&t("a"), &t("b"), &t("c")]);
     assert!(keys.contains(&t("b")) && !keys.contains(&t("d")));
+    // Past a few keys, a tree: still each key once, in order.
+    let names: Vec<String> = (0..40).rev().map(|i| format!("k{i:02}")).collect();
+    for name in names.iter().chain(&names) {
+        keys.insert(&t(name));
+    }
+    assert!(matches!(keys, KeySet::Many(_)));
+    let listed: Vec<String> = keys.iter().map(|k| k.1.to_string()).collect();
+    let mut expected: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    expected.extend((0..40).map(|i| format!("k{i:02}")));
+    assert_eq!(listed, expected);
+    assert!(keys.contains(&t("k07")) && !keys.contains(&t("k40")));
     let one = KeySet::One(t("a"));
     assert_eq!(one.iter().collect::<Vec<_>>(), [&t("a")]);
 }

@@ -57,7 +57,7 @@ pub fn unrendered_names(revision: &LoadedRevision) -> NameSet {
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !part.starts_with(|c: char| c.is_ascii_digit());
             if i % 2 == 1 && identifier {
-                names.insert(part.to_ascii_lowercase());
+                names.insert(part.to_ascii_lowercase().into());
             }
         }
     }
