@@ -323,11 +323,7 @@ impl FileState {
                 self.created_relations.insert(key);
             }
             Form::RenameTable if self.created_relations.contains(&key) => {
-                if let Some(new_name) = action
-                    .detail
-                    .as_deref()
-                    .and_then(|d| d.strip_prefix("new name "))
-                {
+                if let Some(new_name) = action.detail().and_then(|d| d.strip_prefix("new name ")) {
                     self.created_relations.insert((key.0, new_name.into()));
                 }
             }
@@ -344,41 +340,41 @@ impl FileState {
                 }
             }
             Form::AddForeignKey | Form::AddForeignKeyNotValid => {
-                if let (Some(name), Some(other)) = (&action.constraint, &action.other) {
-                    self.foreign_keys.insert((key, name.clone()), other.clone());
+                if let (Some(name), Some(other)) = (action.constraint(), &action.other) {
+                    self.foreign_keys
+                        .insert((key, name.to_string()), other.clone());
                 }
             }
             Form::AddCheck => {
-                if let Some(column) = &action.proves_not_null {
-                    self.not_null_checks
-                        .entry(key)
-                        .or_default()
-                        .push((action.constraint.clone(), column.clone()));
+                if let Some(column) = action.proves_not_null() {
+                    let name = action.constraint().map(str::to_string);
+                    (self.not_null_checks.entry(key).or_default()).push((name, column.to_string()));
                 }
             }
             Form::DropConstraint => {
                 if let (Some(checks), Some(name)) =
-                    (self.not_null_checks.get_mut(&key), &action.constraint)
+                    (self.not_null_checks.get_mut(&key), action.constraint())
                 {
-                    checks.retain(|(check, _)| check.as_ref() != Some(name));
+                    checks.retain(|(check, _)| check.as_deref() != Some(name));
                 }
             }
             Form::AddCheckNotValid => {
-                if let (Some(column), Some(name)) = (&action.proves_not_null, &action.constraint) {
+                if let (Some(column), Some(name)) = (action.proves_not_null(), action.constraint())
+                {
                     self.pending_not_null_checks
-                        .insert((key, name.clone()), column.clone());
+                        .insert((key, name.to_string()), column.to_string());
                 }
             }
             Form::ValidateConstraint => {
-                if let Some(name) = &action.constraint
+                if let Some(name) = action.constraint()
                     && let Some(column) = self
                         .pending_not_null_checks
-                        .remove(&(key.clone(), name.clone()))
+                        .remove(&(key.clone(), name.to_string()))
                 {
                     self.not_null_checks
                         .entry(key)
                         .or_default()
-                        .push((Some(name.clone()), column));
+                        .push((Some(name.to_string()), column));
                 }
             }
             _ => {}

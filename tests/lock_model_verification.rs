@@ -1671,10 +1671,7 @@ fn every_statement_node_is_modelled_with_a_case_or_marked_not_modelled() {
         let facts = analyze(&parsed.statements[0].node, &FileState::new(18, false));
         assert!(!facts.modelled(), "{sql}");
         assert!(
-            facts.actions[0]
-                .detail
-                .as_deref()
-                .is_some_and(|d| !d.is_empty()),
+            facts.actions[0].detail().is_some_and(|d| !d.is_empty()),
             "{sql}: no reason given"
         );
     }

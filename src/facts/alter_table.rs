@@ -192,7 +192,7 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
         (Form::AddColumn, None)
     };
     let mut action = Action::new(form, relation.cloned(), v).with_column(&col.colname);
-    action.detail = detail;
+    action.set_detail(detail);
     action.column_type = column_type.map(Box::new);
     out.push(action);
 
@@ -214,7 +214,7 @@ fn add_column(col: &ColumnDef, relation: Option<&Relation>, v: u32, out: &mut Ve
                 )
                 .with_other(action.other.clone(), v);
                 validated.column = action.column.take();
-                validated.constraint = action.constraint.take();
+                validated.set_constraint(action.constraint().map(str::to_string));
                 *action = validated;
             }
         }
@@ -258,7 +258,7 @@ fn add_constraint(
         .with_constraint(&c.conname);
     action.column = column.map(str::to_string).or_else(|| first_key(c));
     if matches!(form, Form::AddCheck | Form::AddCheckNotValid) {
-        action.proves_not_null = c.raw_expr.as_deref().and_then(not_null_test_column);
+        action.set_proves_not_null(c.raw_expr.as_deref().and_then(not_null_test_column));
     }
     out.push(action);
 }
@@ -326,7 +326,7 @@ fn alter_column_type(
         _ => (Form::AlterColumnType, String::new()),
     };
     let mut action = Action::new(form, relation.cloned(), history.version()).with_column(column);
-    action.detail = Some(detail).filter(|d| !d.is_empty());
+    action.set_detail(Some(detail).filter(|d| !d.is_empty()));
     action.column_type = new_type.map(Box::new);
     action
 }

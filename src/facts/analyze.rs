@@ -172,7 +172,7 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                     let mut action =
                         Action::new(Form::Truncate, Some(Relation::from_range_var(rv)), v);
                     if cascade {
-                        action.detail = Some(CASCADE.into());
+                        action.set_detail(Some(CASCADE.into()));
                     }
                     actions.push(action);
                 }

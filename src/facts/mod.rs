@@ -118,17 +118,16 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// One thing a statement does, resolved against the lock model for a PostgreSQL version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Action {
     pub form: Form,
     pub relation: Option<Relation>,
     /// The second relation the form locks (referenced table, partition, ...).
     pub other: Option<Relation>,
     pub column: Option<String>,
-    pub constraint: Option<String>,
-    /// Why the model chose this form, when it is not obvious from the SQL
-    /// (the volatile function, the type change).
-    pub detail: Option<String>,
+    /// The constraint it names, why the model chose its form, the column a CHECK proves
+    /// NOT NULL ([`Action::constraint`], [`Action::detail`], [`Action::proves_not_null`]).
+    notes: Option<Box<ActionNotes>>,
     pub lock: Option<LockMode>,
     pub other_lock: Option<LockMode>,
     /// Locks on relations found from `relation` (its indexes, an index's table, its
@@ -143,21 +142,27 @@ pub struct Action {
     pub in_transaction: bool,
     /// False when the syntax does not exist in the target version.
     pub available: bool,
-    /// For a CHECK constraint: the column it proves NOT NULL (`CHECK (c IS NOT NULL)`).
-    #[serde(skip)]
-    pub proves_not_null: Option<String>,
     /// For ADD COLUMN / ALTER COLUMN TYPE: the column's (new) type.
-    #[serde(skip)]
     pub column_type: Option<Box<ColumnType>>,
     /// Index of the ALTER TABLE subcommand this action came from ([`Action::subcommand`]):
     /// 32 bits keep an action in a smaller size class.
-    #[serde(skip)]
     subcommand: Option<u32>,
 }
 
-// With its column type boxed and its subcommand in 32 bits (280 bytes before): a file keeps
-// every statement's actions, each in mimalloc's 224-byte size class.
-const _: () = assert!(std::mem::size_of::<Action>() <= 224);
+// With its column type and notes boxed and its subcommand in 32 bits (280 bytes before): a
+// file keeps every statement's actions, each in mimalloc's 160-byte size class.
+const _: () = assert!(std::mem::size_of::<Action>() <= 160);
+
+/// What few actions have, boxed.
+#[derive(Debug, Clone, Default)]
+struct ActionNotes {
+    constraint: Option<String>,
+    /// Why the model chose the form, when it is not obvious from the SQL (the volatile
+    /// function, the type change).
+    detail: Option<String>,
+    /// For a CHECK constraint: the column it proves NOT NULL (`CHECK (c IS NOT NULL)`).
+    proves_not_null: Option<String>,
+}
 
 /// The lock an action takes on each kind of [`Related`] relation, if any: in place, where
 /// a vector cost an allocation per action (every statement's facts are kept to the end
@@ -199,8 +204,7 @@ impl Action {
             relation,
             other: None,
             column: None,
-            constraint: None,
-            detail: None,
+            notes: None,
             lock: row.lock_at(version),
             other_lock: None,
             related,
@@ -209,7 +213,6 @@ impl Action {
             scans: row.scan.at(version),
             in_transaction: row.in_transaction.at(version),
             available: version >= row.since,
-            proves_not_null: None,
             column_type: None,
             subcommand: None,
         }
@@ -232,13 +235,59 @@ impl Action {
     }
 
     fn with_constraint(mut self, name: &str) -> Action {
-        self.constraint = Some(name.to_string()).filter(|c| !c.is_empty());
+        self.set_constraint(Some(name.to_string()).filter(|c| !c.is_empty()));
         self
     }
 
     fn with_detail(mut self, detail: String) -> Action {
-        self.detail = Some(detail);
+        self.set_detail(Some(detail));
         self
+    }
+
+    /// The constraint it adds, validates or drops, when named.
+    pub fn constraint(&self) -> Option<&str> {
+        self.notes.as_ref()?.constraint.as_deref()
+    }
+
+    /// Why the model chose this form, when it is not obvious from the SQL (the volatile
+    /// function, the type change).
+    pub fn detail(&self) -> Option<&str> {
+        self.notes.as_ref()?.detail.as_deref()
+    }
+
+    /// For a CHECK constraint: the column it proves NOT NULL (`CHECK (c IS NOT NULL)`).
+    pub fn proves_not_null(&self) -> Option<&str> {
+        self.notes.as_ref()?.proves_not_null.as_deref()
+    }
+
+    pub fn set_constraint(&mut self, constraint: Option<String>) {
+        self.note(constraint, |notes| &mut notes.constraint);
+    }
+
+    pub fn set_detail(&mut self, detail: Option<String>) {
+        self.note(detail, |notes| &mut notes.detail);
+    }
+
+    pub fn set_proves_not_null(&mut self, column: Option<String>) {
+        self.note(column, |notes| &mut notes.proves_not_null);
+    }
+
+    /// Sets one note; the box is made when a first note is written.
+    fn note(&mut self, value: Option<String>, field: fn(&mut ActionNotes) -> &mut Option<String>) {
+        match (&mut self.notes, value) {
+            (None, None) => {}
+            (Some(notes), value) => *field(notes) = value,
+            (notes @ None, value) => *field(notes.get_or_insert_default()) = value,
+        }
+    }
+
+    /// The texts a template stand-in may be in: the column, the constraint, the detail.
+    pub fn texts_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        let (constraint, detail) = match self.notes.as_deref_mut() {
+            Some(notes) => (notes.constraint.as_mut(), notes.detail.as_mut()),
+            None => (None, None),
+        };
+        self.column.iter_mut().chain(constraint).chain(detail)
     }
 }
 
@@ -310,7 +359,7 @@ impl std::fmt::Display for RelatedLock {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub actions: Vec<Action>,
 }

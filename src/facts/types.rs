@@ -9,7 +9,7 @@ use pg_query::protobuf::TypeName;
 /// A column type as written: base name (schema stripped, lowercased) and integer modifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnType {
-    pub name: String,
+    pub name: crate::facts::Name,
     /// A boxed slice, not a vector: 8 bytes less puts a catalog's column (an `Arc` of
     /// it) in mimalloc's 128-byte size class, not the 160-byte one.
     pub modifiers: Box<[i64]>,
@@ -67,7 +67,7 @@ impl ColumnType {
             })
             .collect();
         ColumnType {
-            name: canonical(&name).to_string(),
+            name: canonical(&name).into(),
             modifiers,
             array: !type_name.array_bounds.is_empty(),
         }

@@ -340,7 +340,6 @@ fn lint_unfinished(
     let mut functions: HashMap<String, Function> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
     let mut summaries: Vec<rules::Summary> = Vec::new();
-    let mut spans: Vec<Range<usize>> = Vec::new();
     let mut top_spans: Vec<Range<usize>> = Vec::new();
     let mut bodies_run: Vec<(usize, Vec<parse::plpgsql::Opaque>, bool)> = Vec::new();
     let mut errors = Vec::new();
@@ -358,7 +357,6 @@ fn lint_unfinished(
             // A small file is one batch: its vectors grow once.
             let count = batch.statements.len();
             units.reserve(count);
-            spans.reserve(count);
             summaries.reserve(count);
             top_spans.reserve(count);
             reports.reserve(count);
@@ -389,7 +387,6 @@ fn lint_unfinished(
                         inner,
                         called: inner && called,
                     });
-                    spans.push(stmt.span.clone());
                     summaries.push(rules::Summary::of(&stmt.node));
                     while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
                         state.declare_column(column);
@@ -421,8 +418,8 @@ fn lint_unfinished(
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {
-                            findings
-                                .push(place(rule, *severity, violation, &spans, index, language));
+                            let span = stmt.span.clone();
+                            findings.push(place(rule, *severity, violation, index, span, language));
                         }
                     }
                     drop(view);
@@ -453,38 +450,39 @@ fn lint_unfinished(
     });
 
     if !transaction_checks.is_empty() || !file_checks.is_empty() {
-        let checked: Vec<CheckedStatement> = reports
-            .iter()
-            .zip(&summaries)
-            .map(|(report, summary)| CheckedStatement {
+        let statement = |i: usize| {
+            let report: &StatementReport = &reports[i];
+            CheckedStatement {
                 sql: report.text(&source),
-                summary,
+                summary: &summaries[i],
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
                 transaction: report.transaction,
                 locks_on_existing: &report.locks_on_existing,
-            })
-            .collect();
-        let file = FileView {
-            statements: &checked,
-            state: &state,
+            }
+        };
+        let file = FileView::new(reports.len(), &statement, &state);
+        // A violation names its statement by index; one past the end means the last.
+        let at = |index: usize| {
+            let index = index.min(reports.len().saturating_sub(1));
+            (index, reports.get(index).map_or(0..0, |r| r.span.clone()))
         };
         for (first, block) in file.transactions() {
             let view = TransactionView {
-                statements: block,
+                statements: &block,
                 state: &state,
             };
             for (rule, severity, check) in &transaction_checks {
                 for violation in check(&view) {
-                    let index = first + violation.statement.unwrap_or(0);
-                    findings.push(place(rule, *severity, violation, &spans, index, language));
+                    let (index, span) = at(first + violation.statement.unwrap_or(0));
+                    findings.push(place(rule, *severity, violation, index, span, language));
                 }
             }
         }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
-                let index = violation.statement.unwrap_or(0);
-                findings.push(place(rule, *severity, violation, &spans, index, language));
+                let (index, span) = at(violation.statement.unwrap_or(0));
+                findings.push(place(rule, *severity, violation, index, span, language));
             }
         }
     }
@@ -607,12 +605,7 @@ fn restore_templates(
     for statement in statements {
         for action in &mut statement.facts.actions {
             (action.relation.iter_mut().chain(&mut action.other)).for_each(restore_relation);
-            let texts = [
-                &mut action.column,
-                &mut action.constraint,
-                &mut action.detail,
-            ];
-            texts.into_iter().flatten().for_each(restore);
+            action.texts_mut().for_each(restore);
         }
         for lock in &mut statement.locks_on_existing {
             restore_relation(&mut lock.relation);
@@ -728,17 +721,15 @@ fn merge_blocks(units: &[Unit], mut reports: Vec<StatementReport>) -> Vec<Statem
     reports
 }
 
-/// A violation on statement `index` (whose span is `spans[index]`), placed in the source.
+/// A violation on statement `index`, whose span is `statement`, placed in the source.
 fn place(
     rule: &'static rules::Rule,
     severity: rules::Severity,
     violation: Violation,
-    spans: &[Range<usize>],
     index: usize,
+    statement: Range<usize>,
     language: Language,
 ) -> Finding {
-    let index = index.min(spans.len().saturating_sub(1));
-    let statement = spans.get(index).cloned().unwrap_or_default();
     let finding_severity = violation.severity_under(severity);
     let mut advice = violation.advice;
     // A `.sql` file's help never shows the Alembic advice, and a file's findings are kept
@@ -748,7 +739,7 @@ fn place(
     }
     let span = match violation.span {
         Some(sub) => statement.start + sub.start..statement.start + sub.end,
-        None => statement.clone(),
+        None => statement,
     };
     Finding {
         rule,
@@ -961,8 +952,8 @@ mod tests {
         fn per_file(view: &FileView) -> Vec<Violation> {
             let message = format!(
                 "{} statements, {} blocks, ends in a transaction: {}",
-                view.statements.len(),
-                view.transactions().len(),
+                view.len(),
+                view.transactions().count(),
                 view.state.in_transaction
             );
             vec![Violation::with(message, Advice::default()).at_statement(1)]

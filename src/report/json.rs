@@ -56,8 +56,8 @@ struct RelatedLockJson {
 struct ActionJson<'a> {
     brief_lock_at_end: Option<&'static str>,
     column: &'a Option<String>,
-    constraint: &'a Option<String>,
-    detail: &'a Option<String>,
+    constraint: Option<&'a str>,
+    detail: Option<&'a str>,
     docs: &'static str,
     form: Form,
     lock: Option<&'static str>,
@@ -117,8 +117,8 @@ impl<'a> ActionJson<'a> {
         ActionJson {
             brief_lock_at_end: a.relation.as_ref().and(row.brief_lock).map(|l| l.name()),
             column: &a.column,
-            constraint: &a.constraint,
-            detail: &a.detail,
+            constraint: a.constraint(),
+            detail: a.detail(),
             docs: row.docs,
             form: a.form,
             lock: a.lock.map(|l| l.name()),

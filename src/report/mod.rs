@@ -186,7 +186,7 @@ fn fill(document: &str, key: &str, depth: usize, parts: &[String]) -> String {
 pub fn describe_action(action: &Action) -> String {
     let row = entry(action.form);
     let mut text = row.syntax.to_string();
-    if let Some(detail) = &action.detail {
+    if let Some(detail) = action.detail() {
         text.push_str(&format!(" [{detail}]"));
     }
     if !action.available {

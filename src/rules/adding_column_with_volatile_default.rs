@@ -28,9 +28,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
             let bare_column = action.column.as_deref().unwrap_or("column");
             let ty = action.column_type.as_ref().map_or("type".into(), ToString::to_string);
-            let why = match (action.form, &action.detail) {
+            let why = match (action.form, action.detail()) {
                 (Form::AddColumnDefault, _) => "before PostgreSQL 11 any DEFAULT is written into every row".to_string(),
-                (_, Some(detail)) => detail.clone(),
+                (_, Some(detail)) => detail.to_string(),
                 _ => "the default is volatile".into(),
             };
             let plain_type = ty;

@@ -20,16 +20,14 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .iter()
         .filter(|a| a.form == Form::AlterDomainAddConstraint && a.scans)
         .map(|action| {
-            let domain = action
-                .detail
-                .as_deref()
+            let domain = (action.detail())
                 .and_then(|d| d.strip_prefix("domain "))
                 .unwrap_or("<domain>");
             let lock = action
                 .other_lock
                 .map(|m| format!("{} ({})", m.name(), m.blocks_description()))
                 .unwrap_or_else(|| "a lock".into());
-            let name = action.constraint.clone().unwrap_or_else(|| "<constraint>".into());
+            let name = action.constraint().unwrap_or("<constraint>").to_string();
             let not_valid = deparse_with(input.node, |node| {
                 if let NodeEnum::AlterDomainStmt(stmt) = node
                     && let Some(NodeEnum::Constraint(c)) =

@@ -103,13 +103,14 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
         .map(ToString::to_string)
         .unwrap_or_default();
     let column = or_placeholder(&action.column, "c");
-    let name = crate::facts::quote_ident(&action.constraint.clone().unwrap_or_else(|| {
-        format!(
-            "{}_{}_fkey",
-            action.relation.as_ref().map_or("t", |r| r.name.as_str()),
-            action.column.as_deref().unwrap_or("c")
-        )
-    }));
+    let name =
+        crate::facts::quote_ident(&action.constraint().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "{}_{}_fkey",
+                action.relation.as_ref().map_or("t", |r| r.name.as_str()),
+                action.column.as_deref().unwrap_or("c")
+            )
+        }));
     let (add_column, add_fk) = split_column_fk(input, action, &name);
     let message = format!(
         "adding column {column} with a DEFAULT and REFERENCES validates the foreign key for every existing row \

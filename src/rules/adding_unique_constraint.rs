@@ -40,9 +40,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 );
             }
             let suffix = if action.form == Form::AddPrimaryKey { "pkey" } else { "key" };
-            let name = action
-                .constraint
-                .clone()
+            let name = (action.constraint().map(str::to_string))
                 .unwrap_or_else(|| format!("{bare_table}_{column}_{suffix}"));
             let bare_name = name.clone();
             let name = quote_ident(&name);

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
 
 fn check(input: &FileView) -> Vec<Violation> {
     let mut out = Vec::new();
-    for (i, statement) in input.statements.iter().enumerate() {
+    for (i, statement) in input.statements().enumerate() {
         let attaches = statement
             .facts
             .actions
@@ -35,12 +35,11 @@ fn check(input: &FileView) -> Vec<Violation> {
             let Some(mode) = statement.lock_on_existing(partition) else {
                 continue;
             };
-            let earlier = &input.statements[..i];
-            let keys = partition_keys(earlier, parent);
-            if has_validated_check(earlier, partition, &keys) {
+            let keys = partition_keys(input.statements().take(i), parent);
+            if has_validated_check(input, i, partition, &keys) {
                 continue;
             }
-            out.push(violation(statement, attach, partition, mode, &keys).at_statement(i));
+            out.push(violation(&statement, attach, partition, mode, &keys).at_statement(i));
         }
     }
     out
@@ -100,9 +99,11 @@ fn violation(
 }
 
 /// The partition key columns of `parent`, when an earlier statement created it.
-fn partition_keys(earlier: &[CheckedStatement], parent: &Relation) -> Vec<String> {
+fn partition_keys<'a>(
+    earlier: impl Iterator<Item = CheckedStatement<'a>>,
+    parent: &Relation,
+) -> Vec<String> {
     earlier
-        .iter()
         .filter_map(|s| match s.summary {
             Summary::PartitionedTable(table) if table.0.same(parent) => Some(&table.1),
             _ => None,
@@ -137,7 +138,8 @@ pub(super) fn partition_keys_of(stmt: &CreateStmt) -> Option<(Relation, Vec<Stri
 /// or NOT VALID and then validated), that names every key column (any CHECK, when the keys
 /// are not known from this migration).
 fn has_validated_check(
-    earlier: &[CheckedStatement],
+    input: &FileView,
+    attach_at: usize,
     partition: &Relation,
     keys: &[String],
 ) -> bool {
@@ -146,23 +148,24 @@ fn has_validated_check(
         let named = check_columns(s, a);
         keys.iter().all(|k| named.contains(k))
     };
-    earlier.iter().enumerate().any(|(j, s)| {
+    let validated_in = |statements: std::ops::Range<usize>, name: &str| {
+        statements.into_iter().any(|k| {
+            let later = input.statement(k).facts;
+            (later.actions.iter().filter(on_partition))
+                .any(|v| v.form == Form::ValidateConstraint && v.constraint() == Some(name))
+        })
+    };
+    (0..attach_at).any(|j| {
+        let s = input.statement(j);
         s.facts
             .actions
             .iter()
             .filter(on_partition)
             .any(|a| match a.form {
-                Form::AddCheck => covers(s, a),
+                Form::AddCheck => covers(&s, a),
                 Form::AddCheckNotValid => {
-                    covers(s, a)
-                        && a.constraint.as_ref().is_some_and(|name| {
-                            earlier[j + 1..].iter().any(|later| {
-                                later.facts.actions.iter().filter(on_partition).any(|v| {
-                                    v.form == Form::ValidateConstraint
-                                        && v.constraint.as_ref() == Some(name)
-                                })
-                            })
-                        })
+                    covers(&s, a)
+                        && (a.constraint()).is_some_and(|name| validated_in(j + 1..attach_at, name))
                 }
                 _ => false,
             })

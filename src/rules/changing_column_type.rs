@@ -19,7 +19,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let column = or_placeholder(&action.column, "column");
             let new_type = action.column_type.as_ref().map_or("newtype".into(), ToString::to_string);
-            let why = action.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
+            let why = action.detail().map(|d| format!(": {d}")).unwrap_or_default();
             let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
             let bare_column = action.column.as_deref().unwrap_or("column");
             let advice = Advice::sql(

@@ -335,30 +335,83 @@ pub fn excerpt(sql: &str) -> String {
     }
 }
 
-/// What a file check sees: every statement of the file, and the state after the last.
+/// What a file check sees: every statement of the file, and the state after the last. The
+/// statements are made on demand: a view of every statement of a huge file at once cost as
+/// much as the statements' facts.
 pub struct FileView<'a> {
-    pub statements: &'a [CheckedStatement<'a>],
+    len: usize,
+    statement: &'a dyn Fn(usize) -> CheckedStatement<'a>,
     pub state: &'a FileState,
 }
 
 impl<'a> FileView<'a> {
-    /// The transaction blocks, each as (index of its first statement, its statements).
-    pub fn transactions(&self) -> Vec<(usize, &'a [CheckedStatement<'a>])> {
-        let mut blocks = Vec::new();
-        let mut start = 0;
-        while start < self.statements.len() {
-            let Some(id) = self.statements[start].transaction else {
-                start += 1;
-                continue;
-            };
-            let len = self.statements[start..]
-                .iter()
-                .take_while(|s| s.transaction == Some(id))
-                .count();
-            blocks.push((start, &self.statements[start..start + len]));
-            start += len;
+    /// A file of `len` statements, the `i`th made by `statement(i)`.
+    pub fn new(
+        len: usize,
+        statement: &'a dyn Fn(usize) -> CheckedStatement<'a>,
+        state: &'a FileState,
+    ) -> FileView<'a> {
+        FileView {
+            len,
+            statement,
+            state,
         }
-        blocks
+    }
+
+    /// How many statements the file has.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Its `i`th statement (`i < len()`).
+    pub fn statement(&self, i: usize) -> CheckedStatement<'a> {
+        (self.statement)(i)
+    }
+
+    /// Every statement, in order.
+    pub fn statements(&self) -> impl Iterator<Item = CheckedStatement<'a>> + '_ {
+        (0..self.len).map(|i| self.statement(i))
+    }
+
+    /// The transaction blocks in order, each as (index of its first statement, its
+    /// statements), one block made at a time.
+    pub fn transactions(&self) -> impl Iterator<Item = (usize, Vec<CheckedStatement<'a>>)> + '_ {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            while start < self.len {
+                let first = self.statement(start);
+                let Some(id) = first.transaction else {
+                    start += 1;
+                    continue;
+                };
+                let block: Vec<CheckedStatement> = std::iter::once(first)
+                    .chain((start + 1..self.len).map(|i| self.statement(i)))
+                    .take_while(|s| s.transaction == Some(id))
+                    .collect();
+                let at = start;
+                start += block.len();
+                return Some((at, block));
+            }
+            None
+        })
+    }
+
+    /// The last transaction block, as [`FileView::transactions`] gives it.
+    pub fn last_transaction(&self) -> Option<(usize, Vec<CheckedStatement<'a>>)> {
+        let end = (0..self.len)
+            .rev()
+            .find(|&i| self.statement(i).transaction.is_some())?;
+        let id = self.statement(end).transaction;
+        let first = (0..end)
+            .rev()
+            .take_while(|&i| self.statement(i).transaction == id)
+            .last()
+            .unwrap_or(end);
+        Some((first, (first..=end).map(|i| self.statement(i)).collect()))
     }
 }
 
@@ -609,7 +662,7 @@ pub mod cases {
 /// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL
 /// and the quoted name.
 pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -> (String, String) {
-    let name = action.constraint.clone().unwrap_or_else(|| {
+    let name = action.constraint().map(str::to_string).unwrap_or_else(|| {
         format!(
             "{}_{}_{suffix}",
             action.relation.as_ref().map_or("t", |r| r.name.as_str()),

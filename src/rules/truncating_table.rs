@@ -16,7 +16,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .existing(&[Form::Truncate])
         .map(|action| {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
-            let cascade = action.detail.as_deref() == Some(crate::facts::CASCADE);
+            let cascade = action.detail() == Some(crate::facts::CASCADE);
             let cascade_text = if cascade {
                 "; with CASCADE every table with a foreign key to it is emptied and locked too"
             } else {

@@ -18,7 +18,7 @@ fn check(input: &FileView) -> Vec<Violation> {
     if !input.state.in_transaction || input.state.runner_commits {
         return Vec::new();
     }
-    let Some((first, block)) = input.transactions().pop() else {
+    let Some((first, block)) = input.last_transaction() else {
         return Vec::new();
     };
     let Some(at) = block.iter().position(|s| s.is_begin()) else {

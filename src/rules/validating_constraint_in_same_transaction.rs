@@ -24,7 +24,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
     for (i, statement) in input.statements.iter().enumerate() {
         validations(input, i, &added_not_valid, &mut out);
         for add in (statement.facts.actions.iter()).filter(|a| NOT_VALID.contains(&a.form)) {
-            if let (Some(table), Some(name)) = (&add.relation, &add.constraint)
+            if let (Some(table), Some(name)) = (&add.relation, add.constraint())
                 && statement.lock_on_existing(table).is_some()
             {
                 let (schema, table) = table.key_ref();
@@ -49,12 +49,12 @@ fn validations(
         .iter()
         .filter(|a| matches!(a.form, Form::ValidateConstraint | Form::ValidateForeignKey));
     for validate in validations {
-        let (Some(table), Some(name)) = (&validate.relation, &validate.constraint) else {
+        let (Some(table), Some(name)) = (&validate.relation, validate.constraint()) else {
             continue;
         };
         let (schema, table_name) = table.key_ref();
         // Only a table that existed before the migration is locked against anyone.
-        let Some(&(by, add)) = added_not_valid.get(&(schema, table_name, name.as_str())) else {
+        let Some(&(by, add)) = added_not_valid.get(&(schema, table_name, name)) else {
             continue;
         };
         let adding = &input.statements[by];

@@ -573,7 +573,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
 
 fn set_not_null(table: &mut Table, columns: &[String]) {
     for column in &mut table.columns {
-        if columns.contains(&column.name) {
+        if columns.iter().any(|c| *c == column.name) {
             Arc::make_mut(column).not_null = true;
         }
     }

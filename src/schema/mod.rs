@@ -243,7 +243,7 @@ pub struct Table {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
-    pub name: String,
+    pub name: Name,
     pub ty: ColumnType,
     pub not_null: bool,
     pub default: Option<String>,
@@ -266,7 +266,7 @@ struct RareParts {
 impl Column {
     pub fn new(name: String, ty: ColumnType, not_null: bool, default: Option<String>) -> Self {
         Column {
-            name,
+            name: name.into(),
             ty,
             not_null,
             default,

@@ -48,7 +48,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             };
             let old = &s.subname;
             for column in table.columns.iter_mut().filter(|c| c.name == *old) {
-                Arc::make_mut(column).name = new.clone();
+                Arc::make_mut(column).name = new.as_str().into();
             }
             for c in table.constraints.iter_mut().map(Arc::make_mut) {
                 rename_in(&mut c.columns, old, &new);
@@ -151,7 +151,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 for t in catalog.tables.values_mut().filter(|t| uses(t)) {
                     for c in &mut Arc::make_mut(t).columns {
                         if of_type(c) {
-                            Arc::make_mut(c).ty.name = renamed.1.to_string();
+                            Arc::make_mut(c).ty.name = renamed.1.clone();
                         }
                     }
                 }

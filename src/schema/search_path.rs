@@ -222,7 +222,7 @@ mod tests {
             c.tables[&k]
                 .columns
                 .iter()
-                .map(|c| c.name.clone())
+                .map(|c| c.name.to_string())
                 .collect()
         };
         let names: Vec<String> = columns(key("app", "users"));
