@@ -30,17 +30,17 @@ pub struct StatementReport {
     /// Whether it ran inside a transaction block (explicit or assumed).
     pub in_transaction: bool,
     /// The transaction block it belongs to (its `BEGIN` and `COMMIT` included), numbered
-    /// from 0 in file order.
-    pub transaction: Option<usize>,
+    /// from 0 in file order. 32 bits, like the slice below, keep a report in 80 bytes.
+    pub transaction: Option<u32>,
     /// Every lock it takes on a relation that existed before the migration.
-    pub locks_on_existing: Vec<RelationLock>,
+    pub locks_on_existing: Box<[RelationLock]>,
     /// What few statements of a `.sql` file have, boxed: a file's reports are kept to its
     /// end.
     pub extra: Option<Box<StatementExtra>>,
 }
 
 // What the boxing bought (216 bytes before): a file keeps one report a statement.
-const _: () = assert!(std::mem::size_of::<StatementReport>() <= 96);
+const _: () = assert!(std::mem::size_of::<StatementReport>() <= 80);
 
 #[derive(Debug, Clone, Default)]
 pub struct StatementExtra {
@@ -62,7 +62,7 @@ impl StatementReport {
             facts: Facts::default(),
             in_transaction: false,
             transaction: None,
-            locks_on_existing: Vec::new(),
+            locks_on_existing: Box::default(),
             extra: None,
         }
     }
@@ -430,13 +430,13 @@ fn lint_unfinished(
                     state.record_knowing(&stmt.node, &facts, blocks);
                     // BEGIN belongs to the block it opens, COMMIT to the one it closes.
                     let transaction = (in_transaction || state.in_transaction)
-                        .then(|| state.transactions_started.saturating_sub(1));
+                        .then(|| state.transactions_started.saturating_sub(1) as u32);
                     reports.push(StatementReport {
                         span: stmt.span.clone(),
                         facts,
                         in_transaction,
                         transaction,
-                        locks_on_existing,
+                        locks_on_existing: locks_on_existing.into_boxed_slice(),
                         extra: stmt.text.clone().map(|sql| {
                             Box::new(StatementExtra {
                                 sql: Some(sql),
@@ -457,7 +457,7 @@ fn lint_unfinished(
                 summary: &summaries[i],
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
-                transaction: report.transaction,
+                transaction: report.transaction.map(|n| n as usize),
                 locks_on_existing: &report.locks_on_existing,
             }
         };
@@ -705,16 +705,14 @@ fn merge_blocks(units: &[Unit], mut reports: Vec<StatementReport>) -> Vec<Statem
             .facts
             .actions
             .extend(report.facts.actions.iter().cloned());
+        let mut locks = std::mem::take(&mut outer.locks_on_existing).into_vec();
         for lock in report.locks_on_existing.iter().cloned() {
-            match outer
-                .locks_on_existing
-                .iter_mut()
-                .find(|l| l.relation.same(&lock.relation))
-            {
+            match locks.iter_mut().find(|l| l.relation.same(&lock.relation)) {
                 Some(held) => held.mode = held.mode.max(lock.mode),
-                None => outer.locks_on_existing.push(lock),
+                None => locks.push(lock),
             }
         }
+        outer.locks_on_existing = locks.into_boxed_slice();
         outer.extra_mut().inner.push(report);
     }
     reports.truncate(kept);

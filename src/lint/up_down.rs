@@ -84,11 +84,11 @@ fn transaction_count(statements: &[StatementReport]) -> usize {
     numbers
         .filter_map(|s| s.transaction)
         .max()
-        .map_or(0, |n| n + 1)
+        .map_or(0, |n| n as usize + 1)
 }
 
 fn renumber_transactions(statement: &mut StatementReport, by: usize) {
-    statement.transaction = statement.transaction.map(|n| n + by);
+    statement.transaction = statement.transaction.map(|n| n + by as u32);
     if let Some(extra) = &mut statement.extra {
         for inner in &mut extra.inner {
             renumber_transactions(inner, by);
