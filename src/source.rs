@@ -16,7 +16,9 @@ pub struct SourceFile {
     pub text: Arc<String>,
     /// What the text is written in, from the file name: `.py` is an Alembic revision.
     pub language: Language,
-    line_starts: Arc<Vec<usize>>,
+    /// 32 bits: a huge file has millions of lines ([`SourceFile::from_bytes`] refuses a
+    /// file of 4 GiB or more).
+    line_starts: Arc<Vec<u32>>,
     /// The characters before every [`CHAR_BLOCK`]-th byte (and the end), made when a column
     /// is first asked for far into a long line: such a column is counted from its block,
     /// not from its line's start, which on a line of thousands of statements (minified
@@ -58,8 +60,10 @@ fn count_chars(bytes: &[u8]) -> usize {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
+        let after_newlines = memchr::memchr_iter(b'\n', text.as_bytes())
+            .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX));
         let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .chain(after_newlines)
             .collect::<Vec<_>>()
             .into();
         let name = name.into();
@@ -113,6 +117,13 @@ impl SourceFile {
     }
 
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, InputError> {
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(InputError {
+                file: name.to_string(),
+                line: None,
+                message: "file too large: locksmith reads files under 4 GiB".into(),
+            });
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(name, text)),
             Err(e) => {
@@ -137,8 +148,8 @@ impl SourceFile {
     /// Line and column of a byte offset (clamped to the text).
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_index = (self.line_starts).partition_point(|&start| start as usize <= offset) - 1;
+        let line_start = self.line_starts[line_index] as usize;
         let offset = floor_char_boundary(&self.text, offset);
         let column = if offset - line_start <= 2 * CHAR_BLOCK {
             self.text[line_start..offset].chars().count()
@@ -171,12 +182,12 @@ impl SourceFile {
     /// Byte range of the 1-based line `line`, without its newline.
     pub fn line_span(&self, line: usize) -> Range<usize> {
         let line = line.clamp(1, self.line_starts.len());
-        let start = self.line_starts[line - 1];
+        let start = self.line_starts[line - 1] as usize;
         // Up to the next line's start, its `\n` left out; the last line, to the end.
         let end = self
             .line_starts
             .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+            .map_or(self.text.len(), |&next| next as usize - 1);
         start..end
     }
 }
@@ -235,7 +246,7 @@ mod tests {
         }
         let file = SourceFile::new("long.sql", text.clone());
         for line in 0..=file.line_starts.len() + 1 {
-            let start = file.line_starts[line.clamp(1, file.line_starts.len()) - 1];
+            let start = file.line_starts[line.clamp(1, file.line_starts.len()) - 1] as usize;
             let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             assert_eq!(file.line_span(line), start..end, "line {line}");
         }
