@@ -159,6 +159,19 @@ impl FileState {
     /// held twice made a tenth of its memory). A dropped table's columns are then no
     /// longer known, as in the database.
     fn declare_changed_column(&mut self, table: &Relation, column: &str, ty: &ColumnType) {
+        // A serial column holds its integer type, as in the catalog: a foreign key to a
+        // `bigserial` column is to an `int8`.
+        let stored;
+        let ty = match ty.serial_integer() {
+            Some(integer) => {
+                stored = ColumnType {
+                    name: integer.into(),
+                    ..ty.clone()
+                };
+                &stored
+            }
+            None => ty,
+        };
         let key = table.key();
         let declared = (self.column_types.get(&key))
             .is_some_and(|columns| columns.iter().any(|(c, _)| c == column));

@@ -74,10 +74,18 @@ impl ColumnType {
     }
 
     pub fn is_serial(&self) -> bool {
-        matches!(
-            self.name.as_str(),
-            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
-        )
+        self.serial_integer().is_some()
+    }
+
+    /// The integer type a serial column is stored as (`bigserial` is `int8`); `None` for
+    /// any other type.
+    pub fn serial_integer(&self) -> Option<&'static str> {
+        match self.name.as_str() {
+            "serial" | "serial4" => Some("int4"),
+            "bigserial" | "serial8" => Some("int8"),
+            "smallserial" | "serial2" => Some("int2"),
+            _ => None,
+        }
     }
 }
 

@@ -204,6 +204,9 @@ mod tests {
                 "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id int REFERENCES u)",
                 "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id int, FOREIGN KEY (u_id) REFERENCES u (id))",
                 "CREATE TABLE u (id bigint PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY); ALTER TABLE o ADD COLUMN u_id integer REFERENCES u (id)",
+                // A bigserial column is an int8 (it was missed while it read as "bigserial").
+                "CREATE TABLE u (id bigserial PRIMARY KEY); CREATE TABLE o (id bigint PRIMARY KEY, u_id int REFERENCES u (id))",
+                "CREATE TABLE u (id bigint PRIMARY KEY); ALTER TABLE u ADD COLUMN n bigserial UNIQUE; CREATE TABLE o (id bigint PRIMARY KEY, n int REFERENCES u (n))",
             ],
         );
     }

@@ -268,13 +268,8 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
         col.raw_default.as_deref().map(expr_sql),
     );
     column.set_type_schema(col.type_name.as_ref().and_then(|t| catalog.type_schema(t)));
-    if ty.is_serial() {
-        ty.name = match ty.name.as_str() {
-            "bigserial" | "serial8" => "int8",
-            "smallserial" | "serial2" => "int2",
-            _ => "int4",
-        }
-        .into();
+    if let Some(integer) = ty.serial_integer() {
+        ty.name = integer.into();
         column.ty = ty;
         column.not_null = true;
         let taken = |n: &str| relation_exists(catalog, &(key.0.clone(), n.into()));
