@@ -735,6 +735,20 @@ fn place(
     if language == Language::Sql {
         advice.alembic = None;
     }
+    // Kept to the file's end too: `format!` reserves about twice its literal text, and a
+    // shrinking realloc that wastes less than half stays in place, so the text is copied
+    // to an exact fit (a 50 MiB file's 170,000 findings held 30 MB of slack).
+    let exact = |text: &mut String| {
+        if text.capacity() > text.len() {
+            *text = text.as_str().to_owned();
+        }
+    };
+    let mut message = violation.message;
+    exact(&mut message);
+    advice.sql.as_mut().map(exact);
+    if let Some(fix) = &mut advice.fix {
+        exact(&mut fix.replacement);
+    }
     let span = match violation.span {
         Some(sub) => statement.start + sub.start..statement.start + sub.end,
         None => statement,
@@ -742,7 +756,7 @@ fn place(
     Finding {
         rule,
         severity: finding_severity,
-        message: violation.message,
+        message,
         advice,
         span,
         statement: Some(index),
