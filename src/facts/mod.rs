@@ -45,15 +45,15 @@ pub type Name = compact_str::CompactString;
 /// the parser).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Relation {
-    pub schema: Option<String>,
-    pub name: String,
+    pub schema: Option<Name>,
+    pub name: Name,
 }
 
 impl Relation {
     pub fn new(schema: Option<&str>, name: &str) -> Relation {
         Relation {
-            schema: schema.filter(|s| !s.is_empty()).map(str::to_string),
-            name: name.to_string(),
+            schema: schema.filter(|s| !s.is_empty()).map(Name::from),
+            name: Name::from(name),
         }
     }
 

@@ -593,9 +593,14 @@ fn restore_templates(
     statements: &mut [StatementReport],
 ) {
     let restore = |text: &mut String| stood_in.restore(text);
+    let restore_name = |name: &mut facts::Name| {
+        let mut text = name.to_string();
+        restore(&mut text);
+        *name = text.into();
+    };
     let restore_relation = |relation: &mut facts::Relation| {
-        relation.schema.iter_mut().for_each(restore);
-        restore(&mut relation.name);
+        relation.schema.iter_mut().for_each(restore_name);
+        restore_name(&mut relation.name);
     };
     for finding in findings {
         restore(&mut finding.message);
