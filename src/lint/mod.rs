@@ -339,8 +339,11 @@ fn lint_unfinished(
     // `SELECT f(...)` or `CALL f(...)` calls it.
     let mut functions: HashMap<String, Function> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
-    let mut summaries: Vec<rules::Summary> = Vec::new();
-    let mut top_spans: Vec<Range<usize>> = Vec::new();
+    // Only the summaries that are not `Other`, by unit: most statements have none, and a
+    // file's units are many.
+    let mut summaries: Vec<(usize, rules::Summary)> = Vec::new();
+    // Each top-level statement's unit (its span is its report's).
+    let mut top_units: Vec<u32> = Vec::new();
     let mut bodies_run: Vec<(usize, Vec<parse::plpgsql::Opaque>, bool)> = Vec::new();
     let mut errors = Vec::new();
     let mut meta_commands = Vec::new();
@@ -357,12 +360,11 @@ fn lint_unfinished(
             // A small file is one batch: its vectors grow once.
             let count = batch.statements.len();
             units.reserve(count);
-            summaries.reserve(count);
-            top_spans.reserve(count);
+            top_units.reserve(count);
             reports.reserve(count);
             for stmt in &batch.statements {
-                let top = top_spans.len();
-                top_spans.push(stmt.span.clone());
+                let top = top_units.len();
+                top_units.push(units.len() as u32);
                 if let Some(created) = stmt.function.as_deref()
                     && let Some(name) = &created.function
                 {
@@ -383,11 +385,14 @@ fn lint_unfinished(
                 {
                     let index = units.len();
                     units.push(Unit {
-                        top,
+                        top: top as u32,
                         inner,
                         called: inner && called,
                     });
-                    summaries.push(rules::Summary::of(&stmt.node));
+                    match rules::Summary::of(&stmt.node) {
+                        rules::Summary::Other => {}
+                        summary => summaries.push((index, summary)),
+                    }
                     while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
                         state.declare_column(column);
                     }
@@ -452,9 +457,13 @@ fn lint_unfinished(
     if !transaction_checks.is_empty() || !file_checks.is_empty() {
         let statement = |i: usize| {
             let report: &StatementReport = &reports[i];
+            let summary = match summaries.binary_search_by_key(&i, |(unit, _)| *unit) {
+                Ok(at) => &summaries[at].1,
+                Err(_) => &rules::Summary::Other,
+            };
             CheckedStatement {
                 sql: report.text(&source),
-                summary: &summaries[i],
+                summary,
                 facts: &report.facts,
                 in_transaction: report.in_transaction,
                 transaction: report.transaction.map(|n| n as usize),
@@ -496,10 +505,10 @@ fn lint_unfinished(
         let end = crate::source::floor_char_boundary(&source.text, finding.span.end);
         finding.span = start..end.max(start);
         let unit = finding.statement.and_then(|i| units.get(i));
-        finding.statement = unit.map(|u| u.top);
+        finding.statement = unit.map(|u| u.top as usize);
         // A function body's finding points into the body: say which call runs it.
         if let Some(unit) = unit.filter(|u| u.called) {
-            let call = &top_spans[unit.top];
+            let call = &reports[top_units[unit.top as usize] as usize].span;
             let line = source.position(call.start).line;
             finding.message = format!(
                 "{} (run by `{}` at line {line})",
@@ -515,7 +524,7 @@ fn lint_unfinished(
             for opaque in opaques {
                 let mut violation = rules::dynamic_sql_not_linted(&opaque.reason);
                 if *function {
-                    let call = &top_spans[top];
+                    let call = &statements[top].span;
                     violation.message = format!(
                         "{} (run by `{}` at line {})",
                         violation.message,
@@ -669,8 +678,9 @@ impl Function {
 /// A statement the rules walk: a top-level one, or one a DO block (or a function it
 /// calls) runs.
 struct Unit {
-    /// The top-level statement it is, or whose DO block runs it.
-    top: usize,
+    /// The top-level statement it is, or whose DO block runs it (32 bits: a file has a
+    /// unit per statement).
+    top: u32,
     inner: bool,
     /// Run by a call of a function created earlier (not by a DO block).
     called: bool,
