@@ -350,10 +350,10 @@ fn constraint_index_exists(catalog: &Catalog, key: &Key) -> bool {
     })
 }
 
-fn column_list(columns: &[String]) -> String {
+fn column_list(columns: &[impl AsRef<str>]) -> String {
     columns
         .iter()
-        .map(|c| quote(c))
+        .map(|c| quote(c.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -410,7 +410,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
                     ConstraintKind::Unique
                 },
                 definition: format!("{word} ({})", column_list(&index.columns)),
-                columns: index.columns,
+                columns: index.columns.iter().map(|c| c.to_string()).collect(),
                 validated: true,
                 references: None,
                 not_null_of: None,
@@ -566,9 +566,9 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
     table.constraints.push(Arc::new(constraint));
 }
 
-fn set_not_null(table: &mut Table, columns: &[String]) {
+fn set_not_null(table: &mut Table, columns: &[impl AsRef<str>]) {
     for column in &mut table.columns {
-        if columns.iter().any(|c| *c == column.name) {
+        if columns.iter().any(|c| c.as_ref() == column.name) {
             Arc::make_mut(column).not_null = true;
         }
     }
@@ -620,9 +620,9 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         if let Some(NodeEnum::IndexElem(elem)) = &param.node {
             let (sql, name) = index_elem(elem);
             if elem.expr.is_none() {
-                columns.push(elem.name.clone());
+                columns.push(super::Name::from(elem.name.as_str()));
             }
-            keys.push(sql);
+            keys.push(super::Name::from(sql));
             names.push(name);
         }
     }
@@ -655,7 +655,7 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         method: if s.access_method.is_empty() {
             "btree".into()
         } else {
-            s.access_method.clone()
+            s.access_method.as_str().into()
         },
         keys,
         columns,

@@ -361,11 +361,12 @@ pub struct Constraint {
 pub struct Index {
     pub table: Key,
     pub unique: bool,
-    pub method: String,
-    /// Key columns or parenthesised expressions, with ordering, as SQL.
-    pub keys: Vec<String>,
+    pub method: Name,
+    /// Key columns or parenthesised expressions, with ordering, as SQL. Inline names: a
+    /// long history's catalog holds every index.
+    pub keys: Vec<Name>,
     /// The plain columns the index depends on (keys, INCLUDE, predicate not counted).
-    pub columns: Vec<String>,
+    pub columns: Vec<Name>,
     pub include: Vec<String>,
     pub predicate: Option<String>,
     /// False for an index created `ON ONLY` a partitioned table (until its partitions'

@@ -95,7 +95,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 rename_in(&mut index.columns, old, &new);
                 rename_in(&mut index.include, old, &new);
                 for k in &mut index.keys {
-                    *k = rename_identifier(k, old, &new);
+                    *k = rename_identifier(k, old, &new).into();
                 }
                 if let Some(p) = &mut index.predicate {
                     *p = rename_identifier(p, old, &new);
@@ -218,9 +218,13 @@ pub(super) fn rename_identifier(text: &str, old: &str, new: &str) -> String {
     out
 }
 
-pub(super) fn rename_in(list: &mut [String], old: &str, new: &str) {
-    for item in list.iter_mut().filter(|i| *i == old) {
-        *item = new.to_string();
+pub(super) fn rename_in<T: AsRef<str> + for<'a> From<&'a str>>(
+    list: &mut [T],
+    old: &str,
+    new: &str,
+) {
+    for item in list.iter_mut().filter(|i| i.as_ref() == old) {
+        *item = T::from(new);
     }
 }
 
