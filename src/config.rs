@@ -90,6 +90,10 @@ pub struct Config {
     /// not all. The others are still read and replayed, for the schema the linted ones
     /// start from, but not linted: none of their findings would be reported.
     pub only_files: Option<std::sync::Arc<crate::changed::ChangedFiles>>,
+    /// The caller reports findings and no statement's facts but theirs (`lint`): a `.sql`
+    /// file's statements let their facts go as soon as no check will read them, so that a
+    /// huge file does not hold every statement's facts to its end.
+    pub findings_only: bool,
 }
 
 /// `overrides:` one entry: rule levels for the files its globs match.
@@ -131,6 +135,7 @@ impl Default for Config {
             grandfather_before: None,
             path: None,
             only_files: None,
+            findings_only: false,
         }
     }
 }

@@ -108,6 +108,8 @@ pub(crate) fn run_adjusted(
     };
     // The unchanged files are only replayed, not linted: their findings would be dropped.
     config.only_files = changed.clone();
+    // Reported below: findings, with the facts of their statements only.
+    config.findings_only = true;
     // Writing a baseline replaces the old one, which then needs no reading.
     let baseline_path = narrow.baseline.as_ref().or(config.baseline.as_ref());
     let baseline = match baseline_path.filter(|_| narrow.write_baseline.is_none()) {

@@ -349,6 +349,14 @@ fn lint_unfinished(
     let mut meta_commands = Vec::new();
     let mut reports = Vec::new();
     let mut known = known.iter().peekable();
+    // The transaction block being walked: its id, first unit, and the findings before it.
+    let mut block: Option<(u32, usize, usize)> = None;
+    // `lint` reports findings only: a statement no finding names and no later check reads
+    // lets its facts go once its block was checked ([`Summary`]). Not with suppression
+    // comments, whose findings name statements when the file is done.
+    let shed = config.findings_only
+        && language == Language::Sql
+        && !source.text.contains(suppress::MARKER);
     // A file of many batches is parsed on a thread of its own, a batch or two ahead of
     // its lint.
     std::thread::scope(|scope| {
@@ -384,15 +392,18 @@ fn lint_unfinished(
                 for (stmt, inner) in std::iter::once((stmt, false)).chain(inner.map(|s| (s, true)))
                 {
                     let index = units.len();
+                    let summary = rules::Summary::of(&stmt.node);
                     units.push(Unit {
                         top: top as u32,
                         inner,
                         called: inner && called,
+                        runs: !inner && runs.is_some(),
+                        summarized: !matches!(summary, rules::Summary::Other),
                     });
-                    match rules::Summary::of(&stmt.node) {
-                        rules::Summary::Other => {}
-                        summary => summaries.push((index, summary)),
+                    if !matches!(summary, rules::Summary::Other) {
+                        summaries.push((index, summary));
                     }
+                    let findings_before = findings.len();
                     while let Some((_, column)) = known.next_if(|(at, _)| *at <= stmt.span.start) {
                         state.declare_column(column);
                     }
@@ -449,48 +460,56 @@ fn lint_unfinished(
                             })
                         }),
                     });
+                    // A block is checked as soon as it closes: its statements are all
+                    // known. Then what no later check reads lets its facts go.
+                    if let Some((id, first, before)) = block
+                        && Some(id) != transaction
+                    {
+                        let walked = Walked {
+                            reports: &reports,
+                            summaries: &summaries,
+                            source: &source,
+                        };
+                        let checked = first..index;
+                        findings.extend(walked.check_block(&transaction_checks, checked, &state));
+                        if shed {
+                            shed_facts(&mut reports, &units, first..index, &findings[before..]);
+                        }
+                        block = None;
+                    }
+                    match transaction {
+                        Some(id) if block.is_none() => block = Some((id, index, findings_before)),
+                        Some(_) => {}
+                        None if shed => {
+                            shed_facts(
+                                &mut reports,
+                                &units,
+                                index..index + 1,
+                                &findings[findings_before..],
+                            );
+                        }
+                        None => {}
+                    }
                 }
             }
         }
     });
 
-    if !transaction_checks.is_empty() || !file_checks.is_empty() {
-        let statement = |i: usize| {
-            let report: &StatementReport = &reports[i];
-            let summary = match summaries.binary_search_by_key(&i, |(unit, _)| *unit) {
-                Ok(at) => &summaries[at].1,
-                Err(_) => &rules::Summary::Other,
-            };
-            CheckedStatement {
-                sql: report.text(&source),
-                summary,
-                facts: &report.facts,
-                in_transaction: report.in_transaction,
-                transaction: report.transaction.map(|n| n as usize),
-                locks_on_existing: &report.locks_on_existing,
-            }
-        };
+    let walked = Walked {
+        reports: &reports,
+        summaries: &summaries,
+        source: &source,
+    };
+    // The block the file ends in keeps its facts: a file check reads it.
+    if let Some((_, first, _)) = block {
+        findings.extend(walked.check_block(&transaction_checks, first..reports.len(), &state));
+    }
+    if !file_checks.is_empty() {
+        let statement = |i: usize| walked.statement(i);
         let file = FileView::new(reports.len(), &statement, &state);
-        // A violation names its statement by index; one past the end means the last.
-        let at = |index: usize| {
-            let index = index.min(reports.len().saturating_sub(1));
-            (index, reports.get(index).map_or(0..0, |r| r.span.clone()))
-        };
-        for (first, block) in file.transactions() {
-            let view = TransactionView {
-                statements: &block,
-                state: &state,
-            };
-            for (rule, severity, check) in &transaction_checks {
-                for violation in check(&view) {
-                    let (index, span) = at(first + violation.statement.unwrap_or(0));
-                    findings.push(place(rule, *severity, violation, index, span, language));
-                }
-            }
-        }
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
-                let (index, span) = at(violation.statement.unwrap_or(0));
+                let (index, span) = walked.at(violation.statement.unwrap_or(0));
                 findings.push(place(rule, *severity, violation, index, span, language));
             }
         }
@@ -684,6 +703,97 @@ struct Unit {
     inner: bool,
     /// Run by a call of a function created earlier (not by a DO block).
     called: bool,
+    /// A top-level statement that runs a body (a DO block, a call of a function created
+    /// earlier): its report takes in its body's.
+    runs: bool,
+    /// It has a [`rules::Summary`]: a file check reads it after the walk.
+    summarized: bool,
+}
+
+/// What the walk made so far, as the transaction and file checks see it.
+struct Walked<'a> {
+    reports: &'a [StatementReport],
+    /// Only the summaries that are not `Other`, by unit.
+    summaries: &'a [(usize, rules::Summary)],
+    source: &'a SourceFile,
+}
+
+impl<'a> Walked<'a> {
+    /// Unit `i` as a check sees it.
+    fn statement(&self, i: usize) -> CheckedStatement<'a> {
+        let report = &self.reports[i];
+        let summary = match self.summaries.binary_search_by_key(&i, |(unit, _)| *unit) {
+            Ok(at) => &self.summaries[at].1,
+            Err(_) => &rules::Summary::Other,
+        };
+        CheckedStatement {
+            sql: report.text(self.source),
+            summary,
+            facts: &report.facts,
+            in_transaction: report.in_transaction,
+            transaction: report.transaction.map(|n| n as usize),
+            locks_on_existing: &report.locks_on_existing,
+        }
+    }
+
+    /// Where a violation on unit `index` goes; one past the last walked means the last.
+    fn at(&self, index: usize) -> (usize, Range<usize>) {
+        let index = index.min(self.reports.len().saturating_sub(1));
+        let span = self.reports.get(index).map_or(0..0, |r| r.span.clone());
+        (index, span)
+    }
+
+    /// The transaction checks' findings on the block of `units`, with `state` as it is
+    /// after the block.
+    fn check_block(
+        &self,
+        checks: &[(&'static rules::Rule, rules::Severity, TransactionCheck)],
+        units: Range<usize>,
+        state: &FileState,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        if checks.is_empty() {
+            return findings;
+        }
+        let first = units.start;
+        let statements: Vec<CheckedStatement> = units.map(|i| self.statement(i)).collect();
+        let view = TransactionView {
+            statements: &statements,
+            state,
+        };
+        let language = self.source.language;
+        for (rule, severity, check) in checks {
+            for violation in check(&view) {
+                let (index, span) = self.at(first + violation.statement.unwrap_or(0));
+                findings.push(place(rule, *severity, violation, index, span, language));
+            }
+        }
+        findings
+    }
+}
+
+type TransactionCheck = fn(&TransactionView) -> Vec<Violation>;
+
+/// Lets go of the facts of the `units` that no finding among `findings` names and no
+/// later step reads: the body a statement runs (merged into its report at the end), a
+/// statement a file check reads ([`rules::Summary`]).
+fn shed_facts(
+    reports: &mut [StatementReport],
+    units: &[Unit],
+    range: Range<usize>,
+    findings: &[Finding],
+) {
+    let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
+    named.sort_unstable();
+    for i in range {
+        let unit = &units[i];
+        if unit.inner || unit.runs || unit.summarized || named.binary_search(&i).is_ok() {
+            continue;
+        }
+        let report = &mut reports[i];
+        report.facts = Facts::default();
+        report.locks_on_existing = Box::default();
+    }
 }
 
 /// One report per top-level statement: a DO statement's facts are those of the statements

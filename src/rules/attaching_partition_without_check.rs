@@ -3,7 +3,7 @@
 
 use pg_query::{NodeEnum, NodeRef};
 
-use pg_query::protobuf::{AlterTableStmt, CreateStmt};
+use pg_query::protobuf::{AlterTableStmt, AlterTableType, CreateStmt};
 
 use super::{
     Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
@@ -175,13 +175,25 @@ fn has_validated_check(
 /// The columns a CHECK constraint's expression names.
 fn check_columns(statement: &CheckedStatement, action: &Action) -> Vec<String> {
     match statement.summary {
-        Summary::CheckColumns(checks) => checks
+        Summary::AlterTable(checks) => checks
             .iter()
             .find(|(i, _)| Some(*i) == action.subcommand())
             .map(|(_, columns)| columns.clone())
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// Whether the check reads an ALTER TABLE after the walk besides its CHECK constraints:
+/// an attach, or a validation that makes an earlier CHECK count.
+pub(super) fn reads_later(stmt: &AlterTableStmt) -> bool {
+    stmt.cmds.iter().any(|cmd| match cmd.node.as_ref() {
+        Some(NodeEnum::AlterTableCmd(cmd)) => matches!(
+            AlterTableType::try_from(cmd.subtype),
+            Ok(AlterTableType::AtAttachPartition | AlterTableType::AtValidateConstraint)
+        ),
+        _ => false,
+    })
 }
 
 /// For each subcommand of an ALTER TABLE that adds a constraint with an expression: the

@@ -216,7 +216,8 @@ impl StatementView<'_> {
 
 /// What transaction and file checks need of a statement's parse tree, taken while the
 /// tree is walked: the trees are dropped as the file is walked (a huge file cannot hold
-/// them all), and these checks run after the walk.
+/// them all), and these checks run after the walk. A statement with a summary also keeps
+/// its facts for the file checks, which `lint` lets go for the others ([`FileView`]).
 #[derive(Debug, Clone, Default)]
 pub enum Summary {
     #[default]
@@ -229,8 +230,10 @@ pub enum Summary {
     ChangesRows(&'static str),
     /// `CREATE TABLE ... PARTITION BY`: the table and its partition key columns.
     PartitionedTable(Box<(crate::facts::Relation, Vec<String>)>),
-    /// `ALTER TABLE`: the columns each subcommand's CHECK constraint names, by subcommand.
-    CheckColumns(Vec<(usize, Vec<String>)>),
+    /// `ALTER TABLE` that adds a CHECK constraint, validates a constraint or attaches a
+    /// partition (what `attaching-partition-without-check` reads): the columns each
+    /// subcommand's CHECK constraint names, by subcommand.
+    AlterTable(Vec<(usize, Vec<String>)>),
 }
 
 impl Summary {
@@ -250,10 +253,10 @@ impl Summary {
             }
             NodeEnum::AlterTableStmt(stmt) => {
                 let checks = attaching_partition_without_check::check_columns_of(stmt);
-                if checks.is_empty() {
+                if checks.is_empty() && !attaching_partition_without_check::reads_later(stmt) {
                     Summary::Other
                 } else {
-                    Summary::CheckColumns(checks)
+                    Summary::AlterTable(checks)
                 }
             }
             _ => backfilling_in_transaction_with_ddl::verb(node)
@@ -337,7 +340,9 @@ pub fn excerpt(sql: &str) -> String {
 
 /// What a file check sees: every statement of the file, and the state after the last. The
 /// statements are made on demand: a view of every statement of a huge file at once cost as
-/// much as the statements' facts.
+/// much as the statements' facts. Under `lint`, only these keep their facts to the end:
+/// the statements with a [`Summary`], those of the block the file ends in, and those a
+/// finding names; the others' facts are empty here.
 pub struct FileView<'a> {
     len: usize,
     statement: &'a dyn Fn(usize) -> CheckedStatement<'a>,
@@ -418,7 +423,8 @@ impl<'a> FileView<'a> {
 /// What a transaction check sees: the statements of one transaction block, in order.
 pub struct TransactionView<'a> {
     pub statements: &'a [CheckedStatement<'a>],
-    /// The state after the last statement of the file (its version, what it created).
+    /// The state after the block's last statement (its version, what it created): blocks
+    /// are checked as they close.
     pub state: &'a FileState,
 }
 

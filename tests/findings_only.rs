@@ -1,0 +1,134 @@
+//! `lint` lets a statement's facts go once no check reads them (`Config::findings_only`):
+//! that must never change what it reports. Every SQL fixture and every rule doc's SQL
+//! example, alone and all in one file (autocommit statements and blocks mixed), gives the
+//! same findings, and the same facts for each finding's statement, with and without it.
+
+use std::path::{Path, PathBuf};
+
+use locksmith::config::Config;
+use locksmith::lint::{FileReport, lint_sql};
+use locksmith::rules;
+use locksmith::source::SourceFile;
+
+fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sql_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every ```sql block of every rule doc.
+fn doc_examples() -> Vec<String> {
+    let mut examples = Vec::new();
+    for rule in rules::ALL {
+        let doc = std::fs::read_to_string(format!("rules/{}.md", rule.id)).expect("rule doc");
+        for block in doc.split("```sql\n").skip(1) {
+            if let Some(end) = block.find("```") {
+                examples.push(block[..end].to_string());
+            }
+        }
+    }
+    examples
+}
+
+/// Each finding with the facts of its statement, as the reporters print them.
+fn reported(report: &FileReport) -> Vec<String> {
+    (report.findings.iter())
+        .map(|f| {
+            let facts = report.statement_of(f).map(|s| {
+                let actions: Vec<_> = (s.facts.actions.iter())
+                    .map(|a| (a.form, a.relation.clone(), a.lock, a.other.clone()))
+                    .collect();
+                format!("{actions:?} {:?}", s.locks_on_existing)
+            });
+            format!(
+                "{} {:?} {:?} {} | {}",
+                f.rule.id,
+                f.severity,
+                f.span,
+                f.message,
+                facts.unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn assert_same(name: &str, sql: &str) {
+    let mut all = Config::default();
+    for rule in rules::ALL {
+        all = all.enabling(rule);
+    }
+    let mut shedding = all.clone();
+    shedding.findings_only = true;
+    let kept = lint_sql(SourceFile::new(name, sql), &all);
+    let shed = lint_sql(SourceFile::new(name, sql), &shedding);
+    assert_eq!(reported(&kept), reported(&shed), "{name}");
+    assert_eq!(kept.statements.len(), shed.statements.len(), "{name}");
+}
+
+#[test]
+fn letting_facts_go_changes_no_finding() {
+    let mut paths = Vec::new();
+    sql_files(Path::new("tests"), &mut paths);
+    paths.sort();
+    let mut whole = String::new();
+    for path in &paths {
+        let Ok(sql) = std::fs::read_to_string(path) else {
+            continue; // a non-UTF-8 fixture
+        };
+        assert_same(&path.display().to_string(), &sql);
+        whole.push_str(&sql);
+        whole.push_str("\n;\n");
+    }
+    for (i, example) in doc_examples().iter().enumerate() {
+        assert_same(&format!("example-{i}.sql"), example);
+        whole.push_str(example);
+        whole.push_str("\n;\n");
+    }
+    assert!(
+        paths.len() > 50 && whole.len() > 50_000,
+        "fixtures not found"
+    );
+    assert_same("all.sql", &whole);
+}
+
+/// The attach a file check flags, and the validation that makes a CHECK count, are read
+/// after the walk: they keep their facts between autocommit statements that let theirs go.
+#[test]
+fn a_file_check_still_sees_what_it_reads() {
+    let filler = "CREATE TABLE filler_{i} (id bigint);\nSELECT 1;\n";
+    let filler = |n: usize| {
+        (0..n)
+            .map(|i| filler.replace("{i}", &i.to_string()))
+            .collect::<String>()
+    };
+    // With a lock timeout, no statement check names the attach: only the file check can.
+    let flagged = format!(
+        "SET lock_timeout = '1s';\n{}ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n{}",
+        filler(20),
+        filler(20)
+    );
+    let validated = format!(
+        "SET lock_timeout = '1s';\nALTER TABLE events_2024 ADD CONSTRAINT bound CHECK (created_at IS NOT NULL) NOT VALID;\n{}\
+         ALTER TABLE events_2024 VALIDATE CONSTRAINT bound;\n{}\
+         ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n",
+        filler(10),
+        filler(10)
+    );
+    let mut config = Config::default();
+    config.findings_only = true;
+    let attach_findings = |sql: &str| {
+        let report = lint_sql(SourceFile::new("t.sql", sql), &config);
+        (report.findings.iter())
+            .filter(|f| f.rule.id == "attaching-partition-without-check")
+            .count()
+    };
+    assert_eq!(attach_findings(&flagged), 1);
+    assert_eq!(attach_findings(&validated), 0);
+    assert_same("flagged.sql", &flagged);
+    assert_same("validated.sql", &validated);
+}
