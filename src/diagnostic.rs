@@ -19,6 +19,10 @@ pub struct Finding {
     pub statement: Option<usize>,
 }
 
+// A file's findings are kept to its end (a 50 MiB migration has 170,000): its rare fix
+// boxed keeps a finding in 128 bytes.
+const _: () = assert!(std::mem::size_of::<Finding>() <= 128);
+
 impl Finding {
     /// The help that fits the file the finding is in: SQL advice for `.sql` files, Alembic
     /// advice for revision files.

@@ -14,8 +14,9 @@ use pg_query::protobuf::{
 pub struct Advice {
     /// What to do in a `.sql` migration, with the SQL to write.
     pub sql: Option<String>,
-    /// The flagged statement rewritten the safe way.
-    pub fix: Option<SqlFix>,
+    /// The flagged statement rewritten the safe way. Boxed: few findings have one, and a
+    /// file's findings are kept to its end.
+    pub fix: Option<Box<SqlFix>>,
     /// What to do in an Alembic revision.
     pub alembic: Option<AlembicAdvice>,
 }
@@ -43,10 +44,10 @@ impl Advice {
     }
 
     pub fn with_fix(mut self, replacement: impl Into<String>, needs_input: bool) -> Advice {
-        self.fix = Some(SqlFix {
+        self.fix = Some(Box::new(SqlFix {
             replacement: replacement.into(),
             needs_input,
-        });
+        }));
         self
     }
 
