@@ -470,8 +470,8 @@ fn lint_unfinished(
                             summaries: &summaries,
                             source: &source,
                         };
-                        let checked = first..index;
-                        findings.extend(walked.check_block(&transaction_checks, checked, &state));
+                        let closed = first..index;
+                        findings.extend(walked.check_block(&transaction_checks, closed, &state));
                         if shed {
                             shed_facts(&mut reports, &units, first..index, &findings[before..]);
                         }
@@ -744,7 +744,7 @@ impl<'a> Walked<'a> {
     }
 
     /// The transaction checks' findings on the block of `units`, with `state` as it is
-    /// after the block.
+    /// once the block is over.
     fn check_block(
         &self,
         checks: &[(&'static rules::Rule, rules::Severity, TransactionCheck)],
@@ -870,7 +870,9 @@ fn place(
     };
     let mut message = violation.message;
     exact(&mut message);
-    advice.sql.as_mut().map(exact);
+    if let Some(sql) = &mut advice.sql {
+        exact(sql);
+    }
     if let Some(fix) = &mut advice.fix {
         exact(&mut fix.replacement);
     }

@@ -423,8 +423,8 @@ impl<'a> FileView<'a> {
 /// What a transaction check sees: the statements of one transaction block, in order.
 pub struct TransactionView<'a> {
     pub statements: &'a [CheckedStatement<'a>],
-    /// The state after the block's last statement (its version, what it created): blocks
-    /// are checked as they close.
+    /// The state once the block is over (its version, what it created): blocks are
+    /// checked as they close, before the rest of the file is walked.
     pub state: &'a FileState,
 }
 
