@@ -4,40 +4,17 @@
 //! mutations of the rule fixtures give the same findings, and the same facts for each
 //! finding's statement, with and without it (30,000 mutations once by hand; 600 here).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[path = "support/mutate.rs"]
 mod mutate;
+#[path = "support/sql_texts.rs"]
+mod sql_texts;
 
 use locksmith::config::Config;
 use locksmith::lint::{FileReport, lint_sql};
 use locksmith::rules;
 use locksmith::source::SourceFile;
-
-fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            sql_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "sql") {
-            out.push(path);
-        }
-    }
-}
-
-/// Every ```sql block of every rule doc.
-fn doc_examples() -> Vec<String> {
-    let mut examples = Vec::new();
-    for rule in rules::ALL {
-        let doc = std::fs::read_to_string(format!("rules/{}.md", rule.id)).expect("rule doc");
-        for block in doc.split("```sql\n").skip(1) {
-            if let Some(end) = block.find("```") {
-                examples.push(block[..end].to_string());
-            }
-        }
-    }
-    examples
-}
 
 /// Each finding with the facts of its statement, as the reporters print them.
 fn reported(report: &FileReport) -> Vec<String> {
@@ -80,25 +57,15 @@ fn assert_same_under(name: &str, sql: &str, all: &Config) {
 
 #[test]
 fn letting_facts_go_changes_no_finding() {
-    let mut paths = Vec::new();
-    sql_files(Path::new("tests"), &mut paths);
-    paths.sort();
+    let texts = sql_texts::sql_texts();
     let mut whole = String::new();
-    for path in &paths {
-        let Ok(sql) = std::fs::read_to_string(path) else {
-            continue; // a non-UTF-8 fixture
-        };
-        assert_same(&path.display().to_string(), &sql);
-        whole.push_str(&sql);
-        whole.push_str("\n;\n");
-    }
-    for (i, example) in doc_examples().iter().enumerate() {
-        assert_same(&format!("example-{i}.sql"), example);
-        whole.push_str(example);
+    for (name, sql) in &texts {
+        assert_same(name, sql);
+        whole.push_str(sql);
         whole.push_str("\n;\n");
     }
     assert!(
-        paths.len() > 50 && whole.len() > 50_000,
+        texts.len() > 100 && whole.len() > 50_000,
         "fixtures not found"
     );
     assert_same("all.sql", &whole);
@@ -145,11 +112,9 @@ fn a_file_check_still_sees_what_it_reads() {
 /// names whose tools run a file in a transaction and with every statement assumed in one.
 #[test]
 fn letting_facts_go_changes_no_finding_on_mutated_inputs() {
-    let mut paths = Vec::new();
-    sql_files(Path::new("tests/fixtures/rules"), &mut paths);
-    paths.sort();
-    let corpus: Vec<String> = (paths.iter())
-        .filter_map(|p| std::fs::read_to_string(p).ok())
+    let corpus: Vec<String> = sql_texts::sql_texts_under(Path::new("tests/fixtures/rules"))
+        .into_iter()
+        .map(|(_, sql)| sql)
         .collect();
     let mut all = Config::parse("assume_in_transaction: true\n", "t.yaml").expect("config");
     for rule in rules::ALL {
