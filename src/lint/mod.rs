@@ -8,6 +8,7 @@ pub mod alembic;
 pub mod history;
 mod runner;
 mod up_down;
+mod walk;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,10 +18,11 @@ use crate::convention::{RunnerTransaction, sections};
 use crate::diagnostic::Finding;
 use crate::facts::{self, Facts, RelationLock};
 use crate::parse;
-use crate::rules::{self, CheckedStatement, FileView, StatementView, TransactionView, Violation};
+use crate::rules::{self, FileView, StatementView, Violation};
 use crate::source::{Language, SourceFile};
 use crate::state::{FileState, KnownColumn};
 use crate::suppress;
+use walk::{Unit, Walked, merge_blocks, shed_facts};
 
 /// One statement with its facts.
 #[derive(Debug, Clone)]
@@ -692,156 +694,6 @@ impl Function {
             Function::Unparsed(_) => None,
         }
     }
-}
-
-/// A statement the rules walk: a top-level one, or one a DO block (or a function it
-/// calls) runs.
-struct Unit {
-    /// The top-level statement it is, or whose DO block runs it (32 bits: a file has a
-    /// unit per statement).
-    top: u32,
-    inner: bool,
-    /// Run by a call of a function created earlier (not by a DO block).
-    called: bool,
-    /// A top-level statement that runs a body (a DO block, a call of a function created
-    /// earlier): its report takes in its body's.
-    runs: bool,
-    /// It has a [`rules::Summary`]: a file check reads it after the walk.
-    summarized: bool,
-}
-
-/// What the walk made so far, as the transaction and file checks see it.
-struct Walked<'a> {
-    reports: &'a [StatementReport],
-    /// Only the summaries that are not `Other`, by unit.
-    summaries: &'a [(usize, rules::Summary)],
-    source: &'a SourceFile,
-}
-
-impl<'a> Walked<'a> {
-    /// Unit `i` as a check sees it.
-    fn statement(&self, i: usize) -> CheckedStatement<'a> {
-        let report = &self.reports[i];
-        let summary = match self.summaries.binary_search_by_key(&i, |(unit, _)| *unit) {
-            Ok(at) => &self.summaries[at].1,
-            Err(_) => &rules::Summary::Other,
-        };
-        CheckedStatement {
-            sql: report.text(self.source),
-            summary,
-            facts: &report.facts,
-            in_transaction: report.in_transaction,
-            transaction: report.transaction.map(|n| n as usize),
-            locks_on_existing: &report.locks_on_existing,
-        }
-    }
-
-    /// Where a violation on unit `index` goes; one past the last walked means the last.
-    fn at(&self, index: usize) -> (usize, Range<usize>) {
-        let index = index.min(self.reports.len().saturating_sub(1));
-        let span = self.reports.get(index).map_or(0..0, |r| r.span.clone());
-        (index, span)
-    }
-
-    /// The transaction checks' findings on the block of `units`, with `state` as it is
-    /// once the block is over.
-    fn check_block(
-        &self,
-        checks: &[(&'static rules::Rule, rules::Severity, TransactionCheck)],
-        units: Range<usize>,
-        state: &FileState,
-    ) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        if checks.is_empty() {
-            return findings;
-        }
-        let first = units.start;
-        let statements: Vec<CheckedStatement> = units.map(|i| self.statement(i)).collect();
-        let view = TransactionView {
-            statements: &statements,
-            state,
-        };
-        let language = self.source.language;
-        for (rule, severity, check) in checks {
-            for violation in check(&view) {
-                let (index, span) = self.at(first + violation.statement.unwrap_or(0));
-                findings.push(place(rule, *severity, violation, index, span, language));
-            }
-        }
-        findings
-    }
-}
-
-type TransactionCheck = fn(&TransactionView) -> Vec<Violation>;
-
-/// Lets go of the facts of the `units` that no finding among `findings` names and no
-/// later step reads: the body a statement runs (merged into its report at the end), a
-/// statement a file check reads ([`rules::Summary`]).
-fn shed_facts(
-    reports: &mut [StatementReport],
-    units: &[Unit],
-    range: Range<usize>,
-    findings: &[Finding],
-) {
-    let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
-    named.sort_unstable();
-    for i in range {
-        let unit = &units[i];
-        if unit.inner || unit.runs || unit.summarized || named.binary_search(&i).is_ok() {
-            continue;
-        }
-        let report = &mut reports[i];
-        report.facts = Facts::default();
-        report.locks_on_existing = Box::default();
-    }
-}
-
-/// One report per top-level statement: a DO statement's facts are those of the statements
-/// its block runs (the DO itself is not modelled), with their locks. Merged in place: a
-/// merged copy would hold every report of a big file twice at once.
-fn merge_blocks(units: &[Unit], mut reports: Vec<StatementReport>) -> Vec<StatementReport> {
-    if units.iter().all(|unit| !unit.inner) {
-        return reports;
-    }
-    // Reports before `kept` are merged; those from `kept` up to the one read were moved
-    // forward or into their DO statement, and are dropped at the end.
-    let mut kept = 0;
-    let mut block_started = false;
-    for (read, unit) in units.iter().enumerate().take(reports.len()) {
-        if !unit.inner {
-            block_started = false;
-            reports.swap(kept, read);
-            kept += 1;
-            continue;
-        }
-        if kept == 0 {
-            continue;
-        }
-        let report = std::mem::replace(&mut reports[read], StatementReport::moved());
-        let outer = &mut reports[kept - 1];
-        if !block_started {
-            outer
-                .facts
-                .actions
-                .retain(|a| a.form != crate::facts::Form::Unmodelled);
-            block_started = true;
-        }
-        outer
-            .facts
-            .actions
-            .extend(report.facts.actions.iter().cloned());
-        let mut locks = std::mem::take(&mut outer.locks_on_existing).into_vec();
-        for lock in report.locks_on_existing.iter().cloned() {
-            match locks.iter_mut().find(|l| l.relation.same(&lock.relation)) {
-                Some(held) => held.mode = held.mode.max(lock.mode),
-                None => locks.push(lock),
-            }
-        }
-        outer.locks_on_existing = locks.into_boxed_slice();
-        outer.extra_mut().inner.push(report);
-    }
-    reports.truncate(kept);
-    reports
 }
 
 /// A violation on statement `index`, whose span is `statement`, placed in the source.
