@@ -473,9 +473,11 @@ fn lint_unfinished(
                             source: &source,
                         };
                         let closed = first..index;
-                        findings.extend(walked.check_block(&transaction_checks, closed, &state));
+                        let checked =
+                            walked.check_block(&transaction_checks, closed.clone(), &state);
+                        findings.extend(checked);
                         if shed {
-                            shed_facts(&mut reports, &units, first..index, &findings[before..]);
+                            shed_facts(&mut reports, &units, closed, &findings[before..]);
                         }
                         block = None;
                     }
