@@ -98,7 +98,7 @@ fn concurrently_outside_transaction(call: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{advice_after, assert_cases};
 
     #[test]
     fn cases() {
@@ -119,19 +119,8 @@ mod tests {
     /// statement, no CASCADE, and no index of a partitioned table.
     #[test]
     fn advice_is_what_postgresql_takes() {
-        // Linted after `history`, the schema earlier migrations built.
-        let advice_after = |history: &str, sql: &str| {
-            let mut catalog = crate::schema::Catalog::default();
-            catalog.apply_sql(history);
-            let source = crate::source::SourceFile::new("case.sql", sql);
-            let config = crate::config::Config::default();
-            let report = crate::lint::lint_sql_after(source, None, &config, catalog);
-            let finding = (report.findings.iter())
-                .find(|f| f.rule.id == "dropping-index-non-concurrently")
-                .expect("fires");
-            let fix = finding.advice.fix.as_ref().map(|f| f.replacement.clone());
-            (finding.advice.sql.clone().unwrap_or_default(), fix)
-        };
+        let rule = "dropping-index-non-concurrently";
+        let advice_after = |history: &str, sql: &str| advice_after(rule, history, sql);
         let advice = |sql: &str| advice_after("", sql);
         let (help, fix) = advice("DROP INDEX users_email");
         assert!(

@@ -630,6 +630,20 @@ pub mod cases {
             .collect()
     }
 
+    /// The SQL help and fix of `rule`'s first finding on `sql`, linted after `history` (the
+    /// schema earlier migrations built), with the default config.
+    pub fn advice_after(rule: &str, history: &str, sql: &str) -> (String, Option<String>) {
+        let mut catalog = crate::schema::Catalog::default();
+        catalog.apply_sql(history);
+        let source = crate::source::SourceFile::new("case.sql", sql);
+        let report = crate::lint::lint_sql_after(source, None, &Config::default(), catalog);
+        let finding = (report.findings.iter())
+            .find(|f| f.rule.id == rule)
+            .unwrap_or_else(|| panic!("{rule} does not fire on {sql}"));
+        let fix = finding.advice.fix.as_ref().map(|f| f.replacement.clone());
+        (finding.advice.sql.clone().unwrap_or_default(), fix)
+    }
+
     pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {
         let source = crate::source::SourceFile::new("case.sql", sql);
         let report = crate::lint::lint_sql(source, config);

@@ -22,6 +22,21 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default();
+            let message = format!(
+                "refreshing {view} holds {} until the new contents are computed and swapped in",
+                action.lock_phrase()
+            );
+            // PostgreSQL refuses CONCURRENTLY with WITH NO DATA, which computes nothing.
+            if matches!(input.node, NodeEnum::RefreshMatViewStmt(stmt) if stmt.skip_data) {
+                return Violation::with(
+                    message,
+                    Advice::sql(format!(
+                        "WITH NO DATA cannot run concurrently: it empties {view}, and every query \
+                         on it fails until it is refreshed again; if it should keep answering, \
+                         refresh it concurrently with data instead"
+                    )),
+                );
+            }
             let concurrent = deparse_with(input.node, |node| {
                 if let NodeEnum::RefreshMatViewStmt(stmt) = node {
                     stmt.concurrent = true;
@@ -39,20 +54,31 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 "refresh it concurrently (it needs a unique index on the view):\n  \
                  op.execute(\"{concurrent}\")"
             ));
-            Violation::with(
-                format!(
-                    "refreshing {view} holds {} until the new contents are computed and swapped in",
-                    action.lock_phrase()
-                ),
-                advice,
-            )
+            Violation::with(message, advice)
         })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{advice_after, assert_cases};
+
+    /// PostgreSQL refuses CONCURRENTLY with WITH NO DATA: no such fix is offered.
+    #[test]
+    fn with_no_data_gets_no_concurrent_fix() {
+        let rule = "refreshing-materialized-view-non-concurrently";
+        let (help, fix) = advice_after(rule, "", "REFRESH MATERIALIZED VIEW totals WITH NO DATA");
+        assert_eq!(fix, None);
+        assert!(
+            help.starts_with("WITH NO DATA cannot run concurrently"),
+            "{help}"
+        );
+        let (_, fix) = advice_after(rule, "", "REFRESH MATERIALIZED VIEW totals");
+        assert_eq!(
+            fix.as_deref(),
+            Some("REFRESH MATERIALIZED VIEW CONCURRENTLY totals")
+        );
+    }
 
     #[test]
     fn cases() {

@@ -1,4 +1,5 @@
 use pg_query::NodeEnum;
+use pg_query::protobuf::ReindexObjectType;
 
 use super::Severity;
 use super::advice::autocommit_block;
@@ -74,18 +75,35 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 )
                 .with_severity(Severity::Warning);
             }
-            let concurrent = deparse_with(input.node, |node| {
-                if let NodeEnum::ReindexStmt(stmt) = node {
-                    stmt.params.push(pg_query::Node {
-                        node: Some(NodeEnum::DefElem(Box::new(pg_query::protobuf::DefElem {
-                            defname: "concurrently".into(),
-                            defaction: pg_query::protobuf::DefElemAction::DefelemUnspec as i32,
-                            ..Default::default()
-                        }))),
-                    });
-                }
-            })
-            .unwrap_or_else(|| "REINDEX (CONCURRENTLY) ...".into());
+            if stmt.kind() == ReindexObjectType::ReindexObjectSystem {
+                // PostgreSQL refuses it: "cannot reindex system catalogs concurrently".
+                return Violation::with(
+                    message,
+                    Advice::sql(
+                        "system catalogs cannot be reindexed concurrently: run it when the \
+                         database is quiet, with a short lock_timeout so that it gives up rather \
+                         than queue every query behind it",
+                    ),
+                );
+            }
+            let concurrent = written_concurrently(input.sql, stmt)
+                .or_else(|| {
+                    deparse_with(input.node, |node| {
+                        if let NodeEnum::ReindexStmt(stmt) = node {
+                            stmt.params.push(pg_query::Node {
+                                node: Some(NodeEnum::DefElem(Box::new(
+                                    pg_query::protobuf::DefElem {
+                                        defname: "concurrently".into(),
+                                        defaction: pg_query::protobuf::DefElemAction::DefelemUnspec
+                                            as i32,
+                                        ..Default::default()
+                                    },
+                                ))),
+                            });
+                        }
+                    })
+                })
+                .unwrap_or_else(|| "REINDEX (CONCURRENTLY) ...".into());
             let advice = Advice::sql(format!(
                 "rebuild concurrently, outside a transaction block:\n  {concurrent};"
             ))
@@ -99,13 +117,50 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .collect()
 }
 
+/// The statement as written, with CONCURRENTLY after its object kind (`REINDEX TABLE
+/// CONCURRENTLY t`): the form every version from 12 takes, where the option in parentheses
+/// the deparser writes (`REINDEX (CONCURRENTLY) TABLE t`) needs 14.
+fn written_concurrently(sql: &str, stmt: &pg_query::protobuf::ReindexStmt) -> Option<String> {
+    let kind = match stmt.kind() {
+        ReindexObjectType::ReindexObjectIndex => "index",
+        ReindexObjectType::ReindexObjectTable => "table",
+        ReindexObjectType::ReindexObjectSchema => "schema",
+        ReindexObjectType::ReindexObjectDatabase => "database",
+        _ => return None,
+    };
+    crate::parse::split::with_keyword_after(sql, &["reindex", kind], "concurrently")
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
     use crate::rules::Severity;
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{advice_after, assert_cases};
 
     const ID: &str = "reindexing-non-concurrently";
+
+    /// Advice every supported version takes: `REINDEX (CONCURRENTLY)` is a syntax error
+    /// before 14 (tried on 12 and 13), and system catalogs are never reindexed concurrently.
+    #[test]
+    fn advice_is_what_postgresql_takes() {
+        let (help, fix) = advice_after(ID, "", "reindex table users");
+        assert_eq!(fix.as_deref(), Some("reindex table concurrently users"));
+        assert!(
+            help.ends_with("\n  reindex table concurrently users;"),
+            "{help}"
+        );
+        let (_, fix) = advice_after(ID, "", "REINDEX /* now */ INDEX app.users_email");
+        assert_eq!(
+            fix.as_deref(),
+            Some("REINDEX /* now */ INDEX CONCURRENTLY app.users_email")
+        );
+        let (help, fix) = advice_after(ID, "", "REINDEX SYSTEM postgres");
+        assert_eq!(fix, None);
+        assert!(
+            help.starts_with("system catalogs cannot be reindexed concurrently"),
+            "{help}"
+        );
+    }
 
     #[test]
     fn cases() {
