@@ -81,6 +81,25 @@ pub enum AlembicAdvice {
     AroundCall(fn(&str) -> String),
 }
 
+/// `sql` as a Python string literal in double quotes, for an `op.execute(...)` in Alembic
+/// advice: a statement as the user wrote it may hold quotes, backslashes and line breaks.
+pub fn python_string(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 2);
+    out.push('"');
+    for c in sql.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// An Alembic `op` call (its source text) re-indented inside an autocommit block, with
 /// `argument` (e.g. `postgresql_concurrently=True`) added unless the call already has it.
 pub fn autocommit_block(call: &str, argument: Option<&str>) -> String {
@@ -241,7 +260,16 @@ fn wrap(node: NodeEnum) -> pg_query::Node {
 
 #[cfg(test)]
 mod tests {
-    use super::autocommit_block;
+    use super::{autocommit_block, python_string};
+
+    #[test]
+    fn sql_becomes_a_python_string_literal() {
+        let sql = "REINDEX TABLE CONCURRENTLY \"Users\" -- why\n\t'a\\b'";
+        assert_eq!(
+            python_string(sql),
+            r#""REINDEX TABLE CONCURRENTLY \"Users\" -- why\n\t'a\\b'""#
+        );
+    }
 
     #[test]
     fn the_call_moves_into_an_autocommit_block_with_the_argument() {
