@@ -1,6 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -50,8 +51,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_fix(not_valid.clone(), false)
             .with_alembic(format!(
                 "add it NOT VALID (new values are checked at once, no table is scanned):\n  \
-                 op.execute(\"{not_valid}\")\n  \
-                 op.execute(\"ALTER DOMAIN {domain} VALIDATE CONSTRAINT {name}\")  # in a later revision"
+                 op.execute({})\n  \
+                 op.execute({})  # in a later revision",
+                python_string(&not_valid),
+                python_string(&format!("ALTER DOMAIN {domain} VALIDATE CONSTRAINT {name}"))
             ));
             Violation::with(
                 format!(

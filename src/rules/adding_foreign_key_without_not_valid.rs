@@ -1,6 +1,7 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
+use super::advice::python_string;
 use super::advice::split_column_constraint;
 use super::{
     Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
@@ -90,7 +91,8 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
     .with_alembic(format!(
         "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
          op.create_foreign_key(..., postgresql_not_valid=True)\n  \
-         op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
+         op.execute({})  # in the next revision",
+        python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
     ))
 }
 
@@ -131,7 +133,8 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
             "add the column without the ForeignKey, then the foreign key NOT VALID, then validate it:\n  \
              op.add_column(\"{t}\", sa.Column(\"{c}\", ..., server_default=...))\n  \
              op.create_foreign_key(\"{n}\", \"{t}\", \"{o}\", [\"{c}\"], [...], postgresql_not_valid=True)\n  \
-             op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision",
+             op.execute({validate})  # in the next revision",
+            validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")),
             t = action.relation.as_ref().map_or("t", |r| r.name.as_str()),
             c = action.column.as_deref().unwrap_or("c"),
             n = name.trim_matches('"'),

@@ -5,6 +5,7 @@ use pg_query::{NodeEnum, NodeRef};
 
 use pg_query::protobuf::{AlterTableStmt, AlterTableType, CreateStmt};
 
+use super::advice::python_string;
 use super::{
     Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
 };
@@ -89,11 +90,14 @@ fn violation(
         .with_alembic(format!(
             "first add a CHECK constraint matching the partition bound, NOT VALID, and validate it \
              outside the migration's transaction:\n  {}\n  \
-             with op.get_context().autocommit_block():\n      op.execute(\"{}\")\n  \
-             op.execute(\"{}\")",
-            format_args!("op.execute(\"{}\")", steps[0].trim_end_matches(';')),
-            steps[1].trim_end_matches(';'),
-            steps[2].trim_end_matches(';').replace('"', "\\\"")
+             with op.get_context().autocommit_block():\n      op.execute({})\n  \
+             op.execute({})",
+            format_args!(
+                "op.execute({})",
+                python_string(steps[0].trim_end_matches(';'))
+            ),
+            python_string(steps[1].trim_end_matches(';')),
+            python_string(steps[2].trim_end_matches(';'))
         )),
     )
 }

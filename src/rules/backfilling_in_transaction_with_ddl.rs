@@ -3,6 +3,7 @@
 
 use pg_query::NodeEnum;
 
+use super::advice::python_string;
 use super::{
     Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
 };
@@ -102,9 +103,9 @@ fn changes_rows(
                 .with_alembic(format!(
                     "move the data change out of the migration's transaction, in batches:\n  \
                      with op.get_context().autocommit_block():\n      \
-                     op.execute(\"{}\")  # in batches, e.g. WHERE id BETWEEN <from> AND <to>\n\
+                     op.execute({})  # in batches, e.g. WHERE id BETWEEN <from> AND <to>\n\
                      or put it in a migration of its own",
-                    statement.sql.trim().replace('"', "\\\"")
+                    python_string(statement.sql.trim())
                 )),
             )
             .at_statement(i),

@@ -1,7 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
-use super::advice::autocommit_block;
+use super::advice::{autocommit_block, python_string};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -43,7 +43,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_fix(concurrent.clone(), false)
             .with_alembic(format!(
                 "detach it concurrently, outside the migration's transaction:\n{}",
-                autocommit_block(&format!("op.execute(\"{concurrent}\")"), None)
+                autocommit_block(&format!("op.execute({})", python_string(&concurrent)), None)
             ));
             Violation::with(
                 format!(

@@ -1,5 +1,6 @@
 //! A varchar(n) column: prefer text, with a CHECK constraint when the limit matters.
 
+use super::advice::python_string;
 use super::column_types::{Declared, TypedColumn};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::quote_ident;
@@ -72,8 +73,12 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
             ),
             format!(
                 "op.alter_column(\"{}\", \"{bare}\", type_=sa.Text())\n  \
-                 op.execute(\"ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID\")",
-                c.bare_table, c.table
+                 op.execute({})",
+                c.bare_table,
+                python_string(&format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID",
+                    c.table
+                ))
             ),
         ),
     };

@@ -1,6 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -52,7 +53,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_fix(concurrent.clone(), false)
             .with_alembic(format!(
                 "refresh it concurrently (it needs a unique index on the view):\n  \
-                 op.execute(\"{concurrent}\")"
+                 op.execute({})",
+                python_string(&concurrent)
             ));
             Violation::with(message, advice)
         })

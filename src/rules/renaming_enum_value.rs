@@ -2,6 +2,7 @@
 
 use pg_query::NodeEnum;
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -42,7 +43,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             "add the new value outside the migration's transaction, and move the rows over in a \
              later migration, after deploying code that uses it:\n  \
              with op.get_context().autocommit_block():\n      \
-             op.execute(\"ALTER TYPE {type_name} ADD VALUE {new}\")"
+             op.execute({})",
+            python_string(&format!("ALTER TYPE {type_name} ADD VALUE {new}"))
         )),
     )]
 }

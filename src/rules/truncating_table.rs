@@ -1,4 +1,5 @@
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::Form;
 
@@ -30,7 +31,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "if the rows must go, delete them in batches (each batch a short transaction):\n  \
-                 op.execute(\"DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} LIMIT 10000)\")  # repeat until 0 rows"
+                 op.execute({})  # repeat until 0 rows",
+                python_string(&format!(
+                    "DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} LIMIT 10000)"
+                ))
             ));
             Violation::with(
                 format!(

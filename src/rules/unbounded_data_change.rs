@@ -1,6 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::Form;
 
@@ -47,7 +48,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .with_alembic(format!(
                     "change the rows in batches, each in its own short transaction:\n  \
                      with op.get_context().autocommit_block():\n      \
-                     op.execute(\"{batch}\")  # repeat until 0 rows"
+                     op.execute({})  # repeat until 0 rows",
+                    python_string(&batch)
                 )),
             )
         })

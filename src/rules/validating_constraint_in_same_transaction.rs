@@ -1,5 +1,6 @@
 //! VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID.
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
 use crate::facts::{Action, Form};
 
@@ -79,7 +80,8 @@ fn validations(
                 .with_alembic(format!(
                     "validate outside the migration's transaction (or in the next migration):\n  \
                      with op.get_context().autocommit_block():\n      \
-                     op.execute(\"{validate_sql}\")"
+                     op.execute({})",
+                    python_string(&validate_sql)
                 )),
             )
             .at_statement(i),
