@@ -57,7 +57,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         ))
         .with_alembic(format!(
             "run it outside the migration's transaction:\n{}",
-            autocommit_block(&format!("op.execute({})", python_string(&sql)), None)
+            autocommit_block(&format!("op.execute({})", python_string(sql)), None)
         ));
         // The lock model: the statement may not run in a transaction block at all (before 12).
         if !action.in_transaction {
@@ -90,7 +90,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
                     .with_alembic(format!(
                         "add the value outside the migration's transaction (it is committed at \
                          once), or use it only in the next migration:\n{}",
-                        autocommit_block(&format!("op.execute({})", python_string(&sql)), None)
+                        autocommit_block(&format!("op.execute({})", python_string(sql)), None)
                     )),
                 )
                 .at_statement(i),

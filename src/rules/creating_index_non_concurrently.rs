@@ -61,7 +61,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
 
 /// The statement as written, with CONCURRENTLY after INDEX: the user's own formatting and
 /// comments, and no deparse (a copy of the tree and a round trip through the C deparser:
-/// 4 % of the CPU of linting 3,200 migrations).
+/// 1.8 % of the instructions of linting the benchmark's first 300 migrations, callgrind).
 fn written_concurrently(input: &StatementView) -> Option<String> {
     let NodeEnum::IndexStmt(index) = input.node else {
         return None;

@@ -81,10 +81,7 @@ fn advice(node: &NodeEnum, on_partitioned: bool) -> Advice {
 
 /// Whether `index` is an index of a partitioned table, as far as the catalog knows.
 fn of_partitioned_table(input: &StatementView, index: &crate::facts::Relation) -> bool {
-    let catalog = &input.state.catalog;
-    (catalog.indexes.get(&catalog.key_of(index)))
-        .and_then(|index| catalog.tables.get(&index.table))
-        .is_some_and(|table| table.partition_by.is_some())
+    (input.state.catalog.index_table(index)).is_some_and(|table| table.partition_by.is_some())
 }
 
 /// The Alembic way: the same call with `postgresql_concurrently=True`, in an autocommit

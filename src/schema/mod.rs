@@ -487,6 +487,13 @@ impl Catalog {
         Some(Relation::new(schema, name))
     }
 
+    /// The table an index of the schema is on (an index of earlier migrations, or of the
+    /// file's earlier statements).
+    pub fn index_table(&self, index: &Relation) -> Option<&Table> {
+        let index = self.indexes.get(&self.key_of(index))?;
+        self.tables.get(&index.table).map(|t| &**t)
+    }
+
     pub fn is_partitioned(&self, relation: &Relation) -> bool {
         self.table(relation)
             .is_some_and(|t| t.partition_by.is_some())
