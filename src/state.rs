@@ -120,8 +120,11 @@ impl FileState {
         self.filled_relations.contains(&relation.key())
     }
 
+    /// The table of an index this file created, else of one the catalog of earlier
+    /// migrations holds.
     pub fn index_table(&self, index: &Relation) -> Option<Relation> {
-        self.index_tables.get(&index.key()).cloned()
+        (self.index_tables.get(&index.key()).cloned())
+            .or_else(|| self.catalog.index_table_name(index))
     }
 
     /// The column's type: as this file (or its source) declares it, else as the catalog
@@ -508,6 +511,45 @@ mod tests {
         );
         let note = state.column_type(&Relation::new(None, "orders"), "note");
         assert_eq!(note.map(|t| t.to_string()), Some("varchar(20)".to_string()));
+    }
+
+    /// DROP INDEX of an index an earlier migration created locks that index's table, and
+    /// the facts name the table (not "the table of i"), in its schema if not public.
+    #[test]
+    fn an_index_created_earlier_names_its_table_when_dropped() {
+        let mut catalog = crate::schema::Catalog::default();
+        catalog.apply_sql(
+            "CREATE TABLE users (id int, email text);\n\
+             CREATE INDEX users_email_idx ON users (email);\n\
+             CREATE SCHEMA app;\n\
+             CREATE TABLE app.orders (id int, total int);\n\
+             CREATE INDEX orders_total_idx ON app.orders (total);",
+        );
+        for (sql, table) in [
+            ("DROP INDEX users_email_idx", Relation::new(None, "users")),
+            (
+                "DROP INDEX app.orders_total_idx",
+                Relation::new(Some("app"), "orders"),
+            ),
+            (
+                "DROP INDEX CONCURRENTLY users_email_idx",
+                Relation::new(None, "users"),
+            ),
+        ] {
+            let (_, locks) = last_locks_after(catalog.clone(), sql);
+            assert!(
+                locks.iter().any(|l| l.relation == table),
+                "{sql}: {locks:?}"
+            );
+        }
+        // An index the catalog does not know: its table stays unnamed.
+        let (_, locks) = last_locks_after(catalog, "DROP INDEX unknown_idx");
+        assert!(
+            locks
+                .iter()
+                .all(|l| l.relation != Relation::new(None, "users")),
+            "{locks:?}"
+        );
     }
 
     /// The state after walking `sql`, and the locks on existing relations of its last

@@ -150,8 +150,8 @@ pub fn analyze(node: &NodeEnum, history: &dyn History) -> Facts {
                 } else if form == Form::NoRelationLock {
                     Action::new(form, None, v)
                 } else if matches!(form, Form::DropIndex | Form::DropIndexConcurrently) {
-                    // The index's table is locked too; it is named when the file created the
-                    // index (else it stays "the table of i").
+                    // The index's table is locked too; it is named when the file or an
+                    // earlier migration created the index (else it stays "the table of i").
                     let index = Relation::from_names(names);
                     let table = index.as_ref().and_then(|i| history.index_table(i));
                     let mut action = Action::new(form, index, v);

@@ -400,6 +400,13 @@ pub enum Replayed {
     Opaque,
 }
 
+/// A relation of the catalog named as a migration names one: a table of the default schema
+/// unqualified.
+fn named((schema, name): &Key) -> Relation {
+    let schema = Some(schema.as_str()).filter(|s| *s != "public");
+    Relation::new(schema, name)
+}
+
 impl Catalog {
     /// Replays one parsed statement.
     pub fn apply(&mut self, node: &NodeEnum) -> Replayed {
@@ -481,10 +488,16 @@ impl Catalog {
     pub fn foreign_key_target(&self, relation: &Relation, constraint: &str) -> Option<Relation> {
         let table = self.table(relation)?;
         let found = table.constraints.iter().find(|c| c.name == constraint)?;
-        let (schema, name) = found.references.as_ref()?;
-        // Named as a migration names a table of the default schema: unqualified.
-        let schema = Some(schema.as_str()).filter(|s| *s != "public");
-        Some(Relation::new(schema, name))
+        found.references.as_ref().map(named)
+    }
+
+    /// The table an index of the schema is on, named as a migration names it (see
+    /// [`Self::index_table`]).
+    pub fn index_table_name(&self, index: &Relation) -> Option<Relation> {
+        let index = self.indexes.get(&self.key_of(index))?;
+        self.tables
+            .contains_key(&index.table)
+            .then(|| named(&index.table))
     }
 
     /// The table an index of the schema is on (an index of earlier migrations, or of the
