@@ -304,31 +304,53 @@ pub fn leading_words<'a>(text: &'a str, words: &mut [&'a str]) -> usize {
     found
 }
 
+/// In the words [`with_keyword_after`] looks for: a parenthesized option list
+/// (`REINDEX (VERBOSE) TABLE`).
+pub const OPTION_LIST: &str = "(...)";
+
 /// `text` with `keyword` written after its leading words when they are `after` (compared
-/// ignoring case, after leading comments; see [`leading_words`]), in the case the last
-/// of them is written in (`index concurrently` after `index`): the user's statement,
-/// edited where a keyword goes. `None` when the words differ, or when the text ends in a
-/// `--` comment, which a `;` appended to the statement would fall into.
+/// ignoring case, after leading comments; [`OPTION_LIST`] stands for a parenthesized
+/// list), in the case the last of them is written in (`index concurrently` after
+/// `index`): the user's statement, edited where a keyword goes. `None` when the words
+/// differ, or when the text ends in a `--` comment, which a `;` appended to the statement
+/// would fall into.
 pub fn with_keyword_after(text: &str, after: &[&str], keyword: &str) -> Option<String> {
-    let mut words = [""; 4];
-    let words = words.get_mut(..after.len())?;
-    let found = leading_words(text, words);
-    let same = |(a, b): (&&str, &&str)| a.eq_ignore_ascii_case(b);
-    if found != after.len() || !words.iter().zip(after).all(same) {
+    let mut pos = 0;
+    let mut expected = after.iter();
+    let mut word = "";
+    let mut wanted = expected.next();
+    while let Some(want) = wanted
+        && let Some((token, end)) = next_token(text, pos)
+    {
+        match token {
+            Token::Space | Token::Comment => {}
+            Token::Word if text[pos..end].eq_ignore_ascii_case(want) => {
+                word = &text[pos..end];
+                wanted = expected.next();
+            }
+            Token::Other if *want == OPTION_LIST && &text[pos..end] == "(" => {
+                pos = list_end(text, end)?;
+                wanted = expected.next();
+                continue;
+            }
+            _ => return None,
+        }
+        pos = end;
+    }
+    if wanted.is_some() || word.is_empty() {
         return None;
     }
-    let mut pos = 0;
     let mut last = Token::Space;
-    while let Some((token, end)) = next_token(text, pos) {
+    let mut scan = 0;
+    while let Some((token, end)) = next_token(text, scan) {
         if token != Token::Space {
             last = token;
         }
-        pos = end;
+        scan = end;
     }
     if last == Token::Comment && !text.trim_end().ends_with("*/") {
         return None;
     }
-    let word = words.last()?;
     // `word` is a slice of `text`: where it ends in it.
     let end = word.as_ptr() as usize - text.as_ptr() as usize + word.len();
     let keyword = match word.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -336,6 +358,24 @@ pub fn with_keyword_after(text: &str, after: &[&str], keyword: &str) -> Option<S
         false => keyword.to_ascii_lowercase(),
     };
     Some(format!("{} {keyword}{}", &text[..end], &text[end..]))
+}
+
+/// Where the parenthesized list whose `(` ends at `pos` ends (after its `)`); `None` when
+/// it is not closed.
+fn list_end(text: &str, mut pos: usize) -> Option<usize> {
+    let mut depth = 1;
+    while let Some((token, end)) = next_token(text, pos) {
+        if token == Token::Other {
+            match &text[pos..end] {
+                "(" => depth += 1,
+                ")" if depth == 1 => return Some(end),
+                ")" => depth -= 1,
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    None
 }
 
 /// The token starting at `pos` and where it ends, or `None` at the end of the input.
@@ -457,6 +497,7 @@ mod tests {
     fn a_keyword_goes_after_the_leading_words_in_their_case() {
         let index = &["create", "index"];
         let unique = &["create", "unique", "index"];
+        let reindex = &["reindex", OPTION_LIST, "table"];
         let cases: &[(&str, &[&str], Option<&str>)] = &[
             (
                 "CREATE INDEX i ON t (a)",
@@ -479,6 +520,16 @@ mod tests {
             ("CREATE TABLE t (a int)", index, None),
             ("CREATE", index, None),
             ("", index, None),
+            // An option list, where the words say one goes.
+            (
+                "REINDEX (VERBOSE, TABLESPACE \"a(b\") TABLE t",
+                reindex,
+                Some("REINDEX (VERBOSE, TABLESPACE \"a(b\") TABLE CONCURRENTLY t"),
+            ),
+            ("REINDEX TABLE t", reindex, None),
+            ("REINDEX (VERBOSE TABLE t", reindex, None),
+            ("REINDEX (VERBOSE) t", reindex, None),
+            ("CREATE (INDEX) i ON t (a)", index, None),
         ];
         for (text, after, expected) in cases {
             let edited = with_keyword_after(text, after, "concurrently");

@@ -128,7 +128,9 @@ fn written_concurrently(sql: &str, stmt: &pg_query::protobuf::ReindexStmt) -> Op
         ReindexObjectType::ReindexObjectDatabase => "database",
         _ => return None,
     };
-    crate::parse::split::with_keyword_after(sql, &["reindex", kind], "concurrently")
+    use crate::parse::split::{OPTION_LIST, with_keyword_after};
+    with_keyword_after(sql, &["reindex", kind], "concurrently")
+        .or_else(|| with_keyword_after(sql, &["reindex", OPTION_LIST, kind], "concurrently"))
 }
 
 #[cfg(test)]
@@ -153,6 +155,12 @@ mod tests {
         assert_eq!(
             fix.as_deref(),
             Some("REINDEX /* now */ INDEX CONCURRENTLY app.users_email")
+        );
+        // Options in parentheses stay there: `REINDEX (VERBOSE, CONCURRENTLY)` needs 14.
+        let (_, fix) = advice_after(ID, "", "REINDEX (VERBOSE) TABLE users");
+        assert_eq!(
+            fix.as_deref(),
+            Some("REINDEX (VERBOSE) TABLE CONCURRENTLY users")
         );
         let (help, fix) = advice_after(ID, "", "REINDEX SYSTEM postgres");
         assert_eq!(fix, None);
