@@ -13,6 +13,11 @@ use locksmith::lint::lint_sql;
 use locksmith::rules::{self, Category, Rule};
 use locksmith::source::SourceFile;
 
+#[path = "support/rule_doc.rs"]
+mod rule_doc;
+
+use rule_doc::blocks;
+
 const SECTIONS: [&str; 5] = [
     "## What it flags",
     "## Why it is dangerous",
@@ -20,21 +25,6 @@ const SECTIONS: [&str; 5] = [
     "## Good",
     "## PostgreSQL versions",
 ];
-
-/// The fenced blocks with the given language inside the section that starts with `heading`.
-fn blocks<'a>(doc: &'a str, heading: &str, language: &str) -> Vec<&'a str> {
-    let Some(start) = doc.find(heading) else {
-        return Vec::new();
-    };
-    let section = &doc[start + heading.len()..];
-    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let fence = format!("```{language}\n");
-    section
-        .split(fence.as_str())
-        .skip(1)
-        .filter_map(|rest| rest.find("```").map(|end| &rest[..end]))
-        .collect()
-}
 
 /// The rules that fire on `sql`, with `rule` turned on when it is off by default.
 fn fired(rule: &Rule, sql: &str) -> Vec<&'static str> {
