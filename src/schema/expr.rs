@@ -67,8 +67,10 @@ thread_local! {
 
 /// Everything the deparser reads of an expression of a common kind, as a key (what it
 /// leaves out is a location): a function called without arguments, a SQL value function
-/// (`CURRENT_TIMESTAMP`), a string constant cast to a type without modifiers.
+/// (`CURRENT_TIMESTAMP`), a string constant cast to a type without modifiers, a column
+/// compared with a constant (`amount >= 0`) or tested for NULL (a CHECK's usual forms).
 fn common_shape(node: &Node) -> Option<String> {
+    use pg_query::protobuf::AExprKind;
     use pg_query::protobuf::a_const::Val;
     let names = |nodes: &[Node]| -> Option<String> {
         let mut out = String::new();
@@ -91,6 +93,15 @@ fn common_shape(node: &Node) -> Option<String> {
         {
             Some(format!("f{}\0{}", f.funcformat, names(&f.funcname)?))
         }
+        NodeEnum::AExpr(e) if e.kind == AExprKind::AexprOp as i32 => {
+            let column = column_name(e.lexpr.as_deref()?)?;
+            let constant = plain_constant(e.rexpr.as_deref()?)?;
+            Some(format!("o{}{column}\0{constant}", names(&e.name)?))
+        }
+        NodeEnum::NullTest(t) if t.xpr.is_none() && !t.argisrow => {
+            let column = column_name(t.arg.as_deref()?)?;
+            Some(format!("n{}\0{column}", t.nulltesttype))
+        }
         NodeEnum::SqlvalueFunction(v) if v.xpr.is_none() => {
             Some(format!("v{}\0{}\0{}", v.op, v.r#type, v.typmod))
         }
@@ -112,6 +123,20 @@ fn common_shape(node: &Node) -> Option<String> {
                 text.sval
             ))
         }
+        _ => None,
+    }
+}
+
+/// The name of a column reference of one plain name (`amount`, not `t.amount` or `*`).
+fn column_name(node: &Node) -> Option<&str> {
+    let NodeEnum::ColumnRef(c) = node.node.as_ref()? else {
+        return None;
+    };
+    match c.fields.as_slice() {
+        [field] => match field.node.as_ref()? {
+            NodeEnum::String(s) => Some(&s.sval),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -175,6 +200,51 @@ mod tests {
             panic!("{sql}")
         };
         *target.val.expect("a value")
+    }
+
+    /// Each is remembered by a key without its locations, so the key must hold all that
+    /// tells two apart: each pair differs in one thing the deparser writes.
+    #[test]
+    fn comparisons_and_null_tests_are_remembered_by_what_the_deparser_writes() {
+        let exprs = [
+            "amount >= 0",
+            "amount > 0",
+            "amount >= 1",
+            "\"Amount\" >= 0",
+            "\"user\" >= 0",
+            "amount >= '0'",
+            "amount <> 'a'",
+            "amount != 'a'",
+            "amount = true",
+            "amount = 1.50",
+            "amount IS NOT NULL",
+            "amount IS NULL",
+            "\"order\" IS NULL",
+        ];
+        let mut keys = std::collections::HashSet::new();
+        for expr in exprs {
+            let node = parsed(expr);
+            let key = common_shape(&node).unwrap_or_else(|| panic!("{expr}: no shape"));
+            let at_another_place = parsed(&format!("   {expr}"));
+            assert_eq!(
+                common_shape(&at_another_place).as_ref(),
+                Some(&key),
+                "{expr}"
+            );
+            assert_eq!(expr_sql(&node), deparsed(&node), "{expr}");
+            // `!=` is parsed as `<>`: the same expression, the same key.
+            if expr != "amount != 'a'" {
+                assert!(keys.insert(key), "{expr}: a key another expression has");
+            }
+        }
+        for other in [
+            "t.amount >= 0",
+            "amount >= -1",
+            "amount >= 'it''s'",
+            "(a, b) IS NULL",
+        ] {
+            assert_eq!(common_shape(&parsed(other)), None, "{other}");
+        }
     }
 
     #[test]
