@@ -1,7 +1,7 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::split_column_constraint;
+use super::advice::{python_string, split_column_constraint};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
@@ -47,8 +47,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
                      migration (reads and writes continue):\n  \
                      op.add_column(...)  # without the CheckConstraint\n  \
                      op.create_check_constraint(\"{}\", ..., postgresql_not_valid=True)\n  \
-                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision",
-                    name.trim_matches('"')
+                     op.execute({})  # in the next revision",
+                    name.trim_matches('"'),
+                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
                 ));
                 return Violation::with(message, advice);
             }
@@ -61,7 +62,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_alembic(format!(
                 "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
                  op.create_check_constraint(..., postgresql_not_valid=True)\n  \
-                 op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {name}\")  # in the next revision"
+                 op.execute({})  # in the next revision",
+                python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
             ));
             Violation::with(message, advice)
         })

@@ -1,7 +1,7 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{added_column, column_constraints, expression_sql, is_not_null};
+use super::advice::{added_column, column_constraints, expression_sql, is_not_null, python_string};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -48,7 +48,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             // The column goes in nullable; a NOT NULL it was declared with comes back after
             // the backfill, proven by a CHECK first so that SET NOT NULL skips its scan (12+).
             let not_null = col.as_ref().is_some_and(is_not_null);
-            let check = crate::facts::quote_ident(&format!("{bare_table}_{bare_column}_not_null"));
+            let check_bare = format!("{bare_table}_{bare_column}_not_null");
+            let check = crate::facts::quote_ident(&check_bare);
             let restore = if not_null {
                 format!(
                     "\n  -- then restore NOT NULL without a long lock:\n  \
@@ -63,12 +64,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let alembic_restore = if not_null {
                 format!(
                     "\n  # then restore NOT NULL without a long lock, in a later revision:\n  \
-                     op.create_check_constraint(\"{}\", \"{bare_table}\", \"{bare_column} IS NOT NULL\", postgresql_not_valid=True)\n  \
-                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check}\")\n  \
+                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", {}, postgresql_not_valid=True)\n  \
+                     op.execute({})\n  \
                      op.alter_column(\"{bare_table}\", \"{bare_column}\", nullable=False)  # PostgreSQL 12+: no scan\n  \
-                     op.drop_constraint(\"{}\", \"{bare_table}\")",
-                    check.trim_matches('"'),
-                    check.trim_matches('"')
+                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")",
+                    python_string(&format!("{column} IS NOT NULL")),
+                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"))
                 )
             } else {
                 String::new()
@@ -83,8 +84,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_alembic(format!(
                 "add the column without the per-row value{nullable}, then fill it in batches:\n  \
                  op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
-                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"{expression}\"))  # new rows only\n  \
-                 op.execute(\"UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL\")  # in batches{alembic_restore}"
+                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text({}))  # new rows only\n  \
+                 op.execute({})  # in batches{alembic_restore}",
+                python_string(&expression),
+                python_string(&format!("UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL"))
             ));
             Violation::with(
                 format!(

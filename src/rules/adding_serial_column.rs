@@ -1,4 +1,5 @@
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::{Action, Form};
 
@@ -44,11 +45,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
-                 op.execute(\"CREATE SEQUENCE {seq} AS {int}\")\n  \
+                 op.execute({})\n  \
                  op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", sa.BigInteger(), nullable=True))\n  \
                  op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"nextval('{seq_bare}')\"))  # new rows only\n  \
-                 op.execute(\"UPDATE {table} SET {column} = nextval('{seq_bare}') WHERE {column} IS NULL\")  # in batches\n\
-                 then make it NOT NULL as `locksmith rule setting-not-null` shows"
+                 op.execute({})  # in batches\n\
+                 then make it NOT NULL as `locksmith rule setting-not-null` shows",
+                python_string(&format!("CREATE SEQUENCE {seq} AS {int}")),
+                python_string(&format!(
+                    "UPDATE {table} SET {column} = nextval('{seq_bare}') WHERE {column} IS NULL"
+                ))
             ));
             Violation::with(
                 format!(

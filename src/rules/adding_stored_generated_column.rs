@@ -1,4 +1,5 @@
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -40,9 +41,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_alembic(format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
                  op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
-                 op.execute(\"CREATE TRIGGER {bare_table}_{bare_column}_fill BEFORE INSERT OR UPDATE ON {table} \
-                 FOR EACH ROW EXECUTE FUNCTION <function>()\")\n  \
-                 op.execute(\"UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL\")  # in batches"
+                 op.execute({})\n  \
+                 op.execute({})  # in batches",
+                python_string(&format!(
+                    "CREATE TRIGGER {bare_table}_{bare_column}_fill BEFORE INSERT OR UPDATE ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION <function>()"
+                )),
+                python_string(&format!("UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL"))
             ));
             Violation::with(
                 format!(

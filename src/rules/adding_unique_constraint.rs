@@ -2,7 +2,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{added_column, is_not_null, split_column_constraint};
+use super::advice::{added_column, is_not_null, python_string, split_column_constraint};
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::{Form, quote_ident};
 
@@ -44,7 +44,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .unwrap_or_else(|| format!("{bare_table}_{column}_{suffix}"));
             let bare_name = name.clone();
             let name = quote_ident(&name);
-            let index = quote_ident(&format!("{bare_table}_{column}_idx"));
+            let bare_index = format!("{bare_table}_{column}_idx");
+            let index = quote_ident(&bare_index);
             let keys = constraint_keys(input, action);
             let key_list = keys.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
             let mut steps = Vec::new();
@@ -81,6 +82,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             };
             for key in &nullable {
                 let check = quote_ident(&format!("{bare_table}_{key}_not_null"));
+                let bare_key = key;
                 let key = quote_ident(key);
                 steps.push(format!(
                     "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID;\n\
@@ -89,10 +91,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
                      ALTER TABLE {table} DROP CONSTRAINT {check};"
                 ));
                 alembic.push(format!(
-                    "op.execute(\"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID\")\n  \
-                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check}\")  # in the next revision\n  \
-                     op.alter_column(\"{bare_table}\", \"{}\", nullable=False)  # PostgreSQL 12+: no scan",
-                    key.trim_matches('"')
+                    "op.execute({})\n  \
+                     op.execute({})  # in the next revision\n  \
+                     op.alter_column(\"{bare_table}\", \"{bare_key}\", nullable=False)  # PostgreSQL 12+: no scan",
+                    python_string(&format!(
+                        "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID"
+                    )),
+                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"))
                 ));
             }
             let attach = format!(
@@ -113,10 +118,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             };
             alembic.push(format!(
                 "with op.get_context().autocommit_block():\n      \
-                 op.create_index(\"{}\", \"{bare_table}\", [{}], unique=True, postgresql_concurrently=True)\n  \
-                 op.execute(\"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}\")",
-                index.trim_matches('"'),
-                keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+                 op.create_index(\"{bare_index}\", \"{bare_table}\", [{}], unique=True, postgresql_concurrently=True)\n  \
+                 op.execute({})",
+                keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", "),
+                python_string(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}"))
             ));
             let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
                 .with_fix(fix, false)

@@ -271,6 +271,149 @@ mod tests {
         );
     }
 
+    /// `text` from just after `op.execute(`: the Python string literal, unescaped the way
+    /// `python_string` escapes, and the literal's length; `None` when it is no such literal
+    /// followed by `)`.
+    fn unescape_python_string(text: &str) -> Option<(String, usize)> {
+        let mut chars = text.char_indices();
+        if chars.next()? != (0, '"') {
+            return None;
+        }
+        let mut sql = String::new();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return text[i + 1..].starts_with(')').then_some((sql, i + 1)),
+                '\\' => sql.push(match chars.next()?.1 {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    c @ ('\\' | '"') => c,
+                    _ => return None,
+                }),
+                '\n' => return None,
+                c => sql.push(c),
+            }
+        }
+        None
+    }
+
+    /// Alembic advice on quoted, mixed-case identifiers is Python that parses: every
+    /// `op.` line parses as a Python statement, and every `op.execute(...)` holds a string
+    /// literal whose value is the intended SQL, its identifiers quoted.
+    #[test]
+    fn alembic_advice_on_quoted_identifiers_is_valid_python() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "adding-check-constraint-without-not-valid",
+                r#"ALTER TABLE "Users" ADD CONSTRAINT "Age_positive" CHECK ("Age" > 0)"#,
+                &[r#"ALTER TABLE "Users" VALIDATE CONSTRAINT "Age_positive""#],
+            ),
+            (
+                "adding-check-constraint-without-not-valid",
+                r#"ALTER TABLE "Users" ADD COLUMN "Age" int CHECK ("Age" > 0)"#,
+                &[r#"ALTER TABLE "Users" VALIDATE CONSTRAINT "Users_Age_check""#],
+            ),
+            (
+                "adding-column-with-volatile-default",
+                r#"ALTER TABLE "Users" ADD COLUMN "Token" uuid NOT NULL DEFAULT gen_random_uuid()"#,
+                &[
+                    r#"UPDATE "Users" SET "Token" = gen_random_uuid() WHERE "Token" IS NULL"#,
+                    r#"ALTER TABLE "Users" VALIDATE CONSTRAINT "Users_Token_not_null""#,
+                ],
+            ),
+            (
+                "adding-serial-column",
+                r#"ALTER TABLE "Users" ADD COLUMN "Seq" bigserial"#,
+                &[
+                    r#"CREATE SEQUENCE "Users_Seq_seq" AS bigint"#,
+                    r#"UPDATE "Users" SET "Seq" = nextval('Users_Seq_seq') WHERE "Seq" IS NULL"#,
+                ],
+            ),
+            (
+                "adding-stored-generated-column",
+                r#"ALTER TABLE "Users" ADD COLUMN "Total" int GENERATED ALWAYS AS ("Price" * 2) STORED"#,
+                &[r#"UPDATE "Users" SET "Total" = <expression> WHERE "Total" IS NULL"#],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "Users" ADD CONSTRAINT "Users_Email_key" UNIQUE ("Email")"#,
+                &[
+                    r#"ALTER TABLE "Users" ADD CONSTRAINT "Users_Email_key" UNIQUE USING INDEX "Users_Email_idx""#,
+                ],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "Users" ADD PRIMARY KEY ("Id")"#,
+                &[
+                    r#"ALTER TABLE "Users" ADD CONSTRAINT "Users_Id_not_null" CHECK ("Id" IS NOT NULL) NOT VALID"#,
+                    r#"ALTER TABLE "Users" VALIDATE CONSTRAINT "Users_Id_not_null""#,
+                    r#"ALTER TABLE "Users" ADD CONSTRAINT "Users_Id_pkey" PRIMARY KEY USING INDEX "Users_Id_idx""#,
+                ],
+            ),
+            (
+                "renaming-column",
+                r#"ALTER TABLE "Users" RENAME COLUMN "Email" TO "Mail""#,
+                &[r#"UPDATE "Users" SET "Mail" = "Email" WHERE "Mail" IS NULL"#],
+            ),
+            (
+                "setting-not-null",
+                r#"ALTER TABLE "Users" ALTER COLUMN "Email" SET NOT NULL"#,
+                &[r#"ALTER TABLE "Users" VALIDATE CONSTRAINT "Users_Email_not_null""#],
+            ),
+            (
+                "setting-not-null",
+                r#"ALTER TABLE "Back\slash" ALTER COLUMN email SET NOT NULL"#,
+                &[r#"ALTER TABLE "Back\slash" VALIDATE CONSTRAINT "Back\slash_email_not_null""#],
+            ),
+            (
+                "renaming-schema",
+                r#"ALTER SCHEMA "App" RENAME TO "App2""#,
+                &[r#"ALTER SCHEMA "App" RENAME TO "App2""#],
+            ),
+            (
+                "prefer-text-over-varchar",
+                r#"ALTER TABLE "Users" ADD COLUMN "Email" varchar(100)"#,
+                &[],
+            ),
+            (
+                "banned-char-type",
+                r#"ALTER TABLE "Users" ADD COLUMN "Code" char(2)"#,
+                &[],
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (rule, sql, expected) in cases {
+            let advice = crate::rules::cases::alembic_advice(rule, sql);
+            let mut fail =
+                |what: String| failures.push(format!("{rule} on {sql}: {what}\n{advice}"));
+            for line in advice
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("op."))
+            {
+                if crate::python::parse::parse_module(line, "advice.py").is_err() {
+                    fail(format!("not Python: {line}"));
+                }
+            }
+            let mut executed = Vec::new();
+            for (at, _) in advice.match_indices("op.execute(") {
+                let literal = &advice[at + "op.execute(".len()..];
+                match unescape_python_string(literal) {
+                    Some((statement, len)) if python_string(&statement) == literal[..len] => {
+                        executed.push(statement)
+                    }
+                    _ => fail("op.execute without a string literal".into()),
+                }
+            }
+            for statement in *expected {
+                if !executed.iter().any(|s| s == statement) {
+                    fail(format!("no op.execute of {statement}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
     #[test]
     fn the_call_moves_into_an_autocommit_block_with_the_argument() {
         assert_eq!(

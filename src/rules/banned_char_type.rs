@@ -1,5 +1,6 @@
 //! A char(n) / character(n) column: blank-padded, prefer text.
 
+use super::advice::python_string;
 use super::column_types::{Declared, alembic_declaration, declaration};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
@@ -27,7 +28,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 (Declared::AlterType, _) | (_, true) => (String::new(), String::new()),
                 _ => (
                     format!(" CHECK ({length})"),
-                    format!(", sa.CheckConstraint(\"{length}\")"),
+                    format!(", sa.CheckConstraint({})", python_string(&length)),
                 ),
             };
             Violation::with(

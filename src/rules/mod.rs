@@ -644,6 +644,23 @@ pub mod cases {
         (finding.advice.sql.clone().unwrap_or_default(), fix)
     }
 
+    /// The Alembic advice of `rule`'s first finding on `sql`, the rule turned on when it is
+    /// off by default.
+    pub fn alembic_advice(rule: &str, sql: &str) -> String {
+        let config = match super::find(rule) {
+            Some(r) => Config::default().enabling(r),
+            None => Config::default(),
+        };
+        // Linted as SQL rendered from a revision: a `.sql` file's findings drop their
+        // Alembic advice.
+        let source = crate::source::SourceFile::new("case.py", sql);
+        let report = crate::lint::lint_sql(source, &config);
+        let finding = (report.findings.iter())
+            .find(|f| f.rule.id == rule)
+            .unwrap_or_else(|| panic!("{rule} does not fire on {sql}"));
+        finding.advice.for_alembic("").unwrap_or_default()
+    }
+
     pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {
         let source = crate::source::SourceFile::new("case.sql", sql);
         let report = crate::lint::lint_sql(source, config);

@@ -50,8 +50,10 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
             ),
             format!(
                 "op.create_table(\"{}\", ..., sa.Column(\"{bare}\", sa.Text()), \
-                 sa.CheckConstraint(\"{check}\", name=\"{}_{bare}_length\"), ...)",
-                c.bare_table, c.bare_table
+                 sa.CheckConstraint({}, name=\"{}_{bare}_length\"), ...)",
+                c.bare_table,
+                python_string(&check),
+                c.bare_table
             ),
         ),
         Declared::AddColumn => (
@@ -61,8 +63,10 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
             ),
             format!(
                 "op.add_column(\"{}\", sa.Column(\"{bare}\", sa.Text(), \
-                 sa.CheckConstraint(\"{check}\", name=\"{}_{bare}_length\")))",
-                c.bare_table, c.bare_table
+                 sa.CheckConstraint({}, name=\"{}_{bare}_length\")))",
+                c.bare_table,
+                python_string(&check),
+                c.bare_table
             ),
         ),
         Declared::AlterType => (

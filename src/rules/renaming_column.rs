@@ -1,6 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::{Form, quote_ident};
 
@@ -44,12 +45,15 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 "expand and contract over several releases instead:\n  \
                  op.add_column(\"{t}\", sa.Column(\"{n}\", ...))  # the type of {c}\n  \
                  # deploy code that writes both columns, then backfill in batches:\n  \
-                 op.execute(\"UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL\")\n  \
+                 op.execute({update})\n  \
                  # deploy code that reads {n} only, then in a later migration:\n  \
                  op.drop_column(\"{t}\", \"{c}\")",
                 t = action.relation.as_ref().map_or("t".into(), |r| r.name.clone()),
                 n = bare(&new_name),
                 c = action.column.clone().unwrap_or_else(|| "column".into()),
+                update = python_string(&format!(
+                    "UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL"
+                )),
             ));
             Violation::with(
                 format!(

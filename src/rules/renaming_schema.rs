@@ -3,6 +3,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::quote_ident;
 
@@ -37,7 +38,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .with_alembic(format!(
             "deploy code that uses {new} (and update search_path settings) before this \
              migration runs, or move the objects over in steps:\n  \
-             op.execute(\"ALTER SCHEMA {old} RENAME TO {new}\")"
+             op.execute({})",
+            python_string(&format!("ALTER SCHEMA {old} RENAME TO {new}"))
         )),
     )]
 }

@@ -1,4 +1,5 @@
 use super::Severity;
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -41,10 +42,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ))
                 .with_alembic(format!(
                     "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
-                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", \"{column} IS NOT NULL\", postgresql_not_valid=True)\n  \
-                     op.execute(\"ALTER TABLE {table} VALIDATE CONSTRAINT {check_name}\")  # in the next revision\n  \
+                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", {}, postgresql_not_valid=True)\n  \
+                     op.execute({})  # in the next revision\n  \
                      op.alter_column(\"{bare_table}\", \"{bare}\", nullable=False)\n  \
-                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")"
+                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")",
+                    python_string(&format!("{column} IS NOT NULL")),
+                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check_name}"))
                 )),
             )
         })
