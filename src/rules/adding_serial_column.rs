@@ -35,24 +35,27 @@ fn check(input: &StatementView) -> Vec<Violation> {
             };
             let seq_bare = format!("{bare_table}_{bare_column}_seq");
             let seq = crate::facts::quote_ident(&seq_bare);
+            // nextval() reads its text as a name to resolve: a mixed-case one keeps its quotes.
+            let nextval = format!("nextval('{}')", seq.replace('\'', "''"));
             let advice = Advice::sql(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {int};\n  \
                  CREATE SEQUENCE {seq} AS {int} OWNED BY {table}.{column};\n  \
-                 ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval('{seq_bare}');  -- new rows only\n  \
-                 UPDATE {table} SET {column} = nextval('{seq_bare}') WHERE {column} IS NULL;  -- in batches\n\
+                 ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {nextval};  -- new rows only\n  \
+                 UPDATE {table} SET {column} = {nextval} WHERE {column} IS NULL;  -- in batches\n\
                  then make it NOT NULL as `locksmith rule setting-not-null` shows"
             ))
             .with_alembic(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  op.execute({})\n  \
                  op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", sa.BigInteger(), nullable=True))\n  \
-                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text(\"nextval('{seq_bare}')\"))  # new rows only\n  \
+                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text({}))  # new rows only\n  \
                  op.execute({})  # in batches\n\
                  then make it NOT NULL as `locksmith rule setting-not-null` shows",
                 python_string(&format!("CREATE SEQUENCE {seq} AS {int}")),
+                python_string(&nextval),
                 python_string(&format!(
-                    "UPDATE {table} SET {column} = nextval('{seq_bare}') WHERE {column} IS NULL"
+                    "UPDATE {table} SET {column} = {nextval} WHERE {column} IS NULL"
                 ))
             ));
             Violation::with(

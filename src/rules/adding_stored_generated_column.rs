@@ -30,10 +30,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
             } else {
                 String::new()
             };
+            let trigger = crate::facts::quote_ident(&format!("{bare_table}_{bare_column}_fill"));
             let advice = Advice::sql(format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {ty};\n  \
-                 CREATE TRIGGER {bare_table}_{bare_column}_fill BEFORE INSERT OR UPDATE ON {table}\n    \
+                 CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table}\n    \
                  FOR EACH ROW EXECUTE FUNCTION <function setting NEW.{column} = <expression>>;\n  \
                  UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL;  -- in batches\n\
                  {virtual_note}"
@@ -44,7 +45,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  op.execute({})\n  \
                  op.execute({})  # in batches",
                 python_string(&format!(
-                    "CREATE TRIGGER {bare_table}_{bare_column}_fill BEFORE INSERT OR UPDATE ON {table} \
+                    "CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table} \
                      FOR EACH ROW EXECUTE FUNCTION <function>()"
                 )),
                 python_string(&format!("UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL"))

@@ -326,7 +326,7 @@ mod tests {
                 r#"ALTER TABLE "Users" ADD COLUMN "Seq" bigserial"#,
                 &[
                     r#"CREATE SEQUENCE "Users_Seq_seq" AS bigint"#,
-                    r#"UPDATE "Users" SET "Seq" = nextval('Users_Seq_seq') WHERE "Seq" IS NULL"#,
+                    r#"UPDATE "Users" SET "Seq" = nextval('"Users_Seq_seq"') WHERE "Seq" IS NULL"#,
                 ],
             ),
             (
