@@ -100,6 +100,25 @@ pub fn python_string(sql: &str) -> String {
     out
 }
 
+/// `sql` as a Python triple-quoted string, for a statement that reads best on its lines
+/// (a trigger or function body): a backslash is escaped, and so is a `"` that another
+/// follows or that ends the text, so that no `"""` closes the string early.
+pub fn python_block_string(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 6);
+    out.push_str("\"\"\"");
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' if matches!(chars.peek(), Some('"') | None) => out.push_str("\\\""),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("\"\"\"");
+    out
+}
+
 /// An Alembic `op` call (its source text) re-indented inside an autocommit block, with
 /// `argument` (e.g. `postgresql_concurrently=True`) added unless the call already has it.
 pub fn autocommit_block(call: &str, argument: Option<&str>) -> String {
@@ -260,7 +279,43 @@ fn wrap(node: NodeEnum) -> pg_query::Node {
 
 #[cfg(test)]
 mod tests {
-    use super::{autocommit_block, python_string};
+    use super::{autocommit_block, python_block_string, python_string};
+
+    /// What Python reads a string literal as, by the parser revisions are read with.
+    fn python_value(literal: &str) -> Option<String> {
+        use rustpython_parser::ast::{Constant, Expr, Stmt};
+        let module = crate::python::parse::parse_module(literal, "advice.py").ok()?;
+        let [Stmt::Expr(statement)] = module.body.as_slice() else {
+            return None;
+        };
+        match statement.value.as_ref() {
+            Expr::Constant(c) => match &c.value {
+                Constant::Str(s) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_statement_becomes_a_triple_quoted_python_string_python_reads_back() {
+        let statements = [
+            "CREATE TRIGGER t BEFORE UPDATE ON users\n  FOR EACH ROW EXECUTE FUNCTION f()",
+            r#"CREATE TRIGGER "Audit" AFTER INSERT ON "Users" EXECUTE FUNCTION "Log""#,
+            r#"CREATE TRIGGER "a""""b" ON t"#,
+            "SELECT 'a\\b', E'\\n', '\"\"\"'",
+            "x\r\ny \"",
+        ];
+        for sql in statements {
+            let literal = python_block_string(sql);
+            assert!(literal.starts_with("\"\"\"") && literal.ends_with("\"\"\""));
+            assert_eq!(python_value(&literal).as_deref(), Some(sql), "{literal}");
+        }
+        assert_eq!(
+            python_block_string("CREATE TRIGGER \"Audit\" ON t"),
+            "\"\"\"CREATE TRIGGER \"Audit\" ON t\"\"\""
+        );
+    }
 
     #[test]
     fn sql_becomes_a_python_string_literal() {

@@ -1,5 +1,6 @@
 //! CREATE TRIGGER on an existing table: ShareRowExclusiveLock, which blocks writes.
 
+use super::advice::python_block_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::Form;
 
@@ -33,7 +34,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .with_fix(format!("SET lock_timeout = '2s';\n{sql}"), false)
                 .with_alembic(format!(
                     "create it in a migration of its own with a lock timeout, and retry on \
-                     timeout:\n  op.execute(\"SET lock_timeout = '2s'\")\n  op.execute(\"\"\"{sql}\"\"\")"
+                     timeout:\n  op.execute(\"SET lock_timeout = '2s'\")\n  op.execute({})",
+                    python_block_string(sql)
                 )),
             )
         })
