@@ -205,19 +205,23 @@ fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) 
 #[test]
 fn every_fix_runs_on_every_major() {
     let majors = major_bindirs();
-    let clusters: Vec<Cluster> = if majors.is_empty() {
+    // One server at a time: started when its turn comes, stopped when dropped.
+    let clusters: Vec<Box<dyn FnOnce() -> Cluster>> = if majors.is_empty() {
         match Cluster::start_or_skip("the rules' fixes were NOT run on a server") {
-            Some(cluster) => vec![cluster],
+            Some(cluster) => vec![Box::new(move || cluster)],
             None => return,
         }
     } else {
-        let start = |bin: PathBuf| Cluster::start_in(bin).expect("start a cluster");
+        let start = |bin: PathBuf| -> Box<dyn FnOnce() -> Cluster> {
+            Box::new(move || Cluster::start_in(bin).expect("start a cluster"))
+        };
         majors.into_iter().map(start).collect()
     };
     let mut failures = Vec::new();
     let mut proof = Vec::new();
     let mut fixed_somewhere = std::collections::BTreeSet::new();
-    for cluster in &clusters {
+    for start in clusters {
+        let cluster = &start();
         let (ran, unfixed, failed) = run_cases(cluster);
         proof.push(format!(
             "rule fixes run on PostgreSQL {}: {} of {} cases, {} refused (no fix at this major: {})",
