@@ -2,8 +2,12 @@
 //! the flagged statements (as `--fix` or a SARIF fix would), and the result must run on
 //! every PostgreSQL major unpacked under target/pg (`scripts/pg-majors`; else the system
 //! server) after the case's setup. A fix the server refuses is advice that fails in
-//! production (`REINDEX (CONCURRENTLY)` on 12, `DROP INDEX CONCURRENTLY a, b`). Skipped only
-//! without server binaries, never under CI (it then writes target/advice-live.txt).
+//! production (`REINDEX (CONCURRENTLY)` on 12, `DROP INDEX CONCURRENTLY a, b`). The
+//! rules' Alembic advice, where it is concrete code (no `...` or `<placeholder>`), is put in
+//! a revision's `upgrade()`, rendered by the real Alembic offline (`tests/alembic/
+//! reference.py`) and run the same way, in the transaction `alembic upgrade` opens.
+//! Skipped only without server binaries or Alembic, never under CI (it then writes
+//! target/advice-live.txt).
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -264,4 +268,134 @@ fn every_rule_with_a_fix_has_a_case() {
         missing.is_empty(),
         "rules with a fix and no case in CASES: {missing:?}"
     );
+}
+
+/// The code of Alembic advice (its `op.` lines and `with` blocks) as the body of a
+/// function, or `None` when the advice holds no code or code to be filled in.
+fn alembic_body(advice: &str) -> Option<String> {
+    let mut code: Vec<&str> = Vec::new();
+    for line in advice.lines() {
+        let trimmed = line.trim_start();
+        let in_block = code
+            .last()
+            .is_some_and(|l| l.trim_start().starts_with("with "))
+            || (code.last().is_some_and(|l| l.starts_with(' ')) && line.starts_with("    "));
+        if trimmed.starts_with("op.") || trimmed.starts_with("with op.") || in_block {
+            code.push(line);
+        }
+    }
+    let concrete = |l: &&str| !l.contains("...") && !l.contains('<');
+    if code.is_empty() || !code.iter().all(concrete) {
+        return None;
+    }
+    let indent = (code.iter())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    Some(
+        code.iter()
+            .map(|l| format!("    {}\n", &l[indent..]))
+            .collect(),
+    )
+}
+
+#[test]
+fn every_concrete_alembic_advice_renders_and_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("locksmith-alembic-advice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // (case, revision file) for each finding with concrete advice.
+    let mut revisions: Vec<(&Case, PathBuf)> = Vec::new();
+    for case in CASES {
+        let rule = rules::find(case.rule).expect("a rule");
+        let config = Config::default().enabling(rule);
+        // Linted as a revision's SQL: a `.sql` file's findings carry no Alembic advice.
+        let report = lint_sql(SourceFile::new("case.py", case.sql), &config);
+        for finding in report.findings.iter().filter(|f| f.rule.id == rule.id) {
+            let advice = finding.advice.for_alembic("").unwrap_or_default();
+            let Some(body) = alembic_body(&advice) else {
+                continue;
+            };
+            let path = dir.join(format!("advice_{}.py", revisions.len()));
+            let revision = format!(
+                "from alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+            );
+            std::fs::write(&path, revision).expect("write a revision");
+            revisions.push((case, path));
+        }
+    }
+    assert!(
+        revisions.len() >= 10,
+        "only {} cases have concrete Alembic advice",
+        revisions.len()
+    );
+    let python = std::env::var("LOCKSMITH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let output = std::process::Command::new(&python)
+        .arg(root.join("tests/alembic/reference.py"))
+        .args(revisions.iter().map(|(_, path)| path))
+        .output()
+        .expect("run python");
+    if output.status.code() == Some(3) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Alembic is not importable in CI: install tests/alembic/requirements.txt"
+        );
+        eprintln!("\n!!!!! SKIPPED: Alembic is not importable; Alembic advice NOT run !!!!!\n");
+        return;
+    }
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rendered: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let Some(cluster) = Cluster::start_or_skip("the rules' Alembic advice was NOT run on a server")
+    else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for (case, path) in &revisions {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let fixture = &rendered["fixtures"][name.as_ref()];
+        let revision = std::fs::read_to_string(path).unwrap();
+        if let Some(error) = fixture["error"].as_str() {
+            failures.push(format!("{}: Alembic raised {error}\n{revision}", case.rule));
+            continue;
+        }
+        // As `alembic upgrade` runs it: in a transaction, which an autocommit block leaves.
+        let sql = fixture["upgrade"].as_str().unwrap_or_default();
+        let script = format!(
+            "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{}\nBEGIN;\n{sql}\nCOMMIT;\n",
+            case.setup
+        );
+        let run = cluster.psql(
+            "postgres",
+            "advice_live",
+            "",
+            &script,
+            Duration::from_secs(30),
+        );
+        if !run.success {
+            failures.push(format!(
+                "{}: PostgreSQL {} refused\n{revision}\n{sql}\n{}",
+                case.rule,
+                cluster.major,
+                run.stderr.trim()
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let rules: std::collections::BTreeSet<&str> = revisions.iter().map(|(c, _)| c.rule).collect();
+    let proof = root.join("target/alembic-advice-live.txt");
+    std::fs::create_dir_all(proof.parent().unwrap()).expect("create target/");
+    let text = format!(
+        "Alembic advice rendered by Alembic {} and run on PostgreSQL {}: {} revisions, {} rules: {}\n",
+        rendered["alembic"].as_str().unwrap_or("?"),
+        cluster.major,
+        revisions.len(),
+        rules.len(),
+        rules.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    std::fs::write(&proof, text).expect("write the proof");
 }
