@@ -15,6 +15,7 @@ mod pg;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use locksmith::alembic::LoadedProject;
 use locksmith::config::Config;
 use locksmith::lint::lint_sql;
 use locksmith::rules;
@@ -270,6 +271,60 @@ fn every_rule_with_a_fix_has_a_case() {
     );
 }
 
+/// Rules whose Alembic advice rewrites the user's own `op` call: the case's `sql` is the
+/// body of a revision's `upgrade()`.
+const ALEMBIC_CASES: &[Case] = &[
+    case(
+        "creating-index-non-concurrently",
+        USERS,
+        "op.create_index(\"users_email_idx\", \"users\", [\"email\"])",
+    ),
+    case(
+        "creating-index-non-concurrently",
+        USERS,
+        "op.create_index(\n        \"users_email_idx\",\n        \"users\",\n        [\"email\"],\n        unique=True,\n        postgresql_where=sa.text(\"total > 0\"),\n    )",
+    ),
+    case(
+        "dropping-index-non-concurrently",
+        "CREATE TABLE users (id int, email text); CREATE INDEX users_email_idx ON users (email);",
+        "op.drop_index(\"users_email_idx\", table_name=\"users\")",
+    ),
+    case(
+        "adding-unique-constraint",
+        USERS,
+        "op.create_unique_constraint(\"users_email_key\", \"users\", [\"email\"])",
+    ),
+];
+
+/// The advice of `case.rule` on the revision whose `upgrade()` is `case.sql`, as a
+/// revision file shows it (the user's call rewritten).
+fn revision_advice(case: &Case) -> Vec<(&Case, String)> {
+    let rule = rules::find(case.rule).expect("a rule");
+    let text = format!(
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = \"a1\"\ndown_revision = None\n\n\ndef upgrade():\n    {}\n\n\ndef downgrade():\n    pass\n",
+        case.sql
+    );
+    let project = LoadedProject::from_sources(
+        PathBuf::from("."),
+        vec![SourceFile::new("a1_case.py", text)],
+    );
+    let reports =
+        locksmith::lint::alembic::lint_project(&project, &Config::default().enabling(rule));
+    let findings = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)));
+    let advice: Vec<_> = (findings.filter(|(_, f)| f.rule.id == rule.id))
+        .map(|(r, f)| (case, f.help(&r.source).unwrap_or_default()))
+        .collect();
+    assert!(
+        !advice.is_empty(),
+        "{} does not fire on {}",
+        case.rule,
+        case.sql
+    );
+    advice
+}
+
 /// The code of Alembic advice (its `op.` lines and `with` blocks) as the body of a
 /// function, or `None` when the advice holds no code or code to be filled in.
 fn alembic_body(advice: &str) -> Option<String> {
@@ -306,23 +361,26 @@ fn every_concrete_alembic_advice_renders_and_runs() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     // (case, revision file) for each finding with concrete advice.
     let mut revisions: Vec<(&Case, PathBuf)> = Vec::new();
-    for case in CASES {
+    let advice_of_sql = CASES.iter().flat_map(|case| {
         let rule = rules::find(case.rule).expect("a rule");
         let config = Config::default().enabling(rule);
         // Linted as a revision's SQL: a `.sql` file's findings carry no Alembic advice.
         let report = lint_sql(SourceFile::new("case.py", case.sql), &config);
-        for finding in report.findings.iter().filter(|f| f.rule.id == rule.id) {
-            let advice = finding.advice.for_alembic("").unwrap_or_default();
-            let Some(body) = alembic_body(&advice) else {
-                continue;
-            };
-            let path = dir.join(format!("advice_{}.py", revisions.len()));
-            let revision = format!(
-                "from alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
-            );
-            std::fs::write(&path, revision).expect("write a revision");
-            revisions.push((case, path));
-        }
+        (report.findings.iter())
+            .filter(|f| f.rule.id == rule.id)
+            .map(|f| (case, f.advice.for_alembic("").unwrap_or_default()))
+            .collect::<Vec<_>>()
+    });
+    for (case, advice) in advice_of_sql.chain(ALEMBIC_CASES.iter().flat_map(revision_advice)) {
+        let Some(body) = alembic_body(&advice) else {
+            continue;
+        };
+        let path = dir.join(format!("advice_{}.py", revisions.len()));
+        let revision = format!(
+            "from alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+        );
+        std::fs::write(&path, revision).expect("write a revision");
+        revisions.push((case, path));
     }
     assert!(
         revisions.len() >= 10,
