@@ -169,6 +169,21 @@ fn major_bindirs() -> Vec<PathBuf> {
         .collect()
 }
 
+/// `sql` run after the case's schema, in a `public` schema emptied first.
+fn run_after_setup(cluster: &Cluster, case: &Case, sql: &str) -> pg::Output {
+    let script = format!(
+        "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{}\n{sql}\n",
+        case.setup
+    );
+    cluster.psql(
+        "postgres",
+        "advice_live",
+        "",
+        &script,
+        Duration::from_secs(30),
+    )
+}
+
 /// Runs every case's fix on `cluster`; (cases fixed and run, cases without a fix at this
 /// major, failures).
 fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) {
@@ -182,17 +197,7 @@ fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) 
             continue;
         };
         // Each statement in its own transaction, as a migration tool runs CONCURRENTLY.
-        let script = format!(
-            "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{}\n{fixed};\n",
-            case.setup
-        );
-        let run = cluster.psql(
-            "postgres",
-            "advice_live",
-            "",
-            &script,
-            Duration::from_secs(30),
-        );
+        let run = run_after_setup(cluster, case, &format!("{fixed};"));
         if run.success {
             ran.push(index);
         } else {
@@ -422,17 +427,7 @@ fn every_concrete_alembic_advice_renders_and_runs() {
         }
         // As `alembic upgrade` runs it: in a transaction, which an autocommit block leaves.
         let sql = fixture["upgrade"].as_str().unwrap_or_default();
-        let script = format!(
-            "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{}\nBEGIN;\n{sql}\nCOMMIT;\n",
-            case.setup
-        );
-        let run = cluster.psql(
-            "postgres",
-            "advice_live",
-            "",
-            &script,
-            Duration::from_secs(30),
-        );
+        let run = run_after_setup(&cluster, case, &format!("BEGIN;\n{sql}\nCOMMIT;"));
         if !run.success {
             failures.push(format!(
                 "{}: PostgreSQL {} refused\n{revision}\n{sql}\n{}",
