@@ -18,7 +18,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddCheck])
         .map(|action| {
-            let (add, name) = not_valid_variant(input, action, "check");
+            let (add, name, bare_name) = not_valid_variant(input, action, "check");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let message = format!(
                 "adding a CHECK constraint scans every existing row while holding {}",
@@ -29,7 +29,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 input.node,
                 action.subcommand(),
                 ConstrType::ConstrCheck,
-                name.trim_matches('"'),
+                &bare_name,
             );
             if let Some((add_column, add_check)) = split {
                 let fix = format!(
@@ -46,9 +46,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "add the column without the CHECK, then the CHECK NOT VALID, then validate it in a later \
                      migration (reads and writes continue):\n  \
                      op.add_column(...)  # without the CheckConstraint\n  \
-                     op.create_check_constraint(\"{}\", ..., postgresql_not_valid=True)\n  \
+                     op.create_check_constraint({}, ..., postgresql_not_valid=True)\n  \
                      op.execute({})  # in the next revision",
-                    name.trim_matches('"'),
+                    python_string(&bare_name),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
                 ));
                 return Violation::with(message, advice);

@@ -50,6 +50,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let not_null = col.as_ref().is_some_and(is_not_null);
             let check_bare = format!("{bare_table}_{bare_column}_not_null");
             let check = crate::facts::quote_ident(&check_bare);
+            let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
+            let check_py = python_string(&check_bare);
             let restore = if not_null {
                 format!(
                     "\n  -- then restore NOT NULL without a long lock:\n  \
@@ -64,10 +66,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let alembic_restore = if not_null {
                 format!(
                     "\n  # then restore NOT NULL without a long lock, in a later revision:\n  \
-                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", {}, postgresql_not_valid=True)\n  \
+                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True)\n  \
                      op.execute({})\n  \
-                     op.alter_column(\"{bare_table}\", \"{bare_column}\", nullable=False)  # PostgreSQL 12+: no scan\n  \
-                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")",
+                     op.alter_column({table_py}, {column_py}, nullable=False)  # PostgreSQL 12+: no scan\n  \
+                     op.drop_constraint({check_py}, {table_py})",
                     python_string(&format!("{column} IS NOT NULL")),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"))
                 )
@@ -83,8 +85,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "add the column without the per-row value{nullable}, then fill it in batches:\n  \
-                 op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
-                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text({}))  # new rows only\n  \
+                 op.add_column({table_py}, sa.Column({column_py}, ..., nullable=True))\n  \
+                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}))  # new rows only\n  \
                  op.execute({})  # in batches{alembic_restore}",
                 python_string(&expression),
                 python_string(&format!("UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL"))

@@ -76,7 +76,7 @@ fn referenced(action: &Action) -> String {
 }
 
 fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
-    let (add, name) = not_valid_variant(input, action, "fkey");
+    let (add, name, _) = not_valid_variant(input, action, "fkey");
     let table = action
         .relation
         .as_ref()
@@ -105,15 +105,15 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
         .map(ToString::to_string)
         .unwrap_or_default();
     let column = or_placeholder(&action.column, "c");
-    let name =
-        crate::facts::quote_ident(&action.constraint().map(str::to_string).unwrap_or_else(|| {
-            format!(
-                "{}_{}_fkey",
-                action.relation.as_ref().map_or("t", |r| r.name.as_str()),
-                action.column.as_deref().unwrap_or("c")
-            )
-        }));
-    let (add_column, add_fk) = split_column_fk(input, action, &name);
+    let bare_name = action.constraint().map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "{}_{}_fkey",
+            action.relation.as_ref().map_or("t", |r| r.name.as_str()),
+            action.column.as_deref().unwrap_or("c")
+        )
+    });
+    let name = crate::facts::quote_ident(&bare_name);
+    let (add_column, add_fk) = split_column_fk(input, action, &bare_name);
     let message = format!(
         "adding column {column} with a DEFAULT and REFERENCES validates the foreign key for every existing row \
          while holding {}{}",
@@ -131,26 +131,26 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
         ))
         .with_alembic(format!(
             "add the column without the ForeignKey, then the foreign key NOT VALID, then validate it:\n  \
-             op.add_column(\"{t}\", sa.Column(\"{c}\", ..., server_default=...))\n  \
-             op.create_foreign_key(\"{n}\", \"{t}\", \"{o}\", [\"{c}\"], [...], postgresql_not_valid=True)\n  \
+             op.add_column({t}, sa.Column({c}, ..., server_default=...))\n  \
+             op.create_foreign_key({n}, {t}, {o}, [{c}], [...], postgresql_not_valid=True)\n  \
              op.execute({validate})  # in the next revision",
             validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")),
-            t = action.relation.as_ref().map_or("t", |r| r.name.as_str()),
-            c = action.column.as_deref().unwrap_or("c"),
-            n = name.trim_matches('"'),
-            o = action.other.as_ref().map_or("r", |r| r.name.as_str()),
+            t = python_string(action.relation.as_ref().map_or("t", |r| r.name.as_str())),
+            c = python_string(action.column.as_deref().unwrap_or("c")),
+            n = python_string(&bare_name),
+            o = python_string(action.other.as_ref().map_or("r", |r| r.name.as_str())),
         )),
     )
 }
 
 /// The statement's ADD COLUMN without its REFERENCES clause, and that clause as a
-/// separate `ADD CONSTRAINT ... NOT VALID`.
+/// separate `ADD CONSTRAINT ... NOT VALID` named `name` (bare, unquoted).
 fn split_column_fk(input: &StatementView, action: &Action, name: &str) -> (String, String) {
     split_column_constraint(
         input.node,
         action.subcommand(),
         ConstrType::ConstrForeign,
-        name.trim_matches('"'),
+        name,
     )
     .unwrap_or_else(|| {
         (

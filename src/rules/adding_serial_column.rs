@@ -37,6 +37,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let seq = crate::facts::quote_ident(&seq_bare);
             // nextval() reads its text as a name to resolve: a mixed-case one keeps its quotes.
             let nextval = format!("nextval('{}')", seq.replace('\'', "''"));
+            let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
             let advice = Advice::sql(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {int};\n  \
@@ -48,8 +49,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_alembic(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  op.execute({})\n  \
-                 op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", sa.BigInteger(), nullable=True))\n  \
-                 op.alter_column(\"{bare_table}\", \"{bare_column}\", server_default=sa.text({}))  # new rows only\n  \
+                 op.add_column({table_py}, sa.Column({column_py}, sa.BigInteger(), nullable=True))\n  \
+                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}))  # new rows only\n  \
                  op.execute({})  # in batches\n\
                  then make it NOT NULL as `locksmith rule setting-not-null` shows",
                 python_string(&format!("CREATE SEQUENCE {seq} AS {int}")),

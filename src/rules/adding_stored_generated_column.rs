@@ -41,9 +41,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ).trim_end().to_string())
             .with_alembic(format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
-                 op.add_column(\"{bare_table}\", sa.Column(\"{bare_column}\", ..., nullable=True))\n  \
+                 op.add_column({}, sa.Column({}, ..., nullable=True))\n  \
                  op.execute({})\n  \
                  op.execute({})  # in batches",
+                python_string(bare_table),
+                python_string(bare_column),
                 python_string(&format!(
                     "CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table} \
                      FOR EACH ROW EXECUTE FUNCTION <function>()"

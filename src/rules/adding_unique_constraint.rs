@@ -62,7 +62,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
             {
                 steps.push(format!("{add_column};"));
                 alembic.push(format!(
-                    "op.add_column(\"{bare_table}\", sa.Column(\"{column}\", ...))  # without unique/primary_key"
+                    "op.add_column({}, sa.Column({}, ...))  # without unique/primary_key",
+                    python_string(bare_table),
+                    python_string(column)
                 ));
             }
             // PRIMARY KEY ... USING INDEX sets its columns NOT NULL, scanning the table under
@@ -93,11 +95,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 alembic.push(format!(
                     "op.execute({})\n  \
                      op.execute({})  # in the next revision\n  \
-                     op.alter_column(\"{bare_table}\", \"{bare_key}\", nullable=False)  # PostgreSQL 12+: no scan",
+                     op.alter_column({}, {}, nullable=False)  # PostgreSQL 12+: no scan",
                     python_string(&format!(
                         "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID"
                     )),
-                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"))
+                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}")),
+                    python_string(bare_table),
+                    python_string(bare_key)
                 ));
             }
             let attach = format!(
@@ -118,9 +122,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
             };
             alembic.push(format!(
                 "with op.get_context().autocommit_block():\n      \
-                 op.create_index(\"{bare_index}\", \"{bare_table}\", [{}], unique=True, postgresql_concurrently=True)\n  \
+                 op.create_index({}, {}, [{}], unique=True, postgresql_concurrently=True)\n  \
                  op.execute({})",
-                keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", "),
+                python_string(&bare_index),
+                python_string(bare_table),
+                keys.iter().map(|k| python_string(k)).collect::<Vec<_>>().join(", "),
                 python_string(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}"))
             ));
             let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))

@@ -352,6 +352,40 @@ mod tests {
         None
     }
 
+    /// The function of an `op.<function>(...)` line and the values of the string literals
+    /// among its arguments, in order, through lists and nested calls (`sa.Column(...)`).
+    fn op_call_strings(line: &str) -> Option<(String, Vec<String>)> {
+        use rustpython_parser::ast::{Constant, Expr, Stmt};
+        fn strings(expr: &Expr, out: &mut Vec<String>) {
+            match expr {
+                Expr::Constant(c) => {
+                    if let Constant::Str(s) = &c.value {
+                        out.push(s.clone());
+                    }
+                }
+                Expr::List(list) => list.elts.iter().for_each(|e| strings(e, out)),
+                Expr::Call(call) => {
+                    call.args.iter().for_each(|e| strings(e, out));
+                    call.keywords.iter().for_each(|k| strings(&k.value, out));
+                }
+                _ => {}
+            }
+        }
+        let module = crate::python::parse::parse_module(line, "advice.py").ok()?;
+        let [Stmt::Expr(statement)] = module.body.as_slice() else {
+            return None;
+        };
+        let Expr::Call(call) = statement.value.as_ref() else {
+            return None;
+        };
+        let Expr::Attribute(function) = call.func.as_ref() else {
+            return None;
+        };
+        let mut out = Vec::new();
+        strings(&statement.value, &mut out);
+        Some((function.attr.to_string(), out))
+    }
+
     /// Alembic advice on quoted, mixed-case identifiers is Python that parses: every
     /// `op.` line parses as a Python statement, and every `op.execute(...)` holds a string
     /// literal whose value is the intended SQL, its identifiers quoted.
@@ -436,8 +470,192 @@ mod tests {
                 &[],
             ),
         ];
+        // Names holding a `"` or a backslash: each `op.` call named here must exist, its
+        // string arguments (in order, through lists and nested calls such as `sa.Column`)
+        // reading back as the bare names.
+        type Calls = &'static [(&'static str, &'static [&'static str])];
+        let named: &[(&str, &str, Calls)] = &[
+            (
+                "setting-not-null",
+                r#"ALTER TABLE "we""ird" ALTER COLUMN "co""l" SET NOT NULL"#,
+                &[
+                    (
+                        "create_check_constraint",
+                        &[
+                            r#"we"ird_co"l_not_null"#,
+                            r#"we"ird"#,
+                            r#""co""l" IS NOT NULL"#,
+                        ],
+                    ),
+                    ("alter_column", &[r#"we"ird"#, r#"co"l"#]),
+                    ("drop_constraint", &[r#"we"ird_co"l_not_null"#, r#"we"ird"#]),
+                ],
+            ),
+            (
+                "setting-not-null",
+                r#"ALTER TABLE "Back\slash" ALTER COLUMN email SET NOT NULL"#,
+                &[("alter_column", &[r"Back\slash", "email"])],
+            ),
+            (
+                "adding-check-constraint-without-not-valid",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" int CONSTRAINT "c""k" CHECK ("co""l" > 0)"#,
+                &[("create_check_constraint", &[r#"c"k"#])],
+            ),
+            (
+                "adding-column-with-volatile-default",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" uuid NOT NULL DEFAULT gen_random_uuid()"#,
+                &[
+                    ("add_column", &[r#"we"ird"#, r#"co"l"#]),
+                    (
+                        "alter_column",
+                        &[r#"we"ird"#, r#"co"l"#, "gen_random_uuid()"],
+                    ),
+                    (
+                        "create_check_constraint",
+                        &[
+                            r#"we"ird_co"l_not_null"#,
+                            r#"we"ird"#,
+                            r#""co""l" IS NOT NULL"#,
+                        ],
+                    ),
+                    ("alter_column", &[r#"we"ird"#, r#"co"l"#]),
+                    ("drop_constraint", &[r#"we"ird_co"l_not_null"#, r#"we"ird"#]),
+                ],
+            ),
+            (
+                "adding-foreign-key-without-not-valid",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" int DEFAULT 0 CONSTRAINT "f""k" REFERENCES "o""ther" (id)"#,
+                &[
+                    ("add_column", &[r#"we"ird"#, r#"co"l"#]),
+                    (
+                        "create_foreign_key",
+                        &[r#"f"k"#, r#"we"ird"#, r#"o"ther"#, r#"co"l"#],
+                    ),
+                ],
+            ),
+            (
+                "adding-not-null-column",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" int NOT NULL"#,
+                &[("add_column", &[r#"we"ird"#, r#"co"l"#, "<value>"])],
+            ),
+            (
+                "adding-serial-column",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" bigserial"#,
+                &[
+                    ("add_column", &[r#"we"ird"#, r#"co"l"#]),
+                    (
+                        "alter_column",
+                        &[r#"we"ird"#, r#"co"l"#, r#"nextval('"we""ird_co""l_seq"')"#],
+                    ),
+                ],
+            ),
+            (
+                "adding-stored-generated-column",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" int GENERATED ALWAYS AS (1) STORED"#,
+                &[("add_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "we""ird" ADD CONSTRAINT "u""k" UNIQUE ("co""l")"#,
+                &[(
+                    "create_index",
+                    &[r#"we"ird_co"l_idx"#, r#"we"ird"#, r#"co"l"#],
+                )],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "we""ird" ADD PRIMARY KEY ("co""l")"#,
+                &[
+                    ("alter_column", &[r#"we"ird"#, r#"co"l"#]),
+                    (
+                        "create_index",
+                        &[r#"we"ird_co"l_idx"#, r#"we"ird"#, r#"co"l"#],
+                    ),
+                ],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" int UNIQUE"#,
+                &[("add_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "concurrent-index-without-if-not-exists",
+                r#"CREATE INDEX CONCURRENTLY "i""x" ON "we""ird" ("co""l")"#,
+                &[
+                    ("drop_index", &[r#"i"x"#, r#"we"ird"#]),
+                    ("create_index", &[r#"i"x"#, r#"we"ird"#]),
+                ],
+            ),
+            (
+                "dropping-not-null",
+                r#"ALTER TABLE "we""ird" ALTER COLUMN "co""l" DROP NOT NULL"#,
+                &[("alter_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "prefer-text-over-varchar",
+                r#"CREATE TABLE "we""ird" ("co""l" varchar(10))"#,
+                &[(
+                    "create_table",
+                    &[
+                        r#"we"ird"#,
+                        r#"co"l"#,
+                        r#"char_length("co""l") <= 10"#,
+                        r#"we"ird_co"l_length"#,
+                    ],
+                )],
+            ),
+            (
+                "prefer-text-over-varchar",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" varchar(10)"#,
+                &[(
+                    "add_column",
+                    &[
+                        r#"we"ird"#,
+                        r#"co"l"#,
+                        r#"char_length("co""l") <= 10"#,
+                        r#"we"ird_co"l_length"#,
+                    ],
+                )],
+            ),
+            (
+                "prefer-text-over-varchar",
+                r#"ALTER TABLE "we""ird" ALTER COLUMN "co""l" TYPE varchar(10)"#,
+                &[("alter_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                r#"ALTER TABLE "we""ird" ADD COLUMN "co""l" json"#,
+                &[("add_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                r#"CREATE TABLE "we""ird" ("co""l" json)"#,
+                &[("create_table", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                r#"ALTER TABLE "we""ird" ALTER COLUMN "co""l" TYPE json"#,
+                &[("alter_column", &[r#"we"ird"#, r#"co"l"#])],
+            ),
+            (
+                "renaming-column",
+                r#"ALTER TABLE "we""ird" RENAME COLUMN "co""l" TO "ne""w""#,
+                &[
+                    ("add_column", &[r#"we"ird"#, r#"ne"w"#]),
+                    ("drop_column", &[r#"we"ird"#, r#"co"l"#]),
+                ],
+            ),
+        ];
+        let cases = cases
+            .iter()
+            .map(|&(rule, sql, expected)| (rule, sql, expected, &[] as Calls))
+            .chain(
+                named
+                    .iter()
+                    .map(|&(rule, sql, calls)| (rule, sql, &[] as &[&str], calls)),
+            );
         let mut failures = Vec::new();
-        for (rule, sql, expected) in cases {
+        for (rule, sql, expected, calls) in cases {
             let advice = crate::rules::cases::alembic_advice(rule, sql);
             let mut fail =
                 |what: String| failures.push(format!("{rule} on {sql}: {what}\n{advice}"));
@@ -460,11 +678,45 @@ mod tests {
                     _ => fail("op.execute without a string literal".into()),
                 }
             }
-            for statement in *expected {
+            for statement in expected {
                 if !executed.iter().any(|s| s == statement) {
                     fail(format!("no op.execute of {statement}"));
                 }
             }
+            let made: Vec<(String, Vec<String>)> = (advice.lines())
+                .map(str::trim)
+                .filter(|l| l.starts_with("op."))
+                .filter_map(op_call_strings)
+                .collect();
+            for (name, strings) in calls {
+                if !made.iter().any(|(n, s)| n == name && s == strings) {
+                    fail(format!("no op.{name} with string arguments {strings:?}"));
+                }
+            }
+        }
+        // Not a whole Python call (`<new type>` is for the user to fill in): the names
+        // are string literals all the same.
+        let advice = crate::rules::cases::alembic_advice(
+            "changing-column-type",
+            r#"ALTER TABLE "we""ird" ALTER COLUMN "co""l" TYPE bigint"#,
+        );
+        if !advice.contains(r#"op.add_column("we\"ird", sa.Column("co\"l_new", <new type>"#) {
+            failures.push(format!(
+                "changing-column-type: names not Python strings\n{advice}"
+            ));
+        }
+        // The name suggested in prose is a Python string too.
+        let long = format!("a\"{}", "x".repeat(70));
+        let advice = crate::rules::cases::alembic_advice(
+            "identifier-too-long",
+            &format!("CREATE TABLE {} (id int)", crate::facts::quote_ident(&long)),
+        );
+        let suggested = advice.rsplit("name=").next().and_then(python_value);
+        if suggested.as_deref() != Some(&long[..63]) {
+            failures.push(format!(
+                "identifier-too-long: name= is not {:?}\n{advice}",
+                &long[..63]
+            ));
         }
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }

@@ -5,6 +5,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
 
+use super::advice::python_string;
 use crate::facts::quote_ident;
 use crate::facts::types::ColumnType;
 use crate::parse::ColumnClause;
@@ -211,14 +212,17 @@ pub fn declaration(column: &TypedColumn, new_type: &str) -> String {
 
 /// The same in Alembic, with `sa_type` an SQLAlchemy type expression (`sa.Text()`).
 pub fn alembic_declaration(column: &TypedColumn, sa_type: &str) -> String {
-    let (table, col) = (&column.bare_table, &column.column);
+    let (table, col) = (
+        python_string(&column.bare_table),
+        python_string(&column.column),
+    );
     match column.declared {
         Declared::CreateTable => {
-            format!("op.create_table(\"{table}\", ..., sa.Column(\"{col}\", {sa_type}), ...)")
+            format!("op.create_table({table}, ..., sa.Column({col}, {sa_type}), ...)")
         }
         Declared::AddColumn => {
-            format!("op.add_column(\"{table}\", sa.Column(\"{col}\", {sa_type}))")
+            format!("op.add_column({table}, sa.Column({col}, {sa_type}))")
         }
-        Declared::AlterType => format!("op.alter_column(\"{table}\", \"{col}\", type_={sa_type})"),
+        Declared::AlterType => format!("op.alter_column({table}, {col}, type_={sa_type})"),
     }
 }

@@ -4,6 +4,7 @@
 
 use pg_query::NodeEnum;
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation, deparse_with};
 use crate::facts::{Relation, quote_ident};
 
@@ -59,9 +60,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
     .with_fix(format!("{drop};\n{create}"), false)
     .with_alembic(format!(
         "drop what a failed build left behind, then create it, in the autocommit block:\n  \
-         op.drop_index(\"{name}\", table_name=\"{}\", postgresql_concurrently=True, if_exists=True)\n  \
-         op.create_index(\"{name}\", \"{}\", [...], postgresql_concurrently=True, if_not_exists=True)",
-        rv.relname, rv.relname
+         op.drop_index({name_py}, table_name={table_py}, postgresql_concurrently=True, if_exists=True)\n  \
+         op.create_index({name_py}, {table_py}, [...], postgresql_concurrently=True, if_not_exists=True)",
+        name_py = python_string(&name),
+        table_py = python_string(&rv.relname),
     ));
     vec![Violation::with(
         format!(

@@ -1,5 +1,6 @@
 //! ALTER COLUMN ... DROP NOT NULL on an existing table.
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::Form;
 
@@ -31,9 +32,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ))
                 .with_alembic(format!(
                     "first deploy code that handles NULL in {column} everywhere it is read, then \
-                     drop the constraint:\n  op.alter_column(\"{}\", \"{}\", nullable=True)",
-                    action.relation.as_ref().map_or("<table>", |r| r.name.as_str()),
-                    action.column.as_deref().unwrap_or("<column>")
+                     drop the constraint:\n  op.alter_column({}, {}, nullable=True)",
+                    python_string(action.relation.as_ref().map_or("<table>", |r| r.name.as_str())),
+                    python_string(action.column.as_deref().unwrap_or("<column>"))
                 )),
             )
         })

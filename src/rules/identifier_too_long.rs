@@ -2,6 +2,7 @@
 
 use pg_query::protobuf::Token;
 
+use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -126,7 +127,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     .with_alembic(format!(
                         "pass a name of at most {MAX_BYTES} bytes explicitly (generated index and \
                          constraint names: name=\"...\" or a shorter naming_convention on the \
-                         MetaData), e.g. name=\"{truncated}\""
+                         MetaData), e.g. name={}",
+                        python_string(truncated)
                     )),
                 )
                 .at_span(span),

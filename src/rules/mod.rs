@@ -696,9 +696,13 @@ pub mod cases {
 }
 
 /// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID
-/// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL
-/// and the quoted name.
-pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -> (String, String) {
+/// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL,
+/// the quoted name and the bare name.
+pub fn not_valid_variant(
+    input: &StatementView,
+    action: &Action,
+    suffix: &str,
+) -> (String, String, String) {
     let name = action.constraint().map(str::to_string).unwrap_or_else(|| {
         format!(
             "{}_{}_{suffix}",
@@ -724,7 +728,7 @@ pub fn not_valid_variant(input: &StatementView, action: &Action, suffix: &str) -
         }
     })
     .unwrap_or_else(|| "ALTER TABLE ... NOT VALID".into());
-    (sql, crate::facts::quote_ident(&name))
+    (sql, crate::facts::quote_ident(&name), name)
 }
 
 mod docs {

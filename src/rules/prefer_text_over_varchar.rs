@@ -41,7 +41,9 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
     let array = if c.column_type.array { "[]" } else { "" };
     let check = format!("char_length({col}) <= {n}");
     let constraint = quote_ident(&format!("{}_{}_length", c.bare_table, c.column));
-    let bare = &c.column;
+    let table_py = python_string(&c.bare_table);
+    let bare = python_string(&c.column);
+    let constraint_py = python_string(&format!("{}_{}_length", c.bare_table, c.column));
     let (sql, alembic) = match c.declared {
         Declared::CreateTable => (
             format!(
@@ -49,11 +51,9 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
                 c.table
             ),
             format!(
-                "op.create_table(\"{}\", ..., sa.Column(\"{bare}\", sa.Text()), \
-                 sa.CheckConstraint({}, name=\"{}_{bare}_length\"), ...)",
-                c.bare_table,
+                "op.create_table({table_py}, ..., sa.Column({bare}, sa.Text()), \
+                 sa.CheckConstraint({}, name={constraint_py}), ...)",
                 python_string(&check),
-                c.bare_table
             ),
         ),
         Declared::AddColumn => (
@@ -62,11 +62,9 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
                 c.table
             ),
             format!(
-                "op.add_column(\"{}\", sa.Column(\"{bare}\", sa.Text(), \
-                 sa.CheckConstraint({}, name=\"{}_{bare}_length\")))",
-                c.bare_table,
+                "op.add_column({table_py}, sa.Column({bare}, sa.Text(), \
+                 sa.CheckConstraint({}, name={constraint_py})))",
                 python_string(&check),
-                c.bare_table
             ),
         ),
         Declared::AlterType => (
@@ -76,9 +74,8 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
                 c.table, c.table
             ),
             format!(
-                "op.alter_column(\"{}\", \"{bare}\", type_=sa.Text())\n  \
+                "op.alter_column({table_py}, {bare}, type_=sa.Text())\n  \
                  op.execute({})",
-                c.bare_table,
                 python_string(&format!(
                     "ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID",
                     c.table

@@ -19,20 +19,20 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .existing(&[Form::RenameColumn])
         .map(|action| {
             let column = or_placeholder(&action.column, "column");
-            let new_name = match input.node {
-                NodeEnum::RenameStmt(stmt) if !stmt.newname.is_empty() => {
-                    quote_ident(&stmt.newname)
-                }
-                _ => "new_name".into(),
+            let bare_new_name = match input.node {
+                NodeEnum::RenameStmt(stmt) if !stmt.newname.is_empty() => stmt.newname.as_str(),
+                _ => "new_name",
             };
+            let new_name = quote_ident(bare_new_name);
             let table = action.relation.as_ref().map_or("t".into(), ToString::to_string);
+            let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
+            let bare_column = action.column.as_deref().unwrap_or("column");
             let ty = action
                 .relation
                 .as_ref()
                 .zip(action.column.as_deref())
                 .and_then(|(t, c)| input.state.column_type(t, c))
                 .map_or_else(|| format!("<type of {column}>"), |t| t.to_string());
-            let bare = |name: &str| name.trim_matches('"').to_string();
             let advice = Advice::sql(format!(
                 "expand and contract over several releases instead:\n  \
                  ALTER TABLE {table} ADD COLUMN {new_name} {ty};\n  \
@@ -43,14 +43,16 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "expand and contract over several releases instead:\n  \
-                 op.add_column(\"{t}\", sa.Column(\"{n}\", ...))  # the type of {c}\n  \
+                 op.add_column({t_py}, sa.Column({n_py}, ...))  # the type of {c}\n  \
                  # deploy code that writes both columns, then backfill in batches:\n  \
                  op.execute({update})\n  \
                  # deploy code that reads {n} only, then in a later migration:\n  \
-                 op.drop_column(\"{t}\", \"{c}\")",
-                t = action.relation.as_ref().map_or("t".into(), |r| r.name.clone()),
-                n = bare(&new_name),
-                c = action.column.clone().unwrap_or_else(|| "column".into()),
+                 op.drop_column({t_py}, {c_py})",
+                t_py = python_string(bare_table),
+                n = bare_new_name,
+                n_py = python_string(bare_new_name),
+                c = bare_column,
+                c_py = python_string(bare_column),
                 update = python_string(&format!(
                     "UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL"
                 )),

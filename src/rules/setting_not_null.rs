@@ -23,6 +23,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
             let check_bare = format!("{bare_table}_{bare}_not_null");
             let check_name = crate::facts::quote_ident(&check_bare);
+            let (table_py, column_py) = (python_string(bare_table), python_string(bare));
+            let check_py = python_string(&check_bare);
             let pre12 = if input.state.version < 12 {
                 " (before PostgreSQL 12 even a validated CHECK does not avoid the scan)"
             } else {
@@ -42,10 +44,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ))
                 .with_alembic(format!(
                     "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
-                     op.create_check_constraint(\"{check_bare}\", \"{bare_table}\", {}, postgresql_not_valid=True)\n  \
+                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True)\n  \
                      op.execute({})  # in the next revision\n  \
-                     op.alter_column(\"{bare_table}\", \"{bare}\", nullable=False)\n  \
-                     op.drop_constraint(\"{check_bare}\", \"{bare_table}\")",
+                     op.alter_column({table_py}, {column_py}, nullable=False)\n  \
+                     op.drop_constraint({check_py}, {table_py})",
                     python_string(&format!("{column} IS NOT NULL")),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check_name}"))
                 )),
