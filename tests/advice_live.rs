@@ -295,6 +295,11 @@ const ALEMBIC_CASES: &[Case] = &[
         "op.drop_index(\"users_email_idx\", table_name=\"users\")",
     ),
     case(
+        "adding-serial-column",
+        "CREATE TABLE \"Users\" (id int); INSERT INTO \"Users\" VALUES (1), (2);",
+        "op.execute('ALTER TABLE \"Users\" ADD COLUMN \"Seq\" bigserial')",
+    ),
+    case(
         "adding-unique-constraint",
         USERS,
         "op.create_unique_constraint(\"users_email_key\", \"users\", [\"email\"])",

@@ -33,8 +33,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 (_, Some("serial" | "serial4")) => ("a serial column", "integer"),
                 _ => ("a bigserial column", "bigint"),
             };
+            // In the table's schema: OWNED BY refuses a sequence in another one.
+            let schema = action.relation.as_ref().and_then(|r| r.schema.as_deref());
             let seq_bare = format!("{bare_table}_{bare_column}_seq");
-            let seq = crate::facts::quote_ident(&seq_bare);
+            let seq = crate::facts::Relation::new(schema, &seq_bare).to_string();
             // nextval() reads its text as a name to resolve: a mixed-case one keeps its quotes.
             let nextval = format!("nextval('{}')", seq.replace('\'', "''"));
             let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
@@ -72,7 +74,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{advice_after, assert_cases};
+
+    const ID: &str = "adding-serial-column";
 
     #[test]
     fn cases() {
@@ -93,5 +97,22 @@ mod tests {
                 "ALTER TABLE app.users ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY (START WITH 10)",
             ],
         );
+    }
+
+    /// The sequence goes in the table's schema (PostgreSQL 12: "sequence must be in same
+    /// schema as table it is linked to"), and `nextval` names it as PostgreSQL resolves it.
+    #[test]
+    fn the_sequence_is_created_beside_its_table_and_named_as_created() {
+        let (help, _) = advice_after(ID, "", "ALTER TABLE app.users ADD COLUMN seq bigserial");
+        assert!(
+            help.contains("CREATE SEQUENCE app.users_seq_seq AS bigint OWNED BY app.users.seq;"),
+            "{help}"
+        );
+        assert!(
+            help.contains("DEFAULT nextval('app.users_seq_seq');"),
+            "{help}"
+        );
+        let (help, _) = advice_after(ID, "", r#"ALTER TABLE "Users" ADD COLUMN "Seq" bigserial"#);
+        assert!(help.contains(r#"nextval('"Users_Seq_seq"')"#), "{help}");
     }
 }
