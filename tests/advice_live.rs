@@ -6,8 +6,8 @@
 //! rules' Alembic advice, where it is concrete code (no `...` or `<placeholder>`), is put in
 //! a revision's `upgrade()`, rendered by the real Alembic offline (`tests/alembic/
 //! reference.py`) and run the same way, in the transaction `alembic upgrade` opens.
-//! Skipped only without server binaries or Alembic, never under CI (it then writes
-//! target/advice-live.txt).
+//! Skipped only without server binaries or Alembic, never under CI (which checks the
+//! proofs they write: target/advice-live.txt, target/alembic-advice-live.txt).
 
 #[path = "support/pg.rs"]
 mod pg;
