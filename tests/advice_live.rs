@@ -304,6 +304,27 @@ const ALEMBIC_CASES: &[Case] = &[
         USERS,
         "op.create_unique_constraint(\"users_email_key\", \"users\", [\"email\"])",
     ),
+    // A table in a schema: every op call on it takes schema=.
+    case(
+        "adding-serial-column",
+        "DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app; CREATE TABLE app.users (id int); INSERT INTO app.users VALUES (1);",
+        "op.execute(\"ALTER TABLE app.users ADD COLUMN seq bigserial\")",
+    ),
+    case(
+        "setting-not-null",
+        "DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app; CREATE TABLE app.users (id int, email text); INSERT INTO app.users VALUES (1, 'a');",
+        "op.execute(\"ALTER TABLE app.users ALTER COLUMN email SET NOT NULL\")",
+    ),
+    case(
+        "adding-unique-constraint",
+        "DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app; CREATE TABLE app.users (id int, email text); INSERT INTO app.users VALUES (1, 'a');",
+        "op.execute(\"ALTER TABLE app.users ADD CONSTRAINT users_email_key UNIQUE (email)\")",
+    ),
+    case(
+        "dropping-not-null",
+        "DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app; CREATE TABLE app.users (id int, email text NOT NULL); INSERT INTO app.users VALUES (1, 'a');",
+        "op.execute(\"ALTER TABLE app.users ALTER COLUMN email DROP NOT NULL\")",
+    ),
 ];
 
 /// The advice of `case.rule` on the revision whose `upgrade()` is `case.sql`, as a

@@ -1,7 +1,7 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{python_string, split_column_constraint};
+use super::advice::{python_string, schema_kwarg, split_column_constraint};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
@@ -20,6 +20,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .map(|action| {
             let (add, name, bare_name) = not_valid_variant(input, action, "check");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
+            let schema = schema_kwarg(action.relation.as_ref());
             let message = format!(
                 "adding a CHECK constraint scans every existing row while holding {}",
                 action.lock_phrase()
@@ -45,8 +46,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .with_alembic(format!(
                     "add the column without the CHECK, then the CHECK NOT VALID, then validate it in a later \
                      migration (reads and writes continue):\n  \
-                     op.add_column(...)  # without the CheckConstraint\n  \
-                     op.create_check_constraint({}, ..., postgresql_not_valid=True)\n  \
+                     op.add_column(...{schema})  # without the CheckConstraint\n  \
+                     op.create_check_constraint({}, ..., postgresql_not_valid=True{schema})\n  \
                      op.execute({})  # in the next revision",
                     python_string(&bare_name),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
@@ -61,7 +62,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_fix(fix, false)
             .with_alembic(format!(
                 "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-                 op.create_check_constraint(..., postgresql_not_valid=True)\n  \
+                 op.create_check_constraint(..., postgresql_not_valid=True{schema})\n  \
                  op.execute({})  # in the next revision",
                 python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
             ));

@@ -1,7 +1,9 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{added_column, column_constraints, expression_sql, is_not_null, python_string};
+use super::advice::{
+    added_column, column_constraints, expression_sql, is_not_null, python_string, schema_kwarg,
+};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -52,6 +54,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let check = crate::facts::quote_ident(&check_bare);
             let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
             let check_py = python_string(&check_bare);
+            let schema = schema_kwarg(action.relation.as_ref());
             let restore = if not_null {
                 format!(
                     "\n  -- then restore NOT NULL without a long lock:\n  \
@@ -66,10 +69,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let alembic_restore = if not_null {
                 format!(
                     "\n  # then restore NOT NULL without a long lock, in a later revision:\n  \
-                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True)\n  \
+                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True{schema})\n  \
                      op.execute({})\n  \
-                     op.alter_column({table_py}, {column_py}, nullable=False)  # PostgreSQL 12+: no scan\n  \
-                     op.drop_constraint({check_py}, {table_py})",
+                     op.alter_column({table_py}, {column_py}, nullable=False{schema})  # PostgreSQL 12+: no scan\n  \
+                     op.drop_constraint({check_py}, {table_py}{schema})",
                     python_string(&format!("{column} IS NOT NULL")),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"))
                 )
@@ -85,8 +88,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "add the column without the per-row value{nullable}, then fill it in batches:\n  \
-                 op.add_column({table_py}, sa.Column({column_py}, ..., nullable=True))\n  \
-                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}))  # new rows only\n  \
+                 op.add_column({table_py}, sa.Column({column_py}, ..., nullable=True){schema})\n  \
+                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}){schema})  # new rows only\n  \
                  op.execute({})  # in batches{alembic_restore}",
                 python_string(&expression),
                 python_string(&format!("UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL"))

@@ -1,8 +1,8 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::python_string;
 use super::advice::split_column_constraint;
+use super::advice::{python_string, schema_keyword, schema_kwarg};
 use super::{
     Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
 };
@@ -90,8 +90,10 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
     .with_fix(fix, false)
     .with_alembic(format!(
         "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-         op.create_foreign_key(..., postgresql_not_valid=True)\n  \
+         op.create_foreign_key(..., postgresql_not_valid=True{}{})\n  \
          op.execute({})  # in the next revision",
+        schema_keyword("source_schema", action.relation.as_ref()),
+        schema_keyword("referent_schema", action.other.as_ref()),
         python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
     ))
 }
@@ -131,13 +133,16 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
         ))
         .with_alembic(format!(
             "add the column without the ForeignKey, then the foreign key NOT VALID, then validate it:\n  \
-             op.add_column({t}, sa.Column({c}, ..., server_default=...))\n  \
-             op.create_foreign_key({n}, {t}, {o}, [{c}], [...], postgresql_not_valid=True)\n  \
+             op.add_column({t}, sa.Column({c}, ..., server_default=...){schema})\n  \
+             op.create_foreign_key({n}, {t}, {o}, [{c}], [...], postgresql_not_valid=True{source}{referent})\n  \
              op.execute({validate})  # in the next revision",
             validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")),
             t = python_string(action.relation.as_ref().map_or("t", |r| r.name.as_str())),
             c = python_string(action.column.as_deref().unwrap_or("c")),
             n = python_string(&bare_name),
+            schema = schema_kwarg(action.relation.as_ref()),
+            source = schema_keyword("source_schema", action.relation.as_ref()),
+            referent = schema_keyword("referent_schema", action.other.as_ref()),
             o = python_string(action.other.as_ref().map_or("r", |r| r.name.as_str())),
         )),
     )

@@ -1,5 +1,5 @@
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -28,10 +28,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_fix(fix, true)
             .with_alembic(format!(
                 "give the column a constant server_default (PostgreSQL 11+ stores it without a rewrite):\n  \
-                 op.add_column({}, sa.Column({}, ..., nullable=False, server_default=\"<value>\"))\n\
+                 op.add_column({}, sa.Column({}, ..., nullable=False, server_default=\"<value>\"){})\n\
                  or add it with nullable=True, backfill it in batches, then see `locksmith rule setting-not-null`",
                 python_string(action.relation.as_ref().map_or("", |r| r.name.as_str())),
                 python_string(action.column.as_deref().unwrap_or("column")),
+                schema_kwarg(action.relation.as_ref()),
             ));
             Violation::with(
                 format!(

@@ -1,5 +1,5 @@
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::{Action, Form};
 
@@ -40,6 +40,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             // nextval() reads its text as a name to resolve: a mixed-case one keeps its quotes.
             let nextval = format!("nextval('{}')", seq.replace('\'', "''"));
             let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
+            let schema_py = schema_kwarg(action.relation.as_ref());
             let advice = Advice::sql(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {int};\n  \
@@ -51,8 +52,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .with_alembic(format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  op.execute({})\n  \
-                 op.add_column({table_py}, sa.Column({column_py}, sa.BigInteger(), nullable=True))\n  \
-                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}))  # new rows only\n  \
+                 op.add_column({table_py}, sa.Column({column_py}, sa.BigInteger(), nullable=True){schema_py})\n  \
+                 op.alter_column({table_py}, {column_py}, server_default=sa.text({}){schema_py})  # new rows only\n  \
                  op.execute({})  # in batches\n\
                  then make it NOT NULL as `locksmith rule setting-not-null` shows",
                 python_string(&format!("CREATE SEQUENCE {seq} AS {int}")),

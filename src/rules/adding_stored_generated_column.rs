@@ -1,5 +1,5 @@
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -41,11 +41,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ).trim_end().to_string())
             .with_alembic(format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
-                 op.add_column({}, sa.Column({}, ..., nullable=True))\n  \
+                 op.add_column({}, sa.Column({}, ..., nullable=True){})\n  \
                  op.execute({})\n  \
                  op.execute({})  # in batches",
                 python_string(bare_table),
                 python_string(bare_column),
+                schema_kwarg(action.relation.as_ref()),
                 python_string(&format!(
                     "CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table} \
                      FOR EACH ROW EXECUTE FUNCTION <function>()"

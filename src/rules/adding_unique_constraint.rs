@@ -2,7 +2,9 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{added_column, is_not_null, python_string, split_column_constraint};
+use super::advice::{
+    added_column, is_not_null, python_string, schema_kwarg, split_column_constraint,
+};
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::{Form, quote_ident};
 
@@ -21,6 +23,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .map(|action| {
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
+            let schema = schema_kwarg(action.relation.as_ref());
             let column = action.column.as_deref().unwrap_or("column");
             let kind = match action.form {
                 Form::AddPrimaryKey => "PRIMARY KEY",
@@ -62,7 +65,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             {
                 steps.push(format!("{add_column};"));
                 alembic.push(format!(
-                    "op.add_column({}, sa.Column({}, ...))  # without unique/primary_key",
+                    "op.add_column({}, sa.Column({}, ...){schema})  # without unique/primary_key",
                     python_string(bare_table),
                     python_string(column)
                 ));
@@ -95,7 +98,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 alembic.push(format!(
                     "op.execute({})\n  \
                      op.execute({})  # in the next revision\n  \
-                     op.alter_column({}, {}, nullable=False)  # PostgreSQL 12+: no scan",
+                     op.alter_column({}, {}, nullable=False{schema})  # PostgreSQL 12+: no scan",
                     python_string(&format!(
                         "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID"
                     )),
@@ -122,7 +125,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             };
             alembic.push(format!(
                 "with op.get_context().autocommit_block():\n      \
-                 op.create_index({}, {}, [{}], unique=True, postgresql_concurrently=True)\n  \
+                 op.create_index({}, {}, [{}], unique=True, postgresql_concurrently=True{schema})\n  \
                  op.execute({})",
                 python_string(&bare_index),
                 python_string(bare_table),

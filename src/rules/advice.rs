@@ -100,6 +100,23 @@ pub fn python_string(sql: &str) -> String {
     out
 }
 
+/// `, schema="<schema>"` for an Alembic `op` call on `relation` when it is in a schema
+/// (the call's last keyword argument), nothing when it is not: without it the call acts on
+/// the table of that name in `public` (or the search path).
+pub fn schema_kwarg(relation: Option<&crate::facts::Relation>) -> String {
+    schema_keyword("schema", relation)
+}
+
+/// `, <keyword>="<schema>"` when `relation` is in a schema, nothing when it is not: for
+/// the calls that name two tables (`create_foreign_key`'s `source_schema` and
+/// `referent_schema`).
+pub fn schema_keyword(keyword: &str, relation: Option<&crate::facts::Relation>) -> String {
+    match relation.and_then(|r| r.schema.as_deref()) {
+        Some(schema) => format!(", {keyword}={}", python_string(schema)),
+        None => String::new(),
+    }
+}
+
 /// `sql` as a Python triple-quoted string, for a statement that reads best on its lines
 /// (a trigger or function body): a backslash is escaped, and so is a `"` that another
 /// follows or that ends the text, so that no `"""` closes the string early.
@@ -717,6 +734,226 @@ mod tests {
                 "identifier-too-long: name= is not {:?}\n{advice}",
                 &long[..63]
             ));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    /// The function of an `op.<function>(...)` line and its keyword arguments whose
+    /// values are string literals (`schema="app"`), as name and value.
+    fn op_call_keywords(line: &str) -> Option<(String, Vec<(String, String)>)> {
+        use rustpython_parser::ast::{Constant, Expr, Stmt};
+        let module = crate::python::parse::parse_module(line, "advice.py").ok()?;
+        let [Stmt::Expr(statement)] = module.body.as_slice() else {
+            return None;
+        };
+        let Expr::Call(call) = statement.value.as_ref() else {
+            return None;
+        };
+        let Expr::Attribute(function) = call.func.as_ref() else {
+            return None;
+        };
+        let keywords = (call.keywords.iter())
+            .filter_map(|k| match (&k.arg, &k.value) {
+                (Some(arg), Expr::Constant(c)) => match &c.value {
+                    Constant::Str(s) => Some((arg.to_string(), s.clone())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        Some((function.attr.to_string(), keywords))
+    }
+
+    /// Alembic advice on a table in a schema names the schema: every `op.` call on it takes
+    /// `schema=` (`create_foreign_key`: `source_schema=` and `referent_schema=`), which
+    /// Python reads back as the bare schema name; without it the call acts on the table of
+    /// that name in `public`. On an unqualified table no call has a schema keyword.
+    #[test]
+    fn alembic_advice_on_schema_tables_names_the_schema() {
+        type Calls = &'static [(&'static str, &'static str, &'static str)];
+        let cases: &[(&str, &str, Calls)] = &[
+            (
+                "setting-not-null",
+                r#"ALTER TABLE "App"."Users" ALTER COLUMN "Email" SET NOT NULL"#,
+                &[
+                    ("create_check_constraint", "schema", "App"),
+                    ("alter_column", "schema", "App"),
+                    ("drop_constraint", "schema", "App"),
+                ],
+            ),
+            (
+                "adding-column-with-volatile-default",
+                "ALTER TABLE app.users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()",
+                &[
+                    ("add_column", "schema", "app"),
+                    ("alter_column", "schema", "app"),
+                    ("create_check_constraint", "schema", "app"),
+                    ("drop_constraint", "schema", "app"),
+                ],
+            ),
+            (
+                "adding-check-constraint-without-not-valid",
+                r#"ALTER TABLE "App"."Users" ADD COLUMN age int CHECK (age > 0)"#,
+                &[
+                    ("add_column", "schema", "App"),
+                    ("create_check_constraint", "schema", "App"),
+                ],
+            ),
+            (
+                "adding-check-constraint-without-not-valid",
+                "ALTER TABLE app.users ADD CONSTRAINT age_positive CHECK (age > 0)",
+                &[("create_check_constraint", "schema", "app")],
+            ),
+            (
+                "adding-foreign-key-without-not-valid",
+                r#"ALTER TABLE app.orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES "Crm".users (id)"#,
+                &[
+                    ("create_foreign_key", "source_schema", "app"),
+                    ("create_foreign_key", "referent_schema", "Crm"),
+                ],
+            ),
+            (
+                "adding-foreign-key-without-not-valid",
+                "ALTER TABLE app.orders ADD COLUMN user_id int DEFAULT 0 REFERENCES crm.users (id)",
+                &[
+                    ("add_column", "schema", "app"),
+                    ("create_foreign_key", "source_schema", "app"),
+                    ("create_foreign_key", "referent_schema", "crm"),
+                ],
+            ),
+            (
+                "adding-not-null-column",
+                "ALTER TABLE app.users ADD COLUMN age int NOT NULL",
+                &[("add_column", "schema", "app")],
+            ),
+            (
+                "adding-serial-column",
+                r#"ALTER TABLE "App"."Users" ADD COLUMN "Seq" bigserial"#,
+                &[
+                    ("add_column", "schema", "App"),
+                    ("alter_column", "schema", "App"),
+                ],
+            ),
+            (
+                "adding-stored-generated-column",
+                "ALTER TABLE app.users ADD COLUMN n2 int GENERATED ALWAYS AS (id * 2) STORED",
+                &[("add_column", "schema", "app")],
+            ),
+            (
+                "adding-unique-constraint",
+                "ALTER TABLE app.users ADD CONSTRAINT users_email_key UNIQUE (email)",
+                &[("create_index", "schema", "app")],
+            ),
+            (
+                "adding-unique-constraint",
+                r#"ALTER TABLE "App"."Users" ADD PRIMARY KEY ("Id")"#,
+                &[
+                    ("alter_column", "schema", "App"),
+                    ("create_index", "schema", "App"),
+                ],
+            ),
+            (
+                "adding-unique-constraint",
+                "ALTER TABLE app.users ADD COLUMN email text UNIQUE",
+                &[("add_column", "schema", "app")],
+            ),
+            (
+                "concurrent-index-without-if-not-exists",
+                r#"CREATE INDEX CONCURRENTLY ix ON "App"."Users" (email)"#,
+                &[
+                    ("drop_index", "schema", "App"),
+                    ("create_index", "schema", "App"),
+                ],
+            ),
+            (
+                "dropping-not-null",
+                "ALTER TABLE app.users ALTER COLUMN email DROP NOT NULL",
+                &[("alter_column", "schema", "app")],
+            ),
+            (
+                "renaming-column",
+                r#"ALTER TABLE "App"."Users" RENAME COLUMN email TO mail"#,
+                &[
+                    ("add_column", "schema", "App"),
+                    ("drop_column", "schema", "App"),
+                ],
+            ),
+            (
+                "prefer-text-over-varchar",
+                "CREATE TABLE app.users (email varchar(10))",
+                &[("create_table", "schema", "app")],
+            ),
+            (
+                "prefer-text-over-varchar",
+                "ALTER TABLE app.users ADD COLUMN email varchar(10)",
+                &[("add_column", "schema", "app")],
+            ),
+            (
+                "prefer-text-over-varchar",
+                r#"ALTER TABLE "App"."Users" ALTER COLUMN email TYPE varchar(10)"#,
+                &[("alter_column", "schema", "App")],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                "CREATE TABLE app.users (doc json)",
+                &[("create_table", "schema", "app")],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                r#"ALTER TABLE "App"."Users" ADD COLUMN doc json"#,
+                &[("add_column", "schema", "App")],
+            ),
+            (
+                "prefer-jsonb-over-json",
+                "ALTER TABLE app.users ALTER COLUMN doc TYPE json",
+                &[("alter_column", "schema", "app")],
+            ),
+            // Unqualified: no schema keyword at all (checked below for every case).
+            (
+                "setting-not-null",
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                &[],
+            ),
+            (
+                "adding-foreign-key-without-not-valid",
+                "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)",
+                &[],
+            ),
+        ];
+        let mut failures = Vec::new();
+        for &(rule, sql, calls) in cases {
+            let advice = crate::rules::cases::alembic_advice(rule, sql);
+            let mut fail =
+                |what: String| failures.push(format!("{rule} on {sql}: {what}\n{advice}"));
+            let made: Vec<(String, Vec<(String, String)>)> = (advice.lines())
+                .map(str::trim)
+                .filter(|l| l.starts_with("op."))
+                .filter_map(op_call_keywords)
+                .collect();
+            for &(name, keyword, schema) in calls {
+                let found = made.iter().any(|(n, keywords)| {
+                    n == name && keywords.iter().any(|(k, v)| k == keyword && v == schema)
+                });
+                if !found {
+                    fail(format!("no op.{name} with {keyword}={schema:?}"));
+                }
+            }
+            if calls.is_empty() {
+                if made.is_empty() {
+                    fail("no op. call".into());
+                }
+                if advice.contains("schema=") {
+                    fail("a schema keyword on an unqualified table".into());
+                }
+            }
+        }
+        // Not a whole Python call (`<new type>` is for the user to fill in).
+        let advice = crate::rules::cases::alembic_advice(
+            "changing-column-type",
+            r#"ALTER TABLE "App"."Users" ALTER COLUMN email TYPE bigint"#,
+        );
+        if !advice.contains(r#"<new type>, nullable=True), schema="App")"#) {
+            failures.push(format!("changing-column-type: no schema=\n{advice}"));
         }
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }

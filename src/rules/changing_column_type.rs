@@ -1,5 +1,5 @@
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -25,6 +25,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let bare_column = action.column.as_deref().unwrap_or("column");
             let table_py = python_string(bare_table);
             let column_py = python_string(&format!("{bare_column}_new"));
+            let schema = schema_kwarg(action.relation.as_ref());
             let advice = Advice::sql(
                 format!(
                     "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
@@ -38,7 +39,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             )
             .with_alembic(format!(
                 "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
-                 op.add_column({table_py}, sa.Column({column_py}, <new type>, nullable=True))\n  \
+                 op.add_column({table_py}, sa.Column({column_py}, <new type>, nullable=True){schema})\n  \
                  # write to both columns from the application (or a trigger), backfill old rows in batches,\n  \
                  # then rename in a short transaction and drop the old column in a later revision\n\
                  binary-coercible changes (varchar(n) to varchar(m > n) or text, numeric(p,s) to numeric(q > p,s)) need no rewrite; \

@@ -25,6 +25,8 @@ pub struct TypedColumn {
     pub table: String,
     /// The table's bare name, for Alembic.
     pub bare_table: String,
+    /// The table's schema, bare, when the statement names one (Alembic's `schema=`).
+    pub schema: Option<String>,
     /// The column's bare name.
     pub column: String,
     pub column_type: ColumnType,
@@ -40,6 +42,13 @@ impl TypedColumn {
     /// The column, quoted as SQL.
     pub fn quoted(&self) -> String {
         quote_ident(&self.column)
+    }
+
+    /// `, schema="app"` for an Alembic call on the column's table when it names a schema,
+    /// nothing when it does not.
+    pub fn schema_kwarg(&self) -> String {
+        let table = crate::facts::Relation::new(self.schema.as_deref(), &self.bare_table);
+        super::advice::schema_kwarg(Some(&table))
     }
 
     /// Where it is declared, for messages: `users.id`.
@@ -115,6 +124,7 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
         out.push(TypedColumn {
             table,
             bare_table,
+            schema: rv.map(|rv| rv.schemaname.clone()).filter(|s| !s.is_empty()),
             column: column.to_string(),
             column_type: ColumnType::from_type_name(type_name),
             raw_name: raw_name(type_name),
@@ -216,13 +226,16 @@ pub fn alembic_declaration(column: &TypedColumn, sa_type: &str) -> String {
         python_string(&column.bare_table),
         python_string(&column.column),
     );
+    let schema = column.schema_kwarg();
     match column.declared {
         Declared::CreateTable => {
-            format!("op.create_table({table}, ..., sa.Column({col}, {sa_type}), ...)")
+            format!("op.create_table({table}, ..., sa.Column({col}, {sa_type}), ...{schema})")
         }
         Declared::AddColumn => {
-            format!("op.add_column({table}, sa.Column({col}, {sa_type}))")
+            format!("op.add_column({table}, sa.Column({col}, {sa_type}){schema})")
         }
-        Declared::AlterType => format!("op.alter_column({table}, {col}, type_={sa_type})"),
+        Declared::AlterType => {
+            format!("op.alter_column({table}, {col}, type_={sa_type}{schema})")
+        }
     }
 }

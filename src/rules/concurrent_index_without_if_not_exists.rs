@@ -4,7 +4,7 @@
 
 use pg_query::NodeEnum;
 
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation, deparse_with};
 use crate::facts::{Relation, quote_ident};
 
@@ -60,10 +60,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
     .with_fix(format!("{drop};\n{create}"), false)
     .with_alembic(format!(
         "drop what a failed build left behind, then create it, in the autocommit block:\n  \
-         op.drop_index({name_py}, table_name={table_py}, postgresql_concurrently=True, if_exists=True)\n  \
-         op.create_index({name_py}, {table_py}, [...], postgresql_concurrently=True, if_not_exists=True)",
+         op.drop_index({name_py}, table_name={table_py}, postgresql_concurrently=True, if_exists=True{schema})\n  \
+         op.create_index({name_py}, {table_py}, [...], postgresql_concurrently=True, if_not_exists=True{schema})",
         name_py = python_string(&name),
         table_py = python_string(&rv.relname),
+        schema = schema_kwarg(Some(&table)),
     ));
     vec![Violation::with(
         format!(

@@ -1,6 +1,6 @@
 //! ALTER COLUMN ... DROP NOT NULL on an existing table.
 
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::Form;
 
@@ -32,9 +32,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ))
                 .with_alembic(format!(
                     "first deploy code that handles NULL in {column} everywhere it is read, then \
-                     drop the constraint:\n  op.alter_column({}, {}, nullable=True)",
+                     drop the constraint:\n  op.alter_column({}, {}, nullable=True{})",
                     python_string(action.relation.as_ref().map_or("<table>", |r| r.name.as_str())),
-                    python_string(action.column.as_deref().unwrap_or("<column>"))
+                    python_string(action.column.as_deref().unwrap_or("<column>")),
+                    schema_kwarg(action.relation.as_ref()),
                 )),
             )
         })

@@ -42,6 +42,7 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
     let check = format!("char_length({col}) <= {n}");
     let constraint = quote_ident(&format!("{}_{}_length", c.bare_table, c.column));
     let table_py = python_string(&c.bare_table);
+    let schema = c.schema_kwarg();
     let bare = python_string(&c.column);
     let constraint_py = python_string(&format!("{}_{}_length", c.bare_table, c.column));
     let (sql, alembic) = match c.declared {
@@ -52,7 +53,7 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
             ),
             format!(
                 "op.create_table({table_py}, ..., sa.Column({bare}, sa.Text()), \
-                 sa.CheckConstraint({}, name={constraint_py}), ...)",
+                 sa.CheckConstraint({}, name={constraint_py}), ...{schema})",
                 python_string(&check),
             ),
         ),
@@ -63,7 +64,7 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
             ),
             format!(
                 "op.add_column({table_py}, sa.Column({bare}, sa.Text(), \
-                 sa.CheckConstraint({}, name={constraint_py})))",
+                 sa.CheckConstraint({}, name={constraint_py})){schema})",
                 python_string(&check),
             ),
         ),
@@ -74,7 +75,7 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
                 c.table, c.table
             ),
             format!(
-                "op.alter_column({table_py}, {bare}, type_=sa.Text())\n  \
+                "op.alter_column({table_py}, {bare}, type_=sa.Text(){schema})\n  \
                  op.execute({})",
                 python_string(&format!(
                     "ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID",

@@ -1,7 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::{Form, quote_ident};
 
@@ -43,12 +43,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ))
             .with_alembic(format!(
                 "expand and contract over several releases instead:\n  \
-                 op.add_column({t_py}, sa.Column({n_py}, ...))  # the type of {c}\n  \
+                 op.add_column({t_py}, sa.Column({n_py}, ...){schema})  # the type of {c}\n  \
                  # deploy code that writes both columns, then backfill in batches:\n  \
                  op.execute({update})\n  \
                  # deploy code that reads {n} only, then in a later migration:\n  \
-                 op.drop_column({t_py}, {c_py})",
+                 op.drop_column({t_py}, {c_py}{schema})",
                 t_py = python_string(bare_table),
+                schema = schema_kwarg(action.relation.as_ref()),
                 n = bare_new_name,
                 n_py = python_string(bare_new_name),
                 c = bare_column,

@@ -1,5 +1,5 @@
 use super::Severity;
-use super::advice::python_string;
+use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -25,6 +25,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let check_name = crate::facts::quote_ident(&check_bare);
             let (table_py, column_py) = (python_string(bare_table), python_string(bare));
             let check_py = python_string(&check_bare);
+            let schema = schema_kwarg(action.relation.as_ref());
             let pre12 = if input.state.version < 12 {
                 " (before PostgreSQL 12 even a validated CHECK does not avoid the scan)"
             } else {
@@ -44,10 +45,10 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ))
                 .with_alembic(format!(
                     "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
-                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True)\n  \
+                     op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True{schema})\n  \
                      op.execute({})  # in the next revision\n  \
-                     op.alter_column({table_py}, {column_py}, nullable=False)\n  \
-                     op.drop_constraint({check_py}, {table_py})",
+                     op.alter_column({table_py}, {column_py}, nullable=False{schema})\n  \
+                     op.drop_constraint({check_py}, {table_py}{schema})",
                     python_string(&format!("{column} IS NOT NULL")),
                     python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check_name}"))
                 )),
