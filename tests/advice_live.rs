@@ -295,6 +295,16 @@ const ALEMBIC_CASES: &[Case] = &[
         "op.drop_index(\"users_email_idx\", table_name=\"users\")",
     ),
     case(
+        "adding-check-constraint-without-not-valid",
+        USERS,
+        "op.create_check_constraint(\"users_total_check\", \"users\", \"total >= 0\")",
+    ),
+    case(
+        "adding-foreign-key-without-not-valid",
+        "CREATE TABLE users (id int PRIMARY KEY); CREATE TABLE orders (id int, user_id int);",
+        "op.create_foreign_key(\n        \"orders_user_fk\",\n        \"orders\",\n        \"users\",\n        [\"user_id\"],\n        [\"id\"],\n    )",
+    ),
+    case(
         "adding-serial-column",
         "CREATE TABLE \"Users\" (id int); INSERT INTO \"Users\" VALUES (1), (2);",
         "op.execute('ALTER TABLE \"Users\" ADD COLUMN \"Seq\" bigserial')",

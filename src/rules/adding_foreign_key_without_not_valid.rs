@@ -2,7 +2,7 @@ use pg_query::protobuf::ConstrType;
 
 use super::Severity;
 use super::advice::split_column_constraint;
-use super::advice::{python_string, schema_keyword, schema_kwarg};
+use super::advice::{not_valid_call, python_string, schema_keyword, schema_kwarg};
 use super::{
     Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
 };
@@ -83,6 +83,7 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
         .map(ToString::to_string)
         .unwrap_or_default();
     let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+    let validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"));
     Advice::sql(format!(
         "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
          {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
@@ -91,11 +92,18 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
     .with_alembic(format!(
         "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
          op.create_foreign_key(..., postgresql_not_valid=True{}{})\n  \
-         op.execute({})  # in the next revision",
+         op.execute({validate})  # in the next revision",
         schema_keyword("source_schema", action.relation.as_ref()),
         schema_keyword("referent_schema", action.other.as_ref()),
-        python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"))
     ))
+    .with_alembic_rewrite(
+        not_valid_call,
+        format!(
+            "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
+             {{call}}\n  \
+             op.execute({validate})  # in the next revision"
+        ),
+    )
 }
 
 /// `ADD COLUMN c int DEFAULT 0 REFERENCES r (id)`: the column is not all NULL, so the

@@ -51,12 +51,36 @@ impl Advice {
         self
     }
 
+    /// Alembic advice that shows the user's own `op` call rewritten where `rewrite` takes
+    /// it: `with_call` with its `{call}` replaced by the rewritten call; the Alembic advice
+    /// given so far otherwise (another call, or SQL in `op.execute`).
+    pub fn with_alembic_rewrite(
+        mut self,
+        rewrite: fn(&str) -> Option<String>,
+        with_call: String,
+    ) -> Advice {
+        let otherwise = match self.alembic.take() {
+            Some(AlembicAdvice::Text(text)) => Some(text),
+            _ => None,
+        };
+        self.alembic = Some(AlembicAdvice::Rewritten(Box::new(RewrittenCall {
+            rewrite,
+            with_call,
+            otherwise,
+        })));
+        self
+    }
+
     /// The advice for an Alembic revision; `call` is the source text of the `op` call the
     /// finding is on.
     pub fn for_alembic(&self, call: &str) -> Option<String> {
         match &self.alembic {
             Some(AlembicAdvice::Text(text)) => Some(text.clone()),
             Some(AlembicAdvice::AroundCall(advice)) => Some(advice(call)),
+            Some(AlembicAdvice::Rewritten(advice)) => match (advice.rewrite)(call) {
+                Some(rewritten) => Some(advice.with_call.replacen("{call}", &rewritten, 1)),
+                None => advice.otherwise.clone().or_else(|| self.sql.clone()),
+            },
             None => self.sql.clone(),
         }
     }
@@ -79,6 +103,15 @@ pub enum AlembicAdvice {
     /// Built from the source text of the `op` call (e.g. the call re-indented inside an
     /// autocommit block).
     AroundCall(fn(&str) -> String),
+    /// [`Advice::with_alembic_rewrite`]; boxed, as a finding is kept in 128 bytes.
+    Rewritten(Box<RewrittenCall>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RewrittenCall {
+    rewrite: fn(&str) -> Option<String>,
+    with_call: String,
+    otherwise: Option<String>,
 }
 
 /// `sql` as a Python string literal in double quotes, for an `op.execute(...)` in Alembic
@@ -136,21 +169,37 @@ pub fn python_block_string(sql: &str) -> String {
     out
 }
 
+/// `call` (source text ending in `)`) with `argument` added as its last argument.
+fn with_argument(call: &str, argument: &str) -> String {
+    let before = &call[..call.len() - 1];
+    let inner = before.trim_end();
+    let closing_space = &before[inner.len()..];
+    let separator = if inner.ends_with(',') || inner.ends_with('(') {
+        " "
+    } else {
+        ", "
+    };
+    format!("{inner}{separator}{argument}{closing_space})")
+}
+
+/// The user's `op.create_check_constraint(...)` or `op.create_foreign_key(...)` with
+/// `postgresql_not_valid=True` (Alembic then writes `NOT VALID`); `None` for any other
+/// call, or one that already says whether it is valid.
+pub fn not_valid_call(call: &str) -> Option<String> {
+    let call = call.trim();
+    let takes = ["op.create_check_constraint(", "op.create_foreign_key("];
+    let open = takes.iter().any(|t| call.starts_with(t)) && call.ends_with(')');
+    (open && !call.contains("postgresql_not_valid"))
+        .then(|| with_argument(call, "postgresql_not_valid=True"))
+}
+
 /// An Alembic `op` call (its source text) re-indented inside an autocommit block, with
 /// `argument` (e.g. `postgresql_concurrently=True`) added unless the call already has it.
 pub fn autocommit_block(call: &str, argument: Option<&str>) -> String {
     let call = call.trim();
     let call = match argument {
         Some(argument) if call.ends_with(')') && !call.contains(keyword(argument)) => {
-            let before = &call[..call.len() - 1];
-            let inner = before.trim_end();
-            let closing_space = &before[inner.len()..];
-            let separator = if inner.ends_with(',') || inner.ends_with('(') {
-                " "
-            } else {
-                ", "
-            };
-            format!("{inner}{separator}{argument}{closing_space})")
+            with_argument(call, argument)
         }
         _ if call.is_empty() => format!(
             "op.create_index(..., {})",
@@ -956,6 +1005,31 @@ mod tests {
             failures.push(format!("changing-column-type: no schema=\n{advice}"));
         }
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    #[test]
+    fn a_constraint_call_is_rewritten_not_valid() {
+        use super::not_valid_call;
+        assert_eq!(
+            not_valid_call("op.create_check_constraint(\"c\", \"t\", \"a > 0\")").as_deref(),
+            Some("op.create_check_constraint(\"c\", \"t\", \"a > 0\", postgresql_not_valid=True)")
+        );
+        assert_eq!(
+            not_valid_call(
+                "op.create_foreign_key(\n    \"fk\", \"t\", \"r\", [\"a\"], [\"id\"],\n)"
+            )
+            .as_deref(),
+            Some(
+                "op.create_foreign_key(\n    \"fk\", \"t\", \"r\", [\"a\"], [\"id\"], postgresql_not_valid=True\n)"
+            )
+        );
+        for other in [
+            "op.execute(\"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)\")",
+            "op.create_check_constraint(\"c\", \"t\", \"a > 0\", postgresql_not_valid=False)",
+            "",
+        ] {
+            assert_eq!(not_valid_call(other), None, "{other}");
+        }
     }
 
     #[test]
