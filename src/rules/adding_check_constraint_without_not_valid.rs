@@ -1,7 +1,9 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{not_valid_call, python_string, schema_kwarg, split_column_constraint};
+use super::advice::{
+    not_valid_then_validate, python_string, schema_kwarg, split_column_constraint,
+};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
 use crate::facts::Form;
 
@@ -54,25 +56,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ));
                 return Violation::with(message, advice);
             }
-            let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
-            let validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"));
-            let advice = Advice::sql(format!(
-                "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
-                 {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
-            ))
-            .with_fix(fix, false)
-            .with_alembic(format!(
-                "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-                 op.create_check_constraint(..., postgresql_not_valid=True{schema})\n  \
-                 op.execute({validate})  # in the next revision"
-            ))
-            .with_alembic_rewrite(
-                not_valid_call,
-                format!(
-                    "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-                     {{call}}\n  \
-                     op.execute({validate})  # in the next revision"
-                ),
+            let advice = not_valid_then_validate(
+                &add,
+                &table,
+                &name,
+                &format!("op.create_check_constraint(..., postgresql_not_valid=True{schema})"),
             );
             Violation::with(message, advice)
         })

@@ -2,7 +2,7 @@ use pg_query::protobuf::ConstrType;
 
 use super::Severity;
 use super::advice::split_column_constraint;
-use super::advice::{not_valid_call, python_string, schema_keyword, schema_kwarg};
+use super::advice::{not_valid_then_validate, python_string, schema_keyword, schema_kwarg};
 use super::{
     Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
 };
@@ -82,28 +82,12 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let fix = format!("{add};\nALTER TABLE {table} VALIDATE CONSTRAINT {name}");
-    let validate = python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"));
-    Advice::sql(format!(
-        "add it NOT VALID (no scan), then validate in a separate transaction (reads and writes continue):\n  \
-         {add};\n  ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
-    ))
-    .with_fix(fix, false)
-    .with_alembic(format!(
-        "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-         op.create_foreign_key(..., postgresql_not_valid=True{}{})\n  \
-         op.execute({validate})  # in the next revision",
+    let placeholder = format!(
+        "op.create_foreign_key(..., postgresql_not_valid=True{}{})",
         schema_keyword("source_schema", action.relation.as_ref()),
         schema_keyword("referent_schema", action.other.as_ref()),
-    ))
-    .with_alembic_rewrite(
-        not_valid_call,
-        format!(
-            "add it NOT VALID (no scan), then validate it in a later migration (reads and writes continue):\n  \
-             {{call}}\n  \
-             op.execute({validate})  # in the next revision"
-        ),
-    )
+    );
+    not_valid_then_validate(&add, &table, &name, &placeholder)
 }
 
 /// `ADD COLUMN c int DEFAULT 0 REFERENCES r (id)`: the column is not all NULL, so the

@@ -51,36 +51,16 @@ impl Advice {
         self
     }
 
-    /// Alembic advice that shows the user's own `op` call rewritten where `rewrite` takes
-    /// it: `with_call` with its `{call}` replaced by the rewritten call; the Alembic advice
-    /// given so far otherwise (another call, or SQL in `op.execute`).
-    pub fn with_alembic_rewrite(
-        mut self,
-        rewrite: fn(&str) -> Option<String>,
-        with_call: String,
-    ) -> Advice {
-        let otherwise = match self.alembic.take() {
-            Some(AlembicAdvice::Text(text)) => Some(text),
-            _ => None,
-        };
-        self.alembic = Some(AlembicAdvice::Rewritten(Box::new(RewrittenCall {
-            rewrite,
-            with_call,
-            otherwise,
-        })));
-        self
-    }
-
     /// The advice for an Alembic revision; `call` is the source text of the `op` call the
     /// finding is on.
     pub fn for_alembic(&self, call: &str) -> Option<String> {
         match &self.alembic {
             Some(AlembicAdvice::Text(text)) => Some(text.clone()),
             Some(AlembicAdvice::AroundCall(advice)) => Some(advice(call)),
-            Some(AlembicAdvice::Rewritten(advice)) => match (advice.rewrite)(call) {
-                Some(rewritten) => Some(advice.with_call.replacen("{call}", &rewritten, 1)),
-                None => advice.otherwise.clone().or_else(|| self.sql.clone()),
-            },
+            Some(AlembicAdvice::NotValidCall(advice)) => Some(match not_valid_call(call) {
+                Some(rewritten) => format!("{}{rewritten}{}", advice.intro, advice.then),
+                None => advice.otherwise.clone(),
+            }),
             None => self.sql.clone(),
         }
     }
@@ -103,15 +83,46 @@ pub enum AlembicAdvice {
     /// Built from the source text of the `op` call (e.g. the call re-indented inside an
     /// autocommit block).
     AroundCall(fn(&str) -> String),
-    /// [`Advice::with_alembic_rewrite`]; boxed, as a finding is kept in 128 bytes.
-    Rewritten(Box<RewrittenCall>),
+    /// The user's constraint call made NOT VALID ([`not_valid_call`]) between `intro` and
+    /// `then`; `otherwise` for another call (SQL in `op.execute`). Boxed: a finding is
+    /// kept in 128 bytes.
+    NotValidCall(Box<NotValidAlembic>),
 }
 
 #[derive(Debug, Clone)]
-pub struct RewrittenCall {
-    rewrite: fn(&str) -> Option<String>,
-    with_call: String,
-    otherwise: Option<String>,
+pub struct NotValidAlembic {
+    intro: String,
+    then: String,
+    otherwise: String,
+}
+
+/// The NOT VALID rules' advice: `add` (the constraint added NOT VALID), then VALIDATE
+/// CONSTRAINT `name` on `table` in a transaction of its own; in a revision, the user's own
+/// `op.create_check_constraint` / `op.create_foreign_key` call with
+/// `postgresql_not_valid=True`, else `placeholder` (such a call for the user to fill in).
+pub fn not_valid_then_validate(add: &str, table: &str, name: &str, placeholder: &str) -> Advice {
+    let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+    let intro = "add it NOT VALID (no scan), then validate it in a later migration (reads and \
+                 writes continue):\n  ";
+    let then = format!(
+        "\n  op.execute({})  # in the next revision",
+        python_string(&validate)
+    );
+    Advice {
+        sql: Some(format!(
+            "add it NOT VALID (no scan), then validate in a separate transaction (reads and \
+             writes continue):\n  {add};\n  {validate};"
+        )),
+        fix: Some(Box::new(SqlFix {
+            replacement: format!("{add};\n{validate}"),
+            needs_input: false,
+        })),
+        alembic: Some(AlembicAdvice::NotValidCall(Box::new(NotValidAlembic {
+            otherwise: format!("{intro}{placeholder}{then}"),
+            intro: intro.to_string(),
+            then,
+        }))),
+    }
 }
 
 /// `sql` as a Python string literal in double quotes, for an `op.execute(...)` in Alembic
@@ -185,7 +196,7 @@ fn with_argument(call: &str, argument: &str) -> String {
 /// The user's `op.create_check_constraint(...)` or `op.create_foreign_key(...)` with
 /// `postgresql_not_valid=True` (Alembic then writes `NOT VALID`); `None` for any other
 /// call, or one that already says whether it is valid.
-pub fn not_valid_call(call: &str) -> Option<String> {
+fn not_valid_call(call: &str) -> Option<String> {
     let call = call.trim();
     let takes = ["op.create_check_constraint(", "op.create_foreign_key("];
     let open = takes.iter().any(|t| call.starts_with(t)) && call.ends_with(')');
