@@ -131,10 +131,10 @@ fn invalid(severity: Severity, span: Range<usize>, message: String) -> Finding {
             "name the rules it is for, separated by commas (`locksmith rules` lists them):\n  \
              -- locksmith:ignore-file rule-id, rule-id: reason",
         )
-        .with_alembic(
+        .with_alembic(|| {
             "name the rules it is for, separated by commas (`locksmith rules` lists them):\n  \
-             # locksmith:ignore-file rule-id, rule-id: reason",
-        )
+             # locksmith:ignore-file rule-id, rule-id: reason"
+        })
     } else {
         rules::Advice::sql(
             "correct the rule id (`locksmith rules` lists them), or remove it from the comment",

@@ -322,6 +322,7 @@ fn lint_unfinished(
     state.runner_commits |= session.piece_of_script;
     let mut findings = Vec::new();
     let language = source.language;
+    let _alembic_shown = rules::AlembicShown::set(language != Language::Sql);
     let enabled = |rule: &&'static rules::Rule| config.severity_of(rule).map(|s| (*rule, s));
     let mut statement_checks = Vec::new();
     let mut transaction_checks = Vec::new();

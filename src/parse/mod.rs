@@ -6,6 +6,7 @@
 //! the next `;`.
 
 #[cfg(direct_tree)]
+mod deparse;
 mod direct;
 pub mod plpgsql;
 pub mod split;
@@ -16,6 +17,7 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
+pub use deparse::{deparse, deparse_expression};
 use split::ChunkKind;
 pub use texts::{
     ColumnClause, ColumnClauseAt, column_clauses, one_query_statements, statement_texts,

@@ -45,7 +45,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     fix.replace('\n', "\n  ")
                 ))
                 .with_fix(fix, false)
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "add the column without the CHECK, then the CHECK NOT VALID, then validate it in a later \
                      migration (reads and writes continue):\n  \
                      op.add_column(...{schema})  # without the CheckConstraint\n  \

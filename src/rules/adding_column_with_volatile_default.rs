@@ -1,9 +1,7 @@
 use pg_query::protobuf::ConstrType;
 
 use super::Severity;
-use super::advice::{
-    added_column, column_constraints, expression_sql, is_not_null, python_string, schema_kwarg,
-};
+use super::advice::{added_column, column_constraints, is_not_null, python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::Form;
 
@@ -45,7 +43,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                         .and_then(|c| c.raw_expr.as_deref())
                         .or(col.raw_default.as_deref())
                 })
-                .and_then(expression_sql)
+                .and_then(crate::parse::deparse_expression)
                 .unwrap_or_else(|| "<expression>".into());
             // The column goes in nullable; a NOT NULL it was declared with comes back after
             // the backfill, proven by a CHECK first so that SET NOT NULL skips its scan (12+).
@@ -86,7 +84,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {expression};  -- new rows only\n  \
                  UPDATE {table} SET {column} = {expression} WHERE {column} IS NULL;  -- in batches{restore}"
             ))
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "add the column without the per-row value{nullable}, then fill it in batches:\n  \
                  op.add_column({table_py}, sa.Column({column_py}, ..., nullable=True){schema})\n  \
                  op.alter_column({table_py}, {column_py}, server_default=sa.text({}){schema})  # new rows only\n  \

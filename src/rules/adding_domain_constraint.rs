@@ -49,7 +49,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  ALTER DOMAIN {domain} VALIDATE CONSTRAINT {name};  -- scans again; run it separately"
             ))
             .with_fix(not_valid.clone(), false)
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "add it NOT VALID (new values are checked at once, no table is scanned):\n  \
                  op.execute({})\n  \
                  op.execute({})  # in a later revision",

@@ -55,7 +55,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         let outside = Advice::sql(format!(
             "run it outside any transaction block, on its own (COMMIT before it):\n  COMMIT;\n  {sql};"
         ))
-        .with_alembic(format!(
+        .with_alembic(|| format!(
             "run it outside the migration's transaction:\n{}",
             autocommit_block(&format!("op.execute({})", python_string(sql)), None)
         ));
@@ -87,7 +87,7 @@ fn check(input: &TransactionView) -> Vec<Violation> {
                          -- then, in a new transaction: {}",
                         excerpt(user.sql)
                     ))
-                    .with_alembic(format!(
+                    .with_alembic(|| format!(
                         "add the value outside the migration's transaction (it is committed at \
                          once), or use it only in the next migration:\n{}",
                         autocommit_block(&format!("op.execute({})", python_string(sql)), None)

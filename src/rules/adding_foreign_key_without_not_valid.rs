@@ -123,7 +123,7 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
         Advice::sql(format!(
             "add the column without REFERENCES, then the foreign key NOT VALID, then validate it:\n  {steps}"
         ))
-        .with_alembic(format!(
+        .with_alembic(|| format!(
             "add the column without the ForeignKey, then the foreign key NOT VALID, then validate it:\n  \
              op.add_column({t}, sa.Column({c}, ..., server_default=...){schema})\n  \
              op.create_foreign_key({n}, {t}, {o}, [{c}], [...], postgresql_not_valid=True{source}{referent})\n  \

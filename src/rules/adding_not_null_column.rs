@@ -26,7 +26,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  or add it nullable, backfill it in batches, then see `locksmith rule setting-not-null`"
             ))
             .with_fix(fix, true)
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "give the column a constant server_default (PostgreSQL 11+ stores it without a rewrite):\n  \
                  op.add_column({}, sa.Column({}, ..., nullable=False, server_default=\"<value>\"){})\n\
                  or add it with nullable=True, backfill it in batches, then see `locksmith rule setting-not-null`",

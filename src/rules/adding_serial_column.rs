@@ -49,7 +49,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  UPDATE {table} SET {column} = {nextval} WHERE {column} IS NULL;  -- in batches\n\
                  then make it NOT NULL as `locksmith rule setting-not-null` shows"
             ))
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "add a plain column, give new rows their value from a sequence, then backfill in batches:\n  \
                  op.execute({})\n  \
                  op.add_column({table_py}, sa.Column({column_py}, sa.BigInteger(), nullable=True){schema_py})\n  \

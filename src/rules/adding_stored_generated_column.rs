@@ -39,7 +39,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  UPDATE {table} SET {column} = <expression> WHERE {column} IS NULL;  -- in batches\n\
                  {virtual_note}"
             ).trim_end().to_string())
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
                  op.add_column({}, sa.Column({}, ..., nullable=True){})\n  \
                  op.execute({})\n  \

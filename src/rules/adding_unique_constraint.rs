@@ -134,7 +134,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             ));
             let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
                 .with_fix(fix, false)
-                .with_alembic(format!("{intro}:\n  {}", alembic.join("\n  ")));
+                .with_alembic(|| format!("{intro}:\n  {}", alembic.join("\n  ")));
             Violation::with(message, advice)
         })
         .collect()

@@ -8,6 +8,32 @@ use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropBehavior,
 };
 
+thread_local! {
+    /// Whether the file linted on this thread shows Alembic advice ([`AlembicShown`]).
+    static ALEMBIC_SHOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// While it lives, the rules run on this thread build Alembic advice only when `shown`:
+/// a `.sql` file's help never shows it (the engine drops it), and building it was
+/// 2 % of the instructions of linting a file list. Dropped, the setting before it returns.
+pub struct AlembicShown {
+    before: bool,
+}
+
+impl AlembicShown {
+    pub fn set(shown: bool) -> AlembicShown {
+        AlembicShown {
+            before: ALEMBIC_SHOWN.replace(shown),
+        }
+    }
+}
+
+impl Drop for AlembicShown {
+    fn drop(&mut self) {
+        ALEMBIC_SHOWN.set(self.before);
+    }
+}
+
 /// Advice for one finding. `sql` is shown for `.sql` sources, `alembic` for Alembic
 /// revisions (falling back to `sql` when a rule has nothing Alembic-specific to say).
 #[derive(Debug, Clone, Default)]
@@ -30,8 +56,11 @@ impl Advice {
         }
     }
 
-    pub fn with_alembic(mut self, advice: impl Into<String>) -> Advice {
-        self.alembic = Some(AlembicAdvice::Text(advice.into()));
+    /// `advice` is called only where it is shown ([`AlembicShown`]).
+    pub fn with_alembic<S: Into<String>>(mut self, advice: impl FnOnce() -> S) -> Advice {
+        if ALEMBIC_SHOWN.get() {
+            self.alembic = Some(AlembicAdvice::Text(advice().into()));
+        }
         self
     }
 
@@ -104,10 +133,6 @@ pub fn not_valid_then_validate(add: &str, table: &str, name: &str, placeholder: 
     let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}");
     let intro = "add it NOT VALID (no scan), then validate it in a later migration (reads and \
                  writes continue):\n  ";
-    let then = format!(
-        "\n  op.execute({})  # in the next revision",
-        python_string(&validate)
-    );
     Advice {
         sql: Some(format!(
             "add it NOT VALID (no scan), then validate in a separate transaction (reads and \
@@ -117,11 +142,17 @@ pub fn not_valid_then_validate(add: &str, table: &str, name: &str, placeholder: 
             replacement: format!("{add};\n{validate}"),
             needs_input: false,
         })),
-        alembic: Some(AlembicAdvice::NotValidCall(Box::new(NotValidAlembic {
-            otherwise: format!("{intro}{placeholder}{then}"),
-            intro: intro.to_string(),
-            then,
-        }))),
+        alembic: ALEMBIC_SHOWN.get().then(|| {
+            let then = format!(
+                "\n  op.execute({})  # in the next revision",
+                python_string(&validate)
+            );
+            AlembicAdvice::NotValidCall(Box::new(NotValidAlembic {
+                otherwise: format!("{intro}{placeholder}{then}"),
+                intro: intro.to_string(),
+                then,
+            }))
+        }),
     }
 }
 
@@ -331,23 +362,6 @@ pub fn split_column_constraint(
         )
     })?;
     Some((add_column, add_constraint))
-}
-
-/// An expression as SQL text, printed by PostgreSQL's deparser.
-pub fn expression_sql(expr: &pg_query::Node) -> Option<String> {
-    let select = NodeEnum::SelectStmt(Box::new(pg_query::protobuf::SelectStmt {
-        target_list: vec![wrap(NodeEnum::ResTarget(Box::new(
-            pg_query::protobuf::ResTarget {
-                val: Some(Box::new(expr.clone())),
-                ..Default::default()
-            },
-        )))],
-        limit_option: pg_query::protobuf::LimitOption::Default as i32,
-        op: pg_query::protobuf::SetOperation::SetopNone as i32,
-        ..Default::default()
-    }));
-    let sql = select.deparse(Default::default()).ok()?;
-    sql.strip_prefix("SELECT ").map(str::to_string)
 }
 
 fn wrap(node: NodeEnum) -> pg_query::Node {

@@ -87,7 +87,7 @@ fn violation(
             steps.join("\n  ")
         ))
         .with_fix(steps.join("\n"), true)
-        .with_alembic(format!(
+        .with_alembic(|| format!(
             "first add a CHECK constraint matching the partition bound, NOT VALID, and validate it \
              outside the migration's transaction:\n  {}\n  \
              with op.get_context().autocommit_block():\n      op.execute({})\n  \

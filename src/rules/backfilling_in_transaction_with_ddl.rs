@@ -100,13 +100,15 @@ fn changes_rows(
                      BETWEEN <from> AND <to>",
                     statement.sql.trim()
                 ))
-                .with_alembic(format!(
-                    "move the data change out of the migration's transaction, in batches:\n  \
+                .with_alembic(|| {
+                    format!(
+                        "move the data change out of the migration's transaction, in batches:\n  \
                      with op.get_context().autocommit_block():\n      \
                      op.execute({})  # in batches, e.g. WHERE id BETWEEN <from> AND <to>\n\
                      or put it in a migration of its own",
-                    python_string(statement.sql.trim())
-                )),
+                        python_string(statement.sql.trim())
+                    )
+                }),
             )
             .at_statement(i),
         );

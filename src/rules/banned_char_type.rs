@@ -43,10 +43,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "use text, with a CHECK constraint if the length matters:\n  {}",
                     declaration(c, &format!("text{array}{check}"))
                 ))
-                .with_alembic(format!(
-                    "use text, with a CHECK constraint if the length matters:\n  {}",
-                    alembic_declaration(c, &format!("sa.Text(){sa_check}"))
-                )),
+                .with_alembic(|| {
+                    format!(
+                        "use text, with a CHECK constraint if the length matters:\n  {}",
+                        alembic_declaration(c, &format!("sa.Text(){sa_check}"))
+                    )
+                }),
             )
             .at_clause(input.clause_of(c))
         })

@@ -37,7 +37,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     action.column.as_deref().unwrap_or("column"),
                 ),
             )
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "add a new column, keep both in sync, backfill in batches, then switch over:\n  \
                  op.add_column({table_py}, sa.Column({column_py}, <new type>, nullable=True){schema})\n  \
                  # write to both columns from the application (or a trigger), backfill old rows in batches,\n  \

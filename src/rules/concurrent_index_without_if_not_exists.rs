@@ -58,7 +58,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
          alone would keep an INVALID index):\n  {drop};\n  {create};"
     ))
     .with_fix(format!("{drop};\n{create}"), false)
-    .with_alembic(format!(
+    .with_alembic(|| format!(
         "drop what a failed build left behind, then create it, in the autocommit block:\n  \
          op.drop_index({name_py}, table_name={table_py}, postgresql_concurrently=True, if_exists=True{schema})\n  \
          op.create_index({name_py}, {table_py}, [...], postgresql_concurrently=True, if_not_exists=True{schema})",

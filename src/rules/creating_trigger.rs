@@ -32,7 +32,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                      timeout:\n  SET lock_timeout = '2s';\n  {sql};"
                 ))
                 .with_fix(format!("SET lock_timeout = '2s';\n{sql}"), false)
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "create it in a migration of its own with a lock timeout, and retry on \
                      timeout:\n  op.execute(\"SET lock_timeout = '2s'\")\n  op.execute({})",
                     python_block_string(sql)

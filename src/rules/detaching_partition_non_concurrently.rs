@@ -41,7 +41,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  {concurrent};"
             ))
             .with_fix(concurrent.clone(), false)
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "detach it concurrently, outside the migration's transaction:\n{}",
                 autocommit_block(&format!("op.execute({})", python_string(&concurrent)), None)
             ));

@@ -55,11 +55,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
              uses them, take a backup, and drop them by hand; to keep the data for now, rename \
              the schema aside instead:\n  ALTER SCHEMA <schema> RENAME TO <schema>_old;",
         )
-        .with_alembic(
+        .with_alembic(|| {
             "do not drop databases or schemas in a migration: first deploy code that no longer \
              uses them, take a backup, and drop them by hand; to keep the data for now:\n  \
-             op.execute(\"ALTER SCHEMA <schema> RENAME TO <schema>_old\")",
-        ),
+             op.execute(\"ALTER SCHEMA <schema> RENAME TO <schema>_old\")"
+        }),
     )]
 }
 

@@ -30,7 +30,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "first deploy code that handles NULL in {column} everywhere it is read, then \
                      drop the constraint:\n  ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;"
                 ))
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "first deploy code that handles NULL in {column} everywhere it is read, then \
                      drop the constraint:\n  op.alter_column({}, {}, nullable=True{})",
                     python_string(action.relation.as_ref().map_or("<table>", |r| r.name.as_str())),

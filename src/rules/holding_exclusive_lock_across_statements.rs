@@ -61,11 +61,13 @@ fn check(input: &TransactionView) -> Vec<Violation> {
                  before COMMIT, and move the other statements to transactions of their own \
                  (COMMIT; after this statement)"
             ))
-            .with_alembic(format!(
-                "keep the operation that locks {table} last in upgrade(), or move the other \
+            .with_alembic(|| {
+                format!(
+                    "keep the operation that locks {table} last in upgrade(), or move the other \
                  operations to a migration of their own, so the lock is released as soon as it \
                  is taken"
-            )),
+                )
+            }),
         )
         .at_statement(at),
     ]

@@ -124,7 +124,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                          name PostgreSQL would keep:\n  {}",
                         renamed(input.sql, &span, truncated)
                     ))
-                    .with_alembic(format!(
+                    .with_alembic(|| format!(
                         "pass a name of at most {MAX_BYTES} bytes explicitly (generated index and \
                          constraint names: name=\"...\" or a shorter naming_convention on the \
                          MetaData), e.g. name={}",

@@ -22,7 +22,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  mode that works and keep the transaction short:\n  \
                  SET LOCAL lock_timeout = '2s';",
             )
-            .with_alembic(
+            .with_alembic(||
                 "drop the op.execute(\"LOCK TABLE ...\"): each operation takes the lock it needs. \
                  If you really need it, set a lock timeout first:\n  \
                  op.execute(\"SET LOCAL lock_timeout = '2s'\")",

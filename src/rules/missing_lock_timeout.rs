@@ -25,11 +25,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
          SET lock_timeout = '2s';",
     )
     .with_fix(format!("SET lock_timeout = '2s';\n{}", input.sql), false)
-    .with_alembic(
+    .with_alembic(|| {
         "set a lock timeout before the first locking operation and retry on timeout:\n  \
          op.execute(\"SET lock_timeout = '2s'\")  # at the start of upgrade()\n\
-         or once for every migration in env.py, before context.run_migrations()",
-    );
+         or once for every migration in env.py, before context.run_migrations()"
+    });
     // Alembic: say that env.py was searched too, so nobody goes looking for a setting
     // locksmith already knows is not there.
     let looked = match &input.state.session_settings_from {

@@ -30,11 +30,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
         format!("SET statement_timeout = '5s';\n{}", input.sql),
         false,
     )
-    .with_alembic(
+    .with_alembic(|| {
         "set a statement timeout before the first locking operation:\n  \
          op.execute(\"SET statement_timeout = '5s'\")  # at the start of upgrade()\n\
-         or once for every migration in env.py, before context.run_migrations()",
-    );
+         or once for every migration in env.py, before context.run_migrations()"
+    });
     let looked = match &input.state.session_settings_from {
         Some(env_py) => format!(" (none is set in this revision or in {env_py})"),
         None => String::new(),

@@ -75,7 +75,7 @@ mod unrenderable_operation;
 mod validating_constraint_in_same_transaction;
 mod versions;
 
-pub use advice::{Advice, AlembicAdvice, SqlFix};
+pub use advice::{Advice, AlembicAdvice, AlembicShown, SqlFix};
 pub use dynamic_sql_not_linted::{
     RULE as DYNAMIC_SQL_NOT_LINTED, violation as dynamic_sql_not_linted,
 };
@@ -598,7 +598,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 pub fn deparse_with(node: &NodeEnum, edit: impl FnOnce(&mut NodeEnum)) -> Option<String> {
     let mut node = node.clone();
     edit(&mut node);
-    node.deparse(Default::default()).ok()
+    crate::parse::deparse(node)
 }
 
 /// A column name or a placeholder for help texts.

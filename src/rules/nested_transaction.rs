@@ -38,12 +38,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
              nested transactions: use SAVEPOINT name / RELEASE SAVEPOINT name to undo part of a \
              transaction",
         )
-        .with_alembic(
+        .with_alembic(|| {
             "Alembic already runs upgrade() in a transaction: remove op.execute(\"BEGIN\") and its \
              COMMIT; to run something outside the migration's transaction use\n  \
              with op.get_context().autocommit_block():\n      \
-             op.execute(\"...\")",
-        ),
+             op.execute(\"...\")"
+        }),
     )]
 }
 

@@ -165,10 +165,12 @@ fn primary_keys(input: &StatementView) -> Vec<Violation> {
                         "declare the key as bigint:\n  {}",
                         declaration(c, sql_type)
                     ))
-                    .with_alembic(format!(
-                        "declare the key as bigint:\n  {}",
-                        alembic_declaration(c, sa_type)
-                    )),
+                    .with_alembic(|| {
+                        format!(
+                            "declare the key as bigint:\n  {}",
+                            alembic_declaration(c, sa_type)
+                        )
+                    }),
                 )
                 .at_clause(input.clause_of(c)),
             )

@@ -30,10 +30,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "use jsonb:\n  {}",
                     declaration(c, &format!("jsonb{array}"))
                 ))
-                .with_alembic(format!(
-                    "use jsonb (from sqlalchemy.dialects import postgresql):\n  {}",
-                    alembic_declaration(c, "postgresql.JSONB()")
-                )),
+                .with_alembic(|| {
+                    format!(
+                        "use jsonb (from sqlalchemy.dialects import postgresql):\n  {}",
+                        alembic_declaration(c, "postgresql.JSONB()")
+                    )
+                }),
             )
             .at_clause(input.clause_of(c))
         })

@@ -126,11 +126,11 @@ fn check(input: &StatementView) -> Vec<Violation> {
             .as_deref()
             .unwrap_or("-- add IF NOT EXISTS / IF EXISTS")
     ))
-    .with_alembic(
+    .with_alembic(|| {
         "pass if_not_exists=True / if_exists=True to the op call where it takes one \
          (create_table, create_index, add_column, drop_table, drop_index, drop_column), \
-         or op.execute() the SQL with IF NOT EXISTS / IF EXISTS",
-    );
+         or op.execute() the SQL with IF NOT EXISTS / IF EXISTS"
+    });
     if let Some(robust) = robust {
         advice = advice.with_fix(robust, false);
     }

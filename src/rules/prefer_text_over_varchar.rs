@@ -87,9 +87,9 @@ fn advice(c: &TypedColumn, n: i64) -> Advice {
     Advice::sql(format!(
         "use text, with a CHECK constraint if the limit matters:\n  {sql}"
     ))
-    .with_alembic(format!(
-        "use text, with a CHECK constraint if the limit matters:\n  {alembic}"
-    ))
+    .with_alembic(|| {
+        format!("use text, with a CHECK constraint if the limit matters:\n  {alembic}")
+    })
 }
 
 #[cfg(test)]

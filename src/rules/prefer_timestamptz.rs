@@ -32,10 +32,12 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "use timestamptz (timestamp with time zone):\n  {}",
                     declaration(c, &new_type.to_string())
                 ))
-                .with_alembic(format!(
-                    "use timestamptz (timestamp with time zone):\n  {}",
-                    alembic_declaration(c, "sa.DateTime(timezone=True)")
-                )),
+                .with_alembic(|| {
+                    format!(
+                        "use timestamptz (timestamp with time zone):\n  {}",
+                        alembic_declaration(c, "sa.DateTime(timezone=True)")
+                    )
+                }),
             )
             .at_clause(input.clause_of(c))
         })

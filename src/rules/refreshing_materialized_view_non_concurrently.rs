@@ -51,11 +51,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  {concurrent};"
             ))
             .with_fix(concurrent.clone(), false)
-            .with_alembic(format!(
-                "refresh it concurrently (it needs a unique index on the view):\n  \
+            .with_alembic(|| {
+                format!(
+                    "refresh it concurrently (it needs a unique index on the view):\n  \
                  op.execute({})",
-                python_string(&concurrent)
-            ));
+                    python_string(&concurrent)
+                )
+            });
             Violation::with(message, advice)
         })
         .collect()

@@ -64,7 +64,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                          DROP INDEX CONCURRENTLY <index>;\n  \
                          ALTER INDEX <index>_new RENAME TO <index>;",
                     )
-                    .with_alembic(
+                    .with_alembic(||
                         "PostgreSQL before 12 has no REINDEX CONCURRENTLY: build a replacement index \
                          instead and swap it in:\n  \
                          with op.get_context().autocommit_block():\n      \
@@ -108,7 +108,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 "rebuild concurrently, outside a transaction block:\n  {concurrent};"
             ))
             .with_fix(concurrent.clone(), false)
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "rebuild concurrently, outside the migration's transaction:\n{}",
                 autocommit_block(&format!("op.execute({})", python_string(&concurrent)), None)
             ));

@@ -41,7 +41,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  -- deploy code that reads {new_name} only, then in a later migration:\n  \
                  ALTER TABLE {table} DROP COLUMN {column};"
             ))
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "expand and contract over several releases instead:\n  \
                  op.add_column({t_py}, sa.Column({n_py}, ...){schema})  # the type of {c}\n  \
                  # deploy code that writes both columns, then backfill in batches:\n  \

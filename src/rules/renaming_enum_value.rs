@@ -39,7 +39,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
              -- after deploying code that writes and reads {new} (a separate transaction):\n  \
              UPDATE <table> SET <column> = {new} WHERE <column> = {old};"
         ))
-        .with_alembic(format!(
+        .with_alembic(|| format!(
             "add the new value outside the migration's transaction, and move the rows over in a \
              later migration, after deploying code that uses it:\n  \
              with op.get_context().autocommit_block():\n      \

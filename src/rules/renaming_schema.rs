@@ -35,12 +35,14 @@ fn check(input: &StatementView) -> Vec<Violation> {
              left of {old} in a later migration; or rename only in a release that stops all \
              code using {old} first:\n  ALTER SCHEMA {old} RENAME TO {new};"
         ))
-        .with_alembic(format!(
-            "deploy code that uses {new} (and update search_path settings) before this \
+        .with_alembic(|| {
+            format!(
+                "deploy code that uses {new} (and update search_path settings) before this \
              migration runs, or move the objects over in steps:\n  \
              op.execute({})",
-            python_string(&format!("ALTER SCHEMA {old} RENAME TO {new}"))
-        )),
+                python_string(&format!("ALTER SCHEMA {old} RENAME TO {new}"))
+            )
+        }),
     )]
 }
 

@@ -52,7 +52,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  or plan the rebuild: create a new table, copy rows in batches while a trigger \
                  keeps it current, then swap the names in one short transaction"
             ))
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "remove the op.execute(...) of {} from the revision and rebuild the table online \
                  outside the migration with pg_repack (or pg_squeeze):\n  \
                  pg_repack --table={table} <database>",

@@ -43,7 +43,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                      ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n  \
                      ALTER TABLE {table} DROP CONSTRAINT {check_name};"
                 ))
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "prove NOT NULL with a CHECK constraint first (PostgreSQL 12+ then skips the scan):\n  \
                      op.create_check_constraint({check_py}, {table_py}, {}, postgresql_not_valid=True{schema})\n  \
                      op.execute({})  # in the next revision\n  \

@@ -29,7 +29,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} LIMIT 10000);  -- repeat until 0 rows\n\
                  if the table is really unused, say so: -- locksmith:ignore truncating-table: <reason>"
             ))
-            .with_alembic(format!(
+            .with_alembic(|| format!(
                 "if the rows must go, delete them in batches (each batch a short transaction):\n  \
                  op.execute({})  # repeat until 0 rows",
                 python_string(&format!(

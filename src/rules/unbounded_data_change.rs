@@ -45,7 +45,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 Advice::sql(format!(
                     "change the rows in batches, each in its own short transaction:\n  {batch}  -- repeat until 0 rows"
                 ))
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "change the rows in batches, each in its own short transaction:\n  \
                      with op.get_context().autocommit_block():\n      \
                      op.execute({})  # repeat until 0 rows",

@@ -41,8 +41,10 @@ fn check(input: &FileView) -> Vec<Violation> {
                 if after == 1 { "its" } else { "their" },
             ),
             Advice::sql("end the transaction at the end of the file:\n  COMMIT;").with_alembic(
-                "Alembic opens and commits upgrade()'s transaction itself: remove \
-                 op.execute(\"BEGIN\")",
+                || {
+                    "Alembic opens and commits upgrade()'s transaction itself: remove \
+                 op.execute(\"BEGIN\")"
+                },
             ),
         )
         .at_statement(first + at),

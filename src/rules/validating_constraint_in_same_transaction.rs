@@ -77,7 +77,7 @@ fn validations(
                      of its own (VALIDATE takes only ShareUpdateExclusiveLock, which lets reads \
                      and writes continue):\n  COMMIT;\n  {validate_sql}"
                 ))
-                .with_alembic(format!(
+                .with_alembic(|| format!(
                     "validate outside the migration's transaction (or in the next migration):\n  \
                      with op.get_context().autocommit_block():\n      \
                      op.execute({})",

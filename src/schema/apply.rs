@@ -17,6 +17,7 @@ use super::{
     Catalog, Column, Constraint, ConstraintKind, Index, Key, Replayed, Sequence, Table, View,
 };
 use crate::facts::types::ColumnType;
+use crate::parse::deparse;
 
 /// The first column an expression refers to (what PostgreSQL names a CHECK after).
 fn first_column(node: &Node) -> Option<String> {
@@ -111,7 +112,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let definition = query
                 .node
                 .as_ref()
-                .and_then(|q| q.deparse(Default::default()).ok())
+                .and_then(|q| deparse(q.clone()))
                 .unwrap_or_default();
             let key = catalog.new_rel_key(rv);
             catalog.gone.remove(&key);
@@ -134,7 +135,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let definition = query
                 .node
                 .as_ref()
-                .and_then(|q| q.deparse(Default::default()).ok())
+                .and_then(|q| deparse(q.clone()))
                 .unwrap_or_default();
             let key = catalog.new_rel_key(rv);
             catalog.gone.remove(&key);
@@ -192,9 +193,7 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
     let mut table = Table::default();
     // Only a partitioned table or a partition needs its clauses as SQL.
     let deparsed = if s.partspec.is_some() || s.partbound.is_some() {
-        NodeEnum::CreateStmt(s.clone())
-            .deparse(Default::default())
-            .unwrap_or_default()
+        deparse(NodeEnum::CreateStmt(s.clone())).unwrap_or_default()
     } else {
         String::new()
     };
@@ -764,7 +763,7 @@ fn bound_sql(bound: &pg_query::protobuf::PartitionBoundSpec, rv: &RangeVar) -> S
         oncommit: 1,
         ..Default::default()
     });
-    let sql = stmt.deparse(Default::default()).unwrap_or_default();
+    let sql = deparse(stmt).unwrap_or_default();
     sql.find(" FOR VALUES ")
         .map(|i| sql[i + 1..].to_string())
         .unwrap_or_else(|| "DEFAULT".into())

@@ -165,24 +165,7 @@ fn plain_constant(node: &Node) -> Option<String> {
 }
 
 fn deparsed(node: &Node) -> String {
-    use pg_query::protobuf::{ResTarget, SelectStmt};
-    let select = NodeEnum::SelectStmt(Box::new(SelectStmt {
-        target_list: vec![Node {
-            node: Some(NodeEnum::ResTarget(Box::new(ResTarget {
-                val: Some(Box::new(node.clone())),
-                ..Default::default()
-            }))),
-        }],
-        // Zero is "undefined" for these enums, which the C deparser asserts against.
-        op: pg_query::protobuf::SetOperation::SetopNone as i32,
-        limit_option: pg_query::protobuf::LimitOption::Default as i32,
-        ..Default::default()
-    }));
-    select
-        .deparse(Default::default())
-        .ok()
-        .and_then(|s| s.strip_prefix("SELECT ").map(str::to_string))
-        .unwrap_or_else(|| "NULL".into())
+    crate::parse::deparse_expression(node).unwrap_or_else(|| "NULL".into())
 }
 
 #[cfg(test)]
