@@ -156,6 +156,17 @@ pub fn not_valid_then_validate(add: &str, table: &str, name: &str, placeholder: 
     }
 }
 
+/// `text` for a `#` comment in Alembic advice: as it is, or as a Python string literal
+/// when it holds a line break, which would end the comment and leave the rest of the text
+/// as a line of code.
+pub fn python_comment_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        python_string(text).into()
+    } else {
+        text.into()
+    }
+}
+
 /// `sql` as a Python string literal in double quotes, for an `op.execute(...)` in Alembic
 /// advice: a statement as the user wrote it may hold quotes, backslashes and line breaks.
 pub fn python_string(sql: &str) -> String {

@@ -1,7 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
-use super::advice::{python_string, schema_kwarg};
+use super::advice::{python_comment_text, python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
 use crate::facts::{Form, quote_ident};
 
@@ -50,9 +50,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
                  op.drop_column({t_py}, {c_py}{schema})",
                 t_py = python_string(bare_table),
                 schema = schema_kwarg(action.relation.as_ref()),
-                n = bare_new_name,
+                n = python_comment_text(bare_new_name),
                 n_py = python_string(bare_new_name),
-                c = bare_column,
+                c = python_comment_text(bare_column),
                 c_py = python_string(bare_column),
                 update = python_string(&format!(
                     "UPDATE {table} SET {new_name} = {column} WHERE {new_name} IS NULL"
@@ -105,5 +105,30 @@ mod tests {
                 && help.contains("ALTER TABLE app.users DROP COLUMN name;"),
             "{help}"
         );
+    }
+
+    /// A line break in a name, shown in a `#` comment of the Alembic advice, is written
+    /// escaped: raw, it would end the comment and leave the rest of the name as code.
+    #[test]
+    fn alembic_comments_hold_names_with_line_breaks() {
+        let sql = "ALTER TABLE users RENAME COLUMN \"e\nmail\" TO \"mail\r\nbox\"";
+        let advice = crate::rules::cases::alembic_advice("renaming-column", sql);
+        assert!(advice.contains(r#"# the type of "e\nmail""#), "{advice}");
+        assert!(
+            advice.contains(r#"# deploy code that reads "mail\r\nbox" only"#),
+            "{advice}"
+        );
+        for line in advice.lines().skip(1) {
+            let line = line.trim_start();
+            assert!(
+                line.starts_with("op.") || line.starts_with('#'),
+                "{line:?} in {advice}"
+            );
+        }
+        let plain = crate::rules::cases::alembic_advice(
+            "renaming-column",
+            "ALTER TABLE users RENAME COLUMN email TO mail",
+        );
+        assert!(plain.contains("# the type of email"), "{plain}");
     }
 }
