@@ -52,7 +52,6 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let keys = constraint_keys(input, action);
             let key_list = keys.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
             let mut steps = Vec::new();
-            let mut alembic = Vec::new();
             // A column the statement adds must exist before an index can be built on it.
             let added = added_column(input.node, action.subcommand());
             let contype = if action.form == Form::AddPrimaryKey {
@@ -60,15 +59,9 @@ fn check(input: &StatementView) -> Vec<Violation> {
             } else {
                 ConstrType::ConstrUnique
             };
-            if let Some((add_column, _)) =
-                split_column_constraint(input.node, action.subcommand(), contype, &bare_name)
-            {
+            let split = split_column_constraint(input.node, action.subcommand(), contype, &bare_name);
+            if let Some((add_column, _)) = &split {
                 steps.push(format!("{add_column};"));
-                alembic.push(format!(
-                    "op.add_column({}, sa.Column({}, ...){schema})  # without unique/primary_key",
-                    python_string(bare_table),
-                    python_string(column)
-                ));
             }
             // PRIMARY KEY ... USING INDEX sets its columns NOT NULL, scanning the table under
             // AccessExclusiveLock unless a validated CHECK (c IS NOT NULL) proves it (12+).
@@ -85,26 +78,16 @@ fn check(input: &StatementView) -> Vec<Violation> {
             } else {
                 Vec::new()
             };
-            for key in &nullable {
-                let check = quote_ident(&format!("{bare_table}_{key}_not_null"));
-                let bare_key = key;
-                let key = quote_ident(key);
+            // The NOT NULL proof's constraint and the column, quoted, for each nullable key.
+            let proofs: Vec<(String, String)> = (nullable.iter())
+                .map(|key| (quote_ident(&format!("{bare_table}_{key}_not_null")), quote_ident(key)))
+                .collect();
+            for (check, key) in &proofs {
                 steps.push(format!(
                     "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID;\n\
                      ALTER TABLE {table} VALIDATE CONSTRAINT {check};  -- separate transaction; reads and writes continue\n\
                      ALTER TABLE {table} ALTER COLUMN {key} SET NOT NULL;  -- PostgreSQL 12+: the CHECK spares the scan\n\
                      ALTER TABLE {table} DROP CONSTRAINT {check};"
-                ));
-                alembic.push(format!(
-                    "op.execute({})\n  \
-                     op.execute({})  # in the next revision\n  \
-                     op.alter_column({}, {}, nullable=False{schema})  # PostgreSQL 12+: no scan",
-                    python_string(&format!(
-                        "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID"
-                    )),
-                    python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}")),
-                    python_string(bare_table),
-                    python_string(bare_key)
                 ));
             }
             let attach = format!(
@@ -123,18 +106,43 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     nullable.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ")
                 )
             };
-            alembic.push(format!(
-                "with op.get_context().autocommit_block():\n      \
-                 op.create_index({}, {}, [{}], unique=True, postgresql_concurrently=True{schema})\n  \
-                 op.execute({})",
-                python_string(&bare_index),
-                python_string(bare_table),
-                keys.iter().map(|k| python_string(k)).collect::<Vec<_>>().join(", "),
-                python_string(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}"))
-            ));
             let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
                 .with_fix(fix, false)
-                .with_alembic(|| format!("{intro}:\n  {}", alembic.join("\n  ")));
+                .with_alembic(|| {
+                    let mut alembic = Vec::new();
+                    if split.is_some() {
+                        alembic.push(format!(
+                            "op.add_column({}, sa.Column({}, ...){schema})  # without unique/primary_key",
+                            python_string(bare_table),
+                            python_string(column)
+                        ));
+                    }
+                    for ((check, key), bare_key) in proofs.iter().zip(&nullable) {
+                        alembic.push(format!(
+                            "op.execute({})\n  \
+                             op.execute({})  # in the next revision\n  \
+                             op.alter_column({}, {}, nullable=False{schema})  # PostgreSQL 12+: no scan",
+                            python_string(&format!(
+                                "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT VALID"
+                            )),
+                            python_string(&format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}")),
+                            python_string(bare_table),
+                            python_string(bare_key)
+                        ));
+                    }
+                    alembic.push(format!(
+                        "with op.get_context().autocommit_block():\n      \
+                         op.create_index({}, {}, [{}], unique=True, postgresql_concurrently=True{schema})\n  \
+                         op.execute({})",
+                        python_string(&bare_index),
+                        python_string(bare_table),
+                        keys.iter().map(|k| python_string(k)).collect::<Vec<_>>().join(", "),
+                        python_string(&format!(
+                            "ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index}"
+                        ))
+                    ));
+                    format!("{intro}:\n  {}", alembic.join("\n  "))
+                });
             Violation::with(message, advice)
         })
         .collect()
