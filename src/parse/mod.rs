@@ -5,8 +5,8 @@
 //! this). A statement that does not parse costs only itself: [`split`] resynchronises at
 //! the next `;`.
 
-#[cfg(direct_tree)]
 mod deparse;
+#[cfg(direct_tree)]
 mod direct;
 pub mod plpgsql;
 pub mod split;
