@@ -103,7 +103,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "PRIMARY KEY ... USING INDEX also sets {} NOT NULL, which scans the table under \
                      AccessExclusiveLock unless a validated CHECK proves it: prove NOT NULL first, then build \
                      the unique index concurrently and attach it (a brief lock)",
-                    nullable.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ")
+                    proofs.iter().map(|(_, key)| key.as_str()).collect::<Vec<_>>().join(", ")
                 )
             };
             let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
