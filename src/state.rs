@@ -267,7 +267,7 @@ impl FileState {
                 let reset_all = stmt.kind == VariableSetKind::VarResetAll as i32;
                 let set = stmt.kind == VariableSetKind::VarSetValue as i32 && !is_zero(&stmt.args);
                 // SET LOCAL lasts until the end of the transaction; outside one it does nothing.
-                let in_force = set && !(stmt.is_local && !self.in_transaction);
+                let in_force = set && (!stmt.is_local || self.in_transaction);
                 let local = set && stmt.is_local;
                 if reset_all || stmt.name == "lock_timeout" {
                     self.lock_timeout_set = in_force;

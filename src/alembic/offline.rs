@@ -304,7 +304,11 @@ fn revision_unit(
     if wrap {
         sql.push_str("BEGIN;\n\n");
     }
-    let (body, not_rendered, approximate) = function_script(function, source);
+    let FunctionScript {
+        text: body,
+        not_rendered,
+        approximate,
+    } = function_script(function, source);
     let own = sql.len()..sql.len() + body.len();
     let approximate = (approximate.into_iter())
         .map(|(at, unknown)| (own.start + at, unknown))
@@ -327,15 +331,21 @@ fn revision_unit(
     }
 }
 
+/// A function's part of the preview ([`function_script`]).
+struct FunctionScript {
+    text: String,
+    /// The `not rendered` notes, in order.
+    not_rendered: Vec<String>,
+    /// Each statement rendered with placeholders: its offset in `text`, and what was
+    /// unknown.
+    approximate: Vec<(usize, Vec<String>)>,
+}
+
 /// The function's SQL with a `-- locksmith: not rendered: <what> (file:line)` comment
 /// where each part that cannot be rendered statically would have run, so the preview never
 /// silently leaves code out, and a `-- locksmith: approximate (unknown: ...)` comment above
-/// each statement rendered with placeholders; the notes, and the approximate statements'
-/// offsets in the SQL with what was unknown.
-fn function_script(
-    function: Option<&RenderedFunction>,
-    source: &SourceFile,
-) -> (String, Vec<String>, Vec<(usize, Vec<String>)>) {
+/// each statement rendered with placeholders.
+fn function_script(function: Option<&RenderedFunction>, source: &SourceFile) -> FunctionScript {
     let notes: Vec<(usize, String)> = function
         .map(|f| f.unrenderable.as_slice())
         .unwrap_or_default()
@@ -381,8 +391,11 @@ fn function_script(
     for (_, note) in pending {
         comment(&mut text, note);
     }
-    let notes = notes.into_iter().map(|(_, note)| note).collect();
-    (text, notes, approximate)
+    FunctionScript {
+        text,
+        not_rendered: notes.into_iter().map(|(_, note)| note).collect(),
+        approximate,
+    }
 }
 
 /// The function without the `CREATE TYPE`s of enum types an earlier revision of the same

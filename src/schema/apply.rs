@@ -661,7 +661,7 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         include,
         predicate: s.where_clause.as_deref().map(expr_sql),
         // ON ONLY a partitioned table: invalid until every partition's index is attached.
-        valid: !(partitioned && !rv.inh),
+        valid: !partitioned || rv.inh,
         concurrently: s.concurrent,
     };
     catalog.hints.index(&key, &index);
