@@ -25,6 +25,9 @@ enum Piece<'a> {
     Newline,
 }
 
+/// An annotation line and the severity that colors it.
+type Note = (String, Option<Severity>);
+
 pub fn render(units: &[Unit], style: PreviewStyle) -> String {
     let mut pieces = Vec::new();
     for (i, unit) in units.iter().enumerate() {
@@ -95,19 +98,19 @@ fn unit_pieces<'a>(unit: &'a Unit, annotate: bool, pieces: &mut Vec<Piece<'a>>) 
         pieces.push(Piece::Newline);
         return;
     }
-    // (insertion offset, notes) in file order.
-    let mut inserts: Vec<(usize, Vec<(String, Option<Severity>)>)> = Vec::new();
-    for (index, statement) in unit.report.statements.iter().enumerate() {
-        if !(start..=end).contains(&statement.span.start) {
-            continue;
+    // Each statement's findings, in one pass (not a scan of them all per statement).
+    let mut findings_of: Vec<Vec<&Finding>> = vec![Vec::new(); unit.report.statements.len()];
+    for finding in &unit.report.findings {
+        if let Some(list) = finding.statement.and_then(|i| findings_of.get_mut(i)) {
+            list.push(finding);
         }
-        let findings: Vec<&Finding> = unit
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.statement == Some(index))
-            .collect();
-        inserts.push((statement.span.start, statement_notes(statement, &findings)));
+    }
+    // (insertion offset, notes) in file order.
+    let mut inserts: Vec<(usize, Vec<Note>)> = Vec::new();
+    for (statement, findings) in unit.report.statements.iter().zip(&findings_of) {
+        if (start..=end).contains(&statement.span.start) {
+            inserts.push((statement.span.start, statement_notes(statement, findings)));
+        }
     }
     for finding in unit
         .report
@@ -143,10 +146,7 @@ fn unit_pieces<'a>(unit: &'a Unit, annotate: bool, pieces: &mut Vec<Piece<'a>>) 
     pieces.push(Piece::Newline);
 }
 
-fn statement_notes(
-    statement: &crate::lint::StatementReport,
-    findings: &[&Finding],
-) -> Vec<(String, Option<Severity>)> {
+fn statement_notes(statement: &crate::lint::StatementReport, findings: &[&Finding]) -> Vec<Note> {
     let worst = findings.iter().map(|f| f.severity).max();
     let summary = facts_summary(&statement.facts);
     let mut notes = Vec::new();
@@ -161,7 +161,7 @@ fn statement_notes(
     notes
 }
 
-fn finding_note(finding: &Finding) -> (String, Option<Severity>) {
+fn finding_note(finding: &Finding) -> Note {
     let message = finding.message.lines().next().unwrap_or_default();
     (
         format!(
