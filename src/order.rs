@@ -62,13 +62,25 @@ pub fn migration_name(path: &str) -> &str {
 }
 
 /// What each path is to its migration tool: a Sqitch project's plan says for the files
-/// of one ([`sqitch`]), the name ([`classify`] of [`migration_name`]) for the others.
+/// of one ([`sqitch`]), the name ([`classify_path`]) for the others.
 pub fn classify_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<MigrationName> {
     let mut projects = sqitch::Projects::default();
     paths
         .into_iter()
-        .map(|path| (projects.classify(path)).unwrap_or_else(|| classify(migration_name(path))))
+        .map(|path| (projects.classify(path)).unwrap_or_else(|| classify_path(path)))
         .collect()
+}
+
+/// [`classify`] of the path's [`migration_name`]; a file whose name carries no version
+/// is named by its whole path, so that a directory per version (`v1.0/schema.sql`,
+/// `v1.5/alter.sql`, `v1.17/x.sql`: temporal's schema tool) runs in the natural order of
+/// its directories, not of the file names in them.
+pub fn classify_path(path: &str) -> MigrationName {
+    let mut name = classify(migration_name(path));
+    if name.version.is_none() && name.kind != Kind::Repeatable {
+        name.name = path.to_string();
+    }
+    name
 }
 
 /// Whether a file is named as Flyway names migrations: `V1__x.sql`, `V1.1__x.sql`,
@@ -302,6 +314,34 @@ mod tests {
             (prisma.kind, prisma.version),
             (Kind::Up, Some(vec![20230411134605]))
         );
+    }
+
+    #[test]
+    fn a_directory_per_version_runs_in_the_order_of_its_directories() {
+        let mut names = classify_paths([
+            "versioned/v1.5/cluster_membership.sql",
+            "versioned/v1.17/add_maps.sql",
+            "versioned/v1.0/schema.sql",
+            "versioned/v1.10/alter_columns.sql",
+            "versioned/v1.10/add_index.sql",
+        ]);
+        names.sort_by(upgrade_order);
+        let names: Vec<&str> = names.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "versioned/v1.0/schema.sql",
+                "versioned/v1.5/cluster_membership.sql",
+                "versioned/v1.10/add_index.sql",
+                "versioned/v1.10/alter_columns.sql",
+                "versioned/v1.17/add_maps.sql",
+            ]
+        );
+        // Versioned names still order by their version, wherever they are.
+        let mut names = classify_paths(["b/V2__x.sql", "a/V10__y.sql", "c/V1__z.sql"]);
+        names.sort_by(upgrade_order);
+        let names: Vec<&str> = names.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["V1__z.sql", "V2__x.sql", "V10__y.sql"]);
     }
 
     #[test]

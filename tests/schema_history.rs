@@ -245,6 +245,42 @@ fn a_directory_per_migration_is_replayed_in_its_order() {
     );
 }
 
+/// A directory per version whose files carry no version of their own (temporal's
+/// `versioned/v1.0/schema.sql`, `v1.5/...`, `v1.10/...`): replayed in the natural order of
+/// the directories, so the first version's tables exist when the later ones alter them.
+#[test]
+fn a_directory_per_version_is_replayed_in_the_order_of_its_directories() {
+    let dir = temp_dir("schema-history-version-dirs");
+    let write = |path: &str, sql: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, sql).unwrap();
+    };
+    write(
+        "versioned/v1.0/schema.sql",
+        "CREATE TABLE t (a varchar(64) NOT NULL, b varchar(15));\n",
+    );
+    // Named to sort before `schema.sql`, and in a directory that sorts before `v1.5` by
+    // its text: the order is the directories' versions.
+    write(
+        "versioned/v1.10/alter.sql",
+        "ALTER TABLE t ALTER COLUMN b TYPE varchar(128);\n",
+    );
+    write(
+        "versioned/v1.5/alter.sql",
+        "ALTER TABLE t ALTER COLUMN a TYPE varchar(255);\n",
+    );
+    let found = findings(&dir);
+    // Widening a varchar the first version created does not rewrite: known only when
+    // v1.0 runs first.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, rule, _)| rule == "changing-column-type"),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn alembic_branches_see_only_their_ancestors_and_merges_see_both() {
     let (project, versions) = empty_alembic_project(
