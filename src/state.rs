@@ -408,6 +408,11 @@ impl History for FileState {
     fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool {
         FileState::has_validated_not_null_check(self, table, column)
     }
+    fn column_is_not_null(&self, table: &Relation, column: &str) -> bool {
+        self.catalog
+            .column(table, column)
+            .is_some_and(|column| column.not_null)
+    }
     fn foreign_key_target(&self, table: &Relation, constraint: &str) -> Option<Relation> {
         self.foreign_keys
             .get(&(table.key(), constraint.to_string()))

@@ -265,6 +265,24 @@ const CASES: &[Case] = &[
         "ALTER TABLE parent ALTER COLUMN name TYPE text",
         &[AlterColumnTypeCoercible],
     ),
+    // A USING that only casts the column to the new, binary-coercible type rewrites
+    // nothing; a cast to another type may keep a conversion that does.
+    case(
+        "ALTER TABLE parent ALTER COLUMN name TYPE text USING name::text",
+        &[AlterColumnTypeCoercible],
+    ),
+    case(
+        "ALTER TABLE parent ALTER COLUMN code TYPE varchar(20) USING code::varchar(20)",
+        &[AlterColumnTypeCoercible],
+    ),
+    case(
+        "ALTER TABLE parent ALTER COLUMN code TYPE varchar(20) USING code::varchar",
+        &[AlterColumnType],
+    ),
+    case(
+        "ALTER TABLE parent ALTER COLUMN name TYPE text USING lower(name)",
+        &[AlterColumnType],
+    ),
     case(
         "ALTER TABLE parent ALTER COLUMN price TYPE numeric(10,2)",
         &[AlterColumnTypeCoercible],
@@ -294,6 +312,11 @@ const CASES: &[Case] = &[
         &[SetNotNullWithValidatedCheck],
     )
     .setup("ALTER TABLE parent ADD CONSTRAINT parent_n_present CHECK (n IS NOT NULL);"),
+    case(
+        "ALTER TABLE parent ALTER COLUMN n SET NOT NULL",
+        &[SetNotNullAlreadyNotNull],
+    )
+    .setup("ALTER TABLE parent ALTER COLUMN n SET NOT NULL;"),
     case(
         "ALTER TABLE parent ALTER COLUMN name DROP NOT NULL",
         &[DropNotNull],

@@ -29,9 +29,12 @@ pub(super) fn alter_table_cmd(
         T::AtColumnDefault | T::AtCookedColumnDefault => out.push(simple(Form::AlterColumnDefault)),
         T::AtDropNotNull => out.push(simple(Form::DropNotNull)),
         T::AtSetNotNull => {
+            let already = relation.is_some_and(|r| history.column_is_not_null(r, &cmd.name));
             let proven =
                 relation.is_some_and(|r| history.has_validated_not_null_check(r, &cmd.name));
-            let form = if proven {
+            let form = if already {
+                Form::SetNotNullAlreadyNotNull
+            } else if proven {
                 Form::SetNotNullWithValidatedCheck
             } else {
                 Form::SetNotNull
@@ -294,6 +297,43 @@ fn not_null_test_column(expr: &pg_query::Node) -> Option<String> {
     }
 }
 
+/// Whether a `USING` expression is the column itself, or the column cast to the new type:
+/// PostgreSQL plans the conversion and looks through what is then a relabeling of the
+/// column (`ATColumnChangeRequiresRewrite`), so such a USING changes nothing when the
+/// types are binary-coercible (`USING value::text` from varchar to text; pgadmin's
+/// f656e56dfdc8). A cast to any other type is taken as a rewrite: `USING code::varchar`
+/// to `varchar(20)` rewrites, since the length check from an unbounded varchar stays.
+fn is_the_column(
+    using: &NodeEnum,
+    column: &str,
+    old: Option<&ColumnType>,
+    new: Option<&ColumnType>,
+) -> bool {
+    match using {
+        NodeEnum::ColumnRef(reference) => {
+            reference.fields.last().and_then(|f| f.node.as_ref())
+                == Some(&NodeEnum::String(pg_query::protobuf::String {
+                    sval: column.to_string(),
+                }))
+        }
+        NodeEnum::TypeCast(cast) => {
+            let (Some(arg), Some(via), Some(old), Some(new)) = (
+                cast.arg.as_deref().and_then(|arg| arg.node.as_ref()),
+                cast.type_name.as_ref().map(ColumnType::from_type_name),
+                old,
+                new,
+            ) else {
+                return false;
+            };
+            matches!(arg, NodeEnum::ColumnRef(_))
+                && is_the_column(arg, column, None, None)
+                && via == *new
+                && (old == new || types::is_binary_coercible(old, new))
+        }
+        _ => false,
+    }
+}
+
 fn alter_column_type(
     column: &str,
     col: &ColumnDef,
@@ -302,7 +342,9 @@ fn alter_column_type(
 ) -> Action {
     let new_type = col.type_name.as_ref().map(ColumnType::from_type_name);
     let old_type = relation.and_then(|r| history.column_type(r, column));
-    let using = col.raw_default.is_some();
+    let using = (col.raw_default.as_deref())
+        .and_then(|using| using.node.as_ref())
+        .is_some_and(|using| !is_the_column(using, column, old_type.as_ref(), new_type.as_ref()));
     let (form, detail) = match (&old_type, &new_type) {
         (Some(old), Some(new)) if !using && types::is_binary_coercible(old, new) => (
             Form::AlterColumnTypeCoercible,

@@ -170,6 +170,8 @@ pub enum Form {
     AlterColumnDefault,
     SetNotNull,
     SetNotNullWithValidatedCheck,
+    /// The column is NOT NULL already: nothing to check.
+    SetNotNullAlreadyNotNull,
     DropNotNull,
     AlterColumnType,
     AlterColumnTypeCoercible,
@@ -533,6 +535,8 @@ pub static MODEL: &[Entry] = &[
     row(Form::SetNotNullWithValidatedCheck, "ALTER TABLE t ALTER COLUMN c SET NOT NULL (a validated CHECK (c IS NOT NULL) exists)", AEL, ALTER_TABLE)
         .scans(Before(12))
         .note("since PostgreSQL 12 a valid CHECK constraint that proves NOT NULL lets the scan be skipped"),
+    row(Form::SetNotNullAlreadyNotNull, "ALTER TABLE t ALTER COLUMN c SET NOT NULL (c is NOT NULL already)", AEL, ALTER_TABLE)
+        .note("the column is already NOT NULL, so there is nothing to check: no scan, the lock only for the catalog change"),
     row(Form::DropNotNull, "ALTER TABLE t ALTER COLUMN c DROP NOT NULL", AEL, ALTER_TABLE),
     row(Form::AlterColumnType, "ALTER TABLE t ALTER COLUMN c TYPE newtype (not binary-coercible)", AEL, ALTER_TABLE)
         .rewrites(Always)

@@ -29,6 +29,10 @@ pub trait History {
     fn column_type(&self, table: &Relation, column: &str) -> Option<ColumnType>;
     /// A validated `CHECK (column IS NOT NULL)` is in force on the table.
     fn has_validated_not_null_check(&self, table: &Relation, column: &str) -> bool;
+    /// The column is known to be NOT NULL already (as created, or set so earlier).
+    fn column_is_not_null(&self, _table: &Relation, _column: &str) -> bool {
+        false
+    }
     /// The table a foreign key declared earlier references.
     fn foreign_key_target(&self, _table: &Relation, _constraint: &str) -> Option<Relation> {
         None

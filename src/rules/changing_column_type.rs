@@ -58,7 +58,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::cases::assert_cases;
+    use crate::rules::cases::{assert_cases, fired_after};
 
     #[test]
     fn cases() {
@@ -75,5 +75,33 @@ mod tests {
                 "ALTER TABLE users ALTER COLUMN n TYPE int USING n::int",
             ],
         );
+    }
+
+    /// A USING that is the column, or the column cast to the new type, is seen through by
+    /// PostgreSQL when the types are binary-coercible: no rewrite (pgadmin's `value::text`
+    /// from varchar). A cast to another type is taken as a rewrite (proven for `varchar`
+    /// to `varchar(20)` in the lock model's verification).
+    #[test]
+    fn a_using_that_only_casts_the_column_is_seen_through() {
+        const ID: &str = "changing-column-type";
+        let history = "CREATE TABLE s (value varchar(1024), n int, code varchar(10));";
+        for sql in [
+            "ALTER TABLE s ALTER COLUMN value TYPE text USING value::text",
+            "ALTER TABLE s ALTER COLUMN value TYPE text USING value",
+            "ALTER TABLE s ALTER COLUMN value TYPE text USING s.value::text",
+            "ALTER TABLE s ALTER COLUMN code TYPE varchar(20) USING code::varchar(20)",
+        ] {
+            assert!(!fired_after(ID, history, sql), "{sql}");
+        }
+        for sql in [
+            "ALTER TABLE s ALTER COLUMN value TYPE text USING lower(value)",
+            "ALTER TABLE s ALTER COLUMN value TYPE text USING code::text",
+            "ALTER TABLE s ALTER COLUMN n TYPE bigint USING n::bigint",
+            "ALTER TABLE s ALTER COLUMN code TYPE varchar(5) USING code::varchar(5)",
+            "ALTER TABLE s ALTER COLUMN code TYPE text USING code::varchar(5)",
+            "ALTER TABLE s ALTER COLUMN code TYPE varchar(20) USING code::varchar",
+        ] {
+            assert!(fired_after(ID, history, sql), "{sql}");
+        }
     }
 }

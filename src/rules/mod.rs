@@ -644,6 +644,16 @@ pub mod cases {
         (finding.advice.sql.clone().unwrap_or_default(), fix)
     }
 
+    /// Whether `rule` fires on `sql` linted after `history` (the schema earlier migrations
+    /// built), with the default config.
+    pub fn fired_after(rule: &str, history: &str, sql: &str) -> bool {
+        let mut catalog = crate::schema::Catalog::default();
+        catalog.apply_sql(history);
+        let source = crate::source::SourceFile::new("case.sql", sql);
+        let report = crate::lint::lint_sql_after(source, None, &Config::default(), catalog);
+        report.findings.iter().any(|f| f.rule.id == rule)
+    }
+
     /// The Alembic advice of `rule`'s first finding on `sql`, the rule turned on when it is
     /// off by default.
     pub fn alembic_advice(rule: &str, sql: &str) -> String {

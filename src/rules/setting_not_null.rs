@@ -60,7 +60,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::rules::cases::{assert_cases, fired_with};
+    use crate::rules::cases::{assert_cases, fired_after, fired_with};
 
     const ID: &str = "setting-not-null";
     const THREE_STEPS: &str = "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;\n\
@@ -87,6 +87,44 @@ mod tests {
                 "ALTER TABLE users ADD CONSTRAINT c CHECK (name IS NOT NULL); ALTER TABLE users ALTER COLUMN email SET NOT NULL",
             ],
         );
+    }
+
+    /// PostgreSQL checks nothing when the column is NOT NULL already (as an earlier
+    /// migration created it, or set it): found on vaultwarden, kratos and pgadmin.
+    #[test]
+    fn a_column_that_is_not_null_already_is_not_scanned() {
+        let sql = "ALTER TABLE d ALTER COLUMN id SET NOT NULL;";
+        assert!(!fired_after(ID, "CREATE TABLE d (id int NOT NULL);", sql));
+        assert!(!fired_after(
+            ID,
+            "CREATE TABLE d (id int PRIMARY KEY);",
+            sql
+        ));
+        assert!(!fired_after(
+            ID,
+            "CREATE TABLE d (id int); ALTER TABLE d ALTER COLUMN id SET NOT NULL;",
+            sql
+        ));
+        assert!(fired_after(ID, "CREATE TABLE d (id int);", sql));
+        assert!(fired_after(ID, "CREATE TABLE e (id int NOT NULL);", sql));
+        // NOT NULL dropped again, earlier or in this migration: the scan is back.
+        assert!(fired_after(
+            ID,
+            "CREATE TABLE d (id int NOT NULL); ALTER TABLE d ALTER COLUMN id DROP NOT NULL;",
+            sql
+        ));
+        assert!(fired_after(
+            ID,
+            "CREATE TABLE d (id int NOT NULL);",
+            "ALTER TABLE d ALTER COLUMN id DROP NOT NULL; ALTER TABLE d ALTER COLUMN id SET NOT NULL;"
+        ));
+        // A type change and SET NOT NULL in one statement (vaultwarden): the column was
+        // NOT NULL before it.
+        assert!(!fired_after(
+            ID,
+            "CREATE TABLE a (size int NOT NULL);",
+            "ALTER TABLE a ALTER COLUMN size TYPE bigint, ALTER COLUMN size SET NOT NULL;"
+        ));
     }
 
     #[test]
