@@ -4,7 +4,8 @@
 //! placeholder and the statement is marked approximate with the names of what was unknown.
 //! Only value positions that decide neither the statement's shape nor its lock facts take
 //! a placeholder: literals (`bulk_insert` rows, DML values, `inline_literal`, bind
-//! values), comments and type lengths. Anywhere else an unknown value stays an
+//! values), comments, type lengths, and the column types of a new table (its columns'
+//! types decide none of its locks). Anywhere else an unknown value stays an
 //! `unrenderable-operation`.
 //!
 //! The renderers are plain functions of values, so what they replace is noted on the
@@ -144,6 +145,44 @@ mod tests {
         );
         assert!(pg_query::parse(rendered[0], pg_query::ParserOptions::DEFAULT).is_ok());
         assert!(function.unrenderable.is_empty());
+    }
+
+    /// A column type only known by running code (a project's own type, its module not at
+    /// hand) is a placeholder in a new table, whose column types decide none of its locks:
+    /// the table is created, so what follows on it is on a new table (prefect, mealie and
+    /// warehouse create their first tables so).
+    #[test]
+    fn unknown_column_types_of_a_new_table_render_approximately() {
+        let function = upgrade(
+            "import myapp.database",
+            "op.create_table('flow', sa.Column('id', myapp.database.UUID(), primary_key=True), sa.Column('name', sa.String(), nullable=False), sa.Column('at', type_=myapp.database.Timestamp(timezone=True)))\nop.create_index('ix_flow_name', 'flow', ['name'])",
+        );
+        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
+            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
+            .collect();
+        let (uuid, timestamp) = (
+            "myapp.database.UUID()".to_string(),
+            "myapp.database.Timestamp()".to_string(),
+        );
+        assert_eq!(
+            rendered,
+            [
+                (
+                    "CREATE TABLE flow (\n    id \"<myapp.database.UUID()>\" NOT NULL, \n    name VARCHAR NOT NULL, \n    at \"<myapp.database.Timestamp()>\", \n    PRIMARY KEY (id)\n)",
+                    &[uuid, timestamp][..]
+                ),
+                ("CREATE INDEX ix_flow_name ON flow (name)", &[][..]),
+            ]
+        );
+        assert!(pg_query::parse(rendered[0].0, pg_query::ParserOptions::DEFAULT).is_ok());
+        assert!(function.unrenderable.is_empty());
+        // In an existing table the type decides rewrites: not rendered.
+        let function = upgrade(
+            "import myapp.database",
+            "op.add_column('flow', sa.Column('x', myapp.database.UUID()))",
+        );
+        assert!(function.statements.is_empty());
+        assert_eq!(function.unrenderable.len(), 1);
     }
 
     /// Where an unknown value decides the statement, or a library call may emit SQL, the

@@ -145,13 +145,16 @@ fn object_expression(object: &Object) -> Result<String, String> {
         }
         // `op.inline_literal(value)`: the value, rendered inline.
         "__inline_literal__" => literal(first.unwrap_or(&Value::None)),
-        "true" => Ok("true".into()),
-        "false" => Ok("false".into()),
+        // `sa.true()`, or its class called (`sa.sql.False_()`, jupyterhub's 4621fec11365).
+        "true" | "True_" => Ok("true".into()),
+        "false" | "False_" => Ok("false".into()),
         "null" => Ok("NULL".into()),
         "literal" => literal(first.unwrap_or(&Value::None)),
-        "column" => match first {
+        // `sa.Column("x")` in an expression renders as its name too (ckan's 108_f7b64c701a10:
+        // `sa.func.lower(sa.Column("email"))` in an index).
+        "column" | "Column" => match object.kwarg("name").or(first) {
             Some(Value::Str(s)) => Ok(quote(s)),
-            _ => Err("column() needs a name".into()),
+            _ => Err(format!("{name}() needs a name")),
         },
         "desc" | "asc" => {
             let inner = expression(first.unwrap_or(&Value::None), StrAs::Column)?;

@@ -143,6 +143,18 @@ fn with_length(name: &str, length: Option<i64>) -> String {
 }
 
 impl SqlType {
+    /// A type only known by running code (a project's own type whose module is not at hand,
+    /// or a third-party type locksmith does not know), written as a quoted placeholder
+    /// naming it (`"<myapp.types.GUID()>"`) and noted, so the statement is approximate.
+    pub fn placeholder(name: &str) -> SqlType {
+        approx::note(name.to_string());
+        SqlType {
+            base: Base::Fixed(quote(&format!("<{name}>"))),
+            affinity: Affinity::Other,
+            collation: None,
+        }
+    }
+
     /// The type given as `sa.Integer`, `sa.String(50)`, `postgresql.ARRAY(sa.Text())`, ...
     pub fn from_value(value: &Value) -> Result<SqlType, String> {
         let object = match value {
@@ -396,8 +408,11 @@ impl SqlType {
                 }
                 _ => Err(unsupported()),
             },
+            // SQLAlchemy's Boolean takes 0 and 1 too (pgadmin's 398697dc9550), nothing else.
             Affinity::Boolean => match value {
                 Value::Bool(b) => Ok(b.to_string()),
+                Value::Int(0) => Ok("false".into()),
+                Value::Int(1) => Ok("true".into()),
                 _ => Err(unsupported()),
             },
             Affinity::Array => match (value, &self.base) {

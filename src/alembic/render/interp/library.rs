@@ -30,6 +30,8 @@ impl Interp<'_> {
                 return Ok(object("alembic.context", vec![], vec![], span));
             }
             "alembic.context.get_bind" => return Ok(object("alembic.bind", vec![], vec![], span)),
+            // The migration's impl; offline, its `.bind` is the same mock connection.
+            "alembic.context.get_impl" => return Ok(object("alembic.impl", vec![], vec![], span)),
             "alembic.context.execute" => {
                 return self.perform(
                     || ops::call("execute", args, kwargs, span.clone()),
@@ -307,8 +309,10 @@ pub(super) fn attribute(value: Value, attr: &str, span: Range<usize>) -> EvalRes
         ("alembic.bind" | "alembic.context", "dialect") => {
             object("alembic.dialect", vec![], vec![], span)
         }
-        // Offline, `op.get_bind()` is a mock connection; `.engine` stands for the same.
+        // Offline, `op.get_bind()` is a mock connection; `.engine` stands for the same, and
+        // so does the impl's `.bind` (pgadmin's `context.get_impl().bind.dialect.name`).
         ("alembic.bind", "engine") => value.clone(),
+        ("alembic.impl", "bind") => object("alembic.bind", vec![], vec![], span),
         ("alembic.bind" | "alembic.dialect", "name") => Value::Str(DIALECT_NAME.into()),
         ("alembic.dialect", "driver") => Value::Runtime("the database driver".into()),
         ("alembic.dialect", other) => Value::Runtime(format!(

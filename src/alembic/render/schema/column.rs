@@ -35,6 +35,25 @@ pub struct Column {
     pub autoincrement: Autoincrement,
 }
 
+/// What a column type only known by running code makes of the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnknownTypes {
+    /// An error: the operation is not rendered.
+    Refused,
+    /// A placeholder type, the statement approximate.
+    Placeholder,
+}
+
+/// The name of a type only known by running code: a third-party constant or runtime value
+/// ([`approx::unknown_name`]), or a call of a class outside the libraries the renderer
+/// knows.
+fn unknown_type_name(value: &Value) -> Option<String> {
+    approx::unknown_name(value).or_else(|| {
+        let object = value.as_object()?;
+        (!crate::python::is_library_path(&object.path)).then(|| object.path.clone())
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Autoincrement {
     Auto,
@@ -77,6 +96,19 @@ impl Column {
     }
 
     pub(super) fn from_object(object: &Object) -> Result<Column, String> {
+        Column::with_types(object, UnknownTypes::Refused)
+    }
+
+    /// A column of `create_table`: a type only known by running code becomes a
+    /// placeholder ([`SqlType::placeholder`]). The table is new, so its columns' types
+    /// decide none of the statement's locks, and leaving the table out would make every
+    /// later statement on it look like one on an existing table.
+    pub(super) fn of_new_table(object: &Object) -> Result<Column, String> {
+        Column::with_types(object, UnknownTypes::Placeholder)
+    }
+
+    fn with_types(object: &Object, unknown_types: UnknownTypes) -> Result<Column, String> {
+        let placeholders = unknown_types == UnknownTypes::Placeholder;
         let mut args = object.args.iter();
         let name = match object.kwarg("name").or_else(|| args.next()) {
             Some(Value::Str(name)) => name.clone(),
@@ -84,13 +116,18 @@ impl Column {
         };
         let mut schema_items: Vec<&Value> = Vec::new();
         let mut type_value = object.kwarg("type_");
+        let mut unknown_type = None;
         for arg in args {
             // A type from a third-party library decides the column's DDL and rewrites:
-            // never a placeholder.
+            // a placeholder only in a new table.
             if let Some(unknown) = approx::unknown_name(arg) {
-                return Err(format!(
-                    "column `{name}`: type `{unknown}` is not known statically"
-                ));
+                if !placeholders || type_value.is_some() || unknown_type.is_some() {
+                    return Err(format!(
+                        "column `{name}`: type `{unknown}` is not known statically"
+                    ));
+                }
+                unknown_type = Some(unknown);
+                continue;
             }
             if type_value.is_none() && is_type(arg) {
                 type_value = Some(arg);
@@ -98,15 +135,27 @@ impl Column {
                 schema_items.push(arg);
             }
         }
-        let sql_type = match type_value {
-            Some(t) => SqlType::from_value(t)?,
-            None if !schema_items.is_empty() => {
+        let sql_type = match (type_value, unknown_type) {
+            (Some(_), Some(unknown)) => {
+                return Err(format!(
+                    "column `{name}`: `{unknown}` is not known statically"
+                ));
+            }
+            (None, Some(unknown)) => SqlType::placeholder(&unknown),
+            (Some(t), None) => match SqlType::from_value(t) {
+                Ok(sql_type) => sql_type,
+                Err(error) => match unknown_type_name(t).filter(|_| placeholders) {
+                    Some(unknown) => SqlType::placeholder(&unknown),
+                    None => return Err(error),
+                },
+            },
+            (None, None) if !schema_items.is_empty() => {
                 return Err(
                     "Column without a type (types copied from a foreign key are not resolved)"
                         .into(),
                 );
             }
-            None => SqlType::from_value(&Value::Path("sqlalchemy.NullType".into()))?,
+            (None, None) => SqlType::from_value(&Value::Path("sqlalchemy.NullType".into()))?,
         };
         if sql_type.affinity == Affinity::Null {
             return Err(format!("column `{name}` has no type"));
