@@ -309,13 +309,12 @@ fn is_the_column(
     old: Option<&ColumnType>,
     new: Option<&ColumnType>,
 ) -> bool {
+    let names_column = |node: &NodeEnum| match node {
+        NodeEnum::ColumnRef(reference) => (reference.fields.last())
+            .is_some_and(|f| matches!(&f.node, Some(NodeEnum::String(s)) if s.sval == column)),
+        _ => false,
+    };
     match using {
-        NodeEnum::ColumnRef(reference) => {
-            reference.fields.last().and_then(|f| f.node.as_ref())
-                == Some(&NodeEnum::String(pg_query::protobuf::String {
-                    sval: column.to_string(),
-                }))
-        }
         NodeEnum::TypeCast(cast) => {
             let (Some(arg), Some(via), Some(old), Some(new)) = (
                 cast.arg.as_deref().and_then(|arg| arg.node.as_ref()),
@@ -325,12 +324,9 @@ fn is_the_column(
             ) else {
                 return false;
             };
-            matches!(arg, NodeEnum::ColumnRef(_))
-                && is_the_column(arg, column, None, None)
-                && via == *new
-                && (old == new || types::is_binary_coercible(old, new))
+            names_column(arg) && via == *new && (old == new || types::is_binary_coercible(old, new))
         }
-        _ => false,
+        other => names_column(other),
     }
 }
 
