@@ -29,6 +29,13 @@ fn empty_alembic_project(name: &str, lint_yaml: Option<&str>) -> (PathBuf, PathB
     (project, versions)
 }
 
+/// Writes `sql` to `path` under `dir`, creating the directories on the way.
+fn write_file(dir: &Path, path: &str, sql: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, sql).unwrap();
+}
+
 /// (file name, rule, message) of every finding of `locksmith lint --format json PATH`.
 fn findings(dir: &Path) -> Vec<(String, String, String)> {
     let out = support::lint(dir, &["--format", "json", "."]);
@@ -197,11 +204,7 @@ fn alembic_revisions_know_what_earlier_revisions_built() {
 #[test]
 fn a_directory_per_migration_is_replayed_in_its_order() {
     let dir = temp_dir("schema-history-diesel");
-    let write = |path: &str, sql: &str| {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, sql).unwrap();
-    };
+    let write = |path: &str, sql: &str| write_file(&dir, path, sql);
     // Discovered in name order, down.sql before up.sql: the tool order is what counts.
     write(
         "2019-02-26-002946_create/up.sql",
@@ -251,11 +254,7 @@ fn a_directory_per_migration_is_replayed_in_its_order() {
 #[test]
 fn a_directory_per_version_is_replayed_in_the_order_of_its_directories() {
     let dir = temp_dir("schema-history-version-dirs");
-    let write = |path: &str, sql: &str| {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, sql).unwrap();
-    };
+    let write = |path: &str, sql: &str| write_file(&dir, path, sql);
     write(
         "versioned/v1.0/schema.sql",
         "CREATE TABLE t (a varchar(64) NOT NULL, b varchar(15));\n",

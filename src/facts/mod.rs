@@ -6,6 +6,7 @@
 mod alter_table;
 mod analyze;
 pub mod coverage;
+pub mod lock_mode;
 pub mod lock_model;
 mod reads;
 pub mod types;
