@@ -425,7 +425,7 @@ mod tests {
         assert_eq!(ups, ["SELECT 1;\n", "SELECT 2;\n"]);
         assert_eq!(
             outside(&sections(text, true), text.len()),
-            [0..text.len() - 10]
+            vec![0..text.len() - 10]
         );
     }
 

@@ -99,7 +99,7 @@ fn schema_replay_never_panics_and_hints_change_nothing() {
         let files: Vec<SourceFile> = (1..=3)
             .map(|n| {
                 let base = &corpus[rng.below(corpus.len())];
-                SourceFile::new(&format!("{n:03}_m.sql"), mutate(&mut rng, base))
+                SourceFile::new(format!("{n:03}_m.sql"), mutate(&mut rng, base))
             })
             .collect();
         let refs: Vec<&SourceFile> = files.iter().collect();

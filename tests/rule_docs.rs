@@ -53,12 +53,11 @@ fn fired_python(rule: &Rule, block: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Lints one example of a rule's doc: the rule ids it fires.
+type Linter = fn(&Rule, &str) -> Vec<&'static str>;
+
 /// The examples of a rule's doc section with the function that lints them.
-fn examples<'a>(
-    rule: &Rule,
-    doc: &'a str,
-    heading: &str,
-) -> Vec<(&'a str, fn(&Rule, &str) -> Vec<&'static str>)> {
+fn examples<'a>(rule: &Rule, doc: &'a str, heading: &str) -> Vec<(&'a str, Linter)> {
     if rule.category == Category::Alembic {
         blocks(doc, heading, "python")
             .into_iter()

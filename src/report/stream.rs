@@ -334,7 +334,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, sql)| {
-                let source = SourceFile::new(&format!("{i}.sql"), sql.to_string());
+                let source = SourceFile::new(format!("{i}.sql"), sql.to_string());
                 crate::lint::lint_sql(source, &crate::config::Config::default())
             })
             .collect();
@@ -367,11 +367,12 @@ mod tests {
         let sql = [many.as_str(), "SELECT 1;", "ALTER TABLE c DROP COLUMN d;"];
         let files: Vec<FileReport> = (0..5)
             .map(|i| {
-                let source = SourceFile::new(&format!("{i}.sql"), sql[i % 3].to_string());
+                let source = SourceFile::new(format!("{i}.sql"), sql[i % 3].to_string());
                 crate::lint::lint_sql(source, &crate::config::Config::default())
             })
             .collect();
-        let renders: [(Format, fn(&RunResult) -> String); 5] = [
+        type Render = fn(&RunResult) -> String;
+        let renders: [(Format, Render); 5] = [
             (Format::Json, json::render),
             (Format::Sarif, sarif::render),
             (Format::Gitlab, gitlab::render),

@@ -128,53 +128,6 @@ fn fields(object: &Object, names: &[&str], required: usize) -> Result<Vec<i64>, 
     Ok(values)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn call(path: &str, args: Vec<Value>) -> Object {
-        Object {
-            path: path.into(),
-            args,
-            kwargs: vec![],
-            span: 0..0,
-        }
-    }
-
-    /// Values Python's `str()` gives.
-    #[test]
-    fn str_of_standard_values() {
-        let ints = |v: &[i64]| v.iter().map(|i| Value::Int(*i)).collect::<Vec<_>>();
-        let cases = [
-            (call("datetime.date", ints(&[2020, 2, 3])), "2020-02-03"),
-            (
-                call("datetime.datetime", ints(&[2020, 1, 1])),
-                "2020-01-01 00:00:00",
-            ),
-            (
-                call("datetime.datetime", ints(&[2020, 1, 1, 10, 30, 5, 123])),
-                "2020-01-01 10:30:05.000123",
-            ),
-            (call("datetime.time", ints(&[10, 5])), "10:05:00"),
-            (
-                call("decimal.Decimal", vec![Value::Str("10.50".into())]),
-                "10.50",
-            ),
-            (
-                call(
-                    "uuid.UUID",
-                    vec![Value::Str("{12345678123456781234567812345678}".into())],
-                ),
-                "12345678-1234-5678-1234-567812345678",
-            ),
-        ];
-        for (object, expected) in cases {
-            assert_eq!(python_str(&object).unwrap(), expected);
-        }
-        assert!(python_str(&call("decimal.Decimal", vec![Value::Str("1e3".into())])).is_err());
-    }
-}
-
 /// Path of the value standing for an `enum.Enum` subclass defined in the file.
 pub const ENUM_CLASS: &str = "enum.<class>";
 
@@ -234,4 +187,51 @@ pub fn enum_labels(class: &Object, values_callable: bool) -> Result<(String, Vec
         .filter_map(|m| m.as_sequence()?.first()?.as_str().map(str::to_string))
         .collect();
     Ok((name.to_lowercase(), labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(path: &str, args: Vec<Value>) -> Object {
+        Object {
+            path: path.into(),
+            args,
+            kwargs: vec![],
+            span: 0..0,
+        }
+    }
+
+    /// Values Python's `str()` gives.
+    #[test]
+    fn str_of_standard_values() {
+        let ints = |v: &[i64]| v.iter().map(|i| Value::Int(*i)).collect::<Vec<_>>();
+        let cases = [
+            (call("datetime.date", ints(&[2020, 2, 3])), "2020-02-03"),
+            (
+                call("datetime.datetime", ints(&[2020, 1, 1])),
+                "2020-01-01 00:00:00",
+            ),
+            (
+                call("datetime.datetime", ints(&[2020, 1, 1, 10, 30, 5, 123])),
+                "2020-01-01 10:30:05.000123",
+            ),
+            (call("datetime.time", ints(&[10, 5])), "10:05:00"),
+            (
+                call("decimal.Decimal", vec![Value::Str("10.50".into())]),
+                "10.50",
+            ),
+            (
+                call(
+                    "uuid.UUID",
+                    vec![Value::Str("{12345678123456781234567812345678}".into())],
+                ),
+                "12345678-1234-5678-1234-567812345678",
+            ),
+        ];
+        for (object, expected) in cases {
+            assert_eq!(python_str(&object).unwrap(), expected);
+        }
+        assert!(python_str(&call("decimal.Decimal", vec![Value::Str("1e3".into())])).is_err());
+    }
 }
