@@ -1,5 +1,5 @@
 //! PostgreSQL's table-level lock modes: their names, which ones conflict, and what each
-//! blocks. The lock model ([`super::lock_model`]) says which mode each statement takes.
+//! blocks. Which mode each statement takes is the lock model's table.
 
 use serde::Serialize;
 
