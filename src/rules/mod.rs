@@ -633,10 +633,7 @@ pub mod cases {
     /// The SQL help and fix of `rule`'s first finding on `sql`, linted after `history` (the
     /// schema earlier migrations built), with the default config.
     pub fn advice_after(rule: &str, history: &str, sql: &str) -> (String, Option<String>) {
-        let mut catalog = crate::schema::Catalog::default();
-        catalog.apply_sql(history);
-        let source = crate::source::SourceFile::new("case.sql", sql);
-        let report = crate::lint::lint_sql_after(source, None, &Config::default(), catalog);
+        let report = lint_after(history, sql);
         let finding = (report.findings.iter())
             .find(|f| f.rule.id == rule)
             .unwrap_or_else(|| panic!("{rule} does not fire on {sql}"));
@@ -647,11 +644,16 @@ pub mod cases {
     /// Whether `rule` fires on `sql` linted after `history` (the schema earlier migrations
     /// built), with the default config.
     pub fn fired_after(rule: &str, history: &str, sql: &str) -> bool {
+        let report = lint_after(history, sql);
+        report.findings.iter().any(|f| f.rule.id == rule)
+    }
+
+    /// `sql` linted with the default config on the schema `history` builds.
+    fn lint_after(history: &str, sql: &str) -> crate::lint::FileReport {
         let mut catalog = crate::schema::Catalog::default();
         catalog.apply_sql(history);
         let source = crate::source::SourceFile::new("case.sql", sql);
-        let report = crate::lint::lint_sql_after(source, None, &Config::default(), catalog);
-        report.findings.iter().any(|f| f.rule.id == rule)
+        crate::lint::lint_sql_after(source, None, &Config::default(), catalog)
     }
 
     /// The Alembic advice of `rule`'s first finding on `sql`, the rule turned on when it is
