@@ -75,7 +75,7 @@ pub fn classify_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Migra
 /// is named by its whole path, so that a directory per version (`v1.0/schema.sql`,
 /// `v1.5/alter.sql`, `v1.17/x.sql`: temporal's schema tool) runs in the natural order of
 /// its directories, not of the file names in them.
-pub fn classify_path(path: &str) -> MigrationName {
+fn classify_path(path: &str) -> MigrationName {
     let mut name = classify(migration_name(path));
     if name.version.is_none() && name.kind != Kind::Repeatable {
         name.name = path.to_string();
