@@ -9,12 +9,14 @@ use crate::facts::types::ColumnType;
 use crate::facts::{Facts, Form, History, Relation, RelationLock};
 use crate::schema::{Catalog, FastMap, FastSet, Key};
 
-/// A column's type as the source declares it before a statement runs.
+/// A column as the source declares it before a statement runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownColumn {
     pub table: Relation,
     pub column: String,
-    pub ty: ColumnType,
+    pub ty: Option<ColumnType>,
+    /// Declared NOT NULL.
+    pub not_null: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +69,9 @@ pub struct FileState {
     not_null_checks: FastMap<Key, Vec<(Option<String>, String)>>,
     /// NOT VALID checks by (table, constraint name) → the column they prove NOT NULL.
     pending_not_null_checks: FastMap<(Key, String), String>,
+    /// Columns the source declared NOT NULL (Alembic's `existing_nullable=False`) and no
+    /// statement since made nullable, dropped or renamed.
+    declared_not_null: FastSet<(Key, String)>,
     /// Foreign keys declared so far by (table, constraint name) → the referenced table.
     foreign_keys: FastMap<(Key, String), Relation>,
     /// The schema as earlier migrations (replayed before this file) and this file's
@@ -98,6 +103,7 @@ impl FileState {
             column_types: FastMap::default(),
             not_null_checks: FastMap::default(),
             pending_not_null_checks: FastMap::default(),
+            declared_not_null: FastSet::default(),
             foreign_keys: FastMap::default(),
             catalog: Catalog::default(),
         }
@@ -144,9 +150,15 @@ impl FileState {
     }
 
     /// Takes what the source says about a column before the statement (Alembic's
-    /// `existing_type`) as known.
+    /// `existing_type`, `existing_nullable`) as known.
     pub fn declare_column(&mut self, known: &KnownColumn) {
-        self.declare_column_type(known.table.key(), &known.column, known.ty.clone());
+        if let Some(ty) = &known.ty {
+            self.declare_column_type(known.table.key(), &known.column, ty.clone());
+        }
+        if known.not_null {
+            self.declared_not_null
+                .insert((known.table.key(), known.column.clone()));
+        }
     }
 
     fn declare_column_type(&mut self, table: Key, column: &str, ty: ColumnType) {
@@ -326,11 +338,32 @@ impl FileState {
         }
     }
 
+    /// What a declaration said no longer holds once a statement makes the column
+    /// nullable, drops or renames it or its table.
+    fn forget_declared_not_null(&mut self, action: &crate::facts::Action) {
+        let Some(table) = &action.relation else {
+            return;
+        };
+        let key = table.key();
+        match (action.form, &action.column) {
+            (Form::DropNotNull | Form::DropColumn | Form::RenameColumn, Some(column)) => {
+                self.declared_not_null.remove(&(key, column.clone()));
+            }
+            (Form::DropTable | Form::RenameTable, _) => {
+                self.declared_not_null.retain(|(t, _)| *t != key);
+            }
+            _ => {}
+        }
+    }
+
     fn record_action(&mut self, action: &crate::facts::Action) {
         let Some(table) = &action.relation else {
             return;
         };
         let key = table.key();
+        if !self.declared_not_null.is_empty() {
+            self.forget_declared_not_null(action);
+        }
         match action.form {
             form if form.creates_target() => {
                 if form == Form::CreateTableAs {
@@ -409,9 +442,9 @@ impl History for FileState {
         FileState::has_validated_not_null_check(self, table, column)
     }
     fn column_is_not_null(&self, table: &Relation, column: &str) -> bool {
-        self.catalog
-            .column(table, column)
-            .is_some_and(|column| column.not_null)
+        let declared = (table.key(), column.to_string());
+        self.declared_not_null.contains(&declared)
+            || (self.catalog.column(table, column)).is_some_and(|column| column.not_null)
     }
     fn foreign_key_target(&self, table: &Relation, constraint: &str) -> Option<Relation> {
         self.foreign_keys
@@ -599,6 +632,38 @@ mod tests {
         assert_eq!(type_of(&dropped, "t", "a"), None);
         let again = format!("{dropped}; CREATE TABLE t (a smallint)");
         assert_eq!(type_of(&again, "t", "a").as_deref(), Some("smallint"));
+    }
+
+    #[test]
+    fn a_column_declared_not_null_stays_so_until_a_statement_says_otherwise() {
+        let not_null_after = |sql: &str, column: &str| {
+            let mut state = FileState::new(15, false);
+            state.declare_column(&KnownColumn {
+                table: Relation::new(None, "t"),
+                column: "c".into(),
+                ty: None,
+                not_null: true,
+            });
+            for stmt in crate::parse::parse_sql(sql).statements {
+                let facts = analyze(&stmt.node, &state);
+                state.record(&stmt.node, &facts);
+            }
+            state.column_is_not_null(&Relation::new(None, "t"), column)
+        };
+        assert!(not_null_after("ALTER TABLE t ALTER COLUMN c TYPE bigint", "c"));
+        assert!(not_null_after("ALTER TABLE t ALTER COLUMN d DROP NOT NULL", "c"));
+        for sql in [
+            "ALTER TABLE t ALTER COLUMN c DROP NOT NULL",
+            "ALTER TABLE t DROP COLUMN c",
+            "ALTER TABLE t RENAME COLUMN c TO d",
+            "DROP TABLE t",
+            "ALTER TABLE t RENAME TO u",
+        ] {
+            assert!(!not_null_after(sql, "c"), "{sql}");
+        }
+        // A renamed column's declaration is forgotten, not carried over: a SET NOT NULL
+        // on it is then reported as a scan, never missed.
+        assert!(!not_null_after("ALTER TABLE t RENAME COLUMN c TO d", "d"));
     }
 
     #[test]

@@ -314,6 +314,20 @@ fn existing_type_decides_whether_a_type_change_rewrites() {
     );
 }
 
+/// `op.alter_column(existing_nullable=False)` says the column is NOT NULL already: its
+/// `SET NOT NULL` checks no row (mlflow's type changes), until a statement makes it
+/// nullable again; `existing_nullable=None` says nothing.
+#[test]
+fn existing_nullable_false_means_set_not_null_scans_nothing() {
+    let (_, report) =
+        lint_json(&["tests/fixtures/alembic_existing_nullable/versions/a1_nullable.py"]);
+    let lines: Vec<u64> = (report["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "setting-not-null")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![14, 16], "{report:#}");
+}
+
 #[test]
 fn a_walked_directory_lints_the_alembic_projects_inside_it() {
     // `locksmith lint .` at a repository's root: the .sql file, the project configured by

@@ -34,15 +34,18 @@ pub struct RenderedStatement {
 /// Column names, each with the span of the `sa.Column(...)` call that declares it.
 pub type DeclaredColumns = Vec<(String, Range<usize>)>;
 
-/// A column as an `op.alter_column(..., existing_type=...)` call says it is before the
-/// change: knowledge no SQL statement carries, which decides whether a type change rewrites.
+/// A column as an `op.alter_column(..., existing_type=..., existing_nullable=False)` call
+/// says it is before the change: knowledge no SQL statement carries, which decides whether
+/// a type change rewrites and whether `SET NOT NULL` scans.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExistingColumn {
     pub schema: Option<String>,
     pub table: String,
     pub column: String,
-    /// The type as SQL (`TEXT`, `VARCHAR(200)`).
-    pub type_sql: String,
+    /// The type as SQL (`TEXT`, `VARCHAR(200)`), when `existing_type` gives one that renders.
+    pub type_sql: Option<String>,
+    /// `existing_nullable=False`: the column is NOT NULL already.
+    pub not_null: bool,
 }
 
 /// A statement that cannot be rendered without running Python. Rendering resumed after it.

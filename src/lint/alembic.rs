@@ -354,20 +354,19 @@ fn lint_rendered_knowing(
     }
 }
 
-/// What op calls say about columns before they run (`existing_type`), as the state
-/// takes it; types that do not parse are left unknown.
+/// What op calls say about columns before they run (`existing_type`, `existing_nullable`),
+/// as the state takes it; types that do not parse are left unknown.
 pub fn known_columns(existing: &[(usize, ExistingColumn)]) -> Vec<(usize, KnownColumn)> {
     existing
         .iter()
-        .filter_map(|(at, column)| {
-            Some((
-                *at,
-                KnownColumn {
-                    table: Relation::new(column.schema.as_deref(), &column.table),
-                    column: column.column.clone(),
-                    ty: ColumnType::parse(&column.type_sql)?,
-                },
-            ))
+        .map(|(at, column)| {
+            let known = KnownColumn {
+                table: Relation::new(column.schema.as_deref(), &column.table),
+                column: column.column.clone(),
+                ty: column.type_sql.as_deref().and_then(ColumnType::parse),
+                not_null: column.not_null,
+            };
+            (*at, known)
         })
         .collect()
 }

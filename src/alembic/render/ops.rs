@@ -227,22 +227,27 @@ pub fn call(
     Ok(Effect::statements(statements))
 }
 
-/// The column before `op.alter_column` changes it, when `existing_type=` says. A type
-/// that cannot be rendered (a project's own type whose module is not at hand) leaves the
-/// column's type unknown: on PostgreSQL `existing_type` is not part of the SQL, and
-/// failing the call would hide its `SET NOT NULL` or `TYPE` change from every rule.
+/// The column before `op.alter_column` changes it, when `existing_type=` or
+/// `existing_nullable=False` says. A type that cannot be rendered (a project's own type
+/// whose module is not at hand) leaves the column's type unknown: on PostgreSQL
+/// `existing_type` is not part of the SQL, and failing the call would hide its `SET NOT
+/// NULL` or `TYPE` change from every rule. So does an `existing_nullable` only known at
+/// run time.
 fn existing_column(p: &Params) -> Result<Option<ExistingColumn>, String> {
-    let Some(existing) = p.get("existing_type").filter(|v| !v.is_none()) else {
+    let type_sql = (p.get("existing_type").filter(|v| !v.is_none()))
+        .and_then(|existing| SqlType::from_value(existing).ok())
+        .map(|existing| existing.ddl(None));
+    // `None` (the default) says nothing.
+    let not_null = matches!(p.get("existing_nullable"), Some(Value::Bool(false)));
+    if type_sql.is_none() && !not_null {
         return Ok(None);
-    };
-    let Ok(existing) = SqlType::from_value(existing) else {
-        return Ok(None);
-    };
+    }
     Ok(Some(ExistingColumn {
         schema: p.schema()?,
         table: p.string("table_name")?,
         column: p.string("column_name")?,
-        type_sql: existing.ddl(None),
+        type_sql,
+        not_null,
     }))
 }
 
