@@ -3,6 +3,9 @@
 //! the new type modifier must not narrow it.
 //! <https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES>
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use pg_query::NodeEnum;
 use pg_query::protobuf::TypeName;
 
@@ -18,7 +21,30 @@ pub struct ColumnType {
 
 impl ColumnType {
     /// A type written as SQL (`VARCHAR(200)`, `numeric(10, 2)`), read by PostgreSQL's parser.
+    /// Remembered per thread: an Alembic project's `existing_type`s repeat a few types
+    /// thousands of times, and a parse costs a round trip through libpg_query.
     pub fn parse(sql: &str) -> Option<ColumnType> {
+        // Enough for any project's distinct types; past it, forgotten rather than grown.
+        const REMEMBERED_AT_MOST: usize = 1024;
+        thread_local! {
+            static PARSED: RefCell<HashMap<String, Option<ColumnType>, ahash::RandomState>> =
+                RefCell::default();
+        }
+        if let Some(known) = PARSED.with(|parsed| parsed.borrow().get(sql).cloned()) {
+            return known;
+        }
+        let ty = Self::parse_uncached(sql);
+        PARSED.with(|parsed| {
+            let mut parsed = parsed.borrow_mut();
+            if parsed.len() >= REMEMBERED_AT_MOST {
+                parsed.clear();
+            }
+            parsed.insert(sql.to_string(), ty.clone());
+        });
+        ty
+    }
+
+    fn parse_uncached(sql: &str) -> Option<ColumnType> {
         let parsed = pg_query::parse(
             &format!("SELECT NULL::{sql}"),
             pg_query::ParserOptions::DEFAULT,
