@@ -35,42 +35,73 @@ fn check(input: &TransactionView) -> Vec<Violation> {
     if after.is_empty() {
         return Vec::new();
     }
-    let mut listed: Vec<String> = after
-        .iter()
-        .take(LISTED)
-        .map(|s| format!("`{}`", excerpt(s.sql)))
-        .collect();
-    if after.len() > LISTED {
-        listed.push(format!("and {} more", after.len() - LISTED));
+    let listed = first_of(after.iter().map(|s| format!("`{}`", excerpt(s.sql))), after.len());
+    // Existing tables the later statements lock too: held to the end as well.
+    let mut tables = vec![lock.relation.to_string()];
+    for later in after.iter().flat_map(|s| s.locks_on_existing.iter()) {
+        let name = later.relation.to_string();
+        if later.mode == LockMode::AccessExclusiveLock && !tables.contains(&name) {
+            tables.push(name);
+        }
     }
-    let table = &lock.relation;
+    let also = match &tables[1..] {
+        [] => String::new(),
+        others => format!(
+            "; they take AccessExclusiveLock on {} too, held until the end as well",
+            first_of(others.iter().cloned(), others.len())
+        ),
+    };
+    let several = tables.len() > 1;
+    let tables = first_of(tables.iter().cloned(), tables.len());
+    let advice = if several {
+        Advice::sql(format!(
+            "keep each lock short: give each statement that locks {tables} a transaction of its \
+             own, last in it, just before COMMIT, and move the other statements out of them"
+        ))
+        .with_alembic(|| {
+            format!(
+                "give each operation that locks {tables} a migration of its own, last in its \
+                 upgrade(), so each lock is released as soon as it is taken"
+            )
+        })
+    } else {
+        Advice::sql(format!(
+            "keep the transaction that locks {tables} short: run this statement last, just \
+             before COMMIT, and move the other statements to transactions of their own \
+             (COMMIT; after this statement)"
+        ))
+        .with_alembic(|| {
+            format!(
+                "keep the operation that locks {tables} last in upgrade(), or move the other \
+                 operations to a migration of their own, so the lock is released as soon as it \
+                 is taken"
+            )
+        })
+    };
     vec![
         Violation::with(
             format!(
-                "{lock} is held until the transaction ends while {} more {} {}",
+                "{lock} is held until the transaction ends while {} more {} {listed}{also}",
                 after.len(),
                 if after.len() == 1 {
                     "statement runs:"
                 } else {
                     "statements run:"
                 },
-                listed.join(", ")
             ),
-            Advice::sql(format!(
-                "keep the transaction that locks {table} short: run this statement last, just \
-                 before COMMIT, and move the other statements to transactions of their own \
-                 (COMMIT; after this statement)"
-            ))
-            .with_alembic(|| {
-                format!(
-                    "keep the operation that locks {table} last in upgrade(), or move the other \
-                 operations to a migration of their own, so the lock is released as soon as it \
-                 is taken"
-                )
-            }),
+            advice,
         )
         .at_statement(at),
     ]
+}
+
+/// The first [`LISTED`] of `count` names, comma-separated, then how many more.
+fn first_of(names: impl Iterator<Item = String>, count: usize) -> String {
+    let mut listed: Vec<String> = names.take(LISTED).collect();
+    if count > LISTED {
+        listed.push(format!("and {} more", count - LISTED));
+    }
+    listed.join(", ")
 }
 
 #[cfg(test)]
@@ -95,6 +126,30 @@ mod tests {
                 "BEGIN; DROP INDEX users_email_idx; CREATE INDEX i ON orders (x); COMMIT",
                 "BEGIN; ALTER TABLE users ADD COLUMN n text; SELECT 1",
             ],
+        );
+    }
+
+    #[test]
+    fn the_tables_locked_later_are_named_too() {
+        let sql = "BEGIN;\nALTER TABLE users ADD COLUMN a int;\nALTER TABLE orders ADD COLUMN b int;\n\
+                   ALTER TABLE users ADD COLUMN c int;\nCOMMIT;\n";
+        let report = crate::lint::lint_sql(
+            crate::source::SourceFile::new("m.sql", sql),
+            &Config::default(),
+        );
+        let found: Vec<_> = report.findings.iter().filter(|f| f.rule.id == ID).collect();
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .ends_with("; they take AccessExclusiveLock on orders too, held until the end as well"),
+            "{}",
+            found[0].message
+        );
+        let advice = found[0].advice.sql.as_deref().unwrap();
+        assert!(
+            advice.contains("each statement that locks users, orders a transaction of its own"),
+            "{advice}"
         );
     }
 
