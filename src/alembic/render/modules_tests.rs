@@ -180,7 +180,7 @@ fn missing_third_party_and_unknown_values_name_the_import() {
     assert!(message.contains("`app.missing.helper`"), "{message}");
     let message = unrenderable(&tree.upgrade(
         &["."],
-        "from sqlalchemy_utils import PasswordType\nop.add_column('t', sa.Column('u', PasswordType()))",
+        "from sqlalchemy_utils import PasswordType\nop.alter_column('t', 'u', type_=PasswordType())",
     ));
     assert!(
         message.contains("sqlalchemy_utils.PasswordType"),
@@ -193,7 +193,7 @@ fn missing_third_party_and_unknown_values_name_the_import() {
     assert!(message.contains("`app.settings.TIER`"), "{message}");
     let message = unrenderable(&tree.upgrade(
         &["."],
-        "from app.types import Custom\nop.add_column('t', sa.Column('c', Custom()))",
+        "from app.types import Custom\nop.alter_column('t', 'c', type_=Custom())",
     ));
     assert!(message.contains("app.types.Custom"), "{message}");
     // A root outside the repository is not read.

@@ -617,7 +617,12 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
             }
         }
         Some(type_) => {
-            let ddl = SqlType::from_value(type_)?.ddl(None);
+            // A new type decides whether the table is rewritten: never a placeholder.
+            let sql_type = SqlType::from_value(type_).map_err(|error| {
+                SqlType::unknown_name(type_)
+                    .map_or(error, |name| format!("type `{name}` is not known statically"))
+            })?;
+            let ddl = sql_type.ddl(None);
             let using = using.map(|u| format!(" USING {u}")).unwrap_or_default();
             statements.push(format!(
                 "ALTER TABLE {table} ALTER COLUMN {column} TYPE {ddl}{using}"

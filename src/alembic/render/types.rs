@@ -143,6 +143,16 @@ fn with_length(name: &str, length: Option<i64>) -> String {
 }
 
 impl SqlType {
+    /// The name of a type only known by running code: a third-party constant or runtime
+    /// value ([`approx::unknown_name`]), or a call of a class outside the libraries the
+    /// renderer knows.
+    pub fn unknown_name(value: &Value) -> Option<String> {
+        approx::unknown_name(value).or_else(|| {
+            let object = value.as_object()?;
+            (!crate::python::is_library_path(&object.path)).then(|| object.path.clone())
+        })
+    }
+
     /// A type only known by running code (a project's own type whose module is not at hand,
     /// or a third-party type locksmith does not know), written as a quoted placeholder
     /// naming it (`"<myapp.types.GUID()>"`) and noted, so the statement is approximate.

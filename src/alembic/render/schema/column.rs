@@ -35,25 +35,6 @@ pub struct Column {
     pub autoincrement: Autoincrement,
 }
 
-/// What a column type only known by running code makes of the column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum UnknownTypes {
-    /// An error: the operation is not rendered.
-    Refused,
-    /// A placeholder type, the statement approximate.
-    Placeholder,
-}
-
-/// The name of a type only known by running code: a third-party constant or runtime value
-/// ([`approx::unknown_name`]), or a call of a class outside the libraries the renderer
-/// knows.
-fn unknown_type_name(value: &Value) -> Option<String> {
-    approx::unknown_name(value).or_else(|| {
-        let object = value.as_object()?;
-        (!crate::python::is_library_path(&object.path)).then(|| object.path.clone())
-    })
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Autoincrement {
     Auto,
@@ -95,20 +76,16 @@ impl Column {
         Column::from_object(object)
     }
 
+    /// A column of `create_table` or `add_column`. A type only known by running code (a
+    /// project's own type whose module is not at hand) becomes a placeholder
+    /// ([`SqlType::placeholder`]), the statement approximate: neither statement's locks
+    /// depend on it. A new table's column types decide none of its locks; an added
+    /// column's rewrite is decided by its default, identity or generation expression
+    /// (PostgreSQL's `ATExecAddColumn`), save for a domain with constraints, and
+    /// SQLAlchemy's `DOMAIN` is a library type, never a placeholder (its column stays
+    /// unrendered). Leaving the statement out would hide its lock, and a table left out
+    /// makes every later statement on it look like one on an existing table.
     pub(super) fn from_object(object: &Object) -> Result<Column, String> {
-        Column::with_types(object, UnknownTypes::Refused)
-    }
-
-    /// A column of `create_table`: a type only known by running code becomes a
-    /// placeholder ([`SqlType::placeholder`]). The table is new, so its columns' types
-    /// decide none of the statement's locks, and leaving the table out would make every
-    /// later statement on it look like one on an existing table.
-    pub(super) fn of_new_table(object: &Object) -> Result<Column, String> {
-        Column::with_types(object, UnknownTypes::Placeholder)
-    }
-
-    fn with_types(object: &Object, unknown_types: UnknownTypes) -> Result<Column, String> {
-        let placeholders = unknown_types == UnknownTypes::Placeholder;
         let mut args = object.args.iter();
         let name = match object.kwarg("name").or_else(|| args.next()) {
             Some(Value::Str(name)) => name.clone(),
@@ -118,10 +95,8 @@ impl Column {
         let mut type_value = object.kwarg("type_");
         let mut unknown_type = None;
         for arg in args {
-            // A type from a third-party library decides the column's DDL and rewrites:
-            // a placeholder only in a new table.
             if let Some(unknown) = approx::unknown_name(arg) {
-                if !placeholders || type_value.is_some() || unknown_type.is_some() {
+                if type_value.is_some() || unknown_type.is_some() {
                     return Err(format!(
                         "column `{name}`: type `{unknown}` is not known statically"
                     ));
@@ -144,7 +119,7 @@ impl Column {
             (None, Some(unknown)) => SqlType::placeholder(&unknown),
             (Some(t), None) => match SqlType::from_value(t) {
                 Ok(sql_type) => sql_type,
-                Err(error) => match unknown_type_name(t).filter(|_| placeholders) {
+                Err(error) => match SqlType::unknown_name(t) {
                     Some(unknown) => SqlType::placeholder(&unknown),
                     None => return Err(error),
                 },

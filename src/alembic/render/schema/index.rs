@@ -3,7 +3,8 @@
 
 use crate::python::Value;
 
-use crate::alembic::render::names::{explicit_name, sa_name};
+use crate::alembic::render::approx;
+use crate::alembic::render::names::{explicit_name, sa_name, truncated_label};
 use crate::alembic::render::quote::{qualified, quote};
 use crate::alembic::render::sql::{StrAs, expression};
 
@@ -15,6 +16,9 @@ pub struct Index {
     pub name: Option<String>,
     /// Rendered elements, with their operator class.
     pub elements: Vec<String>,
+    /// The first element's column name or expression text: what an index given no name
+    /// is named after.
+    pub first_key: Option<String>,
     pub unique: bool,
     pub concurrently: bool,
     pub if_not_exists: bool,
@@ -51,6 +55,7 @@ impl Index {
             _ => Vec::new(),
         };
         let mut rendered = Vec::with_capacity(elements.len());
+        let mut first_key = None;
         for element in elements {
             let mut sql = expression(element, StrAs::Column)?;
             // `postgresql_ops` is keyed by the element's key: a column's name, or an
@@ -62,6 +67,9 @@ impl Index {
                 }
                 _ => None,
             };
+            if rendered.is_empty() {
+                first_key = key.map(str::to_string);
+            }
             if let Some((_, op)) = key.and_then(|k| ops.iter().find(|(c, _)| c == k)) {
                 sql.push(' ');
                 sql.push_str(op);
@@ -89,6 +97,7 @@ impl Index {
         Ok(Index {
             name,
             elements: rendered,
+            first_key,
             unique: flag("unique")?,
             concurrently: flag("postgresql_concurrently")?,
             if_not_exists: flag("if_not_exists")?,
@@ -108,10 +117,26 @@ impl Index {
         })
     }
 
+    /// The name SQLAlchemy's default naming convention, `ix_%(column_0_label)s`, gives an
+    /// index created without one (`op.create_index(None, ...)`, `sa.Index(None, ...)`).
+    /// The `target_metadata` env.py hands Alembic may set another convention, and env.py
+    /// is not run: the name is noted as approximate. The statement's lock is the same.
+    fn conventional_name(&self, schema: Option<&str>, table: &str) -> Result<String, String> {
+        let first = self.first_key.as_deref().ok_or("index without a name")?;
+        let label = match schema {
+            Some(schema) => format!("{schema}_{table}_{first}"),
+            None => format!("{table}_{first}"),
+        };
+        approx::note("the index name (env.py's target_metadata may set a naming convention)".into());
+        Ok(truncated_label(&format!("ix_{label}")))
+    }
+
     /// `CREATE INDEX` on `schema.table`.
     pub fn create_sql(&self, schema: Option<&str>, table: &str) -> Result<String, String> {
-        let name = self.name.as_deref().ok_or("index without a name")?;
-        let name = &explicit_name(name)?;
+        let name = &match &self.name {
+            Some(name) => explicit_name(name)?,
+            None => self.conventional_name(schema, table)?,
+        };
         let mut text = String::from("CREATE ");
         if self.unique {
             text.push_str("UNIQUE ");

@@ -46,7 +46,7 @@ impl Table {
                 return Err(format!("a {} among create_table items", item.type_name()));
             };
             match sa_name(&object.path) {
-                Some("Column") => columns.push(Column::of_new_table(object)?),
+                Some("Column") => columns.push(Column::from_object(object)?),
                 Some("Index") => index_objects.push(object),
                 Some("PrimaryKeyConstraint") => explicit_pk = Some(table_constraint(object)?),
                 _ => explicit.push(table_constraint(object)?),
