@@ -175,3 +175,48 @@ pub(super) fn builtin_method(
         _ => Err(format!("{} method `{name}`", receiver.type_name())),
     }
 }
+
+/// `textwrap.dedent(text)`: the whitespace every non-blank line starts with removed, and
+/// lines of only whitespace emptied, as Python does (tabs and spaces are not equal).
+pub fn dedent(text: &str) -> String {
+    let indent = |line: &str| -> usize { line.len() - line.trim_start_matches([' ', '\t']).len() };
+    let mut margin: Option<&str> = None;
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let own = &line[..indent(line)];
+        margin = Some(match margin {
+            None => own,
+            Some(margin) => {
+                let common = (margin.bytes().zip(own.bytes())).take_while(|(a, b)| a == b);
+                &margin[..common.count()]
+            }
+        });
+    }
+    let margin = margin.unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.trim().is_empty() {
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line.strip_prefix(margin).unwrap_or(line));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dedent_removes_the_common_margin_as_python_does() {
+        // Each expected text is what Python 3.11's textwrap.dedent returned.
+        for (text, expected) in [
+            ("\n    CREATE TABLE t (\n        id int\n    );\n", "\nCREATE TABLE t (\n    id int\n);\n"),
+            ("  a\n \n  b", "a\n\nb"),
+            ("\ta\n  b", "\ta\n  b"),
+            ("  a\n    b\n", "a\n  b\n"),
+            ("", ""),
+        ] {
+            assert_eq!(super::dedent(text), expected, "{text:?}");
+        }
+    }
+}

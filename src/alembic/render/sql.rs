@@ -205,6 +205,82 @@ fn function_call(name: &str, args: &[Value]) -> Result<String, String> {
     Ok(format!("{}({})", path.join("."), parts?.join(", ")))
 }
 
+/// The statements `connection.execute(statement, parameters)` runs: the parameters are
+/// bound into the statement, as the driver does when the migration runs (offline,
+/// Alembic prints the placeholders instead, which PostgreSQL cannot run). A `text()`
+/// takes a dict as its `:name` values; a plain string is formatted as psycopg does (`%s`
+/// from a tuple or list, `%(name)s` from a dict, `%%` a `%`). A list of dicts runs the
+/// statement once per dict.
+pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value>, String> {
+    match (&statement, parameters) {
+        (_, Value::List(sets)) if sets.iter().all(|set| matches!(set, Value::Dict(_))) => {
+            let one = |set| with_parameters(statement.clone(), set);
+            Ok(sets.iter().map(one).collect::<Result<Vec<_>, _>>()?.concat())
+        }
+        (Value::Object(text), Value::Dict(pairs)) if sa_name(&text.path) == Some("text") => {
+            let mut bound = (**text).clone();
+            let mut given = Vec::with_capacity(pairs.len());
+            for (name, value) in pairs {
+                let name = name.as_str().ok_or("a parameter name that is not a string")?;
+                given.push((format!(":{name}"), value.clone()));
+            }
+            // The values given at execution are the ones bound.
+            bound.kwargs.splice(0..0, given);
+            Ok(vec![Value::Object(std::rc::Rc::new(bound))])
+        }
+        (Value::Str(sql), Value::Tuple(values) | Value::List(values)) => {
+            Ok(vec![Value::Str(psycopg_format(sql, values, &[])?)])
+        }
+        (Value::Str(sql), Value::Dict(pairs)) => {
+            Ok(vec![Value::Str(psycopg_format(sql, &[], pairs)?)])
+        }
+        (_, other) => Err(format!("execute() with parameters of a {}", other.type_name())),
+    }
+}
+/// `sql` formatted as psycopg formats a query: `%s` takes the next of `positional`,
+/// `%(name)s` the value of `named`, `%%` is a `%`; a tuple value is a parenthesised list
+/// (for `IN`).
+fn psycopg_format(
+    sql: &str,
+    positional: &[Value],
+    named: &[(Value, Value)],
+) -> Result<String, String> {
+    let adapt = |value: &Value| match value {
+        Value::Tuple(items) => {
+            let items: Result<Vec<String>, String> = items.iter().map(literal).collect();
+            Ok(format!("({})", items?.join(", ")))
+        }
+        other => literal(other),
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut next = positional.iter();
+    let mut rest = sql;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        rest = if let Some(tail) = after.strip_prefix('%') {
+            out.push('%');
+            tail
+        } else if let Some(tail) = after.strip_prefix('s') {
+            let value = next.next().ok_or("fewer parameters than `%s` placeholders")?;
+            out.push_str(&adapt(value)?);
+            tail
+        } else if let Some((name, tail)) = after.strip_prefix('(').and_then(|t| t.split_once(")s")) {
+            let value = (named.iter().find(|(key, _)| key.as_str() == Some(name)))
+                .ok_or_else(|| format!("no parameter `{name}` for `%({name})s`"))?;
+            out.push_str(&adapt(&value.1)?);
+            tail
+        } else {
+            return Err("a `%` that is not `%%`, `%s` or `%(name)s` in a query with parameters".into());
+        };
+    }
+    out.push_str(rest);
+    if next.next().is_some() {
+        return Err("more parameters than `%s` placeholders".into());
+    }
+    Ok(out)
+}
+
 /// `sa.text(...)`: `\:` unescapes to `:`; `:name` bind parameters take the values given by
 /// `.bindparams(...)` (recorded as `:name` keyword arguments), else render as `NULL` as
 /// `literal_binds` does for a parameter without a value.

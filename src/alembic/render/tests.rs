@@ -183,6 +183,22 @@ CREATE TABLE t12 (
 "#,
     ),
     (
+        r#"op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("m", sa.Integer, sa.ForeignKey("messages.id", use_alter=True, name="fkc")), sa.Column("n", sa.Integer), sa.ForeignKeyConstraint(["n"], ["messages.id"], name="fk", use_alter=True))
+op.add_column("u", sa.Column("m", sa.Integer, sa.ForeignKey("messages.id", use_alter=True, name="fkc2")))"#,
+        r#"CREATE TABLE t (
+    id SERIAL NOT NULL, 
+    m INTEGER, 
+    n INTEGER, 
+    PRIMARY KEY (id)
+);
+
+ALTER TABLE u ADD COLUMN m INTEGER;
+
+ALTER TABLE u ADD CONSTRAINT fkc2 FOREIGN KEY(m) REFERENCES messages (id);
+
+"#,
+    ),
+    (
         r#"op.add_column("t", sa.Column("a", sa.Integer, sa.ForeignKey("o.id"), unique=True))"#,
         r#"ALTER TABLE t ADD COLUMN a INTEGER;
 
@@ -1076,6 +1092,28 @@ const EVALUATOR: &[(&str, &str, &[&str])] = &[
         "",
         "\"\"\"docstring\"\"\"\nop.drop_table('x')\nreturn\nop.drop_table('y')",
         &["DROP TABLE x"],
+    ),
+    (
+        "import textwrap",
+        "op.execute(textwrap.dedent(\"\"\"\n    DROP TABLE x\n\"\"\"))",
+        &["DROP TABLE x"],
+    ),
+    // Parameters given to a connection's execute() are bound as the driver binds them
+    // when the migration runs (Alembic's offline output prints `%(v)s` instead).
+    (
+        "",
+        "conn = op.get_bind()\n\
+         conn.execute(sa.text('UPDATE t SET y = :v WHERE id = :i'), {'v': 'x', 'i': 4})\n\
+         conn.execute('UPDATE t SET x = %s WHERE id IN %s AND n LIKE %s', (1, (2, 3), '10%%'))\n\
+         conn.execute('UPDATE t SET x = %(x)s', {'x': None})\n\
+         conn.execute(sa.text('DELETE FROM t WHERE id = :i'), [{'i': 1}, {'i': 2}])",
+        &[
+            "UPDATE t SET y = 'x' WHERE id = 4",
+            "UPDATE t SET x = 1 WHERE id IN (2, 3) AND n LIKE '10%%'",
+            "UPDATE t SET x = NULL",
+            "DELETE FROM t WHERE id = 1",
+            "DELETE FROM t WHERE id = 2",
+        ],
     ),
 ];
 

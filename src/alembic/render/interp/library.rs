@@ -9,7 +9,7 @@ use crate::python::{EvalError, EvalResult, Value};
 
 use super::super::names::{is_foreign, op_name, sa_name};
 use super::super::objects::object;
-use super::super::{batch, dml, enum_ops, ops, pyvalues};
+use super::super::{batch, dml, enum_ops, ops, pyvalues, sql};
 use super::Interp;
 
 impl Interp<'_> {
@@ -42,6 +42,10 @@ impl Interp<'_> {
         }
         if pyvalues::is_constructor(path) || super::effectless::is_logger_factory(path) {
             return Ok(object(path, args, kwargs, span));
+        }
+        // The standard library's text helper migrations wrap their SQL in.
+        if let ("textwrap.dedent", [Value::Str(text)], []) = (path, &args[..], &kwargs[..]) {
+            return Ok(Value::Str(crate::python::dedent(text)));
         }
         if is_foreign(path) {
             // A helper given op, the bind or the migration context may emit SQL itself;
@@ -87,9 +91,17 @@ impl Interp<'_> {
         };
         match (object_ref.path.as_str(), method) {
             ("alembic.bind", "execute") => {
-                let statement = args.into_iter().take(1).collect();
-                let execute = || ops::call("execute", statement, vec![], span.clone());
-                self.perform(execute, span.clone())?;
+                let mut args = args.into_iter();
+                let statement = args.next().unwrap_or(Value::None);
+                let statements = match args.next() {
+                    None => vec![statement],
+                    Some(parameters) => sql::with_parameters(statement, &parameters)
+                        .map_err(|message| EvalError::new(span.clone(), message))?,
+                };
+                for statement in statements {
+                    let execute = || ops::call("execute", vec![statement], vec![], span.clone());
+                    self.perform(execute, span.clone())?;
+                }
                 return Ok(Value::Runtime(
                     "op.get_bind() followed by Python logic on the result of `execute()`".into(),
                 ));

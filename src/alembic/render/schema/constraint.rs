@@ -66,6 +66,9 @@ pub enum ConstraintKind {
         onupdate: Option<String>,
         match_: Option<String>,
         not_valid: bool,
+        /// `use_alter=True`: left out of `CREATE TABLE` (SQLAlchemy's `CreateTable` skips
+        /// it, and Alembic's `create_table` never adds it after).
+        use_alter: bool,
     },
     /// `(element, operator)` pairs, already rendered.
     Exclude {
@@ -147,6 +150,7 @@ impl Constraint {
                 onupdate,
                 match_,
                 not_valid,
+                use_alter: _,
             } => {
                 text.push_str(&format!(
                     "FOREIGN KEY({}) REFERENCES {} ({})",
@@ -239,6 +243,7 @@ pub fn foreign_key(
             onupdate: opt_str(object, "onupdate")?,
             match_: opt_str(object, "match")?,
             not_valid: opt_bool(object, "postgresql_not_valid")?.unwrap_or(false),
+            use_alter: opt_bool(object, "use_alter")?.unwrap_or(false),
         },
         deferral: Deferral::from(object)?,
     })

@@ -253,7 +253,10 @@ impl Table {
         if let Some(pk) = &self.primary_key {
             lines.push(pk.sql());
         }
-        lines.extend(self.constraints.iter().map(Constraint::sql));
+        let created_with = |c: &&Constraint| {
+            !matches!(c.kind, ConstraintKind::ForeignKey { use_alter: true, .. })
+        };
+        lines.extend(self.constraints.iter().filter(created_with).map(Constraint::sql));
         let if_not_exists = if self.if_not_exists {
             "IF NOT EXISTS "
         } else {
