@@ -518,6 +518,9 @@ fn execute_text(value: &Value) -> Result<String, String> {
         Value::Object(o) if matches!(sa_name(&o.path), Some("CreateSequence" | "DropSequence")) => {
             return sequence_ddl(o);
         }
+        Value::Object(o) if matches!(sa_name(&o.path), Some("CreateSchema" | "DropSchema")) => {
+            return schema_ddl(o);
+        }
         Value::Object(o) => {
             return Err(format!(
                 "execute() of `{}` (only SQL strings and sa.text() are rendered)",
@@ -527,6 +530,29 @@ fn execute_text(value: &Value) -> Result<String, String> {
         other => return Err(format!("execute() of a {}", other.type_name())),
     };
     text_clause(&text)
+}
+
+/// `CreateSchema(name, if_not_exists=)`, `DropSchema(name, cascade=, if_exists=)`, as
+/// SQLAlchemy's DDL compiler writes them.
+fn schema_ddl(statement: &Object) -> Result<String, String> {
+    let create = sa_name(&statement.path) == Some("CreateSchema");
+    let name = (statement.param(0, "name").and_then(Value::as_str))
+        .ok_or_else(|| format!("`{}` without a schema name", statement.path))?;
+    let flag = |key: &str| -> Result<bool, String> {
+        match statement.kwarg(key) {
+            None => Ok(false),
+            Some(v) => v.truthy().ok_or_else(|| format!("`{key}` is a runtime value")),
+        }
+    };
+    let mut sql = String::from(if create { "CREATE SCHEMA " } else { "DROP SCHEMA " });
+    if flag(if create { "if_not_exists" } else { "if_exists" })? {
+        sql.push_str(if create { "IF NOT EXISTS " } else { "IF EXISTS " });
+    }
+    sql.push_str(&quote(name));
+    if !create && flag("cascade")? {
+        sql.push_str(" CASCADE");
+    }
+    Ok(sql)
 }
 
 fn add_constraint(

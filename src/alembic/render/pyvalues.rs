@@ -168,6 +168,33 @@ pub fn enum_class<E: Env>(env: &mut E, def: &ast::StmtClassDef) -> Option<Value>
     ))
 }
 
+/// Path of the value standing for a member of an enum class defined in the file.
+pub const ENUM_MEMBER: &str = "enum.<member>";
+
+/// `Class.member` of an enum class ([`enum_class`]), and `.value` / `.name` of a member
+/// (`f"m != {Mode.inheriting.value}"`); `None` for any other attribute.
+pub fn enum_attribute(object: &Object, attr: &str) -> Option<Value> {
+    match (object.path.as_str(), object.args.as_slice()) {
+        (ENUM_CLASS, [Value::Str(class), Value::List(members)]) => {
+            let value = members.iter().find_map(|member| match member {
+                Value::Tuple(pair) => match pair.as_slice() {
+                    [Value::Str(name), value] if name == attr => Some(value.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })?;
+            let args = vec![Value::Str(class.clone()), Value::Str(attr.into()), value];
+            Some(super::objects::object(ENUM_MEMBER, args, vec![], object.span.clone()))
+        }
+        (ENUM_MEMBER, [_, name, value]) => match attr {
+            "value" => Some(value.clone()),
+            "name" => Some(name.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `sa.Enum(EnumClass)`: SQLAlchemy's type name (the class name in lower case) and labels
 /// (member names; their values with `values_callable`, a function this renderer does not
 /// evaluate).

@@ -787,6 +787,21 @@ CREATE INDEX ix_tags ON t USING gin (tags array_ops);
 "#,
     ),
     (
+        r#"op.execute(sa.schema.CreateSchema("event_editing"))
+op.execute(sa.schema.CreateSchema("Ev", if_not_exists=True))
+op.execute(sa.schema.DropSchema("x", cascade=True, if_exists=True))
+op.execute(sa.schema.DropSchema("x"))"#,
+        r#"CREATE SCHEMA event_editing;
+
+CREATE SCHEMA IF NOT EXISTS "Ev";
+
+DROP SCHEMA IF EXISTS x CASCADE;
+
+DROP SCHEMA x;
+
+"#,
+    ),
+    (
         r#"op.drop_table_comment("t", existing_comment="x", schema="s")"#,
         r#"COMMENT ON TABLE s.t IS NULL;
 
@@ -1092,6 +1107,17 @@ const EVALUATOR: &[(&str, &str, &[&str])] = &[
         "",
         "\"\"\"docstring\"\"\"\nop.drop_table('x')\nreturn\nop.drop_table('y')",
         &["DROP TABLE x"],
+    ),
+    (
+        "import enum\n\nclass Mode(int, enum.Enum):\n    disabled = 0\n    inheriting = 2",
+        "op.execute(f'UPDATE t SET m = {Mode.disabled.value}')\n\
+         op.create_check_constraint('ck_m', 't', f'm != {Mode.inheriting.value}')\n\
+         op.execute(f\"UPDATE t SET n = '{Mode.inheriting.name}'\")",
+        &[
+            "UPDATE t SET m = 0",
+            "ALTER TABLE t ADD CONSTRAINT ck_m CHECK (m != 2)",
+            "UPDATE t SET n = 'inheriting'",
+        ],
     ),
     (
         "import textwrap",

@@ -313,7 +313,8 @@ pub(super) fn attribute(value: Value, attr: &str, span: Range<usize>) -> EvalRes
         }
     };
     if let Value::Object(object) = &value
-        && let Some(member) = dml::attribute(object, attr, span.clone())
+        && let Some(member) = (dml::attribute(object, attr, span.clone()))
+            .or_else(|| pyvalues::enum_attribute(object, attr))
     {
         return Ok(member);
     }
