@@ -650,8 +650,14 @@ mod tests {
             }
             state.column_is_not_null(&Relation::new(None, "t"), column)
         };
-        assert!(not_null_after("ALTER TABLE t ALTER COLUMN c TYPE bigint", "c"));
-        assert!(not_null_after("ALTER TABLE t ALTER COLUMN d DROP NOT NULL", "c"));
+        assert!(not_null_after(
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+            "c"
+        ));
+        assert!(not_null_after(
+            "ALTER TABLE t ALTER COLUMN d DROP NOT NULL",
+            "c"
+        ));
         for sql in [
             "ALTER TABLE t ALTER COLUMN c DROP NOT NULL",
             "ALTER TABLE t DROP COLUMN c",

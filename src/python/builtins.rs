@@ -210,7 +210,10 @@ mod tests {
     fn dedent_removes_the_common_margin_as_python_does() {
         // Each expected text is what Python 3.11's textwrap.dedent returned.
         for (text, expected) in [
-            ("\n    CREATE TABLE t (\n        id int\n    );\n", "\nCREATE TABLE t (\n    id int\n);\n"),
+            (
+                "\n    CREATE TABLE t (\n        id int\n    );\n",
+                "\nCREATE TABLE t (\n    id int\n);\n",
+            ),
             ("  a\n \n  b", "a\n\nb"),
             ("\ta\n  b", "\ta\n  b"),
             ("  a\n    b\n", "a\n  b\n"),

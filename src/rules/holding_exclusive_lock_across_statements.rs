@@ -35,7 +35,10 @@ fn check(input: &TransactionView) -> Vec<Violation> {
     if after.is_empty() {
         return Vec::new();
     }
-    let listed = first_of(after.iter().map(|s| format!("`{}`", excerpt(s.sql))), after.len());
+    let listed = first_of(
+        after.iter().map(|s| format!("`{}`", excerpt(s.sql))),
+        after.len(),
+    );
     // Existing tables the later statements lock too: held to the end as well.
     let mut tables = vec![lock.relation.to_string()];
     for later in after.iter().flat_map(|s| s.locks_on_existing.iter()) {
@@ -140,9 +143,9 @@ mod tests {
         let found: Vec<_> = report.findings.iter().filter(|f| f.rule.id == ID).collect();
         assert_eq!(found.len(), 1);
         assert!(
-            found[0]
-                .message
-                .ends_with("; they take AccessExclusiveLock on orders too, held until the end as well"),
+            found[0].message.ends_with(
+                "; they take AccessExclusiveLock on orders too, held until the end as well"
+            ),
             "{}",
             found[0].message
         );

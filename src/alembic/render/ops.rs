@@ -541,12 +541,18 @@ fn schema_ddl(statement: &Object) -> Result<String, String> {
     let flag = |key: &str| -> Result<bool, String> {
         match statement.kwarg(key) {
             None => Ok(false),
-            Some(v) => v.truthy().ok_or_else(|| format!("`{key}` is a runtime value")),
+            Some(v) => v
+                .truthy()
+                .ok_or_else(|| format!("`{key}` is a runtime value")),
         }
     };
-    let mut sql = String::from(if create { "CREATE SCHEMA " } else { "DROP SCHEMA " });
-    if flag(if create { "if_not_exists" } else { "if_exists" })? {
-        sql.push_str(if create { "IF NOT EXISTS " } else { "IF EXISTS " });
+    let (verb, guard_key, guard) = match create {
+        true => ("CREATE", "if_not_exists", "IF NOT EXISTS "),
+        false => ("DROP", "if_exists", "IF EXISTS "),
+    };
+    let mut sql = format!("{verb} SCHEMA ");
+    if flag(guard_key)? {
+        sql.push_str(guard);
     }
     sql.push_str(&quote(name));
     if !create && flag("cascade")? {
@@ -645,8 +651,9 @@ fn alter_column(p: Params) -> Result<Vec<String>, String> {
         Some(type_) => {
             // A new type decides whether the table is rewritten: never a placeholder.
             let sql_type = SqlType::from_value(type_).map_err(|error| {
-                SqlType::unknown_name(type_)
-                    .map_or(error, |name| format!("type `{name}` is not known statically"))
+                SqlType::unknown_name(type_).map_or(error, |name| {
+                    format!("type `{name}` is not known statically")
+                })
             })?;
             let ddl = sql_type.ddl(None);
             let using = using.map(|u| format!(" USING {u}")).unwrap_or_default();

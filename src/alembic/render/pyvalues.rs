@@ -184,7 +184,12 @@ pub fn enum_attribute(object: &Object, attr: &str) -> Option<Value> {
                 _ => None,
             })?;
             let args = vec![Value::Str(class.clone()), Value::Str(attr.into()), value];
-            Some(super::objects::object(ENUM_MEMBER, args, vec![], object.span.clone()))
+            Some(super::objects::object(
+                ENUM_MEMBER,
+                args,
+                vec![],
+                object.span.clone(),
+            ))
         }
         (ENUM_MEMBER, [_, name, value]) => match attr {
             "value" => Some(value.clone()),

@@ -215,13 +215,19 @@ pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value
     match (&statement, parameters) {
         (_, Value::List(sets)) if sets.iter().all(|set| matches!(set, Value::Dict(_))) => {
             let one = |set| with_parameters(statement.clone(), set);
-            Ok(sets.iter().map(one).collect::<Result<Vec<_>, _>>()?.concat())
+            Ok(sets
+                .iter()
+                .map(one)
+                .collect::<Result<Vec<_>, _>>()?
+                .concat())
         }
         (Value::Object(text), Value::Dict(pairs)) if sa_name(&text.path) == Some("text") => {
             let mut bound = (**text).clone();
             let mut given = Vec::with_capacity(pairs.len());
             for (name, value) in pairs {
-                let name = name.as_str().ok_or("a parameter name that is not a string")?;
+                let name = name
+                    .as_str()
+                    .ok_or("a parameter name that is not a string")?;
                 given.push((format!(":{name}"), value.clone()));
             }
             // The values given at execution are the ones bound.
@@ -234,7 +240,10 @@ pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value
         (Value::Str(sql), Value::Dict(pairs)) => {
             Ok(vec![Value::Str(psycopg_format(sql, &[], pairs)?)])
         }
-        (_, other) => Err(format!("execute() with parameters of a {}", other.type_name())),
+        (_, other) => Err(format!(
+            "execute() with parameters of a {}",
+            other.type_name()
+        )),
     }
 }
 /// `sql` formatted as psycopg formats a query: `%s` takes the next of `positional`,
@@ -262,16 +271,21 @@ fn psycopg_format(
             out.push('%');
             tail
         } else if let Some(tail) = after.strip_prefix('s') {
-            let value = next.next().ok_or("fewer parameters than `%s` placeholders")?;
+            let value = next
+                .next()
+                .ok_or("fewer parameters than `%s` placeholders")?;
             out.push_str(&adapt(value)?);
             tail
-        } else if let Some((name, tail)) = after.strip_prefix('(').and_then(|t| t.split_once(")s")) {
+        } else if let Some((name, tail)) = after.strip_prefix('(').and_then(|t| t.split_once(")s"))
+        {
             let value = (named.iter().find(|(key, _)| key.as_str() == Some(name)))
                 .ok_or_else(|| format!("no parameter `{name}` for `%({name})s`"))?;
             out.push_str(&adapt(&value.1)?);
             tail
         } else {
-            return Err("a `%` that is not `%%`, `%s` or `%(name)s` in a query with parameters".into());
+            return Err(
+                "a `%` that is not `%%`, `%s` or `%(name)s` in a query with parameters".into(),
+            );
         };
     }
     out.push_str(rest);

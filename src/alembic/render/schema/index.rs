@@ -127,7 +127,9 @@ impl Index {
             Some(schema) => format!("{schema}_{table}_{first}"),
             None => format!("{table}_{first}"),
         };
-        approx::note("the index name (env.py's target_metadata may set a naming convention)".into());
+        approx::note(
+            "the index name (env.py's target_metadata may set a naming convention)".into(),
+        );
         Ok(truncated_label(&format!("ix_{label}")))
     }
 

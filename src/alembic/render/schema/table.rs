@@ -254,9 +254,20 @@ impl Table {
             lines.push(pk.sql());
         }
         let created_with = |c: &&Constraint| {
-            !matches!(c.kind, ConstraintKind::ForeignKey { use_alter: true, .. })
+            !matches!(
+                c.kind,
+                ConstraintKind::ForeignKey {
+                    use_alter: true,
+                    ..
+                }
+            )
         };
-        lines.extend(self.constraints.iter().filter(created_with).map(Constraint::sql));
+        lines.extend(
+            self.constraints
+                .iter()
+                .filter(created_with)
+                .map(Constraint::sql),
+        );
         let if_not_exists = if self.if_not_exists {
             "IF NOT EXISTS "
         } else {
