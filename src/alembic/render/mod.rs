@@ -11,6 +11,7 @@ mod approx;
 mod batch;
 mod dml;
 mod enum_ops;
+mod execute;
 mod interp;
 mod metadata;
 mod modules;
