@@ -213,7 +213,10 @@ fn function_call(name: &str, args: &[Value]) -> Result<String, String> {
 /// statement once per dict.
 pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value>, String> {
     match (&statement, parameters) {
-        (_, Value::List(sets)) if sets.iter().all(|set| matches!(set, Value::Dict(_))) => {
+        // Not an empty list: the statement would vanish from the rendering.
+        (_, Value::List(sets))
+            if !sets.is_empty() && sets.iter().all(|set| matches!(set, Value::Dict(_))) =>
+        {
             let one = |set| with_parameters(statement.clone(), set);
             Ok(sets
                 .iter()
@@ -246,6 +249,7 @@ pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value
         )),
     }
 }
+
 /// `sql` formatted as psycopg formats a query: `%s` takes the next of `positional`,
 /// `%(name)s` the value of `named`, `%%` is a `%`; a tuple value is a parenthesised list
 /// (for `IN`).
