@@ -2,7 +2,7 @@
 //! transaction.
 
 use super::{Advice, Category, Check, Rule, Severity, TransactionView, Violation, excerpt};
-use crate::facts::LockMode;
+use crate::facts::{LockMode, Relation};
 
 pub static RULE: Rule = Rule {
     id: "holding-exclusive-lock-across-statements",
@@ -39,23 +39,26 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         after.iter().map(|s| format!("`{}`", excerpt(s.sql))),
         after.len(),
     );
-    // Existing tables the later statements lock too: held to the end as well.
-    let mut tables = vec![lock.relation.to_string()];
+    // Existing tables the later statements lock too: held to the end as well. A set, not
+    // a scan of the list: one transaction of a schema dump locks thousands of tables.
+    let mut seen = std::collections::HashSet::from([&lock.relation]);
+    let mut tables = vec![&lock.relation];
     for later in after.iter().flat_map(|s| s.locks_on_existing.iter()) {
-        let name = later.relation.to_string();
-        if later.mode == LockMode::AccessExclusiveLock && !tables.contains(&name) {
-            tables.push(name);
+        if later.mode == LockMode::AccessExclusiveLock && seen.insert(&later.relation) {
+            tables.push(&later.relation);
         }
     }
+    let names =
+        |tables: &[&Relation]| first_of(tables.iter().map(ToString::to_string), tables.len());
     let also = match &tables[1..] {
         [] => String::new(),
         others => format!(
             "; they take AccessExclusiveLock on {} too, held until the end as well",
-            first_of(others.iter().cloned(), others.len())
+            names(others)
         ),
     };
     let several = tables.len() > 1;
-    let tables = first_of(tables.iter().cloned(), tables.len());
+    let tables = names(&tables);
     let advice = if several {
         Advice::sql(format!(
             "keep each lock short: give each statement that locks {tables} a transaction of its \
