@@ -387,3 +387,50 @@ fn a_walked_directory_lints_the_alembic_projects_inside_it() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["files"].as_u64(), Some(3), "{report:#}");
 }
+
+/// Revisions in subdirectories of a version directory are read by Alembic only with
+/// `recursive_version_locations` (keystone names its `yoga/expand`-style directories in
+/// code): linting the directory says how many it leaves out, and counts no helper module.
+#[test]
+fn revisions_in_subdirectories_not_read_are_named() {
+    let dir = temp_dir("subdirectory-revisions");
+    let versions = dir.join("versions");
+    let revision = |id: &str, down: &str| {
+        format!(
+            "revision = \"{id}\"\ndown_revision = {down}\n\nfrom alembic import op\n\n\ndef upgrade():\n    op.drop_table(\"t_{id}\")\n\n\ndef downgrade():\n    pass\n"
+        )
+    };
+    for (path, text) in [
+        ("a1_top.py", revision("a1", "None")),
+        ("yoga/expand/b2_expand.py", revision("b2", "\"a1\"")),
+        ("yoga/contract/c3_contract.py", revision("c3", "\"a1\"")),
+        ("helpers/__init__.py", String::new()),
+        ("helpers/names.py", "PREFIX = \"t\"\n".into()),
+    ] {
+        let path = versions.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .arg("lint")
+        .arg(&versions)
+        .output()
+        .expect("locksmith runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 revision files in subdirectories of the version directories are not linted: Alembic reads them only with recursive_version_locations = true"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("in 1 file ("), "{stdout}");
+    // Named one by one (a pre-commit hook), the files given are all there is to say.
+    let one = versions.join("a1_top.py");
+    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+        .arg("lint")
+        .arg(&one)
+        .output()
+        .expect("locksmith runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("subdirectories"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -459,6 +459,21 @@ fn lint_alembic_project(
         Some(named) => alembic::load_named(&project, named, skip),
         None => alembic::load_project(&project, skip),
     };
+    if named.is_none() {
+        let unlisted = alembic::project::unlisted_revisions(&project);
+        if let Some(first) = unlisted.first() {
+            result.warnings.push(InputError {
+                file: first.display().to_string(),
+                line: None,
+                message: format!(
+                    "{} revision file{} in subdirectories of the version directories {} not linted: Alembic reads them only with recursive_version_locations = true (or name each directory in version_locations)",
+                    unlisted.len(),
+                    if unlisted.len() == 1 { "" } else { "s" },
+                    if unlisted.len() == 1 { "is" } else { "are" },
+                ),
+            });
+        }
+    }
     let wanted = named.map_or(project.revision_files.len(), <[PathBuf]>::len);
     let mut skipped = Skipped {
         files: Vec::new(),

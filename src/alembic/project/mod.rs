@@ -255,6 +255,27 @@ pub fn find_revision_project(
 
 /// A project without configuration; env.py is looked for next to the versions directory,
 /// where `alembic init` puts it.
+/// Revision files in subdirectories of the project's version directories that it does not
+/// list, because `recursive_version_locations` is not set (Alembic does not read them
+/// either): a project whose code names those subdirectories (keystone's `yoga/expand`)
+/// would otherwise be linted in part without a word. Only files that look like revisions
+/// count, not helper packages.
+pub fn unlisted_revisions(project: &AlembicProject) -> Vec<PathBuf> {
+    let existing: Vec<PathBuf> = (project.version_dirs.iter())
+        .filter(|d| d.is_dir())
+        .cloned()
+        .collect();
+    let Ok(every) = list_revision_files(&existing, true) else {
+        return Vec::new();
+    };
+    let in_subdirectory =
+        |f: &PathBuf| f.parent().is_some_and(|d| !existing.iter().any(|e| e == d));
+    (every.into_iter())
+        .filter(|f| in_subdirectory(f) && project.revision_files.binary_search(f).is_err())
+        .filter(|f| looks_like_revision(f))
+        .collect()
+}
+
 fn bare(root: PathBuf, version_dirs: Vec<PathBuf>, revision_files: Vec<PathBuf>) -> AlembicProject {
     let script_location = version_dirs
         .first()
