@@ -4,8 +4,9 @@
 //! placeholder and the statement is marked approximate with the names of what was unknown.
 //! Only value positions that decide neither the statement's shape nor its lock facts take
 //! a placeholder: literals (`bulk_insert` rows, DML values, `inline_literal`, bind
-//! values), comments, type lengths, and the column types of `create_table` and
-//! `add_column` (they decide none of the statement's locks: see `schema::column`).
+//! values), comments, type lengths, the column types of `create_table` and `add_column`
+//! (they decide none of the statement's locks: see `schema::column`) and the
+//! `server_default`s of `create_table`.
 //! Anywhere else an unknown value stays an `unrenderable-operation`.
 //!
 //! The renderers are plain functions of values, so what they replace is noted on the
@@ -237,6 +238,55 @@ mod tests {
             ]
         );
         assert!(function.unrenderable.is_empty());
+    }
+
+    /// An `if` over runtime data whose branches only set names (letta's
+    /// `ts = sa.text("now()")` or another default, by the configured database): the
+    /// names hold runtime values, placeholders where they decide no lock, reported
+    /// where they do; a branch doing anything else keeps the `if` unrenderable.
+    #[test]
+    fn names_set_under_an_if_over_runtime_data_are_runtime_values() {
+        let prelude = "if NAME_SIZE:\n    ts = sa.text('(CURRENT_TIMESTAMP)')\n    table = 't'\nelse:\n    ts = sa.func.now()\n    table = 'u'\n";
+        let function = upgrade(
+            "",
+            &format!(
+                "{prelude}op.create_table('p', sa.Column('at', sa.DateTime(), server_default=ts))\n\
+                 op.add_column('q', sa.Column('at', sa.DateTime(), server_default=ts))\n\
+                 op.drop_table(table)"
+            ),
+        );
+        let ts = "ts (set under an `if` over runtime data)";
+        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
+            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
+            .collect();
+        assert_eq!(
+            rendered,
+            [(
+                "CREATE TABLE p (\n    at TIMESTAMP WITHOUT TIME ZONE DEFAULT '<ts (set under an `if` over runtime data)>'\n)",
+                &[ts.to_string()][..]
+            )]
+        );
+        let messages: Vec<&str> = (function.unrenderable.iter())
+            .map(|u| u.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains(&format!("server_default `{ts}` is not known statically")),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].contains("`table_name` is a runtime value"),
+            "{messages:?}"
+        );
+        // An operation in a branch: the `if` stays unrenderable, its names unset.
+        let function = upgrade(
+            "",
+            "if NAME_SIZE:\n    ts = sa.func.now()\n    op.drop_table('t')\nop.drop_table('u')",
+        );
+        let sql: Vec<&str> = function.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["DROP TABLE u"]);
+        assert_eq!(function.unrenderable.len(), 1);
+        assert!(function.unrenderable[0].message.contains("`if` over"));
     }
 
     /// Where an unknown value decides the statement, or a library call may emit SQL, the

@@ -558,6 +558,12 @@ fn add_column(p: Params) -> Result<Vec<String>, String> {
         &[],
     )?;
     let column = &table.columns[0];
+    if let Some(unknown) = &column.unknown_default {
+        // Whether it is volatile decides whether adding the column rewrites the table.
+        return Err(format!(
+            "server_default `{unknown}` is not known statically"
+        ));
+    }
     let target = qualified(schema.as_deref(), &table_name);
     let if_not_exists = if p.flag("if_not_exists")? {
         "IF NOT EXISTS "

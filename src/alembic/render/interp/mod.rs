@@ -16,6 +16,7 @@ use super::{approx, ops, type_decorator};
 mod effectless;
 mod imports;
 mod library;
+mod runtime_if;
 
 pub use imports::ImportState;
 
@@ -247,10 +248,11 @@ impl<'a> Interp<'a> {
                 })?;
                 result
             }
-            Stmt::If(if_) => {
-                let branch = self.decide(&if_.test)?;
-                Ok(self.run_top_block(if branch { &if_.body } else { &if_.orelse }))
-            }
+            Stmt::If(if_) => match self.decide(&if_.test) {
+                Ok(branch) => Ok(self.run_top_block(if branch { &if_.body } else { &if_.orelse })),
+                Err(_) if self.set_runtime_names(if_) => Ok(true),
+                Err(error) => Err(error),
+            },
             Stmt::For(for_) => {
                 let items = self.loop_items(&for_.iter)?;
                 for item in items {
