@@ -411,26 +411,23 @@ fn revisions_in_subdirectories_not_read_are_named() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .arg("lint")
-        .arg(&versions)
-        .output()
-        .expect("locksmith runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lint = |path: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
+            .arg("lint")
+            .arg(path)
+            .output()
+            .expect("locksmith runs");
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (text(&out.stdout), text(&out.stderr))
+    };
+    let (stdout, stderr) = lint(&versions);
     assert!(
         stderr.contains("2 revision files in subdirectories of the version directories are not linted: Alembic reads them only with recursive_version_locations = true"),
         "{stderr}"
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("in 1 file ("), "{stdout}");
     // Named one by one (a pre-commit hook), the files given are all there is to say.
-    let one = versions.join("a1_top.py");
-    let out = Command::new(env!("CARGO_BIN_EXE_locksmith"))
-        .arg("lint")
-        .arg(&one)
-        .output()
-        .expect("locksmith runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = lint(&versions.join("a1_top.py"));
     assert!(!stderr.contains("subdirectories"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

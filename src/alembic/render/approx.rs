@@ -105,6 +105,15 @@ mod tests {
             .unwrap()
     }
 
+    /// Each statement's SQL and what its placeholders stand for.
+    fn sql_and_unknowns(
+        function: &crate::alembic::revision::RenderedFunction,
+    ) -> Vec<(&str, &[String])> {
+        (function.statements.iter())
+            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
+            .collect()
+    }
+
     /// Values: placeholders, the statement marked with what was unknown.
     #[test]
     fn unknown_values_render_approximately() {
@@ -112,9 +121,7 @@ mod tests {
             "t = sa.table('t', sa.column('id', sa.String), sa.column('n', sa.Integer))",
             "op.bulk_insert(t, [{'id': str(uuid.uuid4()), 'n': 1}])\nop.add_column('t', sa.Column('x', sa.String(NAME_SIZE), comment=NAME_SIZE))\nop.drop_column('t', 'y')",
         );
-        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
-            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
-            .collect();
+        let rendered = sql_and_unknowns(&function);
         let size = "neutron_lib.constants.NAME_SIZE".to_string();
         assert_eq!(
             rendered,
@@ -158,9 +165,7 @@ mod tests {
             "import myapp.database",
             "op.create_table('flow', sa.Column('id', myapp.database.UUID(), primary_key=True), sa.Column('name', sa.String(), nullable=False), sa.Column('at', type_=myapp.database.Timestamp(timezone=True)))\nop.create_index('ix_flow_name', 'flow', ['name'])",
         );
-        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
-            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
-            .collect();
+        let rendered = sql_and_unknowns(&function);
         let (uuid, timestamp) = (
             "myapp.database.UUID()".to_string(),
             "myapp.database.Timestamp()".to_string(),
@@ -182,9 +187,7 @@ mod tests {
             "import myapp.database",
             "op.add_column('flow', sa.Column('x', myapp.database.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False))",
         );
-        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
-            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
-            .collect();
+        let rendered = sql_and_unknowns(&function);
         assert_eq!(
             rendered,
             [(
@@ -256,9 +259,7 @@ mod tests {
             ),
         );
         let ts = "ts (set under an `if` over runtime data)";
-        let rendered: Vec<(&str, &[String])> = (function.statements.iter())
-            .map(|s| (s.sql.as_str(), s.approximate.as_slice()))
-            .collect();
+        let rendered = sql_and_unknowns(&function);
         assert_eq!(
             rendered,
             [(
