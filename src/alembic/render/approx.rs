@@ -276,7 +276,9 @@ mod tests {
             "{messages:?}"
         );
         assert!(
-            messages[1].contains("`table_name` is a runtime value"),
+            messages[1].ends_with(
+                "`table_name` is a runtime value: table (set under an `if` over runtime data)"
+            ),
             "{messages:?}"
         );
         // An operation in a branch: the `if` stays unrenderable, its names unset.

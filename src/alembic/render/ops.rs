@@ -54,11 +54,7 @@ impl Params {
     fn string(&self, name: &str) -> Result<String, String> {
         match self.get(name) {
             Some(Value::Str(s)) => Ok(s.clone()),
-            Some(other) => Err(format!(
-                "op.{}: `{name}` is a {}",
-                self.op,
-                other.type_name()
-            )),
+            Some(other) => Err(self.not_a_string(name, other)),
             None => Err(format!("op.{}: missing `{name}`", self.op)),
         }
     }
@@ -67,12 +63,18 @@ impl Params {
         match self.get(name) {
             None | Some(Value::None) => Ok(None),
             Some(Value::Str(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(format!(
-                "op.{}: `{name}` is a {}",
-                self.op,
-                other.type_name()
-            )),
+            Some(other) => Err(self.not_a_string(name, other)),
         }
+    }
+
+    /// What `name` is instead of a string; for a runtime value, where it came from
+    /// (`uuid.uuid4()`, a name set under an `if` over runtime data).
+    fn not_a_string(&self, name: &str, value: &Value) -> String {
+        let what = match value {
+            Value::Runtime(origin) => format!("runtime value: {origin}"),
+            other => other.type_name().to_string(),
+        };
+        format!("op.{}: `{name}` is a {what}", self.op)
     }
 
     fn flag(&self, name: &str) -> Result<bool, String> {
