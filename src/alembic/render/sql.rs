@@ -237,12 +237,7 @@ pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value
             bound.kwargs.splice(0..0, given);
             Ok(vec![Value::Object(std::rc::Rc::new(bound))])
         }
-        (Value::Str(sql), Value::Tuple(values) | Value::List(values)) => {
-            Ok(vec![Value::Str(psycopg_format(sql, values, &[])?)])
-        }
-        (Value::Str(sql), Value::Dict(pairs)) => {
-            Ok(vec![Value::Str(psycopg_format(sql, &[], pairs)?)])
-        }
+        (Value::Str(sql), parameters) => Ok(vec![Value::Str(psycopg_format(sql, parameters)?)]),
         (_, other) => Err(format!(
             "execute() with parameters of a {}",
             other.type_name()
@@ -250,53 +245,36 @@ pub fn with_parameters(statement: Value, parameters: &Value) -> Result<Vec<Value
     }
 }
 
-/// `sql` formatted as psycopg formats a query: `%s` takes the next of `positional`,
-/// `%(name)s` the value of `named`, `%%` is a `%`; a tuple value is a parenthesised list
-/// (for `IN`).
-fn psycopg_format(
-    sql: &str,
-    positional: &[Value],
-    named: &[(Value, Value)],
-) -> Result<String, String> {
-    let adapt = |value: &Value| match value {
-        Value::Tuple(items) => {
-            let items: Result<Vec<String>, String> = items.iter().map(literal).collect();
-            Ok(format!("({})", items?.join(", ")))
-        }
-        other => literal(other),
+/// `sql` formatted as psycopg formats a query: Python's `%` formatting (`%s`, `%(name)s`,
+/// `%%`) over the parameters adapted to SQL literals, a tuple to a parenthesised list (for
+/// `IN`).
+fn psycopg_format(sql: &str, parameters: &Value) -> Result<String, String> {
+    let adapt = |value: &Value| -> Result<Value, String> {
+        Ok(Value::Str(match value {
+            Value::Tuple(items) => {
+                let items: Result<Vec<String>, String> = items.iter().map(literal).collect();
+                format!("({})", items?.join(", "))
+            }
+            other => literal(other)?,
+        }))
     };
-    let mut out = String::with_capacity(sql.len());
-    let mut next = positional.iter();
-    let mut rest = sql;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        rest = if let Some(tail) = after.strip_prefix('%') {
-            out.push('%');
-            tail
-        } else if let Some(tail) = after.strip_prefix('s') {
-            let value = next
-                .next()
-                .ok_or("fewer parameters than `%s` placeholders")?;
-            out.push_str(&adapt(value)?);
-            tail
-        } else if let Some((name, tail)) = after.strip_prefix('(').and_then(|t| t.split_once(")s"))
-        {
-            let value = (named.iter().find(|(key, _)| key.as_str() == Some(name)))
-                .ok_or_else(|| format!("no parameter `{name}` for `%({name})s`"))?;
-            out.push_str(&adapt(&value.1)?);
-            tail
-        } else {
-            return Err(
-                "a `%` that is not `%%`, `%s` or `%(name)s` in a query with parameters".into(),
-            );
-        };
-    }
-    out.push_str(rest);
-    if next.next().is_some() {
-        return Err("more parameters than `%s` placeholders".into());
-    }
-    Ok(out)
+    let adapted = match parameters {
+        Value::Tuple(values) | Value::List(values) => {
+            Value::Tuple(values.iter().map(adapt).collect::<Result<_, _>>()?)
+        }
+        Value::Dict(pairs) => Value::Dict(
+            (pairs.iter())
+                .map(|(name, value)| Ok((name.clone(), adapt(value)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => {
+            return Err(format!(
+                "execute() with parameters of a {}",
+                other.type_name()
+            ));
+        }
+    };
+    crate::python::percent_format(sql, &adapted)
 }
 
 /// `sa.text(...)`: `\:` unescapes to `:`; `:name` bind parameters take the values given by
