@@ -10,6 +10,16 @@ use crate::alembic::render::sql::{StrAs, expression};
 
 use super::args::string_list;
 
+/// `ix_%(column_0_label)s`, SQLAlchemy's default name of an index: `ix_`, the schema, the
+/// table and the first column, shortened as SQLAlchemy shortens long names.
+pub fn default_convention_name(schema: Option<&str>, table: &str, column: &str) -> String {
+    let label = match schema {
+        Some(schema) => format!("{schema}_{table}_{column}"),
+        None => format!("{table}_{column}"),
+    };
+    truncated_label(&format!("ix_{label}"))
+}
+
 /// A `sa.Index(...)` or `op.create_index(...)`.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -123,14 +133,10 @@ impl Index {
     /// is not run: the name is noted as approximate. The statement's lock is the same.
     fn conventional_name(&self, schema: Option<&str>, table: &str) -> Result<String, String> {
         let first = self.first_key.as_deref().ok_or("index without a name")?;
-        let label = match schema {
-            Some(schema) => format!("{schema}_{table}_{first}"),
-            None => format!("{table}_{first}"),
-        };
         approx::note(
             "the index name (env.py's target_metadata may set a naming convention)".into(),
         );
-        Ok(truncated_label(&format!("ix_{label}")))
+        Ok(default_convention_name(schema, table, first))
     }
 
     /// `CREATE INDEX` on `schema.table`.

@@ -4,13 +4,13 @@
 use crate::python::Value;
 
 use crate::alembic::render::approx;
-use crate::alembic::render::names::{sa_name, truncated_label};
+use crate::alembic::render::names::sa_name;
 use crate::alembic::render::quote::{qualified, quote, string_literal};
 
 use super::args::string_list;
 use super::column::{Autoincrement, Column};
 use super::constraint::{Constraint, ConstraintKind, Deferral, table_constraint};
-use super::index::Index;
+use super::index::{Index, default_convention_name};
 
 /// A table being created (`op.create_table`) or the throwaway table `op.add_column` builds.
 #[derive(Debug, Clone)]
@@ -201,12 +201,10 @@ impl Table {
     fn add_column_derived(&mut self) -> Result<(), String> {
         for column in &self.columns {
             if column.index {
-                let label = match &self.schema {
-                    Some(schema) => format!("{schema}_{}_{}", self.name, column.name),
-                    None => format!("{}_{}", self.name, column.name),
-                };
+                let name =
+                    default_convention_name(self.schema.as_deref(), &self.name, &column.name);
                 self.indexes.push(Index {
-                    name: Some(truncated_label(&format!("ix_{label}"))),
+                    name: Some(name),
                     elements: vec![quote(&column.name)],
                     unique: column.unique,
                     ..Index::default()
