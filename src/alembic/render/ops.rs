@@ -553,6 +553,12 @@ fn add_column(p: Params) -> Result<Vec<String>, String> {
     let schema = p.schema()?;
     let column_value = p.get("column").ok_or("op.add_column: missing column")?;
     Column::from_value(column_value)?;
+    // An added column's default decides by its volatility whether the table is rewritten:
+    // never a placeholder.
+    let default = (column_value.as_object()).and_then(|column| column.kwarg("server_default"));
+    if let Some(default) = default.filter(|v| !v.is_none()) {
+        super::schema::default_expression(default)?;
+    }
     let table = Table::new(
         &table_name,
         schema.clone(),
@@ -560,12 +566,6 @@ fn add_column(p: Params) -> Result<Vec<String>, String> {
         &[],
     )?;
     let column = &table.columns[0];
-    if let Some(unknown) = &column.unknown_default {
-        // Whether it is volatile decides whether adding the column rewrites the table.
-        return Err(format!(
-            "server_default `{unknown}` is not known statically"
-        ));
-    }
     let target = qualified(schema.as_deref(), &table_name);
     let if_not_exists = if p.flag("if_not_exists")? {
         "IF NOT EXISTS "

@@ -20,11 +20,9 @@ pub struct Column {
     pub primary_key: bool,
     /// `nullable=` as given; `None` lets SQLAlchemy decide.
     pub explicit_nullable: Option<bool>,
+    /// A value only known when run is a placeholder: a new table's defaults decide none of
+    /// its locks (`add_column` refuses it through [`default_expression`]).
     pub server_default: Option<String>,
-    /// What a `server_default` only known when run stands for: a placeholder in a new
-    /// table, whose defaults decide none of its locks; `add_column` refuses it
-    /// ([`default_expression`]).
-    pub unknown_default: Option<String>,
     /// A Python-side `default=` or a `sa.Sequence` (only matters for SERIAL detection: the
     /// column then renders its type, the sequence is created elsewhere).
     pub has_python_default: bool,
@@ -145,14 +143,11 @@ impl Column {
             explicit_nullable: opt_bool(object, "nullable")?,
             server_default: match object.kwarg("server_default") {
                 None | Some(Value::None) => None,
-                Some(v) => match approx::unknown_name(v) {
-                    Some(_) => approx::literal(v),
+                Some(v) => match approx::literal(v) {
+                    Some(placeholder) => Some(placeholder),
                     None => Some(expression(v, StrAs::Literal)?),
                 },
             },
-            unknown_default: object
-                .kwarg("server_default")
-                .and_then(approx::unknown_name),
             has_python_default: object.kwarg("default").is_some_and(|v| !v.is_none()),
             identity: None,
             computed: None,
