@@ -442,8 +442,8 @@ impl History for FileState {
         FileState::has_validated_not_null_check(self, table, column)
     }
     fn column_is_not_null(&self, table: &Relation, column: &str) -> bool {
-        let declared = (table.key(), column.to_string());
-        self.declared_not_null.contains(&declared)
+        let declared = || (table.key(), column.to_string());
+        (!self.declared_not_null.is_empty() && self.declared_not_null.contains(&declared()))
             || (self.catalog.column(table, column)).is_some_and(|column| column.not_null)
     }
     fn foreign_key_target(&self, table: &Relation, constraint: &str) -> Option<Relation> {

@@ -5,7 +5,7 @@ use crate::python::{Object, Value};
 
 use super::names::sa_name;
 use super::quote::quote;
-use super::schema::sequence_ddl;
+use super::schema::{opt_bool, sequence_ddl};
 use super::sql::text_clause;
 
 /// SQL given to `op.execute` / `conn.execute`: a string or `sa.text(...)`, both compiled as
@@ -43,14 +43,7 @@ fn schema_ddl(statement: &Object) -> Result<String, String> {
     let create = sa_name(&statement.path) == Some("CreateSchema");
     let name = (statement.param(0, "name").and_then(Value::as_str))
         .ok_or_else(|| format!("`{}` without a schema name", statement.path))?;
-    let flag = |key: &str| -> Result<bool, String> {
-        match statement.kwarg(key) {
-            None => Ok(false),
-            Some(v) => v
-                .truthy()
-                .ok_or_else(|| format!("`{key}` is a runtime value")),
-        }
-    };
+    let flag = |key: &str| opt_bool(statement, key).map(|flag| flag.unwrap_or(false));
     let (verb, guard_key, guard) = match create {
         true => ("CREATE", "if_not_exists", "IF NOT EXISTS "),
         false => ("DROP", "if_exists", "IF EXISTS "),

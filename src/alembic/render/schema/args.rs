@@ -42,7 +42,7 @@ pub(super) fn opt_str(object: &Object, name: &str) -> Result<Option<String>, Str
     }
 }
 
-pub(super) fn opt_bool(object: &Object, name: &str) -> Result<Option<bool>, String> {
+pub fn opt_bool(object: &Object, name: &str) -> Result<Option<bool>, String> {
     match object.kwarg(name) {
         None | Some(Value::None) => Ok(None),
         Some(v) => v

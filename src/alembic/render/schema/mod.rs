@@ -7,7 +7,7 @@ mod constraint;
 mod index;
 mod table;
 
-pub use args::{column_name, string_list};
+pub use args::{column_name, opt_bool, string_list};
 pub use column::{Column, default_expression, sequence_ddl};
 pub use constraint::{Constraint, ConstraintKind, Deferral, exclude, foreign_key};
 pub use index::Index;
