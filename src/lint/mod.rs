@@ -434,6 +434,7 @@ fn lint_unfinished(
                         state: &state,
                         typed: Default::default(),
                         clauses: Default::default(),
+                        tree_offset: stmt.tree_offset.filter(|_| stmt.text.is_none()),
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {

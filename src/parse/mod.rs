@@ -21,6 +21,7 @@ pub use deparse::{deparse, deparse_expression};
 use split::ChunkKind;
 pub use texts::{
     ColumnClause, ColumnClauseAt, column_clauses, one_query_statements, statement_texts,
+    table_element_clause,
 };
 
 /// One statement of the input. `span` covers the statement's text without the leading
@@ -32,6 +33,10 @@ pub struct Statement {
     /// The statement's SQL when the source bytes at `span` are not exactly it: a statement
     /// inside a quoted string, whose doubled quotes were undone.
     pub text: Option<String>,
+    /// Where the statement's text starts in the text the parser read, from which the
+    /// tree's `location`s count: a location minus this is an offset in the statement's
+    /// text. `None` when `text` is set (the tree counts in a text of its own).
+    pub tree_offset: Option<usize>,
     /// What a PL/pgSQL `DO` block runs.
     pub body: Option<Box<plpgsql::Body>>,
     /// A PL/pgSQL function or procedure it creates, whose body is parsed where it is called.
@@ -373,6 +378,8 @@ const PARSE_CALL: usize = 4 << 10;
 /// Parses consecutive SQL pieces, about [`PARSE_CALL`] bytes per parser call: a bad
 /// statement becomes one error and the others are still returned.
 fn parse_batch(sql: &str, pieces: &[Range<usize>], parsed: &mut Parsed) {
+    // About one statement a piece: the vector is not grown a call at a time.
+    parsed.statements.reserve(pieces.len());
     let mut rest = pieces;
     while let Some(first) = rest.first() {
         let call = (rest.iter())
@@ -482,6 +489,7 @@ fn collect_statements(
             _ => {}
         }
         parsed.statements.push(Statement {
+            tree_offset: Some(span.start - within.start),
             span,
             node,
             text: None,

@@ -291,10 +291,12 @@ fn parse_into(sql: &str, mapped: &Mapped, out: &mut Body) {
         };
         let local = trim_span(&mapped.text, start..end);
         let text = mapped.text[local.clone()].to_string();
+        let tree_offset = local.start;
         let span = mapped.span(local);
         // The text is kept only where the file's bytes differ (doubled quotes, blanked INTO).
         let text = Some(text).filter(|t| sql.get(span.clone()) != Some(t.as_str()));
         out.statements.push(Statement {
+            tree_offset: text.is_none().then_some(tree_offset),
             span,
             node,
             text,

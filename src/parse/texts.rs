@@ -119,6 +119,50 @@ pub fn column_clauses(sql: &str) -> Vec<ColumnClauseAt> {
     out
 }
 
+/// [`column_clauses`]' CREATE TABLE element declaring `column`, found from where the parse
+/// tree says its definition starts (`tree_offset`: [`super::Statement::tree_offset`]) rather
+/// than by reading the whole statement: only the element's own tokens are read. `None`
+/// when the tree shows no such column or the text there does not name it.
+pub fn table_element_clause(
+    sql: &str,
+    node: &pg_query::NodeEnum,
+    tree_offset: usize,
+    column: &str,
+) -> Option<Range<usize>> {
+    use pg_query::NodeEnum;
+    let NodeEnum::CreateStmt(create) = node else {
+        return None;
+    };
+    let location = create.table_elts.iter().find_map(|element| match &element.node {
+        Some(NodeEnum::ColumnDef(def)) if def.colname == column => Some(def.location),
+        _ => None,
+    })?;
+    let start = usize::try_from(location).ok()?.checked_sub(tree_offset)?;
+    if !sql.is_char_boundary(start) {
+        return None;
+    }
+    let (token, name_end) = next_token(sql, start)?;
+    if !matches!(token, Token::Word | Token::Quoted) || !is_name(sql, &(start..name_end), column) {
+        return None;
+    }
+    // To the end of the element's last token: the list's next `,` or its `)`.
+    let (mut pos, mut depth, mut end) = (name_end, 0usize, name_end);
+    while let Some((token, next)) = next_token(sql, pos) {
+        let text = &sql[pos..next];
+        pos = next;
+        match (token, text) {
+            (Token::Space | Token::Comment, _) => continue,
+            (_, "," | ";") if depth == 0 => break,
+            (_, ")") if depth == 0 => break,
+            (_, "(") => depth += 1,
+            (_, ")") => depth -= 1,
+            _ => {}
+        }
+        end = next;
+    }
+    Some(start..end)
+}
+
 /// The reserved words that start a table constraint where a column could start.
 const CONSTRAINT_WORDS: [&str; 6] = [
     "CONSTRAINT",
@@ -255,5 +299,46 @@ mod tests {
             .map(|c| &sql[c.span.clone()])
             .collect();
         assert_eq!(names, ["ALTER c SET NOT NULL"]);
+    }
+
+    /// A CREATE TABLE column found where its tree says it starts is the clause a read of
+    /// the whole text finds, in a statement that is not the first its parse call read, in
+    /// a DO block, and in one whose text is not the file's (no tree offset: none found).
+    #[test]
+    fn table_elements_found_from_the_tree_are_the_clauses_the_text_shows() {
+        let sql = "SELECT 1;\n/* c */ CREATE TABLE \"T\" (\n  id serial PRIMARY KEY, -- the key\n  \
+                   \"Mixed\"\"q\" varchar(10) DEFAULT coalesce('a,b', ')') NOT NULL,\n  \
+                   n numeric(12, 2) CHECK (n > (0)), CONSTRAINT c CHECK (n < 9),\n  \
+                   émoji_é text /* last */\n);\n\
+                   DO $$ BEGIN CREATE TABLE u (a int, b timestamp); END $$;";
+        let parsed = crate::parse::parse_sql(sql);
+        let mut checked = 0;
+        let statements = parsed.statements.iter().chain(
+            (parsed.statements.iter())
+                .filter_map(|s| s.body.as_deref())
+                .flat_map(|body| &body.statements),
+        );
+        for statement in statements {
+            let pg_query::NodeEnum::CreateStmt(create) = &statement.node else {
+                continue;
+            };
+            let text = statement.text.as_deref().unwrap_or(&sql[statement.span.clone()]);
+            let offset = statement.tree_offset.expect("parsed from the file's text");
+            for element in &create.table_elts {
+                let Some(pg_query::NodeEnum::ColumnDef(def)) = &element.node else {
+                    continue;
+                };
+                let read = (column_clauses(text).into_iter())
+                    .find(|c| c.kind == ColumnClause::TableElement && c.names(text, &def.colname))
+                    .map(|c| c.span);
+                let found = table_element_clause(text, &statement.node, offset, &def.colname);
+                assert!(found.is_some(), "{} in {text}", def.colname);
+                assert_eq!(found, read, "{} in {text}", def.colname);
+                checked += 1;
+            }
+            // A wrong offset lands on no name: nothing found, the text is read instead.
+            assert_eq!(table_element_clause(text, &statement.node, offset + 1, "id"), None);
+        }
+        assert_eq!(checked, 6);
     }
 }

@@ -109,7 +109,7 @@ fn first_uses(input: &TransactionView) -> HashMap<usize, usize> {
     let mut waiting: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut found = HashMap::new();
     for (j, statement) in input.statements.iter().enumerate() {
-        if !waiting.is_empty() {
+        if may_name_any(statement.sql, &waiting) {
             for literal in string_constants(statement.sql) {
                 for i in waiting.remove(literal.as_str()).unwrap_or_default() {
                     found.insert(i, j);
@@ -121,6 +121,19 @@ fn first_uses(input: &TransactionView) -> HashMap<usize, usize> {
         }
     }
     found
+}
+
+/// Whether `sql` may hold a string constant of a value `waiting`: a statement that holds
+/// none of their texts up to a quote (what a constant writes as it is) need not be lexed.
+/// Past a few values waiting, lexing once costs less than searching for each.
+fn may_name_any(sql: &str, waiting: &HashMap<&str, Vec<usize>>) -> bool {
+    const SEARCHED_AT_MOST: usize = 8;
+    match waiting.len() {
+        0 => false,
+        1..=SEARCHED_AT_MOST => (waiting.keys())
+            .any(|value| sql.contains(value.split('\'').next().unwrap_or_default())),
+        _ => true,
+    }
 }
 
 /// A heuristic for where a new value is used: the statement's string constants

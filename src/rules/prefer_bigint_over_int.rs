@@ -85,10 +85,20 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
         }
     }
     let table = crate::facts::Relation::new(Some(&rv.schemaname), &rv.relname);
+    let width = |name: &str| match name {
+        "int2" => Some(2),
+        "int4" => Some(4),
+        "int8" => Some(8),
+        _ => None,
+    };
     pairs
         .into_iter()
         .filter_map(|(column, ty, fk)| {
             let ty = ty.or_else(|| input.state.column_type(&table, &column))?;
+            // Only an int2 or int4 column can be narrower: the others need no lookup.
+            if width(&ty.name)? >= 8 || ty.array {
+                return None;
+            }
             let pk = fk.pktable.as_ref()?;
             let target = crate::facts::Relation::new(Some(&pk.schemaname), &pk.relname);
             let referenced = match names(&fk.pk_attrs).as_slice() {
@@ -107,13 +117,7 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
                 _ => return None,
             };
             let target_type = input.state.column_type(&target, &referenced)?;
-            let width = |name: &str| match name {
-                "int2" => Some(2),
-                "int4" => Some(4),
-                "int8" => Some(8),
-                _ => None,
-            };
-            if width(&ty.name)? >= width(&target_type.name)? || ty.array {
+            if width(&ty.name)? >= width(&target_type.name)? {
                 return None;
             }
             Some(Violation::with(
