@@ -133,10 +133,13 @@ pub fn table_element_clause(
     let NodeEnum::CreateStmt(create) = node else {
         return None;
     };
-    let location = create.table_elts.iter().find_map(|element| match &element.node {
-        Some(NodeEnum::ColumnDef(def)) if def.colname == column => Some(def.location),
-        _ => None,
-    })?;
+    let location = create
+        .table_elts
+        .iter()
+        .find_map(|element| match &element.node {
+            Some(NodeEnum::ColumnDef(def)) if def.colname == column => Some(def.location),
+            _ => None,
+        })?;
     let start = usize::try_from(location).ok()?.checked_sub(tree_offset)?;
     if !sql.is_char_boundary(start) {
         return None;
@@ -322,7 +325,10 @@ mod tests {
             let pg_query::NodeEnum::CreateStmt(create) = &statement.node else {
                 continue;
             };
-            let text = statement.text.as_deref().unwrap_or(&sql[statement.span.clone()]);
+            let text = statement
+                .text
+                .as_deref()
+                .unwrap_or(&sql[statement.span.clone()]);
             let offset = statement.tree_offset.expect("parsed from the file's text");
             for element in &create.table_elts {
                 let Some(pg_query::NodeEnum::ColumnDef(def)) = &element.node else {
@@ -337,7 +343,10 @@ mod tests {
                 checked += 1;
             }
             // A wrong offset lands on no name: nothing found, the text is read instead.
-            assert_eq!(table_element_clause(text, &statement.node, offset + 1, "id"), None);
+            assert_eq!(
+                table_element_clause(text, &statement.node, offset + 1, "id"),
+                None
+            );
         }
         assert_eq!(checked, 6);
     }

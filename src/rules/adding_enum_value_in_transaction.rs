@@ -130,8 +130,9 @@ fn may_name_any(sql: &str, waiting: &HashMap<&str, Vec<usize>>) -> bool {
     const SEARCHED_AT_MOST: usize = 8;
     match waiting.len() {
         0 => false,
-        1..=SEARCHED_AT_MOST => (waiting.keys())
-            .any(|value| sql.contains(value.split('\'').next().unwrap_or_default())),
+        1..=SEARCHED_AT_MOST => {
+            (waiting.keys()).any(|value| sql.contains(value.split('\'').next().unwrap_or_default()))
+        }
         _ => true,
     }
 }

@@ -251,7 +251,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
     if table.columns.iter().any(|c| c.name == col.colname) {
         return; // ADD COLUMN IF NOT EXISTS, or a partition's own definition of a column
     }
-    let mut ty = col
+    let ty = col
         .type_name
         .as_ref()
         .map(ColumnType::from_type_name)
@@ -260,16 +260,16 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             modifiers: Box::default(),
             array: false,
         });
+    let serial = ty.serial_integer();
     let mut column = Column::new(
-        col.colname.clone(),
-        ty.clone(),
+        &col.colname,
+        ty,
         col.is_not_null,
         col.raw_default.as_deref().map(expr_sql),
     );
     column.set_type_schema(col.type_name.as_ref().and_then(|t| catalog.type_schema(t)));
-    if let Some(integer) = ty.serial_integer() {
-        ty.name = integer.into();
-        column.ty = ty;
+    if let Some(integer) = serial {
+        column.ty.name = integer.into();
         column.not_null = true;
         let taken = |n: &str| relation_exists(catalog, &(key.0.clone(), n.into()));
         let seq = choose(&key.1, Some(&col.colname), "seq", taken);

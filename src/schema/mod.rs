@@ -182,7 +182,8 @@ impl Hints {
     }
 
     fn name(&mut self, key: &Key) {
-        if !self.scan && !self.names.contains(&key.1) {
+        // Hashed once: a name is short (inline, a copy), and most are new.
+        if !self.scan {
             self.names.insert(key.1.clone());
         }
     }
@@ -264,7 +265,7 @@ struct RareParts {
 }
 
 impl Column {
-    pub fn new(name: String, ty: ColumnType, not_null: bool, default: Option<String>) -> Self {
+    pub fn new(name: &str, ty: ColumnType, not_null: bool, default: Option<String>) -> Self {
         Column {
             name: name.into(),
             ty,
