@@ -371,7 +371,7 @@ pub fn ahead<'scope, 'env: 'scope>(
 /// SQL handed to one parser call within a batch, at most (unless one statement is
 /// longer). A statement that does not parse costs its call twice over (the call fails
 /// where it is, and each piece of the call is then parsed on its own): a batch's 64 KiB in
-/// one call parsed a big file with a syntax error every 50 KiB half as much again. A call
+/// one call parsed a big file with a syntax error every 60 KiB half as much again. A call
 /// costs little of its own next to the parse of 4 KiB (about 600 instructions).
 const PARSE_CALL: usize = 4 << 10;
 
