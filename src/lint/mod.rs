@@ -434,7 +434,7 @@ fn lint_unfinished(
                         state: &state,
                         typed: Default::default(),
                         clauses: Default::default(),
-                        tree_offset: stmt.tree_offset.filter(|_| stmt.text.is_none()),
+                        tree_offset: stmt.tree_offset,
                     };
                     for (rule, severity, check) in &statement_checks {
                         for violation in check(&view) {

@@ -305,17 +305,18 @@ mod tests {
     }
 
     /// A CREATE TABLE column found where its tree says it starts is the clause a read of
-    /// the whole text finds, in a statement that is not the first its parse call read, in
-    /// a DO block, and in one whose text is not the file's (no tree offset: none found).
+    /// the whole text finds, in a statement that is not the first its parse call read and
+    /// in a DO block; a statement whose text is not the file's has no tree offset.
     #[test]
     fn table_elements_found_from_the_tree_are_the_clauses_the_text_shows() {
         let sql = "SELECT 1;\n/* c */ CREATE TABLE \"T\" (\n  id serial PRIMARY KEY, -- the key\n  \
                    \"Mixed\"\"q\" varchar(10) DEFAULT coalesce('a,b', ')') NOT NULL,\n  \
                    n numeric(12, 2) CHECK (n > (0)), CONSTRAINT c CHECK (n < 9),\n  \
                    émoji_é text /* last */\n);\n\
-                   DO $$ BEGIN CREATE TABLE u (a int, b timestamp); END $$;";
+                   DO $$ BEGIN CREATE TABLE u (a int, b timestamp); END $$;\n\
+                   DO 'BEGIN CREATE TABLE w (c text DEFAULT ''x''); END';";
         let parsed = crate::parse::parse_sql(sql);
-        let mut checked = 0;
+        let (mut checked, mut unlocated) = (0, 0);
         let statements = parsed.statements.iter().chain(
             (parsed.statements.iter())
                 .filter_map(|s| s.body.as_deref())
@@ -329,7 +330,12 @@ mod tests {
                 .text
                 .as_deref()
                 .unwrap_or(&sql[statement.span.clone()]);
-            let offset = statement.tree_offset.expect("parsed from the file's text");
+            let Some(offset) = statement.tree_offset else {
+                // Its doubled quotes undone: the tree counts in that text, not the file's.
+                assert!(statement.text.is_some());
+                unlocated += 1;
+                continue;
+            };
             for element in &create.table_elts {
                 let Some(pg_query::NodeEnum::ColumnDef(def)) = &element.node else {
                     continue;
@@ -348,6 +354,6 @@ mod tests {
                 None
             );
         }
-        assert_eq!(checked, 6);
+        assert_eq!((checked, unlocated), (6, 1));
     }
 }
