@@ -1,6 +1,7 @@
 //! Findings as plain data: the rule, severity, message, advice and a byte span in the
 //! source. Reporters turn them into text; nothing here knows about output formats.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::rules::{Advice, Rule, Severity};
@@ -26,9 +27,9 @@ const _: () = assert!(std::mem::size_of::<Finding>() <= 128);
 impl Finding {
     /// The help that fits the file the finding is in: SQL advice for `.sql` files, Alembic
     /// advice for revision files.
-    pub fn help(&self, source: &SourceFile) -> Option<String> {
+    pub fn help(&self, source: &SourceFile) -> Option<Cow<'_, str>> {
         match source.language {
-            Language::Sql => self.advice.sql.clone(),
+            Language::Sql => self.advice.sql.as_deref().map(Cow::Borrowed),
             Language::Python => {
                 let call = source.text.get(self.span.clone()).unwrap_or_default();
                 self.advice.for_alembic(call)

@@ -355,7 +355,7 @@ fn revision_advice(case: &Case) -> Vec<(&Case, String)> {
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)));
     let advice: Vec<_> = (findings.filter(|(_, f)| f.rule.id == rule.id))
-        .map(|(r, f)| (case, f.help(&r.source).unwrap_or_default()))
+        .map(|(r, f)| (case, f.help(&r.source).unwrap_or_default().into_owned()))
         .collect();
     assert!(
         !advice.is_empty(),
@@ -409,7 +409,12 @@ fn every_concrete_alembic_advice_renders_and_runs() {
         let report = lint_sql(SourceFile::new("case.py", case.sql), &config);
         (report.findings.iter())
             .filter(|f| f.rule.id == rule.id)
-            .map(|f| (case, f.advice.for_alembic("").unwrap_or_default()))
+            .map(|f| {
+                (
+                    case,
+                    f.advice.for_alembic("").unwrap_or_default().into_owned(),
+                )
+            })
             .collect::<Vec<_>>()
     });
     for (case, advice) in advice_of_sql.chain(ALEMBIC_CASES.iter().flat_map(revision_advice)) {

@@ -1,11 +1,11 @@
 //! Findings for people, rendered with miette: the statement underlined at file:line:col,
 //! the lock it takes, a help with the safe alternative and the rule's doc.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, ThemeCharacters,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use rayon::prelude::*;
 
@@ -25,43 +25,53 @@ pub struct Style {
 
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: Snippet,
-    label: String,
+    source: Snippet<'a>,
+    label: &'a str,
     /// The advice that fits the source.
-    help: Option<String>,
+    help: Option<Cow<'a, str>>,
     /// The rendered SQL of the statement, when the source is Python.
-    sql: Option<String>,
-    url: String,
+    sql: Option<&'a str>,
 }
 
 impl Rendered<'_> {
-    /// The advice, and for a rendered source (Alembic) the SQL the Python call produces.
-    fn help_text(&self) -> Option<String> {
-        let rendered = self.sql.as_ref().map(|sql| format!("rendered SQL: {sql}"));
-        match (self.help.as_ref(), rendered) {
-            (Some(help), Some(sql)) => Some(format!("{help}\n{sql}")),
-            (Some(help), None) => Some(help.clone()),
-            (None, Some(sql)) => Some(sql),
-            (None, None) => None,
+    /// The advice, and for a rendered source (Alembic) the SQL the Python call produces,
+    /// written into `out` (emptied first); `false` when there is neither.
+    fn help_text(&self, out: &mut String) -> bool {
+        out.clear();
+        if let Some(help) = &self.help {
+            out.push_str(help);
         }
+        if let Some(sql) = self.sql {
+            if self.help.is_some() {
+                out.push('\n');
+            }
+            out.push_str("rendered SQL: ");
+            out.push_str(sql);
+        }
+        self.help.is_some() || self.sql.is_some()
     }
 
-    /// Drawn without miette when it is one [`plain`] draws (see there).
-    fn draw_plain(&self, chars: &ThemeCharacters, out: &mut String) -> bool {
-        let help = self.help_text();
+    /// Drawn without miette when it is one [`plain`] draws (see there); `scratch` holds
+    /// the help while it is drawn.
+    fn draw_plain(&self, theme: &plain::Theme, scratch: &mut String, out: &mut String) -> bool {
+        let help = self.help_text(scratch);
         let parts = plain::Parts {
             code: self.finding.rule.id,
-            url: &self.url,
-            icon: match self.severity() {
-                Some(miette::Severity::Error) | None => &chars.error,
-                Some(miette::Severity::Warning) => &chars.warning,
-                Some(miette::Severity::Advice) => &chars.advice,
-            },
+            icon: theme.icon(self.severity()),
             message: &self.finding.message,
-            label: &self.label,
-            help: help.as_deref(),
+            label: self.label,
+            help: help.then_some(scratch.as_str()),
         };
-        plain::draw(&parts, chars, &self.source, out)
+        plain::draw(&parts, theme, &self.source, out)
+    }
+}
+
+/// Where a rule's doc is: `rules/<id>.md`.
+struct DocPath(&'static str);
+
+impl fmt::Display for DocPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rules/{}.md", self.0)
     }
 }
 
@@ -91,11 +101,12 @@ impl Diagnostic for Rendered<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help_text()
-            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        let mut help = String::new();
+        self.help_text(&mut help)
+            .then(|| Box::new(help) as Box<dyn fmt::Display>)
     }
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.url))
+        Some(Box::new(DocPath(self.finding.rule.id)))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
@@ -104,7 +115,7 @@ impl Diagnostic for Rendered<'_> {
         let span = self.source.span.clone();
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(
-                Some(self.label.clone()),
+                Some(self.label.to_string()),
                 span.start..span.end.max(span.start),
             ),
         )))
@@ -139,32 +150,34 @@ pub fn render_findings(file: &FileReport, findings: &[Finding], style: &Style, o
     out.reserve(findings.len() * RENDERED_FINDING);
     let handler = handler(style);
     // The characters miette draws without colors, for the findings drawn without it.
-    let plain_characters = GraphicalTheme::unicode_nocolor().characters;
+    static THEME: LazyLock<plain::Theme> =
+        LazyLock::new(|| plain::Theme::new(GraphicalTheme::unicode_nocolor().characters));
+    let theme = &*THEME;
+    let mut help = String::new();
     // A statement's findings are consecutive (sorted by position): its label, the same
     // for each, is worked out once.
-    let mut last_label: Option<(&crate::lint::StatementReport, String)> = None;
+    let mut labelled: Option<&crate::lint::StatementReport> = None;
+    let mut statement_label = String::new();
     for finding in findings {
         let statement = file.statement_of(finding);
-        let label = match (statement, &last_label) {
-            (Some(statement), Some((last, label))) if std::ptr::eq(statement, *last) => {
-                label.clone()
+        let label = match statement {
+            Some(statement) => {
+                if !labelled.is_some_and(|last| std::ptr::eq(statement, last)) {
+                    statement_label = super::facts_summary(&statement.facts);
+                    labelled = Some(statement);
+                }
+                statement_label.as_str()
             }
-            (Some(statement), _) => {
-                let label = super::facts_summary(&statement.facts);
-                last_label = Some((statement, label.clone()));
-                label
-            }
-            (None, _) => "here".into(),
+            None => "here",
         };
         let rendered = Rendered {
             finding,
             source: Snippet::new(&file.source, &finding.span),
             label,
             help: finding.help(&file.source),
-            sql: statement.and_then(|s| s.sql().map(str::to_string)),
-            url: format!("rules/{}.md", finding.rule),
+            sql: statement.and_then(|s| s.sql()),
         };
-        if style.color || !rendered.draw_plain(&plain_characters, out) {
+        if style.color || !rendered.draw_plain(theme, &mut help, out) {
             let _ = handler.render_report(out, &rendered);
         }
         out.push('\n');
@@ -280,7 +293,8 @@ mod tests {
             color: false,
             width: 80,
         });
-        let characters = GraphicalTheme::unicode_nocolor().characters;
+        let theme = plain::Theme::new(GraphicalTheme::unicode_nocolor().characters);
+        let mut scratch = String::new();
         let (mut drawn, mut left) = (0, 0);
         for case in 0..20_000 {
             let mut text = String::new();
@@ -322,13 +336,12 @@ mod tests {
             let rendered = Rendered {
                 finding: &finding,
                 source: Snippet::new(&source, &finding.span),
-                label,
-                help: (case % 4 != 0).then_some(help),
-                sql: (case % 5 == 0).then(|| "CREATE TABLE t (\n  a int\n)".to_string()),
-                url: format!("rules/{}.md", finding.rule),
+                label: &label,
+                help: (case % 4 != 0).then_some(Cow::Owned(help)),
+                sql: (case % 5 == 0).then_some("CREATE TABLE t (\n  a int\n)"),
             };
             let mut ours = String::new();
-            if !rendered.draw_plain(&characters, &mut ours) {
+            if !rendered.draw_plain(&theme, &mut scratch, &mut ours) {
                 assert!(ours.is_empty());
                 left += 1;
                 continue;

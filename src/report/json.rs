@@ -159,7 +159,7 @@ struct FindingJson<'a> {
     facts: Option<FactsJson<'a>>,
     file: &'a str,
     fix: Option<FixJson<'a>>,
-    help: Option<String>,
+    help: Option<std::borrow::Cow<'a, str>>,
     line: usize,
     message: &'a str,
     rule: &'static Rule,

@@ -13,25 +13,82 @@ use super::snippet::Snippet;
 
 /// What one diagnostic shows.
 pub struct Parts<'a> {
+    /// The rule's id; its doc is `rules/<code>.md`.
     pub code: &'a str,
-    pub url: &'a str,
-    /// The severity's character of the theme (`×`, `⚠` or `☞`).
+    /// The indent of the message's first line: the severity's character of the theme
+    /// ([`Theme::icon`]).
     pub icon: &'a str,
     pub message: &'a str,
     pub label: &'a str,
     pub help: Option<&'a str>,
 }
 
-/// Appends the diagnostic to `out` as miette draws it with the characters `chars` (those
-/// of the theme miette would use); `false` (and `out` untouched) when it is not one this
-/// module draws.
-pub fn draw(parts: &Parts, chars: &ThemeCharacters, snippet: &Snippet, out: &mut String) -> bool {
+/// The characters miette would draw with, and the strings every diagnostic repeats, made
+/// once for many diagnostics.
+pub struct Theme {
+    pub chars: ThemeCharacters,
+    /// "  × ", "  ⚠ " and "  ☞ ": the first line of an error's, a warning's and an
+    /// advice's message.
+    icons: [String; 3],
+    /// The indent of a message's other lines.
+    rest: String,
+    /// The underline character, [`RUN`] times: underlines are cut from it.
+    underlines: String,
+}
+
+/// How many characters of a run are drawn from a string made beforehand.
+const RUN: usize = 256;
+const SPACES: &str = match str::from_utf8(&[b' '; RUN]) {
+    Ok(spaces) => spaces,
+    Err(_) => panic!(),
+};
+
+impl Theme {
+    pub fn new(chars: ThemeCharacters) -> Theme {
+        let icon = |icon: &str| format!("  {icon} ");
+        Theme {
+            icons: [
+                icon(&chars.error),
+                icon(&chars.warning),
+                icon(&chars.advice),
+            ],
+            rest: format!("  {} ", chars.vbar),
+            underlines: std::iter::repeat_n(chars.underline, RUN).collect(),
+            chars,
+        }
+    }
+
+    /// The indent of the first line of a message of `severity`; `None` stands for an
+    /// error, as miette draws a diagnostic without a severity.
+    pub fn icon(&self, severity: Option<miette::Severity>) -> &str {
+        match severity {
+            Some(miette::Severity::Error) | None => &self.icons[0],
+            Some(miette::Severity::Warning) => &self.icons[1],
+            Some(miette::Severity::Advice) => &self.icons[2],
+        }
+    }
+
+    fn underline(&self, out: &mut String, count: usize) {
+        match count {
+            0..=RUN => out.push_str(&self.underlines[..count * self.chars.underline.len_utf8()]),
+            _ => out.extend(std::iter::repeat_n(self.chars.underline, count)),
+        }
+    }
+}
+
+/// Appends the diagnostic to `out` as miette draws it with the characters of `theme`
+/// (those of the theme miette would use); `false` (and `out` untouched) when it is not one
+/// this module draws.
+pub fn draw(parts: &Parts, theme: &Theme, snippet: &Snippet, out: &mut String) -> bool {
     let window = snippet.text();
-    if !window.is_ascii() || window.contains(['\t', '\r']) || parts.label.contains('\n') {
+    if !window.is_ascii()
+        || memchr::memchr2(b'\t', b'\r', window.as_bytes()).is_some()
+        || memchr::memchr(b'\n', parts.label.as_bytes()).is_some()
+    {
         return false;
     }
     let mark = out.len();
-    if draw_checked(parts, chars, snippet, out).is_none() {
+    if draw_checked(parts, theme, snippet, out).is_none() {
         out.truncate(mark);
         return false;
     }
@@ -104,19 +161,14 @@ impl Line<'_> {
     }
 }
 
-fn draw_checked(
-    parts: &Parts,
-    chars: &ThemeCharacters,
-    snippet: &Snippet,
-    out: &mut String,
-) -> Option<()> {
+fn draw_checked(parts: &Parts, theme: &Theme, snippet: &Snippet, out: &mut String) -> Option<()> {
+    let chars = &theme.chars;
     // Header and message.
     out.push_str(parts.code);
-    out.push_str(" (");
-    out.push_str(parts.url);
-    out.push_str(")\n\n");
-    let (initial, rest) = (format!("  {} ", parts.icon), format!("  {} ", chars.vbar));
-    indented(parts.message, &initial, &rest, out);
+    out.push_str(" (rules/");
+    out.push_str(parts.code);
+    out.push_str(".md)\n\n");
+    indented(parts.message, parts.icon, &theme.rest, out);
     out.push('\n');
 
     // The snippet: the label's window with a line of context on each side.
@@ -161,7 +213,7 @@ fn draw_checked(
             let gutter = Gutter {
                 linum_width,
                 max: max_gutter,
-                chars,
+                theme,
             };
             single_line_highlight(out, line, label, parts.label, gutter);
         } else if line.ends(label) && !line.starts(label) {
@@ -194,7 +246,7 @@ fn lines_of(data: &str, start: usize, first_line: usize) -> Vec<Line<'_>> {
     let mut number = first_line;
     let mut at = 0;
     while at < data.len() {
-        let (text_end, next) = match data[at..].find('\n') {
+        let (text_end, next) = match memchr::memchr(b'\n', &data.as_bytes()[at..]) {
             Some(i) => (at + i, at + i + 1),
             None => (data.len(), data.len()),
         };
@@ -275,7 +327,7 @@ fn highlight_gutter(
 /// `render_single_line_highlights` for one labelled span: the underline, then the label
 /// below its middle (`write_label_text`).
 fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str, gutter: Gutter) {
-    let chars = gutter.chars;
+    let chars = &gutter.theme.chars;
     let start = line.column(label.offset);
     let end = if label.len == 0 {
         start + 1
@@ -284,17 +336,13 @@ fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str
     };
     let middle = (start + end) / 2;
     pad(out, start);
-    for _ in start..middle {
-        out.push(chars.underline);
-    }
+    gutter.theme.underline(out, middle.saturating_sub(start));
     out.push(if label.len == 0 {
         chars.uarrow
     } else {
         chars.underbar
     });
-    for _ in middle + 1..end {
-        out.push(chars.underline);
-    }
+    gutter.theme.underline(out, end.saturating_sub(middle + 1));
     out.push('\n');
     no_linum(out, chars, gutter.linum_width);
     highlight_gutter(out, chars, gutter.max, line, label);
@@ -313,23 +361,32 @@ fn single_line_highlight(out: &mut String, line: &Line, label: Label, text: &str
 struct Gutter<'a> {
     linum_width: usize,
     max: usize,
-    chars: &'a ThemeCharacters,
+    theme: &'a Theme,
 }
 
 /// miette's `wrap` without wrapping: each line of `text` after its indent (a blank line
 /// gets the indent without its trailing spaces).
 fn indented(text: &str, initial: &str, subsequent: &str, out: &mut String) {
-    for (index, line) in text.split_terminator('\n').enumerate() {
-        if index > 0 {
+    // The lines of `split_terminator('\n')`, found with memchr: most texts are a line or
+    // two, and a `char` pattern's searcher cost more than the copying.
+    let mut indent = initial;
+    let mut at = 0;
+    while at < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
+        let line = &text[at..end];
+        if at > 0 {
             out.push('\n');
         }
-        let indent = if index == 0 { initial } else { subsequent };
-        out.push_str(if line.trim().is_empty() {
+        // Blank when `trim` would leave nothing (it trims `char::is_whitespace`), found
+        // at the first character of most lines.
+        out.push_str(if line.chars().all(char::is_whitespace) {
             indent.trim_end()
         } else {
             indent
         });
         out.push_str(line);
+        indent = subsequent;
+        at = end + 1;
     }
     if text.ends_with('\n') {
         out.push('\n');
@@ -343,7 +400,10 @@ fn no_linum(out: &mut String, chars: &ThemeCharacters, linum_width: usize) {
 }
 
 fn pad(out: &mut String, spaces: usize) {
-    out.extend(std::iter::repeat_n(' ', spaces));
+    match spaces {
+        0..=RUN => out.push_str(&SPACES[..spaces]),
+        _ => out.extend(std::iter::repeat_n(' ', spaces)),
+    }
 }
 
 fn digits(mut n: usize) -> usize {
@@ -355,7 +415,17 @@ fn digits(mut n: usize) -> usize {
     count
 }
 
-fn push_number(out: &mut String, n: usize) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n}");
+fn push_number(out: &mut String, mut n: usize) {
+    // Its digits from the last, without the formatting machinery.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&digit| char::from(digit)));
 }

@@ -21,8 +21,8 @@ const ELLIPSIS: &str = "…";
 
 /// A window of a source file with the span mapped into it.
 #[derive(Debug)]
-pub struct Snippet {
-    name: String,
+pub struct Snippet<'a> {
+    name: &'a str,
     text: String,
     /// 0-based line of the window's first line in the file.
     first_line: usize,
@@ -49,8 +49,8 @@ struct Read {
     line_count: usize,
 }
 
-impl Snippet {
-    pub fn new(source: &SourceFile, span: &Range<usize>) -> Snippet {
+impl<'a> Snippet<'a> {
+    pub fn new(source: &'a SourceFile, span: &Range<usize>) -> Snippet<'a> {
         let start = source.position(span.start);
         let end = source.position(span.end.max(span.start));
         let first_line = start.line.saturating_sub(CONTEXT_LINES).max(1);
@@ -111,7 +111,7 @@ impl Snippet {
             text.push('\n');
         }
         Snippet {
-            name: source.name.clone(),
+            name: &source.name,
             text,
             first_line: first_line - 1,
             span: mapped.0..mapped.1,
@@ -128,13 +128,13 @@ pub struct Window {
     pub line: usize,
 }
 
-impl Snippet {
+impl Snippet<'_> {
     pub fn text(&self) -> &str {
         &self.text
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// What miette reads for the span with `context` lines on each side (as
@@ -155,7 +155,7 @@ impl Snippet {
     }
 }
 
-impl SourceCode for Snippet {
+impl SourceCode for Snippet<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
@@ -190,7 +190,7 @@ impl SourceCode for Snippet {
             read.column
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            self.name.to_string(),
             &self.text.as_bytes()[read.data],
             read.span,
             self.first_line + read.line,
@@ -220,10 +220,8 @@ fn context_info(input: &[u8], span: &SourceSpan, before: usize, after: usize) ->
     let mut post_span_newline = false;
     while offset < input.len() {
         // The bytes up to the next line end, at once.
-        let run_end = input[offset..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(input.len(), |i| offset + i);
+        let run_end =
+            memchr::memchr2(b'\n', b'\r', &input[offset..]).map_or(input.len(), |i| offset + i);
         if offset < run_end {
             start_column += span_start.min(run_end).saturating_sub(offset);
             let first_past = end.max(offset);

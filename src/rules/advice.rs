@@ -3,6 +3,8 @@
 //! an Alembic revision. Each reporter shows the advice that fits the file. Also the
 //! statement surgery help texts share (a column constraint split off its `ADD COLUMN`).
 
+use std::borrow::Cow;
+
 use pg_query::NodeEnum;
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropBehavior,
@@ -82,15 +84,17 @@ impl Advice {
 
     /// The advice for an Alembic revision; `call` is the source text of the `op` call the
     /// finding is on.
-    pub fn for_alembic(&self, call: &str) -> Option<String> {
+    pub fn for_alembic(&self, call: &str) -> Option<Cow<'_, str>> {
         match &self.alembic {
-            Some(AlembicAdvice::Text(text)) => Some(text.clone()),
-            Some(AlembicAdvice::AroundCall(advice)) => Some(advice(call)),
+            Some(AlembicAdvice::Text(text)) => Some(Cow::Borrowed(text)),
+            Some(AlembicAdvice::AroundCall(advice)) => Some(Cow::Owned(advice(call))),
             Some(AlembicAdvice::NotValidCall(advice)) => Some(match not_valid_call(call) {
-                Some(rewritten) => format!("{}{rewritten}{}", advice.intro, advice.then),
-                None => advice.otherwise.clone(),
+                Some(rewritten) => {
+                    Cow::Owned(format!("{}{rewritten}{}", advice.intro, advice.then))
+                }
+                None => Cow::Borrowed(&advice.otherwise),
             }),
-            None => self.sql.clone(),
+            None => self.sql.as_deref().map(Cow::Borrowed),
         }
     }
 }

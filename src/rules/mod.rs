@@ -683,7 +683,11 @@ pub mod cases {
         let finding = (report.findings.iter())
             .find(|f| f.rule.id == rule)
             .unwrap_or_else(|| panic!("{rule} does not fire on {sql}"));
-        finding.advice.for_alembic("").unwrap_or_default()
+        finding
+            .advice
+            .for_alembic("")
+            .unwrap_or_default()
+            .into_owned()
     }
 
     pub fn fired_with(sql: &str, config: &Config) -> Vec<&'static str> {

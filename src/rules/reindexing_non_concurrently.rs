@@ -200,7 +200,10 @@ mod tests {
             let source = crate::source::SourceFile::new("m.sql", "REINDEX TABLE users");
             let report = crate::lint::lint_sql(source, &config);
             let finding = report.findings.iter().find(|f| f.rule.id == ID).unwrap();
-            (finding.severity, finding.help(&report.source).unwrap())
+            (
+                finding.severity,
+                finding.help(&report.source).unwrap().into_owned(),
+            )
         };
         let (at11, help11) = severity(11);
         assert_eq!(at11, Severity::Warning);
