@@ -7,15 +7,13 @@
 //! using either is an `unrenderable-operation` naming the import, as for a third-party
 //! module.
 
-use std::collections::HashMap;
-
 use rustpython_parser::ast::{self, Expr, Stmt};
 
 use crate::python::{self, Value};
 
 use super::super::modules::{MAX_IMPORT_DEPTH, ModuleCache, ParsedModule, from_module};
 use super::super::{import_binding, pyvalues, type_decorator};
-use super::Interp;
+use super::{HashMap, Interp};
 
 /// Where the project modules a revision imports are read, and those evaluated so far.
 #[derive(Default)]
@@ -227,7 +225,7 @@ impl<'a> Interp<'a> {
         };
         self.imports
             .namespaces
-            .insert(name.to_string(), HashMap::new());
+            .insert(name.to_string(), HashMap::default());
         let outer_module = self.imports.current.replace(name.to_string());
         let outer_scopes = std::mem::take(&mut self.scopes);
         let emitting = std::mem::replace(&mut self.emitting, false);

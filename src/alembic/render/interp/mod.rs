@@ -1,7 +1,9 @@
 //! Executes the statements of `upgrade()`/`downgrade()` (and helpers of the same file)
 //! statically, recording the SQL each `op.*` call emits.
 
-use std::collections::HashMap;
+/// The interpreter's names, hashed with aHash: looked up at every name a revision
+/// evaluates, where SipHash cost more than the lookups.
+pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 use std::ops::Range;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
@@ -59,8 +61,8 @@ pub struct Interp<'a> {
 impl<'a> Interp<'a> {
     pub fn new() -> Self {
         Interp {
-            globals: HashMap::new(),
-            functions: HashMap::new(),
+            globals: HashMap::default(),
+            functions: HashMap::default(),
             scopes: Vec::new(),
             statements: Vec::new(),
             unrenderable: Vec::new(),
@@ -189,7 +191,7 @@ impl<'a> Interp<'a> {
         let parameters = (args.posonlyargs.iter())
             .chain(&args.args)
             .chain(&args.kwonlyargs);
-        let mut scope = HashMap::new();
+        let mut scope = HashMap::default();
         for parameter in parameters {
             let name = parameter.def.arg.as_str();
             let value = match &parameter.default {
@@ -569,7 +571,7 @@ fn bind_parameters(
     args: Vec<Value>,
     mut kwargs: Vec<(String, Value)>,
 ) -> Result<HashMap<String, Value>, String> {
-    let mut scope = HashMap::new();
+    let mut scope = HashMap::default();
     let parameters: Vec<&ast::ArgWithDefault> =
         def.args.posonlyargs.iter().chain(&def.args.args).collect();
     let mut args = args.into_iter();
