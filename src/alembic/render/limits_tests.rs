@@ -75,9 +75,11 @@ fn the_nesting_scan_skips_strings_and_comments_and_defers_to_the_lexer_when_unsu
         assert!(nesting_at_most(quiet.as_bytes(), 2), "{quiet}");
     }
     assert!(!nesting_at_most(b"x = (('))))', ((1)))\n", 3));
-    // An unterminated string: the lexer decides.
-    assert!(!nesting_at_most(b"x = '(\n", 5));
-    assert!(!nesting_at_most(b"x = \"\"\"(", 5));
+    // An unterminated string: the lexer decides, unless there are too few brackets in
+    // all to nest past the limit.
+    assert!(!nesting_at_most(b"x = '((((((\n", 5));
+    assert!(!nesting_at_most(b"x = \"\"\"((((((", 5));
+    assert!(nesting_at_most(b"x = '(((((\n", 5));
     // The lexer still reports the exact bracket past the limit after a string of closers.
     let source = format!("x = ']]]' + {}1{}\n", "[".repeat(300), "]".repeat(300));
     let error = render_revision(&source).unwrap_err();

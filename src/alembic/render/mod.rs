@@ -131,6 +131,14 @@ fn check_nesting(source: &str) -> Result<(), PythonError> {
 /// far as a byte scan can tell: it answers false (lex to know) when it meets a string it
 /// cannot see the end of, so a true answer is one the lexer would agree with.
 fn nesting_at_most(source: &[u8], limit: usize) -> bool {
+    // No deeper than the number of opening brackets, strings and comments included: a
+    // count most revisions stay under, taken far faster than the scan below.
+    if memchr::memchr3_iter(b'(', b'[', b'{', source)
+        .nth(limit)
+        .is_none()
+    {
+        return true;
+    }
     let (mut depth, mut at) = (0usize, 0);
     while let Some(&byte) = source.get(at) {
         at += 1;

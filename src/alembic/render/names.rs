@@ -5,15 +5,21 @@
 /// or `func.<name>` for SQL functions (`sqlalchemy.func.now` → `func.now`).
 pub fn sa_name(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("sqlalchemy.")?;
+    // The segments, found with memchr: names are looked up at every attribute a revision
+    // reads, where `split` and `rsplit` cost more than the rest of the lookup.
     let mut offset = 0;
-    for segment in rest.split('.') {
-        if segment == "func" {
+    loop {
+        let end =
+            memchr::memchr(b'.', &rest.as_bytes()[offset..]).map_or(rest.len(), |i| offset + i);
+        if &rest[offset..end] == "func" {
             let function = &rest[offset..];
             return (function.len() > "func.".len()).then_some(function);
         }
-        offset += segment.len() + 1;
+        if end == rest.len() {
+            return Some(&rest[offset..]);
+        }
+        offset = end + 1;
     }
-    rest.rsplit('.').next()
 }
 
 /// `alembic.op.create_table` → `create_table`.
