@@ -711,10 +711,17 @@ fn place(
 ) -> Finding {
     let finding_severity = violation.severity_under(severity);
     let mut advice = violation.advice;
-    // A `.sql` file's help never shows the Alembic advice, and a file's findings are kept
-    // to its end.
-    if language == Language::Sql {
-        advice.alembic = None;
+    // A `.sql` file's help never shows the Alembic advice, nor a revision's the SQL advice
+    // where there is Alembic advice (and only a `.sql` file's findings carry a fix), and a
+    // file's findings are kept to its end. Rules may leave out what is not shown
+    // ([`rules::AlembicShown`]); what they built anyway goes here.
+    match language {
+        Language::Sql => advice.alembic = None,
+        Language::Python if advice.alembic.is_some() => {
+            advice.sql = None;
+            advice.fix = None;
+        }
+        Language::Python => {}
     }
     // Kept to the file's end too: `format!` reserves about twice its literal text, and a
     // shrinking realloc that wastes less than half stays in place, so the text is copied

@@ -4,7 +4,9 @@ use super::Severity;
 use super::advice::{
     not_valid_then_validate, python_string, schema_kwarg, split_column_constraint,
 };
-use super::{Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant};
+use super::{
+    Advice, Category, Check, Rule, StatementView, Violation, not_valid_name, not_valid_sql,
+};
 use crate::facts::Form;
 
 pub static RULE: Rule = Rule {
@@ -20,7 +22,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
     input
         .existing(&[Form::AddCheck])
         .map(|action| {
-            let (add, name, bare_name) = not_valid_variant(input, action, "check");
+            let (name, bare_name) = not_valid_name(action, "check");
             let table = action.relation.as_ref().map(ToString::to_string).unwrap_or_default();
             let schema = schema_kwarg(action.relation.as_ref());
             let message = format!(
@@ -57,7 +59,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 return Violation::with(message, advice);
             }
             let advice = not_valid_then_validate(
-                &add,
+                || not_valid_sql(input, action, &bare_name),
                 &table,
                 &name,
                 &format!("op.create_check_constraint(..., postgresql_not_valid=True{schema})"),

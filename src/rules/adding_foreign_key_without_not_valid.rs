@@ -4,7 +4,8 @@ use super::Severity;
 use super::advice::split_column_constraint;
 use super::advice::{not_valid_then_validate, python_string, schema_keyword, schema_kwarg};
 use super::{
-    Advice, Category, Check, Rule, StatementView, Violation, not_valid_variant, or_placeholder,
+    Advice, Category, Check, Rule, StatementView, Violation, not_valid_name, not_valid_sql,
+    or_placeholder,
 };
 use crate::facts::{Action, Form, RelationLock};
 
@@ -76,7 +77,7 @@ fn referenced(action: &Action) -> String {
 }
 
 fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
-    let (add, name, _) = not_valid_variant(input, action, "fkey");
+    let (name, bare_name) = not_valid_name(action, "fkey");
     let table = action
         .relation
         .as_ref()
@@ -87,7 +88,8 @@ fn not_valid_advice(input: &StatementView, action: &Action) -> Advice {
         schema_keyword("source_schema", action.relation.as_ref()),
         schema_keyword("referent_schema", action.other.as_ref()),
     );
-    not_valid_then_validate(&add, &table, &name, &placeholder)
+    let add = || not_valid_sql(input, action, &bare_name);
+    not_valid_then_validate(add, &table, &name, &placeholder)
 }
 
 /// `ADD COLUMN c int DEFAULT 0 REFERENCES r (id)`: the column is not all NULL, so the

@@ -724,14 +724,9 @@ pub mod cases {
     }
 }
 
-/// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID
-/// and a constraint name (PostgreSQL's default name when none was given). Returns the SQL,
-/// the quoted name and the bare name.
-pub fn not_valid_variant(
-    input: &StatementView,
-    action: &Action,
-    suffix: &str,
-) -> (String, String, String) {
+/// For the NOT VALID rules: the constraint's name (PostgreSQL's default name when none
+/// was given), quoted and bare.
+pub fn not_valid_name(action: &Action, suffix: &str) -> (String, String) {
     let name = action.constraint().map(str::to_string).unwrap_or_else(|| {
         format!(
             "{}_{}_{suffix}",
@@ -739,7 +734,13 @@ pub fn not_valid_variant(
             action.column.as_deref().unwrap_or("col")
         )
     });
-    let sql = deparse_with(input.node, |node| {
+    (crate::facts::quote_ident(&name), name)
+}
+
+/// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID
+/// and the constraint named `name` (bare).
+pub fn not_valid_sql(input: &StatementView, action: &Action, name: &str) -> String {
+    deparse_with(input.node, |node| {
         let NodeEnum::AlterTableStmt(stmt) = node else {
             return;
         };
@@ -753,11 +754,10 @@ pub fn not_valid_variant(
         {
             c.skip_validation = true;
             c.initially_valid = false;
-            c.conname = name.clone();
+            c.conname = name.to_string();
         }
     })
-    .unwrap_or_else(|| "ALTER TABLE ... NOT VALID".into());
-    (sql, crate::facts::quote_ident(&name), name)
+    .unwrap_or_else(|| "ALTER TABLE ... NOT VALID".into())
 }
 
 mod docs {
