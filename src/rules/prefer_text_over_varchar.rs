@@ -1,6 +1,6 @@
 //! A varchar(n) column: prefer text, with a CHECK constraint when the limit matters.
 
-use super::advice::python_string;
+use super::advice::{python_string, sql_shown};
 use super::column_types::{Declared, TypedColumn};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::quote_ident;
@@ -37,59 +37,74 @@ fn check(input: &StatementView) -> Vec<Violation> {
 }
 
 fn advice(c: &TypedColumn, n: i64) -> Advice {
+    // Each built only where it is shown: this rule fires on most columns of a schema dump.
+    let intro = "use text, with a CHECK constraint if the limit matters:\n  ";
+    let sql = sql_shown().then(|| format!("{intro}{}", sql_advice(c, n)));
+    Advice {
+        sql,
+        ..Advice::default()
+    }
+    .with_alembic(|| format!("{intro}{}", alembic_advice(c, n)))
+}
+
+fn check_of(c: &TypedColumn, n: i64) -> String {
+    format!("char_length({}) <= {n}", c.quoted())
+}
+
+fn constraint_name(c: &TypedColumn) -> String {
+    format!("{}_{}_length", c.bare_table, c.column)
+}
+
+fn sql_advice(c: &TypedColumn, n: i64) -> String {
     let col = c.quoted();
     let array = if c.column_type.array { "[]" } else { "" };
-    let check = format!("char_length({col}) <= {n}");
-    let constraint = quote_ident(&format!("{}_{}_length", c.bare_table, c.column));
+    let check = check_of(c, n);
+    match c.declared {
+        Declared::CreateTable => format!(
+            "CREATE TABLE {} (..., {col} text{array} CHECK ({check}), ...);",
+            c.table
+        ),
+        Declared::AddColumn => format!(
+            "ALTER TABLE {} ADD COLUMN {col} text{array} CHECK ({check});",
+            c.table
+        ),
+        Declared::AlterType => format!(
+            "ALTER TABLE {} ALTER COLUMN {col} TYPE text{array};\n  \
+             ALTER TABLE {} ADD CONSTRAINT {} CHECK ({check}) NOT VALID;",
+            c.table,
+            c.table,
+            quote_ident(&constraint_name(c))
+        ),
+    }
+}
+
+fn alembic_advice(c: &TypedColumn, n: i64) -> String {
+    let check = check_of(c, n);
     let table_py = python_string(&c.bare_table);
     let schema = c.schema_kwarg();
     let bare = python_string(&c.column);
-    let constraint_py = python_string(&format!("{}_{}_length", c.bare_table, c.column));
-    let (sql, alembic) = match c.declared {
-        Declared::CreateTable => (
-            format!(
-                "CREATE TABLE {} (..., {col} text{array} CHECK ({check}), ...);",
-                c.table
-            ),
-            format!(
-                "op.create_table({table_py}, ..., sa.Column({bare}, sa.Text()), \
-                 sa.CheckConstraint({}, name={constraint_py}), ...{schema})",
-                python_string(&check),
-            ),
+    let constraint_py = python_string(&constraint_name(c));
+    match c.declared {
+        Declared::CreateTable => format!(
+            "op.create_table({table_py}, ..., sa.Column({bare}, sa.Text()), \
+             sa.CheckConstraint({}, name={constraint_py}), ...{schema})",
+            python_string(&check),
         ),
-        Declared::AddColumn => (
-            format!(
-                "ALTER TABLE {} ADD COLUMN {col} text{array} CHECK ({check});",
-                c.table
-            ),
-            format!(
-                "op.add_column({table_py}, sa.Column({bare}, sa.Text(), \
-                 sa.CheckConstraint({}, name={constraint_py})){schema})",
-                python_string(&check),
-            ),
+        Declared::AddColumn => format!(
+            "op.add_column({table_py}, sa.Column({bare}, sa.Text(), \
+             sa.CheckConstraint({}, name={constraint_py})){schema})",
+            python_string(&check),
         ),
-        Declared::AlterType => (
-            format!(
-                "ALTER TABLE {} ALTER COLUMN {col} TYPE text{array};\n  \
-                 ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID;",
-                c.table, c.table
-            ),
-            format!(
-                "op.alter_column({table_py}, {bare}, type_=sa.Text(){schema})\n  \
-                 op.execute({})",
-                python_string(&format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {constraint} CHECK ({check}) NOT VALID",
-                    c.table
-                ))
-            ),
+        Declared::AlterType => format!(
+            "op.alter_column({table_py}, {bare}, type_=sa.Text(){schema})\n  \
+             op.execute({})",
+            python_string(&format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({check}) NOT VALID",
+                c.table,
+                quote_ident(&constraint_name(c))
+            ))
         ),
-    };
-    Advice::sql(format!(
-        "use text, with a CHECK constraint if the limit matters:\n  {sql}"
-    ))
-    .with_alembic(|| {
-        format!("use text, with a CHECK constraint if the limit matters:\n  {alembic}")
-    })
+    }
 }
 
 #[cfg(test)]
