@@ -513,9 +513,14 @@ pub fn get_attribute<E: Env>(
     span: Range<usize>,
 ) -> EvalResult {
     match value {
-        Value::Path(path) => Ok(env
-            .path_attribute(&path, attr)
-            .unwrap_or_else(|| Value::Path(canonical_path(format!("{path}.{attr}"))))),
+        Value::Path(path) => Ok(env.path_attribute(&path, attr).unwrap_or_else(|| {
+            // Joined by hand: `format!` cost several times the copying here.
+            let mut joined = String::with_capacity(path.len() + 1 + attr.len());
+            joined.push_str(&path);
+            joined.push('.');
+            joined.push_str(attr);
+            Value::Path(canonical_path(joined))
+        })),
         Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
             Ok(Value::Method(Box::new(value), attr.to_string()))
         }

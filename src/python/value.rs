@@ -72,10 +72,15 @@ pub fn canonical_path(path: String) -> String {
     if let Some(rest) = path.strip_prefix("sqlmodel.sql.sqltypes.types.") {
         return format!("sqlalchemy.types.{rest}");
     }
-    let (Some((package, _)), Some((_, class))) = (path.split_once('.'), path.rsplit_once('.'))
-    else {
+    // Most paths are SQLAlchemy's or Alembic's: their package is none of the list's, and
+    // is looked at before the class (every attribute a revision reads comes here).
+    let Some((package, _)) = path.split_once('.') else {
         return path;
     };
+    if !THIRD_PARTY_TYPES.iter().any(|(p, _, _)| *p == package) {
+        return path;
+    }
+    let class = path.rsplit_once('.').map_or("", |(_, class)| class);
     THIRD_PARTY_TYPES
         .iter()
         .find(|(p, c, _)| *p == package && *c == class)
