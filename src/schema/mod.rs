@@ -793,16 +793,43 @@ impl Catalog {
 /// kind of parse tree. A word is a run of alphanumeric characters, `_` and `$`; each is
 /// kept as written and, when it has capitals or is not ASCII, lower-cased too.
 pub fn mentioned_names(sql: &str, out: &mut NameSet) {
+    // About one new word per 16 bytes of a typical migration: grown once or twice, not
+    // rehashed from a few slots up (a big file's words repeat: it grows as it needs).
+    out.reserve((sql.len() / 16).min(4096));
+    words(sql, |word| {
+        // Most words repeat (keywords, column names): allocate only for new ones.
+        if !out.contains(word) {
+            out.insert(word.into());
+        }
+    });
+}
+
+impl Catalog {
+    /// The words of [`mentioned_names`] that [`Catalog::subset`] keeps something for:
+    /// the names of its objects and schemas (every word while its hints scan). Most words
+    /// of a migration name neither, and looking them up costs less than keeping them.
+    pub fn mentioned_names(&self, sql: &str, out: &mut NameSet) {
+        if self.hints.scan {
+            return mentioned_names(sql, out);
+        }
+        words(sql, |word| {
+            let names = self.hints.names.contains(word) || self.schemas.contains(word);
+            if names && !out.contains(word) {
+                out.insert(word.into());
+            }
+        });
+    }
+}
+
+/// Each word of [`mentioned_names`], and its lower-case form when it differs.
+fn words(sql: &str, mut each: impl FnMut(&str)) {
     // A byte at a time with a table for ASCII (most of SQL), a character at a time only
     // past it: half the instructions of splitting on a `char` predicate. The hashing
-    // below is most of what is left.
+    // in `each` is most of what is left.
     let bytes = sql.as_bytes();
     // A word's lower-case form is built here, not in a new string per word: most words
     // with capitals are keywords seen before (`CREATE`, `NOT NULL`).
     let mut lower = String::new();
-    // About one new word per 16 bytes of a typical migration: grown once or twice, not
-    // rehashed from a few slots up (a big file's words repeat: it grows as it needs).
-    out.reserve((sql.len() / 16).min(4096));
     let mut at = 0;
     while at < bytes.len() {
         let start = at;
@@ -829,10 +856,7 @@ pub fn mentioned_names(sql: &str, out: &mut NameSet) {
             continue;
         }
         let word = &sql[start..at];
-        // Most words repeat (keywords, column names): allocate only for new ones.
-        if !out.contains(word) {
-            out.insert(word.into());
-        }
+        each(word);
         if upper || !ascii {
             lower.clear();
             match ascii {
@@ -842,9 +866,7 @@ pub fn mentioned_names(sql: &str, out: &mut NameSet) {
                 }
                 false => lower.push_str(&word.to_lowercase()),
             }
-            if !out.contains(lower.as_str()) {
-                out.insert(lower.as_str().into());
-            }
+            each(&lower);
         }
     }
 }

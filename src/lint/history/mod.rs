@@ -12,7 +12,7 @@ use crate::alembic::graph::RevisionGraph;
 use crate::alembic::offline::{RenderedSql, function_sql};
 use crate::alembic::{LoadedProject, LoadedRevision};
 use crate::parse::Parsed;
-use crate::schema::{Catalog, NameSet, mentioned_names};
+use crate::schema::{Catalog, NameSet};
 
 mod sql;
 pub use sql::*;
@@ -90,7 +90,7 @@ pub struct Start {
 
 fn narrowed(catalog: &Catalog, sql: &str) -> Catalog {
     let mut names = NameSet::default();
-    mentioned_names(sql, &mut names);
+    catalog.mentioned_names(sql, &mut names);
     catalog.subset(&names)
 }
 
@@ -322,8 +322,8 @@ fn apply_chunk(
         let revision = &loaded.revisions[index];
         let roundtrip_base = (roundtrips && comparable(revision)).then(|| {
             let mut names = NameSet::default();
-            mentioned_names(&upgrade.text, &mut names);
-            mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
+            catalog.mentioned_names(&upgrade.text, &mut names);
+            catalog.mentioned_names(&downgrade_sql(revision).unwrap_or_default(), &mut names);
             catalog.subset_with(&names, true)
         });
         let mut start = Start {
@@ -382,8 +382,8 @@ pub fn comparable(revision: &LoadedRevision) -> bool {
 /// Replays `upgrade` then `downgrade` on the part of `before` they name and compares.
 pub fn roundtrip(before: &Catalog, upgrade: &str, downgrade: &str) -> Vec<String> {
     let mut names = NameSet::default();
-    mentioned_names(upgrade, &mut names);
-    mentioned_names(downgrade, &mut names);
+    before.mentioned_names(upgrade, &mut names);
+    before.mentioned_names(downgrade, &mut names);
     let before = before.subset_with(&names, true);
     let mut after = before.clone();
     after.apply_sql(upgrade);
