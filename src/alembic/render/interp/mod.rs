@@ -1,9 +1,6 @@
 //! Executes the statements of `upgrade()`/`downgrade()` (and helpers of the same file)
 //! statically, recording the SQL each `op.*` call emits.
 
-/// The interpreter's names, hashed with aHash: looked up at every name a revision
-/// evaluates, where SipHash cost more than the lookups.
-pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 use std::ops::Range;
 
 use rustpython_parser::ast::{self, Expr, Stmt};
@@ -21,6 +18,10 @@ mod library;
 mod runtime_if;
 
 pub use imports::ImportState;
+
+/// The interpreter's names, hashed with aHash: looked up at every name a revision
+/// evaluates, where SipHash cost more than the lookups.
+pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 /// Helpers may call helpers; this bounds recursion.
 const MAX_CALL_DEPTH: usize = 16;
