@@ -37,7 +37,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
 }
 
 fn advice(c: &TypedColumn, n: i64) -> Advice {
-    // Each built only where it is shown: this rule fires on most columns of a schema dump.
+    // Each built only where it is shown: a `.sql` file shows the SQL advice, a revision the
+    // Alembic advice.
     let intro = "use text, with a CHECK constraint if the limit matters:\n  ";
     let sql = sql_shown().then(|| format!("{intro}{}", sql_advice(c, n)));
     Advice {
