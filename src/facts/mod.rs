@@ -102,23 +102,31 @@ impl Relation {
 
 impl std::fmt::Display for Relation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.schema {
-            Some(schema) => write!(f, "{}.{}", quote_ident(schema), quote_ident(&self.name)),
-            None => write!(f, "{}", quote_ident(&self.name)),
+        // Written in place, not through a new string per name: every finding's label
+        // names its statement's relations.
+        if let Some(schema) = &self.schema {
+            f.write_str(&quoted_ident(schema))?;
+            f.write_str(".")?;
         }
+        f.write_str(&quoted_ident(&self.name))
     }
 }
 
 /// Quotes an identifier the way PostgreSQL would need it; a migration tool's template
 /// (`{{ .Schema }}`) is left as the file writes it.
 pub fn quote_ident(name: &str) -> String {
+    quoted_ident(name).into_owned()
+}
+
+/// [`quote_ident`], borrowing the name when it needs no quotes (most do not).
+pub fn quoted_ident(name: &str) -> std::borrow::Cow<'_, str> {
     let plain = name.chars().enumerate().all(|(i, c)| {
         c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$'))
     });
     if (plain && !name.is_empty()) || crate::parse::template::holds_template(name) {
-        name.to_string()
+        name.into()
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        format!("\"{}\"", name.replace('"', "\"\"")).into()
     }
 }
 

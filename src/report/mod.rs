@@ -197,24 +197,37 @@ pub fn describe_action(action: &Action) -> String {
 
 /// "AccessExclusiveLock on users (blocks reads and writes); rewrites table" for a statement.
 pub fn facts_summary(facts: &Facts) -> String {
-    let mut parts: Vec<String> = facts.locks().iter().map(ToString::to_string).collect();
+    use std::fmt::Write;
+    // Written into one string, not joined from a string per part: every finding drawn
+    // is labelled with its statement's summary.
+    let mut text = String::new();
+    for lock in facts.locks() {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        let _ = write!(text, "{lock}");
+    }
     if !facts.modelled() {
         // Never "no table lock" for a statement the model does not describe.
-        parts.push("locks not modelled".into());
-    } else if parts.is_empty() {
-        parts.push("no table lock".into());
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str("locks not modelled");
+    } else if text.is_empty() {
+        text.push_str("no table lock");
     }
+    // Not empty from here on: each part after it is separated.
     if facts.rewrites() {
-        parts.push("rewrites table".into());
+        text.push_str("; rewrites table");
     } else if facts.rebuilds_indexes() {
-        parts.push("rebuilds indexes".into());
+        text.push_str("; rebuilds indexes");
     } else if facts.scans() {
-        parts.push("scans table".into());
+        text.push_str("; scans table");
     }
     if !facts.in_transaction_allowed() {
-        parts.push("not allowed in a transaction block".into());
+        text.push_str("; not allowed in a transaction block");
     }
-    parts.join("; ")
+    text
 }
 
 #[cfg(test)]
