@@ -432,13 +432,35 @@ pub(super) fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
 }
 
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    BYTE_CLASS[b as usize] & IDENT_START != 0
 }
 
 /// Identifiers may contain `$`, so `a$b$` is no dollar quote.
 fn is_ident_cont(b: u8) -> bool {
-    is_ident_start(b) || b.is_ascii_digit() || b == b'$'
+    BYTE_CLASS[b as usize] & IDENT_CONT != 0
 }
+
+const IDENT_START: u8 = 1;
+const IDENT_CONT: u8 = 2;
+
+/// What each byte can be in an identifier, looked up rather than compared: every byte of
+/// every word of every file is.
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let start = c.is_ascii_alphabetic() || c == b'_' || c >= 0x80;
+        if start {
+            table[b] |= IDENT_START;
+        }
+        if start || c.is_ascii_digit() || c == b'$' {
+            table[b] |= IDENT_CONT;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Where the block comment at `start` ends (block comments nest in PostgreSQL); the end
 /// of `bytes` when it never closes.
