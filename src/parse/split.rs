@@ -209,6 +209,10 @@ enum Opening {
 
 impl Opening {
     fn then(self, word: &str) -> Opening {
+        // Decided by the first words: every later word of the statement comes here.
+        if matches!(self, Opening::Routine | Opening::Copy | Opening::Other) {
+            return self;
+        }
         let is = |w: &str| word.eq_ignore_ascii_case(w);
         let routine = is("function") || is("procedure");
         match self {
@@ -256,7 +260,8 @@ impl StatementState {
             self.copy_from_stdin |= word.eq_ignore_ascii_case("stdin");
         }
         self.opening = self.opening.then(word);
-        self.after_from = word.eq_ignore_ascii_case("from");
+        // Only a COPY asks (above, at the next word).
+        self.after_from = self.opening == Opening::Copy && word.eq_ignore_ascii_case("from");
     }
 }
 
@@ -384,11 +389,8 @@ pub(super) fn next_token(sql: &str, pos: usize) -> Option<(Token, usize)> {
     let &first = bytes.get(pos)?;
     let next = bytes.get(pos + 1).copied();
     let token = match (first, next) {
-        (b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c', _) => {
-            let len = bytes[pos..]
-                .iter()
-                .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
-                .count();
+        _ if is_space(first) => {
+            let len = bytes[pos..].iter().take_while(|&&b| is_space(b)).count();
             (Token::Space, pos + len)
         }
         (b'-', Some(b'-')) => {
@@ -440,11 +442,16 @@ fn is_ident_cont(b: u8) -> bool {
     BYTE_CLASS[b as usize] & IDENT_CONT != 0
 }
 
+fn is_space(b: u8) -> bool {
+    BYTE_CLASS[b as usize] & SPACE != 0
+}
+
 const IDENT_START: u8 = 1;
 const IDENT_CONT: u8 = 2;
+const SPACE: u8 = 4;
 
-/// What each byte can be in an identifier, looked up rather than compared: every byte of
-/// every word of every file is.
+/// What each byte can be (in an identifier, a space), looked up rather than compared:
+/// every byte of every file is.
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [0; 256];
     let mut b = 0;
@@ -456,6 +463,9 @@ const BYTE_CLASS: [u8; 256] = {
         }
         if start || c.is_ascii_digit() || c == b'$' {
             table[b] |= IDENT_CONT;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
+            table[b] |= SPACE;
         }
         b += 1;
     }

@@ -16,4 +16,4 @@ pub use budget::Budget;
 pub use builtins::{dedent, iterate};
 pub use eval::{Env, EvalError, EvalResult, bind_target, eval, get_attribute, span_of};
 pub use format::{percent_format, str_format};
-pub use value::{Object, Value, canonical_path, float_repr, is_library_path};
+pub use value::{Object, Value, canonical_path, float_repr, is_library_path, top_level};

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use elsa::sync::FrozenMap;
 use rustpython_parser::ast::Stmt;
 
+use crate::python::top_level;
+
 /// How many imports deep a revision's modules are followed (`a` imports `b` imports ...).
 pub const MAX_IMPORT_DEPTH: usize = 8;
 /// Modules one run reads at most.
@@ -95,8 +97,7 @@ impl ModuleCache {
     pub fn get(&self, name: &str) -> Option<&ParsedModule> {
         // Every `sa.X` of a revision asks for `sqlalchemy`: answered before the map's lock
         // and hash.
-        let top = name.split_once('.').map_or(name, |(top, _)| top);
-        if never_project(top) {
+        if never_project(top_level(name)) {
             return None;
         }
         if let Some(known) = self.modules.get(name) {
