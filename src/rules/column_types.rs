@@ -108,7 +108,7 @@ const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
 /// Every column the statement declares or retypes, in order (none of Alembic's version
 /// table).
 pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
-    let mut out = Vec::new();
+    let mut out: Vec<TypedColumn> = Vec::new();
     let mut push = |rv: Option<&RangeVar>,
                     column: &str,
                     type_name: Option<&TypeName>,
@@ -120,7 +120,11 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
         if rv.is_some_and(|rv| rv.relname == ALEMBIC_VERSION_TABLE) {
             return;
         }
-        let (table, bare_table) = table_name(rv);
+        // Every column of a statement is on its one table: quoted once, copied after.
+        let (table, bare_table) = match out.last() {
+            Some(last) => (last.table.clone(), last.bare_table.clone()),
+            None => table_name(rv),
+        };
         out.push(TypedColumn {
             table,
             bare_table,
