@@ -313,8 +313,13 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
             _ => {}
         }
     }
+    // A serial column's default names its own table's sequence: never shared.
+    let column = match serial {
+        Some(_) => Arc::new(column),
+        None => catalog.shared_column(column),
+    };
     if let Some(table) = catalog.tables.get_mut(key).map(Arc::make_mut) {
-        table.columns.push(Arc::new(column));
+        table.columns.push(column);
     }
     for c in constraints {
         add_constraint(catalog, key, c, Some(&col.colname));
@@ -612,9 +617,10 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
     if !catalog.tables.contains_key(&table) && !catalog.views.contains_key(&table) {
         return; // an index on a table the catalog never saw
     }
-    let mut keys = Vec::new();
+    // Sized to the index, not grown from four by pushes: a catalog keeps every index.
+    let mut keys = Vec::with_capacity(s.index_params.len());
     let mut names = Vec::new();
-    let mut columns = Vec::new();
+    let mut columns = Vec::with_capacity(s.index_params.len());
     for param in &s.index_params {
         if let Some(NodeEnum::IndexElem(elem)) = &param.node {
             let (sql, name) = index_elem(elem);

@@ -49,6 +49,10 @@ pub type NameSet = FastSet<Name>;
 /// ([`Catalog::hint_when_grown`]).
 const SCANNED_AT_MOST: usize = 512;
 
+/// The tables a catalog holds before its equal columns are shared ([`Hints::columns`]): a
+/// small file's few columns would pay for the hashing and save nothing.
+const SHARED_COLUMNS_FROM: usize = 256;
+
 /// (schema, name); an unqualified name's schema is the search path's ([`search_path`]):
 /// `public` unless a migration set one.
 pub type Key = (Name, Name);
@@ -98,6 +102,11 @@ struct Hints {
     /// Tables with a foreign key to the table, and its partitions.
     dependents: FastMap<Key, KeySet>,
     owned_sequences: FastMap<Key, KeySet>,
+    /// One column for every distinct definition, once the catalog is big: tables repeat
+    /// their columns (`id bigint NOT NULL`, `created_at timestamptz`), and a long
+    /// history's catalog holds every column. Shared like any column (`Arc::make_mut`
+    /// copies one before a change).
+    columns: FastSet<Arc<Column>>,
 }
 
 /// The keys hinted under one name, in order. Most names have one (a table's primary key,
@@ -242,7 +251,7 @@ pub struct Table {
     pub partition_of: Option<(Key, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: Name,
     pub ty: ColumnType,
@@ -257,7 +266,7 @@ pub struct Column {
 // long history's catalog holds one a column.
 const _: () = assert!(std::mem::size_of::<Column>() + 16 <= 128);
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RareParts {
     type_schema: Option<String>,
     identity: Option<String>,
@@ -315,6 +324,16 @@ impl Column {
             Some(schema) => format!("{}.{}", ddl::ident(schema), ddl::type_sql(&self.ty)),
             None => ddl::type_sql(&self.ty),
         }
+    }
+}
+
+/// By name and type name only, which tell most columns apart: the catalog's pool of
+/// columns ([`Hints::columns`]) hashes every column a replay adds, and equality checks the
+/// rest.
+impl Hash for Column {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.ty.name.hash(state);
     }
 }
 
@@ -546,6 +565,21 @@ impl Catalog {
             .filter(|k| map.get(k).is_some_and(&keep))
             .cloned()
             .collect()
+    }
+
+    /// `column` as the catalog keeps it: shared with every equal column once the catalog
+    /// is big ([`Hints::columns`]).
+    fn shared_column(&mut self, column: Column) -> Arc<Column> {
+        if self.hints.scan || self.tables.len() < SHARED_COLUMNS_FROM {
+            return Arc::new(column);
+        }
+        let pool = &mut self.hints.columns;
+        if let Some(shared) = pool.get(&column) {
+            return shared.clone();
+        }
+        let shared = Arc::new(column);
+        pool.insert(shared.clone());
+        shared
     }
 
     /// Notes that the relation or type `key` no longer exists (dropped or renamed away).

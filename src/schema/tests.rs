@@ -723,3 +723,34 @@ fn a_hint_set_keeps_its_keys_once_and_in_order() {
     let one = KeySet::One(t("a"));
     assert_eq!(one.iter().collect::<Vec<_>>(), [&t("a")]);
 }
+
+#[test]
+fn equal_columns_of_a_big_catalog_share_one_allocation_and_a_change_copies_it() {
+    let tables = "CREATE TABLE a (id bigint NOT NULL, note text); \
+                  CREATE TABLE b (id bigint NOT NULL, note varchar(20), n serial); \
+                  CREATE TABLE d (n serial)";
+    let shared = |c: &Catalog, table: &str, column: &str| {
+        let column_of = |t: &str| {
+            c.tables[&(("public".into(), t.into()))]
+                .columns
+                .iter()
+                .find(|x| x.name == column)
+                .cloned()
+        };
+        Arc::ptr_eq(&column_of("a").unwrap(), &column_of(table).unwrap())
+    };
+    // A small catalog (one file's few tables) shares nothing.
+    assert!(!shared(&replay(tables), "b", "id"));
+    let filler: String = (0..SHARED_COLUMNS_FROM)
+        .map(|i| format!("CREATE TABLE filler_{i} (); "))
+        .collect();
+    let mut c = replay(&(filler + tables));
+    assert!(shared(&c, "b", "id"));
+    assert!(!shared(&c, "b", "note"));
+    // A serial column's default names its own table's sequence.
+    assert_ne!(col(&c, "b", "n").default, col(&c, "d", "n").default);
+    c.apply_sql("ALTER TABLE b ALTER COLUMN id DROP NOT NULL");
+    assert!(!shared(&c, "b", "id"));
+    assert!(!col(&c, "b", "id").not_null);
+    assert!(col(&c, "a", "id").not_null);
+}
