@@ -730,12 +730,9 @@ fn equal_columns_of_a_big_catalog_share_one_allocation_and_a_change_copies_it() 
                   CREATE TABLE b (id bigint NOT NULL, note varchar(20), n serial); \
                   CREATE TABLE d (n serial)";
     let shared = |c: &Catalog, table: &str, column: &str| {
-        let column_of = |t: &str| {
-            c.tables[&(("public".into(), t.into()))]
-                .columns
-                .iter()
-                .find(|x| x.name == column)
-                .cloned()
+        let column_of = |name: &str| {
+            let columns = &c.tables[&t(name)].columns;
+            columns.iter().find(|x| x.name == column).cloned()
         };
         Arc::ptr_eq(&column_of("a").unwrap(), &column_of(table).unwrap())
     };
