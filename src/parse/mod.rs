@@ -374,9 +374,9 @@ pub fn ahead<'scope, 'env: 'scope>(
 /// SQL handed to one parser call within a batch, at most (unless one statement is
 /// longer). A statement that does not parse costs its call twice over (the call fails
 /// where it is, and each piece of the call is then parsed on its own): 64 KiB calls parsed
-/// a big file with a syntax error every 60 KiB half as much again. A call
-/// costs little of its own next to the parse of 4 KiB: SQL without errors takes as many
-/// instructions in 4 KiB calls as in 64 KiB ones (docs/performance-history.md).
+/// a big file with a syntax error every 60 KiB half as much again. A call costs little of
+/// its own next to the parse of 4 KiB: SQL without errors takes as many instructions in
+/// 4 KiB calls as in 64 KiB ones (docs/performance-history.md).
 const PARSE_CALL: usize = 4 << 10;
 
 /// Parses consecutive SQL pieces, about [`PARSE_CALL`] bytes per parser call: a bad

@@ -5,8 +5,8 @@ use pg_query::{Node, NodeEnum};
 
 use super::ConstraintKind;
 
-/// Sized to the list: `collect` through a filter would start at four, and a catalog keeps
-/// the list of every constraint.
+/// The strings of a name list (a constraint's columns), sized to the list: `collect`
+/// through a filter would start at four, and a catalog keeps every constraint's list.
 pub fn strings(nodes: &[Node]) -> Vec<String> {
     let mut strings = Vec::with_capacity(nodes.len());
     for node in nodes {
@@ -17,7 +17,7 @@ pub fn strings(nodes: &[Node]) -> Vec<String> {
     strings
 }
 
-/// An expression as SQL, printed by PostgreSQL's own deparser.
+/// Whether a constraint of this kind owns an index (primary key, unique, exclusion).
 pub fn has_index(kind: ConstraintKind) -> bool {
     matches!(
         kind,
