@@ -1,5 +1,6 @@
 //! `locksmith lint`.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -229,12 +230,13 @@ pub(crate) fn run_adjusted(
     exit
 }
 
-pub(crate) fn default_paths(paths: &[String]) -> Result<Vec<String>, String> {
+/// The paths given, or `.` in an Alembic project (borrowed: a file list may be thousands).
+pub(crate) fn default_paths(paths: &[String]) -> Result<Cow<'_, [String]>, String> {
     if !paths.is_empty() {
-        return Ok(paths.to_vec());
+        return Ok(Cow::Borrowed(paths));
     }
     if std::path::Path::new("alembic.ini").is_file() {
-        Ok(vec![".".into()])
+        Ok(Cow::Owned(vec![".".into()]))
     } else {
         Err("no PATH given and no alembic.ini in the current directory; pass migration files or directories (`-` for stdin)".into())
     }

@@ -153,8 +153,36 @@ enum Unit {
     /// Revision files named one by one, linted within their whole project (the revision
     /// graph needs it) but reported alone; all those of one project share one unit.
     Revisions(Box<AlembicProject>, Vec<PathBuf>),
-    /// Reported in its place among the others.
-    Error(InputError),
+    /// Reported in its place among the others. Boxed: a file list holds a unit a path.
+    Error(Box<InputError>),
+}
+
+/// What the discovery of one SQL path found besides its files (handed to the lint as its
+/// group): a count, and what few paths have, boxed. A file list holds one a path.
+#[derive(Default)]
+struct Found {
+    inputs: usize,
+    excluded: usize,
+    /// Errors, files skipped, and the Alembic projects nested in a walked directory.
+    rest: Option<Box<FoundRest>>,
+}
+
+type FoundRest = (
+    Vec<discover::DiscoverError>,
+    Vec<discover::DiscoverError>,
+    Vec<AlembicProject>,
+);
+
+impl Found {
+    fn new(inputs: usize, found: Discovered, nested: Vec<AlembicProject>) -> Found {
+        let rest = (found.errors, found.skipped, nested);
+        let empty = rest.0.is_empty() && rest.1.is_empty() && rest.2.is_empty();
+        Found {
+            inputs,
+            excluded: found.excluded,
+            rest: (!empty).then(|| Box::new(rest)),
+        }
+    }
 }
 
 /// Lints every path in order: Alembic projects and revision files through the Alembic
@@ -186,14 +214,16 @@ pub fn lint_paths_each(
                 _ => units.push((path, Unit::Revisions(project, files))),
             },
             Ok(unit) => units.push((path, unit)),
-            Err(e) => units.push((path, Unit::Error(e.into()))),
+            Err(e) => units.push((path, Unit::Error(Box::new(e.into())))),
         }
     }
     // Every SQL file of every path in one parallel pass (a pre-commit file list is many
     // paths of one file each), reports handed on in input order.
     let mut grandfather = config.grandfather_before.as_deref().map(Grandfather::new);
-    // With the Alembic projects nested in each walked directory.
-    let discovered: Vec<Option<(Discovered, Vec<AlembicProject>)>> = units
+    // Each SQL path's files, linted together (below), and what else its discovery found,
+    // kept apart: a pre-commit file list is thousands of paths of one file each.
+    let mut groups = Vec::new();
+    let discovered: Vec<Option<Found>> = units
         .iter()
         .map(|(path, unit)| match unit {
             Unit::Sql => {
@@ -204,24 +234,26 @@ pub fn lint_paths_each(
                     found.excluded += grandfather.set_aside_sql(&mut found.inputs);
                 }
                 let nested = nested_projects(&mut found, &mut result.warnings);
-                Some((found, nested))
+                let inputs = std::mem::take(&mut found.inputs);
+                let found = Found::new(inputs.len(), found, nested);
+                groups.push(inputs);
+                Some(found)
             }
             _ => None,
         })
-        .collect();
-    let groups = (discovered.iter().flatten())
-        .map(|(found, _)| found.inputs.clone())
         .collect();
     sql::lint_ahead(groups, config, |linted| {
         for ((path, unit), found) in units.into_iter().zip(discovered) {
             let (files, errors) = (linted.handed, result.errors.len());
             let skipped = match unit {
                 Unit::Sql => {
-                    let (found, nested) = found.unwrap_or_default();
+                    let found = found.unwrap_or_default();
+                    let (errors, skipped, nested) =
+                        found.rest.map(|rest| *rest).unwrap_or_default();
                     result
                         .errors
-                        .extend(found.errors.into_iter().map(InputError::from));
-                    let mut left = found.inputs.len();
+                        .extend(errors.into_iter().map(InputError::from));
+                    let mut left = found.inputs;
                     while left > 0 {
                         let batch = linted.next_batch(left);
                         result.warnings.append(&mut linted.warnings);
@@ -240,7 +272,7 @@ pub fn lint_paths_each(
                         each(reports);
                     }
                     let mut skipped = Skipped {
-                        files: found.skipped,
+                        files: skipped,
                         excluded: found.excluded,
                     };
                     for project in nested {
@@ -277,7 +309,7 @@ pub fn lint_paths_each(
                     each,
                 ),
                 Unit::Error(error) => {
-                    result.errors.push(error);
+                    result.errors.push(*error);
                     continue;
                 }
             };
