@@ -248,11 +248,11 @@ pub fn lint_paths_each(
             let skipped = match unit {
                 Unit::Sql => {
                     let found = found.unwrap_or_default();
-                    let (not_found, skipped_files, nested) =
+                    let (discovery_errors, skipped_files, nested) =
                         found.rest.map(|rest| *rest).unwrap_or_default();
                     result
                         .errors
-                        .extend(not_found.into_iter().map(InputError::from));
+                        .extend(discovery_errors.into_iter().map(InputError::from));
                     let mut left = found.inputs;
                     while left > 0 {
                         let batch = linted.next_batch(left);
