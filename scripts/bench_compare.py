@@ -82,6 +82,14 @@ def one_file(cmd, runs):
     return {"wall": statistics.median(samples), "how": f"median of {runs} runs"}
 
 
+def head_of(path, size):
+    """The text of `path` up to the last statement that ends (`;` at a line's end) within
+    its first `size` bytes."""
+    with open(path) as f:
+        text = f.read(size)
+    yield text[:text.rfind(";\n") + 2]
+
+
 def write_once(path, lines):
     """Writes the text `lines` yields to `path`, unless a previous run did."""
     if os.path.exists(path):
@@ -242,6 +250,11 @@ def main():
             continue
         scale.append(add(measure(f"locksmith lint {n} files (file list)", [ls, "lint", *files], max(1, a.runs // 2))))
 
+    # What a path named costs apart from its file's content: one file named over and over.
+    named = [add(measure(f"locksmith lint one file named {n} times", [ls, "lint", *[listed[0]] * n],
+                         max(1, a.runs // 2)))
+             for n in (1000, 10000)]
+
     single = one_file([ls, "lint", listed[0]], 200)
     print(f"  one file, whole process: {single['wall'] * 1e3:.2f} ms ({single['how']})", flush=True)
 
@@ -254,9 +267,13 @@ def main():
     print(f"  one Alembic revision, whole process: {revision['wall'] * 1e3:.1f} ms ({revision['how']})", flush=True)
 
     huge = os.path.join(a.corpus, "huge", "huge.sql")
-    big = None
+    big, heads = None, []
     if os.path.exists(huge):
         big = add(measure(f"locksmith lint huge.sql ({os.path.getsize(huge) / 2**20:.0f} MiB)", [ls, "lint", huge], 0))
+        # How memory grows with the file: its first 10 and 25 MiB, cut after a statement.
+        for mib in (10, 25):
+            head = write_once(os.path.join(a.corpus, "huge", f"huge-{mib}.sql"), head_of(huge, mib << 20))
+            heads.append(add(measure(f"locksmith lint huge-{mib}.sql ({mib} MiB)", [ls, "lint", head], 0)))
 
     shapes = grow_with_size(ls, os.path.join(a.corpus, "shapes"), add)
     dump = shapes.pop("dump")
@@ -291,12 +308,21 @@ def main():
         flat = scale[-1]["rss_mib"] <= 1.5 * scale[0]["rss_mib"]
         row(f"peak RSS at {counts} files", f"{peaks} MiB (squawk {s_list['rss_mib']:.0f} MiB at {len(listed)})",
             "≤ 100 MiB, flat", max(m["rss_mib"] for m in scale) <= 100 and flat)
+    small, large = named
+    per_path = (large["rss_mib"] - small["rss_mib"]) * 2**20 / 9000 / 1000
+    lines.append(f"| peak RSS, one file named 1,000 / 10,000 times | {small['rss_mib']:.0f} / "
+                 f"{large['rss_mib']:.0f} MiB ({per_path:.2f} KB a path) | (none of its own) | |")
     row("one file, whole process (pre-commit)", f"{single['wall'] * 1e3:.2f} ms", "< 10 ms", single["wall"] < 0.010)
     row("Alembic project, 2,000 revisions", f"{alembic['wall'] * 1e3:.0f} ms", "< 200 ms", alembic["wall"] < 0.200)
     lines.append(f"| one revision of that project, whole process (pre-commit) | {revision['wall'] * 1e3:.1f} ms | (none of its own) | |")
     if big:
         row("one 50 MiB .sql file: wall, peak RSS", f"{big['wall']:.2f} s, {big['rss_mib']:.0f} MiB",
             "< 5 s, < 300 MiB", big["wall"] < 5 and big["rss_mib"] < 300)
+    if heads:
+        slope = (big["rss_mib"] - heads[0]["rss_mib"]) / (os.path.getsize(huge) / 2**20 - 10)
+        lines.append(f"| peak RSS, the 50 MiB file's first 10 / 25 MiB / all of it | "
+                     f"{heads[0]['rss_mib']:.0f} / {heads[1]['rss_mib']:.0f} / {big['rss_mib']:.0f} MiB "
+                     f"({slope:.1f} bytes a byte past 10 MiB) | (none of its own) | |")
     row("a 50 MiB data dump (INSERTs, then COPY data): wall, peak RSS",
         f"{dump['wall']:.2f} s, {dump['rss_mib']:.0f} MiB", "< 5 s, < 300 MiB",
         dump["wall"] < 5 and dump["rss_mib"] < 300)
