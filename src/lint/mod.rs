@@ -354,6 +354,10 @@ fn lint_unfinished(
     let mut known = known.iter().peekable();
     // The transaction block being walked: its id, first unit, and the findings before it.
     let mut block: Option<(u32, usize, usize)> = None;
+    // The findings before this are in their final order ([`sort_findings`]): each
+    // statement's and block's are sorted as they close, so that `finish` finds them
+    // sorted and a big file's 170,000 findings need no sort (nor its scratch) at the end.
+    let mut sorted_before = 0;
     // `lint` reports findings only: a statement no finding names and no later check reads
     // lets its facts go once its block was checked ([`Summary`]). Not with suppression
     // comments, whose findings name statements when the file is done.
@@ -495,6 +499,10 @@ fn lint_unfinished(
                             );
                         }
                         None => {}
+                    }
+                    if block.is_none() {
+                        sort_findings(&mut findings[sorted_before..]);
+                        sorted_before = findings.len();
                     }
                 }
             }
@@ -756,23 +764,35 @@ fn place(
 /// The last step for any source: apply the `locksmith:ignore` comments among `comments`
 /// and sort the findings by position, then rule id.
 pub fn finish(report: &mut FileReport, comments: &[Range<usize>], config: &Config) {
-    let config = &*config.for_path(std::path::Path::new(&report.source.name));
-    let spans: Vec<Range<usize>> = report.statements.iter().map(|s| s.span.clone()).collect();
-    let enabled = |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
-    suppress::apply(
-        &report.source,
-        &spans,
-        comments,
-        &mut report.findings,
-        suppress::Reporting {
-            unused: config.severity_of(&rules::UNUSED_SUPPRESSION),
-            invalid: config.severity_of(&rules::INVALID_SUPPRESSION),
-        },
-        enabled,
-    );
-    report
-        .findings
-        .sort_by(|a, b| (a.span.start, a.rule.id).cmp(&(b.span.start, b.rule.id)));
+    if !comments.is_empty() {
+        let config = &*config.for_path(std::path::Path::new(&report.source.name));
+        let spans: Vec<Range<usize>> = report.statements.iter().map(|s| s.span.clone()).collect();
+        let enabled =
+            |id: &str| rules::find(id).is_some_and(|rule| config.severity_of(rule).is_some());
+        suppress::apply(
+            &report.source,
+            &spans,
+            comments,
+            &mut report.findings,
+            suppress::Reporting {
+                unused: config.severity_of(&rules::UNUSED_SUPPRESSION),
+                invalid: config.severity_of(&rules::INVALID_SUPPRESSION),
+            },
+            enabled,
+        );
+    }
+    sort_findings(&mut report.findings);
+}
+
+/// Sorts findings by position, then rule id, keeping the order they were found in among
+/// equals. Sorting pieces of a list so, then the whole, orders it as one sort would; the
+/// whole is usually sorted already, and then costs a pass (a stable sort's scratch is half
+/// the list: 11 MB for a 50 MiB file's findings).
+fn sort_findings(findings: &mut [Finding]) {
+    let key = |f: &Finding| (f.span.start, f.rule.id);
+    if !findings.is_sorted_by(|a, b| key(a) <= key(b)) {
+        findings.sort_by(|a, b| key(a).cmp(&key(b)));
+    }
 }
 
 #[cfg(test)]
