@@ -2,6 +2,8 @@
 //! column-type rules (`prefer-*`, `banned-char-type`). Reads CREATE TABLE, ALTER TABLE ...
 //! ADD COLUMN and ALTER TABLE ... ALTER COLUMN ... TYPE.
 
+use std::rc::Rc;
+
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
 
@@ -18,36 +20,38 @@ pub enum Declared {
     AlterType,
 }
 
-/// One column with its written type.
+/// One column with its written type. Its names are the statement's tree's, borrowed: a
+/// column was five allocations (7 % of those linting 3,200 files), for rules that mostly
+/// find nothing to say.
 #[derive(Debug, Clone)]
-pub struct TypedColumn {
-    /// The table, quoted as SQL (`app.users`).
-    pub table: String,
+pub struct TypedColumn<'a> {
+    /// The table, quoted as SQL (`app.users`), once for all the statement's columns.
+    pub table: Rc<str>,
     /// The table's bare name, for Alembic.
-    pub bare_table: String,
+    pub bare_table: &'a str,
     /// The table's schema, bare, when the statement names one (Alembic's `schema=`).
-    pub schema: Option<String>,
+    pub schema: Option<&'a str>,
     /// The column's bare name.
-    pub column: String,
+    pub column: &'a str,
     pub column_type: ColumnType,
     /// The type's last name exactly as parsed (`bpchar` for `char(n)`, `char` for `"char"`).
-    pub raw_name: String,
+    pub raw_name: &'a str,
     pub declared: Declared,
     /// Part of the table's primary key (column or table constraint of a CREATE TABLE, or a
     /// PRIMARY KEY on an added column).
     pub primary_key: bool,
 }
 
-impl TypedColumn {
+impl TypedColumn<'_> {
     /// The column, quoted as SQL.
     pub fn quoted(&self) -> String {
-        quote_ident(&self.column)
+        quote_ident(self.column)
     }
 
     /// `, schema="app"` for an Alembic call on the column's table when it names a schema,
     /// nothing when it does not.
     pub fn schema_kwarg(&self) -> String {
-        let table = crate::facts::Relation::new(self.schema.as_deref(), &self.bare_table);
+        let table = crate::facts::Relation::new(self.schema, self.bare_table);
         super::advice::schema_kwarg(Some(&table))
     }
 
@@ -66,9 +70,9 @@ impl TypedColumn {
     }
 }
 
-fn table_name(rv: Option<&RangeVar>) -> (String, String) {
+fn table_name(rv: Option<&RangeVar>) -> (Rc<str>, &str) {
     let Some(rv) = rv else {
-        return ("<table>".into(), "<table>".into());
+        return ("<table>".into(), "<table>");
     };
     let quoted = if rv.schemaname.is_empty() {
         quote_ident(&rv.relname)
@@ -79,19 +83,15 @@ fn table_name(rv: Option<&RangeVar>) -> (String, String) {
             quote_ident(&rv.relname)
         )
     };
-    (quoted, rv.relname.clone())
+    (quoted.into(), &rv.relname)
 }
 
-fn raw_name(type_name: &TypeName) -> String {
-    type_name
-        .names
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
-            _ => None,
-        })
-        .next_back()
-        .unwrap_or_default()
+fn raw_name(type_name: &TypeName) -> &str {
+    let last = type_name.names.iter().rev().find_map(|n| match &n.node {
+        Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+        _ => None,
+    });
+    last.unwrap_or_default()
 }
 
 fn is_primary(constraints: &[pg_query::Node]) -> bool {
@@ -107,35 +107,40 @@ const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
 
 /// Every column the statement declares or retypes, in order (none of Alembic's version
 /// table).
-pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
+pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn<'_>> {
     let mut out: Vec<TypedColumn> = Vec::new();
-    let mut push = |rv: Option<&RangeVar>,
-                    column: &str,
-                    type_name: Option<&TypeName>,
-                    declared: Declared,
-                    primary_key: bool| {
+    fn push<'a>(
+        out: &mut Vec<TypedColumn<'a>>,
+        rv: Option<&'a RangeVar>,
+        column: &'a str,
+        type_name: Option<&'a TypeName>,
+        declared: Declared,
+        primary_key: bool,
+    ) {
         let Some(type_name) = type_name else {
             return;
         };
         if rv.is_some_and(|rv| rv.relname == ALEMBIC_VERSION_TABLE) {
             return;
         }
-        // Every column of a statement is on its one table: quoted once, copied after.
+        // Every column of a statement is on its one table: quoted once, shared after.
         let (table, bare_table) = match out.last() {
-            Some(last) => (last.table.clone(), last.bare_table.clone()),
+            Some(last) => (last.table.clone(), last.bare_table),
             None => table_name(rv),
         };
         out.push(TypedColumn {
             table,
             bare_table,
-            schema: rv.map(|rv| rv.schemaname.clone()).filter(|s| !s.is_empty()),
-            column: column.to_string(),
+            schema: rv
+                .map(|rv| rv.schemaname.as_str())
+                .filter(|s| !s.is_empty()),
+            column,
             column_type: ColumnType::from_type_name(type_name),
             raw_name: raw_name(type_name),
             declared,
             primary_key,
         });
-    };
+    }
     match node {
         NodeEnum::CreateStmt(stmt) => {
             let table_keys: Vec<String> = stmt
@@ -159,6 +164,7 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
                 if let Some(NodeEnum::ColumnDef(col)) = &elt.node {
                     let primary = is_primary(&col.constraints) || table_keys.contains(&col.colname);
                     push(
+                        &mut out,
                         stmt.relation.as_ref(),
                         &col.colname,
                         col.type_name.as_ref(),
@@ -180,6 +186,7 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
                 };
                 match AlterTableType::try_from(cmd.subtype) {
                     Ok(AlterTableType::AtAddColumn) => push(
+                        &mut out,
                         stmt.relation.as_ref(),
                         &col.colname,
                         col.type_name.as_ref(),
@@ -187,6 +194,7 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn> {
                         is_primary(&col.constraints),
                     ),
                     Ok(AlterTableType::AtAlterColumnType) => push(
+                        &mut out,
                         stmt.relation.as_ref(),
                         &cmd.name,
                         col.type_name.as_ref(),
@@ -227,8 +235,8 @@ pub fn declaration(column: &TypedColumn, new_type: &str) -> String {
 /// The same in Alembic, with `sa_type` an SQLAlchemy type expression (`sa.Text()`).
 pub fn alembic_declaration(column: &TypedColumn, sa_type: &str) -> String {
     let (table, col) = (
-        python_string(&column.bare_table),
-        python_string(&column.column),
+        python_string(column.bare_table),
+        python_string(column.column),
     );
     let schema = column.schema_kwarg();
     match column.declared {

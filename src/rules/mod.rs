@@ -173,7 +173,7 @@ pub struct StatementView<'a> {
     /// State before this statement runs.
     pub state: &'a FileState,
     /// The columns it declares or retypes, found once for the rules that read them.
-    pub typed: std::cell::OnceCell<Vec<column_types::TypedColumn>>,
+    pub typed: std::cell::OnceCell<Vec<column_types::TypedColumn<'a>>>,
     /// The column clauses of `sql`, found when a finding first asks ([`Self::clause`]).
     pub clauses: std::cell::OnceCell<Vec<crate::parse::ColumnClauseAt>>,
     /// Where `sql` starts in the text the tree's locations count from, when they count
@@ -183,7 +183,7 @@ pub struct StatementView<'a> {
 
 impl StatementView<'_> {
     /// [`column_types::typed_columns`] of the statement.
-    pub fn typed_columns(&self) -> &[column_types::TypedColumn] {
+    pub fn typed_columns(&self) -> &[column_types::TypedColumn<'_>] {
         self.typed
             .get_or_init(|| column_types::typed_columns(self.node))
     }

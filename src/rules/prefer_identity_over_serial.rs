@@ -24,9 +24,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
         .typed_columns()
         .iter()
         .filter(|c| c.declared != Declared::AlterType && c.column_type.is_serial())
-        .filter(|c| {
-            !(c.declared == Declared::AddColumn && on_existing.contains(&c.column.as_str()))
-        })
+        .filter(|c| !(c.declared == Declared::AddColumn && on_existing.contains(&c.column)))
         .map(|c| {
             let (kind, int, sa_int) = match c.column_type.name.as_str() {
                 "serial" | "serial4" => ("serial", "integer", "sa.Integer()"),
