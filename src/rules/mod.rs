@@ -212,7 +212,7 @@ impl StatementView<'_> {
 
     /// [`Self::clause`] of a column the statement declares or retypes.
     pub fn clause_of(&self, column: &column_types::TypedColumn) -> Option<Range<usize>> {
-        self.clause(&column.column, column.clause_kind())
+        self.clause(column.column, column.clause_kind())
     }
 
     /// Actions on tables that existed before this migration (rules about "an existing

@@ -81,9 +81,9 @@ fn sql_advice(c: &TypedColumn, n: i64) -> String {
 
 fn alembic_advice(c: &TypedColumn, n: i64) -> String {
     let check = check_of(c, n);
-    let table_py = python_string(&c.bare_table);
+    let table_py = python_string(c.bare_table);
     let schema = c.schema_kwarg();
-    let bare = python_string(&c.column);
+    let bare = python_string(c.column);
     let constraint_py = python_string(&constraint_name(c));
     match c.declared {
         Declared::CreateTable => format!(
