@@ -38,8 +38,31 @@ use search_path::SearchPath;
 
 /// Names and keys are hashed for every word of every migration: aHash costs a fraction of
 /// std's SipHash on short strings and is still keyed at random per process.
-pub type FastMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
-pub type FastSet<T> = std::collections::HashSet<T, ahash::RandomState>;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
+pub type FastSet<T> = std::collections::HashSet<T, FastState>;
+
+/// aHash keyed once per thread, at random: a new map copies the thread's keys. Keying each
+/// map anew (`ahash::RandomState::new`, an atomic counter and a mix), for the fifteen maps
+/// of each file's state and catalog, was 3 % of linting 3,200 one-statement files.
+#[derive(Clone)]
+pub struct FastState(ahash::RandomState);
+
+impl Default for FastState {
+    fn default() -> Self {
+        thread_local! {
+            static KEYS: ahash::RandomState = ahash::RandomState::new();
+        }
+        FastState(KEYS.with(Clone::clone))
+    }
+}
+
+impl std::hash::BuildHasher for FastState {
+    type Hasher = ahash::AHasher;
+
+    fn build_hasher(&self) -> ahash::AHasher {
+        self.0.build_hasher()
+    }
+}
 
 /// The words a migration mentions ([`mentioned_names`]), what a copy of the schema is
 /// narrowed to ([`Catalog::subset`]).
