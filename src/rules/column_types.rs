@@ -86,14 +86,6 @@ fn table_name(rv: Option<&RangeVar>) -> (Rc<str>, &str) {
     (quoted.into(), &rv.relname)
 }
 
-fn raw_name(type_name: &TypeName) -> &str {
-    let last = type_name.names.iter().rev().find_map(|n| match &n.node {
-        Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
-        _ => None,
-    });
-    last.unwrap_or_default()
-}
-
 fn is_primary(constraints: &[pg_query::Node]) -> bool {
     constraints.iter().any(|c| {
         matches!(&c.node, Some(NodeEnum::Constraint(c))
@@ -136,7 +128,7 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn<'_>> {
                 .filter(|s| !s.is_empty()),
             column,
             column_type: ColumnType::from_type_name(type_name),
-            raw_name: raw_name(type_name),
+            raw_name: crate::facts::types::last_name(type_name),
             declared,
             primary_key,
         });

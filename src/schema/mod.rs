@@ -37,7 +37,7 @@ pub use key_map::KeyMap;
 use search_path::SearchPath;
 
 /// Names and keys are hashed for every word of every migration: aHash costs a fraction of
-/// std's SipHash on short strings and is still keyed at random per process.
+/// std's SipHash on short strings and is still keyed at random ([`FastState`]).
 pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
 pub type FastSet<T> = std::collections::HashSet<T, FastState>;
 
