@@ -94,6 +94,11 @@ pub struct Config {
     /// file's statements let their facts go as soon as no check will read them, so that a
     /// huge file does not hold every statement's facts to its end.
     pub findings_only: bool,
+    /// The caller takes findings as they come (`lint`, unless something narrows them): a
+    /// `.sql` file of this many bytes or more, named on its own, is linted on the thread
+    /// that reports, and hands its findings on as they are final
+    /// (`lint::lint_sql_handing_on`).
+    pub hand_on_at: Option<usize>,
 }
 
 /// `overrides:` one entry: rule levels for the files its globs match.
@@ -136,6 +141,7 @@ impl Default for Config {
             path: None,
             only_files: None,
             findings_only: false,
+            hand_on_at: None,
         }
     }
 }

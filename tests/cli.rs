@@ -1001,6 +1001,87 @@ fn file_lists_give_the_same_output_on_one_thread_and_many() {
     }
 }
 
+/// A file of `LOCKSMITH_HAND_ON_AT` bytes or more (4 MiB by default) is linted on its own
+/// thread while its findings are reported a few thousand at a time, as they are final:
+/// the output is the one of the whole report, byte for byte, in every format (GitLab's
+/// takes the whole report), among other files, on one thread and two.
+#[test]
+fn a_big_file_whose_findings_are_handed_on_reports_the_same() {
+    // Findings in blocks and out of them, syntax errors between statements, and a DO
+    // block after which the rest is kept to the end: over 4,096 findings before it.
+    let mut big = String::new();
+    for i in 0..3000 {
+        big.push_str(&format!(
+            "CREATE INDEX i{i} ON t{i} (c);
+BEGIN;
+ALTER TABLE t{i} ADD COLUMN c{i} int NOT NULL;
+DROP INDEX j{i};
+COMMIT;
+"
+        ));
+        if i % 200 == 7 {
+            big.push_str(
+                "CREATE TABLEE broken (id int);
+",
+            );
+        }
+    }
+    big.push_str(
+        "DO $$ BEGIN EXECUTE 'DROP TABLE x'; END $$;
+DROP TABLE y;
+BEGIN;
+DROP TABLE z;
+",
+    );
+    let dir = TempDir::new(
+        "hand-on",
+        &[
+            ("big.sql", &big),
+            (
+                "small.sql",
+                "DROP TABLE users;
+",
+            ),
+        ],
+    );
+    let inputs = [
+        "tests/fixtures/rules/dropping-table.sql".to_string(),
+        format!("{}/big.sql", dir.path()),
+        format!("{}/small.sql", dir.path()),
+    ];
+    let lint = |format: &str, hand_on_at: &str, threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_locksmith"))
+            .args(["lint", "--color", "never", "--format", format])
+            .args(&inputs)
+            .env("LOCKSMITH_HAND_ON_AT", hand_on_at)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+    };
+    for format in ["human", "json", "sarif", "github", "markdown", "gitlab"] {
+        let whole = lint(format, "1000000000", "2");
+        assert_eq!(whole.status.code(), Some(1), "{format}");
+        for threads in ["1", "2"] {
+            let handed_on = lint(format, "100000", threads);
+            assert!(
+                whole.stdout == handed_on.stdout,
+                "{format}: stdout differs when handed on, {threads} threads"
+            );
+            assert_eq!(whole.stderr, handed_on.stderr, "{format}");
+            assert_eq!(whole.status.code(), handed_on.status.code(), "{format}");
+        }
+    }
+    let json = lint("json", "100000", "2");
+    let findings = String::from_utf8(json.stdout)
+        .unwrap()
+        .matches("\"rule\": ")
+        .count();
+    assert!(
+        findings > 2 * 4096,
+        "{findings} findings: too few to hand on twice"
+    );
+}
+
 /// A directory is replayed in its tool's order (Flyway's `V2` before `V10`) a chunk at a
 /// time while the chunks replayed already are linted: every file, in every chunk, is
 /// linted knowing what the files before it built, the reports come out in input order

@@ -91,7 +91,7 @@ pub(crate) fn run(
         fail_on,
         &adjust,
         &Narrow::default(),
-        &amend,
+        Some(&amend),
     );
     match &results.stopped {
         Some(why) => {

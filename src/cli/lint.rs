@@ -58,12 +58,15 @@ pub(crate) fn run(
             None => {}
         }
     };
-    run_adjusted(paths, common, output, fail_on, &adjust, narrow, &|_, _| {})
+    run_adjusted(paths, common, output, fail_on, &adjust, narrow, None)
 }
+
+/// What a command adds to each file's report before it is reported.
+pub(crate) type Amend<'a> = &'a dyn Fn(&mut FileReport, &config::Config);
 
 /// `lint` with the loaded configuration adjusted by the command (`check-downgrade` runs
 /// only its rules), and each file's report amended before it is reported (the live
-/// check's findings).
+/// check's findings), whole.
 pub(crate) fn run_adjusted(
     paths: &[String],
     common: &Common,
@@ -71,7 +74,7 @@ pub(crate) fn run_adjusted(
     fail_on: Option<FailOn>,
     adjust: &dyn Fn(&mut config::Config),
     narrow: &Narrow,
-    amend: &dyn Fn(&mut FileReport, &config::Config),
+    amend: Option<Amend>,
 ) -> u8 {
     let (mut config, config_error) = match load_config(common) {
         Ok(loaded) => loaded,
@@ -146,6 +149,16 @@ pub(crate) fn run_adjusted(
         LintFormat::Markdown => Format::Markdown,
         LintFormat::Gitlab => Format::Gitlab,
     };
+    // A big file's findings are reported as they are final, not all kept to its end,
+    // unless something narrows or amends whole reports, or GitLab's fingerprints number
+    // a file's findings.
+    if amend.is_none()
+        && changed.is_none()
+        && baseline.is_none()
+        && !matches!(format, Format::Gitlab)
+    {
+        config.hand_on_at = Some(hand_on_at());
+    }
     // Block-buffered unless a terminal shows it as it comes: a file list streams one
     // report at a time, and a write per file was 3,000 system calls for 3,200 files.
     let mut stdout: Box<dyn Write> = {
@@ -169,7 +182,9 @@ pub(crate) fn run_adjusted(
     let mut applying = baseline.as_ref().map(Baseline::applying);
     let mut tally = run::Tally::default();
     let mut result = run::lint_paths_each(&paths, &config, &mut |mut batch| {
-        batch.iter_mut().for_each(|file| amend(file, &config));
+        if let Some(amend) = amend {
+            batch.iter_mut().for_each(|file| amend(file, &config));
+        }
         if let Some(changed) = &changed {
             keep_changed(&mut batch, changed);
         }
@@ -181,7 +196,9 @@ pub(crate) fn run_adjusted(
         if let Some(human) = &mut human {
             human.files(&batch);
         }
-        let size = batch.iter().map(|file| file.source.text.len()).sum();
+        // A big file's findings handed on early share its text, which they do not free.
+        let whole = batch.iter().filter(|file| !file.partial);
+        let size = whole.map(|file| file.source.text.len()).sum();
         locksmith::dropper::drop_for(batch, size);
     });
     // In `errors`, so every format reports it and the exit code is 2.
@@ -228,6 +245,16 @@ pub(crate) fn run_adjusted(
     }
     let _ = stdout.flush();
     exit
+}
+
+/// The size from which a file's findings are handed on as they are final
+/// ([`config::Config::hand_on_at`]): 4 MiB, or `LOCKSMITH_HAND_ON_AT` bytes (the tests
+/// hand on every file's, to compare the output with the whole report's).
+fn hand_on_at() -> usize {
+    std::env::var("LOCKSMITH_HAND_ON_AT")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(4 << 20)
 }
 
 /// The paths given, or `.` in an Alembic project (borrowed: a file list may be thousands).

@@ -162,6 +162,7 @@ fn lint_revision(
         findings: Vec::new(),
         unparsable_statements: 0,
         rendering: None,
+        partial: false,
     };
     let revision = match &loaded.rendered {
         Ok(revision) => revision,
@@ -257,6 +258,7 @@ pub fn lint_real_step(
         findings: Vec::new(),
         unparsable_statements: 0,
         rendering: None,
+        partial: false,
     };
     let function = revision
         .rendered

@@ -121,6 +121,9 @@ pub struct FileReport {
     pub unparsable_statements: usize,
     /// For an Alembic revision rendered statically: how much of it was rendered.
     pub rendering: Option<Rendering>,
+    /// Findings of a file handed on before the rest of its report ([`lint_sql_handing_on`]):
+    /// reported, but not counted as a file, and with only the statements they name.
+    pub partial: bool,
 }
 
 /// How much of an Alembic revision the static renderer turned into SQL: statements
@@ -160,6 +163,7 @@ impl FileReport {
             findings: Vec::new(),
             unparsable_statements: 0,
             rendering: None,
+            partial: false,
         }
     }
 
@@ -194,8 +198,40 @@ pub fn lint_sql_after(
         catalog,
         ..Session::default()
     };
-    lint_parsed_with(source, parsed, config, &session, &[], rules::ALL)
+    lint_parsed_with(source, parsed, config, &session, &[], rules::ALL, None)
 }
+
+/// [`lint_sql_after`] for a huge file under `lint`: its findings are handed to `hand_on`
+/// as soon as they are final, a few thousand at a time, rather than all kept to the end
+/// (a 50 MiB migration has 170,000, with their texts and the facts they show). The report
+/// returned holds the findings not handed on. Findings are final once their statement, or
+/// their transaction block, was checked, unless the file has what makes findings at the
+/// end (suppression comments, templates, DO blocks and called functions, psql
+/// meta-commands, a statement a file check may flag): from there on they are kept.
+pub fn lint_sql_handing_on(
+    source: SourceFile,
+    config: &Config,
+    catalog: crate::schema::Catalog,
+    hand_on: HandOn,
+) -> FileReport {
+    let session = Session {
+        catalog,
+        ..Session::default()
+    };
+    let all = rules::ALL;
+    lint_parsed_with(source, None, config, &session, &[], all, Some(hand_on))
+}
+
+/// Where [`lint_sql_handing_on`] hands findings on.
+pub struct HandOn<'a> {
+    /// The findings handed on at a time, at least ([`HAND_ON_FINDINGS`] for a huge file).
+    pub at_least: usize,
+    pub to: &'a mut dyn FnMut(FileReport),
+}
+
+/// The findings a huge file hands on at a time, at least: a few hundred KiB with their
+/// texts, rendered in parallel slices.
+pub const HAND_ON_FINDINGS: usize = 4096;
 
 /// What ran on the same connection before the file, which the file inherits (a
 /// `lock_timeout`): Alembic's env.py settings.
@@ -235,7 +271,7 @@ fn lint_sql_with(
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
 ) -> FileReport {
-    lint_parsed_with(source, None, config, session, known, all)
+    lint_parsed_with(source, None, config, session, known, all, None)
 }
 
 /// [`lint_rendered_sql`] for SQL already parsed (`parsed` is `source`'s text parsed): an
@@ -247,7 +283,15 @@ pub fn lint_rendered_parsed(
     session: &Session,
     known: &[(usize, KnownColumn)],
 ) -> FileReport {
-    lint_parsed_with(source, Some(parsed), config, session, known, rules::ALL)
+    lint_parsed_with(
+        source,
+        Some(parsed),
+        config,
+        session,
+        known,
+        rules::ALL,
+        None,
+    )
 }
 
 fn lint_parsed_with(
@@ -257,6 +301,7 @@ fn lint_parsed_with(
     session: &Session,
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
+    hand_on: Option<HandOn>,
 ) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
     let down = match parsed.is_none() && source.language == Language::Sql {
@@ -265,8 +310,9 @@ fn lint_parsed_with(
     };
     let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
         let runner = runner::transaction(&source, session, config, false);
+        let running = Running { runner, hand_on };
         let (report, catalog) =
-            lint_unfinished(source, parsed, config, session, known, all, runner);
+            lint_unfinished(source, parsed, config, session, known, all, running);
         crate::dropper::drop_for(catalog, report.source.text.len());
         report
     } else {
@@ -277,9 +323,16 @@ fn lint_parsed_with(
     report
 }
 
+/// How a source is run and reported ([`lint_unfinished`]).
+struct Running<'a> {
+    /// The transaction the migration tool runs it in, when a convention says.
+    runner: Option<RunnerTransaction>,
+    /// Where findings go as they are final ([`lint_sql_handing_on`]).
+    hand_on: Option<HandOn<'a>>,
+}
+
 /// Lints one source, but for its suppressions and the order of its findings ([`finish`]),
 /// and returns the schema it leaves (`session`'s catalog with its changes applied).
-/// `runner`: the transaction the migration tool runs it in, when a convention says.
 fn lint_unfinished(
     source: SourceFile,
     parsed: Option<parse::Parsed>,
@@ -287,7 +340,7 @@ fn lint_unfinished(
     session: &Session,
     known: &[(usize, KnownColumn)],
     all: &[&'static rules::Rule],
-    runner: Option<RunnerTransaction>,
+    Running { runner, hand_on }: Running,
 ) -> (FileReport, crate::schema::Catalog) {
     // Parsed a batch at a time, each batch's trees dropped once walked: a huge file never
     // holds every statement's tree. SQL parsed already (an Alembic upgrade, parsed once for
@@ -364,6 +417,14 @@ fn lint_unfinished(
     let shed = config.findings_only
         && language == Language::Sql
         && !source.text.contains(suppress::MARKER);
+    // Findings handed on as they are final ([`lint_sql_handing_on`]) need what shedding
+    // needs (no suppression comments) and no templates, whose names are put back at the
+    // end; what else makes findings only the end can place stops it below.
+    let mut hand_on = hand_on.filter(|_| shed && !stood_in.any());
+    let syntax_error = config.severity_of(&rules::SYNTAX_ERROR);
+    // The syntax errors made findings so far: each goes in before the statement after it,
+    // so that the findings stay in order as their statements close.
+    let mut errors_placed = 0;
     // A file of many batches is parsed on a thread of its own, a batch or two ahead of
     // its lint.
     std::thread::scope(|scope| {
@@ -371,6 +432,10 @@ fn lint_unfinished(
         let ahead = ahead.map(parse::AheadBatch::here);
         for mut batch in ahead.into_iter().chain(batches.into_iter().flatten()) {
             errors.append(&mut batch.errors);
+            if !batch.meta_commands.is_empty() {
+                // Their one finding is made at the end, where the first is.
+                hand_on = None;
+            }
             meta_commands.append(&mut batch.meta_commands);
             // A small file is one batch: its vectors grow once.
             let count = batch.statements.len();
@@ -378,6 +443,14 @@ fn lint_unfinished(
             top_units.reserve(count);
             reports.reserve(count);
             for stmt in &batch.statements {
+                while let Some(error) = errors.get(errors_placed)
+                    && error.span.start < stmt.span.start
+                {
+                    if let Some(severity) = syntax_error {
+                        findings.push(syntax_error_finding(&source.text, error, severity));
+                    }
+                    errors_placed += 1;
+                }
                 let top = top_units.len();
                 top_units.push(units.len() as u32);
                 if let Some(created) = stmt.function.as_deref()
@@ -393,6 +466,8 @@ fn lint_unfinished(
                 };
                 if let Some(body) = runs {
                     bodies_run.push((top, body.opaque.clone(), body.function.is_some()));
+                    // A body's findings are merged into its statement's at the end.
+                    hand_on = None;
                 }
                 let called = stmt.body.is_none();
                 let inner = runs.into_iter().flat_map(|body| &body.statements);
@@ -418,6 +493,9 @@ fn lint_unfinished(
                         state.enter(&stmt.node);
                     }
                     let facts = facts::analyze(&stmt.node, &state);
+                    if rules::file_checks_may_flag(&facts) {
+                        hand_on = None;
+                    }
                     // A DO block runs its statements inside a transaction of its own at least:
                     // what may not run in one (CONCURRENTLY) fails there too. The rules see
                     // the state so flagged, and it is put back after them: a copy of the
@@ -503,6 +581,13 @@ fn lint_unfinished(
                     if block.is_none() {
                         sort_findings(&mut findings[sorted_before..]);
                         sorted_before = findings.len();
+                        if let Some(hand_on) = &mut hand_on
+                            && findings.len() >= hand_on.at_least
+                        {
+                            let to = &mut *hand_on.to;
+                            hand_on_findings(to, &source, &mut reports, &units, &mut findings);
+                            sorted_before = 0;
+                        }
                     }
                 }
             }
@@ -531,12 +616,9 @@ fn lint_unfinished(
     crate::dropper::drop_for(summaries, source.text.len());
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
-    for finding in &mut findings {
-        // A sub-span inside a DO block's quoted statement is measured in its decoded text:
-        // keep it on the file's character boundaries.
-        let start = crate::source::floor_char_boundary(&source.text, finding.span.start);
-        let end = crate::source::floor_char_boundary(&source.text, finding.span.end);
-        finding.span = start..end.max(start);
+    // (Syntax errors, on no statement, are placed already.)
+    for finding in findings.iter_mut().filter(|f| f.statement.is_some()) {
+        on_char_boundaries(&source.text, &mut finding.span);
         let unit = finding.statement.and_then(|i| units.get(i));
         finding.statement = unit.map(|u| u.top as usize);
         // A function body's finding points into the body: say which call runs it.
@@ -577,21 +659,9 @@ fn lint_unfinished(
         }
     }
 
-    if let Some(severity) = config.severity_of(&rules::SYNTAX_ERROR) {
-        for error in &errors {
-            let end = source.text[error.offset..]
-                .find(|c: char| c.is_whitespace() || c == ';')
-                .map_or(source.text.len(), |i| error.offset + i.max(1));
-            findings.push(Finding {
-                rule: &rules::SYNTAX_ERROR,
-                severity,
-                message: error.message.clone(),
-                advice: rules::Advice::sql(
-                    "fix the statement; the statements around it were still checked",
-                ),
-                span: error.offset..end.min(source.text.len()).max(error.offset),
-                statement: None,
-            });
+    if let Some(severity) = syntax_error {
+        for error in &errors[errors_placed..] {
+            findings.push(syntax_error_finding(&source.text, error, severity));
         }
     }
     if let (Some(first), Some(severity)) = (
@@ -623,8 +693,68 @@ fn lint_unfinished(
         findings,
         unparsable_statements: errors.len(),
         rendering: None,
+        partial: false,
     };
     (report, catalog)
+}
+
+/// Hands `findings` (final and in order) on as part of the file's report, with the
+/// statements they name, which then let go of their facts as the other statements did.
+fn hand_on_findings(
+    hand_on: &mut dyn FnMut(FileReport),
+    source: &SourceFile,
+    reports: &mut [StatementReport],
+    units: &[Unit],
+    findings: &mut Vec<Finding>,
+) {
+    let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
+    named.sort_unstable();
+    named.dedup();
+    let statements = named.iter().map(|&i| reports[i].clone()).collect();
+    let mut handed = std::mem::take(findings);
+    for finding in handed.iter_mut().filter(|f| f.statement.is_some()) {
+        on_char_boundaries(&source.text, &mut finding.span);
+        finding.statement = finding.statement.and_then(|i| named.binary_search(&i).ok());
+    }
+    for &i in &named {
+        shed_facts(reports, units, i..i + 1, &[]);
+    }
+    hand_on(FileReport {
+        source: source.clone(),
+        statements,
+        findings: handed,
+        unparsable_statements: 0,
+        rendering: None,
+        partial: true,
+    });
+}
+
+/// A sub-span inside a DO block's quoted statement is measured in its decoded text: kept
+/// on the file's character boundaries.
+fn on_char_boundaries(text: &str, span: &mut Range<usize>) {
+    let start = crate::source::floor_char_boundary(text, span.start);
+    let end = crate::source::floor_char_boundary(text, span.end);
+    *span = start..end.max(start);
+}
+
+fn syntax_error_finding(
+    text: &str,
+    error: &parse::SyntaxError,
+    severity: rules::Severity,
+) -> Finding {
+    let end = text[error.offset..]
+        .find(|c: char| c.is_whitespace() || c == ';')
+        .map_or(text.len(), |i| error.offset + i.max(1));
+    Finding {
+        rule: &rules::SYNTAX_ERROR,
+        severity,
+        message: error.message.clone(),
+        advice: rules::Advice::sql(
+            "fix the statement; the statements around it were still checked",
+        ),
+        span: error.offset..end.min(text.len()).max(error.offset),
+        statement: None,
+    }
 }
 
 /// Names and messages built from a parse of stood-in templates, with the templates put

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{FileReport, Session, StatementReport, lint_unfinished, runner};
+use super::{FileReport, Running, Session, StatementReport, lint_unfinished, runner};
 use crate::config::Config;
 use crate::convention::{blanked, outside};
 use crate::rules;
@@ -23,8 +23,11 @@ pub(super) fn lint_sections(
     all: &[&'static rules::Rule],
 ) -> FileReport {
     let up_part = SourceFile::new(source.name.clone(), blanked(&source.text, down));
-    let runner = runner::transaction(&source, session, config, false);
-    let (up, mut catalog) = lint_unfinished(up_part, None, config, session, known, all, runner);
+    let running = Running {
+        runner: runner::transaction(&source, session, config, false),
+        hand_on: None,
+    };
+    let (up, mut catalog) = lint_unfinished(up_part, None, config, session, known, all, running);
     // The down part runs on another day, in a session of its own.
     catalog.end_session();
     let down_text = blanked(&source.text, &outside(down, source.text.len()));
@@ -33,9 +36,12 @@ pub(super) fn lint_sections(
         catalog,
         ..session.clone()
     };
-    let runner = runner::transaction(&source, session, config, true);
+    let running = Running {
+        runner: runner::transaction(&source, session, config, true),
+        hand_on: None,
+    };
     let (mut down, catalog) =
-        lint_unfinished(down_part, None, config, &down_session, &[], all, runner);
+        lint_unfinished(down_part, None, config, &down_session, &[], all, running);
     crate::dropper::drop_for((catalog, down_session), source.text.len());
     // One file: the down part's transaction blocks are numbered on from the up part's,
     // and the statements of both are put in file order.
@@ -73,6 +79,7 @@ pub(super) fn lint_sections(
         findings,
         unparsable_statements: up.unparsable_statements + down.unparsable_statements,
         rendering: None,
+        partial: false,
     }
 }
 

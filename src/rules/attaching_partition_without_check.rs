@@ -9,7 +9,7 @@ use super::advice::python_string;
 use super::{
     Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
 };
-use crate::facts::{Action, Form, Relation, RelationLock, quote_ident};
+use crate::facts::{Action, Facts, Form, Relation, RelationLock, quote_ident};
 
 pub static RULE: Rule = Rule {
     id: "attaching-partition-without-check",
@@ -23,12 +23,7 @@ pub static RULE: Rule = Rule {
 fn check(input: &FileView) -> Vec<Violation> {
     let mut out = Vec::new();
     for (i, statement) in input.statements().enumerate() {
-        let attaches = statement
-            .facts
-            .actions
-            .iter()
-            .filter(|a| a.form == Form::AttachPartition && a.scans);
-        for attach in attaches {
+        for attach in attaches(statement.facts) {
             let (Some(parent), Some(partition)) = (&attach.relation, &attach.other) else {
                 continue;
             };
@@ -44,6 +39,16 @@ fn check(input: &FileView) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// The attaches of a statement that scan the partition: the only statements this check
+/// flags ([`super::file_checks_may_flag`]).
+fn attaches(facts: &Facts) -> impl Iterator<Item = &Action> {
+    (facts.actions.iter()).filter(|a| a.form == Form::AttachPartition && a.scans)
+}
+
+pub(super) fn may_flag(facts: &Facts) -> bool {
+    attaches(facts).next().is_some()
 }
 
 fn violation(

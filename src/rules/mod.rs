@@ -278,6 +278,15 @@ impl Summary {
     }
 }
 
+/// Whether a file check may flag a statement with these facts once the whole file was
+/// walked. The findings before the first such statement are final as soon as their
+/// transaction block was checked: `lint` hands a huge file's findings on up to there
+/// (`lint::lint_sql_handing_on`). `uncommitted-transaction` flags only the block the file
+/// ends in, which is never handed on before the end.
+pub fn file_checks_may_flag(facts: &Facts) -> bool {
+    attaching_partition_without_check::may_flag(facts)
+}
+
 /// One statement as transaction and file checks see it, after the file was walked.
 pub struct CheckedStatement<'a> {
     pub sql: &'a str,

@@ -90,9 +90,12 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, file: &FileReport) {
-        self.files += 1;
-        self.statements += file.statements.len();
-        self.unparsable_statements += file.unparsable_statements;
+        // Findings handed on early count; their file is counted with the rest of it.
+        if !file.partial {
+            self.files += 1;
+            self.statements += file.statements.len();
+            self.unparsable_statements += file.unparsable_statements;
+        }
         for finding in &file.findings {
             self.findings[finding.severity as usize] += 1;
         }
@@ -263,6 +266,18 @@ pub fn lint_paths_each(
                         left -= batch.len();
                         let mut reports = Vec::with_capacity(batch.len());
                         for outcome in batch {
+                            let outcome = match outcome {
+                                sql::Outcome::Linted(outcome) => outcome,
+                                sql::Outcome::Big(input, source) => {
+                                    // What came before it is reported first.
+                                    if !reports.is_empty() {
+                                        linted.handed += reports.len();
+                                        each(std::mem::take(&mut reports));
+                                    }
+                                    let hand_on = &mut |part| each(vec![part]);
+                                    sql::lint_handing_on(input, source, config, hand_on)
+                                }
+                            };
                             match outcome {
                                 Ok(report) => reports.push(report),
                                 Err(error) => result.errors.push(error),

@@ -20,7 +20,7 @@ use crate::source::{InputError, SourceFile};
 /// neither waits for the other's slowest file.
 pub(super) struct Linted {
     outcomes: std::sync::mpsc::Receiver<Window>,
-    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    ready: std::collections::VecDeque<Outcome>,
     /// Reports handed on so far (SQL and Alembic).
     pub(super) handed: usize,
     /// What the run warns about, as the windows bring it: take it after each batch.
@@ -29,13 +29,21 @@ pub(super) struct Linted {
 
 /// The outcomes [`Ordered`] hands on at a time, and the warnings that came with them.
 struct Window {
-    outcomes: Vec<Result<FileReport, InputError>>,
+    outcomes: Vec<Outcome>,
     warnings: Vec<InputError>,
+}
+
+/// What the linting thread hands on for an input.
+pub(super) enum Outcome {
+    Linted(Result<FileReport, InputError>),
+    /// A file of [`Config::hand_on_at`] bytes or more, read and not linted: the thread that
+    /// reports lints it, taking its findings as they come ([`lint_handing_on`]).
+    Big(Input, SourceFile),
 }
 
 impl Linted {
     /// The next at most `max` outcomes, in input order; none once all were taken.
-    pub(super) fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+    pub(super) fn next_batch(&mut self, max: usize) -> Vec<Outcome> {
         while self.ready.is_empty()
             && let Ok(window) = self.outcomes.recv()
         {
@@ -94,7 +102,7 @@ struct Ordered<'a> {
     config: &'a Config,
     /// The directory being replayed and linted, when one is.
     directory: Option<Directory>,
-    ready: std::collections::VecDeque<Result<FileReport, InputError>>,
+    ready: std::collections::VecDeque<Outcome>,
     warnings: Vec<InputError>,
 }
 
@@ -114,12 +122,12 @@ impl<'a> Ordered<'a> {
     }
 
     /// The next at most `max` outcomes, in input order.
-    fn next_batch(&mut self, max: usize) -> Vec<Result<FileReport, InputError>> {
+    fn next_batch(&mut self, max: usize) -> Vec<Outcome> {
         let window = WINDOW_PER_THREAD * rayon::current_num_threads();
         while self.ready.is_empty() {
             if let Some(directory) = &mut self.directory {
                 match directory.next_reports(self.config, &mut self.warnings) {
-                    Some(reports) => self.ready.extend(reports),
+                    Some(reports) => self.ready.extend(reports.into_iter().map(Outcome::Linted)),
                     None => self.directory = None,
                 }
                 continue;
@@ -257,7 +265,7 @@ impl Directory {
             (jobs.into_par_iter())
                 .map(|job| {
                     let input = &inputs[job.index];
-                    let report = lint_one(input, job.source, job.parsed, job.history, config);
+                    let report = lint_one(input, job.source, job.parsed, job.history, config, None);
                     (job.index, report)
                 })
                 .collect::<Vec<_>>()
@@ -321,26 +329,69 @@ fn roundtrips(config: &Config) -> bool {
 /// Lints paths of one file each (a pre-commit file list) in parallel, each inside a panic
 /// guard; results in input order. A file alone has no history: only its own down
 /// section, when it has one, is compared with its up part.
-fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Result<FileReport, InputError>> {
-    let roundtrips = roundtrips(config);
+fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Outcome> {
     inputs
         .into_par_iter()
         .map(|input| {
-            let source = read_input(&input)?;
-            if !is_linted(&input, &source, config) {
-                return Ok(FileReport::unlinted(source));
-            }
-            // Best effort: a bug in the comparison must not cost the lint.
-            let history = match input {
-                Input::File(_) => catch_unwind(AssertUnwindSafe(|| {
-                    lint::history::sql_history_alone(&source, roundtrips)
-                }))
-                .unwrap_or_default(),
-                Input::Stdin => SqlHistory::default(),
+            let source = match read_input(&input) {
+                Ok(source) => source,
+                Err(error) => return Outcome::Linted(Err(error)),
             };
-            lint_one(&input, Some(source), None, history, config)
+            if !is_linted(&input, &source, config) {
+                return Outcome::Linted(Ok(FileReport::unlinted(source)));
+            }
+            if config.hand_on_at.is_some_and(|at| source.text.len() >= at) {
+                return Outcome::Big(input, source);
+            }
+            let history = history_alone(&input, &source, config);
+            Outcome::Linted(lint_one(&input, Some(source), None, history, config, None))
         })
         .collect()
+}
+
+/// What a file alone has of a history: its own down section compared with its up part.
+/// Best effort: a bug in the comparison must not cost the lint.
+fn history_alone(input: &Input, source: &SourceFile, config: &Config) -> SqlHistory {
+    match input {
+        Input::File(_) => catch_unwind(AssertUnwindSafe(|| {
+            lint::history::sql_history_alone(source, roundtrips(config))
+        }))
+        .unwrap_or_default(),
+        Input::Stdin => SqlHistory::default(),
+    }
+}
+
+/// Lints a big file ([`Outcome::Big`]) on a thread of its own, while this one takes its
+/// findings as they are final (`hand_on`), so that they are reported and dropped as the
+/// lint goes rather than all kept to its end. The report returned holds the rest.
+pub(super) fn lint_handing_on(
+    input: Input,
+    source: SourceFile,
+    config: &Config,
+    hand_on: &mut dyn FnMut(FileReport),
+) -> Result<FileReport, InputError> {
+    std::thread::scope(|scope| {
+        let (sender, parts) = std::sync::mpsc::sync_channel(1);
+        let lint = move || {
+            let history = history_alone(&input, &source, config);
+            let mut send = |part| {
+                let _ = sender.send(part);
+            };
+            let hand_on = lint::HandOn {
+                at_least: lint::HAND_ON_FINDINGS,
+                to: &mut send,
+            };
+            lint_one(&input, Some(source), None, history, config, Some(hand_on))
+        };
+        // As `scope.spawn` would, fails only when the system cannot start a thread.
+        let lint = crate::stack::spawn_scoped(scope, "locksmith-big", lint)
+            .expect("the system could not start a thread");
+        // Until the lint is over, and its sender with it.
+        for part in parts {
+            hand_on(part);
+        }
+        (lint.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Whether an input is linted: stdin always, a file unless `--changed-since` leaves it out.
@@ -349,13 +400,15 @@ fn is_linted(input: &Input, source: &SourceFile, config: &Config) -> bool {
 }
 
 /// Lints one SQL input (`source` and `parsed`: what was read and parsed of it already)
-/// inside a panic guard.
+/// inside a panic guard; with `hand_on`, a file without a down section to compare hands
+/// its findings on as they are final ([`lint::lint_sql_handing_on`]).
 fn lint_one(
     input: &Input,
     source: Option<SourceFile>,
     parsed: Option<crate::parse::Parsed>,
     history: SqlHistory,
     config: &Config,
+    hand_on: Option<lint::HandOn>,
 ) -> Result<FileReport, InputError> {
     let source = match source {
         Some(source) => source,
@@ -366,8 +419,12 @@ fn lint_one(
         return Ok(FileReport::unlinted(source));
     }
     catch_unwind(AssertUnwindSafe(|| {
-        let mut report = lint::lint_sql_after(source, parsed, config, history.start);
-        if let Some(differences) = history.roundtrip.filter(|d| !d.is_empty()) {
+        let differences = history.roundtrip.filter(|d| !d.is_empty());
+        let mut report = match hand_on.filter(|_| differences.is_none() && parsed.is_none()) {
+            Some(hand_on) => lint::lint_sql_handing_on(source, config, history.start, hand_on),
+            None => lint::lint_sql_after(source, parsed, config, history.start),
+        };
+        if let Some(differences) = differences {
             lint::history::report_roundtrip(&mut report, &differences, config);
         }
         report
