@@ -95,9 +95,9 @@ pub struct Config {
     /// huge file does not hold every statement's facts to its end.
     pub findings_only: bool,
     /// The caller takes findings as they come (`lint`, unless something narrows them): a
-    /// `.sql` file of this many bytes or more, named on its own, is linted on the thread
-    /// that reports, and hands its findings on as they are final
-    /// (`lint::lint_sql_handing_on`).
+    /// `.sql` file of this many bytes or more, named on its own, is handed unlinted to the
+    /// thread that reports, which lints it beside itself and reports its findings as they
+    /// are final (`lint::lint_sql_handing_on`).
     pub hand_on_at: Option<usize>,
 }
 
