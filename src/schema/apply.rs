@@ -92,17 +92,21 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let mut sequence = Sequence::default();
             sequence_options(catalog, &mut sequence, &s.options);
             catalog.hints.sequence(&key, &sequence);
-            catalog.sequences.entry(key).or_insert(sequence);
+            catalog
+                .sequences
+                .entry(key)
+                .or_insert_with(|| Arc::new(sequence));
         }
         NodeEnum::AlterSeqStmt(s) => {
             let Some(rv) = &s.sequence else {
                 return Replayed::Opaque;
             };
             let key = catalog.rel_key(rv);
-            if let Some(mut sequence) = catalog.sequences.get(&key).cloned() {
+            if let Some(sequence) = catalog.sequences.get(&key) {
+                let mut sequence = Sequence::clone(sequence);
                 sequence_options(catalog, &mut sequence, &s.options);
                 catalog.hints.sequence(&key, &sequence);
-                catalog.sequences.insert(key, sequence);
+                catalog.sequences.insert(key, Arc::new(sequence));
             }
         }
         NodeEnum::ViewStmt(s) => {
@@ -285,7 +289,7 @@ fn add_column(catalog: &mut Catalog, key: &Key, col: &ColumnDef) {
         };
         let seq_key = (key.0.clone(), seq.into());
         catalog.hints.sequence(&seq_key, &sequence);
-        catalog.sequences.insert(seq_key, sequence);
+        catalog.sequences.insert(seq_key, Arc::new(sequence));
     }
     let mut constraints = Vec::new();
     for c in &col.constraints {
@@ -563,7 +567,7 @@ fn add_constraint(catalog: &mut Catalog, key: &Key, c: &PgConstraint, column: Op
         columns,
         definition,
         validated,
-        references,
+        references: references.map(Box::new),
         not_null_of,
     };
     catalog.hints.constraint(key, &constraint);
@@ -671,7 +675,7 @@ fn create_index(catalog: &mut Catalog, s: &pg_query::protobuf::IndexStmt) {
         concurrently: s.concurrent,
     };
     catalog.hints.index(&key, &index);
-    catalog.indexes.insert(key, index);
+    catalog.indexes.insert(key, Arc::new(index));
 }
 
 fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::AlterTableCmd) {
@@ -683,7 +687,7 @@ fn alter_table(catalog: &mut Catalog, key: &Key, cmd: &pg_query::protobuf::Alter
             let Some(rv) = &p.name else { return };
             let child = catalog.rel_key(rv);
             // ALTER INDEX parent ATTACH PARTITION child_index: the parent becomes valid.
-            if let Some(index) = catalog.indexes.get_mut(key) {
+            if let Some(index) = catalog.indexes.get_mut(key).map(Arc::make_mut) {
                 index.valid = true;
                 return;
             }

@@ -87,9 +87,12 @@ pub struct Catalog {
     /// Shared: each migration's narrowed copy of the catalog clones pointers, not columns
     /// (a table that every migration alters would make the copies quadratic).
     pub tables: KeyMap<Arc<Table>>,
-    pub indexes: KeyMap<Index>,
+    /// Shared like the tables, and a pointer a bucket: a hash table's spare buckets are
+    /// written memory too (its entries are spread over all of it), and a 50 MiB file's
+    /// catalog holds 85,000 indexes of 176 bytes and 66,000 sequences of 96.
+    pub indexes: KeyMap<Arc<Index>>,
     pub enums: KeyMap<Vec<String>>,
-    pub sequences: KeyMap<Sequence>,
+    pub sequences: KeyMap<Arc<Sequence>>,
     pub views: KeyMap<View>,
     /// Relations and types known NOT to exist: dropped or renamed away during replay.
     #[serde(skip)]
@@ -395,11 +398,14 @@ pub struct Constraint {
     pub definition: String,
     /// False for a constraint added NOT VALID and not validated since.
     pub validated: bool,
-    /// A foreign key's referenced table.
-    pub references: Option<Key>,
+    /// A foreign key's referenced table. Boxed: most constraints are not foreign keys, and
+    /// a long history's catalog holds every constraint (128 bytes with its `Arc`, not 176).
+    pub references: Option<Box<Key>>,
     /// The column a `CHECK (col IS NOT NULL)` proves NOT NULL.
     pub not_null_of: Option<String>,
 }
+
+const _: () = assert!(std::mem::size_of::<Constraint>() + 16 <= 128);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Index {
@@ -532,7 +538,7 @@ impl Catalog {
     pub fn foreign_key_target(&self, relation: &Relation, constraint: &str) -> Option<Relation> {
         let table = self.table(relation)?;
         let found = table.constraints.iter().find(|c| c.name == constraint)?;
-        found.references.as_ref().map(named)
+        found.references.as_deref().map(named)
     }
 
     /// The table an index of the schema is on, named as a migration names it (see
@@ -614,7 +620,7 @@ impl Catalog {
 
     /// The indexes on a table or materialized view.
     fn indexes_on(&self, table: &Key) -> Vec<Key> {
-        let on_table = |i: &Index| i.table == *table;
+        let on_table = |i: &Arc<Index>| i.table == *table;
         self.candidates(&self.hints.indexes_on, &self.indexes, table, on_table)
     }
 
@@ -626,7 +632,7 @@ impl Catalog {
 
     /// The sequences the table owns.
     fn owned_sequences(&self, table: &Key) -> Vec<Key> {
-        let owned = |s: &Sequence| s.owned_by.as_ref().is_some_and(|o| o.0 == *table);
+        let owned = |s: &Arc<Sequence>| s.owned_by.as_ref().is_some_and(|o| o.0 == *table);
         self.candidates(&self.hints.owned_sequences, &self.sequences, table, owned)
     }
 
@@ -639,8 +645,10 @@ impl Catalog {
     /// An index by name, looked up like PostgreSQL does with the schema given (or in
     /// `public`).
     pub fn index(&self, schema: Option<&str>, name: &str) -> Option<&Index> {
-        self.indexes
-            .get(&(schema.unwrap_or("public").into(), name.into()))
+        (self
+            .indexes
+            .get(&(schema.unwrap_or("public").into(), name.into())))
+        .map(Arc::as_ref)
     }
 
     /// A copy holding only the objects whose (bare) name is in `names`, with what hangs
@@ -708,7 +716,7 @@ impl Catalog {
                 }
             }
         }
-        let mut indexes: KeyMap<Index> = KeyMap::new();
+        let mut indexes: KeyMap<Arc<Index>> = KeyMap::new();
         for k in pick(&|k| self.indexes.contains_key(k)) {
             indexes.insert(k.clone(), self.indexes[&k].clone());
         }
@@ -719,7 +727,7 @@ impl Catalog {
                 }
             }
         }
-        let mut sequences: KeyMap<Sequence> = pick(&|k| self.sequences.contains_key(k))
+        let mut sequences: KeyMap<Arc<Sequence>> = pick(&|k| self.sequences.contains_key(k))
             .into_iter()
             .map(|k| {
                 let s = self.sequences[&k].clone();
@@ -780,7 +788,7 @@ impl Catalog {
                             .get(&c.name)
                             .is_some_and(|t| t.contains(k))
                             && c.references
-                                .as_ref()
+                                .as_deref()
                                 .is_none_or(|r| hinted(&h.dependents, r, k))
                     }) && (t.partition_of.as_ref()).is_none_or(|(p, _)| hinted(&h.dependents, p, k))
                 })

@@ -63,7 +63,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
             // Foreign keys that reference the column, this table's included.
             let referenced = format!(" REFERENCES {}(", super::ddl::qualified(&key));
             for dependent in catalog.dependents(&key) {
-                let refers = |c: &super::Constraint| c.references.as_ref() == Some(&key);
+                let refers = |c: &super::Constraint| c.references.as_deref() == Some(&key);
                 let t = catalog
                     .tables
                     .get_mut(&dependent)
@@ -88,9 +88,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 }
             }
             for index in catalog.indexes_on(&key) {
-                let index = catalog
-                    .indexes
-                    .get_mut(&index)
+                let index = (catalog.indexes.get_mut(&index).map(Arc::make_mut))
                     .expect("an index on the table");
                 rename_in(&mut index.columns, old, &new);
                 rename_in(&mut index.include, old, &new);
@@ -102,9 +100,7 @@ pub(super) fn rename(catalog: &mut Catalog, s: &pg_query::protobuf::RenameStmt) 
                 }
             }
             for sequence in catalog.owned_sequences(&key) {
-                let sequence = catalog
-                    .sequences
-                    .get_mut(&sequence)
+                let sequence = (catalog.sequences.get_mut(&sequence).map(Arc::make_mut))
                     .expect("an owned sequence");
                 if let Some((_, c)) = &mut sequence.owned_by
                     && c == old
@@ -234,17 +230,15 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
         catalog.hints.table(new, &table);
         catalog.tables.insert(new.clone(), table);
         for key in catalog.indexes_on(old) {
-            let index = catalog
-                .indexes
-                .get_mut(&key)
-                .expect("an index on the table");
+            let index =
+                (catalog.indexes.get_mut(&key).map(Arc::make_mut)).expect("an index on the table");
             index.table = new.clone();
             catalog.hints.index(&key, index);
         }
         let refers = |t: &Table| {
             t.constraints
                 .iter()
-                .any(|c| c.references.as_ref() == Some(old))
+                .any(|c| c.references.as_deref() == Some(old))
                 || t.partition_of
                     .as_ref()
                     .is_some_and(|(parent, _)| parent == old)
@@ -261,9 +255,9 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
             }
             let t = Arc::make_mut(t);
             let referencing = t.constraints.iter_mut();
-            for c in referencing.filter(|c| c.references.as_ref() == Some(old)) {
+            for c in referencing.filter(|c| c.references.as_deref() == Some(old)) {
                 let c = Arc::make_mut(c);
-                c.references = Some(new.clone());
+                c.references = Some(Box::new(new.clone()));
                 c.definition = c.definition.replace(
                     &format!("REFERENCES {}", super::ddl::qualified(old)),
                     &format!("REFERENCES {}", super::ddl::qualified(new)),
@@ -277,7 +271,8 @@ fn rename_relation(catalog: &mut Catalog, old: &Key, new: &Key) {
             catalog.hints.table(&dependent, t);
         }
         for key in catalog.owned_sequences(old) {
-            let sequence = catalog.sequences.get_mut(&key).expect("an owned sequence");
+            let sequence =
+                (catalog.sequences.get_mut(&key).map(Arc::make_mut)).expect("an owned sequence");
             if let Some((t, _)) = &mut sequence.owned_by {
                 *t = new.clone();
             }
@@ -473,7 +468,7 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
         let refers = |t: &Table| {
             t.constraints
                 .iter()
-                .any(|c| c.references.as_ref() == Some(key))
+                .any(|c| c.references.as_deref() == Some(key))
         };
         for dependent in &dependents {
             let Some(t) = catalog.tables.get_mut(dependent) else {
@@ -482,7 +477,7 @@ fn drop_table(catalog: &mut Catalog, key: &Key, cascade: bool) {
             if refers(t) {
                 Arc::make_mut(t)
                     .constraints
-                    .retain(|c| c.references.as_ref() != Some(key));
+                    .retain(|c| c.references.as_deref() != Some(key));
             }
         }
     }

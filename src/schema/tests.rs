@@ -172,7 +172,10 @@ fn renames() {
     assert_eq!(c.indexes[&t("u_b")].table, t("u"));
     assert_eq!(c.indexes[&t("u_b")].columns, ["b"]);
     assert_eq!(constraint_names(&c, "u"), ["u_pk"]);
-    assert_eq!(c.tables[&t("f")].constraints[0].references, Some(t("u")));
+    assert_eq!(
+        c.tables[&t("f")].constraints[0].references,
+        Some(Box::new(t("u")))
+    );
 }
 
 #[test]
