@@ -328,7 +328,8 @@ fn roundtrips(config: &Config) -> bool {
 
 /// Lints paths of one file each (a pre-commit file list) in parallel, each inside a panic
 /// guard; results in input order. A file alone has no history: only its own down
-/// section, when it has one, is compared with its up part.
+/// section, when it has one, is compared with its up part. A file of
+/// [`Config::hand_on_at`] bytes or more is read and handed on unlinted ([`Outcome::Big`]).
 fn lint_alone(inputs: Vec<Input>, config: &Config) -> Vec<Outcome> {
     inputs
         .into_par_iter()
