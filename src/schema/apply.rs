@@ -92,10 +92,7 @@ pub fn apply(catalog: &mut Catalog, node: &NodeEnum) -> Replayed {
             let mut sequence = Sequence::default();
             sequence_options(catalog, &mut sequence, &s.options);
             catalog.hints.sequence(&key, &sequence);
-            catalog
-                .sequences
-                .entry(key)
-                .or_insert_with(|| Arc::new(sequence));
+            catalog.sequences.entry(key).or_insert(Arc::new(sequence));
         }
         NodeEnum::AlterSeqStmt(s) => {
             let Some(rv) = &s.sequence else {
