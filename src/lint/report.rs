@@ -104,8 +104,9 @@ pub struct FileReport {
     pub unparsable_statements: usize,
     /// For an Alembic revision rendered statically: how much of it was rendered.
     pub rendering: Option<Rendering>,
-    /// Findings of a file handed on before the rest of its report ([`lint_sql_handing_on`]):
-    /// reported, but not counted as a file, and with only the statements they name.
+    /// Findings of a file handed on before the rest of its report
+    /// ([`super::lint_sql_handing_on`]): reported, but not counted as a file, and with only
+    /// the statements they name.
     pub partial: bool,
 }
 
