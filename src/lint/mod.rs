@@ -345,7 +345,7 @@ fn lint_unfinished(
                         state.enter(&stmt.node);
                     }
                     let facts = facts::analyze(&stmt.node, &state);
-                    if rules::file_checks_may_flag(&facts) {
+                    if hand_on.is_some() && rules::file_checks_may_flag(&facts) {
                         hand_on = None;
                     }
                     // A DO block runs its statements inside a transaction of its own at least:

@@ -645,10 +645,8 @@ impl Catalog {
     /// An index by name, looked up like PostgreSQL does with the schema given (or in
     /// `public`).
     pub fn index(&self, schema: Option<&str>, name: &str) -> Option<&Index> {
-        (self
-            .indexes
-            .get(&(schema.unwrap_or("public").into(), name.into())))
-        .map(Arc::as_ref)
+        let key = (schema.unwrap_or("public").into(), name.into());
+        self.indexes.get(&key).map(Arc::as_ref)
     }
 
     /// A copy holding only the objects whose (bare) name is in `names`, with what hangs
