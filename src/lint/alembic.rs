@@ -159,6 +159,7 @@ fn lint_revision(
     let mut report = FileReport {
         source: loaded.source.clone(),
         statements: Vec::new(),
+        statements_let_go: 0,
         findings: Vec::new(),
         unparsable_statements: 0,
         rendering: None,
@@ -255,6 +256,7 @@ pub fn lint_real_step(
     let mut report = FileReport {
         source: revision.source.clone(),
         statements: Vec::new(),
+        statements_let_go: 0,
         findings: Vec::new(),
         unparsable_statements: 0,
         rendering: None,

@@ -24,7 +24,7 @@ use crate::source::{Language, SourceFile};
 use crate::state::{FileState, KnownColumn};
 use crate::suppress;
 pub use report::{FileReport, Rendering, StatementExtra, StatementReport};
-use walk::{Unit, Walked, merge_blocks, shed_facts};
+use walk::{LetGo, Unit, Walked, merge_blocks, shed_facts};
 
 /// Lints one SQL source: every enabled statement, transaction and file check, syntax
 /// errors and suppressions.
@@ -256,6 +256,8 @@ fn lint_unfinished(
     let mut errors = Vec::new();
     let mut meta_commands = Vec::new();
     let mut reports = Vec::new();
+    // The units before the vectors above start (a huge file lets go of what it handed on).
+    let mut let_go = LetGo::default();
     let mut known = known.iter().peekable();
     // The transaction block being walked: its id, first unit, and the findings before it.
     let mut block: Option<(u32, usize, usize)> = None;
@@ -303,8 +305,8 @@ fn lint_unfinished(
                     }
                     errors_placed += 1;
                 }
-                let top = top_units.len();
-                top_units.push(units.len() as u32);
+                let top = let_go.first + top_units.len();
+                top_units.push((let_go.first + units.len()) as u32);
                 if let Some(created) = stmt.function.as_deref()
                     && let Some(name) = &created.function
                 {
@@ -325,7 +327,7 @@ fn lint_unfinished(
                 let inner = runs.into_iter().flat_map(|body| &body.statements);
                 for (stmt, inner) in std::iter::once((stmt, false)).chain(inner.map(|s| (s, true)))
                 {
-                    let index = units.len();
+                    let index = let_go.first + units.len();
                     let summary = rules::Summary::of(&stmt.node);
                     units.push(Unit {
                         top: top as u32,
@@ -406,6 +408,7 @@ fn lint_unfinished(
                         let walked = Walked {
                             reports: &reports,
                             summaries: &summaries,
+                            let_go: &let_go,
                             source: &source,
                         };
                         let closed = first..index;
@@ -413,7 +416,8 @@ fn lint_unfinished(
                             walked.check_block(&transaction_checks, closed.clone(), &state);
                         findings.extend(checked);
                         if shed {
-                            shed_facts(&mut reports, &units, closed, &findings[before..]);
+                            let (first, named) = (let_go.first, &findings[before..]);
+                            shed_facts(&mut reports, &units, first, closed, named);
                         }
                         block = None;
                     }
@@ -424,6 +428,7 @@ fn lint_unfinished(
                             shed_facts(
                                 &mut reports,
                                 &units,
+                                let_go.first,
                                 index..index + 1,
                                 &findings[findings_before..],
                             );
@@ -437,8 +442,13 @@ fn lint_unfinished(
                             && findings.len() >= hand_on.at_least
                         {
                             let to = &mut *hand_on.to;
-                            hand_on_findings(to, &source, &mut reports, &units, &mut findings);
+                            let walked = (&reports[..], let_go.first);
+                            hand_on_findings(to, &source, walked, &mut findings);
                             sorted_before = 0;
+                            // Every unit walked is done with: what no file check reads
+                            // goes.
+                            let vectors = (&mut reports, &mut units, &mut top_units);
+                            let_go.forget(vectors, &mut summaries);
                         }
                     }
                 }
@@ -449,15 +459,16 @@ fn lint_unfinished(
     let walked = Walked {
         reports: &reports,
         summaries: &summaries,
+        let_go: &let_go,
         source: &source,
     };
     // The block the file ends in keeps its facts: a file check reads it.
     if let Some((_, first, _)) = block {
-        findings.extend(walked.check_block(&transaction_checks, first..reports.len(), &state));
+        findings.extend(walked.check_block(&transaction_checks, first..walked.len(), &state));
     }
     if !file_checks.is_empty() {
         let statement = |i: usize| walked.statement(i);
-        let file = FileView::new(reports.len(), &statement, &state);
+        let file = FileView::new(walked.len(), &statement, &state);
         for (rule, severity, check) in &file_checks {
             for violation in check(&file) {
                 let (index, span) = walked.at(violation.statement.unwrap_or(0));
@@ -469,13 +480,18 @@ fn lint_unfinished(
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
     // (Syntax errors, on no statement, are placed already.)
+    // What was let go was let go one unit a statement: the same count of each.
+    let first = let_go.first;
+    drop(let_go);
     for finding in findings.iter_mut().filter(|f| f.statement.is_some()) {
         on_char_boundaries(&source.text, &mut finding.span);
-        let unit = finding.statement.and_then(|i| units.get(i));
-        finding.statement = unit.map(|u| u.top as usize);
+        let unit = finding
+            .statement
+            .and_then(|i| units.get(i.checked_sub(first)?));
+        finding.statement = unit.map(|u| u.top as usize - first);
         // A function body's finding points into the body: say which call runs it.
         if let Some(unit) = unit.filter(|u| u.called) {
-            let call = &reports[top_units[unit.top as usize] as usize].span;
+            let call = &reports[top_units[unit.top as usize - first] as usize - first].span;
             let line = source.position(call.start).line;
             finding.message = format!(
                 "{} (run by `{}` at line {line})",
@@ -487,7 +503,7 @@ fn lint_unfinished(
     let mut statements = merge_blocks(&units, reports);
     if let Some(severity) = config.severity_of(&rules::DYNAMIC_SQL_NOT_LINTED) {
         for (top, opaques, function) in &bodies_run {
-            let top = *top;
+            let top = *top - first;
             for opaque in opaques {
                 let mut violation = rules::dynamic_sql_not_linted(&opaque.reason);
                 if *function {
@@ -542,6 +558,7 @@ fn lint_unfinished(
     let report = FileReport {
         source,
         statements,
+        statements_let_go: first,
         findings,
         unparsable_statements: errors.len(),
         rendering: None,
@@ -550,30 +567,27 @@ fn lint_unfinished(
     (report, catalog)
 }
 
-/// Hands `findings` (final and in order) on as part of the file's report, with the
-/// statements they name, which then let go of their facts as the other statements did.
+/// Hands `findings` (final and in order) on as part of the file's report, with (copies
+/// of) the statements they name: `reports`, the units from the one numbered `first` on.
 fn hand_on_findings(
     hand_on: &mut dyn FnMut(FileReport),
     source: &SourceFile,
-    reports: &mut [StatementReport],
-    units: &[Unit],
+    (reports, first): (&[StatementReport], usize),
     findings: &mut Vec<Finding>,
 ) {
     let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
     named.sort_unstable();
     named.dedup();
-    let statements = named.iter().map(|&i| reports[i].clone()).collect();
+    let statements = named.iter().map(|&i| reports[i - first].clone()).collect();
     let mut handed = std::mem::take(findings);
     for finding in handed.iter_mut().filter(|f| f.statement.is_some()) {
         on_char_boundaries(&source.text, &mut finding.span);
         finding.statement = finding.statement.and_then(|i| named.binary_search(&i).ok());
     }
-    for &i in &named {
-        shed_facts(reports, units, i..i + 1, &[]);
-    }
     hand_on(FileReport {
         source: source.clone(),
         statements,
+        statements_let_go: 0,
         findings: handed,
         unparsable_statements: 0,
         rendering: None,

@@ -98,6 +98,9 @@ impl StatementReport {
 pub struct FileReport {
     pub source: SourceFile,
     pub statements: Vec<StatementReport>,
+    /// The file's statements before `statements`, let go once their findings were handed
+    /// on ([`super::lint_sql_handing_on`]): counted, not kept.
+    pub statements_let_go: usize,
     /// Sorted by position, then rule id.
     pub findings: Vec<Finding>,
     /// Statements that could not be parsed (syntax errors), so no rule checked them.
@@ -144,6 +147,7 @@ impl FileReport {
         FileReport {
             source,
             statements: Vec::new(),
+            statements_let_go: 0,
             findings: Vec::new(),
             unparsable_statements: 0,
             rendering: None,

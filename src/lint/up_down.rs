@@ -76,6 +76,7 @@ pub(super) fn lint_sections(
     FileReport {
         source,
         statements,
+        statements_let_go: 0,
         findings,
         unparsable_statements: up.unparsable_statements + down.unparsable_statements,
         rendering: None,

@@ -30,16 +30,30 @@ pub(super) struct Unit {
 
 /// What the walk made so far, as the transaction and file checks see it.
 pub(super) struct Walked<'a> {
+    /// From unit `let_go.first` on.
     pub(super) reports: &'a [StatementReport],
     /// Only the summaries that are not `Other`, by unit.
     pub(super) summaries: &'a [(usize, rules::Summary)],
+    pub(super) let_go: &'a LetGo,
     pub(super) source: &'a SourceFile,
 }
 
 impl<'a> Walked<'a> {
+    /// How many units were walked.
+    pub(super) fn len(&self) -> usize {
+        self.let_go.first + self.reports.len()
+    }
+
+    fn report(&self, i: usize) -> &'a StatementReport {
+        match i.checked_sub(self.let_go.first) {
+            Some(at) => &self.reports[at],
+            None => self.let_go.report(i),
+        }
+    }
+
     /// Unit `i` as a check sees it.
     pub(super) fn statement(&self, i: usize) -> CheckedStatement<'a> {
-        let report = &self.reports[i];
+        let report = self.report(i);
         let summary = match self.summaries.binary_search_by_key(&i, |(unit, _)| *unit) {
             Ok(at) => &self.summaries[at].1,
             Err(_) => &rules::Summary::Other,
@@ -56,9 +70,9 @@ impl<'a> Walked<'a> {
 
     /// Where a violation on unit `index` goes; one past the last walked means the last.
     pub(super) fn at(&self, index: usize) -> (usize, Range<usize>) {
-        let index = index.min(self.reports.len().saturating_sub(1));
-        let span = self.reports.get(index).map_or(0..0, |r| r.span.clone());
-        (index, span)
+        let index = index.min(self.len().saturating_sub(1));
+        let span = (index < self.len()).then(|| self.report(index).span.clone());
+        (index, span.unwrap_or(0..0))
     }
 
     /// The transaction checks' findings on the block of `units`, with `state` as it is
@@ -92,23 +106,80 @@ impl<'a> Walked<'a> {
 
 pub(super) type TransactionCheck = fn(&TransactionView) -> Vec<Violation>;
 
+/// The units a huge file let go once their findings were handed on
+/// ([`super::lint_sql_handing_on`]): the walk's vectors start at unit `first`. What a file
+/// check reads after the walk is kept ([`rules::file_checks_read`]); to the checks the
+/// others are statements with no facts.
+pub(super) struct LetGo {
+    /// Always a top-level statement's (units are let go only while each is one).
+    pub(super) first: usize,
+    /// By unit, in order.
+    kept: Vec<(usize, StatementReport)>,
+    /// What the others are to the checks.
+    nothing: StatementReport,
+}
+
+impl Default for LetGo {
+    fn default() -> LetGo {
+        LetGo {
+            first: 0,
+            kept: Vec::new(),
+            nothing: StatementReport::moved(),
+        }
+    }
+}
+
+impl LetGo {
+    fn report(&self, unit: usize) -> &StatementReport {
+        match self.kept.binary_search_by_key(&unit, |(at, _)| *at) {
+            Ok(at) => &self.kept[at].1,
+            Err(_) => &self.nothing,
+        }
+    }
+
+    /// Lets go of every unit walked (each a top-level statement, all checked): their
+    /// reports, summaries and places, but for what a file check reads.
+    pub(super) fn forget(
+        &mut self,
+        (reports, units, top_units): (&mut Vec<StatementReport>, &mut Vec<Unit>, &mut Vec<u32>),
+        summaries: &mut Vec<(usize, rules::Summary)>,
+    ) {
+        debug_assert!(units.len() == top_units.len() && units.iter().all(|u| !u.inner));
+        let first = self.first;
+        summaries.retain(|(unit, summary)| *unit < first || rules::file_checks_read(summary));
+        let mut read = (summaries.iter().map(|(unit, _)| *unit))
+            .filter(|&unit| unit >= first)
+            .peekable();
+        for (unit, report) in (first..).zip(reports.drain(..)) {
+            if read.next_if_eq(&unit).is_some() {
+                self.kept.push((unit, report));
+            }
+        }
+        self.first += units.len();
+        units.clear();
+        top_units.clear();
+    }
+}
+
 /// Lets go of the facts of the `units` that no finding among `findings` names and no
 /// later step reads: the body a statement runs (merged into its report at the end), a
-/// statement a file check reads ([`rules::Summary`]).
+/// statement a file check reads ([`rules::Summary`]). `reports` and `units` start at unit
+/// `first`.
 pub(super) fn shed_facts(
     reports: &mut [StatementReport],
     units: &[Unit],
+    first: usize,
     range: Range<usize>,
     findings: &[Finding],
 ) {
     let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
     named.sort_unstable();
     for i in range {
-        let unit = &units[i];
+        let unit = &units[i - first];
         if unit.inner || unit.runs || unit.summarized || named.binary_search(&i).is_ok() {
             continue;
         }
-        let report = &mut reports[i];
+        let report = &mut reports[i - first];
         report.facts = Facts::default();
         report.locks_on_existing = Box::default();
     }

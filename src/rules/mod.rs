@@ -287,6 +287,17 @@ pub fn file_checks_may_flag(facts: &Facts) -> bool {
     attaching_partition_without_check::may_flag(facts)
 }
 
+/// Whether a file check reads a statement with this summary once the whole file was
+/// walked, wherever the statement is (`attaching-partition-without-check` reads the
+/// partitioned tables and CHECK constraints before an attach): `lint` lets a huge file's
+/// other statements go once their findings were handed on.
+pub fn file_checks_read(summary: &Summary) -> bool {
+    matches!(
+        summary,
+        Summary::PartitionedTable(_) | Summary::AlterTable(_)
+    )
+}
+
 /// One statement as transaction and file checks see it, after the file was walked.
 pub struct CheckedStatement<'a> {
     pub sql: &'a str,

@@ -93,7 +93,7 @@ impl Tally {
         // Findings handed on early count; their file is counted with the rest of it.
         if !file.partial {
             self.files += 1;
-            self.statements += file.statements.len();
+            self.statements += file.statements_let_go + file.statements.len();
             self.unparsable_statements += file.unparsable_statements;
         }
         for finding in &file.findings {
