@@ -310,7 +310,7 @@ fn lint_unfinished(
                 if let Some(created) = stmt.function.as_deref()
                     && let Some(name) = &created.function
                 {
-                    functions.insert(name.clone(), Function::Unparsed(created.clone()));
+                    functions.insert(name.clone(), Function::Created(created.span()));
                 }
                 let runs = match stmt.body.as_deref() {
                     Some(body) => Some(body),
@@ -687,19 +687,24 @@ fn called_function(node: &pg_query::NodeEnum) -> Option<&str> {
 
 /// A PL/pgSQL function created earlier in the file: its body is parsed at its first call.
 enum Function {
-    Unparsed(parse::plpgsql::Unparsed),
+    /// Where its statement is, read again at its first call: most functions are never
+    /// called, and a big file's bodies kept to its end were megabytes.
+    Created(Range<usize>),
     Parsed(Option<parse::plpgsql::Body>),
 }
 
 impl Function {
     /// What a call runs; `sql` is the text the function's statement was parsed from.
     fn body(&mut self, sql: &str) -> Option<&parse::plpgsql::Body> {
-        if let Function::Unparsed(unparsed) = self {
-            *self = Function::Parsed(unparsed.parse(sql));
+        if let Function::Created(span) = self {
+            let start = span.start;
+            let statement = sql.get(span.clone()).map(parse::parse_sql);
+            let created = statement.and_then(|s| s.statements.into_iter().next()?.function);
+            *self = Function::Parsed(created.and_then(|c| c.moved(start).parse(sql)));
         }
         match self {
             Function::Parsed(body) => body.as_ref(),
-            Function::Unparsed(_) => None,
+            Function::Created(_) => None,
         }
     }
 }

@@ -117,6 +117,17 @@ pub fn unparsed(span: Range<usize>, node: &NodeEnum) -> Option<Unparsed> {
 }
 
 impl Unparsed {
+    /// Its statement's span.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// The same read from a text that starts `offset` bytes into the text it is in.
+    pub fn moved(mut self, offset: usize) -> Unparsed {
+        self.span = self.span.start + offset..self.span.end + offset;
+        self
+    }
+
     /// The statements the body runs; `sql` is the text the statement was parsed from.
     /// `None` when the body's literal is not found in the statement.
     pub fn parse(&self, sql: &str) -> Option<Body> {
