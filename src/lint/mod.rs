@@ -479,8 +479,8 @@ fn lint_unfinished(
     crate::dropper::drop_for(summaries, source.text.len());
     // Findings and reports are per top-level statement: a DO statement reports what its
     // block runs.
-    // (Syntax errors, on no statement, are placed already.)
-    // What was let go was let go one unit a statement: the same count of each.
+    // (Syntax errors, on no statement, are placed already.) Statements are let go only
+    // while each is its own unit: one offset serves units and statements.
     let first = let_go.first;
     drop(let_go);
     for finding in findings.iter_mut().filter(|f| f.statement.is_some()) {
