@@ -156,15 +156,7 @@ fn lint_revision(
     }
     let config = &*config.for_path(&loaded.path);
     let comments = python_comments(&loaded.source.text);
-    let mut report = FileReport {
-        source: loaded.source.clone(),
-        statements: Vec::new(),
-        statements_let_go: 0,
-        findings: Vec::new(),
-        unparsable_statements: 0,
-        rendering: None,
-        partial: false,
-    };
+    let mut report = FileReport::unlinted(loaded.source.clone());
     let revision = match &loaded.rendered {
         Ok(revision) => revision,
         Err(error) => {
@@ -253,15 +245,7 @@ pub fn lint_real_step(
     session: &Session,
     config: &Config,
 ) -> FileReport {
-    let mut report = FileReport {
-        source: revision.source.clone(),
-        statements: Vec::new(),
-        statements_let_go: 0,
-        findings: Vec::new(),
-        unparsable_statements: 0,
-        rendering: None,
-        partial: false,
-    };
+    let mut report = FileReport::unlinted(revision.source.clone());
     let function = revision
         .rendered
         .as_ref()

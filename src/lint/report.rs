@@ -142,7 +142,8 @@ impl Rendering {
 }
 
 impl FileReport {
-    /// The report of a file read but not linted: no statements, no findings.
+    /// A report with no statements and no findings: a file read but not linted, or one
+    /// its caller fills in.
     pub fn unlinted(source: SourceFile) -> FileReport {
         FileReport {
             source,
