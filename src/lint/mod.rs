@@ -55,8 +55,10 @@ pub fn lint_sql_after(
 
 /// [`lint_sql_after`] for a huge file under `lint`: its findings are handed to `hand_on`
 /// as soon as they are final, a few thousand at a time, rather than all kept to the end
-/// (a 50 MiB migration has 170,000, with their texts and the facts they show). The report
-/// returned holds the findings not handed on. Findings are final once their statement, or
+/// (a 50 MiB migration has 170,000, with their texts and the facts they show), and the
+/// statements walked up to there are let go. The report returned holds the findings not
+/// handed on and the statements after the last part, counting the others
+/// ([`FileReport::statements_let_go`]). Findings are final once their statement, or
 /// their transaction block, was checked, unless the file has what makes findings at the
 /// end (suppression comments, templates, DO blocks and called functions, psql
 /// meta-commands, a statement a file check may flag): from there on they are kept.
@@ -441,9 +443,13 @@ fn lint_unfinished(
                         if let Some(hand_on) = &mut hand_on
                             && findings.len() >= hand_on.at_least
                         {
-                            let to = &mut *hand_on.to;
-                            let walked = (&reports[..], let_go.first);
-                            hand_on_findings(to, &source, walked, &mut findings);
+                            let walked = Walked {
+                                reports: &reports,
+                                summaries: &summaries,
+                                let_go: &let_go,
+                                source: &source,
+                            };
+                            hand_on_findings(&mut *hand_on.to, &walked, &mut findings);
                             sorted_before = 0;
                             // Every unit walked is done with: what no file check reads
                             // goes.
@@ -567,18 +573,18 @@ fn lint_unfinished(
     (report, catalog)
 }
 
-/// Hands `findings` (final and in order) on as part of the file's report, with (copies
-/// of) the statements they name: `reports`, the units from the one numbered `first` on.
+/// Hands `findings` (final and in order) on as part of the file's report, with copies of
+/// the statements they name.
 fn hand_on_findings(
     hand_on: &mut dyn FnMut(FileReport),
-    source: &SourceFile,
-    (reports, first): (&[StatementReport], usize),
+    walked: &Walked,
     findings: &mut Vec<Finding>,
 ) {
+    let source = walked.source;
     let mut named: Vec<usize> = findings.iter().filter_map(|f| f.statement).collect();
     named.sort_unstable();
     named.dedup();
-    let statements = named.iter().map(|&i| reports[i - first].clone()).collect();
+    let statements = named.iter().map(|&i| walked.report(i).clone()).collect();
     let mut handed = std::mem::take(findings);
     for finding in handed.iter_mut().filter(|f| f.statement.is_some()) {
         on_char_boundaries(&source.text, &mut finding.span);

@@ -44,7 +44,8 @@ impl<'a> Walked<'a> {
         self.let_go.first + self.reports.len()
     }
 
-    fn report(&self, i: usize) -> &'a StatementReport {
+    /// Unit `i`'s report (a blank for one let go that no file check reads).
+    pub(super) fn report(&self, i: usize) -> &'a StatementReport {
         match i.checked_sub(self.let_go.first) {
             Some(at) => &self.reports[at],
             None => self.let_go.report(i),
