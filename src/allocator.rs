@@ -4,9 +4,9 @@
 //! cost about as much again as the allocation itself: 6 % of the instructions of linting
 //! a 2,000-revision Alembic project, which makes two million small allocations. Almost
 //! every Rust allocation asks for an alignment that plain `mi_malloc` already gives: no
-//! more than 16 bytes and no more than its size (mimalloc's own test,
-//! `mi_malloc_is_naturally_aligned` in alloc-aligned.c). Only the others take the aligned
-//! path.
+//! more than 16 bytes and no more than its size: mimalloc rounds block sizes to 16 bytes
+//! from 16 up and starts every page's blocks 16-aligned (`MI_ALIGN2W` in page-queue.c, the
+//! assertion in alloc.c's `mi_page_malloc_zero`). Only the others take the aligned path.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;

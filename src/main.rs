@@ -8,20 +8,19 @@ mod cli;
 #[global_allocator]
 static ALLOCATOR: locksmith::allocator::Allocator = locksmith::allocator::Allocator;
 
-/// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the sys crate names no constant
-/// for it): how many milliseconds freed memory waits before it goes back to the system.
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (the sys crate names no constant for
+/// it): how many milliseconds freed memory waits before it goes back to the system.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() {
-    // 3 ms instead of 10: a long run frees parse trees on one thread that were built on
-    // another, and memory held for 10 ms made the peak grow with the file count (47 MiB
-    // at 10,000 files against 31 MiB at 1,000). 1 ms kept it at 37 against 26, but
-    // returned memory only to fault it in again: 4.4 s of CPU at 10,000 files against 3.9 s
-    // with 3 ms, which peaks at 40 against 28 (README). MIMALLOC_PURGE_DELAY, when set,
-    // still decides.
+    // 25 ms instead of 10: memory returned to the system at once is faulted in again by
+    // the next files (0 ms: 3,200 files take 322 ms of CPU against 263), and memory never
+    // returned grows with the file count (the peak 1.51× from 1,000 to 10,000 files). 25
+    // ms costs about what never returning it does, and the peak grows 1.33× (README).
+    // MIMALLOC_PURGE_DELAY, when set, still decides.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: an integer option, set before any thread but this one exists.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 3) };
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 25) };
     }
     exit(cli::main())
 }
