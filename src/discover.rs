@@ -55,34 +55,54 @@ pub const NOT_ALEMBIC: &str = "not in an Alembic project: no alembic.ini, pyproj
 pub fn discover(paths: &[String], excluded: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut found = Discovered::default();
     for raw in paths {
-        if raw == "-" {
-            found.inputs.push(Input::Stdin);
-            continue;
-        }
-        let path = Path::new(raw);
-        // One stat a path (a file list of thousands of files is the pre-commit case).
-        let kind = std::fs::metadata(path).map(|m| m.file_type()).ok();
-        if kind.is_some_and(|k| k.is_dir()) {
-            walk(path, excluded, &mut found);
-        } else if kind.is_some_and(|k| k.is_file()) {
-            if excluded(path) {
-                found.excluded += 1;
-            } else {
-                found.inputs.push(Input::File(path.to_path_buf()));
-            }
-        } else {
-            let message = if path.is_symlink() {
-                "broken symbolic link (its target does not exist)"
-            } else {
-                "no such file or directory"
-            };
-            found.errors.push(DiscoverError {
-                path: raw.clone(),
-                message: message.into(),
-            });
-        }
+        let kind = (raw != "-").then(|| std::fs::metadata(raw).map(|m| m.file_type()).ok());
+        discover_one(raw, kind.flatten(), excluded, &mut found);
     }
     found
+}
+
+/// [`discover`] of one path whose type of file is known (`None`: it has none, or is `-`):
+/// one stat a path, in a file list of thousands of files (the pre-commit case).
+pub fn discover_typed(
+    raw: &str,
+    kind: Option<std::fs::FileType>,
+    excluded: &dyn Fn(&Path) -> bool,
+) -> Discovered {
+    let mut found = Discovered::default();
+    discover_one(raw, kind, excluded, &mut found);
+    found
+}
+
+fn discover_one(
+    raw: &str,
+    kind: Option<std::fs::FileType>,
+    excluded: &dyn Fn(&Path) -> bool,
+    found: &mut Discovered,
+) {
+    if raw == "-" {
+        found.inputs.push(Input::Stdin);
+        return;
+    }
+    let path = Path::new(raw);
+    if kind.is_some_and(|k| k.is_dir()) {
+        walk(path, excluded, found);
+    } else if kind.is_some_and(|k| k.is_file()) {
+        if excluded(path) {
+            found.excluded += 1;
+        } else {
+            found.inputs.push(Input::File(path.to_path_buf()));
+        }
+    } else {
+        let message = if path.is_symlink() {
+            "broken symbolic link (its target does not exist)"
+        } else {
+            "no such file or directory"
+        };
+        found.errors.push(DiscoverError {
+            path: raw.to_string(),
+            message: message.into(),
+        });
+    }
 }
 
 /// A file that says its directory may hold an Alembic project.

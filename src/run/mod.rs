@@ -150,8 +150,9 @@ pub fn read_input(input: &Input) -> Result<SourceFile, InputError> {
 /// Projects are boxed: a pre-commit file list is thousands of `Sql` units, each the size
 /// of the largest variant (half a KiB with a project inline).
 enum Unit {
-    /// The path's `.sql` files (a file, a directory, `-`).
-    Sql,
+    /// The path's `.sql` files (a file, a directory, `-`), with its type of file (`None`
+    /// for `-`) for the discovery.
+    Sql(Option<std::fs::FileType>),
     Project(Box<AlembicProject>),
     /// Revision files named one by one, linted within their whole project (the revision
     /// graph needs it) but reported alone; all those of one project share one unit.
@@ -229,9 +230,8 @@ pub fn lint_paths_each(
     let discovered: Vec<Option<Found>> = units
         .iter()
         .map(|(path, unit)| match unit {
-            Unit::Sql => {
-                let mut found =
-                    discover::discover(std::slice::from_ref(path), &|p| config.is_excluded(p));
+            Unit::Sql(kind) => {
+                let mut found = discover::discover_typed(path, *kind, &|p| config.is_excluded(p));
                 if let Some(grandfather) = &mut grandfather {
                     // Skipped on purpose, like `exclude`: not "nothing to lint".
                     found.excluded += grandfather.set_aside_sql(&mut found.inputs);
@@ -249,7 +249,7 @@ pub fn lint_paths_each(
         for ((path, unit), found) in units.into_iter().zip(discovered) {
             let (files, errors) = (linted.handed, result.errors.len());
             let skipped = match unit {
-                Unit::Sql => {
+                Unit::Sql(_) => {
                     let found = found.unwrap_or_default();
                     let (discovery_errors, skipped_files, nested) =
                         found.rest.map(|rest| *rest).unwrap_or_default();
@@ -475,7 +475,7 @@ fn find_project(path: &str) -> Result<Option<AlembicProject>, InputError> {
 
 fn unit_of(path: &str) -> Result<Unit, alembic::project::ProjectError> {
     if path == "-" {
-        return Ok(Unit::Sql);
+        return Ok(Unit::Sql(None));
     }
     let path_ref = Path::new(path);
     if path.ends_with(".py")
@@ -484,9 +484,9 @@ fn unit_of(path: &str) -> Result<Unit, alembic::project::ProjectError> {
     {
         return Ok(Unit::Revisions(Box::new(project), vec![file]));
     }
-    Ok(match alembic::project::find_project(path_ref)? {
-        Some(project) => Unit::Project(Box::new(project)),
-        None => Unit::Sql,
+    Ok(match alembic::project::find_project_typed(path_ref)? {
+        (Some(project), _) => Unit::Project(Box::new(project)),
+        (None, kind) => Unit::Sql(Some(kind)),
     })
 }
 

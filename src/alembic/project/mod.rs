@@ -109,7 +109,26 @@ impl std::error::Error for ProjectError {}
 
 /// Finds the Alembic project at `path`; `Ok(None)` when `path` is not one.
 pub fn find_project(path: &Path) -> Result<Option<AlembicProject>, ProjectError> {
+    Ok(find_project_typed(path)?.0)
+}
+
+/// [`find_project`], with the type of file `path` is: its one stat, which the discovery
+/// of a path that is no project takes rather than making again (a pre-commit file list
+/// is thousands of `.sql` paths).
+pub fn find_project_typed(
+    path: &Path,
+) -> Result<(Option<AlembicProject>, fs::FileType), ProjectError> {
     let metadata = fs::metadata(path).map_err(|e| error(path, None, io_message(&e)))?;
+    Ok((project_at(path, &metadata)?, metadata.file_type()))
+}
+
+fn project_at(
+    path: &Path,
+    metadata: &fs::Metadata,
+) -> Result<Option<AlembicProject>, ProjectError> {
+    if metadata.is_file() && !names_project(path) {
+        return Ok(None);
+    }
     let path = normalize(path);
     if metadata.is_file() {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -147,6 +166,12 @@ pub fn find_project(path: &Path) -> Result<Option<AlembicProject>, ProjectError>
         return Ok(Some(bare(path.clone(), vec![path], files)));
     }
     Ok(None)
+}
+
+/// Whether a file's name may make it a project: a configuration or a revision file.
+fn names_project(file: &Path) -> bool {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name == "pyproject.toml" || name.ends_with(".ini") || name.ends_with(".py")
 }
 
 /// The project a directory holds by Alembic's own conventions: an `alembic.ini`, a
