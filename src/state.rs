@@ -175,24 +175,47 @@ impl FileState {
     /// held twice made a tenth of its memory). A dropped table's columns are then no
     /// longer known, as in the database.
     fn declare_changed_column(&mut self, table: &Relation, column: &str, ty: &ColumnType) {
-        // A serial column holds its integer type, as in the catalog: a foreign key to a
-        // `bigserial` column is to an `int8`.
-        let stored;
-        let ty = match ty.serial_integer() {
-            Some(integer) => {
-                stored = ColumnType {
-                    name: integer.into(),
-                    ..ty.clone()
+        let ty = stored_type(ty);
+        let agrees = self.catalog.column(table, column).map(|c| &c.ty) == Some(&*ty);
+        self.declare_unless_agreed(table.key(), column, &ty, agrees);
+    }
+
+    /// [`Self::declare_changed_column`] for every column a CREATE TABLE declares: the
+    /// table looked up once, and each column where the catalog's list has it (in the
+    /// statement's order, so mostly just after the one before), not searched from the
+    /// start: pairwise for a wide table.
+    fn declare_created_columns(&mut self, table: &Relation, stmt: &pg_query::protobuf::CreateStmt) {
+        let known = self.catalog.table(table).map_or(&[][..], |t| &t.columns);
+        let mut next = 0;
+        let mut columns = Vec::new();
+        for element in &stmt.table_elts {
+            if let Some(NodeEnum::ColumnDef(col)) = &element.node
+                && let Some(t) = &col.type_name
+            {
+                let ty = stored_type(&ColumnType::from_type_name(t)).into_owned();
+                let name = col.colname.as_str();
+                let at = match known.get(next) {
+                    Some(c) if c.name == name => Some(next),
+                    _ => known.iter().position(|c| c.name == name),
                 };
-                &stored
+                next = at.map_or(next, |at| at + 1);
+                let agrees = at.is_some_and(|at| known[at].ty == ty);
+                columns.push((name, ty, agrees));
             }
-            None => ty,
-        };
+        }
         let key = table.key();
-        let declared = (self.column_types.get(&key))
+        for (column, ty, agrees) in columns {
+            self.declare_unless_agreed(key.clone(), column, &ty, agrees);
+        }
+    }
+
+    /// Declares a column's type unless the catalog `agrees` with it and nothing was
+    /// declared of the column before.
+    fn declare_unless_agreed(&mut self, table: Key, column: &str, ty: &ColumnType, agrees: bool) {
+        let declared = (self.column_types.get(&table))
             .is_some_and(|columns| columns.iter().any(|(c, _)| c == column));
-        if declared || self.catalog.column(table, column).map(|c| &c.ty) != Some(ty) {
-            self.declare_column_type(key, column, ty.clone());
+        if declared || !agrees {
+            self.declare_column_type(table, column, ty.clone());
         }
     }
 
@@ -294,14 +317,7 @@ impl FileState {
             NodeEnum::CreateStmt(stmt) => {
                 if let Some(rv) = &stmt.relation {
                     let table = Relation::new(Some(&rv.schemaname), &rv.relname);
-                    for element in &stmt.table_elts {
-                        if let Some(NodeEnum::ColumnDef(col)) = &element.node
-                            && let Some(t) = &col.type_name
-                        {
-                            let ty = ColumnType::from_type_name(t);
-                            self.declare_changed_column(&table, &col.colname, &ty);
-                        }
-                    }
+                    self.declare_created_columns(&table, stmt);
                 }
             }
             NodeEnum::InsertStmt(stmt) if stmt.select_stmt.as_deref().is_some_and(is_query) => {
@@ -496,6 +512,18 @@ fn is_zero(args: &[pg_query::Node]) -> bool {
         },
         _ => false,
     })
+}
+
+/// The type a column holds: a serial column its integer type, as in the catalog (a
+/// foreign key to a `bigserial` column is to an `int8`).
+fn stored_type(ty: &ColumnType) -> std::borrow::Cow<'_, ColumnType> {
+    match ty.serial_integer() {
+        Some(integer) => std::borrow::Cow::Owned(ColumnType {
+            name: integer.into(),
+            ..ty.clone()
+        }),
+        None => std::borrow::Cow::Borrowed(ty),
+    }
 }
 
 #[cfg(test)]
