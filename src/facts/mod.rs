@@ -341,13 +341,14 @@ pub struct RelationLock {
 /// built.
 impl std::fmt::Display for RelationLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} on {} ({})",
-            self.mode.name(),
-            self.relation,
-            self.mode.blocks_description()
-        )
+        // Piece by piece, not through `write!`'s padding of each argument: every finding's
+        // label names its statement's locks.
+        f.write_str(self.mode.name())?;
+        f.write_str(" on ")?;
+        std::fmt::Display::fmt(&self.relation, f)?;
+        f.write_str(" (")?;
+        f.write_str(self.mode.blocks_description())?;
+        f.write_str(")")
     }
 }
 
