@@ -180,10 +180,10 @@ impl FileState {
         self.declare_unless_agreed(table.key(), column, &ty, agrees);
     }
 
-    /// [`Self::declare_changed_column`] for every column a CREATE TABLE declares: the
-    /// table looked up once, and each column where the catalog's list has it (in the
-    /// statement's order, so mostly just after the one before), not searched from the
-    /// start: pairwise for a wide table.
+    /// [`Self::declare_changed_column`] for every column a CREATE TABLE declares, with
+    /// the table looked up once and each column looked for first just after the one
+    /// before (the catalog lists them in the statement's order): searching from the start
+    /// for each compared a wide table's columns pairwise.
     fn declare_created_columns(&mut self, table: &Relation, stmt: &pg_query::protobuf::CreateStmt) {
         let known = self.catalog.table(table).map_or(&[][..], |t| &t.columns);
         let mut next = 0;
