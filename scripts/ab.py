@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Old against new, in turns: each command is run once per round, one after the other, so
 a machine whose speed drifts (a shared VM) slows them alike. Prints the median and mean
-wall time (around the process) and the median CPU time (user + system, from rusage).
+wall time (around the process), the median CPU time (user + system) and the median peak
+RSS, both from the process's own rusage (`wait4`).
 
     scripts/ab.py ROUNDS 'old/locksmith lint DIR' 'target/release/locksmith lint DIR'
 
-The commands run in a shell (their output discarded); two warm-up rounds are not counted.
+The commands run in a shell (their output discarded); start each with `exec` so that the
+peak RSS is the command's, not the shell's. Two warm-up rounds are not counted.
 """
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -21,20 +23,24 @@ def main() -> None:
     runs = {command: [] for command in commands}
     for round_ in range(rounds + 2):
         for command in commands:
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run(command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            _, _, usage = os.wait4(process.pid, 0)
             wall = time.perf_counter() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             if round_ >= 2:
-                runs[command].append((wall * 1e3, cpu * 1e3))
+                cpu = usage.ru_utime + usage.ru_stime
+                # ru_maxrss is in KiB on Linux.
+                runs[command].append((wall * 1e3, cpu * 1e3, usage.ru_maxrss / 1024))
     for command, measured in runs.items():
-        walls = [wall for wall, _ in measured]
-        cpus = [cpu for _, cpu in measured]
+        walls = [wall for wall, _, _ in measured]
+        cpus = [cpu for _, cpu, _ in measured]
+        peaks = [peak for _, _, peak in measured]
         print(
             f"wall median {statistics.median(walls):8.1f} ms, mean {statistics.mean(walls):8.1f}, "
-            f"min {min(walls):8.1f} | CPU median {statistics.median(cpus):8.1f} ms | {command}"
+            f"min {min(walls):8.1f} | CPU median {statistics.median(cpus):8.1f} ms "
+            f"| peak RSS median {statistics.median(peaks):6.1f} MiB | {command}"
         )
 
 
