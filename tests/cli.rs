@@ -1001,6 +1001,64 @@ fn file_lists_give_the_same_output_on_one_thread_and_many() {
     }
 }
 
+/// Paths of one file each are linted a few windows at a time, and a window of quick files
+/// may finish before one started earlier: the reports still come in input order, the
+/// same on any number of threads, with a directory's history between the files.
+#[test]
+fn many_one_file_paths_are_reported_in_input_order_on_any_number_of_threads() {
+    let dir = std::env::temp_dir().join(format!("locksmith-windows-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("history")).unwrap();
+    let mut inputs = Vec::new();
+    for i in 0..400 {
+        // Every seventh file two hundred statements long: windows differ in their work.
+        let statements = if i % 7 == 0 { 200 } else { 1 };
+        let sql: String = (0..statements)
+            .map(|k| format!("CREATE INDEX i{i}_{k} ON t (c);\n"))
+            .collect();
+        let path = dir.join(format!("{i:03}.sql"));
+        std::fs::write(&path, sql).unwrap();
+        inputs.push(path.display().to_string());
+    }
+    std::fs::write(
+        dir.join("history/001_a.sql"),
+        "CREATE TABLE h (id bigint);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("history/002_b.sql"),
+        "CREATE INDEX hi ON h (id);\n",
+    )
+    .unwrap();
+    let mut args = inputs.clone();
+    args.insert(250, dir.join("history").display().to_string());
+    inputs.insert(250, dir.join("history/002_b.sql").display().to_string());
+    let lint = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_locksmith"))
+            .args(["lint", "--format", "json"])
+            .args(&args)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+    };
+    let one = lint("1");
+    assert_eq!(one.status.code(), Some(1));
+    let text = String::from_utf8(one.stdout.clone()).unwrap();
+    let order: Vec<usize> = (inputs.iter())
+        .map(|f| (text.find(&format!("\"file\": \"{f}\""))).unwrap_or_else(|| panic!("{f}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "not in input order");
+    for threads in ["2", "3", "8"] {
+        let many = lint(threads);
+        assert!(
+            one.stdout == many.stdout,
+            "stdout differs on {threads} threads"
+        );
+        assert_eq!(one.stderr, many.stderr, "stderr, {threads} threads");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A file of `LOCKSMITH_HAND_ON_AT` bytes or more (4 MiB by default) is linted on its own
 /// thread while its findings are reported a few thousand at a time, as they are final:
 /// the output is the one of the whole report, byte for byte, in every format (GitLab's
