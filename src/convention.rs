@@ -137,7 +137,9 @@ impl<'a> Marker<'a> {
 /// Whether `text` may hold a marker line: every marker has one of these words. Most files
 /// have neither, and one substring search is cheaper than a look at every line.
 pub fn may_have_markers(text: &str) -> bool {
-    text.contains("migrate") || text.contains("goose")
+    crate::mentions::SECTION_WORDS
+        .iter()
+        .any(|word| text.contains(word))
 }
 
 /// The section `line` starts, read as each tool reads it: dbmate's `-- migrate:up` (its
@@ -198,10 +200,20 @@ pub fn goose_annotation(line: &str) -> Option<String> {
 /// - dbmate and sql-migrate run each section inside one unless its marker line says
 ///   `transaction:false` (dbmate) or `notransaction` (sql-migrate).
 pub fn runner_transaction(name: &str, text: &str, down: bool) -> Option<RunnerTransaction> {
+    runner_transaction_known(name, text, down, may_have_markers(text))
+}
+
+/// [`runner_transaction`] for a caller that knows whether `text` [`may_have_markers`].
+pub fn runner_transaction_known(
+    name: &str,
+    text: &str,
+    down: bool,
+    may_have_markers: bool,
+) -> Option<RunnerTransaction> {
     if name.ends_with(".autocommit.up.sql") || name.ends_with(".autocommit.down.sql") {
         return Some(RunnerTransaction::OUTSIDE);
     }
-    if !may_have_markers(text) {
+    if !may_have_markers {
         return None;
     }
     let markers: Vec<_> = (text.lines()).filter_map(section_marker).collect();

@@ -40,6 +40,10 @@ pub mod discover;
 // The order migration tools run .sql files in (Flyway, golang-migrate, dbmate).
 pub mod order;
 
+// The rare words a file must mention for the stages below to read it closely (templates,
+// suppression comments, section markers), found in one pass.
+pub mod mentions;
+
 // What migration tools read in a file beyond its SQL: sections, the runner's transaction.
 pub mod convention;
 

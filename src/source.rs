@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::convention::{self, RunnerTransaction};
+use crate::mentions::Mentions;
 
 /// A file (or stdin) read into memory, with the offsets of its line starts. Cheap to
 /// clone: a report keeps its file's text, which the file's other holders share.
@@ -24,6 +25,8 @@ pub struct SourceFile {
     /// not from its line's start, which on a line of thousands of statements (minified
     /// SQL) made the columns of its findings quadratic. Shared by clones, as the text is.
     char_blocks: Arc<std::sync::OnceLock<Vec<usize>>>,
+    /// Which rare words the text mentions, found when first asked ([`Self::mentions`]).
+    mentions: std::sync::OnceLock<Mentions>,
 }
 
 /// The language a migration source is written in.
@@ -78,6 +81,21 @@ impl SourceFile {
             language,
             line_starts,
             char_blocks: Default::default(),
+            mentions: Default::default(),
+        }
+    }
+
+    /// Which of the words that make a stage read the text closely it mentions (templates,
+    /// suppression comments, section markers), found in one pass over it.
+    pub fn mentions(&self) -> Mentions {
+        *self.mentions.get_or_init(|| Mentions::of(&self.text))
+    }
+
+    /// The byte ranges of the text's up or down sections ([`convention::sections`]).
+    pub fn sections(&self, down: bool) -> Vec<Range<usize>> {
+        match self.mentions().section_marker {
+            true => convention::sections(&self.text, down),
+            false => Vec::new(),
         }
     }
 
@@ -101,8 +119,9 @@ impl SourceFile {
     /// in, by a convention of its name or text ([`convention::runner_transaction`]); never
     /// for Python, whose strings may hold anything.
     pub fn runner_transaction(&self, down: bool) -> Option<RunnerTransaction> {
+        let markers = self.language == Language::Sql && self.mentions().section_marker;
         (self.language == Language::Sql)
-            .then(|| convention::runner_transaction(&self.name, &self.text, down))
+            .then(|| convention::runner_transaction_known(&self.name, &self.text, down, markers))
             .flatten()
     }
 

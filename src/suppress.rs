@@ -12,7 +12,7 @@ use crate::rules;
 use crate::rules::Severity;
 use crate::source::SourceFile;
 
-pub const MARKER: &str = "locksmith:ignore";
+pub const MARKER: &str = crate::mentions::SUPPRESSION;
 
 #[derive(Debug, Clone)]
 struct Suppression {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::convention::{RunnerTransaction, sections};
+use crate::convention::RunnerTransaction;
 use crate::diagnostic::Finding;
 use crate::facts;
 use crate::parse;
@@ -161,10 +161,10 @@ fn lint_parsed_with(
 ) -> FileReport {
     let config = &*config.for_path(std::path::Path::new(&source.name));
     let down = match parsed.is_none() && source.language == Language::Sql {
-        true => sections(&source.text, true),
+        true => source.sections(true),
         false => Vec::new(),
     };
-    let mut report = if down.is_empty() || sections(&source.text, false).is_empty() {
+    let mut report = if down.is_empty() || source.sections(false).is_empty() {
         let runner = runner::transaction(&source, session, config, false);
         let running = Running { runner, hand_on };
         let (report, catalog) =
@@ -174,7 +174,10 @@ fn lint_parsed_with(
     } else {
         up_down::lint_sections(source, &down, config, session, known, all)
     };
-    let comments = suppress::sql_comments(&report.source.text);
+    let comments = match report.source.mentions().suppression {
+        true => suppress::sql_comments(&report.source.text),
+        false => Vec::new(),
+    };
     finish(&mut report, &comments, config);
     report
 }
@@ -203,7 +206,7 @@ fn lint_unfinished(
     // the replay) is the one batch.
     // What the statements are parsed from (templates stood in for); a created function's
     // body is found in it too.
-    let stood_in = parse::template::stood_in(&source.text);
+    let stood_in = parse::template::stood_in_mentioned(&source.text, source.mentions().template);
     let (ahead, batches) = match parsed {
         Some(parsed) => (Some(parsed), None),
         None => {
@@ -272,9 +275,7 @@ fn lint_unfinished(
     // `lint` reports findings only: a statement no finding names and no later check reads
     // lets its facts go once its block was checked ([`Summary`]). Not with suppression
     // comments, whose findings name statements when the file is done.
-    let shed = config.findings_only
-        && language == Language::Sql
-        && !source.text.contains(suppress::MARKER);
+    let shed = config.findings_only && language == Language::Sql && !source.mentions().suppression;
     // Findings handed on as they are final ([`lint_sql_handing_on`]) need what shedding
     // needs (no suppression comments) and no templates, whose names are put back at the
     // end; what else makes findings only the end can place stops it below.

@@ -50,11 +50,18 @@ enum Kind {
 /// [`stand_ins`], remembering the templates, so that messages can name them as written
 /// ([`StoodIn::restore`]).
 pub fn stood_in(sql: &str) -> StoodIn<'_> {
+    let mentioned = (crate::mentions::TEMPLATE_WORDS.iter()).any(|word| sql.contains(word));
+    stood_in_mentioned(sql, mentioned)
+}
+
+/// [`stood_in`] for a caller that knows whether `sql` mentions a template's first
+/// characters ([`crate::mentions::TEMPLATE_WORDS`]): none is looked for where it does not.
+pub fn stood_in_mentioned(sql: &str, mentioned: bool) -> StoodIn<'_> {
     let mut out = StoodIn {
         text: Cow::Borrowed(sql),
         names: Vec::new(),
     };
-    if !sql.contains("{{") && !sql.contains("${") && !sql.contains("\\set") {
+    if !mentioned {
         return out;
     }
     let found = templates(sql);

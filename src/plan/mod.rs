@@ -21,7 +21,7 @@ use crate::lint::{self, FileReport, Rendering};
 use crate::run::{Skipped, check_found, nested_projects, read_input};
 use crate::source::{InputError, SourceFile};
 
-use crate::convention::{blanked, outside, sections};
+use crate::convention::{blanked, outside};
 use order::{Kind, upgrade_order};
 
 /// One migration's SQL with its lint report.
@@ -266,7 +266,7 @@ fn unit_of(
     config: &Config,
 ) -> Result<Option<Unit>, InputError> {
     let source = read_input(input)?;
-    let mut ranges = sections(&source.text, downgrade);
+    let mut ranges = source.sections(downgrade);
     // A section after the first keeps its marker line (a comment): the preview shows where
     // the sections of one direction meet rather than a line of blanks.
     for range in ranges.iter_mut().skip(1) {
@@ -280,7 +280,7 @@ fn unit_of(
             let text = blanked(&source.text, &outside(&ranges, source.text.len()));
             (first.start..last.end, text)
         }
-        _ if !sections(&source.text, !downgrade).is_empty() || (downgrade && !is_down_file) => {
+        _ if !source.sections(!downgrade).is_empty() || (downgrade && !is_down_file) => {
             // A file of sections without one of this direction, or an up file on a downgrade.
             return Ok(None);
         }

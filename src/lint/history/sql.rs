@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
-use crate::convention::{section_text, sections};
+use crate::convention::section_text;
 use crate::order::{Kind, migration_name, natural_cmp, upgrade_order};
 use crate::parse::Parsed;
 use crate::schema::{Catalog, NameSet, mentioned_names};
@@ -19,6 +19,9 @@ use crate::source::SourceFile;
 /// The part of a `.sql` migration that upgrades: the file, or the up sections of a file
 /// that holds both directions (dbmate, goose, sql-migrate) with the rest blanked.
 pub fn up_sql(source: &SourceFile) -> Cow<'_, str> {
+    if !source.mentions().section_marker {
+        return Cow::Borrowed(&source.text);
+    }
     match section_text(&source.text, false) {
         Some(text) => Cow::Owned(text),
         None => Cow::Borrowed(&source.text),
@@ -28,7 +31,10 @@ pub fn up_sql(source: &SourceFile) -> Cow<'_, str> {
 /// The down sections of a file that holds both directions, with the rest blanked; None
 /// when it has none or they are empty.
 fn down_sections(source: &SourceFile) -> Option<String> {
-    section_text(&source.text, true).filter(|text| !text.trim().is_empty())
+    (source.mentions().section_marker)
+        .then(|| section_text(&source.text, true))
+        .flatten()
+        .filter(|text| !text.trim().is_empty())
 }
 
 /// What each source is to its migration tool ([`crate::order::classify_paths`]).
@@ -122,7 +128,7 @@ pub fn sql_steps<'a>(sources: &[&'a SourceFile]) -> Vec<SqlStep<'a>> {
 /// Where a `.sql` file's round-trip finding goes: its first down marker line (dbmate,
 /// goose, sql-migrate), else its first line.
 pub fn roundtrip_span(source: &SourceFile) -> std::ops::Range<usize> {
-    let line = match sections(&source.text, true).first() {
+    let line = match source.sections(true).first() {
         Some(range) => source.position(range.start).line.saturating_sub(1).max(1),
         None => 1,
     };
@@ -166,7 +172,7 @@ pub fn sql_history_read(
 /// down sections (dbmate, goose, sql-migrate), when it has some, compared with its up part.
 pub fn sql_history_alone(source: &SourceFile, roundtrips: bool) -> SqlHistory {
     let mut history = SqlHistory::default();
-    if roundtrips && !sections(&source.text, true).is_empty() {
+    if roundtrips && !source.sections(true).is_empty() {
         let names = [source.name.clone()];
         sql_replay(
             &names,
