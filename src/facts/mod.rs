@@ -120,8 +120,9 @@ pub fn quote_ident(name: &str) -> String {
 
 /// [`quote_ident`], borrowing the name when it needs no quotes (most do not).
 pub fn quoted_ident(name: &str) -> std::borrow::Cow<'_, str> {
-    let plain = name.chars().enumerate().all(|(i, c)| {
-        c == '_' || c.is_ascii_lowercase() || (i > 0 && (c.is_ascii_digit() || c == '$'))
+    // Bytes, not characters: a name that is not all ASCII is quoted either way.
+    let plain = name.bytes().enumerate().all(|(i, b)| {
+        b == b'_' || b.is_ascii_lowercase() || (i > 0 && (b.is_ascii_digit() || b == b'$'))
     });
     if (plain && !name.is_empty()) || crate::parse::template::holds_template(name) {
         name.into()
