@@ -44,10 +44,14 @@ impl Mentions {
         // No word of one kind can end with the start of a word of another kind, so a
         // match never hides one of another kind that starts inside it.
         for word in WORDS.find_iter(text) {
-            match word.pattern().as_usize() {
-                0..=2 => found.template = true,
-                3 => found.suppression = true,
-                _ => found.section_marker = true,
+            // The words in the order the automaton was given them.
+            let at = word.pattern().as_usize();
+            if at < TEMPLATE_WORDS.len() {
+                found.template = true;
+            } else if at == TEMPLATE_WORDS.len() {
+                found.suppression = true;
+            } else {
+                found.section_marker = true;
             }
             if found.template && found.suppression && found.section_marker {
                 break;

@@ -119,9 +119,11 @@ impl SourceFile {
     /// in, by a convention of its name or text ([`convention::runner_transaction`]); never
     /// for Python, whose strings may hold anything.
     pub fn runner_transaction(&self, down: bool) -> Option<RunnerTransaction> {
-        let markers = self.language == Language::Sql && self.mentions().section_marker;
         (self.language == Language::Sql)
-            .then(|| convention::runner_transaction_known(&self.name, &self.text, down, markers))
+            .then(|| {
+                let markers = self.mentions().section_marker;
+                convention::runner_transaction_known(&self.name, &self.text, down, markers)
+            })
             .flatten()
     }
 

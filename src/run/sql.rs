@@ -1,6 +1,6 @@
 //! `.sql` inputs linted in parallel and handed on in input order: paths of one file each
-//! a window at a time, a directory's migrations as they are replayed in their tool's
-//! order.
+//! in windows, two at a time, a directory's migrations as they are replayed in their
+//! tool's order.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
