@@ -192,7 +192,7 @@ impl FileState {
             if let Some(NodeEnum::ColumnDef(col)) = &element.node
                 && let Some(t) = &col.type_name
             {
-                let ty = stored_type(&ColumnType::from_type_name(t)).into_owned();
+                let ty = into_stored(ColumnType::from_type_name(t));
                 let name = col.colname.as_str();
                 let at = match known.get(next) {
                     Some(c) if c.name == name => Some(next),
@@ -518,12 +518,17 @@ fn is_zero(args: &[pg_query::Node]) -> bool {
 /// foreign key to a `bigserial` column is to an `int8`).
 fn stored_type(ty: &ColumnType) -> std::borrow::Cow<'_, ColumnType> {
     match ty.serial_integer() {
-        Some(integer) => std::borrow::Cow::Owned(ColumnType {
-            name: integer.into(),
-            ..ty.clone()
-        }),
+        Some(_) => std::borrow::Cow::Owned(into_stored(ty.clone())),
         None => std::borrow::Cow::Borrowed(ty),
     }
+}
+
+/// [`stored_type`] of a type the caller owns: no copy of it.
+fn into_stored(mut ty: ColumnType) -> ColumnType {
+    if let Some(integer) = ty.serial_integer() {
+        ty.name = integer.into();
+    }
+    ty
 }
 
 #[cfg(test)]
