@@ -186,8 +186,11 @@ impl FileState {
     /// for each compared a wide table's columns pairwise.
     fn declare_created_columns(&mut self, table: &Relation, stmt: &pg_query::protobuf::CreateStmt) {
         let known = self.catalog.table(table).map_or(&[][..], |t| &t.columns);
+        let key = table.key();
+        // Looked up once, not per column: most tables have nothing declared.
+        let declared = self.column_types.get(&key);
         let mut next = 0;
-        let mut columns = Vec::new();
+        let mut changed: Vec<(&str, ColumnType)> = Vec::new();
         for element in &stmt.table_elts {
             if let Some(NodeEnum::ColumnDef(col)) = &element.node
                 && let Some(t) = &col.type_name
@@ -200,12 +203,17 @@ impl FileState {
                 };
                 next = at.map_or(next, |at| at + 1);
                 let agrees = at.is_some_and(|at| known[at].ty == ty);
-                columns.push((name, ty, agrees));
+                // As [`Self::declare_unless_agreed`], a column named twice included.
+                let declared = declared
+                    .is_some_and(|columns| columns.iter().any(|(c, _)| c == name))
+                    || changed.iter().any(|(c, _)| *c == name);
+                if declared || !agrees {
+                    changed.push((name, ty));
+                }
             }
         }
-        let key = table.key();
-        for (column, ty, agrees) in columns {
-            self.declare_unless_agreed(key.clone(), column, &ty, agrees);
+        for (column, ty) in changed {
+            self.declare_column_type(key.clone(), column, ty);
         }
     }
 
@@ -222,15 +230,13 @@ impl FileState {
     /// Every lock the statement requests on a relation that existed before this migration
     /// (not created earlier in the file, nor by the statement itself), strongest per relation.
     pub fn locks_on_existing(&self, facts: &Facts) -> Vec<RelationLock> {
-        let created: Vec<_> = facts
-            .actions
-            .iter()
-            .filter(|a| a.form.creates_target())
-            .filter_map(|a| a.relation.as_ref().map(Relation::key))
-            .collect();
-        let mut locks: Vec<RelationLock> = (facts.locks().into_iter())
-            .filter(|l| !self.is_new(&l.relation) && !created.contains(&l.relation.key()))
-            .collect();
+        let created = |relation: &Relation| {
+            (facts.actions.iter()).any(|a| {
+                a.form.creates_target() && a.relation.as_ref().is_some_and(|r| r.same(relation))
+            })
+        };
+        let mut locks = facts.locks();
+        locks.retain(|l| !self.is_new(&l.relation) && !created(&l.relation));
         // Kept with the statement's report until its file is done.
         locks.shrink_to_fit();
         locks

@@ -382,14 +382,19 @@ pub struct Facts {
 impl Facts {
     /// Strongest lock per relation, in the order relations first appear.
     pub fn locks(&self) -> Vec<RelationLock> {
-        let mut locks: Vec<RelationLock> = Vec::new();
-        let pairs = self.actions.iter().flat_map(|a| {
-            [
-                (a.relation.as_ref(), a.lock),
-                (a.other.as_ref(), a.other_lock),
-            ]
-        });
-        for (relation, mode) in pairs {
+        let pairs = || {
+            self.actions.iter().flat_map(|a| {
+                [
+                    (a.relation.as_ref(), a.lock),
+                    (a.other.as_ref(), a.other_lock),
+                ]
+            })
+        };
+        // Sized once: a statement's locks are kept with its report, boxed, and a vector
+        // grown by a push is four locks long.
+        let present = pairs().filter(|(r, m)| r.is_some() && m.is_some()).count();
+        let mut locks: Vec<RelationLock> = Vec::with_capacity(present);
+        for (relation, mode) in pairs() {
             let (Some(relation), Some(mode)) = (relation, mode) else {
                 continue;
             };

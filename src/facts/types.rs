@@ -80,20 +80,18 @@ impl ColumnType {
             }
             lower => std::borrow::Cow::Borrowed(lower),
         };
-        let modifiers = type_name
-            .typmods
-            .iter()
-            .filter_map(|m| match &m.node {
-                Some(NodeEnum::AConst(c)) => match &c.val {
-                    Some(pg_query::protobuf::a_const::Val::Ival(i)) => Some(i64::from(i.ival)),
-                    _ => None,
-                },
+        // Sized first: collected from a filter, the modifiers were grown, then shrunk.
+        let mut modifiers = Vec::with_capacity(type_name.typmods.len());
+        modifiers.extend(type_name.typmods.iter().filter_map(|m| match &m.node {
+            Some(NodeEnum::AConst(c)) => match &c.val {
+                Some(pg_query::protobuf::a_const::Val::Ival(i)) => Some(i64::from(i.ival)),
                 _ => None,
-            })
-            .collect();
+            },
+            _ => None,
+        }));
         ColumnType {
             name: canonical(&name).into(),
-            modifiers,
+            modifiers: modifiers.into_boxed_slice(),
             array: !type_name.array_bounds.is_empty(),
         }
     }

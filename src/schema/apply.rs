@@ -222,6 +222,12 @@ fn create_table(catalog: &mut Catalog, s: &pg_query::protobuf::CreateStmt) {
         }
         table.partition_of = Some((parent, bound));
     }
+    // Sized once: pushed a column at a time, the vector was grown, then shrunk below.
+    table.columns.reserve_exact(
+        (s.table_elts.iter())
+            .filter(|e| matches!(e.node, Some(NodeEnum::ColumnDef(_))))
+            .count(),
+    );
     catalog.hints.table(&key, &table);
     catalog.tables.insert(key.clone(), Arc::new(table));
     for element in &s.table_elts {
