@@ -6,20 +6,27 @@ const MAX: usize = 63;
 
 /// `makeObjectName`: `name1_name2_label`, the longer of name1/name2 shortened first.
 pub fn object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let mut a = name1.to_string();
-    let mut b = name2.unwrap_or_default().to_string();
+    // Shortened as slices and written once: a name is made for every serial column and
+    // every constraint, and copies of both parts, then a `format!`, were four allocations.
+    let (mut a, mut b) = (name1, name2.unwrap_or_default());
     let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let without_last = |s: &str| s.char_indices().next_back().map_or(0, |(at, _)| at);
     while a.len() + b.len() + overhead > MAX {
         if a.len() > b.len() {
-            a.pop();
+            a = &a[..without_last(a)];
         } else {
-            b.pop();
+            b = &b[..without_last(b)];
         }
     }
-    match name2 {
-        Some(_) => format!("{a}_{b}_{label}"),
-        None => format!("{a}_{label}"),
+    let mut name = String::with_capacity(a.len() + b.len() + overhead);
+    name.push_str(a);
+    name.push('_');
+    if name2.is_some() {
+        name.push_str(b);
+        name.push('_');
     }
+    name.push_str(label);
+    name
 }
 
 /// `ChooseRelationName`: the first of `name`, `name1`, `name2`, ... not `taken`.
@@ -74,5 +81,41 @@ mod tests {
             choose("t", Some("a"), "idx", |n| n == "t_a_idx"),
             "t_a_idx1"
         );
+    }
+
+    /// `makeObjectName` as first written here: copies of both names, the longer one's last
+    /// character popped until the name fits.
+    fn object_name_by_pops(name1: &str, name2: Option<&str>, label: &str) -> String {
+        let (mut a, mut b) = (name1.to_string(), name2.unwrap_or_default().to_string());
+        let overhead = label.len() + 1 + usize::from(name2.is_some());
+        while a.len() + b.len() + overhead > MAX {
+            if a.len() > b.len() {
+                a.pop();
+            } else {
+                b.pop();
+            }
+        }
+        match name2 {
+            Some(_) => format!("{a}_{b}_{label}"),
+            None => format!("{a}_{label}"),
+        }
+    }
+
+    #[test]
+    fn names_are_shortened_as_by_popping_characters() {
+        let pieces = ["", "a", "é", "日本", "x_y", "🦀"];
+        let mut below = crate::test_rng::seeded(7);
+        for _ in 0..5_000 {
+            let mut part = |most: usize| -> String {
+                let count = below(most);
+                (0..count).map(|_| pieces[below(pieces.len())]).collect()
+            };
+            let (name1, name2, label) = (part(60), part(60), part(4) + "key");
+            for name2 in [None, Some(name2.as_str())] {
+                let name = object_name(&name1, name2, &label);
+                assert_eq!(name, object_name_by_pops(&name1, name2, &label));
+                assert!(name.len() <= MAX, "{name}");
+            }
+        }
     }
 }
