@@ -100,15 +100,22 @@ impl Relation {
     }
 }
 
+impl Relation {
+    /// As [`Display`](std::fmt::Display) prints it, to any writer: to a `String` without
+    /// the formatting machinery of `write!` (every finding's label names its statement's
+    /// relations).
+    pub fn write_to(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        if let Some(schema) = &self.schema {
+            out.write_str(&quoted_ident(schema))?;
+            out.write_str(".")?;
+        }
+        out.write_str(&quoted_ident(&self.name))
+    }
+}
+
 impl std::fmt::Display for Relation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Written in place, not through a new string per name: every finding's label
-        // names its statement's relations.
-        if let Some(schema) = &self.schema {
-            f.write_str(&quoted_ident(schema))?;
-            f.write_str(".")?;
-        }
-        f.write_str(&quoted_ident(&self.name))
+        self.write_to(f)
     }
 }
 
@@ -320,11 +327,11 @@ impl Action {
     /// users (blocks reads and writes)".
     pub fn lock_phrase(&self) -> String {
         match (self.lock, &self.relation) {
-            (Some(mode), Some(relation)) => RelationLock {
-                relation: relation.clone(),
-                mode,
+            (Some(mode), Some(relation)) => {
+                let mut phrase = String::new();
+                let _ = RelationLock::write(&mut phrase, relation, mode);
+                phrase
             }
-            .to_string(),
             (Some(mode), None) => format!("{} ({})", mode.name(), mode.blocks_description()),
             _ => "no table lock".into(),
         }
@@ -338,18 +345,31 @@ pub struct RelationLock {
     pub mode: LockMode,
 }
 
-/// "AccessExclusiveLock on users (blocks reads and writes)": the one place this phrase is
-/// built.
+impl RelationLock {
+    /// As [`Display`](std::fmt::Display) prints it, to any writer ([`Relation::write_to`]).
+    pub fn write_to(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        Self::write(out, &self.relation, self.mode)
+    }
+
+    /// "AccessExclusiveLock on users (blocks reads and writes)": the one place this phrase
+    /// is built, piece by piece, not through `write!`'s padding of each argument.
+    fn write(
+        out: &mut impl std::fmt::Write,
+        relation: &Relation,
+        mode: LockMode,
+    ) -> std::fmt::Result {
+        out.write_str(mode.name())?;
+        out.write_str(" on ")?;
+        relation.write_to(out)?;
+        out.write_str(" (")?;
+        out.write_str(mode.blocks_description())?;
+        out.write_str(")")
+    }
+}
+
 impl std::fmt::Display for RelationLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Piece by piece, not through `write!`'s padding of each argument: every finding's
-        // label names its statement's locks.
-        f.write_str(self.mode.name())?;
-        f.write_str(" on ")?;
-        std::fmt::Display::fmt(&self.relation, f)?;
-        f.write_str(" (")?;
-        f.write_str(self.mode.blocks_description())?;
-        f.write_str(")")
+        self.write_to(f)
     }
 }
 

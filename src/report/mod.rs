@@ -197,7 +197,6 @@ pub fn describe_action(action: &Action) -> String {
 
 /// "AccessExclusiveLock on users (blocks reads and writes); rewrites table" for a statement.
 pub fn facts_summary(facts: &Facts) -> String {
-    use std::fmt::Write;
     // Written into one string, not joined from a string per part: every finding drawn
     // is labelled with its statement's summary.
     let mut text = String::new();
@@ -205,7 +204,7 @@ pub fn facts_summary(facts: &Facts) -> String {
         if !text.is_empty() {
             text.push_str("; ");
         }
-        let _ = write!(text, "{lock}");
+        let _ = lock.write_to(&mut text);
     }
     if !facts.modelled() {
         // Never "no table lock" for a statement the model does not describe.

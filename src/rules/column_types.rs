@@ -43,9 +43,9 @@ pub struct TypedColumn<'a> {
 }
 
 impl TypedColumn<'_> {
-    /// The column, quoted as SQL.
-    pub fn quoted(&self) -> String {
-        quote_ident(self.column)
+    /// The column, quoted as SQL (borrowed when it needs no quotes, as most do not).
+    pub fn quoted(&self) -> std::borrow::Cow<'_, str> {
+        crate::facts::quoted_ident(self.column)
     }
 
     /// `, schema="app"` for an Alembic call on the column's table when it names a schema,
@@ -57,7 +57,13 @@ impl TypedColumn<'_> {
 
     /// Where it is declared, for messages: `users.id`.
     pub fn place(&self) -> String {
-        format!("{}.{}", self.table, self.quoted())
+        // Written once, not through `format!`: most findings about a column name it.
+        let column = self.quoted();
+        let mut place = String::with_capacity(self.table.len() + 1 + column.len());
+        place.push_str(&self.table);
+        place.push('.');
+        place.push_str(&column);
+        place
     }
 
     /// The kind of clause that declares or retypes it in its statement's text.
