@@ -57,13 +57,9 @@ impl TypedColumn<'_> {
 
     /// Where it is declared, for messages: `users.id`.
     pub fn place(&self) -> String {
-        // Written once, not through `format!`: most findings about a column name it.
-        let column = self.quoted();
-        let mut place = String::with_capacity(self.table.len() + 1 + column.len());
-        place.push_str(&self.table);
-        place.push('.');
-        place.push_str(&column);
-        place
+        // Joined at its final length, not grown by `format!`: most findings about a
+        // column name it.
+        [&*self.table, ".", &self.quoted()].concat()
     }
 
     /// The kind of clause that declares or retypes it in its statement's text.
@@ -211,23 +207,15 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn<'_>> {
 /// The SQL clause that declares `column` with `new_type`, as its statement would: the
 /// column definition of a CREATE TABLE / ADD COLUMN, or the ALTER COLUMN ... TYPE.
 pub fn declaration(column: &TypedColumn, new_type: &str) -> String {
-    match column.declared {
-        Declared::CreateTable => format!(
-            "CREATE TABLE {} (..., {} {new_type}, ...);",
-            column.table,
-            column.quoted()
-        ),
-        Declared::AddColumn => format!(
-            "ALTER TABLE {} ADD COLUMN {} {new_type};",
-            column.table,
-            column.quoted()
-        ),
-        Declared::AlterType => format!(
-            "ALTER TABLE {} ALTER COLUMN {} TYPE {new_type};",
-            column.table,
-            column.quoted()
-        ),
-    }
+    let (head, before_name, before_type, tail) = match column.declared {
+        Declared::CreateTable => ("CREATE TABLE ", " (..., ", " ", ", ...);"),
+        Declared::AddColumn => ("ALTER TABLE ", " ADD COLUMN ", " ", ";"),
+        Declared::AlterType => ("ALTER TABLE ", " ALTER COLUMN ", " TYPE ", ";"),
+    };
+    // Joined at its final length (`concat`), not grown by `format!`: the column type rules
+    // write one for each column they flag.
+    let (table, name) = (&*column.table, &*column.quoted());
+    [head, table, before_name, name, before_type, new_type, tail].concat()
 }
 
 /// The same in Alembic, with `sa_type` an SQLAlchemy type expression (`sa.Text()`).
