@@ -6,8 +6,8 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ObjectType};
 
-use super::apply::relation_exists;
 use super::ddl::qualified;
+use super::keys::relation_exists;
 use super::{Catalog, Key};
 
 pub fn contradictions(catalog: &Catalog, node: &NodeEnum) -> Vec<String> {

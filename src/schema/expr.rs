@@ -3,6 +3,9 @@
 
 use pg_query::{Node, NodeEnum};
 
+use super::ddl::ident as quote;
+use super::keys::strings;
+
 /// An expression as PostgreSQL's deparser writes it.
 pub(super) fn expr_sql(node: &Node) -> String {
     if let Some(plain) = plain_constant(node) {
@@ -25,6 +28,39 @@ pub(super) fn expr_sql(node: &Node) -> String {
         memo.insert(shape, sql.clone());
         sql
     })
+}
+
+/// An index element as SQL, and the name PostgreSQL gives its column.
+pub(super) fn index_elem(elem: &pg_query::protobuf::IndexElem) -> (String, String) {
+    use pg_query::protobuf::{SortByDir, SortByNulls};
+    let (mut sql, name) = match elem.expr.as_deref() {
+        Some(expr) => {
+            let name = match expr.node.as_ref() {
+                Some(NodeEnum::FuncCall(f)) => strings(&f.funcname).pop(),
+                Some(NodeEnum::ColumnRef(c)) => strings(&c.fields).pop(),
+                _ => None,
+            };
+            (
+                format!("({})", expr_sql(expr)),
+                name.unwrap_or_else(|| "expr".into()),
+            )
+        }
+        None => (quote(&elem.name), elem.name.clone()),
+    };
+    let opclass = strings(&elem.opclass);
+    if !opclass.is_empty() {
+        sql.push(' ');
+        sql.push_str(&opclass.join("."));
+    }
+    if elem.ordering == SortByDir::SortbyDesc as i32 {
+        sql.push_str(" DESC");
+    }
+    if elem.nulls_ordering == SortByNulls::SortbyNullsFirst as i32 {
+        sql.push_str(" NULLS FIRST");
+    } else if elem.nulls_ordering == SortByNulls::SortbyNullsLast as i32 {
+        sql.push_str(" NULLS LAST");
+    }
+    (sql, name)
 }
 
 /// Expressions remembered per thread, at most (and by [`deparsed_once`]).

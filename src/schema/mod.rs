@@ -12,6 +12,7 @@
 
 mod apply;
 mod check;
+mod constraint;
 pub mod ddl;
 pub mod diff;
 mod expr;
