@@ -99,6 +99,14 @@ impl SourceFile {
         }
     }
 
+    /// The text of its up or down sections, the rest blanked ([`convention::section_text`]);
+    /// `None` when it has none.
+    pub fn section_text(&self, down: bool) -> Option<String> {
+        (self.mentions().section_marker)
+            .then(|| convention::section_text(&self.text, down))
+            .flatten()
+    }
+
     /// The characters of the text before `offset` (a character boundary).
     fn chars_before(&self, offset: usize) -> usize {
         let blocks = self.char_blocks.get_or_init(|| {

@@ -181,10 +181,9 @@ impl<'s, 'scope> Ordered<'s, 'scope> {
 
 /// Windows of files of one-file paths linted in the worker pool, [`WINDOWS_AHEAD`] at a
 /// time, their outcomes handed on in input order. One window at a time, the threads
-/// waited for its slowest file and then for the next window (the narrower the windows,
-/// the more CPU: 11 % more with windows of 16 files than of 64, in a temporary build that
-/// read the size from the environment); two at a time, 2 % less CPU than one on 3,200
-/// files (docs/performance-history.md).
+/// waited for its slowest file and then for the next window; two at a time, 2 % less CPU
+/// than one on 3,200 files (`scripts/ab.py` with the binaries of 2e45153 and 6f9f037;
+/// docs/performance-history.md).
 struct Alone<'s, 'scope> {
     pool: &'s rayon::Scope<'scope>,
     sender: std::sync::mpsc::Sender<(usize, Vec<Outcome>)>,

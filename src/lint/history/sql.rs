@@ -10,7 +10,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{REPLAY_CHUNK, roundtrip};
-use crate::convention::section_text;
 use crate::order::{Kind, migration_name, natural_cmp, upgrade_order};
 use crate::parse::Parsed;
 use crate::schema::{Catalog, NameSet, mentioned_names};
@@ -19,10 +18,7 @@ use crate::source::SourceFile;
 /// The part of a `.sql` migration that upgrades: the file, or the up sections of a file
 /// that holds both directions (dbmate, goose, sql-migrate) with the rest blanked.
 pub fn up_sql(source: &SourceFile) -> Cow<'_, str> {
-    if !source.mentions().section_marker {
-        return Cow::Borrowed(&source.text);
-    }
-    match section_text(&source.text, false) {
+    match source.section_text(false) {
         Some(text) => Cow::Owned(text),
         None => Cow::Borrowed(&source.text),
     }
@@ -31,10 +27,7 @@ pub fn up_sql(source: &SourceFile) -> Cow<'_, str> {
 /// The down sections of a file that holds both directions, with the rest blanked; None
 /// when it has none or they are empty.
 fn down_sections(source: &SourceFile) -> Option<String> {
-    (source.mentions().section_marker)
-        .then(|| section_text(&source.text, true))
-        .flatten()
-        .filter(|text| !text.trim().is_empty())
+    (source.section_text(true)).filter(|text| !text.trim().is_empty())
 }
 
 /// What each source is to its migration tool ([`crate::order::classify_paths`]).
