@@ -169,12 +169,9 @@ fn major_bindirs() -> Vec<PathBuf> {
         .collect()
 }
 
-/// `sql` run after the case's schema, in a `public` schema emptied first.
-fn run_after_setup(cluster: &Cluster, case: &Case, sql: &str) -> pg::Output {
-    let script = format!(
-        "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{}\n{sql}\n",
-        case.setup
-    );
+/// `sql` run after a case's schema (`setup`), in a `public` schema emptied first.
+fn run_after_setup(cluster: &Cluster, setup: &str, sql: &str) -> pg::Output {
+    let script = format!("DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n{setup}\n{sql}\n");
     cluster.psql(
         "postgres",
         "advice_live",
@@ -184,32 +181,102 @@ fn run_after_setup(cluster: &Cluster, case: &Case, sql: &str) -> pg::Output {
     )
 }
 
-/// Runs every case's fix on `cluster`; (cases fixed and run, cases without a fix at this
-/// major, failures).
+/// Each name the cases use, and a keyword PostgreSQL accepts as a name only quoted: a fix
+/// that writes a name bare (`ALTER TABLE user ...`) is a syntax error on the server.
+const KEYWORD_NAMES: &[(&str, &str)] = &[
+    ("users", "user"),
+    ("orders", "order"),
+    ("email", "check"),
+    ("total", "limit"),
+    ("user_id", "column"),
+    ("id", "select"),
+    ("note", "only"),
+    ("events", "table"),
+    ("events_2026", "using"),
+    ("at", "end"),
+    ("positive", "cast"),
+    ("users_email_idx", "verbose"),
+    ("users_id_idx", "full"),
+    ("user_ids", "window"),
+    ("user_ids_id", "where"),
+    ("users_total_check", "constraint"),
+    ("orders_user_fk", "foreign"),
+    ("users_email_key", "unique"),
+    ("users_email_pkey", "primary"),
+    ("users_lower_email", "lateral"),
+    ("users_touch", "authorization"),
+    ("positive_check", "collate"),
+];
+
+/// `sql` with every name of [`KEYWORD_NAMES`] (a whole word) replaced by its keyword, quoted.
+fn keyword_named(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match KEYWORD_NAMES.iter().find(|(name, _)| name == word) {
+            Some((_, keyword)) => out.push_str(&format!("\"{keyword}\"")),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in sql.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Runs every case's fix on `cluster`, each case as written and with its names replaced by
+/// keywords ([`keyword_named`]); (cases fixed and run, cases without a fix at this major,
+/// failures).
 fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) {
     let mut ran = Vec::new();
     let mut unfixed = Vec::new();
     let mut failures = Vec::new();
     for (index, case) in CASES.iter().enumerate() {
         let rule = rules::find(case.rule).unwrap_or_else(|| panic!("no rule {}", case.rule));
-        let Some(fixed) = fixed(rule, case.sql, cluster.major) else {
-            unfixed.push(case.rule);
-            continue;
-        };
-        // Each statement in its own transaction, as a migration tool runs CONCURRENTLY.
-        let run = run_after_setup(cluster, case, &format!("{fixed};"));
-        if run.success {
-            ran.push(index);
-        } else {
-            failures.push(format!(
-                "PostgreSQL {} refused the fix of {}:\n{fixed}\n{}",
-                cluster.major,
-                case.rule,
-                run.stderr.trim()
-            ));
+        let variants = [
+            (case.setup.to_string(), case.sql.to_string()),
+            (keyword_named(case.setup), keyword_named(case.sql)),
+        ];
+        for (variant, (setup, sql)) in variants.iter().enumerate() {
+            let Some(fixed) = fixed(rule, sql, cluster.major) else {
+                if variant == 0 {
+                    unfixed.push(case.rule);
+                } else {
+                    failures.push(format!("no fix of {} for {sql}", case.rule));
+                }
+                break;
+            };
+            // Each statement in its own transaction, as a migration tool runs CONCURRENTLY.
+            let run = run_after_setup(cluster, setup, &format!("{fixed};"));
+            if !run.success {
+                failures.push(format!(
+                    "PostgreSQL {} refused the fix of {}:\n{fixed}\n{}",
+                    cluster.major,
+                    case.rule,
+                    run.stderr.trim()
+                ));
+            } else if variant == 0 {
+                ran.push(index);
+            }
         }
     }
     (ran, unfixed, failures)
+}
+
+#[test]
+fn keyword_names_are_whole_words_quoted() {
+    assert_eq!(
+        keyword_named("ALTER TABLE users ADD CONSTRAINT users_total_check CHECK (total >= 0);"),
+        r#"ALTER TABLE "user" ADD CONSTRAINT "constraint" CHECK ("limit" >= 0);"#
+    );
+    assert_eq!(keyword_named("users_x (id)"), r#"users_x ("select")"#);
 }
 
 #[test]
@@ -468,7 +535,7 @@ fn every_concrete_alembic_advice_renders_and_runs() {
         }
         // As `alembic upgrade` runs it: in a transaction, which an autocommit block leaves.
         let sql = fixture["upgrade"].as_str().unwrap_or_default();
-        let run = run_after_setup(&cluster, case, &format!("BEGIN;\n{sql}\nCOMMIT;"));
+        let run = run_after_setup(&cluster, case.setup, &format!("BEGIN;\n{sql}\nCOMMIT;"));
         if !run.success {
             failures.push(format!(
                 "{}: PostgreSQL {} refused\n{revision}\n{sql}\n{}",
@@ -492,4 +559,67 @@ fn every_concrete_alembic_advice_renders_and_runs() {
         rules.into_iter().collect::<Vec<_>>().join(", ")
     );
     std::fs::write(&proof, text).expect("write the proof");
+}
+
+/// The SQL a help text shows, with every name a keyword: each complete statement
+/// ([`help_statements`]) must parse. No server needed:
+/// this covers the help of every rule's documented Bad examples, not only the fixes above.
+#[test]
+fn help_statements_parse_with_keyword_names() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for rule in rules::ALL {
+        let doc = std::fs::read_to_string(docs.join(format!("{}.md", rule.id))).expect("rule doc");
+        let bad = rule_doc::blocks(&doc, "## Bad", "sql").into_iter();
+        let cases = CASES.iter().filter(|c| c.rule == rule.id);
+        let sources = bad
+            .map(|sql| sql.to_string())
+            .chain(cases.map(|c| format!("{}\n{}", c.setup, c.sql)));
+        for sql in sources.map(|sql| keyword_named(&sql)) {
+            let report = lint_sql(
+                SourceFile::new("case.sql", &sql),
+                &Config::default().enabling(rule),
+            );
+            let helps = (report.findings.iter())
+                .filter(|f| f.rule.id == rule.id)
+                .filter_map(|f| f.advice.sql.as_deref());
+            for help in helps {
+                for statement in help_statements(help) {
+                    checked += 1;
+                    if let Err(error) =
+                        pg_query::parse(&statement, pg_query::ParserOptions::DEFAULT)
+                    {
+                        failures.push(format!("{}: {statement}\n  {error}", rule.id));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "help statements that do not parse:\n{}",
+        failures.join("\n")
+    );
+    assert!(checked > 50, "only {checked} help statements checked");
+}
+
+/// The statements of a help text: its indented lines (the prose is not), joined until one
+/// ends in `;`, each line's `-- comment` left out; those with a `...` or `<placeholder>`
+/// are not SQL to run as it is, and are left out.
+fn help_statements(help: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut statement = String::new();
+    for line in help.lines().filter(|line| line.starts_with("  ")) {
+        let code = line.split("  -- ").next().unwrap_or(line).trim();
+        statement.push_str(code);
+        statement.push('\n');
+        if code.ends_with(';') {
+            let whole = std::mem::take(&mut statement);
+            if !whole.contains("...") && !whole.contains('<') {
+                statements.push(whole);
+            }
+        }
+    }
+    statements
 }

@@ -119,24 +119,7 @@ impl std::fmt::Display for Relation {
     }
 }
 
-/// Quotes an identifier the way PostgreSQL would need it; a migration tool's template
-/// (`{{ .Schema }}`) is left as the file writes it.
-pub fn quote_ident(name: &str) -> String {
-    quoted_ident(name).into_owned()
-}
-
-/// [`quote_ident`], borrowing the name when it needs no quotes (most do not).
-pub fn quoted_ident(name: &str) -> std::borrow::Cow<'_, str> {
-    // Bytes, not characters: a name that is not all ASCII is quoted either way.
-    let plain = name.bytes().enumerate().all(|(i, b)| {
-        b == b'_' || b.is_ascii_lowercase() || (i > 0 && (b.is_ascii_digit() || b == b'$'))
-    });
-    if (plain && !name.is_empty()) || crate::parse::template::holds_template(name) {
-        name.into()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\"")).into()
-    }
-}
+pub use crate::parse::ident::{quote_ident, quoted_ident};
 
 /// One thing a statement does, resolved against the lock model for a PostgreSQL version.
 #[derive(Debug, Clone)]

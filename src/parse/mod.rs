@@ -8,6 +8,7 @@
 mod deparse;
 #[cfg(direct_tree)]
 mod direct;
+pub mod ident;
 pub mod plpgsql;
 pub mod split;
 pub mod template;

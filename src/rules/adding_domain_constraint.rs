@@ -3,7 +3,7 @@ use pg_query::NodeEnum;
 use super::Severity;
 use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
-use crate::facts::Form;
+use crate::facts::{Form, quote_ident};
 
 pub static RULE: Rule = Rule {
     id: "adding-domain-constraint",
@@ -28,7 +28,13 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 .other_lock
                 .map(|m| format!("{} ({})", m.name(), m.blocks_description()))
                 .unwrap_or_else(|| "a lock".into());
-            let name = action.constraint().unwrap_or("<constraint>").to_string();
+            // An unnamed constraint is named as PostgreSQL names it (`<domain>_check`), so
+            // that the NOT VALID statement and the VALIDATE agree.
+            let bare_name = match action.constraint() {
+                Some(name) => name.to_string(),
+                None => format!("{}_check", bare_domain(input.node).unwrap_or("d")),
+            };
+            let name = quote_ident(&bare_name);
             let not_valid = deparse_with(input.node, |node| {
                 if let NodeEnum::AlterDomainStmt(stmt) = node
                     && let Some(NodeEnum::Constraint(c)) =
@@ -36,9 +42,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     {
                         c.skip_validation = true;
                         c.initially_valid = false;
-                        if c.conname.is_empty() {
-                            c.conname = format!("{}_check", domain.rsplit('.').next().unwrap_or("d"));
-                        }
+                        c.conname = bare_name.clone();
                     }
             })
             .unwrap_or_else(|| "ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID".into());
@@ -65,6 +69,17 @@ fn check(input: &StatementView) -> Vec<Violation> {
             )
         })
         .collect()
+}
+
+/// The domain's own name, unquoted (the last part of `ALTER DOMAIN s.d`).
+fn bare_domain(node: &NodeEnum) -> Option<&str> {
+    let NodeEnum::AlterDomainStmt(stmt) = node else {
+        return None;
+    };
+    match stmt.type_name.last()?.node.as_ref()? {
+        NodeEnum::String(s) => Some(&s.sval),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@ use pg_query::protobuf::{ConstrType, Constraint as PgConstraint};
 use pg_query::{Node, NodeEnum};
 use std::sync::Arc;
 
-use super::ddl::ident as quote;
 use super::expr::{expr_sql, index_elem};
 use super::keys::{has_index, relation_exists, strings};
 use super::names::{choose, columns_part};
 use super::{Catalog, Constraint, ConstraintKind, Key, Table};
+use crate::parse::ident::quote_ident as quote;
 
 /// Replays a constraint of the table `key` (a column's, `column`, or the table's).
 pub(super) fn add_constraint(

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::keys::has_index;
 use super::{Catalog, Column, ConstraintKind, Key};
 use crate::facts::types::ColumnType;
+use crate::parse::ident::quote_ident;
 
 /// A type as PostgreSQL's `format_type` prints it (`character varying(20)`).
 pub fn type_sql(ty: &ColumnType) -> String {
@@ -37,145 +38,22 @@ pub fn type_sql(ty: &ColumnType) -> String {
         "timestamp" => format!("timestamp{m} without time zone"),
         "timetz" => format!("time{m} with time zone"),
         "time" => format!("time{m} without time zone"),
-        other => format!("{}{m}", ident(other)),
+        other => format!("{}{m}", quote_ident(other)),
     };
     if ty.array { format!("{base}[]") } else { base }
-}
-
-/// Words that must be quoted as identifiers (PostgreSQL's reserved keywords, those that
-/// may name a function or type included), sorted: searched by halves, since every name a
-/// replayed statement writes into the catalog is looked up.
-const RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "binary",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "group",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "intersect",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "natural",
-    "not",
-    "notnull",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "outer",
-    "overlaps",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "right",
-    "select",
-    "session_user",
-    "similar",
-    "some",
-    "symmetric",
-    "table",
-    "tablesample",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "verbose",
-    "when",
-    "where",
-    "window",
-    "with",
-];
-
-/// An identifier, quoted when it has to be.
-pub fn ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && RESERVED.binary_search(&name).is_err();
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 /// `schema.name`, the schema left out when it is `public`.
 pub fn qualified(key: &Key) -> String {
     if key.0 == "public" {
-        ident(&key.1)
+        quote_ident(&key.1)
     } else {
-        format!("{}.{}", ident(&key.0), ident(&key.1))
+        format!("{}.{}", quote_ident(&key.0), quote_ident(&key.1))
     }
 }
 
 fn column_sql(c: &Column) -> String {
-    let mut sql = format!("{} {}", ident(&c.name), c.type_sql());
+    let mut sql = format!("{} {}", quote_ident(&c.name), c.type_sql());
     if let Some(kind) = c.identity() {
         let _ = write!(sql, " GENERATED {kind} AS IDENTITY");
     }
@@ -200,7 +78,7 @@ pub fn render(catalog: &Catalog) -> String {
     let mut out = String::new();
     for schema in catalog.schemas.iter() {
         if schema != "public" {
-            let _ = writeln!(out, "CREATE SCHEMA {};", ident(schema));
+            let _ = writeln!(out, "CREATE SCHEMA {};", quote_ident(schema));
         }
     }
     for (key, values) in &catalog.enums {
@@ -239,7 +117,11 @@ pub fn render(catalog: &Catalog) -> String {
         let mut lines: Vec<String> = table.columns.iter().map(|c| column_sql(c)).collect();
         for c in &table.constraints {
             if inline(c.kind, c.validated) {
-                lines.push(format!("CONSTRAINT {} {}", ident(&c.name), c.definition));
+                lines.push(format!(
+                    "CONSTRAINT {} {}",
+                    quote_ident(&c.name),
+                    c.definition
+                ));
             }
         }
         let _ = write!(
@@ -260,7 +142,7 @@ pub fn render(catalog: &Catalog) -> String {
                 "ALTER SEQUENCE {} OWNED BY {}.{};",
                 qualified(key),
                 qualified(table),
-                ident(column)
+                quote_ident(column)
             );
         }
     }
@@ -270,13 +152,13 @@ pub fn render(catalog: &Catalog) -> String {
         let _ = write!(
             out,
             "CREATE {unique}INDEX {} ON {only}{} USING {} ({})",
-            ident(&key.1),
+            quote_ident(&key.1),
             qualified(&index.table),
             index.method,
             index.keys.join(", ")
         );
         if !index.include.is_empty() {
-            let include: Vec<String> = index.include.iter().map(|c| ident(c)).collect();
+            let include: Vec<String> = index.include.iter().map(|c| quote_ident(c)).collect();
             let _ = write!(out, " INCLUDE ({})", include.join(", "));
         }
         if let Some(predicate) = &index.predicate {
@@ -295,7 +177,7 @@ pub fn render(catalog: &Catalog) -> String {
                     out,
                     "ALTER TABLE {} ADD CONSTRAINT {} {}{not_valid};",
                     qualified(key),
-                    ident(&c.name),
+                    quote_ident(&c.name),
                     c.definition
                 );
             }
@@ -315,19 +197,4 @@ pub fn render(catalog: &Catalog) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reserved_words_are_sorted_for_the_search_by_halves() {
-        assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
-        for word in RESERVED {
-            assert_eq!(ident(word), format!("\"{word}\""));
-        }
-        assert_eq!(ident("users"), "users");
-        assert_eq!(ident("verbosely"), "verbosely");
-    }
 }

@@ -3,8 +3,8 @@
 
 use pg_query::{Node, NodeEnum};
 
-use super::ddl::ident as quote;
 use super::keys::strings;
+use crate::parse::ident::quote_ident as quote;
 
 /// An expression as PostgreSQL's deparser writes it.
 pub(super) fn expr_sql(node: &Node) -> String {

@@ -349,7 +349,11 @@ impl Column {
     /// The column's type as SQL, qualified when its schema is not `public`.
     pub fn type_sql(&self) -> String {
         match self.type_schema() {
-            Some(schema) => format!("{}.{}", ddl::ident(schema), ddl::type_sql(&self.ty)),
+            Some(schema) => format!(
+                "{}.{}",
+                crate::parse::ident::quoted_ident(schema),
+                ddl::type_sql(&self.ty)
+            ),
             None => ddl::type_sql(&self.ty),
         }
     }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::ddl::ident as quote;
 use super::keys::has_index;
 use super::{Catalog, Key, Name, Table};
+use crate::parse::ident::quote_ident as quote;
 
 /// DROP COLUMN: the indexes and constraints that use the column go with it.
 pub(super) fn drop_column(catalog: &mut Catalog, key: &Key, column: &str) {
