@@ -208,13 +208,40 @@ const KEYWORD_NAMES: &[(&str, &str)] = &[
     ("positive_check", "collate"),
 ];
 
-/// `sql` with every name of [`KEYWORD_NAMES`] (a whole word) replaced by its keyword, quoted.
-fn keyword_named(sql: &str) -> String {
+/// The same names, each a mixed-case name with a space or punctuation, which PostgreSQL
+/// also accepts only quoted (and folds to lowercase unquoted).
+const SPELLED_NAMES: &[(&str, &str)] = &[
+    ("users", "User Accounts"),
+    ("orders", "Orders"),
+    ("email", "E-mail"),
+    ("total", "Total Due"),
+    ("user_id", "userId"),
+    ("id", "ID"),
+    ("note", "Note"),
+    ("events", "Events"),
+    ("events_2026", "Events 2026"),
+    ("at", "At"),
+    ("positive", "Positive"),
+    ("users_email_idx", "Users.Email"),
+    ("users_id_idx", "Users(ID)"),
+    ("user_ids", "User IDs"),
+    ("user_ids_id", "User-IDs"),
+    ("users_total_check", "Total >= 0"),
+    ("orders_user_fk", "Orders->Users"),
+    ("users_email_key", "Unique E-mail"),
+    ("users_email_pkey", "E-mail Key"),
+    ("users_lower_email", "Lower E-mail"),
+    ("users_touch", "Touch Users"),
+    ("positive_check", "Positive?"),
+];
+
+/// `sql` with every name of `names` (a whole word) replaced by its other name, quoted.
+fn renamed(sql: &str, names: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        match KEYWORD_NAMES.iter().find(|(name, _)| name == word) {
-            Some((_, keyword)) => out.push_str(&format!("\"{keyword}\"")),
+        match names.iter().find(|(name, _)| name == word) {
+            Some((_, other)) => out.push_str(&format!("\"{other}\"")),
             None => out.push_str(word),
         }
         word.clear();
@@ -231,9 +258,9 @@ fn keyword_named(sql: &str) -> String {
     out
 }
 
-/// Runs every case's fix on `cluster`, each case as written and with its names replaced by
-/// keywords ([`keyword_named`]); (cases fixed and run, cases without a fix at this major,
-/// failures).
+/// Runs every case's fix on `cluster`, each case as written, with its names replaced by
+/// keywords and by names that need quotes otherwise ([`renamed`]); (cases fixed and run,
+/// cases without a fix at this major, failures).
 fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) {
     let mut ran = Vec::new();
     let mut unfixed = Vec::new();
@@ -242,7 +269,14 @@ fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) 
         let rule = rules::find(case.rule).unwrap_or_else(|| panic!("no rule {}", case.rule));
         let variants = [
             (case.setup.to_string(), case.sql.to_string()),
-            (keyword_named(case.setup), keyword_named(case.sql)),
+            (
+                renamed(case.setup, KEYWORD_NAMES),
+                renamed(case.sql, KEYWORD_NAMES),
+            ),
+            (
+                renamed(case.setup, SPELLED_NAMES),
+                renamed(case.sql, SPELLED_NAMES),
+            ),
         ];
         for (variant, (setup, sql)) in variants.iter().enumerate() {
             let Some(fixed) = fixed(rule, sql, cluster.major) else {
@@ -271,12 +305,15 @@ fn run_cases(cluster: &Cluster) -> (Vec<usize>, Vec<&'static str>, Vec<String>) 
 }
 
 #[test]
-fn keyword_names_are_whole_words_quoted() {
+fn names_are_replaced_as_whole_words_quoted() {
     assert_eq!(
-        keyword_named("ALTER TABLE users ADD CONSTRAINT users_total_check CHECK (total >= 0);"),
+        renamed(
+            "ALTER TABLE users ADD CONSTRAINT users_total_check CHECK (total >= 0);",
+            KEYWORD_NAMES
+        ),
         r#"ALTER TABLE "user" ADD CONSTRAINT "constraint" CHECK ("limit" >= 0);"#
     );
-    assert_eq!(keyword_named("users_x (id)"), r#"users_x ("select")"#);
+    assert_eq!(renamed("users_x (id)", SPELLED_NAMES), r#"users_x ("ID")"#);
 }
 
 #[test]
@@ -561,11 +598,11 @@ fn every_concrete_alembic_advice_renders_and_runs() {
     std::fs::write(&proof, text).expect("write the proof");
 }
 
-/// The SQL a help text shows, with every name a keyword: each complete statement
-/// ([`help_statements`]) must parse. No server needed:
+/// The SQL a help text shows, with every name a keyword or a name that needs quotes
+/// otherwise ([`renamed`]): each complete statement ([`help_statements`]) must parse. No server needed:
 /// this covers the help of every rule's documented Bad examples, not only the fixes above.
 #[test]
-fn help_statements_parse_with_keyword_names() {
+fn help_statements_parse_with_names_that_need_quotes() {
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -576,7 +613,9 @@ fn help_statements_parse_with_keyword_names() {
         let sources = bad
             .map(|sql| sql.to_string())
             .chain(cases.map(|c| format!("{}\n{}", c.setup, c.sql)));
-        for sql in sources.map(|sql| keyword_named(&sql)) {
+        let renamings =
+            |sql: String| [KEYWORD_NAMES, SPELLED_NAMES].map(|names| renamed(&sql, names));
+        for sql in sources.flat_map(renamings) {
             let report = lint_sql(
                 SourceFile::new("case.sql", &sql),
                 &Config::default().enabling(rule),
