@@ -599,10 +599,11 @@ fn every_concrete_alembic_advice_renders_and_runs() {
 }
 
 /// The SQL a help text shows, with every name a keyword or a name that needs quotes
-/// otherwise ([`renamed`]): each complete statement ([`help_statements`]) must parse. No server needed:
+/// otherwise ([`renamed`]), and with every statement written over many lines: each complete
+/// statement ([`help_statements`]) must parse. No server needed:
 /// this covers the help of every rule's documented Bad examples, not only the fixes above.
 #[test]
-fn help_statements_parse_with_names_that_need_quotes() {
+fn help_statements_parse_with_any_names_and_layout() {
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -613,9 +614,14 @@ fn help_statements_parse_with_names_that_need_quotes() {
         let sources = bad
             .map(|sql| sql.to_string())
             .chain(cases.map(|c| format!("{}\n{}", c.setup, c.sql)));
-        let renamings =
-            |sql: String| [KEYWORD_NAMES, SPELLED_NAMES].map(|names| renamed(&sql, names));
-        for sql in sources.flat_map(renamings) {
+        // Each also written over many lines: a help shows every line of a statement it
+        // quotes, indented as the first.
+        let variants = |sql: String| {
+            let spread = sql.replace(' ', "\n");
+            let renamings = [KEYWORD_NAMES, SPELLED_NAMES].map(|names| renamed(&sql, names));
+            renamings.into_iter().chain([spread])
+        };
+        for sql in sources.flat_map(variants) {
             let report = lint_sql(
                 SourceFile::new("case.sql", &sql),
                 &Config::default().enabling(rule),
@@ -645,20 +651,30 @@ fn help_statements_parse_with_names_that_need_quotes() {
 
 /// The statements of a help text: its indented lines (the prose is not), joined until one
 /// ends in `;`, each line's `-- comment` left out; those with a `...` or `<placeholder>`
-/// are not SQL to run as it is, and are left out.
+/// are not SQL to run as it is, and are left out. A statement a line of prose (or the
+/// text's end) cuts short is kept as it is, to fail: a line of a quoted statement shown
+/// without its indent reads as prose.
 fn help_statements(help: &str) -> Vec<String> {
     let mut statements = Vec::new();
     let mut statement = String::new();
-    for line in help.lines().filter(|line| line.starts_with("  ")) {
+    let mut keep = |statement: &mut String| {
+        let whole = std::mem::take(statement);
+        if !whole.trim().is_empty() && !whole.contains("...") && !whole.contains('<') {
+            statements.push(whole);
+        }
+    };
+    for line in help.lines() {
+        if !line.starts_with("  ") {
+            keep(&mut statement);
+            continue;
+        }
         let code = line.split("  -- ").next().unwrap_or(line).trim();
         statement.push_str(code);
         statement.push('\n');
         if code.ends_with(';') {
-            let whole = std::mem::take(&mut statement);
-            if !whole.contains("...") && !whole.contains('<') {
-                statements.push(whole);
-            }
+            keep(&mut statement);
         }
     }
+    keep(&mut statement);
     statements
 }

@@ -2,7 +2,7 @@ use pg_query::protobuf::ConstrType;
 
 use super::Severity;
 use super::advice::{
-    not_valid_then_validate, python_string, schema_kwarg, split_column_constraint,
+    indented, not_valid_then_validate, python_string, schema_kwarg, split_column_constraint,
 };
 use super::{
     Advice, Category, Check, Rule, StatementView, Violation, not_valid_name, not_valid_sql,
@@ -44,7 +44,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     "a column constraint cannot be NOT VALID: add the column, then the CHECK as a table \
                      constraint NOT VALID (no scan), then validate it in a separate transaction (reads and \
                      writes continue):\n  {};",
-                    fix.replace('\n', "\n  ")
+                    indented(&fix)
                 ))
                 .with_fix(fix, false)
                 .with_alembic(|| format!(

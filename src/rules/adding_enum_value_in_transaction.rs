@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use pg_query::NodeEnum;
 use pg_query::protobuf::AlterEnumStmt;
 
-use super::advice::{autocommit_block, python_string};
+use super::advice::{autocommit_block, indented, python_string};
 use super::{
     Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
 };
@@ -53,7 +53,8 @@ fn check(input: &TransactionView) -> Vec<Violation> {
         let (type_name, value) = &**named;
         let sql = statement.sql.trim();
         let outside = Advice::sql(format!(
-            "run it outside any transaction block, on its own (COMMIT before it):\n  COMMIT;\n  {sql};"
+            "run it outside any transaction block, on its own (COMMIT before it):\n  COMMIT;\n  {};",
+            indented(sql)
         ))
         .with_alembic(|| format!(
             "run it outside the migration's transaction:\n{}",
@@ -83,8 +84,9 @@ fn check(input: &TransactionView) -> Vec<Violation> {
                         excerpt(user.sql)
                     ),
                     Advice::sql(format!(
-                        "commit the new value before using it:\n  {sql};\n  COMMIT;\n  \
+                        "commit the new value before using it:\n  {};\n  COMMIT;\n  \
                          -- then, in a new transaction: {}",
+                        indented(sql),
                         excerpt(user.sql)
                     ))
                     .with_alembic(|| format!(

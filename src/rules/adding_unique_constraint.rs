@@ -3,7 +3,7 @@ use pg_query::protobuf::ConstrType;
 
 use super::Severity;
 use super::advice::{
-    added_column, is_not_null, python_string, schema_kwarg, split_column_constraint,
+    added_column, indented, is_not_null, python_string, schema_kwarg, split_column_constraint,
 };
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
 use crate::facts::{Form, quote_ident};
@@ -106,7 +106,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     proofs.iter().map(|(_, key)| key.as_str()).collect::<Vec<_>>().join(", ")
                 )
             };
-            let advice = Advice::sql(format!("{intro}:\n  {}", steps.join("\n").replace('\n', "\n  ")))
+            let advice = Advice::sql(format!("{intro}:\n  {}", indented(&steps.join("\n"))))
                 .with_fix(fix, false)
                 .with_alembic(|| {
                     let mut alembic = Vec::new();

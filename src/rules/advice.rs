@@ -178,6 +178,17 @@ pub fn not_valid_then_validate(
     }
 }
 
+/// SQL as a help text shows it under its first line, two spaces in: every line of a
+/// statement the user wrote over several (or of several statements) indented alike, not
+/// only the first.
+pub fn indented(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains('\n') {
+        sql.replace('\n', "\n  ").into()
+    } else {
+        sql.into()
+    }
+}
+
 /// `text` for a `#` comment in Alembic advice: as it is, or as a Python string literal
 /// when it holds a line break, which would end the comment and leave the rest of the text
 /// as a line of code.

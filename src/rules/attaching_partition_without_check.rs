@@ -5,7 +5,7 @@ use pg_query::{NodeEnum, NodeRef};
 
 use pg_query::protobuf::{AlterTableStmt, AlterTableType, CreateStmt};
 
-use super::advice::python_string;
+use super::advice::{indented, python_string};
 use super::{
     Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
 };
@@ -89,7 +89,7 @@ fn violation(
             "first add a CHECK constraint matching the partition bound, NOT VALID, and validate it \
              (ShareUpdateExclusiveLock: reads and writes continue), in transactions of their own; \
              the attach then skips the scan:\n  {}",
-            steps.join("\n  ")
+            indented(&steps.join("\n"))
         ))
         .with_fix(steps.join("\n"), true)
         .with_alembic(|| format!(

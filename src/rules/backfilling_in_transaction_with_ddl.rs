@@ -3,7 +3,7 @@
 
 use pg_query::NodeEnum;
 
-use super::advice::python_string;
+use super::advice::{indented, python_string};
 use super::{
     Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
 };
@@ -98,7 +98,7 @@ fn changes_rows(
                     "commit the schema change first, then change the rows in batches, each in \
                      its own short transaction:\n  COMMIT;\n  {};  -- in batches, e.g. WHERE id \
                      BETWEEN <from> AND <to>",
-                    statement.sql.trim()
+                    indented(statement.sql.trim())
                 ))
                 .with_alembic(|| {
                     format!(

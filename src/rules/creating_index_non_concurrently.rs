@@ -1,7 +1,7 @@
 use pg_query::NodeEnum;
 
 use super::Severity;
-use super::advice::autocommit_block;
+use super::advice::{autocommit_block, indented};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -43,7 +43,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     super::index_concurrently_on_partitioned_table::partition_plan(index, input.state)
                 )),
                 None => Advice::sql(format!(
-                    "build it concurrently, outside a transaction block:\n  {concurrent};"
+                    "build it concurrently, outside a transaction block:\n  {};",
+                    indented(&concurrent)
                 ))
                 .with_fix(concurrent.clone(), false)
                 .with_alembic_call(concurrently_outside_transaction),

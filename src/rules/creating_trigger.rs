@@ -1,6 +1,6 @@
 //! CREATE TRIGGER on an existing table: ShareRowExclusiveLock, which blocks writes.
 
-use super::advice::python_block_string;
+use super::advice::{indented, python_block_string};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 use crate::facts::Form;
 
@@ -29,7 +29,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 ),
                 Advice::sql(format!(
                     "create it in a short transaction of its own, with a lock timeout, and retry on \
-                     timeout:\n  SET lock_timeout = '2s';\n  {sql};"
+                     timeout:\n  SET lock_timeout = '2s';\n  {};",
+                    indented(sql)
                 ))
                 .with_fix(format!("SET lock_timeout = '2s';\n{sql}"), false)
                 .with_alembic(|| format!(

@@ -2,7 +2,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::DropBehavior;
 
 use super::Severity;
-use super::advice::autocommit_block;
+use super::advice::{autocommit_block, indented};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -60,7 +60,7 @@ fn advice(node: &NodeEnum, on_partitioned: bool) -> Advice {
         true => "DROP INDEX CONCURRENTLY ...".to_string(),
         false => each.join(";\n"),
     };
-    let shown = statements.replace('\n', "\n  ");
+    let shown = indented(&statements);
     if drop.behavior() == DropBehavior::DropCascade {
         // Without CASCADE it is another statement: what depends on the index stays, and
         // the drop fails. No fix, then: the user decides about the dependents.

@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::Token;
 
-use super::advice::python_string;
+use super::advice::{indented, python_string};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
 
 pub static RULE: Rule = Rule {
@@ -122,7 +122,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
                     Advice::sql(format!(
                         "choose a name of at most {MAX_BYTES} bytes and write it out, e.g. the \
                          name PostgreSQL would keep:\n  {}",
-                        renamed(input.sql, &span, truncated)
+                        indented(&renamed(input.sql, &span, truncated))
                     ))
                     .with_alembic(|| format!(
                         "pass a name of at most {MAX_BYTES} bytes explicitly (generated index and \

@@ -2,7 +2,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ReindexObjectType;
 
 use super::Severity;
-use super::advice::{autocommit_block, python_string};
+use super::advice::{autocommit_block, indented, python_string};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
 use crate::facts::Form;
 
@@ -105,7 +105,8 @@ fn check(input: &StatementView) -> Vec<Violation> {
                 })
                 .unwrap_or_else(|| "REINDEX (CONCURRENTLY) ...".into());
             let advice = Advice::sql(format!(
-                "rebuild concurrently, outside a transaction block:\n  {concurrent};"
+                "rebuild concurrently, outside a transaction block:\n  {};",
+                indented(&concurrent)
             ))
             .with_fix(concurrent.clone(), false)
             .with_alembic(|| format!(
