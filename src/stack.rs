@@ -9,17 +9,28 @@ use std::cell::Cell;
 /// The stack of each worker thread: reserved address space, committed only as used.
 pub const WORKER_STACK: usize = 256 << 20;
 
+/// The stacks a worker thread is started with, tried in turn: a process whose address space
+/// is limited (`ulimit -v`) may not reserve the first, and a smaller one beats no thread
+/// (work deeper than the thread's stack allows still asks [`with_stack`] for a bigger one).
+const WORKER_STACKS: [usize; 4] = [WORKER_STACK, 64 << 20, 16 << 20, 2 << 20];
+
 thread_local! {
     /// The stack size of this thread, when locksmith started it.
     static STACK: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Builds the global rayon pool with [`WORKER_STACK`]-sized stacks. Call once, early
-/// (the binary and the benchmark do); without it work still runs, on spawned threads.
+/// Builds the global rayon pool, each worker with the biggest stack of [`WORKER_STACKS`]
+/// the system gives it. Call once, early (the binary and the benchmark do); without it
+/// work still runs, on spawned threads.
 pub fn init_workers() {
     let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK)
-        .start_handler(|_| STACK.with(|s| s.set(WORKER_STACK)))
+        .spawn_handler(|worker| {
+            let run = shared(move || worker.run());
+            start_with_a_stack(None, |builder, size| {
+                builder.spawn(as_worker(size, std::sync::Arc::clone(&run)))
+            })
+            .map(drop)
+        })
         .build_global();
 }
 
@@ -28,7 +39,10 @@ pub fn spawn<T: Send + 'static>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<std::thread::JoinHandle<T>, std::io::Error> {
-    worker_builder(name).spawn(as_worker(work))
+    let work = shared(work);
+    start_with_a_stack(Some(name), |builder, size| {
+        builder.spawn(as_worker(size, std::sync::Arc::clone(&work)))
+    })
 }
 
 /// [`spawn`] for a thread of `scope`, which may borrow what the scope outlives.
@@ -37,19 +51,46 @@ pub fn spawn_scoped<'scope, T: Send + 'scope>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'scope,
 ) -> Result<std::thread::ScopedJoinHandle<'scope, T>, std::io::Error> {
-    worker_builder(name).spawn_scoped(scope, as_worker(work))
+    let work = shared(work);
+    start_with_a_stack(Some(name), |builder, size| {
+        builder.spawn_scoped(scope, as_worker(size, std::sync::Arc::clone(&work)))
+    })
 }
 
-fn worker_builder(name: &str) -> std::thread::Builder {
-    std::thread::Builder::new()
-        .name(name.into())
-        .stack_size(WORKER_STACK)
+/// The work a thread runs, where the thread that tries to start it can take it back: a
+/// thread that could not start drops its closure, and the next try needs the work.
+type Shared<F> = std::sync::Arc<std::sync::Mutex<Option<F>>>;
+
+fn shared<F>(work: F) -> Shared<F> {
+    std::sync::Arc::new(std::sync::Mutex::new(Some(work)))
 }
 
-/// `work`, run knowing that its thread has a worker's stack.
-fn as_worker<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
+/// A thread (of that `name`) `start`ed with each stack of [`WORKER_STACKS`] in turn, until
+/// one starts; the last error when none does.
+fn start_with_a_stack<H>(
+    name: Option<&str>,
+    mut start: impl FnMut(std::thread::Builder, usize) -> Result<H, std::io::Error>,
+) -> Result<H, std::io::Error> {
+    let mut error = None;
+    for size in WORKER_STACKS {
+        let mut builder = std::thread::Builder::new().stack_size(size);
+        if let Some(name) = name {
+            builder = builder.name(name.into());
+        }
+        match start(builder, size) {
+            Ok(handle) => return Ok(handle),
+            Err(e) => error = Some(e),
+        }
+    }
+    Err(error.expect("at least one stack size is tried"))
+}
+
+/// The shared `work`, run knowing that its thread has a stack of `size`.
+fn as_worker<T, F: FnOnce() -> T>(size: usize, work: Shared<F>) -> impl FnOnce() -> T {
     move || {
-        STACK.with(|s| s.set(WORKER_STACK));
+        STACK.with(|s| s.set(size));
+        let work = (work.lock().ok().and_then(|mut w| w.take()))
+            .expect("a thread that started is the only one to take its work");
         work()
     }
 }

@@ -1282,3 +1282,35 @@ fn findings_of_a_file_of_sections_name_their_own_statements() {
     }
     assert_eq!(value["summary"]["statements"], 4);
 }
+
+/// A process whose address space is limited (`ulimit -v`, as some CI runners and shared
+/// hosts set it) cannot reserve a worker's 256 MiB stack: its threads start with a smaller
+/// one, and the run is the same (it panicked, "the system could not start a thread").
+#[test]
+fn runs_the_same_in_a_limited_address_space() {
+    let unlimited = run(&["lint", "tests/alembic/example", "tests/fixtures/rules"]);
+    for kib in [1_000_000, 400_000] {
+        let limited = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {kib} && exec \"$0\" lint tests/alembic/example tests/fixtures/rules"
+            ))
+            .arg(env!("CARGO_BIN_EXE_locksmith"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env_remove("COLUMNS")
+            .output()
+            .expect("sh runs");
+        let stderr = String::from_utf8_lossy(&limited.stderr);
+        assert_eq!(
+            limited.status.code(),
+            Some(unlimited.code),
+            "ulimit -v {kib}: {stderr}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&limited.stdout),
+            unlimited.stdout,
+            "ulimit -v {kib}"
+        );
+    }
+}
