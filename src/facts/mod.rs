@@ -311,7 +311,8 @@ impl Action {
     pub fn lock_phrase(&self) -> String {
         match (self.lock, &self.relation) {
             (Some(mode), Some(relation)) => {
-                let mut phrase = String::new();
+                // "AccessExclusiveLock on users (blocks reads and writes)", in one allocation.
+                let mut phrase = String::with_capacity(64);
                 let _ = RelationLock::write(&mut phrase, relation, mode);
                 phrase
             }

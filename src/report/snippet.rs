@@ -18,6 +18,9 @@ const MAX_LINE_CHARS: usize = 240;
 /// How much of a shortened line is kept before the span's start.
 const LEAD_CHARS: usize = 40;
 const ELLIPSIS: &str = "…";
+/// A snippet's text is sized for its lines up to this many bytes (more is rare, and a
+/// huge statement's lines are cut anyway).
+const SIZED_UP_TO: usize = 4096;
 
 /// A window of a source file with the span mapped into it.
 #[derive(Debug)]
@@ -55,7 +58,10 @@ impl<'a> Snippet<'a> {
         let end = source.position(span.end.max(span.start));
         let first_line = start.line.saturating_sub(CONTEXT_LINES).max(1);
         let last_line = (end.line + CONTEXT_LINES).min(source.line_count());
-        let mut text = String::new();
+        // Sized once for the lines shown (a long line is cut to fewer bytes than it has):
+        // grown by doubling, it was most of the reallocations of drawing a finding.
+        let window = source.line_span(first_line).start..source.line_span(last_line).end;
+        let mut text = String::with_capacity(window.len().min(SIZED_UP_TO));
         let mut mapped = (0, 0);
         for line in first_line..=last_line {
             let line_span = source.line_span(line);
