@@ -242,7 +242,7 @@ fn draw_checked(parts: &Parts, theme: &Theme, snippet: &Snippet, out: &mut Strin
 /// miette's `get_lines` for ASCII text without `\r`: the window's lines, numbered from
 /// 1, each with its offset in the snippet and its length with the line end.
 fn lines_of(data: &str, start: usize, first_line: usize) -> Vec<Line<'_>> {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', data.as_bytes()).count() + 1);
     let mut number = first_line;
     let mut at = 0;
     while at < data.len() {

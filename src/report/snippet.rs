@@ -219,7 +219,7 @@ fn context_info(input: &[u8], span: &SourceSpan, before: usize, after: usize) ->
     let mut line_count = 0;
     let mut start_line = 0;
     let mut start_column = 0;
-    let mut before_starts = std::collections::VecDeque::new();
+    let mut before_starts = std::collections::VecDeque::with_capacity(before + 1);
     let mut line_start = 0;
     let mut end_lines = 0;
     let mut post_span = false;

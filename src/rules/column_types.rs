@@ -154,6 +154,8 @@ pub fn typed_columns(node: &NodeEnum) -> Vec<TypedColumn<'_>> {
                     _ => None,
                 })
                 .collect();
+            // One per element at most: a wide table's columns grow the vector once.
+            out.reserve_exact(stmt.table_elts.len());
             for elt in &stmt.table_elts {
                 if let Some(NodeEnum::ColumnDef(col)) = &elt.node {
                     let primary = is_primary(&col.constraints) || table_keys.contains(&col.colname);
