@@ -499,7 +499,7 @@ fn alter_domain(stmt: &pg_query::protobuf::AlterDomainStmt, v: u32) -> Action {
         .type_name
         .iter()
         .filter_map(|n| match &n.node {
-            Some(NodeEnum::String(s)) => Some(super::quote_ident(&s.sval)),
+            Some(NodeEnum::String(s)) => Some(crate::parse::ident::quote_ident(&s.sval)),
             _ => None,
         })
         .collect();

@@ -12,6 +12,7 @@ mod reads;
 pub mod types;
 pub mod volatility;
 
+use crate::parse::ident::quoted_ident;
 use pg_query::NodeEnum;
 use pg_query::protobuf::RangeVar;
 use serde::Serialize;
@@ -118,8 +119,6 @@ impl std::fmt::Display for Relation {
         self.write_to(f)
     }
 }
-
-pub use crate::parse::ident::{quote_ident, quoted_ident};
 
 /// One thing a statement does, resolved against the lock model for a PostgreSQL version.
 #[derive(Debug, Clone)]

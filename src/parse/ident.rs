@@ -6,7 +6,9 @@ use std::borrow::Cow;
 /// The keywords that cannot be a table, column or constraint name unquoted (`ColId` in
 /// gram.y): PostgreSQL's reserved keywords and those that may name only a function or type
 /// (`RESERVED_KEYWORD` and `TYPE_FUNC_NAME_KEYWORD` in kwlist.h, PostgreSQL 18), sorted
-/// ([`BY_FIRST_LETTER`]).
+/// ([`BY_FIRST_LETTER`]). Not SQLAlchemy's list (`alembic::render::quote`), which has
+/// words of its own (`between`, `new`, `old`, ...) and is what the Alembic preview must
+/// print as Alembic does.
 const RESERVED: &[&str] = &[
     "all",
     "analyse",

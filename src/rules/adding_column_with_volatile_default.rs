@@ -49,7 +49,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             // the backfill, proven by a CHECK first so that SET NOT NULL skips its scan (12+).
             let not_null = col.as_ref().is_some_and(is_not_null);
             let check_bare = format!("{bare_table}_{bare_column}_not_null");
-            let check = crate::facts::quote_ident(&check_bare);
+            let check = crate::parse::ident::quote_ident(&check_bare);
             let (table_py, column_py) = (python_string(bare_table), python_string(bare_column));
             let check_py = python_string(&check_bare);
             let schema = schema_kwarg(action.relation.as_ref());

@@ -3,7 +3,8 @@ use pg_query::NodeEnum;
 use super::Severity;
 use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, StatementView, Violation, deparse_with};
-use crate::facts::{Form, quote_ident};
+use crate::facts::Form;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "adding-domain-constraint",

@@ -10,7 +10,8 @@ use super::advice::{autocommit_block, indented, python_string};
 use super::{
     Advice, Category, Check, Rule, Severity, Summary, TransactionView, Violation, excerpt,
 };
-use crate::facts::{Form, quote_ident};
+use crate::facts::Form;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "adding-enum-value-in-transaction",

@@ -108,7 +108,7 @@ fn column_violation(input: &StatementView, action: &Action) -> Violation {
             action.column.as_deref().unwrap_or("c")
         )
     });
-    let name = crate::facts::quote_ident(&bare_name);
+    let name = crate::parse::ident::quote_ident(&bare_name);
     let (add_column, add_fk) = split_column_fk(input, action, &bare_name);
     let message = format!(
         "adding column {column} with a DEFAULT and REFERENCES validates the foreign key for every existing row \

@@ -30,7 +30,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             } else {
                 String::new()
             };
-            let trigger = crate::facts::quote_ident(&format!("{bare_table}_{bare_column}_fill"));
+            let trigger = crate::parse::ident::quote_ident(&format!("{bare_table}_{bare_column}_fill"));
             let advice = Advice::sql(format!(
                 "add a plain column, keep it up to date for new rows with a trigger, then backfill in batches:\n  \
                  ALTER TABLE {table} ADD COLUMN {column} {ty};\n  \

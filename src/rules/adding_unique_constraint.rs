@@ -6,7 +6,8 @@ use super::advice::{
     added_column, indented, is_not_null, python_string, schema_kwarg, split_column_constraint,
 };
 use super::{Advice, Category, Check, Rule, StatementView, Violation};
-use crate::facts::{Form, quote_ident};
+use crate::facts::Form;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "adding-unique-constraint",

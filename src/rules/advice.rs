@@ -844,7 +844,10 @@ mod tests {
         let long = format!("a\"{}", "x".repeat(70));
         let advice = crate::rules::cases::alembic_advice(
             "identifier-too-long",
-            &format!("CREATE TABLE {} (id int)", crate::facts::quote_ident(&long)),
+            &format!(
+                "CREATE TABLE {} (id int)",
+                crate::parse::ident::quote_ident(&long)
+            ),
         );
         let suggested = advice.rsplit("name=").next().and_then(python_value);
         if suggested.as_deref() != Some(&long[..63]) {

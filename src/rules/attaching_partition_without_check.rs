@@ -9,7 +9,8 @@ use super::advice::{indented, python_string};
 use super::{
     Advice, Category, Check, CheckedStatement, FileView, Rule, Severity, Summary, Violation,
 };
-use crate::facts::{Action, Facts, Form, Relation, RelationLock, quote_ident};
+use crate::facts::{Action, Facts, Form, Relation, RelationLock};
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "attaching-partition-without-check",

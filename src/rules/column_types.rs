@@ -8,9 +8,9 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ConstrType, RangeVar, TypeName};
 
 use super::advice::python_string;
-use crate::facts::quote_ident;
 use crate::facts::types::ColumnType;
 use crate::parse::ColumnClause;
+use crate::parse::ident::quote_ident;
 
 /// How the column is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub struct TypedColumn<'a> {
 impl TypedColumn<'_> {
     /// The column, quoted as SQL (borrowed when it needs no quotes, as most do not).
     pub fn quoted(&self) -> std::borrow::Cow<'_, str> {
-        crate::facts::quoted_ident(self.column)
+        crate::parse::ident::quoted_ident(self.column)
     }
 
     /// `, schema="app"` for an Alembic call on the column's table when it names a schema,

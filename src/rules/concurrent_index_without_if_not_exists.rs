@@ -6,7 +6,8 @@ use pg_query::NodeEnum;
 
 use super::advice::{python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation, deparse_with};
-use crate::facts::{Relation, quote_ident};
+use crate::facts::Relation;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "concurrent-index-without-if-not-exists",

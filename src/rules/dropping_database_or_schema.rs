@@ -4,7 +4,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{DropBehavior, ObjectType};
 
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
-use crate::facts::quote_ident;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "dropping-database-or-schema",

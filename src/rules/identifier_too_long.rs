@@ -142,7 +142,7 @@ fn renamed(sql: &str, span: &std::ops::Range<usize>, name: &str) -> String {
     let text = format!(
         "{}{}{}",
         &sql[..span.start],
-        crate::facts::quote_ident(name),
+        crate::parse::ident::quote_ident(name),
         &sql[span.end..]
     );
     // A `--` comment would swallow the rest of a collapsed line: keep the lines then.

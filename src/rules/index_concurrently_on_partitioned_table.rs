@@ -5,7 +5,8 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{IndexStmt, RangeVar};
 
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation, deparse_with};
-use crate::facts::{Relation, quote_ident};
+use crate::facts::Relation;
+use crate::parse::ident::quote_ident;
 use crate::state::FileState;
 
 pub static RULE: Rule = Rule {

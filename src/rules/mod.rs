@@ -637,7 +637,7 @@ pub fn deparse_with(node: &NodeEnum, edit: impl FnOnce(&mut NodeEnum)) -> Option
 /// A column name or a placeholder for help texts.
 pub fn or_placeholder(name: &Option<String>, placeholder: &str) -> String {
     name.as_deref()
-        .map(crate::facts::quote_ident)
+        .map(crate::parse::ident::quote_ident)
         .unwrap_or_else(|| placeholder.to_string())
 }
 
@@ -754,7 +754,7 @@ pub fn not_valid_name(action: &Action, suffix: &str) -> (String, String) {
             action.column.as_deref().unwrap_or("col")
         )
     });
-    (crate::facts::quote_ident(&name), name)
+    (crate::parse::ident::quote_ident(&name), name)
 }
 
 /// For the NOT VALID rules: the statement reduced to the one subcommand, with NOT VALID

@@ -124,8 +124,8 @@ fn narrow_references(input: &StatementView) -> Vec<Violation> {
                 format!(
                     "{table}.{} is {ty} but references {target}.{} which is {target_type}: inserts fail \
                      once the referenced ids outgrow {ty}",
-                    crate::facts::quote_ident(&column),
-                    crate::facts::quote_ident(&referenced),
+                    crate::parse::ident::quote_ident(&column),
+                    crate::parse::ident::quote_ident(&referenced),
                 ),
                 Advice::sql(format!(
                     "declare the referencing column as {target_type}, like the column it references"

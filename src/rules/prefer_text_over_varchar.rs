@@ -3,7 +3,7 @@
 use super::advice::{python_string, sql_shown};
 use super::column_types::{Declared, TypedColumn};
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
-use crate::facts::quote_ident;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "prefer-text-over-varchar",

@@ -3,7 +3,8 @@ use pg_query::NodeEnum;
 use super::Severity;
 use super::advice::{python_comment_text, python_string, schema_kwarg};
 use super::{Advice, Category, Check, Rule, StatementView, Violation, or_placeholder};
-use crate::facts::{Form, quote_ident};
+use crate::facts::Form;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "renaming-column",

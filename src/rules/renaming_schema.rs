@@ -5,7 +5,7 @@ use pg_query::protobuf::ObjectType;
 
 use super::advice::python_string;
 use super::{Advice, Category, Check, Rule, Severity, StatementView, Violation};
-use crate::facts::quote_ident;
+use crate::parse::ident::quote_ident;
 
 pub static RULE: Rule = Rule {
     id: "renaming-schema",

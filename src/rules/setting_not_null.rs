@@ -22,7 +22,7 @@ fn check(input: &StatementView) -> Vec<Violation> {
             let bare = action.column.as_deref().unwrap_or("column");
             let bare_table = action.relation.as_ref().map_or("t", |r| r.name.as_str());
             let check_bare = format!("{bare_table}_{bare}_not_null");
-            let check_name = crate::facts::quote_ident(&check_bare);
+            let check_name = crate::parse::ident::quote_ident(&check_bare);
             let (table_py, column_py) = (python_string(bare_table), python_string(bare));
             let check_py = python_string(&check_bare);
             let schema = schema_kwarg(action.relation.as_ref());

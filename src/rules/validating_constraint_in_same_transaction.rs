@@ -61,7 +61,7 @@ fn validations(
         let adding = &input.statements[by];
         let validate_sql = format!(
             "ALTER TABLE {table} VALIDATE CONSTRAINT {};",
-            crate::facts::quote_ident(name)
+            crate::parse::ident::quote_ident(name)
         );
         out.push(
             Violation::with(

@@ -188,12 +188,12 @@ impl ServerRelation {
     /// needed).
     pub fn label(&self) -> String {
         if self.schema == "public" {
-            facts::quote_ident(&self.name)
+            crate::parse::ident::quote_ident(&self.name)
         } else {
             format!(
                 "{}.{}",
-                facts::quote_ident(&self.schema),
-                facts::quote_ident(&self.name)
+                crate::parse::ident::quote_ident(&self.schema),
+                crate::parse::ident::quote_ident(&self.name)
             )
         }
     }
